@@ -1,0 +1,56 @@
+# Makefile: builds pmvm (build/pmvm), its PMU library, the guest images and the tests.
+#
+#   make            build/pmvm, build/libpmu.a, build/guest/NAME.elf
+#   make run        install missing Debian packages, build, run the probe suite
+#   make check      unit tests (cmocka) and integration tests (guests on /dev/kvm)
+#   make SAN=1 ...  the same with ASan and UBSan, under build/san/
+
+BUILD ?= build
+ifeq ($(SAN),1)
+BUILD := build/san
+SANFLAGS := -fsanitize=address,undefined -fno-sanitize-recover=all \
+	-fno-omit-frame-pointer
+else
+HARDEN := -D_FORTIFY_SOURCE=2
+endif
+
+CC := gcc
+PKG_CONFIG ?= pkg-config
+PKGS := libcap libseccomp inih
+
+WARN := -Wall -Wextra -Werror -Wshadow -Wpointer-arith -Wcast-qual \
+	-Wwrite-strings -Wmissing-prototypes -Wstrict-prototypes \
+	-Wformat=2 -Wformat-security -Wundef -Wvla -Wimplicit-fallthrough
+CFLAGS := -std=c11 -O2 -g $(WARN) -D_GNU_SOURCE $(HARDEN) \
+	-fstack-protector-strong -fstack-clash-protection -fPIE -MMD -MP \
+	$(SANFLAGS) $(shell $(PKG_CONFIG) --cflags $(PKGS) 2>/dev/null) -I.
+LDFLAGS := -pie -Wl,-z,relro,-z,now,-z,noexecstack $(SANFLAGS)
+LDLIBS := $(shell $(PKG_CONFIG) --libs $(PKGS) 2>/dev/null) -lZydis -lZycore
+
+.PHONY: all deps run check check-unit check-integration clean
+all: $(BUILD)/pmvm guests
+
+include pmu/pmu.mk
+include vmm/vmm.mk
+include guest/guest.mk
+include tests/tests.mk
+
+deps:
+	@scripts/deps.sh
+
+run: deps
+	@$(MAKE) --no-print-directory all
+	@$(BUILD)/pmvm suite
+
+check: deps
+	@$(MAKE) --no-print-directory all tests
+	@tests/run.sh $(BUILD)
+
+clean:
+	rm -rf build
+
+$(BUILD)/%.o: %.c
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS) -c $< -o $@
+
+-include $(shell find $(BUILD) -name '*.d' 2>/dev/null)

@@ -1,0 +1,19 @@
+#!/bin/sh
+# deps.sh: installs the Debian 12 packages pmvm needs to build and test, if any are missing.
+set -eu
+PKGS="gcc make pkg-config binutils linux-libc-dev libcap-dev libseccomp-dev \
+libinih-dev libcmocka-dev libzydis-dev"
+missing=""
+for p in $PKGS; do
+	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "ok installed" ||
+		missing="$missing $p"
+done
+[ -z "$missing" ] && exit 0
+if [ "$(id -u)" != 0 ]; then
+	echo "deps.sh: missing Debian packages:$missing (run as root, or: sudo apt-get install$missing)" >&2
+	exit 1
+fi
+echo "deps.sh: installing$missing" >&2
+export DEBIAN_FRONTEND=noninteractive
+apt-get update -qq
+apt-get install -y -qq --no-install-recommends $missing >/dev/null
