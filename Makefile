@@ -30,10 +30,10 @@ LDLIBS := $(shell $(PKG_CONFIG) --libs $(PKGS) 2>/dev/null) -lZydis -lZycore
 .PHONY: all deps run check check-unit check-integration clean
 all: $(BUILD)/pmvm guests
 
-include pmu/pmu.mk
+-include pmu/pmu.mk
 include vmm/vmm.mk
-include guest/guest.mk
-include tests/tests.mk
+-include guest/guest.mk
+-include tests/tests.mk
 
 deps:
 	@scripts/deps.sh

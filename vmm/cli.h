@@ -1,0 +1,18 @@
+/* cli.h: pmvm's command line: the subcommands and their shared usage text. */
+#ifndef PMVM_CLI_H
+#define PMVM_CLI_H
+
+#include <stdio.h>
+
+/* Subcommands; argv[0] is the subcommand's name. Each returns a status. */
+int cmd_run(int argc, char **argv);
+int cmd_cpuid(int argc, char **argv);
+int cmd_explain(int argc, char **argv);
+
+/* Print pmvm's usage, with every exit status, to (f). */
+void cli_usage(FILE *f);
+
+/* Report the option getopt_long just refused, in one line, and exit. */
+void cli_bad_option(char **argv, int optind) __attribute__((noreturn));
+
+#endif

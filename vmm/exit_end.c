@@ -1,0 +1,94 @@
+/* exit_end.c: exits that end the run: HLT, triple fault, KVM errors and anything unexpected. */
+#include <stdio.h>
+
+#include "vmm/dump.h"
+#include "vmm/exits.h"
+#include "vmm/paging.h"
+#include "vmm/status.h"
+
+#define RFLAGS_IF (1ull << 9)
+
+int exit_hlt(struct pmvm *p)
+{
+    if (!(vm_regs(&p->vm)->rflags & RFLAGS_IF))
+        return STATUS_OK; /* HLT with interrupts off: the guest is done */
+    /* pmvm raises no interrupts, so nothing could ever wake the guest. */
+    fprintf(stderr, "pmvm: guest halted with interrupts enabled, and no "
+            "interrupt will ever arrive\n");
+    dump_vcpu(&p->vm, stderr);
+    return STATUS_GUEST_FAILED;
+}
+
+int exit_shutdown(struct pmvm *p)
+{
+    fflush(stdout);
+    fprintf(stderr, "pmvm: guest triple-faulted (KVM_EXIT_SHUTDOWN)\n");
+    dump_vcpu(&p->vm, stderr);
+    return STATUS_TRIPLE_FAULT;
+}
+
+int exit_fail_entry(struct pmvm *p)
+{
+    fflush(stdout);
+    fprintf(stderr, "pmvm: KVM could not enter the guest (hardware entry "
+            "failure reason 0x%llx)\n", (unsigned long long)
+            p->vm.run->fail_entry.hardware_entry_failure_reason);
+    dump_vcpu(&p->vm, stderr);
+    return STATUS_GUEST_FAILED;
+}
+
+/* Name instructions nested PVM hosts are known not to emulate, so the user
+ * learns it is the host, not pmvm or the guest, that cannot run them. */
+static const char *known_host_limit(const struct kvm_sregs *s,
+                                    const uint8_t *code, size_t n)
+{
+    if (n < 1)
+        return NULL;
+    if (code[0] == 0xCF && !s->cs.l)
+        return "this host cannot emulate a 32-bit IRET; run the code in "
+               "64-bit mode";
+    if (code[0] == 0xCC || code[0] == 0xCD)
+        return "this host cannot emulate INT3 or INT n at CPL0";
+    if (n >= 3 && code[0] == 0x0F && code[1] == 0x01 &&
+        (code[2] == 0xC1 || code[2] == 0xD9))
+        return "this host cannot run VMCALL or VMMCALL";
+    return NULL;
+}
+
+int exit_internal_error(struct pmvm *p)
+{
+    fflush(stdout);
+    struct kvm_run *run = p->vm.run;
+    if (run->internal.suberror == KVM_INTERNAL_ERROR_EMULATION) {
+        const struct kvm_sregs *s = vm_sregs(&p->vm);
+        uint64_t rip = vm_regs(&p->vm)->rip;
+        uint8_t code[16];
+        size_t n = paging_read(&p->vm, s, s->cs.l ? rip : s->cs.base + rip,
+                               code, sizeof code);
+        const char *limit = known_host_limit(s, code, n);
+        fprintf(stderr, "pmvm: host KVM failed to emulate the instruction "
+                "at rip 0x%llx%s%s\n", (unsigned long long)rip,
+                limit ? ": " : "", limit ? limit : "");
+    } else {
+        fprintf(stderr, "pmvm: KVM internal error, suberror %u\n",
+                run->internal.suberror);
+    }
+    dump_vcpu(&p->vm, stderr);
+    return STATUS_GUEST_FAILED;
+}
+
+int exit_unexpected(struct pmvm *p)
+{
+    fflush(stdout);
+    uint32_t reason = p->vm.run->exit_reason;
+    fprintf(stderr, "pmvm: unexpected exit %s (%u)", dump_exit_name(reason),
+            reason);
+    if (reason == KVM_EXIT_MMIO)
+        fprintf(stderr, ": %s of %u bytes at guest-physical 0x%llx, outside "
+                "RAM", p->vm.run->mmio.is_write ? "write" : "read",
+                p->vm.run->mmio.len,
+                (unsigned long long)p->vm.run->mmio.phys_addr);
+    fprintf(stderr, "\n");
+    dump_vcpu(&p->vm, stderr);
+    return STATUS_GUEST_FAILED;
+}

@@ -1,0 +1,87 @@
+/* main.c: pmvm's entry point: dispatches to the run, cpuid and explain subcommands. */
+#include <err.h>
+#include <getopt.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "vmm/cli.h"
+#include "vmm/status.h"
+
+static const char usage_text[] =
+    "usage: pmvm run [options] IMAGE [-- ARGS...]\n"
+    "       pmvm cpuid [--cpu M] [--policy P] [--set pmu.KEY=VALUE]...\n"
+    "       pmvm explain [--cpu M] [--policy P] rdpmc ECX [--cpl N] [--pce 0|1]\n"
+    "       pmvm explain [--cpu M] [--policy P] rdmsr MSR | wrmsr MSR VALUE\n"
+    "\n"
+    "pmvm boots a Multiboot v1 guest image on /dev/kvm and gives it an Intel\n"
+    "architectural PMU modelled in userspace.\n"
+    "\n"
+    "run options:\n"
+    "  --mem=SIZE          guest RAM: MiB, or with a K/M/G suffix (default 64)\n"
+    "  --timeout=SECONDS   stop a guest still running after this (default 10;\n"
+    "                      0: never)\n"
+    "  --exit-code=STYLE   pmvm: port 0xF4 value v is the status (default);\n"
+    "                      qemu: (v << 1) | 1, as QEMU's isa-debug-exit\n"
+    "  --trace             one line per trapped event on stderr, exit counts\n"
+    "                      at the end\n"
+    "\n"
+    "The guest's command line is IMAGE followed by ARGS, as with QEMU -kernel\n"
+    "and -append.\n"
+    "\n"
+    "examples:\n"
+    "  pmvm run build/guest/hello.elf\n"
+    "  pmvm run --timeout=2 build/guest/cpuid.elf\n"
+    "  pmvm cpuid --cpu clearwater-forest\n"
+    "  pmvm explain --cpu sapphire-rapids rdpmc 0x20000000\n"
+    "\n"
+    "exit status:\n"
+    "  0     guest wrote 0 to port 0xF4, or halted with interrupts off\n"
+    "  v     guest wrote v to port 0xF4 (0..255; with --exit-code=qemu,\n"
+    "        (v << 1) | 1)\n"
+    "  64    bad option or number\n"
+    "  65    malformed image, CPU model or config value\n"
+    "  66    image missing or unreadable\n"
+    "  69    /dev/kvm missing, not permitted, or lacking a capability\n"
+    "  70    internal error in pmvm\n"
+    "  71    a system call pmvm needs failed\n"
+    "  124   guest still running after --timeout\n"
+    "  125   guest triple-faulted\n"
+    "  126   guest ended otherwise: unexpected exit, KVM internal or\n"
+    "        emulation error, entry failure, halt with interrupts on\n";
+
+void cli_usage(FILE *f)
+{
+    fputs(usage_text, f);
+}
+
+void cli_bad_option(char **argv, int ind)
+{
+    const char *arg = argv[ind - 1];
+    if (optopt && optopt < 256)
+        errx(STATUS_USAGE, "unknown option -%c (see pmvm --help)", optopt);
+    errx(STATUS_USAGE, "unknown or incomplete option '%s' (see pmvm --help)",
+         arg);
+}
+
+/* Built only once the PMU oracle is linked in; see vmm/cmd_oracle.c. */
+int cmd_cpuid(int argc, char **argv) __attribute__((weak));
+int cmd_explain(int argc, char **argv) __attribute__((weak));
+
+int main(int argc, char **argv)
+{
+    if (argc < 2)
+        errx(STATUS_USAGE, "no command given (see pmvm --help)");
+    const char *cmd = argv[1];
+    if (strcmp(cmd, "--help") == 0 || strcmp(cmd, "-h") == 0 ||
+        strcmp(cmd, "help") == 0) {
+        cli_usage(stdout);
+        return STATUS_OK;
+    }
+    if (strcmp(cmd, "run") == 0)
+        return cmd_run(argc - 1, argv + 1);
+    if (strcmp(cmd, "cpuid") == 0 && cmd_cpuid)
+        return cmd_cpuid(argc - 1, argv + 1);
+    if (strcmp(cmd, "explain") == 0 && cmd_explain)
+        return cmd_explain(argc - 1, argv + 1);
+    errx(STATUS_USAGE, "unknown command '%s' (see pmvm --help)", cmd);
+}

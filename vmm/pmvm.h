@@ -1,0 +1,37 @@
+/* pmvm.h: the state of one pmvm run, shared by the run loop and its exit handlers. */
+#ifndef PMVM_PMVM_H
+#define PMVM_PMVM_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "vmm/loader.h"
+#include "vmm/serial.h"
+#include "vmm/vm.h"
+
+/* Exit handlers return this to keep the guest running, or a status. */
+#define RUN_CONTINUE (-1)
+
+#define EXIT_REASON_MAX 64 /* above every KVM_EXIT_* pmvm knows */
+
+enum exit_code_style {
+    EXIT_CODE_PMVM, /* the guest's value v is the status */
+    EXIT_CODE_QEMU, /* (v << 1) | 1, as QEMU's isa-debug-exit */
+};
+
+struct pmvm {
+    struct vm vm;
+    struct load_image image;
+    struct serial serial;
+    enum exit_code_style exit_code;
+    bool trace;
+    uint64_t exits[EXIT_REASON_MAX + 1]; /* by reason; the last: others */
+};
+
+/* Run the vCPU until the guest ends; return pmvm's exit status. */
+int vcpu_run(struct pmvm *p, double timeout_s);
+
+/* Print the exit counts (for --trace). */
+void vcpu_print_exit_counts(const struct pmvm *p);
+
+#endif

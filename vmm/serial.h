@@ -1,0 +1,21 @@
+/* serial.h: enough of a 16550 UART at COM1 (0x3F8) for polled output. */
+#ifndef PMVM_SERIAL_H
+#define PMVM_SERIAL_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#define SERIAL_COM1 0x3F8u
+#define SERIAL_NPORTS 8u
+
+struct serial {
+    FILE *out;
+    uint8_t ier, lcr, mcr, scr, dll, dlm;
+};
+
+void serial_init(struct serial *s, FILE *out);
+void serial_write(struct serial *s, unsigned reg, uint8_t val);
+uint8_t serial_read(struct serial *s, unsigned reg);
+
+#endif

@@ -1,0 +1,67 @@
+/* vcpu_run.c: the vCPU run loop, which dispatches each KVM exit through a table of handlers. */
+#include <err.h>
+#include <errno.h>
+#include <stdio.h>
+#include <sys/ioctl.h>
+
+#include "vmm/dump.h"
+#include "vmm/exits.h"
+#include "vmm/status.h"
+#include "vmm/watchdog.h"
+
+typedef int (*exit_handler)(struct pmvm *p);
+
+static const exit_handler exit_handlers[EXIT_REASON_MAX] = {
+    [KVM_EXIT_IO] = exit_io,
+    [KVM_EXIT_HLT] = exit_hlt,
+    [KVM_EXIT_X86_RDMSR] = exit_rdmsr,
+    [KVM_EXIT_X86_WRMSR] = exit_wrmsr,
+    [KVM_EXIT_SHUTDOWN] = exit_shutdown,
+    [KVM_EXIT_INTERNAL_ERROR] = exit_internal_error,
+    [KVM_EXIT_FAIL_ENTRY] = exit_fail_entry,
+};
+
+int vcpu_run(struct pmvm *p, double timeout_s)
+{
+    struct vm *vm = &p->vm;
+    watchdog_arm(vm->run, timeout_s);
+    for (;;) {
+        vm_regs_flush(vm);
+        int r = ioctl(vm->vcpu_fd, KVM_RUN, 0);
+        vm_regs_invalidate(vm);
+        if (r < 0) {
+            if (errno != EINTR && errno != EAGAIN)
+                err(STATUS_OSERR, "KVM_RUN");
+            if (watchdog_expired()) {
+                fflush(stdout);
+                fprintf(stderr, "pmvm: guest still running after the "
+                        "%g s timeout (--timeout)\n", timeout_s);
+                dump_vcpu(vm, stderr);
+                return STATUS_TIMEOUT;
+            }
+            continue;
+        }
+        uint32_t reason = vm->run->exit_reason;
+        p->exits[reason < EXIT_REASON_MAX ? reason : EXIT_REASON_MAX]++;
+        exit_handler h = reason < EXIT_REASON_MAX ? exit_handlers[reason]
+                                                  : NULL;
+        int status = h ? h(p) : exit_unexpected(p);
+        if (status != RUN_CONTINUE)
+            return status;
+    }
+}
+
+void vcpu_print_exit_counts(const struct pmvm *p)
+{
+    uint64_t total = 0;
+    fprintf(stderr, "pmvm: exits:");
+    for (unsigned i = 0; i <= EXIT_REASON_MAX; i++) {
+        if (!p->exits[i])
+            continue;
+        total += p->exits[i];
+        fprintf(stderr, " %s %llu", i < EXIT_REASON_MAX ? dump_exit_name(i)
+                                                         : "OTHER",
+                (unsigned long long)p->exits[i]);
+    }
+    fprintf(stderr, ", total %llu\n", (unsigned long long)total);
+}

@@ -1,0 +1,193 @@
+/* vm.c: opens /dev/kvm, checks capabilities, creates the VM, its RAM and its vCPU. */
+#include <err.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/mman.h>
+#include <unistd.h>
+
+#include "vmm/status.h"
+#include "vmm/vm.h"
+
+struct required_cap {
+    int cap;
+    const char *name;
+    const char *why;
+};
+
+/* Every capability pmvm cannot run without, and what it is needed for. */
+static const struct required_cap required_caps[] = {
+    {KVM_CAP_USER_MEMORY, "KVM_CAP_USER_MEMORY", "guest RAM"},
+    {KVM_CAP_EXT_CPUID, "KVM_CAP_EXT_CPUID", "the guest's CPUID"},
+    {KVM_CAP_IMMEDIATE_EXIT, "KVM_CAP_IMMEDIATE_EXIT", "the watchdog"},
+    {KVM_CAP_X86_USER_SPACE_MSR, "KVM_CAP_X86_USER_SPACE_MSR",
+     "MSR exits to userspace"},
+    {KVM_CAP_X86_MSR_FILTER, "KVM_CAP_X86_MSR_FILTER", "trapping PMU MSRs"},
+    {KVM_CAP_SET_GUEST_DEBUG, "KVM_CAP_SET_GUEST_DEBUG", "trapping RDPMC"},
+};
+
+static void kvm_open(struct vm *vm)
+{
+    vm->kvm_fd = open("/dev/kvm", O_RDWR | O_CLOEXEC);
+    if (vm->kvm_fd < 0) {
+        if (errno == EACCES || errno == EPERM)
+            errx(STATUS_UNAVAILABLE, "cannot open /dev/kvm: %s (add your "
+                 "user to the kvm group)", strerror(errno));
+        if (errno == ENOENT || errno == ENXIO || errno == ENODEV)
+            errx(STATUS_UNAVAILABLE, "cannot open /dev/kvm: %s (KVM is not "
+                 "available: load the kvm module or enable virtualization)",
+                 strerror(errno));
+        err(STATUS_UNAVAILABLE, "cannot open /dev/kvm");
+    }
+    int version = ioctl(vm->kvm_fd, KVM_GET_API_VERSION, 0);
+    if (version != KVM_API_VERSION)
+        errx(STATUS_UNAVAILABLE, "/dev/kvm speaks KVM API version %d, "
+             "pmvm needs %d", version, KVM_API_VERSION);
+    for (size_t i = 0; i < sizeof required_caps / sizeof required_caps[0];
+         i++) {
+        const struct required_cap *c = &required_caps[i];
+        if (ioctl(vm->kvm_fd, KVM_CHECK_EXTENSION, c->cap) <= 0)
+            errx(STATUS_UNAVAILABLE, "/dev/kvm lacks %s, which pmvm needs "
+                 "for %s", c->name, c->why);
+    }
+    int sync = ioctl(vm->kvm_fd, KVM_CHECK_EXTENSION, KVM_CAP_SYNC_REGS);
+    vm->sync_regs = sync > 0 && (sync & (KVM_SYNC_X86_REGS |
+                                         KVM_SYNC_X86_SREGS)) ==
+                                    (KVM_SYNC_X86_REGS | KVM_SYNC_X86_SREGS);
+}
+
+static void vm_mem_init(struct vm *vm, uint64_t mem_size)
+{
+    vm->mem_size = mem_size;
+    vm->mem = mmap(NULL, mem_size, PROT_READ | PROT_WRITE,
+                   MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+    if (vm->mem == MAP_FAILED)
+        err(STATUS_OSERR, "cannot map %llu MiB of guest RAM",
+            (unsigned long long)(mem_size >> 20));
+    struct kvm_userspace_memory_region region = {
+        .slot = 0,
+        .guest_phys_addr = 0,
+        .memory_size = mem_size,
+        .userspace_addr = (uint64_t)(uintptr_t)vm->mem,
+    };
+    if (ioctl(vm->vm_fd, KVM_SET_USER_MEMORY_REGION, &region) < 0)
+        err(STATUS_OSERR, "KVM_SET_USER_MEMORY_REGION");
+}
+
+static void vcpu_init(struct vm *vm)
+{
+    vm->vcpu_fd = ioctl(vm->vm_fd, KVM_CREATE_VCPU, 0);
+    if (vm->vcpu_fd < 0)
+        err(STATUS_OSERR, "KVM_CREATE_VCPU");
+    int size = ioctl(vm->kvm_fd, KVM_GET_VCPU_MMAP_SIZE, 0);
+    if (size < (int)sizeof(struct kvm_run))
+        errx(STATUS_OSERR, "KVM_GET_VCPU_MMAP_SIZE returned %d", size);
+    vm->run_size = (size_t)size;
+    vm->run = mmap(NULL, vm->run_size, PROT_READ | PROT_WRITE, MAP_SHARED,
+                   vm->vcpu_fd, 0);
+    if (vm->run == MAP_FAILED)
+        err(STATUS_OSERR, "cannot map the vCPU's kvm_run");
+    if (vm->sync_regs)
+        vm->run->kvm_valid_regs = KVM_SYNC_X86_REGS | KVM_SYNC_X86_SREGS;
+}
+
+void vm_create(struct vm *vm, uint64_t mem_size)
+{
+    memset(vm, 0, sizeof *vm);
+    vm->vm_fd = vm->vcpu_fd = -1;
+    kvm_open(vm);
+    vm->vm_fd = ioctl(vm->kvm_fd, KVM_CREATE_VM, 0);
+    if (vm->vm_fd < 0)
+        err(STATUS_OSERR, "KVM_CREATE_VM");
+    vm_mem_init(vm, mem_size);
+}
+
+/* Split from vm_create() so that VM-wide set-up (PMU capability, MSR
+ * filter) can happen before the vCPU exists, as KVM requires. */
+void vm_create_vcpu(struct vm *vm)
+{
+    vcpu_init(vm);
+}
+
+void vm_destroy(struct vm *vm)
+{
+    if (vm->run && vm->run != MAP_FAILED)
+        munmap(vm->run, vm->run_size);
+    if (vm->mem && vm->mem != MAP_FAILED)
+        munmap(vm->mem, vm->mem_size);
+    if (vm->vcpu_fd >= 0)
+        close(vm->vcpu_fd);
+    if (vm->vm_fd >= 0)
+        close(vm->vm_fd);
+    if (vm->kvm_fd >= 0)
+        close(vm->kvm_fd);
+    memset(vm, 0, sizeof *vm);
+}
+
+void *vm_gpa(const struct vm *vm, uint64_t gpa, uint64_t len)
+{
+    if (gpa > vm->mem_size || len > vm->mem_size - gpa)
+        return NULL;
+    return vm->mem + gpa;
+}
+
+struct kvm_regs *vm_regs(struct vm *vm)
+{
+    if (vm->sync_active)
+        return &vm->run->s.regs.regs;
+    if (!vm->regs_valid) {
+        if (ioctl(vm->vcpu_fd, KVM_GET_REGS, &vm->regs) < 0)
+            err(STATUS_OSERR, "KVM_GET_REGS");
+        vm->regs_valid = true;
+    }
+    return &vm->regs;
+}
+
+struct kvm_sregs *vm_sregs(struct vm *vm)
+{
+    if (vm->sync_active)
+        return &vm->run->s.regs.sregs;
+    if (!vm->sregs_valid) {
+        if (ioctl(vm->vcpu_fd, KVM_GET_SREGS, &vm->sregs) < 0)
+            err(STATUS_OSERR, "KVM_GET_SREGS");
+        vm->sregs_valid = true;
+    }
+    return &vm->sregs;
+}
+
+void vm_regs_dirty(struct vm *vm)
+{
+    if (vm->sync_active)
+        vm->run->kvm_dirty_regs |= KVM_SYNC_X86_REGS;
+    else
+        vm->regs_dirty = true;
+}
+
+void vm_sregs_dirty(struct vm *vm)
+{
+    if (vm->sync_active)
+        vm->run->kvm_dirty_regs |= KVM_SYNC_X86_SREGS;
+    else
+        vm->sregs_dirty = true;
+}
+
+void vm_regs_flush(struct vm *vm)
+{
+    if (vm->sync_active)
+        return;
+    if (vm->regs_dirty && ioctl(vm->vcpu_fd, KVM_SET_REGS, &vm->regs) < 0)
+        err(STATUS_OSERR, "KVM_SET_REGS");
+    if (vm->sregs_dirty && ioctl(vm->vcpu_fd, KVM_SET_SREGS, &vm->sregs) < 0)
+        err(STATUS_OSERR, "KVM_SET_SREGS");
+    vm->regs_dirty = vm->sregs_dirty = false;
+}
+
+void vm_regs_invalidate(struct vm *vm)
+{
+    vm->regs_valid = vm->sregs_valid = false;
+    /* From the first exit on, KVM fills run->s for us. */
+    vm->sync_active = vm->sync_regs;
+}

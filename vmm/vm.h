@@ -1,0 +1,66 @@
+/* vm.h: the KVM virtual machine: /dev/kvm, the VM, guest RAM and the single vCPU. */
+#ifndef PMVM_VM_H
+#define PMVM_VM_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <linux/kvm.h>
+
+/* Capability numbers newer than the 6.1 uapi headers Debian 12 ships. */
+#ifndef KVM_CAP_X86_GUEST_MODE
+#define KVM_CAP_X86_GUEST_MODE 238
+#endif
+
+struct vm {
+    int kvm_fd;
+    int vm_fd;
+    int vcpu_fd;
+    struct kvm_run *run;   /* the vCPU's shared run structure */
+    size_t run_size;
+    uint8_t *mem;          /* guest RAM, guest-physical 0 .. mem_size */
+    uint64_t mem_size;
+    bool sync_regs;        /* KVM_CAP_SYNC_REGS: registers ride in run->s */
+    bool sync_active;      /* run->s holds valid registers (after 1st exit) */
+    /* Register cache for hosts without SYNC_REGS. */
+    struct kvm_regs regs;
+    struct kvm_sregs sregs;
+    bool regs_valid, sregs_valid, regs_dirty, sregs_dirty;
+};
+
+/*
+ * Open /dev/kvm, check the API version and every capability pmvm relies on,
+ * create the VM with (mem_size) bytes of RAM at guest-physical 0. Any failure prints one line naming the problem and exits.
+ */
+void vm_create(struct vm *vm, uint64_t mem_size);
+
+/* Create the vCPU, after any VM-wide set-up that must precede it. */
+void vm_create_vcpu(struct vm *vm);
+
+/* Close every descriptor and unmap guest RAM. */
+void vm_destroy(struct vm *vm);
+
+/*
+ * Return a host pointer to guest-physical [gpa, gpa + len), or NULL if any
+ * part lies outside guest RAM (overflow included).
+ */
+void *vm_gpa(const struct vm *vm, uint64_t gpa, uint64_t len);
+
+/*
+ * Register access that goes through run->s when SYNC_REGS is on (an ioctl
+ * on this host costs as much as a whole exit) and through ioctls otherwise.
+ * vm_regs()/vm_sregs() return the current values; after changing them call
+ * vm_regs_dirty()/vm_sregs_dirty() so they reach KVM before the next run.
+ */
+struct kvm_regs *vm_regs(struct vm *vm);
+struct kvm_sregs *vm_sregs(struct vm *vm);
+void vm_regs_dirty(struct vm *vm);
+void vm_sregs_dirty(struct vm *vm);
+
+/* Write back dirty registers (ioctl path only) before KVM_RUN. */
+void vm_regs_flush(struct vm *vm);
+
+/* Forget cached registers after KVM_RUN. */
+void vm_regs_invalidate(struct vm *vm);
+
+#endif
