@@ -1,0 +1,4 @@
+/* spin.S: never ends, so only the watchdog can stop it. */
+#include "mb.h"
+_start:
+    jmp .

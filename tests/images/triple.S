@@ -1,0 +1,4 @@
+/* triple.S: faults with no IDT, so the fault becomes a triple fault. */
+#include "mb.h"
+_start:
+    ud2

@@ -1,0 +1,34 @@
+#!/bin/sh
+# boot_probes.sh: boots every probe image under pmvm and checks its KTAP and exit status.
+. tests/integration/lib.sh
+
+why=$(kvm_unusable)
+for img in "$build"/guest/*.elf; do
+	name=$(basename "$img" .elf)
+	if [ -n "$why" ]; then skip "$name boots under pmvm" "$why"; continue; fi
+	out=$("$pmvm" run --timeout=60 "$img" 2>/tmp/pmvm-err.$$)
+	rc=$?
+	if [ $rc != 0 ]; then
+		not_ok "$name exits 0 (got $rc: $(head -n 1 /tmp/pmvm-err.$$))"
+	elif ! printf '%s\n' "$out" | head -n 1 | grep -qx 'KTAP version 1'; then
+		not_ok "$name prints a KTAP header first"
+	elif ! printf '%s\n' "$out" | grep -q '^1\.\.[0-9]'; then
+		not_ok "$name prints a KTAP plan"
+	elif printf '%s\n' "$out" | grep -q '^not ok'; then
+		not_ok "$name: $(printf '%s\n' "$out" | grep '^not ok' | head -n 3 | tr '\n' ';')"
+	else
+		ok "$name boots under pmvm, passes its KTAP and exits 0"
+	fi
+done
+rm -f /tmp/pmvm-err.$$
+
+# The exact output of the smallest probe.
+if [ -z "$why" ]; then
+	out=$("$pmvm" run "$build/guest/hello.elf")
+	if [ "$out" = "$(printf 'KTAP version 1\n1..1\nok 1 hello')" ]; then
+		ok "hello prints exactly its plan and ok 1"
+	else
+		not_ok "hello prints exactly its plan and ok 1 (got: $out)"
+	fi
+fi
+exit $status

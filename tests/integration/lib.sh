@@ -1,0 +1,21 @@
+# lib.sh: shared helpers for the integration scripts (sourced, not run).
+# Each script prints `ok N - what`, `not ok N - what` or `ok N - what # SKIP why`.
+
+build=${1:-build}
+pmvm="$build/pmvm"
+n=0
+
+ok() { n=$((n + 1)); echo "ok $n - $*"; }
+not_ok() { n=$((n + 1)); echo "not ok $n - $*"; status=1; }
+skip() { n=$((n + 1)); echo "ok $n - $1 # SKIP $2"; }
+status=0
+
+# Why /dev/kvm cannot run guests here, or nothing if it can.
+kvm_unusable() {
+	if [ ! -e /dev/kvm ]; then echo "/dev/kvm does not exist"; return; fi
+	if [ ! -r /dev/kvm ] || [ ! -w /dev/kvm ]; then
+		echo "no read/write permission on /dev/kvm"; return
+	fi
+	out=$("$pmvm" run --timeout=20 "$build/guest/hello.elf" 2>&1 >/dev/null)
+	[ $? = 69 ] && echo "$out"
+}

@@ -1,0 +1,36 @@
+# tests/tests.mk: builds the cmocka unit tests, $(BUILD)/tests/test_*, one per tests/unit/test_*.c.
+TEST_CFLAGS := $(shell $(PKG_CONFIG) --cflags cmocka 2>/dev/null)
+TEST_LDLIBS := $(shell $(PKG_CONFIG) --libs cmocka inih 2>/dev/null)
+
+UNIT_TEST_SRCS := $(wildcard tests/unit/test_*.c)
+UNIT_TESTS := $(UNIT_TEST_SRCS:tests/unit/%.c=$(BUILD)/tests/%)
+PMU_TESTS := $(filter $(BUILD)/tests/test_pmu_%,$(UNIT_TESTS))
+
+.PHONY: tests
+tests: $(UNIT_TESTS)
+
+$(BUILD)/tests/unit/%.o: CFLAGS += $(TEST_CFLAGS)
+
+$(BUILD)/tests/test_loader: $(BUILD)/tests/unit/test_loader.o \
+		$(BUILD)/vmm/loader.o
+	$(CC) $(LDFLAGS) -o $@ $^ $(TEST_LDLIBS)
+
+$(BUILD)/tests/test_cli_num: $(BUILD)/tests/unit/test_cli_num.o \
+		$(BUILD)/vmm/cli_num.o
+	$(CC) $(LDFLAGS) -o $@ $^ $(TEST_LDLIBS)
+
+$(PMU_TESTS): $(BUILD)/tests/%: $(BUILD)/tests/unit/%.o $(PMU_LIB)
+	$(CC) $(LDFLAGS) -o $@ $^ $(TEST_LDLIBS)
+
+# Hand-written images that exercise pmvm's platform: exit port, halt,
+# triple fault, watchdog, command line.
+TEST_IMAGE_SRCS := $(wildcard tests/images/*.S)
+TEST_IMAGES := $(TEST_IMAGE_SRCS:tests/images/%.S=$(BUILD)/tests/images/%.elf)
+tests: $(TEST_IMAGES)
+
+$(BUILD)/tests/images/%.elf: tests/images/%.S tests/images/mb.h
+	@mkdir -p $(@D)
+	$(CC) -c -m64 -o $(@:.elf=.o) $<
+	ld -m elf_x86_64 -static -nostdlib --build-id=none -Ttext=0x100000 \
+		-o $(@:.elf=.elf64) $(@:.elf=.o)
+	objcopy -O elf32-i386 $(@:.elf=.elf64) $@
