@@ -1,0 +1,124 @@
+/* safe.S: the image's only rdmsr, wrmsr, rdpmc, cpuid, in and out instructions (64-bit), each fault-safe. */
+#include "x86.h"
+
+/*
+ * A fault at a listed instruction resumes at its listed resume address
+ * with r9 = vector and r10 = error code (exception.c). Registers, not
+ * memory, carry the result so a PMI arriving in between cannot mix up
+ * two faults. pmvm finds RDPMC sites to trap each with a hardware
+ * breakpoint (only four exist), hence exactly one rdpmc here, used at
+ * CPL0 and at CPL3.
+ */
+.macro EX_ENTRY insn, resume
+    .pushsection .ex_table, "a"
+    .balign 8
+    .quad \insn, \resume
+    .popsection
+.endm
+
+/* Common tail: store the error code (r10) through r8 unless NULL, and
+ * return the vector (r9). */
+.macro RETURN_VECTOR
+    test %r8, %r8
+    jz 9f
+    mov %r10d, (%r8)
+9:  mov %r9d, %eax
+    ret
+.endm
+
+    .text
+/* uint8_t rdmsr_safe(uint32_t msr, uint64_t *val, uint32_t *err) */
+    .globl rdmsr_safe
+rdmsr_safe:
+    mov %rdx, %r8                       /* err: rdmsr overwrites rdx */
+    mov %edi, %ecx
+    xor %eax, %eax                      /* a fault leaves *val = 0 */
+    xor %edx, %edx
+    xor %r9d, %r9d
+    xor %r10d, %r10d
+1:  rdmsr
+2:  shl $32, %rdx
+    or %rdx, %rax
+    mov %rax, (%rsi)
+    RETURN_VECTOR
+    EX_ENTRY 1b, 2b
+
+/* uint8_t wrmsr_safe(uint32_t msr, uint64_t val, uint32_t *err) */
+    .globl wrmsr_safe
+wrmsr_safe:
+    mov %rdx, %r8
+    mov %edi, %ecx
+    mov %esi, %eax
+    mov %rsi, %rdx
+    shr $32, %rdx
+    xor %r9d, %r9d
+    xor %r10d, %r10d
+1:  wrmsr
+2:  RETURN_VECTOR
+    EX_ENTRY 1b, 2b
+
+/* uint8_t rdpmc_safe(uint32_t ecx, uint64_t *val, uint32_t *err) */
+    .globl rdpmc_safe
+rdpmc_safe:
+    mov %rdx, %r8
+    mov %edi, %ecx
+    xor %eax, %eax
+    xor %edx, %edx
+    xor %r9d, %r9d
+    xor %r10d, %r10d
+1:  rdpmc
+2:  shl $32, %rdx
+    or %rdx, %rax
+    mov %rax, (%rsi)
+    RETURN_VECTOR
+    EX_ENTRY 1b, 2b
+
+/* uint8_t cpuid_safe(uint32_t leaf, uint32_t subleaf, uint32_t regs[4],
+ *                    uint32_t *err) */
+    .globl cpuid_safe
+cpuid_safe:
+    push %rbx                           /* callee-saved; cpuid writes ebx */
+    mov %rdx, %r11                      /* regs */
+    mov %rcx, %r8                       /* err */
+    mov %edi, %eax
+    mov %esi, %ecx
+    xor %ebx, %ebx
+    xor %edx, %edx
+    xor %r9d, %r9d
+    xor %r10d, %r10d
+1:  cpuid
+2:  test %r9d, %r9d                     /* a fault leaves regs = 0 */
+    jz 3f
+    xor %eax, %eax
+    xor %ebx, %ebx
+    xor %ecx, %ecx
+    xor %edx, %edx
+3:  mov %eax, 0(%r11)
+    mov %ebx, 4(%r11)
+    mov %ecx, 8(%r11)
+    mov %edx, 12(%r11)
+    pop %rbx
+    RETURN_VECTOR
+    EX_ENTRY 1b, 2b
+
+/* void outb(uint8_t val, uint16_t port) and uint8_t inb(uint16_t port).
+ * At CPL3 these fault (#GP: IOPL 0, no I/O bitmap); exception.c then
+ * performs the access at CPL0 through these same functions and resumes
+ * after the 1-byte instruction. */
+    .globl outb, outb_insn
+outb:
+    mov %edi, %eax
+    mov %esi, %edx
+outb_insn:
+    out %al, (%dx)
+    ret
+
+    .globl inb, inb_insn
+inb:
+    mov %edi, %edx
+    xor %eax, %eax                      /* return a clean zero-extended byte */
+inb_insn:
+    in (%dx), %al
+    ret
+
+    .section .note.GNU-stack, "", @progbits

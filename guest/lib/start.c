@@ -1,0 +1,81 @@
+/* start.c: the first C code: SYSCALL set-up, command line to argc/argv, main(), exit(). */
+#include "guest.h"
+
+#define MB_BOOT_MAGIC 0x2BADB002
+#define MB_INFO_CMDLINE (1 << 2)
+#define MAX_ARGS 32
+#define MAX_CMDLINE 1024
+
+/* FMASK: SYSCALL enters CPL0 with these RFLAGS bits clear. */
+#define SYSCALL_RFLAGS_MASK (RFLAGS_IF | RFLAGS_TF | RFLAGS_DF | RFLAGS_NT | \
+                             RFLAGS_AC)
+
+int main(int argc, char **argv);
+noreturn void runtime_start(uint32_t magic, uint32_t info);
+extern const char syscall_entry[];
+
+const struct multiboot_info *boot_info;
+
+static char cmdline[MAX_CMDLINE];
+static char *argv[MAX_ARGS + 1];
+
+/* Split a copy of the command line at blanks. Returns argc. */
+static int split_cmdline(const char *s)
+{
+    size_t len = 0;
+    int argc = 0;
+
+    while (s[len] && len + 1 < MAX_CMDLINE) {
+        cmdline[len] = s[len];
+        len++;
+    }
+    for (size_t i = 0; i < len; i++) {
+        if (cmdline[i] == ' ' || cmdline[i] == '\t') {
+            cmdline[i] = '\0';
+        } else if ((i == 0 || cmdline[i - 1] == '\0') && argc < MAX_ARGS) {
+            argv[argc++] = &cmdline[i];
+        }
+    }
+    return argc;
+}
+
+noreturn void runtime_start(uint32_t magic, uint32_t info)
+{
+    static char name[] = "guest";
+    int argc = 0;
+
+    /* SYSCALL from CPL3 loads CS 0x08, SS 0x10 (STAR[47:32]); a SYSRET
+     * would load CS 0x23, SS 0x1b (STAR[63:48] = 0x10), the GDT ABI. */
+    wrmsr(MSR_STAR, ((uint64_t)KERNEL_DS << 48) | ((uint64_t)KERNEL_CS << 32));
+    wrmsr(MSR_LSTAR, (uint64_t)syscall_entry);
+    wrmsr(MSR_FMASK, SYSCALL_RFLAGS_MASK);
+
+    if (magic == MB_BOOT_MAGIC) {
+        boot_info = (const struct multiboot_info *)(uintptr_t)info;
+        if (boot_info->flags & MB_INFO_CMDLINE)
+            argc = split_cmdline((const char *)(uintptr_t)boot_info->cmdline);
+    }
+    if (argc == 0)
+        argv[argc++] = name;
+    argv[argc] = NULL;
+    exit(main(argc, argv));
+}
+
+noreturn void exit(int status)
+{
+    outb((uint8_t)status, EXIT_PORT);
+    for (;;)
+        __asm__ volatile("cli; hlt");
+}
+
+noreturn void panic(const char *fmt, ...)
+{
+    va_list ap;
+
+    printf("Bail out! ");
+    va_start(ap, fmt);
+    vprintf(fmt, ap);
+    va_end(ap);
+    serial_putc('\n');
+    exit(GUEST_EXIT_PANIC);
+}
