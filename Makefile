@@ -40,7 +40,7 @@ deps:
 
 run: deps
 	@$(MAKE) --no-print-directory all
-	@$(BUILD)/pmvm suite
+	@scripts/suite.sh $(BUILD)
 
 check: deps
 	@$(MAKE) --no-print-directory all tests
