@@ -1,0 +1,222 @@
+/* pmu.h: one vCPU's Intel architectural PMU as a pure C library (no KVM). */
+#ifndef PMVM_PMU_H
+#define PMVM_PMU_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+/*
+ * The library answers, for every guest access to the PMU, what the hardware
+ * (or KVM, under a KVM policy) would do: a value, or #GP. It never touches
+ * KVM; the VMM routes RDMSR/WRMSR exits, RDPMC and CPUID here. Every answer
+ * comes with a short static sentence naming the rule that decided it, so an
+ * oracle (`pmvm explain`) and a test can show why. docs/pmu-model.md lists
+ * the rules with their sources.
+ */
+
+#define PMU_OK 0 /* the access completes */
+#define PMU_GP 1 /* the access raises #GP(0) */
+
+/* Library limits (docs/pmu-model.md explains each). */
+#define PMU_MAX_VERSION 6 /* CPUID.0AH:EAX[7:0], newest architectural */
+#define PMU_MAX_GP 8      /* legacy MSR layout PMC0-7 / PERFEVTSEL0-7 */
+#define PMU_MAX_FIXED 7   /* FIXED_CTR0-3 and the Atom FIXED_CTR4-6 */
+#define PMU_NR_ARCH_EVENTS 13 /* CPUID.0AH:EBX bits 0..12 */
+
+/* MSRs (pmu-spec 0). */
+#define PMU_MSR_PMC0 0xC1            /* IA32_PMCx, legacy alias */
+#define PMU_MSR_PERFEVTSEL0 0x186    /* IA32_PERFEVTSELx */
+#define PMU_MSR_FIXED_CTR0 0x309     /* IA32_FIXED_CTRx, x = 0..6 */
+#define PMU_MSR_PERF_METRICS 0x329
+#define PMU_MSR_PERF_CAPABILITIES 0x345
+#define PMU_MSR_FIXED_CTR_CTRL 0x38D
+#define PMU_MSR_GLOBAL_STATUS 0x38E
+#define PMU_MSR_GLOBAL_CTRL 0x38F
+#define PMU_MSR_GLOBAL_OVF_CTRL 0x390 /* a.k.a. GLOBAL_STATUS_RESET */
+#define PMU_MSR_GLOBAL_STATUS_SET 0x391
+#define PMU_MSR_GLOBAL_INUSE 0x392
+#define PMU_MSR_A_PMC0 0x4C1         /* IA32_A_PMCx, full-width alias */
+
+/* IA32_PERF_CAPABILITIES bits the library implements (pmu-spec 3.4). */
+#define PMU_CAP_FW_WRITES (1ull << 13)
+#define PMU_CAP_PERF_METRICS (1ull << 15)
+#define PMU_CAP_RDPMC_METRICS_CLEAR (1ull << 19)
+
+/* CPUID.23H.0:EBX features the library implements (pmu-spec 2.2). */
+#define PMU_L23_UMASK2 (1u << 0)
+#define PMU_L23_EQ (1u << 1)
+#define PMU_L23_RDPMC_USER_DISABLE (1u << 2)
+
+/* RDPMC ECX[31:16] types (pmu-spec 1.1). */
+#define PMU_RDPMC_GP 0x0000u
+#define PMU_RDPMC_METRICS 0x2000u
+#define PMU_RDPMC_FIXED 0x4000u
+
+/* Counter indices as in GLOBAL_CTRL/STATUS: GP i is i, fixed i is 32 + i. */
+#define PMU_IDX_FIXED(i) (32u + (i))
+
+/*
+ * Which rules decide the answers. native: the CPU model as the hardware has
+ * it. kvm-legacy: what upstream KVM's perf-based vPMU gives a guest on that
+ * host. kvm-mediated: the mediated vPMU (2025-26 series) with fixed counter 3
+ * and PERF_METRICS. pmu_policy_apply() derives the guest model.
+ */
+enum pmu_policy {
+    PMU_POLICY_NATIVE,
+    PMU_POLICY_KVM_LEGACY,
+    PMU_POLICY_KVM_MEDIATED,
+};
+
+/*
+ * What a CPU has (a host model loaded from configs/NAME.ini), or what a
+ * guest sees (the same struct after pmu_policy_apply()). Plain data; the
+ * comments name the CPUID/MSR field each value becomes.
+ */
+struct pmu_model {
+    char name[64];            /* model name for messages, e.g. "skylake" */
+    char vendor[13];          /* CPUID.0 vendor, always "GenuineIntel" */
+    uint32_t family, model, stepping; /* CPUID.1:EAX signature */
+    bool hybrid;              /* X86_FEATURE_HYBRID_CPU: KVM disables vPMU */
+    bool pdcm;                /* CPUID.1:ECX[15]: PERF_CAPABILITIES exists */
+    uint32_t version;         /* CPUID.0AH:EAX[7:0] */
+    uint32_t gp_counters;     /* CPUID.0AH:EAX[15:8] */
+    uint32_t gp_width;        /* CPUID.0AH:EAX[23:16] */
+    uint32_t events_length;   /* CPUID.0AH:EAX[31:24] */
+    uint32_t events_mask;     /* CPUID.0AH:EBX, a set bit = unavailable */
+    uint32_t fixed_bitmap;    /* which FIXED_CTRi exist (ECX from v5) */
+    uint32_t fixed_width;     /* CPUID.0AH:EDX[12:5] */
+    bool anythread_deprecated; /* CPUID.0AH:EDX[15] */
+    uint64_t perf_capabilities; /* IA32_PERF_CAPABILITIES (with PDCM) */
+    uint32_t metrics_bytes;   /* PERF_METRICS byte fields: 0, 4 or 8 */
+    uint32_t slots_per_cycle; /* TOPDOWN.SLOTS per core cycle (counting) */
+    bool leaf23;              /* CPUID leaf 0x23 is enumerated */
+    uint32_t leaf23_features; /* CPUID.23H.0:EBX, PMU_L23_* */
+    /* Set by pmu_policy_apply(); a host model loaded from a file is native. */
+    enum pmu_policy policy;
+    bool rdpmc_kvm_decode;    /* RDPMC goes through KVM's decoder */
+};
+
+/* The guest's execution mode for RDPMC's privilege rule. */
+struct pmu_mode {
+    unsigned cpl;
+    bool cr0_pe;
+    bool cr4_pce;
+};
+
+struct pmu_msr_range {
+    uint32_t first;
+    uint32_t count;
+};
+
+/* ---- CPU models (pmu_model.c, pmu_model_load.c) ---- */
+
+/* A model with no PMU: GenuineIntel, family 6, version 0, all else 0. */
+void pmu_model_init(struct pmu_model *m);
+
+/*
+ * Loads an INI model file over pmu_model_init() defaults, then applies each
+ * "section.key=value" of sets[] in order, then validates. Returns 0, or -1
+ * with ONE line in err naming where (file:line or --set) and why.
+ */
+int pmu_model_load(struct pmu_model *m, const char *path,
+                   const char *const *sets, size_t nsets,
+                   char *err, size_t errlen);
+
+/* Sets one key ("pmu.version", "cpu.model", ...) from text. 0 or -1+err. */
+int pmu_model_set(struct pmu_model *m, const char *key, const char *value,
+                  char *err, size_t errlen);
+
+/* Checks ranges and contradictions. 0, or -1 with "pmu.KEY: reason". */
+int pmu_model_validate(const struct pmu_model *m, char *err, size_t errlen);
+
+/* The i-th key's "section.key" name, NULL past the last (for help). */
+const char *pmu_model_key_name(size_t i);
+
+/* FIXED_CTRi exists: version >= 2 and bit i of the fixed bitmap. */
+bool pmu_model_fixed_exists(const struct pmu_model *m, unsigned i);
+
+/* CPUID.0AH:EDX[4:0]: the count of contiguous fixed counters from 0
+ * (trailing ones of the bitmap, not its popcount: 0x77 gives 3). */
+unsigned pmu_model_fixed_contiguous(const struct pmu_model *m);
+
+/* PERF_CAPABILITIES as the guest reads it (0 without PDCM). */
+uint64_t pmu_model_caps(const struct pmu_model *m);
+
+/* CPUID.1:EAX built from family/model/stepping. */
+uint32_t pmu_model_signature(const struct pmu_model *m);
+
+/* Fills EAX..EDX of leaf 0xA or 0x23.subleaf for this model and returns
+ * true; false for any other leaf, and for 0x23 when the model lacks it. */
+bool pmu_model_cpuid(const struct pmu_model *m, uint32_t leaf,
+                     uint32_t subleaf, uint32_t regs[4]);
+
+/* ---- Policies (pmu_policy.c) ---- */
+
+/* "native", "kvm-legacy", "kvm-mediated" -> enum; false if unknown. */
+bool pmu_policy_from_string(const char *name, enum pmu_policy *out);
+const char *pmu_policy_name(enum pmu_policy p);
+
+/*
+ * Derives the guest's model from a host model as the policy says. Returns
+ * 0, or -1 with one line in err when the host cannot run that policy
+ * (kvm-mediated needs version >= 4 and FW_WRITES, pmu-spec 5.1).
+ */
+int pmu_policy_apply(const struct pmu_model *host, enum pmu_policy p,
+                     struct pmu_model *guest, char *err, size_t errlen);
+
+/* ---- One vCPU's PMU (pmu_state.c, pmu_msr.c, pmu_rdpmc.c) ---- */
+
+struct pmu;
+
+/* Creates the PMU of a guest model (copied) in its reset state. NULL only
+ * on allocation failure. */
+struct pmu *pmu_create(const struct pmu_model *guest);
+void pmu_destroy(struct pmu *pmu);
+
+/* RESET/INIT: counters, selectors and status 0; GLOBAL_CTRL = every GP
+ * enable bit from version 2 (pmu-spec 3.3). */
+void pmu_reset(struct pmu *pmu);
+
+const struct pmu_model *pmu_get_model(const struct pmu *pmu);
+
+/*
+ * Guest RDMSR/WRMSR of any MSR: PMU_OK (with *val for reads) or PMU_GP.
+ * *rule, when rule is non-NULL, gets a static sentence naming the rule that
+ * decided. MSRs outside pmu_msr_ranges() answer PMU_GP.
+ */
+int pmu_rdmsr(struct pmu *pmu, uint32_t msr, uint64_t *val,
+              const char **rule);
+int pmu_wrmsr(struct pmu *pmu, uint32_t msr, uint64_t val,
+              const char **rule);
+
+/* Guest RDPMC with ECX and mode: PMU_OK with the 64-bit value (the caller
+ * splits it into EDX:EAX) or PMU_GP. May have a side effect (metrics clear
+ * mode). */
+int pmu_rdpmc(struct pmu *pmu, uint32_t ecx, const struct pmu_mode *mode,
+              uint64_t *val, const char **rule);
+
+/* CPUID leaves the PMU owns (0xA, 0x23.*), as pmu_model_cpuid(). */
+bool pmu_cpuid(const struct pmu *pmu, uint32_t leaf, uint32_t subleaf,
+               uint32_t regs[4]);
+const char *pmu_vendor(const struct pmu *pmu);  /* CPUID.0 vendor string */
+uint32_t pmu_cpuid1_eax(const struct pmu *pmu); /* CPUID.1:EAX signature */
+bool pmu_pdcm(const struct pmu *pmu);           /* CPUID.1:ECX[15] */
+
+/* Every MSR the library implements for any model, as a static table of at
+ * most 16 ranges of at most 0x600*8 MSRs (for a KVM MSR filter). */
+size_t pmu_msr_ranges(const struct pmu_msr_range **out);
+
+/* ---- For counting (later issues) ---- */
+
+/* Counter idx (i or PMU_IDX_FIXED(i)) counts at this CPL now: it exists,
+ * its selector enables it for the CPL, GLOBAL_CTRL enables it (v2+) and
+ * counters are not frozen (GLOBAL_STATUS.CTR_FRZ). */
+bool pmu_counter_enabled(const struct pmu *pmu, unsigned idx, unsigned cpl);
+
+/* Raw counter value, and a store masked to the counter's width; no rules,
+ * no side effects. False/0 for a counter that does not exist. */
+uint64_t pmu_counter_get(const struct pmu *pmu, unsigned idx);
+bool pmu_counter_set(struct pmu *pmu, unsigned idx, uint64_t val);
+
+#endif

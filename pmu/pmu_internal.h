@@ -1,0 +1,120 @@
+/* pmu_internal.h: the PMU state and helpers shared by the pmu/ sources only. */
+#ifndef PMVM_PMU_INTERNAL_H
+#define PMVM_PMU_INTERNAL_H
+
+#include "pmu/pmu.h"
+
+/* IA32_PERFEVTSELx fields (pmu-spec 3.1). */
+#define EVTSEL_EVENT 0xFFull
+#define EVTSEL_USR (1ull << 16)
+#define EVTSEL_OS (1ull << 17)
+#define EVTSEL_INT (1ull << 20)
+#define EVTSEL_ANY (1ull << 21)
+#define EVTSEL_EN (1ull << 22)
+#define EVTSEL_EQ (1ull << 36)
+#define EVTSEL_RDPMC_USER_DISABLE (1ull << 37)
+#define EVTSEL_UMASK2 (0xFFull << 40)
+
+/* IA32_FIXED_CTR_CTRL, per counter i (pmu-spec 3.2). */
+#define FIXED_OS(i) (1ull << (4 * (i)))
+#define FIXED_USR(i) (2ull << (4 * (i)))
+#define FIXED_ANY(i) (4ull << (4 * (i)))
+#define FIXED_PMI(i) (8ull << (4 * (i)))
+#define FIXED_METRICS_CLEAR_EN (1ull << 14) /* counter 3's bit 2 */
+#define FIXED_USER_DISABLE(i) (1ull << (33 + 4 * (i)))
+
+/* GLOBAL_CTRL / GLOBAL_STATUS bits beyond the counters (pmu-spec 3.3). */
+#define GLOBAL_PERF_METRICS (1ull << 48)
+#define STATUS_LBR_FRZ (1ull << 58)
+#define STATUS_CTR_FRZ (1ull << 59)
+#define STATUS_OVF_UNCORE (1ull << 61)
+#define STATUS_OVF_BUF (1ull << 62)
+#define STATUS_COND_CHGD (1ull << 63)
+
+struct pmu {
+    struct pmu_model m;  /* the guest model, fixed for the PMU's life */
+    uint64_t pmc[PMU_MAX_GP];        /* masked to gp_width */
+    uint64_t evtsel[PMU_MAX_GP];
+    uint64_t fixed[PMU_MAX_FIXED];   /* masked to fixed_width */
+    uint64_t fixed_ctrl;
+    uint64_t global_ctrl;
+    uint64_t global_status;
+    uint64_t perf_metrics;
+};
+
+/* All ones in the low `width` bits; width 64 gives ~0. */
+static inline uint64_t pmu_width_mask(uint32_t width)
+{
+    return width >= 64 ? ~0ull : (1ull << width) - 1;
+}
+
+/* Counter i < gp_counters exists (version >= 1). */
+static inline bool pmu_gp_exists(const struct pmu_model *m, unsigned i)
+{
+    return m->version >= 1 && i < m->gp_counters;
+}
+
+static inline bool pmu_has_metrics(const struct pmu_model *m)
+{
+    return (pmu_model_caps(m) & PMU_CAP_PERF_METRICS) != 0;
+}
+
+/* AnyThread (EVTSEL bit 21, FIXED_CTR_CTRL bit 4i+2) is usable: v3 added
+ * it, CPUID.0AH:EDX[15] deprecates it (pmu-spec 3.1, 2.1). */
+static inline bool pmu_anythread_ok(const struct pmu_model *m)
+{
+    return m->version >= 3 && !m->anythread_deprecated;
+}
+
+/* GLOBAL_CTRL bits that exist: GP enables, fixed enables, EN_PERF_METRICS. */
+uint64_t pmu_global_ctrl_valid(const struct pmu_model *m);
+
+/* GLOBAL_STATUS bits that OVF_CTRL may clear and STATUS_SET may set. */
+uint64_t pmu_global_status_valid(const struct pmu_model *m);
+
+/* Writable bits of PERFEVTSELx and FIXED_CTR_CTRL. */
+uint64_t pmu_evtsel_valid(const struct pmu_model *m);
+uint64_t pmu_fixed_ctrl_valid(const struct pmu_model *m);
+
+/* IA32_PERF_GLOBAL_INUSE computed from the selectors (SDM 18.2.4.3). */
+uint64_t pmu_global_inuse(const struct pmu *pmu);
+
+/* The reason a model is invalid, naming the key to blame (index into the
+ * key table, see pmu_model_key_name()). 0 if valid. */
+int pmu_model_check(const struct pmu_model *m, size_t *key, char *msg,
+                    size_t len);
+
+/* The PMU MSRs, classified for pmu_msr.c and pmu_msr_write.c. */
+enum msr_kind {
+    MSR_NONE,
+    MSR_PMC,        /* 0xC1 + i */
+    MSR_A_PMC,      /* 0x4C1 + i */
+    MSR_EVTSEL,     /* 0x186 + i */
+    MSR_FIXED,      /* 0x309 + i */
+    MSR_METRICS,    /* 0x329 */
+    MSR_CAPS,       /* 0x345 */
+    MSR_FIXED_CTRL, /* 0x38D */
+    MSR_STATUS,     /* 0x38E */
+    MSR_CTRL,       /* 0x38F */
+    MSR_OVF_CTRL,   /* 0x390 */
+    MSR_STATUS_SET, /* 0x391 */
+    MSR_INUSE,      /* 0x392 */
+};
+
+/* Which PMU MSR msr is, with its counter index in *i. */
+enum msr_kind msr_classify(uint32_t msr, unsigned *i);
+
+/* NULL if the MSR exists for the model, else the rule that removes it. */
+const char *msr_absent(const struct pmu_model *m, enum msr_kind k,
+                       unsigned i);
+
+/* An absent msr that KVM answers itself (reads 0, drops writes). */
+bool msr_kvm_quirk(const struct pmu_model *m, uint32_t msr);
+
+/* Upper bound on the number of model keys (checked in pmu_model_keys.c). */
+#define PMU_MODEL_MAX_KEYS 32
+
+/* Index of "section.key" in the key table, or -1. */
+int pmu_model_key_index(const char *key);
+
+#endif

@@ -1,0 +1,280 @@
+/* pmu_model_keys.c: the model's keys, their ranges, and its contradictions. */
+#include <errno.h>
+#include <inttypes.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "pmu/pmu_internal.h"
+
+enum key_kind { K_U32, K_U64, K_BOOL, K_VENDOR };
+
+struct key {
+    const char *name;
+    enum key_kind kind;
+    size_t off;
+    uint64_t max;
+    const char *limit; /* "<limit> of <max>" in the out-of-range message */
+    bool hex;          /* print values in hex */
+};
+
+#define F(f) offsetof(struct pmu_model, f)
+#define ARCH "the architectural limit"
+#define LIB "the library limit"
+
+static const struct key keys[] = {
+    {"cpu.vendor", K_VENDOR, F(vendor), 0, NULL, false},
+    {"cpu.family", K_U32, F(family), 0xFF + 0xF, ARCH, true},
+    {"cpu.model", K_U32, F(model), 0xFF, ARCH, true},
+    {"cpu.stepping", K_U32, F(stepping), 0xF, ARCH, true},
+    {"cpu.hybrid", K_BOOL, F(hybrid), 1, NULL, false},
+    {"pmu.version", K_U32, F(version), PMU_MAX_VERSION, ARCH, false},
+    {"pmu.gp_counters", K_U32, F(gp_counters), PMU_MAX_GP, LIB, false},
+    {"pmu.gp_width", K_U32, F(gp_width), 64, ARCH, false},
+    {"pmu.events_length", K_U32, F(events_length), PMU_NR_ARCH_EVENTS, LIB,
+     false},
+    {"pmu.events_mask", K_U32, F(events_mask),
+     (1u << PMU_NR_ARCH_EVENTS) - 1, LIB, true},
+    {"pmu.fixed_bitmap", K_U32, F(fixed_bitmap), (1u << PMU_MAX_FIXED) - 1,
+     LIB, true},
+    {"pmu.fixed_width", K_U32, F(fixed_width), 64, ARCH, false},
+    {"pmu.anythread_deprecated", K_BOOL, F(anythread_deprecated), 1, NULL,
+     false},
+    {"pmu.pdcm", K_BOOL, F(pdcm), 1, NULL, false},
+    {"pmu.perf_capabilities", K_U64, F(perf_capabilities), UINT64_MAX, NULL,
+     true},
+    {"pmu.metrics_bytes", K_U32, F(metrics_bytes), 8, ARCH, false},
+    {"pmu.slots_per_cycle", K_U32, F(slots_per_cycle), 16, LIB, false},
+    {"pmu.leaf23", K_BOOL, F(leaf23), 1, NULL, false},
+    {"pmu.leaf23_features", K_U32, F(leaf23_features), 7, LIB, true},
+};
+
+#define NKEYS (sizeof(keys) / sizeof(keys[0]))
+_Static_assert(NKEYS <= PMU_MODEL_MAX_KEYS, "raise PMU_MODEL_MAX_KEYS");
+
+static const uint64_t caps_known =
+    PMU_CAP_FW_WRITES | PMU_CAP_PERF_METRICS | PMU_CAP_RDPMC_METRICS_CLEAR;
+
+const char *pmu_model_key_name(size_t i)
+{
+    return i < NKEYS ? keys[i].name : NULL;
+}
+
+int pmu_model_key_index(const char *key)
+{
+    for (size_t i = 0; i < NKEYS; i++)
+        if (strcmp(keys[i].name, key) == 0)
+            return (int)i;
+    return -1;
+}
+
+static uint64_t key_get(const struct pmu_model *m, const struct key *k)
+{
+    const char *p = (const char *)m + k->off;
+
+    switch (k->kind) {
+    case K_U32:
+        return *(const uint32_t *)(const void *)p;
+    case K_U64:
+        return *(const uint64_t *)(const void *)p;
+    case K_BOOL:
+        return *(const bool *)(const void *)p;
+    default:
+        return 0;
+    }
+}
+
+static void key_put(struct pmu_model *m, const struct key *k, uint64_t v)
+{
+    char *p = (char *)m + k->off;
+
+    if (k->kind == K_U32)
+        *(uint32_t *)(void *)p = (uint32_t)v;
+    else if (k->kind == K_U64)
+        *(uint64_t *)(void *)p = v;
+    else if (k->kind == K_BOOL)
+        *(bool *)(void *)p = v != 0;
+}
+
+static int parse_u64(const char *s, uint64_t *out)
+{
+    char *end;
+
+    /* strtoull takes "-1" and " 1"; a model value is a plain number. */
+    if (*s < '0' || *s > '9')
+        return -1;
+    errno = 0;
+    *out = strtoull(s, &end, 0);
+    return errno || *end ? -1 : 0;
+}
+
+static int parse_bool(const char *s, uint64_t *out)
+{
+    if (!strcmp(s, "1") || !strcasecmp(s, "true") || !strcasecmp(s, "yes"))
+        *out = 1;
+    else if (!strcmp(s, "0") || !strcasecmp(s, "false") ||
+             !strcasecmp(s, "no"))
+        *out = 0;
+    else
+        return -1;
+    return 0;
+}
+
+static void fmt_num(char *buf, size_t len, const struct key *k, uint64_t v)
+{
+    snprintf(buf, len, k->hex ? "0x%" PRIx64 : "%" PRIu64, v);
+}
+
+/* Range and bit checks of one value; the message has no key prefix. */
+static int key_check_value(const struct key *k, uint64_t v, char *msg,
+                           size_t len)
+{
+    char a[24], b[24];
+
+    if (k->kind == K_U64 && (v & ~caps_known)) {
+        unsigned bit = (unsigned)__builtin_ctzll(v & ~caps_known);
+        snprintf(msg, len,
+                 "bit %u of 0x%" PRIx64 " is not implemented by the library "
+                 "(only FW_WRITES[13], PERF_METRICS[15] and "
+                 "RDPMC_METRICS_CLEAR[19])", bit, v);
+        return -1;
+    }
+    if (k->kind == K_U32 && v > k->max) {
+        fmt_num(a, sizeof(a), k, v);
+        fmt_num(b, sizeof(b), k, k->max);
+        snprintf(msg, len, "%s is above %s of %s", a, k->limit, b);
+        return -1;
+    }
+    return 0;
+}
+
+int pmu_model_set(struct pmu_model *m, const char *key, const char *value,
+                  char *err, size_t errlen)
+{
+    int i = pmu_model_key_index(key);
+    const struct key *k;
+    char msg[200];
+    uint64_t v;
+
+    if (i < 0) {
+        snprintf(err, errlen, "%s: unknown key", key);
+        return -1;
+    }
+    k = &keys[i];
+    if (k->kind == K_VENDOR) {
+        if (strcmp(value, "GenuineIntel") != 0) {
+            snprintf(err, errlen, "%s: \"%s\": the library models the "
+                     "Intel PMU only (GenuineIntel)", key, value);
+            return -1;
+        }
+        return 0; /* the only accepted value is already the default */
+    }
+    if ((k->kind == K_BOOL ? parse_bool(value, &v) : parse_u64(value, &v))) {
+        snprintf(err, errlen, "%s: \"%s\" is not %s", key, value,
+                 k->kind == K_BOOL ? "0 or 1" : "a number");
+        return -1;
+    }
+    if (key_check_value(k, v, msg, sizeof(msg))) {
+        snprintf(err, errlen, "%s: %s", key, msg);
+        return -1;
+    }
+    key_put(m, k, v);
+    return 0;
+}
+
+#define BLAME(name, ...)                                        \
+    do {                                                        \
+        *key = (size_t)pmu_model_key_index(name);               \
+        snprintf(msg, len, __VA_ARGS__);                        \
+        return -1;                                              \
+    } while (0)
+
+/* Contradictions between keys, each blamed on the key that introduces it.
+ * docs/cpu-models.md lists them with the reason for each. */
+static int check_pmu(const struct pmu_model *m, size_t *key, char *msg,
+                     size_t len)
+{
+    uint64_t caps = m->perf_capabilities;
+    uint32_t fb = m->fixed_bitmap;
+
+    if (m->version == 0) {
+        if (m->gp_counters)
+            BLAME("pmu.gp_counters", "%u GP counters need pmu.version >= 1 "
+                  "(version 0 is no architectural PMU)", m->gp_counters);
+        if (m->events_length)
+            BLAME("pmu.events_length", "must be 0 with pmu.version 0");
+        if (m->leaf23)
+            BLAME("pmu.leaf23", "must be 0 with pmu.version 0");
+    }
+    if (m->version < 2 && fb)
+        BLAME("pmu.fixed_bitmap", "fixed counters need pmu.version >= 2 "
+              "(SDM 18.2.2)");
+    if (m->version < 5 && (fb & (fb + 1)))
+        BLAME("pmu.fixed_bitmap", "0x%x is not contiguous from 0, which only "
+              "CPUID.0AH:ECX of version 5+ can enumerate", fb);
+    if (m->gp_counters && m->gp_width == 0)
+        BLAME("pmu.gp_width", "must be 1..64 when there are GP counters");
+    if (fb && m->fixed_width == 0)
+        BLAME("pmu.fixed_width", "must be 1..64 when there are fixed "
+              "counters");
+    if (m->events_mask & ~(uint32_t)pmu_width_mask(m->events_length))
+        BLAME("pmu.events_mask", "0x%x has bits at or above pmu.events_length"
+              " (%u), which CPUID.0AH:EBX does not define", m->events_mask,
+              m->events_length);
+    if (caps && !m->pdcm)
+        BLAME("pmu.perf_capabilities", "0x%" PRIx64 " needs pmu.pdcm = 1 "
+              "(the MSR exists only with CPUID.1:ECX.PDCM)", caps);
+    if ((caps & PMU_CAP_PERF_METRICS) && !pmu_model_fixed_exists(m, 3))
+        BLAME("pmu.perf_capabilities", "PERF_METRICS[15] needs fixed "
+              "counter 3 (TOPDOWN.SLOTS) in pmu.fixed_bitmap");
+    if ((caps & PMU_CAP_RDPMC_METRICS_CLEAR) && !(caps & PMU_CAP_PERF_METRICS))
+        BLAME("pmu.perf_capabilities", "RDPMC_METRICS_CLEAR[19] needs "
+              "PERF_METRICS[15]");
+    if ((caps & PMU_CAP_PERF_METRICS) ? m->metrics_bytes != 4 &&
+        m->metrics_bytes != 8 : m->metrics_bytes != 0)
+        BLAME("pmu.metrics_bytes", "%u: must be 4 or 8 with PERF_METRICS[15]"
+              " and 0 without", m->metrics_bytes);
+    if (m->version && m->slots_per_cycle == 0)
+        BLAME("pmu.slots_per_cycle", "must be 1..16 with a PMU");
+    if (m->leaf23 && m->version < 6)
+        BLAME("pmu.leaf23", "leaf 0x23 needs pmu.version 6");
+    if (m->leaf23_features && !m->leaf23)
+        BLAME("pmu.leaf23_features", "0x%x needs pmu.leaf23 = 1",
+              m->leaf23_features);
+    return 0;
+}
+
+int pmu_model_check(const struct pmu_model *m, size_t *key, char *msg,
+                    size_t len)
+{
+    for (size_t i = 0; i < NKEYS; i++) {
+        if (keys[i].kind == K_VENDOR) {
+            if (strcmp(m->vendor, "GenuineIntel") != 0) {
+                *key = i;
+                snprintf(msg, len, "the library models GenuineIntel only");
+                return -1;
+            }
+        } else if (key_check_value(&keys[i], key_get(m, &keys[i]), msg,
+                                   len)) {
+            *key = i;
+            return -1;
+        }
+    }
+    if (m->model > 0xF && m->family != 6 && m->family < 0xF)
+        BLAME("cpu.model", "0x%x needs family 6 or 0xF+ (only they have the "
+              "extended model field)", m->model);
+    return check_pmu(m, key, msg, len);
+}
+
+int pmu_model_validate(const struct pmu_model *m, char *err, size_t errlen)
+{
+    char msg[256];
+    size_t key;
+
+    if (pmu_model_check(m, &key, msg, sizeof(msg)) == 0)
+        return 0;
+    snprintf(err, errlen, "%s: %s", keys[key].name, msg);
+    return -1;
+}
