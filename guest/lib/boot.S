@@ -34,10 +34,10 @@ _start:
     mov %eax, %cr3
     mov $CR4_PAE, %eax
     mov %eax, %cr4
-    /* SCE goes in with LME so run_user() can return through SYSCALL; on
-     * the PVM host pmvm traps and applies this 32-bit EFER write. */
+    /* On the PVM host pmvm traps and applies this 32-bit EFER write. No
+     * SCE: nothing uses SYSCALL (see user.S), so a stray one is a #UD. */
     mov $MSR_EFER, %ecx
-    mov $(EFER_LME | EFER_SCE), %eax
+    mov $EFER_LME, %eax
     xor %edx, %edx
     wrmsr
     mov $(CR0_PG | CR0_WP | CR0_NE | CR0_ET | CR0_MP | CR0_PE), %eax

@@ -8,6 +8,9 @@ struct ex_entry {
 /* From guest.ld (the .ex_table section) and safe.S. */
 extern const struct ex_entry __ex_table_start[], __ex_table_end[];
 extern const char outb_insn[], inb_insn[];
+/* From user.S. */
+extern const char user_exit_insn[], user_return[];
+extern uint64_t user_return_rsp;
 
 void exception_dispatch(struct ex_regs *regs);
 
@@ -74,6 +77,21 @@ static bool emulate_user_io(struct ex_regs *regs)
     return true;
 }
 
+/* The UD2 that ends run_user()'s trampoline: return to CPL0 by making
+ * this exception's IRETQ land at user_return on the run_user() stack.
+ * RFLAGS stays the user's; user_return restores the caller's. */
+static bool user_exit(struct ex_regs *regs)
+{
+    if (regs->vector != 6 || regs->rip != (uint64_t)user_exit_insn ||
+        (regs->cs & 3) != 3)
+        return false;
+    regs->rip = (uint64_t)user_return;
+    regs->cs = KERNEL_CS;
+    regs->ss = KERNEL_DS;
+    regs->rsp = user_return_rsp;
+    return true;
+}
+
 static noreturn void unexpected(const struct ex_regs *r)
 {
     static bool reporting;
@@ -105,6 +123,8 @@ static noreturn void unexpected(const struct ex_regs *r)
 /* Called by isr.S for every vector, with interrupts off, at CPL0. */
 void exception_dispatch(struct ex_regs *regs)
 {
+    if (user_exit(regs))
+        return;
     if (is_fault(regs->vector) && fixup(regs))
         return;
     if (emulate_user_io(regs))

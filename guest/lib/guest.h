@@ -11,9 +11,9 @@
 #include "x86.h"
 
 /*
- * Start-up. The runtime enters 64-bit long mode, loads its GDT, IDT and
- * TSS, points SYSCALL at its CPL3 return path, turns the multiboot command
- * line into argc/argv (argv[0] is its first word) and calls
+ * Start-up. The runtime enters 64-bit long mode with its static GDT, IDT,
+ * TSS and page tables, turns the multiboot command line into argc/argv
+ * (argv[0] is its first word) and calls
  *     int main(int argc, char **argv)     (or int main(void))
  * at CPL0 with interrupts off. main's return value goes to exit().
  */
@@ -89,8 +89,9 @@ noreturn void ktap_exit(void);
  * (at CPL0 or CPL3) resumes right after it, and the call returns the
  * exception vector (0 = no fault, 13 = #GP, 6 = #UD, ...) and stores the
  * error code in *err (0 when there was none; err may be NULL). On a fault
- * *val (or regs) holds 0. These fix-ups take precedence over handlers
- * installed with set_exception_handler().
+ * *val (or regs) holds 0. These fix-ups, and the runtime's own uses of
+ * #GP and #UD from CPL3, take precedence over handlers installed with
+ * set_exception_handler().
  *
  * The image holds exactly ONE rdpmc, rdmsr, wrmsr and cpuid instruction
  * in 64-bit code, inside these functions (pmvm traps the RDPMC site with
@@ -115,7 +116,9 @@ void cpuid(uint32_t leaf, uint32_t subleaf, uint32_t regs[4]);
  * Run fn(arg) at CPL3 on the runtime's user stack (16 KiB) and return its
  * result at CPL0. fn runs with the caller's RFLAGS (so IF as the caller
  * had it); exceptions at CPL3 go to the CPL0 handlers and, when fixed up
- * or handled, return to the CPL3 code. fn returns to CPL0 through SYSCALL.
+ * or handled, return to the CPL3 code. fn returns to CPL0 through a UD2
+ * at a runtime address that the #UD handler recognises (SYSCALL and INT n
+ * do not work from CPL3 on the PVM host). Costs about two exceptions.
  * Not reentrant: do not call it from CPL3 or from a handler.
  */
 uint64_t run_user(uint64_t (*fn)(uint64_t), uint64_t arg);

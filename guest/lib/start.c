@@ -1,4 +1,4 @@
-/* start.c: the first C code: SYSCALL set-up, command line to argc/argv, main(), exit(). */
+/* start.c: the first C code: command line to argc/argv, main(), exit() and panic(). */
 #include "guest.h"
 
 #define MB_BOOT_MAGIC 0x2BADB002
@@ -6,13 +6,8 @@
 #define MAX_ARGS 32
 #define MAX_CMDLINE 1024
 
-/* FMASK: SYSCALL enters CPL0 with these RFLAGS bits clear. */
-#define SYSCALL_RFLAGS_MASK (RFLAGS_IF | RFLAGS_TF | RFLAGS_DF | RFLAGS_NT | \
-                             RFLAGS_AC)
-
 int main(int argc, char **argv);
 noreturn void runtime_start(uint32_t magic, uint32_t info);
-extern const char syscall_entry[];
 
 const struct multiboot_info *boot_info;
 
@@ -43,12 +38,6 @@ noreturn void runtime_start(uint32_t magic, uint32_t info)
 {
     static char name[] = "guest";
     int argc = 0;
-
-    /* SYSCALL from CPL3 loads CS 0x08, SS 0x10 (STAR[47:32]); a SYSRET
-     * would load CS 0x23, SS 0x1b (STAR[63:48] = 0x10), the GDT ABI. */
-    wrmsr(MSR_STAR, ((uint64_t)KERNEL_DS << 48) | ((uint64_t)KERNEL_CS << 32));
-    wrmsr(MSR_LSTAR, (uint64_t)syscall_entry);
-    wrmsr(MSR_FMASK, SYSCALL_RFLAGS_MASK);
 
     if (magic == MB_BOOT_MAGIC) {
         boot_info = (const struct multiboot_info *)(uintptr_t)info;
