@@ -70,9 +70,10 @@ int vsnprintf(char *buf, size_t size, const char *fmt, va_list ap);
 
 /*
  * KTAP v1 results. Call ktap_plan() first; each ktap_* result prints one
- * numbered line. ktap_finish() prints the totals and returns
- * GUEST_EXIT_PASS when the plan was met and nothing failed, otherwise
- * GUEST_EXIT_FAIL; ktap_exit() passes that to exit().
+ * numbered line. ktap_finish() returns GUEST_EXIT_PASS, silently, when
+ * the plan was met and nothing failed; otherwise it prints the totals as
+ * a diagnostic and returns GUEST_EXIT_FAIL. ktap_exit() passes that to
+ * exit().
  */
 void ktap_plan(unsigned count);                   /* "KTAP version 1", "1..N" */
 bool ktap_result(bool ok, const char *fmt, ...)   /* "ok N name" / "not ok N name" */
