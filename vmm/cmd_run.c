@@ -12,10 +12,12 @@
 #include "vmm/boot.h"
 #include "vmm/cli.h"
 #include "vmm/cli_num.h"
+#include "vmm/cpu_select.h"
 #include "vmm/cpuid.h"
 #include "vmm/msr.h"
 #include "vmm/pmvm.h"
 #include "vmm/status.h"
+#include "vmm/trap.h"
 
 #define DEFAULT_MEM (64ull << 20)
 #define MIN_MEM (2ull << 20)
@@ -27,6 +29,8 @@ struct run_options {
     double timeout;
     enum exit_code_style exit_code;
     bool trace;
+    enum trap_mode trap;
+    struct cpu_select cpu;
     const char *image;
     char *cmdline;
 };
@@ -86,8 +90,11 @@ static char *cmdline_join(const char *image, int argc, char **argv)
 
 static void run_options_parse(struct run_options *o, int argc, char **argv)
 {
-    enum { OPT_MEM = 256, OPT_TIMEOUT, OPT_EXIT_CODE, OPT_TRACE };
+    enum { OPT_MEM = 0x200, OPT_TIMEOUT, OPT_EXIT_CODE, OPT_TRACE,
+           OPT_TRAP };
     static const struct option longopts[] = {
+        CPU_SELECT_LONG_OPTIONS,
+        {"trap", required_argument, NULL, OPT_TRAP},
         {"mem", required_argument, NULL, OPT_MEM},
         {"timeout", required_argument, NULL, OPT_TIMEOUT},
         {"exit-code", required_argument, NULL, OPT_EXIT_CODE},
@@ -96,10 +103,18 @@ static void run_options_parse(struct run_options *o, int argc, char **argv)
         {0, 0, 0, 0},
     };
     *o = (struct run_options){.mem = DEFAULT_MEM, .timeout = DEFAULT_TIMEOUT};
+    cpu_select_init(&o->cpu);
     opterr = 0;
     int c;
     while ((c = getopt_long(argc, argv, "+h", longopts, NULL)) != -1) {
+        if (cpu_select_option(&o->cpu, c, optarg))
+            continue;
         switch (c) {
+        case OPT_TRAP:
+            if (!trap_mode_parse(optarg, &o->trap))
+                errx(STATUS_USAGE, "--trap: '%s' is not auto, bp or step",
+                     optarg);
+            break;
         case OPT_MEM:
             if (cli_parse_size(optarg, &o->mem) < 0)
                 errx(STATUS_USAGE, "--mem: '%s' is not a size (examples: "
@@ -149,9 +164,15 @@ int cmd_run(int argc, char **argv)
     struct run_options o;
     run_options_parse(&o, argc, argv);
 
+    static struct pmvm p;
+    struct pmu_model guest;
+    cpu_select_resolve(&o.cpu, NULL, &guest);
+    p.pmu = pmu_create(&guest);
+    if (!p.pmu)
+        errx(STATUS_OSERR, "cannot allocate the PMU model");
+
     size_t len;
     uint8_t *image = image_read(o.image, o.mem, &len);
-    static struct pmvm p;
     char why[256];
     if (loader_parse(image, len, o.mem, &p.image, why, sizeof why) < 0)
         errx(STATUS_DATAERR, "%s: %s", o.image, why);
@@ -159,10 +180,16 @@ int cmd_run(int argc, char **argv)
     p.exit_code = o.exit_code;
 
     vm_create(&p.vm, o.mem);
+    bool kvm_pmu_off = cpuid_kvm_pmu_disable(&p);
+    if (p.trace)
+        fprintf(stderr, "pmvm: trace: KVM's own vPMU %s\n", kvm_pmu_off
+                ? "switched off (KVM_CAP_PMU_CAPABILITY)"
+                : "cannot be switched off here (no KVM_CAP_PMU_CAPABILITY)");
     msr_filter_install(&p);
     vm_create_vcpu(&p.vm);
     cpuid_setup(&p);
     loader_copy(&p.image, image, p.vm.mem);
+    trap_setup(&p, o.trap, image);
     free(image);
     boot_multiboot(&p.vm, &p.image, o.cmdline);
     free(o.cmdline);
@@ -177,5 +204,6 @@ int cmd_run(int argc, char **argv)
     if (p.trace)
         vcpu_print_exit_counts(&p);
     vm_destroy(&p.vm);
+    pmu_destroy(p.pmu);
     return status;
 }

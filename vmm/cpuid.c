@@ -1,34 +1,112 @@
-/* cpuid.c: the CPUID the guest sees, set with KVM_SET_CPUID2 before the first run. */
+/* cpuid.c: the CPUID the guest sees: KVM's supported leaves, with vendor, signature and PMU leaves from the CPU model. */
 #include <err.h>
 #include <errno.h>
 #include <stdlib.h>
+#include <string.h>
 #include <sys/ioctl.h>
 
+#include "pmu/pmu.h"
 #include "vmm/cpuid.h"
 #include "vmm/status.h"
 
-static struct kvm_cpuid2 *cpuid_supported(int kvm_fd)
+#define CPUID_MAX_ENTRIES 256
+#define LEAF1_ECX_PDCM (1u << 15)
+#define LEAF_PMU 0xAu
+#define LEAF_PMU_EXT 0x23u
+#define LEAF_PMU_EXT_SUBLEAVES 6u
+
+struct cpuid_table {
+    struct kvm_cpuid2 head;
+    struct kvm_cpuid_entry2 entries[CPUID_MAX_ENTRIES];
+};
+
+static void cpuid_supported(int kvm_fd, struct cpuid_table *t)
 {
-    /* KVM says E2BIG until the buffer holds every entry. */
-    for (unsigned n = 64; n <= 4096; n *= 2) {
-        struct kvm_cpuid2 *c = calloc(1, sizeof *c +
-                                      n * sizeof(struct kvm_cpuid_entry2));
-        if (!c)
-            err(STATUS_OSERR, "calloc");
-        c->nent = n;
-        if (ioctl(kvm_fd, KVM_GET_SUPPORTED_CPUID, c) == 0)
-            return c;
-        free(c);
-        if (errno != E2BIG)
-            err(STATUS_OSERR, "KVM_GET_SUPPORTED_CPUID");
+    t->head.nent = CPUID_MAX_ENTRIES;
+    if (ioctl(kvm_fd, KVM_GET_SUPPORTED_CPUID, &t->head) < 0)
+        err(STATUS_OSERR, "KVM_GET_SUPPORTED_CPUID");
+}
+
+static struct kvm_cpuid_entry2 *entry_get(struct cpuid_table *t,
+                                          uint32_t leaf, uint32_t subleaf)
+{
+    for (uint32_t i = 0; i < t->head.nent; i++) {
+        struct kvm_cpuid_entry2 *e = &t->entries[i];
+        if (e->function == leaf && (e->index == subleaf ||
+            !(e->flags & KVM_CPUID_FLAG_SIGNIFCANT_INDEX)))
+            return e;
     }
-    errx(STATUS_OSERR, "KVM_GET_SUPPORTED_CPUID: too many entries");
+    if (t->head.nent == CPUID_MAX_ENTRIES)
+        errx(STATUS_SOFTWARE, "more than %d CPUID entries",
+             CPUID_MAX_ENTRIES);
+    struct kvm_cpuid_entry2 *e = &t->entries[t->head.nent++];
+    memset(e, 0, sizeof *e);
+    e->function = leaf;
+    e->index = subleaf;
+    if (leaf == LEAF_PMU_EXT)
+        e->flags = KVM_CPUID_FLAG_SIGNIFCANT_INDEX;
+    return e;
+}
+
+static void entries_remove(struct cpuid_table *t, uint32_t leaf)
+{
+    uint32_t out = 0;
+    for (uint32_t i = 0; i < t->head.nent; i++)
+        if (t->entries[i].function != leaf)
+            t->entries[out++] = t->entries[i];
+    t->head.nent = out;
+}
+
+static void regs_put(struct kvm_cpuid_entry2 *e, const uint32_t r[4])
+{
+    e->eax = r[0], e->ebx = r[1], e->ecx = r[2], e->edx = r[3];
 }
 
 void cpuid_setup(struct pmvm *p)
 {
-    struct kvm_cpuid2 *c = cpuid_supported(p->vm.kvm_fd);
-    if (ioctl(p->vm.vcpu_fd, KVM_SET_CPUID2, c) < 0)
+    static struct cpuid_table t;
+    cpuid_supported(p->vm.kvm_fd, &t);
+
+    struct kvm_cpuid_entry2 *l0 = entry_get(&t, 0, 0);
+    const char *vendor = pmu_vendor(p->pmu); /* 12 characters */
+    memcpy(&l0->ebx, vendor, 4);
+    memcpy(&l0->edx, vendor + 4, 4);
+    memcpy(&l0->ecx, vendor + 8, 4);
+
+    struct kvm_cpuid_entry2 *l1 = entry_get(&t, 1, 0);
+    l1->eax = pmu_cpuid1_eax(p->pmu);
+    l1->ecx = (l1->ecx & ~LEAF1_ECX_PDCM) |
+              (pmu_pdcm(p->pmu) ? LEAF1_ECX_PDCM : 0);
+
+    uint32_t r[4];
+    if (!pmu_cpuid(p->pmu, LEAF_PMU, 0, r))
+        memset(r, 0, sizeof r);
+    regs_put(entry_get(&t, LEAF_PMU, 0), r);
+
+    entries_remove(&t, LEAF_PMU_EXT);
+    bool ext = false;
+    for (uint32_t sub = 0; sub < LEAF_PMU_EXT_SUBLEAVES; sub++)
+        if (pmu_cpuid(p->pmu, LEAF_PMU_EXT, sub, r)) {
+            regs_put(entry_get(&t, LEAF_PMU_EXT, sub), r);
+            ext = true;
+        }
+    l0 = entry_get(&t, 0, 0);
+    if (l0->eax < (ext ? LEAF_PMU_EXT : LEAF_PMU))
+        l0->eax = ext ? LEAF_PMU_EXT : LEAF_PMU;
+
+    if (ioctl(p->vm.vcpu_fd, KVM_SET_CPUID2, &t.head) < 0)
         err(STATUS_OSERR, "KVM_SET_CPUID2");
-    free(c);
+}
+
+bool cpuid_kvm_pmu_disable(struct pmvm *p)
+{
+    int caps = ioctl(p->vm.kvm_fd, KVM_CHECK_EXTENSION,
+                     KVM_CAP_PMU_CAPABILITY);
+    if (caps <= 0 || !(caps & KVM_PMU_CAP_DISABLE))
+        return false;
+    struct kvm_enable_cap cap = {
+        .cap = KVM_CAP_PMU_CAPABILITY,
+        .args = {KVM_PMU_CAP_DISABLE},
+    };
+    return ioctl(p->vm.vm_fd, KVM_ENABLE_CAP, &cap) == 0;
 }

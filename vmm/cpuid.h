@@ -1,10 +1,20 @@
-/* cpuid.h: the CPUID the guest sees, set with KVM_SET_CPUID2 before the first run. */
+/* cpuid.h: the CPUID the guest sees: KVM's supported leaves, with vendor, signature and PMU leaves from the CPU model. */
 #ifndef PMVM_CPUID_H
 #define PMVM_CPUID_H
 
+#include <stdbool.h>
+
 #include "vmm/pmvm.h"
 
-/* Start from what KVM supports and give it to the vCPU. */
+/* Give the vCPU KVM's supported CPUID with the model's vendor, family/
+ * model/stepping, PDCM, leaf 0xA and leaf 0x23. Before the first run. */
 void cpuid_setup(struct pmvm *p);
+
+/*
+ * Switch KVM's own vPMU off (KVM_CAP_PMU_CAPABILITY), so that the model is
+ * the only authority. Must precede the vCPU. False where KVM does not
+ * offer it (then KVM's vPMU stays off only if the host has none).
+ */
+bool cpuid_kvm_pmu_disable(struct pmvm *p);
 
 #endif

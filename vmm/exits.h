@@ -9,6 +9,7 @@ int exit_io(struct pmvm *p);
 int exit_hlt(struct pmvm *p);
 int exit_rdmsr(struct pmvm *p);
 int exit_wrmsr(struct pmvm *p);
+int exit_debug(struct pmvm *p);
 int exit_shutdown(struct pmvm *p);
 int exit_internal_error(struct pmvm *p);
 int exit_fail_entry(struct pmvm *p);

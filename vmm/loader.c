@@ -126,7 +126,8 @@ static int parse_aout(const struct mb_header *h, long hoff, size_t len,
         h->entry_addr >= h->load_addr + filesz)
         return fail(why, whylen, "multiboot entry_addr 0x%x is outside the "
                     "loaded image", h->entry_addr);
-    struct load_segment s = {h->load_addr, offset, filesz, memsz, 1};
+    struct load_segment s = {h->load_addr, h->load_addr, offset, filesz,
+                             memsz, 1, 1};
     li->entry = h->entry_addr;
     return seg_add(li, &s, 0, mem_size, why, whylen);
 }
@@ -238,8 +239,9 @@ static int parse_elf(const uint8_t *image, size_t len, uint64_t mem_size,
                         "bytes): truncated image?", i,
                         (unsigned long long)p.filesz,
                         (unsigned long long)p.offset, len);
-        struct load_segment s = {p.paddr, p.offset, p.filesz, p.memsz,
-                                 (p.flags & PF_X) != 0};
+        struct load_segment s = {p.paddr, p.vaddr, p.offset, p.filesz,
+                                 p.memsz, (p.flags & PF_X) != 0,
+                                 (p.flags & PF_W) != 0};
         if (seg_add(li, &s, i, mem_size, why, whylen) < 0)
             return -1;
         /* The entry is a virtual address; multiboot enters with paging

@@ -14,10 +14,12 @@
 /* One piece of the image to copy into guest RAM: file bytes, then zeros. */
 struct load_segment {
     uint64_t paddr;  /* guest-physical destination */
+    uint64_t vaddr;  /* where the image's own page tables put it */
     uint64_t offset; /* where its bytes start in the file */
     uint64_t filesz; /* bytes taken from the file */
     uint64_t memsz;  /* bytes in RAM; memsz - filesz are zero-filled */
     int exec;        /* executable (for finding instructions later) */
+    int writable;    /* writable: code in it may change at run time */
 };
 
 struct load_image {

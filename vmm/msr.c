@@ -1,9 +1,10 @@
-/* msr.c: the MSR filter that sends chosen guest RDMSR/WRMSR to pmvm, and their handlers. */
+/* msr.c: the MSR filter that sends every PMU MSR and EFER writes to pmvm, and their handlers. */
 #include <err.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/ioctl.h>
 
+#include "pmu/pmu.h"
 #include "vmm/exits.h"
 #include "vmm/msr.h"
 #include "vmm/status.h"
@@ -15,14 +16,6 @@
 #define EFER_NXE (1ull << 11)
 #define CR0_PG (1ull << 31)
 
-enum msr_result { MSR_OK, MSR_GP };
-
-struct msr_handler {
-    uint32_t first, count;
-    int (*read)(struct pmvm *p, uint32_t msr, uint64_t *val);
-    int (*write)(struct pmvm *p, uint32_t msr, uint64_t val);
-};
-
 /*
  * EFER. On the nested PVM hosts pmvm is developed on, a guest's own WRMSR
  * that sets EFER.LME from 32-bit mode triple-faults, but the same value
@@ -30,14 +23,13 @@ struct msr_handler {
  * applies every guest EFER write itself, with the architectural checks;
  * on ordinary hosts this is equally correct. Reads stay with KVM.
  */
-static int efer_write(struct pmvm *p, uint32_t msr, uint64_t val)
+static bool efer_write(struct pmvm *p, uint64_t val)
 {
-    (void)msr;
     struct kvm_sregs *s = vm_sregs(&p->vm);
     if (val & ~(EFER_SCE | EFER_LME | EFER_LMA | EFER_NXE))
-        return MSR_GP;
+        return false;
     if ((s->cr0 & CR0_PG) && ((val ^ s->efer) & EFER_LME))
-        return MSR_GP; /* LME cannot change while paging is on */
+        return false; /* LME cannot change while paging is on */
     uint64_t efer = (val & ~EFER_LMA) | (s->efer & EFER_LMA);
     /* Nested PVM re-executes a WRMSR whose exit changed EFER, so the
      * same write arrives twice; the second must leave EFER alone. */
@@ -45,20 +37,7 @@ static int efer_write(struct pmvm *p, uint32_t msr, uint64_t val)
         s->efer = efer;
         vm_sregs_dirty(&p->vm);
     }
-    return MSR_OK;
-}
-
-static const struct msr_handler msr_handlers[] = {
-    {MSR_EFER, 1, NULL, efer_write},
-};
-#define NHANDLERS (sizeof msr_handlers / sizeof msr_handlers[0])
-
-static const struct msr_handler *msr_find(uint32_t msr)
-{
-    for (size_t i = 0; i < NHANDLERS; i++)
-        if (msr - msr_handlers[i].first < msr_handlers[i].count)
-            return &msr_handlers[i];
-    return NULL;
+    return true;
 }
 
 void msr_filter_install(struct pmvm *p)
@@ -71,50 +50,63 @@ void msr_filter_install(struct pmvm *p)
         err(STATUS_UNAVAILABLE, "cannot enable KVM_CAP_X86_USER_SPACE_MSR");
 
     /* A clear bit denies the access, which with the capability above
-     * means an exit to pmvm. One zero byte per 8 MSRs. */
-    static uint8_t deny[0x600];
+     * means an exit to pmvm; the PMU ranges include the MSRs KVM would
+     * otherwise answer itself (0xC1, 0xC2, 0x186, 0x187). */
+    static uint8_t deny[KVM_MSR_FILTER_MAX_BITMAP_SIZE];
     struct kvm_msr_filter f = {.flags = KVM_MSR_FILTER_DEFAULT_ALLOW};
-    if (NHANDLERS > KVM_MSR_FILTER_MAX_RANGES)
-        errx(STATUS_SOFTWARE, "too many MSR ranges for one filter");
-    for (size_t i = 0; i < NHANDLERS; i++) {
-        const struct msr_handler *h = &msr_handlers[i];
+    const struct pmu_msr_range *ranges;
+    size_t n = pmu_msr_ranges(&ranges);
+    if (n + 1 > KVM_MSR_FILTER_MAX_RANGES)
+        errx(STATUS_SOFTWARE, "%zu PMU MSR ranges do not fit one filter", n);
+    for (size_t i = 0; i < n; i++) {
+        if (ranges[i].count > sizeof deny * 8)
+            errx(STATUS_SOFTWARE, "PMU MSR range 0x%x is too large",
+                 ranges[i].first);
         f.ranges[i] = (struct kvm_msr_filter_range){
-            .flags = (h->read ? KVM_MSR_FILTER_READ : 0) |
-                     (h->write ? KVM_MSR_FILTER_WRITE : 0),
-            .nmsrs = h->count,
-            .base = h->first,
+            .flags = KVM_MSR_FILTER_READ | KVM_MSR_FILTER_WRITE,
+            .nmsrs = ranges[i].count,
+            .base = ranges[i].first,
             .bitmap = deny,
         };
     }
+    f.ranges[n] = (struct kvm_msr_filter_range){
+        .flags = KVM_MSR_FILTER_WRITE, .nmsrs = 1, .base = MSR_EFER,
+        .bitmap = deny,
+    };
     if (ioctl(p->vm.vm_fd, KVM_X86_SET_MSR_FILTER, &f) < 0)
         err(STATUS_UNAVAILABLE, "KVM_X86_SET_MSR_FILTER");
+}
+
+static void msr_trace(const char *kind, uint32_t msr, uint64_t val, bool ok,
+                      const char *rule)
+{
+    fprintf(stderr, "pmvm: trace: %s 0x%x %s0x%llx (%s)\n", kind, msr,
+            ok ? "" : "#GP ", (unsigned long long)val, rule ? rule : "");
 }
 
 int exit_rdmsr(struct pmvm *p)
 {
     struct kvm_run *run = p->vm.run;
-    const struct msr_handler *h = msr_find(run->msr.index);
     uint64_t val = 0;
-    int r = h && h->read ? h->read(p, run->msr.index, &val) : MSR_GP;
-    run->msr.error = r != MSR_OK;
-    run->msr.data = r == MSR_OK ? val : 0;
+    const char *rule = NULL;
+    bool ok = pmu_rdmsr(p->pmu, run->msr.index, &val, &rule) == PMU_OK;
+    run->msr.error = !ok;
+    run->msr.data = ok ? val : 0;
     if (p->trace)
-        fprintf(stderr, "pmvm: trace: rdmsr 0x%x -> %s0x%llx\n",
-                run->msr.index, r == MSR_OK ? "" : "#GP ",
-                (unsigned long long)val);
+        msr_trace("rdmsr", run->msr.index, val, ok, rule);
     return RUN_CONTINUE;
 }
 
 int exit_wrmsr(struct pmvm *p)
 {
     struct kvm_run *run = p->vm.run;
-    const struct msr_handler *h = msr_find(run->msr.index);
-    int r = h && h->write ? h->write(p, run->msr.index, run->msr.data)
-                          : MSR_GP;
-    run->msr.error = r != MSR_OK;
+    const char *rule = "EFER: applied by pmvm";
+    bool ok = run->msr.index == MSR_EFER
+                  ? efer_write(p, run->msr.data)
+                  : pmu_wrmsr(p->pmu, run->msr.index, run->msr.data,
+                              &rule) == PMU_OK;
+    run->msr.error = !ok;
     if (p->trace)
-        fprintf(stderr, "pmvm: trace: wrmsr 0x%x 0x%llx -> %s\n",
-                run->msr.index, (unsigned long long)run->msr.data,
-                r == MSR_OK ? "ok" : "#GP");
+        msr_trace("wrmsr", run->msr.index, run->msr.data, ok, rule);
     return RUN_CONTINUE;
 }

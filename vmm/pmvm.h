@@ -7,7 +7,10 @@
 
 #include "vmm/loader.h"
 #include "vmm/serial.h"
+#include "vmm/trap.h"
 #include "vmm/vm.h"
+
+struct pmu;
 
 /* Exit handlers return this to keep the guest running, or a status. */
 #define RUN_CONTINUE (-1)
@@ -23,6 +26,8 @@ struct pmvm {
     struct vm vm;
     struct load_image image;
     struct serial serial;
+    struct pmu *pmu;     /* the guest's PMU: the model under its policy */
+    struct trap trap;    /* how RDPMC reaches pmvm */
     enum exit_code_style exit_code;
     bool trace;
     uint64_t exits[EXIT_REASON_MAX + 1]; /* by reason; the last: others */

@@ -16,6 +16,7 @@ static const exit_handler exit_handlers[EXIT_REASON_MAX] = {
     [KVM_EXIT_HLT] = exit_hlt,
     [KVM_EXIT_X86_RDMSR] = exit_rdmsr,
     [KVM_EXIT_X86_WRMSR] = exit_wrmsr,
+    [KVM_EXIT_DEBUG] = exit_debug,
     [KVM_EXIT_SHUTDOWN] = exit_shutdown,
     [KVM_EXIT_INTERNAL_ERROR] = exit_internal_error,
     [KVM_EXIT_FAIL_ENTRY] = exit_fail_entry,
@@ -26,6 +27,7 @@ int vcpu_run(struct pmvm *p, double timeout_s)
     struct vm *vm = &p->vm;
     watchdog_arm(vm->run, timeout_s);
     for (;;) {
+        trap_before_run(p);
         vm_regs_flush(vm);
         int r = ioctl(vm->vcpu_fd, KVM_RUN, 0);
         vm_regs_invalidate(vm);

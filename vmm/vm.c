@@ -12,6 +12,8 @@
 #include "vmm/status.h"
 #include "vmm/vm.h"
 
+#define SYNC_ALL (KVM_SYNC_X86_REGS | KVM_SYNC_X86_SREGS | KVM_SYNC_X86_EVENTS)
+
 struct required_cap {
     int cap;
     const char *name;
@@ -54,9 +56,7 @@ static void kvm_open(struct vm *vm)
                  "for %s", c->name, c->why);
     }
     int sync = ioctl(vm->kvm_fd, KVM_CHECK_EXTENSION, KVM_CAP_SYNC_REGS);
-    vm->sync_regs = sync > 0 && (sync & (KVM_SYNC_X86_REGS |
-                                         KVM_SYNC_X86_SREGS)) ==
-                                    (KVM_SYNC_X86_REGS | KVM_SYNC_X86_SREGS);
+    vm->sync_regs = sync > 0 && (sync & SYNC_ALL) == SYNC_ALL;
 }
 
 static void vm_mem_init(struct vm *vm, uint64_t mem_size)
@@ -91,7 +91,7 @@ static void vcpu_init(struct vm *vm)
     if (vm->run == MAP_FAILED)
         err(STATUS_OSERR, "cannot map the vCPU's kvm_run");
     if (vm->sync_regs)
-        vm->run->kvm_valid_regs = KVM_SYNC_X86_REGS | KVM_SYNC_X86_SREGS;
+        vm->run->kvm_valid_regs = SYNC_ALL;
 }
 
 void vm_create(struct vm *vm, uint64_t mem_size)
@@ -158,6 +158,43 @@ struct kvm_sregs *vm_sregs(struct vm *vm)
     return &vm->sregs;
 }
 
+struct kvm_vcpu_events *vm_events(struct vm *vm)
+{
+    if (vm->sync_active)
+        return &vm->run->s.regs.events;
+    if (!vm->events_valid) {
+        if (ioctl(vm->vcpu_fd, KVM_GET_VCPU_EVENTS, &vm->events) < 0)
+            err(STATUS_OSERR, "KVM_GET_VCPU_EVENTS");
+        vm->events_valid = true;
+    }
+    return &vm->events;
+}
+
+void vm_events_dirty(struct vm *vm)
+{
+    if (vm->sync_active)
+        vm->run->kvm_dirty_regs |= KVM_SYNC_X86_EVENTS;
+    else
+        vm->events_dirty = true;
+}
+
+void vm_inject_exception(struct vm *vm, unsigned vector, int error_code)
+{
+    struct kvm_vcpu_events *e = vm_events(vm);
+    /* "injected", not "pending": without KVM_CAP_EXCEPTION_PAYLOAD a
+     * pending exception at a hardware breakpoint re-triggers the
+     * breakpoint forever (docs/architecture.md). */
+    e->exception.injected = 1;
+    e->exception.pending = 0;
+    e->exception.nr = (uint8_t)vector;
+    e->exception.has_error_code = error_code >= 0;
+    e->exception.error_code = error_code >= 0 ? (uint32_t)error_code : 0;
+    e->flags &= ~(uint32_t)(KVM_VCPUEVENT_VALID_NMI_PENDING |
+                            KVM_VCPUEVENT_VALID_SIPI_VECTOR |
+                            KVM_VCPUEVENT_VALID_SMM);
+    vm_events_dirty(vm);
+}
+
 void vm_regs_dirty(struct vm *vm)
 {
     if (vm->sync_active)
@@ -182,12 +219,15 @@ void vm_regs_flush(struct vm *vm)
         err(STATUS_OSERR, "KVM_SET_REGS");
     if (vm->sregs_dirty && ioctl(vm->vcpu_fd, KVM_SET_SREGS, &vm->sregs) < 0)
         err(STATUS_OSERR, "KVM_SET_SREGS");
-    vm->regs_dirty = vm->sregs_dirty = false;
+    if (vm->events_dirty &&
+        ioctl(vm->vcpu_fd, KVM_SET_VCPU_EVENTS, &vm->events) < 0)
+        err(STATUS_OSERR, "KVM_SET_VCPU_EVENTS");
+    vm->regs_dirty = vm->sregs_dirty = vm->events_dirty = false;
 }
 
 void vm_regs_invalidate(struct vm *vm)
 {
-    vm->regs_valid = vm->sregs_valid = false;
+    vm->regs_valid = vm->sregs_valid = vm->events_valid = false;
     /* From the first exit on, KVM fills run->s for us. */
     vm->sync_active = vm->sync_regs;
 }

@@ -25,7 +25,9 @@ struct vm {
     /* Register cache for hosts without SYNC_REGS. */
     struct kvm_regs regs;
     struct kvm_sregs sregs;
-    bool regs_valid, sregs_valid, regs_dirty, sregs_dirty;
+    struct kvm_vcpu_events events;
+    bool regs_valid, sregs_valid, events_valid;
+    bool regs_dirty, sregs_dirty, events_dirty;
 };
 
 /*
@@ -54,8 +56,16 @@ void *vm_gpa(const struct vm *vm, uint64_t gpa, uint64_t len);
  */
 struct kvm_regs *vm_regs(struct vm *vm);
 struct kvm_sregs *vm_sregs(struct vm *vm);
+struct kvm_vcpu_events *vm_events(struct vm *vm);
 void vm_regs_dirty(struct vm *vm);
 void vm_sregs_dirty(struct vm *vm);
+void vm_events_dirty(struct vm *vm);
+
+/*
+ * Make the guest take exception (vector) at the current instruction, as if
+ * the instruction had raised it; (error_code) < 0 means none is pushed.
+ */
+void vm_inject_exception(struct vm *vm, unsigned vector, int error_code);
 
 /* Write back dirty registers (ioctl path only) before KVM_RUN. */
 void vm_regs_flush(struct vm *vm);

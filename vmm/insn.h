@@ -1,0 +1,47 @@
+/* insn.h: x86 instruction decoding (Zydis) for the instructions pmvm traps or counts. */
+#ifndef PMVM_INSN_H
+#define PMVM_INSN_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <linux/kvm.h>
+
+#define INSN_MAX_LEN 15
+
+enum insn_kind {
+    INSN_OTHER,
+    INSN_RDPMC,
+    INSN_RDMSR,
+    INSN_WRMSR,
+    INSN_CPUID,
+    INSN_IO,     /* IN, OUT, INS, OUTS */
+    INSN_HLT,
+};
+
+struct insn {
+    enum insn_kind kind;
+    unsigned length;
+};
+
+enum insn_mode { INSN_MODE_64, INSN_MODE_32, INSN_MODE_16 };
+
+/* The decoding mode of the vCPU's code segment. */
+enum insn_mode insn_mode_of(const struct kvm_sregs *s);
+
+/* Decode one instruction from (len) bytes. Returns 0, or -1 if the bytes
+ * are not a valid instruction. */
+int insn_decode(const uint8_t *code, size_t len, enum insn_mode mode,
+                struct insn *out);
+
+/*
+ * Find every RDPMC in (len) bytes of code at address (base), decoding
+ * linearly in 64-bit mode and resynchronising byte by byte after anything
+ * undecodable. Stores up to (max) addresses in (sites); returns how many
+ * were found in all (which may exceed max).
+ */
+size_t insn_find_rdpmc(const uint8_t *code, size_t len, uint64_t base,
+                       uint64_t *sites, size_t max);
+
+#endif

@@ -1,0 +1,54 @@
+/* rdpmc.c: emulates one guest RDPMC from the PMU model, exactly as the hardware would retire or fault it. */
+#include <stdio.h>
+
+#include "pmu/pmu.h"
+#include "vmm/insn.h"
+#include "vmm/pmvm.h"
+#include "vmm/rdpmc.h"
+
+#define CR0_PE (1ull << 0)
+#define CR4_PCE (1ull << 8)
+#define RFLAGS_RF (1ull << 16)
+#define RFLAGS_VM (1ull << 17)
+#define VECTOR_GP 13
+
+static unsigned cpl_of(const struct kvm_sregs *s, const struct kvm_regs *r)
+{
+    if (!(s->cr0 & CR0_PE))
+        return 0;
+    if (r->rflags & RFLAGS_VM)
+        return 3;
+    return s->ss.dpl; /* as KVM's get_cpl: the stack segment's DPL */
+}
+
+bool rdpmc_emulate(struct pmvm *p, unsigned length)
+{
+    struct kvm_regs *r = vm_regs(&p->vm);
+    const struct kvm_sregs *s = vm_sregs(&p->vm);
+    struct pmu_mode mode = {
+        .cpl = cpl_of(s, r),
+        .cr0_pe = s->cr0 & CR0_PE,
+        .cr4_pce = s->cr4 & CR4_PCE,
+    };
+    uint32_t ecx = (uint32_t)r->rcx; /* RCX[63:32] is ignored */
+    uint64_t val = 0;
+    const char *rule = NULL;
+    int res = pmu_rdpmc(p->pmu, ecx, &mode, &val, &rule);
+    if (p->trace)
+        fprintf(stderr, "pmvm: trace: rdpmc 0x%08x cpl%u pce%d at 0x%llx "
+                "-> %s0x%llx (%s)\n", ecx, mode.cpl, mode.cr4_pce,
+                (unsigned long long)r->rip, res == PMU_OK ? "" : "#GP ",
+                (unsigned long long)val, rule ? rule : "");
+    if (res != PMU_OK) {
+        vm_inject_exception(&p->vm, VECTOR_GP, 0);
+        return false;
+    }
+    r->rax = (uint32_t)val;
+    r->rdx = (uint32_t)(val >> 32);
+    r->rip += length;
+    if (insn_mode_of(s) != INSN_MODE_64)
+        r->rip &= 0xFFFFFFFF;
+    r->rflags &= ~RFLAGS_RF;
+    vm_regs_dirty(&p->vm);
+    return true;
+}

@@ -1,0 +1,16 @@
+/* rdpmc.h: emulates one guest RDPMC from the PMU model, exactly as the hardware would retire or fault it. */
+#ifndef PMVM_RDPMC_H
+#define PMVM_RDPMC_H
+
+#include <stdbool.h>
+
+struct pmvm;
+
+/*
+ * Emulate the RDPMC of (length) bytes at the vCPU's RIP: on success EDX:EAX
+ * get the value (upper halves cleared), RIP moves past it and RF clears;
+ * otherwise #GP(0) is raised at it. Returns true if it retired.
+ */
+bool rdpmc_emulate(struct pmvm *p, unsigned length);
+
+#endif

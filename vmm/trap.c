@@ -1,0 +1,182 @@
+/* trap.c: catches every guest RDPMC, with hardware breakpoints or by single-stepping, and answers it from the PMU model. */
+#include <err.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/ioctl.h>
+
+#include "vmm/exits.h"
+#include "vmm/insn.h"
+#include "vmm/paging.h"
+#include "vmm/pmvm.h"
+#include "vmm/rdpmc.h"
+#include "vmm/status.h"
+#include "vmm/trap.h"
+
+#define DR6_BS (1ull << 14) /* single-step */
+#define DR7_L(i) (1ull << (2 * (i))) /* local enable; RW=00: execute */
+#define BP_TEMP_SLOT 3 /* step mode keeps DR3 for an RDPMC after an exit */
+
+static const char *const mode_names[] = {"auto", "bp", "step"};
+
+bool trap_mode_parse(const char *s, enum trap_mode *out)
+{
+    for (int m = TRAP_AUTO; m <= TRAP_STEP; m++)
+        if (strcmp(s, mode_names[m]) == 0) {
+            *out = (enum trap_mode)m;
+            return true;
+        }
+    return false;
+}
+
+const char *trap_mode_name(enum trap_mode m)
+{
+    return mode_names[m];
+}
+
+static void guest_debug_set(struct pmvm *p)
+{
+    struct trap *t = &p->trap;
+    struct kvm_guest_debug dbg = {
+        .control = KVM_GUESTDBG_ENABLE | KVM_GUESTDBG_USE_HW_BP,
+    };
+    if (t->mode == TRAP_STEP)
+        dbg.control |= KVM_GUESTDBG_SINGLESTEP;
+    for (size_t i = 0; i < t->nsites; i++) {
+        dbg.arch.debugreg[i] = t->sites[i];
+        dbg.arch.debugreg[7] |= DR7_L(i);
+    }
+    if (t->bp_temp) {
+        dbg.arch.debugreg[BP_TEMP_SLOT] = t->bp_temp;
+        dbg.arch.debugreg[7] |= DR7_L(BP_TEMP_SLOT);
+    }
+    if (ioctl(p->vm.vcpu_fd, KVM_SET_GUEST_DEBUG, &dbg) < 0)
+        err(STATUS_OSERR, "KVM_SET_GUEST_DEBUG");
+}
+
+/* Every RDPMC in the executable segments, at the addresses the image's
+ * own page tables give them. */
+static size_t sites_find(struct pmvm *p, const uint8_t *image,
+                         uint64_t *sites, size_t max, bool *writable_code)
+{
+    size_t found = 0;
+    *writable_code = false;
+    for (unsigned i = 0; i < p->image.nsegs; i++) {
+        const struct load_segment *s = &p->image.segs[i];
+        if (!s->exec)
+            continue;
+        *writable_code |= s->writable;
+        size_t n = insn_find_rdpmc(image + s->offset, s->filesz, s->vaddr,
+                                   found < max ? sites + found : NULL,
+                                   found < max ? max - found : 0);
+        found += n;
+    }
+    return found;
+}
+
+void trap_setup(struct pmvm *p, enum trap_mode requested,
+                const uint8_t *image)
+{
+    struct trap *t = &p->trap;
+    uint64_t sites[TRAP_MAX_BP];
+    bool writable_code;
+    size_t found = sites_find(p, image, sites, TRAP_MAX_BP, &writable_code);
+    bool fits = found <= TRAP_MAX_BP && !writable_code;
+
+    if (requested == TRAP_BP && !fits)
+        errx(STATUS_USAGE, "--trap=bp: the image has %s; hardware "
+             "breakpoints cannot cover it (use --trap=step or auto)",
+             writable_code ? "writable code, which may make RDPMCs at run "
+             "time" : "more than 4 RDPMC instructions");
+    t->mode = requested == TRAP_AUTO ? (fits ? TRAP_BP : TRAP_STEP)
+                                     : requested;
+    if (t->mode == TRAP_BP) {
+        t->nsites = found;
+        memcpy(t->sites, sites, found * sizeof sites[0]);
+    }
+    if (p->trace) {
+        fprintf(stderr, "pmvm: trace: %zu RDPMC site%s found", found,
+                found == 1 ? "" : "s");
+        for (size_t i = 0; i < found && i < TRAP_MAX_BP; i++)
+            fprintf(stderr, " 0x%llx", (unsigned long long)sites[i]);
+        fprintf(stderr, "%s; trapping RDPMC with %s\n",
+                writable_code ? ", code is writable" : "",
+                t->mode == TRAP_BP ? "hardware breakpoints"
+                                   : "single-step and decoding");
+    }
+    guest_debug_set(p);
+}
+
+/* Decode the instruction at the vCPU's RIP. */
+static int insn_at_rip(struct pmvm *p, uint64_t offset, struct insn *in)
+{
+    const struct kvm_sregs *s = vm_sregs(&p->vm);
+    uint64_t rip = vm_regs(&p->vm)->rip + offset;
+    uint64_t la = insn_mode_of(s) == INSN_MODE_64 ? rip : s->cs.base + rip;
+    uint8_t code[INSN_MAX_LEN];
+    size_t n = paging_read(&p->vm, s, la, code, sizeof code);
+    return n ? insn_decode(code, n, insn_mode_of(s), in) : -1;
+}
+
+/*
+ * Step mode. A step exit stops before the next instruction, so an RDPMC
+ * there is emulated now. After an exit that pmvm completes (I/O, MSR),
+ * KVM reports no step for the instruction that follows (a quirk, see
+ * docs/architecture.md), so an RDPMC right after one gets a breakpoint.
+ */
+void trap_before_run(struct pmvm *p)
+{
+    struct trap *t = &p->trap;
+    if (t->mode != TRAP_STEP)
+        return;
+    uint32_t last = p->vm.run->exit_reason;
+    bool at_next = !t->started || last == KVM_EXIT_DEBUG;
+    t->started = true;
+    struct insn in;
+    if (at_next) {
+        if (insn_at_rip(p, 0, &in) == 0 && in.kind == INSN_RDPMC)
+            rdpmc_emulate(p, in.length);
+        if (t->bp_temp && vm_regs(&p->vm)->rip != t->bp_temp) {
+            t->bp_temp = 0;
+            guest_debug_set(p);
+        }
+        return;
+    }
+    if (last != KVM_EXIT_IO && last != KVM_EXIT_X86_RDMSR &&
+        last != KVM_EXIT_X86_WRMSR)
+        return;
+    /* KVM completes the exiting instruction on the next run; RIP may
+     * still point at it. */
+    uint64_t next = 0;
+    if (insn_at_rip(p, 0, &in) == 0 &&
+        (in.kind == INSN_IO || in.kind == INSN_RDMSR ||
+         in.kind == INSN_WRMSR))
+        next = in.length;
+    if (insn_at_rip(p, next, &in) == 0 && in.kind == INSN_RDPMC) {
+        t->bp_temp = vm_regs(&p->vm)->rip + next;
+        guest_debug_set(p);
+    }
+}
+
+static bool bp_site_hit(const struct trap *t, uint64_t rip)
+{
+    for (size_t i = 0; i < t->nsites; i++)
+        if (t->sites[i] == rip)
+            return true;
+    return false;
+}
+
+int exit_debug(struct pmvm *p)
+{
+    struct trap *t = &p->trap;
+    const struct kvm_debug_exit_arch *d = &p->vm.run->debug.arch;
+    if (t->mode == TRAP_STEP)
+        return RUN_CONTINUE; /* trap_before_run() looks at the next one */
+    uint64_t rip = vm_regs(&p->vm)->rip;
+    struct insn in;
+    if (d->exception == 1 && bp_site_hit(t, rip) &&
+        insn_at_rip(p, 0, &in) == 0 && in.kind == INSN_RDPMC) {
+        rdpmc_emulate(p, in.length);
+        return RUN_CONTINUE;
+    }
+    return exit_unexpected(p);
+}

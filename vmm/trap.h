@@ -1,0 +1,43 @@
+/* trap.h: catches every guest RDPMC, with hardware breakpoints or by single-stepping, and answers it from the PMU model. */
+#ifndef PMVM_TRAP_H
+#define PMVM_TRAP_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#define TRAP_MAX_BP 4 /* DR0-DR3 */
+
+enum trap_mode {
+    TRAP_AUTO, /* breakpoints if they cover every site, else stepping */
+    TRAP_BP,   /* an execute breakpoint on each RDPMC found at load time */
+    TRAP_STEP, /* single-step, decoding each instruction before it runs */
+};
+
+struct trap {
+    enum trap_mode mode;   /* the mechanism in use: TRAP_BP or TRAP_STEP */
+    size_t nsites;
+    uint64_t sites[TRAP_MAX_BP];
+    bool step_blind_cpl3;  /* host single-step skips CPL3 code */
+    uint64_t bp_temp;      /* step mode: breakpoint past an exit, or 0 */
+    bool started;
+};
+
+struct pmvm;
+
+/*
+ * Find the RDPMC instructions in the image's executable segments, choose
+ * the mechanism (requested, or by auto) and program KVM's guest debug.
+ * Refuses in one line a --trap=bp that cannot cover every site.
+ */
+void trap_setup(struct pmvm *p, enum trap_mode requested,
+                const uint8_t *image);
+
+/* Before each KVM_RUN: in step mode, emulate an RDPMC about to run. */
+void trap_before_run(struct pmvm *p);
+
+/* Parse "auto", "bp" or "step"; false if none. */
+bool trap_mode_parse(const char *s, enum trap_mode *out);
+const char *trap_mode_name(enum trap_mode m);
+
+#endif
