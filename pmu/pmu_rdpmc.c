@@ -20,6 +20,12 @@ static const char *decode(const struct pmu_model *m, uint32_t ecx,
     uint32_t type = ecx >> 16;
 
     *idx = ecx & 0xFFFF;
+    /* KVM rejects every type but GP and fixed, metrics and the old fast
+     * bit included (pmu-spec 1.2, 1.3). */
+    if (m->rdpmc_kvm_decode && type != PMU_RDPMC_GP &&
+        type != PMU_RDPMC_FIXED)
+        return "KVM's RDPMC decoder (intel_rdpmc_ecx_to_pmc) accepts "
+               "types 0 (GP) and 0x4000 (fixed) only";
     switch (type) {
     case PMU_RDPMC_GP:
         *kind = RD_GP;
@@ -36,9 +42,6 @@ static const char *decode(const struct pmu_model *m, uint32_t ecx,
         return NULL;
     case PMU_RDPMC_METRICS:
         *kind = RD_METRICS;
-        if (m->rdpmc_kvm_decode)
-            return "KVM's RDPMC decoder (intel_rdpmc_ecx_to_pmc) accepts "
-                   "types 0 (GP) and 0x4000 (fixed) only";
         if (!(pmu_model_caps(m) & PMU_CAP_PERF_METRICS))
             return "RDPMC type 0x2000 (metrics) needs PERF_CAPABILITIES[15]"
                    " (PERF_METRICS)";
