@@ -101,7 +101,8 @@ noreturn void ktap_exit(void);
  */
 uint8_t rdmsr_safe(uint32_t msr, uint64_t *val, uint32_t *err);
 uint8_t wrmsr_safe(uint32_t msr, uint64_t val, uint32_t *err);
-uint8_t rdpmc_safe(uint32_t ecx, uint64_t *val, uint32_t *err);
+/* rdpmc_safe loads all of RCX (the CPU ignores RCX[63:32]). */
+uint8_t rdpmc_safe(uint64_t rcx, uint64_t *val, uint32_t *err);
 uint8_t cpuid_safe(uint32_t leaf, uint32_t subleaf, uint32_t regs[4],
                    uint32_t *err);
 

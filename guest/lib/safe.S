@@ -57,11 +57,12 @@ wrmsr_safe:
 2:  RETURN_VECTOR
     EX_ENTRY 1b, 2b
 
-/* uint8_t rdpmc_safe(uint32_t ecx, uint64_t *val, uint32_t *err) */
+/* uint8_t rdpmc_safe(uint64_t rcx, uint64_t *val, uint32_t *err): all of
+ * RCX as given, so a probe can check that RCX[63:32] is ignored. */
     .globl rdpmc_safe
 rdpmc_safe:
     mov %rdx, %r8
-    mov %edi, %ecx
+    mov %rdi, %rcx
     xor %eax, %eax
     xor %edx, %edx
     xor %r9d, %r9d
