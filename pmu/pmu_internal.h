@@ -79,9 +79,10 @@ uint64_t pmu_fixed_ctrl_valid(const struct pmu_model *m);
 /* IA32_PERF_GLOBAL_INUSE computed from the selectors (SDM 18.2.4.3). */
 uint64_t pmu_global_inuse(const struct pmu *pmu);
 
-/* The reason a model is invalid, naming the key to blame (index into the
- * key table, see pmu_model_key_name()). 0 if valid. */
-int pmu_model_check(const struct pmu_model *m, size_t *key, char *msg,
+/* The reason a model is invalid and the two keys that contradict each
+ * other (the same key twice for a value out of range), as indices into the
+ * key table (pmu_model_key_name()). 0 if valid. */
+int pmu_model_check(const struct pmu_model *m, size_t key[2], char *msg,
                     size_t len);
 
 /* The PMU MSRs, classified for pmu_msr.c and pmu_msr_write.c. */

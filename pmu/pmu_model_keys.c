@@ -184,97 +184,108 @@ int pmu_model_set(struct pmu_model *m, const char *key, const char *value,
     return 0;
 }
 
-#define BLAME(name, ...)                                        \
+/* A contradiction between keys a and b (a == b for one key): the loader
+ * reports it where the later of the two was set. */
+#define BLAME(a, b, ...)                                        \
     do {                                                        \
-        *key = (size_t)pmu_model_key_index(name);               \
+        key[0] = (size_t)pmu_model_key_index(a);                \
+        key[1] = (size_t)pmu_model_key_index(b);                \
         snprintf(msg, len, __VA_ARGS__);                        \
         return -1;                                              \
     } while (0)
 
-/* Contradictions between keys, each blamed on the key that introduces it.
- * docs/cpu-models.md lists them with the reason for each. */
-static int check_pmu(const struct pmu_model *m, size_t *key, char *msg,
+/* Contradictions between keys; docs/cpu-models.md lists them with the
+ * reason for each. */
+static int check_pmu(const struct pmu_model *m, size_t key[2], char *msg,
                      size_t len)
 {
     uint64_t caps = m->perf_capabilities;
     uint32_t fb = m->fixed_bitmap;
 
-    if (m->version == 0) {
-        if (m->gp_counters)
-            BLAME("pmu.gp_counters", "%u GP counters need pmu.version >= 1 "
-                  "(version 0 is no architectural PMU)", m->gp_counters);
-        if (m->events_length)
-            BLAME("pmu.events_length", "must be 0 with pmu.version 0");
-        if (m->leaf23)
-            BLAME("pmu.leaf23", "must be 0 with pmu.version 0");
-    }
+    if (m->version == 0 && m->gp_counters)
+        BLAME("pmu.gp_counters", "pmu.version", "pmu.gp_counters = %u needs "
+              "pmu.version >= 1 (version 0 is no architectural PMU)",
+              m->gp_counters);
+    if (m->version == 0 && m->events_length)
+        BLAME("pmu.events_length", "pmu.version", "pmu.events_length = %u "
+              "needs pmu.version >= 1", m->events_length);
     if (m->version < 2 && fb)
-        BLAME("pmu.fixed_bitmap", "fixed counters need pmu.version >= 2 "
-              "(SDM 18.2.2)");
+        BLAME("pmu.fixed_bitmap", "pmu.version", "fixed counters "
+              "(pmu.fixed_bitmap = 0x%x) need pmu.version >= 2 (SDM 18.2.2)",
+              fb);
     if (m->version < 5 && (fb & (fb + 1)))
-        BLAME("pmu.fixed_bitmap", "0x%x is not contiguous from 0, which only "
-              "CPUID.0AH:ECX of version 5+ can enumerate", fb);
+        BLAME("pmu.fixed_bitmap", "pmu.version", "pmu.fixed_bitmap = 0x%x is "
+              "not contiguous from 0, which only CPUID.0AH:ECX of "
+              "pmu.version 5+ can enumerate", fb);
     if (m->gp_counters && m->gp_width == 0)
-        BLAME("pmu.gp_width", "must be 1..64 when there are GP counters");
+        BLAME("pmu.gp_width", "pmu.gp_counters", "pmu.gp_width must be 1..64 "
+              "when pmu.gp_counters > 0");
     if (fb && m->fixed_width == 0)
-        BLAME("pmu.fixed_width", "must be 1..64 when there are fixed "
-              "counters");
+        BLAME("pmu.fixed_width", "pmu.fixed_bitmap", "pmu.fixed_width must be"
+              " 1..64 when pmu.fixed_bitmap != 0");
     if (m->events_mask & ~(uint32_t)pmu_width_mask(m->events_length))
-        BLAME("pmu.events_mask", "0x%x has bits at or above pmu.events_length"
-              " (%u), which CPUID.0AH:EBX does not define", m->events_mask,
+        BLAME("pmu.events_mask", "pmu.events_length", "pmu.events_mask = 0x%x"
+              " has bits at or above pmu.events_length = %u, which "
+              "CPUID.0AH:EBX does not define", m->events_mask,
               m->events_length);
     if (caps && !m->pdcm)
-        BLAME("pmu.perf_capabilities", "0x%" PRIx64 " needs pmu.pdcm = 1 "
-              "(the MSR exists only with CPUID.1:ECX.PDCM)", caps);
+        BLAME("pmu.perf_capabilities", "pmu.pdcm", "pmu.perf_capabilities = "
+              "0x%" PRIx64 " needs pmu.pdcm = 1 (the MSR exists only with "
+              "CPUID.1:ECX.PDCM)", caps);
     if ((caps & PMU_CAP_PERF_METRICS) && !pmu_model_fixed_exists(m, 3))
-        BLAME("pmu.perf_capabilities", "PERF_METRICS[15] needs fixed "
-              "counter 3 (TOPDOWN.SLOTS) in pmu.fixed_bitmap");
+        BLAME("pmu.perf_capabilities", "pmu.fixed_bitmap", "PERF_METRICS[15] "
+              "in pmu.perf_capabilities needs fixed counter 3 "
+              "(TOPDOWN.SLOTS) in pmu.fixed_bitmap");
     if ((caps & PMU_CAP_RDPMC_METRICS_CLEAR) && !(caps & PMU_CAP_PERF_METRICS))
-        BLAME("pmu.perf_capabilities", "RDPMC_METRICS_CLEAR[19] needs "
+        BLAME("pmu.perf_capabilities", "pmu.perf_capabilities",
+              "RDPMC_METRICS_CLEAR[19] in pmu.perf_capabilities needs "
               "PERF_METRICS[15]");
     if ((caps & PMU_CAP_PERF_METRICS) ? m->metrics_bytes != 4 &&
         m->metrics_bytes != 8 : m->metrics_bytes != 0)
-        BLAME("pmu.metrics_bytes", "%u: must be 4 or 8 with PERF_METRICS[15]"
-              " and 0 without", m->metrics_bytes);
+        BLAME("pmu.metrics_bytes", "pmu.perf_capabilities", "pmu.metrics_bytes"
+              " = %u: must be 4 or 8 with PERF_METRICS[15] in "
+              "pmu.perf_capabilities and 0 without", m->metrics_bytes);
     if (m->version && m->slots_per_cycle == 0)
-        BLAME("pmu.slots_per_cycle", "must be 1..16 with a PMU");
+        BLAME("pmu.slots_per_cycle", "pmu.version", "pmu.slots_per_cycle must "
+              "be 1..16 with a PMU (pmu.version >= 1)");
     if (m->leaf23 && m->version < 6)
-        BLAME("pmu.leaf23", "leaf 0x23 needs pmu.version 6");
+        BLAME("pmu.leaf23", "pmu.version", "pmu.leaf23 (CPUID leaf 0x23) "
+              "needs pmu.version 6");
     if (m->leaf23_features && !m->leaf23)
-        BLAME("pmu.leaf23_features", "0x%x needs pmu.leaf23 = 1",
-              m->leaf23_features);
+        BLAME("pmu.leaf23_features", "pmu.leaf23", "pmu.leaf23_features = "
+              "0x%x needs pmu.leaf23 = 1", m->leaf23_features);
     return 0;
 }
 
-int pmu_model_check(const struct pmu_model *m, size_t *key, char *msg,
+int pmu_model_check(const struct pmu_model *m, size_t key[2], char *msg,
                     size_t len)
 {
     for (size_t i = 0; i < NKEYS; i++) {
+        key[0] = key[1] = i;
         if (keys[i].kind == K_VENDOR) {
             if (strcmp(m->vendor, "GenuineIntel") != 0) {
-                *key = i;
                 snprintf(msg, len, "the library models GenuineIntel only");
                 return -1;
             }
         } else if (key_check_value(&keys[i], key_get(m, &keys[i]), msg,
                                    len)) {
-            *key = i;
             return -1;
         }
     }
     if (m->model > 0xF && m->family != 6 && m->family < 0xF)
-        BLAME("cpu.model", "0x%x needs family 6 or 0xF+ (only they have the "
-              "extended model field)", m->model);
+        BLAME("cpu.model", "cpu.family", "cpu.model = 0x%x needs cpu.family 6"
+              " or 0xF+ (only they have the extended model field)",
+              m->model);
     return check_pmu(m, key, msg, len);
 }
 
 int pmu_model_validate(const struct pmu_model *m, char *err, size_t errlen)
 {
     char msg[256];
-    size_t key;
+    size_t key[2];
 
-    if (pmu_model_check(m, &key, msg, sizeof(msg)) == 0)
+    if (pmu_model_check(m, key, msg, sizeof(msg)) == 0)
         return 0;
-    snprintf(err, errlen, "%s: %s", keys[key].name, msg);
+    snprintf(err, errlen, "%s: %s", keys[key[0]].name, msg);
     return -1;
 }

@@ -7,9 +7,10 @@
 #include "pmu/pmu_internal.h"
 
 /*
- * Where each key was set: a line of the file (> 0), the n-th --set (-n),
- * or nowhere (0, the default). Errors found after loading, such as
- * contradictions, are reported at the line of the key they blame.
+ * Where each key was set: a line of the file (> 0), the n-th --set (-n,
+ * counting from 1), or nowhere (0, the default). Errors found after
+ * loading, such as contradictions, are reported where the key they blame
+ * was set.
  */
 struct load {
     FILE *f;
@@ -117,24 +118,32 @@ static void name_from_path(struct pmu_model *m, const char *path)
     m->name[n] = '\0';
 }
 
+/* Orders where keys were set: defaults, then file lines, then --set. */
+static long rank(int where)
+{
+    return where == 0 ? 0 : where > 0 ? where : 1000000L - where;
+}
+
 static int validate(struct load *ld)
 {
     char msg[256];
-    size_t key;
+    size_t key[2], k;
     int w;
 
-    if (pmu_model_check(ld->m, &key, msg, sizeof(msg)) == 0)
+    if (pmu_model_check(ld->m, key, msg, sizeof(msg)) == 0)
         return 0;
-    w = ld->where[key];
+    /* Blame the later of the two keys: the one that made it contradict. */
+    k = rank(ld->where[key[1]]) > rank(ld->where[key[0]]) ? key[1] : key[0];
+    w = ld->where[k];
     if (w > 0)
         snprintf(ld->err, ld->errlen, "%s:%d: %s: %s", ld->path, w,
-                 pmu_model_key_name(key), msg);
+                 pmu_model_key_name(k), msg);
     else if (w < 0)
-        snprintf(ld->err, ld->errlen, "--set: %s: %s",
-                 pmu_model_key_name(key), msg);
+        snprintf(ld->err, ld->errlen, "--set: %s: %s", pmu_model_key_name(k),
+                 msg);
     else
         snprintf(ld->err, ld->errlen, "%s: %s (default): %s", ld->path,
-                 pmu_model_key_name(key), msg);
+                 pmu_model_key_name(k), msg);
     return -1;
 }
 
