@@ -1,0 +1,127 @@
+/* host_probe.c: measures, in a throw-away VM, what this host's KVM single-step does. */
+#include <err.h>
+#include <errno.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/mman.h>
+#include <unistd.h>
+
+#include "vmm/host_probe.h"
+#include "vmm/status.h"
+#include "vmm/vm.h"
+
+#define PROBE_MEM (2u << 20)
+#define PML4 0x1000u
+#define PDPT 0x2000u
+#define PD 0x3000u
+#define CODE0 0x4000u /* CPL0: out; nop; nop; hlt */
+#define CODE3 0x5000u /* CPL3: nop; nop; ud2 */
+
+static const uint8_t code0[] = {0xE6, 0x80, 0x90, 0x90, 0xF4};
+static const uint8_t code3[] = {0x90, 0x90, 0x0F, 0x0B};
+
+static struct kvm_segment seg(uint16_t sel, uint8_t type, uint8_t dpl,
+                              bool code)
+{
+    return (struct kvm_segment){
+        .base = 0, .limit = 0xFFFFFFFF, .selector = sel, .type = type,
+        .present = 1, .dpl = dpl, .db = !code, .s = 1, .l = code, .g = 1,
+    };
+}
+
+/* Long mode, paging on (one 2 MiB user page), at CPL (cpl), at (rip). */
+static void probe_enter(int vcpu, unsigned cpl, uint64_t rip)
+{
+    struct kvm_sregs s;
+    if (ioctl(vcpu, KVM_GET_SREGS, &s) < 0)
+        err(STATUS_OSERR, "host probe: KVM_GET_SREGS");
+    uint8_t rpl = (uint8_t)cpl;
+    s.cs = seg(cpl ? 0x23 : 0x08, 0xB, rpl, true);
+    s.ss = s.ds = s.es = s.fs = s.gs = seg(cpl ? 0x1B : 0x10, 0x3, rpl,
+                                           false);
+    s.tr = (struct kvm_segment){.limit = 0x67, .type = 0xB, .present = 1};
+    s.idt.base = 0, s.idt.limit = 0; /* any fault: a triple fault */
+    s.cr0 = 0x80010033; /* PG WP NE ET MP PE */
+    s.cr3 = PML4;
+    s.cr4 = 0x20;       /* PAE */
+    s.efer = 0x500;     /* LMA LME */
+    if (ioctl(vcpu, KVM_SET_SREGS, &s) < 0)
+        err(STATUS_OSERR, "host probe: KVM_SET_SREGS");
+    struct kvm_regs r = {.rip = rip, .rflags = 0x2, .rsp = 0x8000};
+    if (ioctl(vcpu, KVM_SET_REGS, &r) < 0)
+        err(STATUS_OSERR, "host probe: KVM_SET_REGS");
+}
+
+/* Run until an exit that is not a completed I/O; return its reason and
+ * the RIP it left. */
+static uint32_t probe_step(int vcpu, struct kvm_run *run, uint64_t *rip)
+{
+    for (;;) {
+        if (ioctl(vcpu, KVM_RUN, 0) < 0) {
+            if (errno == EINTR)
+                continue;
+            err(STATUS_OSERR, "host probe: KVM_RUN");
+        }
+        if (run->exit_reason == KVM_EXIT_IO)
+            return KVM_EXIT_IO;
+        struct kvm_regs r;
+        if (ioctl(vcpu, KVM_GET_REGS, &r) < 0)
+            err(STATUS_OSERR, "host probe: KVM_GET_REGS");
+        *rip = r.rip;
+        return run->exit_reason;
+    }
+}
+
+void host_probe(int kvm_fd, struct host_caps *caps)
+{
+    int vmfd = ioctl(kvm_fd, KVM_CREATE_VM, 0);
+    if (vmfd < 0)
+        err(STATUS_OSERR, "host probe: KVM_CREATE_VM");
+    uint8_t *mem = mmap(NULL, PROBE_MEM, PROT_READ | PROT_WRITE,
+                        MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    if (mem == MAP_FAILED)
+        err(STATUS_OSERR, "host probe: mmap");
+    uint64_t pml4e = PDPT | 7, pdpte = PD | 7, pde = 0x87; /* P RW US PS */
+    memcpy(mem + PML4, &pml4e, 8);
+    memcpy(mem + PDPT, &pdpte, 8);
+    memcpy(mem + PD, &pde, 8);
+    memcpy(mem + CODE0, code0, sizeof code0);
+    memcpy(mem + CODE3, code3, sizeof code3);
+    struct kvm_userspace_memory_region region = {
+        .memory_size = PROBE_MEM, .userspace_addr = (uintptr_t)mem,
+    };
+    if (ioctl(vmfd, KVM_SET_USER_MEMORY_REGION, &region) < 0)
+        err(STATUS_OSERR, "host probe: KVM_SET_USER_MEMORY_REGION");
+    int vcpu = ioctl(vmfd, KVM_CREATE_VCPU, 0);
+    if (vcpu < 0)
+        err(STATUS_OSERR, "host probe: KVM_CREATE_VCPU");
+    int size = ioctl(kvm_fd, KVM_GET_VCPU_MMAP_SIZE, 0);
+    struct kvm_run *run = mmap(NULL, (size_t)size, PROT_READ | PROT_WRITE,
+                               MAP_SHARED, vcpu, 0);
+    if (run == MAP_FAILED)
+        err(STATUS_OSERR, "host probe: mmap kvm_run");
+    struct kvm_guest_debug dbg = {
+        .control = KVM_GUESTDBG_ENABLE | KVM_GUESTDBG_SINGLESTEP,
+    };
+    if (ioctl(vcpu, KVM_SET_GUEST_DEBUG, &dbg) < 0)
+        err(STATUS_OSERR, "host probe: KVM_SET_GUEST_DEBUG");
+
+    /* CPL0: OUT exits to us; is the next step exit right after it? */
+    uint64_t rip = 0;
+    probe_enter(vcpu, 0, CODE0);
+    uint32_t reason = probe_step(vcpu, run, &rip);
+    if (reason == KVM_EXIT_IO)
+        reason = probe_step(vcpu, run, &rip);
+    caps->step_after_exit = reason == KVM_EXIT_DEBUG && rip == CODE0 + 2;
+
+    /* CPL3: does the first NOP give a step exit, or does the UD2, with no
+     * IDT, triple-fault before any? */
+    probe_enter(vcpu, 3, CODE3);
+    reason = probe_step(vcpu, run, &rip);
+    caps->step_cpl3 = reason == KVM_EXIT_DEBUG && rip == CODE3 + 1;
+
+    munmap(run, (size_t)size);
+    close(vcpu);
+    munmap(mem, PROBE_MEM);
+    close(vmfd);
+}
