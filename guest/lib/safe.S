@@ -67,7 +67,10 @@ rdpmc_safe:
     xor %edx, %edx
     xor %r9d, %r9d
     xor %r10d, %r10d
+    .globl rdpmc_insn, rdpmc_resume   /* for isr.S's fast path */
+rdpmc_insn:
 1:  rdpmc
+rdpmc_resume:
 2:  shl $32, %rdx
     or %rdx, %rax
     mov %rax, (%rsi)
