@@ -7,7 +7,7 @@ struct ex_entry {
 
 /* From guest.ld (the .ex_table section) and safe.S. */
 extern const struct ex_entry __ex_table_start[], __ex_table_end[];
-extern const char outb_insn[], inb_insn[];
+extern const char outb_insn[], outsb_insn[], inb_insn[];
 /* From user.S. */
 extern const char user_exit_insn[], user_return[];
 extern uint64_t user_return_rsp;
@@ -68,12 +68,19 @@ static bool emulate_user_io(struct ex_regs *regs)
         return false;
     if (regs->rip == (uint64_t)outb_insn) {
         outb((uint8_t)regs->rax, (uint16_t)regs->rdx);
+        regs->rip += 1;
     } else if (regs->rip == (uint64_t)inb_insn) {
         regs->rax = (regs->rax & ~0xffull) | inb((uint16_t)regs->rdx);
+        regs->rip += 1;
+    } else if (regs->rip == (uint64_t)outsb_insn) {
+        /* rep outsb faults before its first byte: do them all. */
+        outsb((uint16_t)regs->rdx, (const void *)regs->rsi, regs->rcx);
+        regs->rsi += regs->rcx;
+        regs->rcx = 0;
+        regs->rip += 2;
     } else {
         return false;
     }
-    regs->rip += 1;                     /* both are 1-byte instructions */
     return true;
 }
 

@@ -1,12 +1,16 @@
 /* printf.c: a small freestanding printf for the serial console and for buffers. */
 #include "guest.h"
 
-/* Where formatted characters go: the serial port (buf == NULL) or a
- * buffer of size bytes that always stays NUL-terminated. */
+/* Where formatted characters go: a buffer of size bytes that always stays
+ * NUL-terminated, or (serial) a line buffer sent to the serial port when
+ * full and at the end. On the PVM host every CPL0 instruction is
+ * emulated, so text moves in runs (rep movsb, one serial_write per line),
+ * never a call per character. */
 struct out {
     char *buf;
     size_t size, len;
     int count;                          /* characters produced, as C's printf */
+    bool serial;
 };
 
 struct spec {
@@ -14,19 +18,58 @@ struct spec {
     int width, precision;               /* precision -1: none */
 };
 
-static void emit(struct out *o, char c)
+static void flush(struct out *o)
 {
-    o->count++;
-    if (!o->buf)
-        serial_putc(c);
-    else if (o->len + 1 < o->size)
-        o->buf[o->len++] = c;
+    if (o->serial && o->len) {
+        serial_write(o->buf, o->len);
+        o->len = 0;
+    }
+}
+
+/* Room left in the buffer: a serial line buffer is flushed when full; a
+ * caller's buffer keeps a byte for the NUL and drops the excess. */
+static size_t room(struct out *o)
+{
+    if (o->serial && o->len == o->size)
+        flush(o);
+    return o->size - o->len - (o->serial ? 0 : 1);
+}
+
+static void emit_run(struct out *o, const char *s, size_t n)
+{
+    if (!n)
+        return;
+    o->count += (int)n;
+    while (n) {
+        size_t k = room(o);
+
+        if (k == 0)
+            return;                     /* caller's buffer is full */
+        if (k > n)
+            k = n;
+        memcpy(o->buf + o->len, s, k);
+        o->len += k;
+        s += k;
+        n -= k;
+    }
 }
 
 static void emit_repeat(struct out *o, char c, int n)
 {
-    while (n-- > 0)
-        emit(o, c);
+    if (n <= 0)
+        return;
+    o->count += n;
+    while (n) {
+        size_t k = room(o);
+
+        if (k == 0)
+            return;
+        if (k > (size_t)n)
+            k = (size_t)n;
+        memset(o->buf + o->len, c, k);
+        o->len += k;
+        n -= (int)k;
+    }
 }
 
 static void emit_string(struct out *o, const char *s, const struct spec *sp)
@@ -39,8 +82,7 @@ static void emit_string(struct out *o, const char *s, const struct spec *sp)
         n++;
     if (!sp->left)
         emit_repeat(o, ' ', sp->width - n);
-    for (int i = 0; i < n; i++)
-        emit(o, s[i]);
+    emit_run(o, s, (size_t)n);
     if (sp->left)
         emit_repeat(o, ' ', sp->width - n);
 }
@@ -50,29 +92,34 @@ static void emit_number(struct out *o, uint64_t v, bool negative,
 {
     const char *digit = upper ? "0123456789ABCDEF" : "0123456789abcdef";
     char tmp[24];                       /* 22 octal digits fill 64 bits */
+    char *p = tmp + sizeof tmp;         /* digits are written backwards */
     const char *prefix = "";
-    int n = 0, ndigits, plen;
+    int ndigits, plen = 0;
 
     if (negative)
-        prefix = "-";
+        prefix = "-", plen = 1;
     else if (sp->alt && base == 16 && v != 0)
-        prefix = upper ? "0X" : "0x";
+        prefix = upper ? "0X" : "0x", plen = 2;
     else if (sp->alt && base == 8 && v != 0)
-        prefix = "0";
-    do {
-        tmp[n++] = digit[v % base];
-        v /= base;
-    } while (v);
-    ndigits = n;
-    plen = (int)strlen(prefix);
+        prefix = "0", plen = 1;
+    if (base == 16) {                   /* shifts: no emulated div */
+        do {
+            *--p = digit[v & 15];
+            v >>= 4;
+        } while (v);
+    } else {
+        do {
+            *--p = digit[v % base];
+            v /= base;
+        } while (v);
+    }
+    ndigits = (int)(tmp + sizeof tmp - p);
     if (!sp->left && !sp->zero)
         emit_repeat(o, ' ', sp->width - ndigits - plen);
-    for (int i = 0; i < plen; i++)
-        emit(o, prefix[i]);
+    emit_run(o, prefix, (size_t)plen);
     if (!sp->left && sp->zero)
         emit_repeat(o, '0', sp->width - ndigits - plen);
-    while (n > 0)
-        emit(o, tmp[--n]);
+    emit_run(o, p, (size_t)ndigits);
     if (sp->left)
         emit_repeat(o, ' ', sp->width - ndigits - plen);
 }
@@ -107,12 +154,15 @@ static int format(struct out *o, const char *fmt, va_list *ap)
 {
     for (; *fmt; fmt++) {
         struct spec sp = {false, false, false, 0, -1};
+        const char *run = fmt;
         int length = 0;
 
-        if (*fmt != '%') {
-            emit(o, *fmt);
-            continue;
-        }
+        while (*fmt && *fmt != '%')
+            fmt++;
+        if (fmt != run)
+            emit_run(o, run, (size_t)(fmt - run));
+        if (!*fmt)
+            break;
         for (;; fmt++) {
             if (fmt[1] == '-')
                 sp.left = true;
@@ -188,13 +238,13 @@ static int format(struct out *o, const char *fmt, va_list *ap)
             break;
         }
         case '%':
-            emit(o, '%');
+            emit_run(o, "%", 1);
             break;
         case '\0':                      /* a lone '%' at the end */
             return o->count;
-        default:                        /* unknown: print it as written */
-            emit(o, '%');
-            emit(o, *fmt);
+        default:                        /* unknown: print '%' and it */
+            emit_run(o, "%", 1);
+            emit_run(o, fmt, 1);
             break;
         }
     }
@@ -203,14 +253,15 @@ static int format(struct out *o, const char *fmt, va_list *ap)
 
 int vprintf(const char *fmt, va_list ap)
 {
-    struct out o = {NULL, 0, 0, 0};
+    char line[128];
+    struct out o = {line, sizeof line, 0, 0, true};
     va_list copy;
-    int n;
 
     va_copy(copy, ap);
-    n = format(&o, fmt, &copy);
+    format(&o, fmt, &copy);
     va_end(copy);
-    return n;
+    flush(&o);
+    return o.count;
 }
 
 int printf(const char *fmt, ...)
@@ -227,7 +278,7 @@ int printf(const char *fmt, ...)
 int vsnprintf(char *buf, size_t size, const char *fmt, va_list ap)
 {
     char dummy;
-    struct out o = {size ? buf : &dummy, size ? size : 1, 0, 0};
+    struct out o = {size ? buf : &dummy, size ? size : 1, 0, 0, false};
     va_list copy;
 
     va_copy(copy, ap);

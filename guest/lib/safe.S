@@ -1,4 +1,4 @@
-/* safe.S: the image's only rdmsr, wrmsr, rdpmc, cpuid, in and out instructions (64-bit), each fault-safe. */
+/* safe.S: the image's only rdmsr, wrmsr, rdpmc, cpuid and port I/O instructions (64-bit), each fault-safe. */
 #include "x86.h"
 
 /*
@@ -105,16 +105,25 @@ cpuid_safe:
     RETURN_VECTOR
     EX_ENTRY 1b, 2b
 
-/* void outb(uint8_t val, uint16_t port) and uint8_t inb(uint16_t port).
- * At CPL3 these fault (#GP: IOPL 0, no I/O bitmap); exception.c then
- * performs the access at CPL0 through these same functions and resumes
- * after the 1-byte instruction. */
+/* Port I/O. At CPL3 these fault (#GP: IOPL 0, no I/O bitmap); exception.c
+ * then performs the access at CPL0 through these same functions and
+ * resumes after the instruction. */
     .globl outb, outb_insn
 outb:
     mov %edi, %eax
     mov %esi, %edx
 outb_insn:
     out %al, (%dx)
+    ret
+
+/* void outsb(uint16_t port, const void *buf, size_t len): one emulated
+ * instruction for a whole burst (still one exit per byte). */
+    .globl outsb, outsb_insn
+outsb:
+    mov %rdx, %rcx
+    mov %edi, %edx
+outsb_insn:
+    rep outsb
     ret
 
     .globl inb, inb_insn

@@ -48,11 +48,12 @@
 #include <stdint.h>
 
 /*
- * Port I/O: one in and one out instruction in the whole image, so the #GP
+ * Port I/O: one in, one out and one rep outsb in the whole image, so the #GP
  * handler can emulate them when CPL3 code prints (IOPL is not honoured on
  * the PVM host, and CPL3 port I/O faults everywhere with IOPL 0).
  */
 void outb(uint8_t val, uint16_t port);
+void outsb(uint16_t port, const void *buf, uint64_t len);   /* rep outsb */
 uint8_t inb(uint16_t port);
 
 static inline uint64_t read_cr0(void)

@@ -242,6 +242,7 @@ int main(int argc, char **argv)
      * (QEMU TCG: #UD), so it is reported, not checked. */
     vector = rdpmc_safe(0, &val, &err);
     ktap_diag("rdpmc_safe(0) at CPL0: vector %u %s err %#x value %#llx",
-              vector, exception_name(vector), err, (unsigned long long)val);
+              vector, vector ? exception_name(vector) : "(no fault)", err,
+              (unsigned long long)val);
     return ktap_finish();
 }
