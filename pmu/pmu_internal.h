@@ -48,10 +48,11 @@ static inline uint64_t pmu_width_mask(uint32_t width)
     return width >= 64 ? ~0ull : (1ull << width) - 1;
 }
 
-/* Counter i < gp_counters exists (version >= 1). */
+/* Counter i < gp_counters exists (version >= 1); the bound on
+ * PMU_MAX_GP keeps a hand-built, unvalidated model inside the arrays. */
 static inline bool pmu_gp_exists(const struct pmu_model *m, unsigned i)
 {
-    return m->version >= 1 && i < m->gp_counters;
+    return m->version >= 1 && i < m->gp_counters && i < PMU_MAX_GP;
 }
 
 static inline bool pmu_has_metrics(const struct pmu_model *m)

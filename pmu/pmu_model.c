@@ -68,7 +68,7 @@ static void leaf_0a(const struct pmu_model *m, uint32_t r[4])
 
 static void leaf_23(const struct pmu_model *m, uint32_t sub, uint32_t r[4])
 {
-    uint32_t len_mask = (1u << m->events_length) - 1;
+    uint32_t len_mask = (uint32_t)pmu_width_mask(m->events_length);
 
     switch (sub) {
     case 0: /* EAX: valid sub-leaves 1 (counters) and 3 (events) */

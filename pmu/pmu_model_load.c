@@ -111,7 +111,9 @@ static void name_from_path(struct pmu_model *m, const char *path)
     size_t n;
 
     base = base ? base + 1 : path;
-    n = strcspn(base, ".");
+    n = strlen(base);
+    if (n > 4 && strcmp(base + n - 4, ".ini") == 0)
+        n -= 4;
     if (n >= sizeof(m->name))
         n = sizeof(m->name) - 1;
     memcpy(m->name, base, n);

@@ -29,7 +29,7 @@ static const char *decode(const struct pmu_model *m, uint32_t ecx,
     switch (type) {
     case PMU_RDPMC_GP:
         *kind = RD_GP;
-        if (*idx >= m->gp_counters)
+        if (!pmu_gp_exists(m, *idx))
             return "RDPMC type 0 (GP): index ECX[15:0] must be below "
                    "CPUID.0AH:EAX[15:8]";
         return NULL;
