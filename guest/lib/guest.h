@@ -51,8 +51,9 @@ extern const struct multiboot_info *boot_info;
 
 /*
  * Console on COM1. Every port access is a VM exit, so output polls the
- * line status once per 16-byte FIFO burst. Works at CPL3 too (each port
- * access is then emulated by the #GP handler: slow but it works).
+ * line status once per 16-byte FIFO burst and sends the burst with one
+ * rep outsb. Works at CPL3 too (each port instruction then faults and the
+ * #GP handler performs it: slow, but printf and exit work there).
  */
 void serial_putc(char c);
 void serial_write(const char *s, size_t len);
@@ -120,7 +121,7 @@ void cpuid(uint32_t leaf, uint32_t subleaf, uint32_t regs[4]);
  * had it); exceptions at CPL3 go to the CPL0 handlers and, when fixed up
  * or handled, return to the CPL3 code. fn returns to CPL0 through a UD2
  * at a runtime address that the #UD handler recognises (SYSCALL and INT n
- * do not work from CPL3 on the PVM host). Costs about two exceptions.
+ * do not work from CPL3 on the PVM host). About 125 us on that host.
  * Not reentrant: do not call it from CPL3 or from a handler.
  */
 uint64_t run_user(uint64_t (*fn)(uint64_t), uint64_t arg);
