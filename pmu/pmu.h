@@ -219,4 +219,54 @@ bool pmu_counter_enabled(const struct pmu *pmu, unsigned idx, unsigned cpl);
 uint64_t pmu_counter_get(const struct pmu *pmu, unsigned idx);
 bool pmu_counter_set(struct pmu *pmu, unsigned idx, uint64_t val);
 
+/* ---- Counting (pmu_count.c, pmu_uarch.c; docs/counting.md) ---- */
+
+/* What kind of instruction retired, as the VMM's decoder classifies it. */
+enum pmu_insn_class {
+    PMU_INSN_OTHER,        /* anything not below */
+    PMU_INSN_JCC,          /* conditional branch, LOOP/LOOPcc/JrCXZ included */
+    PMU_INSN_JMP,          /* direct near jump */
+    PMU_INSN_JMP_INDIRECT, /* indirect near jump */
+    PMU_INSN_CALL,         /* direct near call */
+    PMU_INSN_CALL_INDIRECT,
+    PMU_INSN_RET,          /* near return */
+    PMU_INSN_FAR,          /* far jmp/call/ret, IRET, SYSCALL, SYSRET,
+                              SYSENTER, SYSEXIT, INT n */
+    PMU_INSN_SERIALIZING,  /* CPUID, RDMSR, WRMSR, RDPMC, IN/OUT/INS/OUTS,
+                              MOV to CR, LGDT/LIDT, HLT */
+    PMU_INSN_FENCE,        /* MFENCE, LFENCE, SFENCE */
+    PMU_INSN_CACHE,        /* CLFLUSH, CLFLUSHOPT, CLWB, WBINVD, INVD */
+    PMU_INSN_DIV,          /* DIV, IDIV */
+};
+
+/* One retired instruction. */
+struct pmu_insn {
+    uint64_t addr;        /* linear address of the instruction */
+    uint64_t next;        /* where execution continued after it */
+    unsigned length;
+    enum pmu_insn_class cls;
+    bool taken;           /* a branch that went elsewhere than addr + length */
+    bool mem_read, mem_write; /* has a memory operand read / written (LEA
+                                 excluded) */
+    unsigned cpl;         /* the CPL it executed at */
+};
+
+/*
+ * One instruction retired, in the state after it (so the WRMSR that enables
+ * a counter is counted and the one that disables it is not: checklist 47).
+ * Advances every enabled counter by its event, keeps the topdown
+ * accumulators and PERF_METRICS, sets GLOBAL_STATUS bits on overflow.
+ * Returns true if a PMI is due: an overflowing counter has EVTSEL.INT or
+ * its FIXED_CTR_CTRL PMI bit set. LVTPC semantics are the VMM's.
+ */
+bool pmu_retire(struct pmu *pmu, const struct pmu_insn *insn);
+
+/*
+ * Any counter could count now, at some CPL (its enables, OS/USR bits,
+ * GLOBAL_CTRL from v2, not frozen): the VMM single-steps while this is
+ * true. Bit 0: some counter counts at CPL0; bit 1: some counter counts at
+ * CPL > 0. 0: nothing counts.
+ */
+unsigned pmu_counting_rings(const struct pmu *pmu);
+
 #endif
