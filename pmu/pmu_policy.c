@@ -67,18 +67,25 @@ static int kvm_guest(const struct pmu_model *host, bool mediated,
     uint32_t nfixed, cap;
 
     g->rdpmc_kvm_decode = true;
+    /* Checked first: a host with no usable PMU (none at all, or hybrid,
+     * where perf gives KVM zeroed capabilities, pmu-spec 2.1) cannot run
+     * the mediated vPMU either, and KVM would fall back silently. */
+    if (mediated && (host->hybrid || host->version < 4 ||
+                     !(pmu_model_caps(host) & PMU_CAP_FW_WRITES))) {
+        if (host->hybrid)
+            snprintf(err, errlen, "kvm-mediated needs a host PMU, and %s is "
+                     "hybrid: KVM gives hybrid hosts no vPMU", host->name);
+        else
+            snprintf(err, errlen, "kvm-mediated needs a host PMU of version "
+                     "4+ with PERF_CAPABILITIES.FW_WRITES; %s has version "
+                     "%u%s", host->name, host->version,
+                     pmu_model_caps(host) & PMU_CAP_FW_WRITES
+                         ? "" : " and no FW_WRITES");
+        return -1;
+    }
     if (host->hybrid || host->version == 0 || host->gp_counters == 0) {
         kvm_no_pmu(g);
         return 0;
-    }
-    if (mediated && (host->version < 4 ||
-                     !(pmu_model_caps(host) & PMU_CAP_FW_WRITES))) {
-        snprintf(err, errlen, "kvm-mediated needs a host PMU of version 4+ "
-                 "with PERF_CAPABILITIES.FW_WRITES; %s has version %u%s",
-                 host->name, host->version,
-                 pmu_model_caps(host) & PMU_CAP_FW_WRITES ? "" :
-                 " and no FW_WRITES");
-        return -1;
     }
     g->version = min_u32(host->version, KVM_MAX_VERSION);
     g->gp_counters = min_u32(host->gp_counters, KVM_MAX_GP);
