@@ -70,7 +70,6 @@ static const struct leaf_row leaf_rows[] = {
     {"icelake", MED, 0x08300802, 0, 0, 0x8604, 0x606A6, 1, 0xA000},
     {"sapphire-rapids", MED, 0x08300802, 0, 0, 0x8604, 0x806F8, 1, 0xA000},
     {"clearwater-forest", MED, 0x0D300802, 0, 0, 0x8603, 0xD06D0, 1, 0x2000},
-    {"lunar-lake-p", MED, 0, 0, 0, 0, 0xB06D1, 0, 0},
     {"arch-max", MED, 0x0D300802, 0, 0, 0x8604, 0x600, 1, 0xA000},
 };
 

@@ -265,7 +265,6 @@ static const struct policy_row policy_rows[] = {
     {"clearwater-forest", MED, 2, 8, 0x7, 0x2000, true, false, true},
     {"lunar-lake-p", NAT, 6, 8, 0xF, 0x8A000, true, true, false},
     {"lunar-lake-p", LEG, 0, 0, 0, 0, false, false, true},
-    {"lunar-lake-p", MED, 0, 0, 0, 0, false, false, true},
     {"arch-max", MED, 2, 8, 0xF, 0xA000, true, false, true},
     {"none", LEG, 0, 0, 0, 0, false, false, true},
 };
@@ -307,6 +306,19 @@ static void test_policies(void **state)
                      0);
     assert_int_equal(pmu_policy_apply(&host, MED, &g, err, sizeof(err)), -1);
     assert_non_null(strstr(err, "FW_WRITES"));
+    /* Nor on a host without a usable PMU: none, or hybrid (pmu-spec 2.1:
+     * KVM gives hybrid hosts no vPMU), though the legacy policy runs
+     * there with no PMU. */
+    model_path("none", path, sizeof(path));
+    assert_int_equal(pmu_model_load(&host, path, NULL, 0, err, sizeof(err)),
+                     0);
+    assert_int_equal(pmu_policy_apply(&host, MED, &g, err, sizeof(err)), -1);
+    assert_non_null(strstr(err, "version 0"));
+    model_path("lunar-lake-p", path, sizeof(path));
+    assert_int_equal(pmu_model_load(&host, path, NULL, 0, err, sizeof(err)),
+                     0);
+    assert_int_equal(pmu_policy_apply(&host, MED, &g, err, sizeof(err)), -1);
+    assert_non_null(strstr(err, "hybrid"));
 }
 
 /* The counting gate: selector enable and CPL, GLOBAL_CTRL from v2,
