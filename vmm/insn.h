@@ -8,6 +8,8 @@
 
 #include <linux/kvm.h>
 
+#include "pmu/pmu.h"
+
 #define INSN_MAX_LEN 15
 
 enum insn_kind {
@@ -18,11 +20,18 @@ enum insn_kind {
     INSN_CPUID,
     INSN_IO,     /* IN, OUT, INS, OUTS */
     INSN_HLT,
+    INSN_IRET,   /* IRET, IRETD, IRETQ */
+    INSN_SYSRET, /* SYSRET, SYSEXIT: always to CPL3 */
 };
 
 struct insn {
     enum insn_kind kind;
     unsigned length;
+    enum pmu_insn_class cls; /* what the counting model needs to know */
+    bool rep;                /* REP/REPE/REPNE string instruction */
+    bool relative;           /* a near branch to addr + length + rel */
+    int64_t rel;
+    bool mem_read, mem_write;
 };
 
 enum insn_mode { INSN_MODE_64, INSN_MODE_32, INSN_MODE_16 };

@@ -5,9 +5,11 @@
 #include <sys/ioctl.h>
 
 #include "pmu/pmu.h"
+#include "vmm/count.h"
 #include "vmm/exits.h"
 #include "vmm/msr.h"
 #include "vmm/status.h"
+#include "vmm/trap.h"
 
 #define MSR_EFER 0xC0000080u
 #define EFER_SCE (1ull << 0)
@@ -94,6 +96,7 @@ int exit_rdmsr(struct pmvm *p)
     run->msr.data = ok ? val : 0;
     if (p->trace)
         msr_trace("rdmsr", run->msr.index, val, ok, rule);
+    count_on_completed_exit(p, ok);
     return RUN_CONTINUE;
 }
 
@@ -108,5 +111,10 @@ int exit_wrmsr(struct pmvm *p)
     run->msr.error = !ok;
     if (p->trace)
         msr_trace("wrmsr", run->msr.index, run->msr.data, ok, rule);
+    /* The write may start or stop counting; the WRMSR itself counts if a
+     * counter is enabled after it (checklist 47). */
+    if (ok && count_update(p))
+        trap_debug_update(p);
+    count_on_completed_exit(p, ok);
     return RUN_CONTINUE;
 }

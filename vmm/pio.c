@@ -2,6 +2,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "vmm/count.h"
 #include "vmm/exits.h"
 
 #define EXIT_PORT 0xF4u
@@ -46,5 +47,6 @@ int exit_io(struct pmvm *p)
             memcpy(data, &value, size);
         }
     }
+    count_on_completed_exit(p, true);
     return RUN_CONTINUE;
 }

@@ -5,6 +5,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "vmm/count.h"
 #include "vmm/loader.h"
 #include "vmm/serial.h"
 #include "vmm/trap.h"
@@ -28,6 +29,8 @@ struct pmvm {
     struct serial serial;
     struct pmu *pmu;     /* the guest's PMU: the model under its policy */
     struct trap trap;    /* how RDPMC reaches pmvm */
+    struct count count;  /* instruction counting by single-step */
+    bool pmi_due;        /* a counter overflowed with its PMI enabled */
     enum exit_code_style exit_code;
     bool trace;
     uint64_t exits[EXIT_REASON_MAX + 1]; /* by reason; the last: others */

@@ -4,6 +4,7 @@
 #include <string.h>
 #include <sys/ioctl.h>
 
+#include "vmm/count.h"
 #include "vmm/exits.h"
 #include "vmm/insn.h"
 #include "vmm/paging.h"
@@ -12,7 +13,6 @@
 #include "vmm/status.h"
 #include "vmm/trap.h"
 
-#define DR6_BS (1ull << 14) /* single-step */
 #define DR7_L(i) (1ull << (2 * (i))) /* local enable; RW=00: execute */
 #define BP_TEMP_SLOT 3 /* step mode keeps DR3 for an RDPMC after an exit */
 
@@ -33,13 +33,18 @@ const char *trap_mode_name(enum trap_mode m)
     return mode_names[m];
 }
 
-static void guest_debug_set(struct pmvm *p)
+static bool stepping(const struct pmvm *p)
+{
+    return p->trap.mode == TRAP_STEP || count_stepping(p);
+}
+
+void trap_debug_update(struct pmvm *p)
 {
     struct trap *t = &p->trap;
     struct kvm_guest_debug dbg = {
         .control = KVM_GUESTDBG_ENABLE | KVM_GUESTDBG_USE_HW_BP,
     };
-    if (t->mode == TRAP_STEP)
+    if (stepping(p))
         dbg.control |= KVM_GUESTDBG_SINGLESTEP;
     for (size_t i = 0; i < t->nsites; i++) {
         dbg.arch.debugreg[i] = t->sites[i];
@@ -103,7 +108,7 @@ void trap_setup(struct pmvm *p, enum trap_mode requested,
                 t->mode == TRAP_BP ? "hardware breakpoints"
                                    : "single-step and decoding");
     }
-    guest_debug_set(p);
+    trap_debug_update(p);
 }
 
 /* Decode the instruction at the vCPU's RIP. */
@@ -117,28 +122,50 @@ static int insn_at_rip(struct pmvm *p, uint64_t offset, struct insn *in)
     return n ? insn_decode(code, n, insn_mode_of(s), in) : -1;
 }
 
+static bool bp_site_hit(const struct trap *t, uint64_t rip)
+{
+    for (size_t i = 0; i < t->nsites; i++)
+        if (t->sites[i] == rip)
+            return true;
+    return false;
+}
+
+/* Emulate the RDPMC (in) at RIP, and count it if it retired. */
+static void rdpmc_at_rip(struct pmvm *p, const struct insn *in)
+{
+    uint64_t addr = vm_regs(&p->vm)->rip;
+    count_on_emulated(p, in, addr, rdpmc_emulate(p, in->length));
+}
+
 /*
- * Step mode. A step exit stops before the next instruction, so an RDPMC
- * there is emulated now. After an exit that pmvm completes (I/O, MSR),
- * KVM reports no step for the instruction that follows (a quirk, see
- * docs/architecture.md), so an RDPMC right after one gets a breakpoint.
+ * While single-stepping (step mode, or counting), a step exit stops before
+ * the next instruction, so an RDPMC there is emulated now. After an exit
+ * pmvm completes (I/O, MSR), nested PVM reports no step for the
+ * instruction that follows, so an RDPMC right after one gets a breakpoint
+ * (DR3) unless the image's own breakpoints cover it.
  */
 void trap_before_run(struct pmvm *p)
 {
     struct trap *t = &p->trap;
-    if (t->mode != TRAP_STEP)
+    if (!stepping(p))
         return;
     uint32_t last = p->vm.run->exit_reason;
-    bool at_next = !t->started || last == KVM_EXIT_DEBUG;
+    bool after_step = !t->started || last == KVM_EXIT_DEBUG;
     t->started = true;
     struct insn in;
-    if (at_next) {
-        if (insn_at_rip(p, 0, &in) == 0 && in.kind == INSN_RDPMC)
-            rdpmc_emulate(p, in.length);
+    if (after_step) {
+        count_on_step(p);
+        while (insn_at_rip(p, 0, &in) == 0 && in.kind == INSN_RDPMC) {
+            uint64_t before = vm_regs(&p->vm)->rip;
+            rdpmc_at_rip(p, &in);
+            if (vm_regs(&p->vm)->rip == before)
+                break; /* #GP injected: the handler runs next */
+        }
         if (t->bp_temp && vm_regs(&p->vm)->rip != t->bp_temp) {
             t->bp_temp = 0;
-            guest_debug_set(p);
+            trap_debug_update(p);
         }
+        count_prepare(p);
         return;
     }
     if (last != KVM_EXIT_IO && last != KVM_EXIT_X86_RDMSR &&
@@ -151,32 +178,28 @@ void trap_before_run(struct pmvm *p)
         (in.kind == INSN_IO || in.kind == INSN_RDMSR ||
          in.kind == INSN_WRMSR))
         next = in.length;
-    if (insn_at_rip(p, next, &in) == 0 && in.kind == INSN_RDPMC) {
-        t->bp_temp = vm_regs(&p->vm)->rip + next;
-        guest_debug_set(p);
+    uint64_t at = vm_regs(&p->vm)->rip + next;
+    if (insn_at_rip(p, next, &in) == 0 && in.kind == INSN_RDPMC &&
+        !bp_site_hit(t, at) && t->bp_temp != at) {
+        t->bp_temp = at;
+        trap_debug_update(p);
     }
-}
-
-static bool bp_site_hit(const struct trap *t, uint64_t rip)
-{
-    for (size_t i = 0; i < t->nsites; i++)
-        if (t->sites[i] == rip)
-            return true;
-    return false;
 }
 
 int exit_debug(struct pmvm *p)
 {
     struct trap *t = &p->trap;
     const struct kvm_debug_exit_arch *d = &p->vm.run->debug.arch;
-    if (t->mode == TRAP_STEP)
-        return RUN_CONTINUE; /* trap_before_run() looks at the next one */
     uint64_t rip = vm_regs(&p->vm)->rip;
     struct insn in;
-    if (d->exception == 1 && bp_site_hit(t, rip) &&
-        insn_at_rip(p, 0, &in) == 0 && in.kind == INSN_RDPMC) {
-        rdpmc_emulate(p, in.length);
+    bool breakpoint = d->exception == 1 &&
+                      (bp_site_hit(t, rip) || (t->bp_temp && rip == t->bp_temp));
+    if (breakpoint && insn_at_rip(p, 0, &in) == 0 &&
+        in.kind == INSN_RDPMC) {
+        rdpmc_at_rip(p, &in);
         return RUN_CONTINUE;
     }
+    if (stepping(p) && d->exception == 1)
+        return RUN_CONTINUE; /* trap_before_run() takes it from here */
     return exit_unexpected(p);
 }

@@ -33,6 +33,9 @@ struct pmvm;
 void trap_setup(struct pmvm *p, enum trap_mode requested,
                 const uint8_t *image);
 
+/* Program KVM's guest debug for the current mechanism and counting. */
+void trap_debug_update(struct pmvm *p);
+
 /* Before each KVM_RUN: in step mode, emulate an RDPMC about to run. */
 void trap_before_run(struct pmvm *p);
 
