@@ -207,7 +207,7 @@ bool pmu_pdcm(const struct pmu *pmu);           /* CPUID.1:ECX[15] */
  * most 16 ranges of at most 0x600*8 MSRs (for a KVM MSR filter). */
 size_t pmu_msr_ranges(const struct pmu_msr_range **out);
 
-/* ---- For counting (later issues) ---- */
+/* ---- Counter access (for counting and the VMM) ---- */
 
 /* Counter idx (i or PMU_IDX_FIXED(i)) counts at this CPL now: it exists,
  * its selector enables it for the CPL, GLOBAL_CTRL enables it (v2+) and

@@ -1,69 +1,142 @@
-/* pmu_count.c: counting retired instructions into the enabled counters. */
+/* pmu_count.c: counting retired instructions into the enabled counters, overflow and PMIs. */
 #include "pmu/pmu_internal.h"
 
-/* Architectural event encodings, event | umask << 8 (pmu-spec 4). */
-#define EV_INST_RETIRED 0x00C0u
-#define EV_BR_INST_RETIRED 0x00C4u
+/* The events the model counts, as event | umask << 8 (pmu-spec 4;
+ * checklist 1.2's table). Every other encoding counts zero
+ * (docs/counting.md lists the architectural ones). */
+enum {
+    EV_CYCLES = 0x003C,      /* CPU_CLK_UNHALTED.CORE, fixed 1 */
+    EV_REF_CYCLES = 0x013C,  /* CPU_CLK_UNHALTED.REF, fixed 2 */
+    EV_INSTRUCTIONS = 0x00C0, /* INST_RETIRED.ANY, fixed 0 */
+    EV_BRANCHES = 0x00C4,    /* BR_INST_RETIRED.ALL_BRANCHES */
+    EV_MISPREDICTS = 0x00C5, /* BR_MISP_RETIRED.ALL_BRANCHES */
+    EV_SLOTS = 0x01A4,       /* TOPDOWN.SLOTS, fixed 3 */
+    EV_BE_BOUND = 0x02A4,    /* TOPDOWN.BACKEND_BOUND_SLOTS */
+    EV_BAD_SPEC = 0x0073,    /* TOPDOWN_BAD_SPECULATION.ALL, fixed 4 */
+    EV_FE_BOUND = 0x019C,    /* TOPDOWN_FE_BOUND.ALL, fixed 5 */
+    EV_RETIRING = 0x02C2,    /* TOPDOWN_RETIRING.ALL, fixed 6 */
+};
 
-static bool is_branch(enum pmu_insn_class c)
-{
-    switch (c) {
-    case PMU_INSN_JCC:
-    case PMU_INSN_JMP:
-    case PMU_INSN_JMP_INDIRECT:
-    case PMU_INSN_CALL:
-    case PMU_INSN_CALL_INDIRECT:
-    case PMU_INSN_RET:
-    case PMU_INSN_FAR:
-        return true;
-    default:
-        return false;
-    }
-}
+/* The event of fixed counter i (pmu-spec 3.5, 4). */
+static const uint32_t fixed_event[PMU_MAX_FIXED] = {
+    EV_INSTRUCTIONS, EV_CYCLES, EV_REF_CYCLES, EV_SLOTS,
+    EV_BAD_SPEC, EV_FE_BOUND, EV_RETIRING,
+};
 
-/* How much event `ev` (event | umask << 8) advances for this instruction. */
-static uint64_t gp_delta(uint32_t ev, const struct pmu_insn *insn)
+/* How much an event advances for one instruction. The modelled core runs
+ * at its nominal frequency: one reference cycle per core cycle. */
+static uint64_t event_delta(uint32_t ev, const struct pmu_cost *c)
 {
     switch (ev) {
-    case EV_INST_RETIRED:
-        return 1;
-    case EV_BR_INST_RETIRED:
-        return is_branch(insn->cls);
-    default:
-        return 0;
+    case EV_INSTRUCTIONS: return 1;
+    case EV_BRANCHES: return c->branch;
+    case EV_MISPREDICTS: return c->mispredict;
+    case EV_CYCLES:
+    case EV_REF_CYCLES: return c->cycles;
+    case EV_SLOTS: return c->slots;
+    case EV_BE_BOUND: return c->td[TD_BE_BOUND];
+    case EV_BAD_SPEC: return c->td[TD_BAD_SPEC];
+    case EV_FE_BOUND: return c->td[TD_FE_BOUND];
+    case EV_RETIRING: return c->td[TD_RETIRING];
+    default: return 0;
     }
 }
 
-/* Adds delta to *ctr of `width` bits; true if it wrapped past the width. */
+/*
+ * A GP counter's increment. Without CMASK it is the event's count. With
+ * CMASK c the retired instruction is the unit the hardware's cycle is:
+ * it adds 1 if its count x satisfies x >= c (x == c with EQ; INV inverts
+ * either), else 0. EDGE adds 1 only when the condition (x >= 1 without
+ * CMASK) holds for this instruction and did not for the previous one the
+ * counter saw. INV without CMASK is ignored, as the SDM says.
+ */
+static uint64_t gp_delta(struct pmu *pmu, unsigned i, uint64_t x)
+{
+    uint64_t sel = pmu->evtsel[i];
+    uint64_t cmask = (sel >> EVTSEL_CMASK_SHIFT) & 0xFF;
+    bool cond, prev = pmu->edge_prev[i];
+
+    if (cmask == 0) {
+        cond = x >= 1;
+    } else {
+        cond = (sel & EVTSEL_EQ) ? x == cmask : x >= cmask;
+        if (sel & EVTSEL_INV)
+            cond = !cond;
+    }
+    pmu->edge_prev[i] = cond;
+    if (sel & EVTSEL_EDGE)
+        return cond && !prev;
+    return cmask ? cond : x;
+}
+
+/* Adds delta to *ctr of `width` bits; true if it carried past the width. */
 static bool advance(uint64_t *ctr, uint32_t width, uint64_t delta)
 {
     uint64_t mask = pmu_width_mask(width);
-    uint64_t old = *ctr;
+    uint64_t room = mask - *ctr;
 
-    *ctr = (old + delta) & mask;
-    return delta != 0 && (delta > mask || *ctr < old);
+    *ctr = (*ctr + delta) & mask;
+    return delta > room;
 }
 
-bool pmu_retire(struct pmu *pmu, const struct pmu_insn *insn)
+static bool overflow(struct pmu *pmu, unsigned idx, bool pmi_enabled)
 {
-    const struct pmu_model *m = &pmu->m;
+    pmu->global_status |= 1ull << idx;
+    return pmi_enabled;
+}
+
+static bool count_gp(struct pmu *pmu, const struct pmu_insn *insn,
+                     const struct pmu_cost *cost)
+{
     bool pmi = false;
 
     for (unsigned i = 0; i < PMU_MAX_GP; i++) {
         uint64_t sel = pmu->evtsel[i];
-        uint32_t ev = (uint32_t)(sel & 0xFFFF);
+        uint32_t ev = (uint32_t)(sel & (EVTSEL_EVENT | EVTSEL_UMASK));
+        uint64_t x;
 
-        if (!pmu_counter_enabled(pmu, i, insn->cpl))
+        if (!pmu_counter_enabled(pmu, i, insn->cpl)) {
+            /* A condition the counter does not see is deasserted. */
+            pmu->edge_prev[i] = false;
             continue;
-        if (advance(&pmu->pmc[i], m->gp_width, gp_delta(ev, insn))) {
-            pmu->global_status |= 1ull << i;
-            pmi |= (sel & EVTSEL_INT) != 0;
         }
+        /* UMASK2 (v6) refines events the model does not split. */
+        x = (sel & EVTSEL_UMASK2) ? 0 : event_delta(ev, cost);
+        if (advance(&pmu->pmc[i], pmu->m.gp_width, gp_delta(pmu, i, x)))
+            pmi |= overflow(pmu, i, sel & EVTSEL_INT);
     }
-    if (pmu_counter_enabled(pmu, PMU_IDX_FIXED(0), insn->cpl) &&
-        advance(&pmu->fixed[0], m->fixed_width, 1)) {
-        pmu->global_status |= 1ull << PMU_IDX_FIXED(0);
-        pmi |= (pmu->fixed_ctrl & FIXED_PMI(0)) != 0;
+    return pmi;
+}
+
+/* Metrics count with FIXED_CTR3, the denominator, and GLOBAL_CTRL bit 48
+ * (pmu-spec 3.3, 3.5). */
+static bool count_metrics(struct pmu *pmu, const struct pmu_insn *insn,
+                          const struct pmu_cost *cost)
+{
+    if (!pmu_has_metrics(&pmu->m) ||
+        !(pmu->global_ctrl & GLOBAL_PERF_METRICS) ||
+        !pmu_counter_enabled(pmu, PMU_IDX_FIXED(3), insn->cpl))
+        return false;
+    /* A metrics overflow interrupts as FIXED_CTR3's does [I]. */
+    return pmu_metrics_add(pmu, cost) &&
+           (pmu->fixed_ctrl & FIXED_PMI(3));
+}
+
+bool pmu_retire(struct pmu *pmu, const struct pmu_insn *insn)
+{
+    struct pmu_cost cost;
+    bool pmi;
+
+    pmu_uarch_retire(&pmu->ua, pmu->m.slots_per_cycle, insn, &cost);
+    pmi = count_gp(pmu, insn, &cost);
+    pmi |= count_metrics(pmu, insn, &cost);
+    for (unsigned i = 0; i < PMU_MAX_FIXED; i++) {
+        unsigned idx = PMU_IDX_FIXED(i);
+
+        if (pmu_counter_enabled(pmu, idx, insn->cpl) &&
+            advance(&pmu->fixed[i], pmu->m.fixed_width,
+                    event_delta(fixed_event[i], &cost)))
+            pmi |= overflow(pmu, idx, pmu->fixed_ctrl & FIXED_PMI(i));
     }
     return pmi;
 }

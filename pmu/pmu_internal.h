@@ -31,6 +31,60 @@
 #define STATUS_OVF_BUF (1ull << 62)
 #define STATUS_COND_CHGD (1ull << 63)
 
+/* IA32_PERFEVTSELx fields counting interprets (pmu-spec 3.1). */
+#define EVTSEL_UMASK 0xFF00ull
+#define EVTSEL_EDGE (1ull << 18)
+#define EVTSEL_INV (1ull << 23)
+#define EVTSEL_CMASK_SHIFT 24
+
+/* The deterministic micro-architecture model (pmu_uarch.c,
+ * docs/counting.md): a branch predictor that learns from every retired
+ * instruction pmu_retire() sees. */
+#define UARCH_BHT_SIZE 4096 /* 2-bit counters for conditional branches */
+#define UARCH_BTB_SIZE 512  /* last targets of indirect branches */
+#define UARCH_RSB_SIZE 16   /* return stack */
+
+struct pmu_uarch {
+    uint8_t bht[UARCH_BHT_SIZE];
+    struct {
+        uint64_t addr, target;
+        bool valid;
+    } btb[UARCH_BTB_SIZE];
+    uint64_t rsb[UARCH_RSB_SIZE];
+    unsigned rsb_top;   /* next free slot, modulo UARCH_RSB_SIZE */
+    unsigned rsb_count; /* valid entries, at most UARCH_RSB_SIZE */
+};
+
+/* What one retired instruction costs in the model. The four topdown level-1
+ * categories sum exactly to slots; each level-2 value is part of its
+ * level-1 parent (pmu-spec 3.5 byte order). */
+enum topdown {
+    TD_RETIRING,
+    TD_BAD_SPEC,
+    TD_FE_BOUND,
+    TD_BE_BOUND,
+    TD_HEAVY_OPS,     /* of retiring */
+    TD_BR_MISPREDICT, /* of bad speculation */
+    TD_FETCH_LAT,     /* of frontend bound */
+    TD_MEM_BOUND,     /* of backend bound */
+    TD_COUNT,
+};
+
+struct pmu_cost {
+    uint64_t cycles;
+    uint64_t slots;
+    uint64_t td[TD_COUNT];
+    bool branch;
+    bool mispredict;
+};
+
+/* PERF_METRICS' hidden accumulators: the slots and topdown slots counted
+ * since FIXED_CTR3 and PERF_METRICS were last zeroed (pmu_metrics.c). */
+struct pmu_topdown {
+    uint64_t slots;          /* kept to the fixed counter width */
+    uint64_t td[TD_COUNT];
+};
+
 struct pmu {
     struct pmu_model m;  /* the guest model, fixed for the PMU's life */
     uint64_t pmc[PMU_MAX_GP];        /* masked to gp_width */
@@ -40,6 +94,9 @@ struct pmu {
     uint64_t global_ctrl;
     uint64_t global_status;
     uint64_t perf_metrics;
+    bool edge_prev[PMU_MAX_GP];      /* EDGE: last instruction's condition */
+    struct pmu_topdown acc;
+    struct pmu_uarch ua;
 };
 
 /* All ones in the low `width` bits; width 64 gives ~0. */
@@ -118,5 +175,30 @@ bool msr_kvm_quirk(const struct pmu_model *m, uint32_t msr);
 
 /* Index of "section.key" in the key table, or -1. */
 int pmu_model_key_index(const char *key);
+
+/* ---- Counting (pmu_uarch.c, pmu_metrics.c) ---- */
+
+/* The predictor's power-on state (conditional branches weakly not taken,
+ * empty target table and return stack). */
+void pmu_uarch_reset(struct pmu_uarch *ua);
+
+/* Costs one retired instruction at `slots_per_cycle` and trains the
+ * predictor with it. */
+void pmu_uarch_retire(struct pmu_uarch *ua, uint32_t slots_per_cycle,
+                      const struct pmu_insn *insn, struct pmu_cost *cost);
+
+/* Adds an instruction's topdown slots to the PERF_METRICS accumulators and
+ * recomputes PERF_METRICS; true if the accumulators wrapped (GLOBAL_STATUS
+ * bit 48, set here). */
+bool pmu_metrics_add(struct pmu *pmu, const struct pmu_cost *cost);
+
+/* The accumulators restart from zero (FIXED_CTR3 written, metrics clear
+ * mode); PERF_METRICS is the caller's. */
+void pmu_metrics_zero(struct pmu *pmu);
+
+/* A guest write of PERF_METRICS: the accumulators take the written
+ * fractions of FIXED_CTR3's value, so a restore (FIXED_CTR3, then
+ * PERF_METRICS) continues where it left off. */
+void pmu_metrics_write(struct pmu *pmu, uint64_t val);
 
 #endif

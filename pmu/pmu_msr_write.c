@@ -87,6 +87,7 @@ static int write_fixed(struct pmu *pmu, unsigned i, uint64_t val,
     if (i == 3 && pmu_has_metrics(&pmu->m)) {
         /* Writing FIXED_CTR3 clears PERF_METRICS (pmu-spec 3.5). */
         pmu->perf_metrics = 0;
+        pmu_metrics_zero(pmu);
         why = "a FIXED_CTR3 write also clears IA32_PERF_METRICS";
     }
     return answer(rule, why, PMU_OK);
@@ -116,14 +117,16 @@ static int write_present(struct pmu *pmu, enum msr_kind k, unsigned i,
         if (bad)
             return answer(rule, evtsel_reserved(bad), PMU_GP);
         pmu->evtsel[i] = val;
+        pmu->edge_prev[i] = false; /* EDGE starts deasserted */
         return answer(rule, "IA32_PERFEVTSELx takes any value without "
                       "reserved bits", PMU_OK);
     case MSR_FIXED:
         return write_fixed(pmu, i, val, rule);
     case MSR_METRICS:
         pmu->perf_metrics = val;
+        pmu_metrics_write(pmu, val);
         return answer(rule, "IA32_PERF_METRICS is writable (software "
-                      "zeroes it; VMMs restore it)", PMU_OK);
+                      "zeroes it; VMMs restore it after FIXED_CTR3)", PMU_OK);
     case MSR_CAPS:
         return answer(rule, "IA32_PERF_CAPABILITIES is read-only to the "
                       "guest", PMU_GP);

@@ -96,6 +96,7 @@ static int read_counter(struct pmu *pmu, enum rdpmc_kind kind, unsigned idx,
             (pmu->fixed_ctrl & FIXED_METRICS_CLEAR_EN)) {
             pmu->perf_metrics = 0;
             pmu->fixed[3] = 0;
+            pmu_metrics_zero(pmu);
             return answer(rule, "RDPMC type 0x2000 reads IA32_PERF_METRICS; "
                           "metrics clear mode (PERF_CAPABILITIES[19], "
                           "FIXED_CTR_CTRL[14]) then zeroes it and "

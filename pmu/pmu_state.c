@@ -31,6 +31,7 @@ void pmu_reset(struct pmu *pmu)
      * kvm_pmu_refresh). */
     if (m.version >= 2)
         pmu->global_ctrl = pmu_width_mask(m.gp_counters);
+    pmu_uarch_reset(&pmu->ua);
 }
 
 const struct pmu_model *pmu_get_model(const struct pmu *pmu)

@@ -1,0 +1,171 @@
+/* pmu_uarch.c: the deterministic core model: cycles per class, branch predictor, topdown split. */
+#include "pmu/pmu_internal.h"
+
+/*
+ * docs/counting.md is the reference for every number here. The model is an
+ * in-order core that retires one instruction at a time: an instruction
+ * takes its class's cycles, plus the load latency, plus a fetch bubble for
+ * a correctly predicted taken branch or the penalty of a mispredicted one.
+ * Nothing depends on the host: the same instructions give the same counts.
+ */
+
+#define LOAD_LATENCY 4      /* cycles a memory read adds (L1 hit) */
+#define TAKEN_BUBBLE 1      /* fetch redirect of a predicted taken branch */
+#define MISPREDICT_PENALTY 15 /* cycles lost to a mispredicted branch */
+
+struct class_cost {
+    uint8_t cycles;  /* at least uops, so uops fit in the slots at 1/cycle */
+    uint8_t uops;    /* retiring slots */
+    bool all_in;     /* the cycles include its memory access */
+    bool mem_stall;  /* its idle slots wait on memory (memory bound) */
+};
+
+static const struct class_cost costs[] = {
+    [PMU_INSN_OTHER] = {1, 1, false, false},
+    [PMU_INSN_JCC] = {1, 1, false, false},
+    [PMU_INSN_JMP] = {1, 1, false, false},
+    [PMU_INSN_JMP_INDIRECT] = {1, 1, true, false},
+    [PMU_INSN_CALL] = {2, 2, true, false},
+    [PMU_INSN_CALL_INDIRECT] = {2, 2, true, false},
+    [PMU_INSN_RET] = {2, 2, true, false},
+    [PMU_INSN_FAR] = {30, 10, true, false},
+    [PMU_INSN_SERIALIZING] = {40, 10, true, false},
+    [PMU_INSN_FENCE] = {20, 2, true, true},
+    [PMU_INSN_CACHE] = {10, 2, true, true},
+    [PMU_INSN_DIV] = {20, 4, false, false},
+};
+
+void pmu_uarch_reset(struct pmu_uarch *ua)
+{
+    *ua = (struct pmu_uarch){0};
+    /* Weakly not taken: a loop branch mispredicts on its first taken and
+     * its final not-taken execution. */
+    for (unsigned i = 0; i < UARCH_BHT_SIZE; i++)
+        ua->bht[i] = 1;
+}
+
+/* Fold the address so that nearby branches use different entries. */
+static unsigned hash(uint64_t addr, unsigned size)
+{
+    return (unsigned)((addr ^ (addr >> 12) ^ (addr >> 24)) % size);
+}
+
+/* Conditional: 2-bit saturating counter, taken if >= 2. */
+static bool predict_jcc(struct pmu_uarch *ua, const struct pmu_insn *in)
+{
+    uint8_t *ctr = &ua->bht[hash(in->addr, UARCH_BHT_SIZE)];
+    bool miss = (*ctr >= 2) != in->taken;
+
+    if (in->taken && *ctr < 3)
+        (*ctr)++;
+    else if (!in->taken && *ctr > 0)
+        (*ctr)--;
+    return miss;
+}
+
+/* Indirect: the last target seen at this address (tagged). */
+static bool predict_indirect(struct pmu_uarch *ua, const struct pmu_insn *in)
+{
+    unsigned i = hash(in->addr, UARCH_BTB_SIZE);
+    bool hit = ua->btb[i].valid && ua->btb[i].addr == in->addr &&
+               ua->btb[i].target == in->next;
+
+    ua->btb[i].valid = true;
+    ua->btb[i].addr = in->addr;
+    ua->btb[i].target = in->next;
+    return !hit;
+}
+
+static void rsb_push(struct pmu_uarch *ua, uint64_t ret)
+{
+    ua->rsb[ua->rsb_top] = ret;
+    ua->rsb_top = (ua->rsb_top + 1) % UARCH_RSB_SIZE;
+    if (ua->rsb_count < UARCH_RSB_SIZE)
+        ua->rsb_count++;
+}
+
+/* A return: the top of the return stack, if any (a deeper call chain
+ * overwrote the oldest entries; an empty stack mispredicts). */
+static bool predict_ret(struct pmu_uarch *ua, const struct pmu_insn *in)
+{
+    if (ua->rsb_count == 0)
+        return true;
+    ua->rsb_top = (ua->rsb_top + UARCH_RSB_SIZE - 1) % UARCH_RSB_SIZE;
+    ua->rsb_count--;
+    return ua->rsb[ua->rsb_top] != in->next;
+}
+
+/* Trains the predictor; true if the branch was mispredicted. */
+static bool predict(struct pmu_uarch *ua, const struct pmu_insn *in)
+{
+    uint64_t ret = in->addr + in->length;
+    bool miss;
+
+    switch (in->cls) {
+    case PMU_INSN_JCC:
+        return predict_jcc(ua, in);
+    case PMU_INSN_JMP_INDIRECT:
+        return predict_indirect(ua, in);
+    case PMU_INSN_CALL:
+        rsb_push(ua, ret);
+        return false; /* a direct target is known at decode */
+    case PMU_INSN_CALL_INDIRECT:
+        miss = predict_indirect(ua, in);
+        rsb_push(ua, ret);
+        return miss;
+    case PMU_INSN_RET:
+        return predict_ret(ua, in);
+    default:
+        return false; /* direct JMP; FAR transfers are not predicted */
+    }
+}
+
+static bool is_branch(enum pmu_insn_class c)
+{
+    return c >= PMU_INSN_JCC && c <= PMU_INSN_FAR;
+}
+
+void pmu_uarch_retire(struct pmu_uarch *ua, uint32_t slots_per_cycle,
+                      const struct pmu_insn *insn, struct pmu_cost *cost)
+{
+    enum pmu_insn_class cls = insn->cls;
+    const struct class_cost *c;
+    uint64_t w = slots_per_cycle, load = 0, bubble = 0, penalty = 0;
+    uint64_t stall;
+
+    if ((unsigned)cls >= sizeof(costs) / sizeof(costs[0]))
+        cls = PMU_INSN_OTHER; /* a class from a newer caller */
+    c = &costs[cls];
+    *cost = (struct pmu_cost){0};
+    cost->branch = is_branch(cls);
+    if (cost->branch && cls != PMU_INSN_FAR) {
+        cost->mispredict = predict(ua, insn);
+        /* JMP and CALL are always taken, whatever the caller says. */
+        bool taken = insn->taken || cls != PMU_INSN_JCC;
+        if (cost->mispredict)
+            penalty = MISPREDICT_PENALTY;
+        else if (taken)
+            bubble = TAKEN_BUBBLE;
+    }
+    if (insn->mem_read && !c->all_in)
+        load = LOAD_LATENCY;
+    cost->cycles = c->cycles + load + bubble + penalty;
+    cost->slots = w * cost->cycles;
+    if (w == 0)
+        return; /* a hand-built model without slots: no topdown */
+
+    /* Level 1: the uops retire; the penalty cycles are bad speculation,
+     * the bubble frontend bound, every other idle slot backend bound. */
+    stall = w * (c->cycles + load) - c->uops;
+    cost->td[TD_RETIRING] = c->uops;
+    cost->td[TD_BAD_SPEC] = w * penalty;
+    cost->td[TD_FE_BOUND] = w * bubble;
+    cost->td[TD_BE_BOUND] = stall;
+    /* Level 2: multi-uop instructions are heavy; all bad speculation is
+     * mispredicts and all frontend bound is fetch latency; the load
+     * latency, fences and cache maintenance are memory bound. */
+    cost->td[TD_HEAVY_OPS] = c->uops >= 2 ? c->uops : 0;
+    cost->td[TD_BR_MISPREDICT] = cost->td[TD_BAD_SPEC];
+    cost->td[TD_FETCH_LAT] = cost->td[TD_FE_BOUND];
+    cost->td[TD_MEM_BOUND] = c->mem_stall ? stall : w * load;
+}
