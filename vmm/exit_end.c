@@ -1,23 +1,10 @@
-/* exit_end.c: exits that end the run: HLT, triple fault, KVM errors and anything unexpected. */
+/* exit_end.c: exits that end the run: triple fault, KVM errors and anything unexpected. */
 #include <stdio.h>
 
 #include "vmm/dump.h"
 #include "vmm/exits.h"
 #include "vmm/paging.h"
 #include "vmm/status.h"
-
-#define RFLAGS_IF (1ull << 9)
-
-int exit_hlt(struct pmvm *p)
-{
-    if (!(vm_regs(&p->vm)->rflags & RFLAGS_IF))
-        return STATUS_OK; /* HLT with interrupts off: the guest is done */
-    /* pmvm raises no interrupts, so nothing could ever wake the guest. */
-    fprintf(stderr, "pmvm: guest halted with interrupts enabled, and no "
-            "interrupt will ever arrive\n");
-    dump_vcpu(&p->vm, stderr);
-    return STATUS_GUEST_FAILED;
-}
 
 int exit_shutdown(struct pmvm *p)
 {

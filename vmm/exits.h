@@ -6,7 +6,6 @@
 
 /* Each returns RUN_CONTINUE or the status that ends the run. */
 int exit_io(struct pmvm *p);
-int exit_hlt(struct pmvm *p);
 int exit_rdmsr(struct pmvm *p);
 int exit_wrmsr(struct pmvm *p);
 int exit_debug(struct pmvm *p);

@@ -54,7 +54,7 @@ static const char usage_text[] =
     "  124   guest still running after --timeout\n"
     "  125   guest triple-faulted\n"
     "  126   guest ended otherwise: unexpected exit, KVM internal or\n"
-    "        emulation error, entry failure, halt with interrupts on\n";
+    "        emulation error, entry failure\n";
 
 void cli_usage(FILE *f)
 {

@@ -6,6 +6,7 @@
 
 #include "vmm/dump.h"
 #include "vmm/exits.h"
+#include "vmm/pmi.h"
 #include "vmm/status.h"
 #include "vmm/watchdog.h"
 
@@ -13,7 +14,6 @@ typedef int (*exit_handler)(struct pmvm *p);
 
 static const exit_handler exit_handlers[EXIT_REASON_MAX] = {
     [KVM_EXIT_IO] = exit_io,
-    [KVM_EXIT_HLT] = exit_hlt,
     [KVM_EXIT_X86_RDMSR] = exit_rdmsr,
     [KVM_EXIT_X86_WRMSR] = exit_wrmsr,
     [KVM_EXIT_DEBUG] = exit_debug,
@@ -22,18 +22,38 @@ static const exit_handler exit_handlers[EXIT_REASON_MAX] = {
     [KVM_EXIT_FAIL_ENTRY] = exit_fail_entry,
 };
 
+#define RFLAGS_IF (1ull << 9)
+
+/* A guest halted with interrupts off: the in-kernel local APIC keeps it
+ * inside KVM_RUN for ever, so the tick asks. */
+static bool halted_for_good(struct pmvm *p)
+{
+    struct kvm_mp_state mp;
+    if (ioctl(p->vm.vcpu_fd, KVM_GET_MP_STATE, &mp) < 0)
+        err(STATUS_OSERR, "KVM_GET_MP_STATE");
+    return mp.mp_state == KVM_MP_STATE_HALTED &&
+           !(vm_regs(&p->vm)->rflags & RFLAGS_IF);
+}
+
 int vcpu_run(struct pmvm *p, double timeout_s)
 {
     struct vm *vm = &p->vm;
     watchdog_arm(vm->run, timeout_s);
     for (;;) {
         trap_before_run(p);
+        if (p->pmi_due) {
+            pmi_deliver(p);
+            p->pmi_due = false;
+        }
         vm_regs_flush(vm);
         int r = ioctl(vm->vcpu_fd, KVM_RUN, 0);
         vm_regs_invalidate(vm);
         if (r < 0) {
             if (errno != EINTR && errno != EAGAIN)
                 err(STATUS_OSERR, "KVM_RUN");
+            watchdog_resume();
+            if (halted_for_good(p))
+                return STATUS_OK;
             if (watchdog_expired()) {
                 fflush(stdout);
                 fprintf(stderr, "pmvm: guest still running after the "

@@ -29,6 +29,9 @@ static const struct required_cap required_caps[] = {
      "MSR exits to userspace"},
     {KVM_CAP_X86_MSR_FILTER, "KVM_CAP_X86_MSR_FILTER", "trapping PMU MSRs"},
     {KVM_CAP_SET_GUEST_DEBUG, "KVM_CAP_SET_GUEST_DEBUG", "trapping RDPMC"},
+    {KVM_CAP_IRQCHIP, "KVM_CAP_IRQCHIP", "the local APIC that delivers PMIs"},
+    {KVM_CAP_SIGNAL_MSI, "KVM_CAP_SIGNAL_MSI", "raising PMIs"},
+    {KVM_CAP_MP_STATE, "KVM_CAP_MP_STATE", "noticing a halted guest"},
 };
 
 static void kvm_open(struct vm *vm)
@@ -102,6 +105,10 @@ void vm_create(struct vm *vm, uint64_t mem_size)
     vm->vm_fd = ioctl(vm->kvm_fd, KVM_CREATE_VM, 0);
     if (vm->vm_fd < 0)
         err(STATUS_OSERR, "KVM_CREATE_VM");
+    /* The in-kernel local APIC, whose LVTPC delivers PMIs as on real
+     * hardware; it must exist before the vCPU. */
+    if (ioctl(vm->vm_fd, KVM_CREATE_IRQCHIP, 0) < 0)
+        err(STATUS_OSERR, "KVM_CREATE_IRQCHIP");
     vm_mem_init(vm, mem_size);
 }
 

@@ -1,4 +1,4 @@
-/* watchdog.c: stops a guest that runs too long, even one spinning inside KVM_RUN. */
+/* watchdog.c: a periodic tick that interrupts KVM_RUN, for --timeout and to notice a halted guest. */
 #include <err.h>
 #include <signal.h>
 #include <string.h>
@@ -7,36 +7,35 @@
 #include "vmm/status.h"
 #include "vmm/watchdog.h"
 
+static volatile sig_atomic_t ticks_left; /* < 0: no limit */
 static volatile sig_atomic_t fired;
 static struct kvm_run *watched;
 
-static void on_alarm(int sig)
+static void on_tick(int sig)
 {
     (void)sig;
-    fired = 1;
-    /* KVM_RUN returns EINTR now, and at once if pmvm was between runs. */
+    if (ticks_left > 0 && --ticks_left == 0)
+        fired = 1;
     watched->immediate_exit = 1;
 }
 
 void watchdog_arm(struct kvm_run *run, double seconds)
 {
-    if (seconds <= 0)
-        return;
     watched = run;
-    /* No SA_RESTART: the signal must interrupt KVM_RUN, since some hosts
-     * spin inside it forever (a guest VMCALL on nested PVM). */
+    /* Round up, so a timeout is never cut short. */
+    double ticks = seconds * 1000.0 / WATCHDOG_TICK_MS + 0.999999;
+    ticks_left = seconds > 0 ? (sig_atomic_t)(ticks < 1 ? 1 : ticks) : -1;
+    /* No SA_RESTART: the signal must interrupt KVM_RUN. */
     struct sigaction sa;
     memset(&sa, 0, sizeof sa);
-    sa.sa_handler = on_alarm;
+    sa.sa_handler = on_tick;
     sigemptyset(&sa.sa_mask);
     if (sigaction(SIGALRM, &sa, NULL) < 0)
         err(STATUS_OSERR, "sigaction");
-    struct itimerval t = {0};
-    t.it_value.tv_sec = (time_t)seconds;
-    t.it_value.tv_usec = (suseconds_t)((seconds - (double)(time_t)seconds) *
-                                       1e6);
-    if (t.it_value.tv_sec == 0 && t.it_value.tv_usec == 0)
-        t.it_value.tv_usec = 1;
+    struct itimerval t = {
+        .it_interval = {0, WATCHDOG_TICK_MS * 1000},
+        .it_value = {0, WATCHDOG_TICK_MS * 1000},
+    };
     if (setitimer(ITIMER_REAL, &t, NULL) < 0)
         err(STATUS_OSERR, "setitimer");
 }
@@ -44,4 +43,9 @@ void watchdog_arm(struct kvm_run *run, double seconds)
 bool watchdog_expired(void)
 {
     return fired;
+}
+
+void watchdog_resume(void)
+{
+    watched->immediate_exit = 0;
 }

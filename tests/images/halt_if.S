@@ -1,4 +1,4 @@
-/* halt_if.S: halts with interrupts on, though nothing will ever interrupt it. */
+/* halt_if.S: halts with interrupts on, waiting for an interrupt that never comes. */
 #include "mb.h"
 _start:
     sti
