@@ -4,6 +4,8 @@
 #   make run        install missing Debian packages, build, run the probe suite
 #   make check      unit tests (cmocka) and integration tests (guests on /dev/kvm)
 #   make SAN=1 ...  the same with ASan and UBSan, under build/san/
+#   make bench      performance figures, as ratios within one run (bench/)
+#   make fuzz       libFuzzer harnesses for a bounded time (tests/fuzz/)
 
 BUILD ?= build
 ifeq ($(SAN),1)
@@ -27,13 +29,15 @@ CFLAGS := -std=c11 -O2 -g $(WARN) -D_GNU_SOURCE $(HARDEN) \
 LDFLAGS := -pie -Wl,-z,relro,-z,now,-z,noexecstack $(SANFLAGS)
 LDLIBS := $(shell $(PKG_CONFIG) --libs $(PKGS) 2>/dev/null) -lZydis -lZycore
 
-.PHONY: all deps run check check-unit check-integration clean
+.PHONY: all deps run check clean
 all: $(BUILD)/pmvm guests
 
 -include pmu/pmu.mk
 include vmm/vmm.mk
 -include guest/guest.mk
 -include tests/tests.mk
+-include tests/fuzz/fuzz.mk
+-include bench/bench.mk
 
 deps:
 	@scripts/deps.sh
