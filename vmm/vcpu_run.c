@@ -35,10 +35,19 @@ static bool halted_for_good(struct pmvm *p)
            !(vm_regs(&p->vm)->rflags & RFLAGS_IF);
 }
 
+static int vcpu_run_loop(struct pmvm *p, double timeout_s);
+
 int vcpu_run(struct pmvm *p, double timeout_s)
 {
+    watchdog_arm(p->vm.run, timeout_s);
+    int status = vcpu_run_loop(p, timeout_s);
+    watchdog_disarm();
+    return status;
+}
+
+static int vcpu_run_loop(struct pmvm *p, double timeout_s)
+{
     struct vm *vm = &p->vm;
-    watchdog_arm(vm->run, timeout_s);
     for (;;) {
         trap_before_run(p);
         if (p->pmi_due) {

@@ -9,14 +9,17 @@
 
 static volatile sig_atomic_t ticks_left; /* < 0: no limit */
 static volatile sig_atomic_t fired;
-static struct kvm_run *watched;
+
+static struct kvm_run *volatile watched;
 
 static void on_tick(int sig)
 {
     (void)sig;
     if (ticks_left > 0 && --ticks_left == 0)
         fired = 1;
-    watched->immediate_exit = 1;
+    struct kvm_run *run = watched;
+    if (run)
+        run->immediate_exit = 1;
 }
 
 void watchdog_arm(struct kvm_run *run, double seconds)
@@ -48,4 +51,12 @@ bool watchdog_expired(void)
 void watchdog_resume(void)
 {
     watched->immediate_exit = 0;
+}
+
+void watchdog_disarm(void)
+{
+    struct itimerval off = {0};
+    if (setitimer(ITIMER_REAL, &off, NULL) < 0)
+        err(STATUS_OSERR, "setitimer");
+    watched = NULL; /* a tick already on its way touches nothing */
 }

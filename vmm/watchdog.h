@@ -22,4 +22,7 @@ bool watchdog_expired(void);
 /* After an interrupted KVM_RUN: let the next one run. */
 void watchdog_resume(void);
 
+/* Stop the tick, before the run structure goes away. */
+void watchdog_disarm(void);
+
 #endif
