@@ -28,6 +28,26 @@ const char *exception_name(unsigned vector)
     return vector < 32 ? names[vector] : "";
 }
 
+const char *exception_outcome(uint8_t vector, uint32_t err)
+{
+    static char buf[32];
+
+    if (!vector)
+        return "ok";
+    switch (vector) {
+    case 8: case 10: case 11: case 12: case 13: case 14: case 17: case 21:
+    case 29: case 30:                   /* the vectors with an error code */
+        snprintf(buf, sizeof buf, "%s(%#x)", exception_name(vector), err);
+        break;
+    default:
+        if (*exception_name(vector))
+            snprintf(buf, sizeof buf, "%s", exception_name(vector));
+        else
+            snprintf(buf, sizeof buf, "vector %u", vector);
+    }
+    return buf;
+}
+
 void set_exception_handler(unsigned vector, ex_handler_t handler)
 {
     if (vector >= IDT_VECTORS)

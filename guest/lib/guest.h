@@ -146,6 +146,11 @@ void set_exception_handler(unsigned vector, ex_handler_t handler);
 /* The name of an exception vector ("#GP"), or "" if it has none. */
 const char *exception_name(unsigned vector);
 
+/* What a *_safe() call's (vector, error code) came to, as probes print it:
+ * "ok", "#GP(0)", "#PF(0x4)", "#UD", or "vector 40". The text lives in a
+ * static buffer until the next call. */
+const char *exception_outcome(uint8_t vector, uint32_t err);
+
 /* Freestanding string functions (gcc may also call the mem* ones). */
 void *memcpy(void *dst, const void *src, size_t n);
 void *memmove(void *dst, const void *src, size_t n);

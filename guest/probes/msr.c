@@ -38,26 +38,6 @@ struct read {
 static unsigned version, gp, gp_width;
 static bool pdcm;
 
-/* "ok", "#GP(0)", "#GP(0x8)", "#UD": probe-format.md. */
-static const char *outcome(uint8_t vector, uint32_t err)
-{
-    static char buf[32];
-
-    if (!vector)
-        return "ok";
-    switch (vector) {
-    case 8: case 10: case 11: case 12: case 13: case 14: case 17: case 21:
-    case 29: case 30:                   /* the vectors with an error code */
-        snprintf(buf, sizeof buf, "%s(%#x)", exception_name(vector), err);
-        break;
-    default:
-        if (*exception_name(vector))
-            snprintf(buf, sizeof buf, "%s", exception_name(vector));
-        else
-            snprintf(buf, sizeof buf, "vector %u", vector);
-    }
-    return buf;
-}
 
 static struct read rd(uint32_t msr)
 {
@@ -65,7 +45,7 @@ static struct read rd(uint32_t msr)
 
     r.vector = rdmsr_safe(msr, &r.val, &r.err);
     if (r.vector)
-        ktap_diag("obs rdmsr 0x%03x = %s", msr, outcome(r.vector, r.err));
+        ktap_diag("obs rdmsr 0x%03x = %s", msr, exception_outcome(r.vector, r.err));
     else
         ktap_diag("obs rdmsr 0x%03x = 0x%016llx", msr,
                   (unsigned long long)r.val);
@@ -79,7 +59,7 @@ static uint8_t wr(uint32_t msr, uint64_t val)
     uint8_t vector = wrmsr_safe(msr, val, &err);
 
     ktap_diag("obs wrmsr 0x%03x 0x%016llx: %s", msr, (unsigned long long)val,
-              outcome(vector, err));
+              exception_outcome(vector, err));
     return vector;
 }
 

@@ -62,26 +62,6 @@ static uint16_t sweep_types[TYPES];
 static unsigned sweep_count;
 static unsigned pmu_version;
 
-/* "ok", "#GP(0)", "#GP(0x8)", "#UD": probe-format.md. */
-static const char *outcome(uint8_t vector, uint32_t err)
-{
-    static char buf[32];
-
-    if (!vector)
-        return "ok";
-    switch (vector) {
-    case 8: case 10: case 11: case 12: case 13: case 14: case 17: case 21:
-    case 29: case 30:                   /* the vectors with an error code */
-        snprintf(buf, sizeof buf, "%s(%#x)", exception_name(vector), err);
-        break;
-    default:
-        if (*exception_name(vector))
-            snprintf(buf, sizeof buf, "%s", exception_name(vector));
-        else
-            snprintf(buf, sizeof buf, "vector %u", vector);
-    }
-    return buf;
-}
 
 static uint32_t type_of(uint64_t rcx)
 {
@@ -229,7 +209,7 @@ static void print_obs(const struct access *a, const char *hi, unsigned cpl,
                       unsigned pce)
 {
     ktap_diag("obs rdpmc 0x%08x%s cpl%u pce%u: %s", (uint32_t)a->rcx, hi,
-              cpl, pce, outcome(a->vector, a->err));
+              cpl, pce, exception_outcome(a->vector, a->err));
 }
 
 /* A value RDPMC returned equals the same counter's MSR and what the
@@ -245,7 +225,7 @@ static void check_value(const struct access *a)
                      (uint32_t)a->rcx, a->msr))
         ktap_diag("rdpmc 0x%016llx: 0x%016llx; rdmsr 0x%03x: %s 0x%016llx",
                   (unsigned long long)a->rcx, (unsigned long long)a->val,
-                  a->msr, outcome(a->msr_vector, 0),
+                  a->msr, exception_outcome(a->msr_vector, 0),
                   (unsigned long long)a->msr_val);
     if (!ktap_result(a->val == want,
                      "rdpmc 0x%08x returns the value the set-up wrote",
