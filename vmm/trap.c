@@ -6,6 +6,7 @@
 
 #include "vmm/count.h"
 #include "vmm/exits.h"
+#include "vmm/host_probe.h"
 #include "vmm/insn.h"
 #include "vmm/paging.h"
 #include "vmm/pmvm.h"
@@ -97,6 +98,13 @@ void trap_setup(struct pmvm *p, enum trap_mode requested,
     if (t->mode == TRAP_BP) {
         t->nsites = found;
         memcpy(t->sites, sites, found * sizeof sites[0]);
+    } else {
+        struct host_caps caps;
+        host_probe(p->vm.kvm_fd, &caps);
+        if (!caps.step_cpl3)
+            fprintf(stderr, "pmvm: this host's KVM does not single-step "
+                    "CPL3 code, so with --trap=step an RDPMC at CPL3 is not "
+                    "trapped (the host answers it)\n");
     }
     if (p->trace) {
         fprintf(stderr, "pmvm: trace: %zu RDPMC site%s found", found,
