@@ -116,13 +116,15 @@ static void mem_access(const ZydisDecodedInstruction *zi,
                        const ZydisDecodedOperand *ops, struct insn *out)
 {
     out->mem_read = out->mem_write = false;
-    if (zi->mnemonic == ZYDIS_MNEMONIC_LEA || zi->mnemonic == ZYDIS_MNEMONIC_NOP)
+    if (zi->mnemonic == ZYDIS_MNEMONIC_LEA ||
+        zi->mnemonic == ZYDIS_MNEMONIC_NOP)
         return;
     for (unsigned i = 0; i < zi->operand_count; i++) {
         if (ops[i].type != ZYDIS_OPERAND_TYPE_MEMORY ||
             ops[i].mem.type == ZYDIS_MEMOP_TYPE_AGEN)
             continue;
-        out->mem_read |= (ops[i].actions & ZYDIS_OPERAND_ACTION_MASK_READ) != 0;
+        out->mem_read |=
+            (ops[i].actions & ZYDIS_OPERAND_ACTION_MASK_READ) != 0;
         out->mem_write |=
             (ops[i].actions & ZYDIS_OPERAND_ACTION_MASK_WRITE) != 0;
     }

@@ -200,8 +200,8 @@ int exit_debug(struct pmvm *p)
     const struct kvm_debug_exit_arch *d = &p->vm.run->debug.arch;
     uint64_t rip = vm_regs(&p->vm)->rip;
     struct insn in;
-    bool breakpoint = d->exception == 1 &&
-                      (bp_site_hit(t, rip) || (t->bp_temp && rip == t->bp_temp));
+    bool ours = bp_site_hit(t, rip) || (t->bp_temp && rip == t->bp_temp);
+    bool breakpoint = d->exception == 1 && ours;
     if (breakpoint && insn_at_rip(p, 0, &in) == 0 &&
         in.kind == INSN_RDPMC) {
         rdpmc_at_rip(p, &in);
