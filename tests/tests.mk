@@ -19,6 +19,10 @@ $(BUILD)/tests/test_cli_num: $(BUILD)/tests/unit/test_cli_num.o \
 		$(BUILD)/vmm/cli_num.o
 	$(CC) $(LDFLAGS) -o $@ $^ $(TEST_LDLIBS)
 
+$(BUILD)/tests/test_sandbox: $(BUILD)/tests/unit/test_sandbox.o \
+		$(BUILD)/vmm/sandbox.o
+	$(CC) $(LDFLAGS) -o $@ $^ $(TEST_LDLIBS) $(LDLIBS)
+
 $(PMU_TESTS): $(BUILD)/tests/%: $(BUILD)/tests/unit/%.o $(PMU_LIB)
 	$(CC) $(LDFLAGS) -o $@ $^ $(TEST_LDLIBS)
 

@@ -16,6 +16,7 @@
 #include "vmm/cpuid.h"
 #include "vmm/msr.h"
 #include "vmm/pmvm.h"
+#include "vmm/sandbox.h"
 #include "vmm/status.h"
 #include "vmm/trap.h"
 
@@ -29,6 +30,7 @@ struct run_options {
     double timeout;
     enum exit_code_style exit_code;
     bool trace;
+    bool no_sandbox;
     enum trap_mode trap;
     struct cpu_select cpu;
     const char *image;
@@ -91,7 +93,7 @@ static char *cmdline_join(const char *image, int argc, char **argv)
 static void run_options_parse(struct run_options *o, int argc, char **argv)
 {
     enum { OPT_MEM = 0x200, OPT_TIMEOUT, OPT_EXIT_CODE, OPT_TRACE,
-           OPT_TRAP };
+           OPT_TRAP, OPT_NO_SANDBOX };
     static const struct option longopts[] = {
         CPU_SELECT_LONG_OPTIONS,
         {"trap", required_argument, NULL, OPT_TRAP},
@@ -99,6 +101,7 @@ static void run_options_parse(struct run_options *o, int argc, char **argv)
         {"timeout", required_argument, NULL, OPT_TIMEOUT},
         {"exit-code", required_argument, NULL, OPT_EXIT_CODE},
         {"trace", no_argument, NULL, OPT_TRACE},
+        {"no-sandbox", no_argument, NULL, OPT_NO_SANDBOX},
         {"help", no_argument, NULL, 'h'},
         {0, 0, 0, 0},
     };
@@ -139,6 +142,9 @@ static void run_options_parse(struct run_options *o, int argc, char **argv)
             break;
         case OPT_TRACE:
             o->trace = true;
+            break;
+        case OPT_NO_SANDBOX:
+            o->no_sandbox = true;
             break;
         case 'h':
             cli_usage(stdout);
@@ -199,6 +205,8 @@ int cmd_run(int argc, char **argv)
         setvbuf(stdout, NULL, _IOFBF, 1 << 16);
     serial_init(&p.serial, stdout);
 
+    if (!o.no_sandbox)
+        sandbox_install();
     int status = vcpu_run(&p, o.timeout);
     fflush(stdout);
     if (p.trace)

@@ -31,6 +31,8 @@ static const char usage_text[] =
     "                      breakpoints) or step (single-step)\n"
     "  --trace             one line per trapped event on stderr, exit counts\n"
     "                      at the end\n"
+    "  --no-sandbox        keep capabilities and allow every system call in\n"
+    "                      the run loop (for debugging)\n"
     "\n"
     "The guest's command line is IMAGE followed by ARGS, as with QEMU -kernel\n"
     "and -append.\n"
