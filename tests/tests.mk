@@ -23,6 +23,11 @@ $(BUILD)/tests/test_sandbox: $(BUILD)/tests/unit/test_sandbox.o \
 		$(BUILD)/vmm/sandbox.o
 	$(CC) $(LDFLAGS) -o $@ $^ $(TEST_LDLIBS) $(LDLIBS)
 
+# Runs a program on a /dev/kvm that lacks one capability (bad_input.sh).
+tests: $(BUILD)/tests/kvm_without
+$(BUILD)/tests/kvm_without: $(BUILD)/tests/kvm_without.o
+	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+
 $(PMU_TESTS): $(BUILD)/tests/%: $(BUILD)/tests/unit/%.o $(PMU_LIB)
 	$(CC) $(LDFLAGS) -o $@ $^ $(TEST_LDLIBS)
 

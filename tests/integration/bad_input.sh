@@ -1,5 +1,5 @@
 #!/bin/sh
-# bad_input.sh: every bad input gets one clear line on stderr and its documented status.
+# bad_input.sh: every bad input (options, numbers, images, CPU models, /dev/kvm and its capabilities) gets one clear line on stderr and its documented status.
 . tests/integration/lib.sh
 
 tmp=$(mktemp -d)
@@ -8,22 +8,30 @@ trap 'rm -rf "$tmp"' EXIT
 head -c 4112 "$build/tests/images/exit42.elf" >"$tmp/cut.elf"
 head -c $((3 << 20)) /dev/zero >"$tmp/big.elf"
 
-# refused STATUS WORDS -- PMVM-ARGS...: status, one stderr line, the words.
+# refused_cmd STATUS WORDS -- COMMAND...: status, one stderr line, the words.
+refused_cmd() {
+	want=$1 words=$2
+	shift 3
+	"$@" >/dev/null 2>"$tmp/err"
+	rc=$?
+	lines=$(wc -l <"$tmp/err")
+	what=$(printf '%s ' "$@" | sed "s|$pmvm|pmvm|; s|$tmp/|TMP/|g; s| \$||")
+	if [ "$rc" != "$want" ]; then
+		not_ok "$what: status $rc, want $want ($(head -n 1 "$tmp/err"))"
+	elif [ "$lines" != 1 ]; then
+		not_ok "$what: $lines lines on stderr, want 1"
+	elif ! grep -q -- "$words" "$tmp/err"; then
+		not_ok "$what: '$(cat "$tmp/err")' does not say '$words'"
+	else
+		ok "$what: $want, '$(cat "$tmp/err")'"
+	fi
+}
+
+# refused STATUS WORDS -- PMVM-ARGS...
 refused() {
 	want=$1 words=$2
 	shift 3
-	"$pmvm" "$@" >/dev/null 2>"$tmp/err"
-	rc=$?
-	lines=$(wc -l <"$tmp/err")
-	if [ "$rc" != "$want" ]; then
-		not_ok "pmvm $*: status $rc, want $want ($(head -n 1 "$tmp/err"))"
-	elif [ "$lines" != 1 ]; then
-		not_ok "pmvm $*: $lines lines on stderr, want 1"
-	elif ! grep -q -- "$words" "$tmp/err"; then
-		not_ok "pmvm $*: '$(cat "$tmp/err")' does not say '$words'"
-	else
-		ok "pmvm $*: $want, '$(cat "$tmp/err")'"
-	fi
+	refused_cmd "$want" "$words" -- "$pmvm" "$@"
 }
 
 refused 64 "no command" --
@@ -42,4 +50,79 @@ refused 66 "is not a regular file" -- run "$tmp"
 refused 65 "no multiboot header" -- run /etc/passwd
 refused 65 "larger than guest RAM" -- run --mem=2 "$tmp/big.elf"
 refused 65 "reaches past the end of the file (0x1010 bytes): truncated image" -- run "$tmp/cut.elf"
+
+# CPU models and config files: one line, naming the file and line.
+model() { printf "$2" >"$tmp/$1.ini"; }
+model key '[cpu]\nvendor = GenuineIntel\n[pmu]\nversion = 5\nbogus_key = 1\n'
+model value '[pmu]\nversion = five\n'
+model range '[pmu]\nversion = 5\ngp_counters = 99\n'
+model hex '[pmu]\nversion = 5\ngp_width = 0x\n'
+model huge '[pmu]\nversion = 99999999999999999999999\n'
+model section '[pmu]\nversion = 5\n[uncore]\nx = 1\n'
+model syntax '[pmu]\nversion = 5\nthis is not ini\n'
+model twice '[pmu]\nversion = 5\nversion = 4\n'
+model noversion '[cpu]\nfamily = 6\n'
+refused 65 "unknown CPU model" -- run --cpu=nosuch x.elf
+refused 65 "$tmp/key.ini:5: pmu.bogus_key: unknown key" -- run --cpu="$tmp/key.ini" x.elf
+refused 65 "$tmp/value.ini:2: pmu.version: \"five\" is not a number" -- run --cpu="$tmp/value.ini" x.elf
+refused 65 "$tmp/range.ini:3: pmu.gp_counters: 99 is above" -- run --cpu="$tmp/range.ini" x.elf
+refused 65 "$tmp/hex.ini:3: pmu.gp_width: \"0x\" is not a number" -- run --cpu="$tmp/hex.ini" x.elf
+refused 65 "$tmp/huge.ini:2: pmu.version: \"99999999999999999999999\" is not a number" -- run --cpu="$tmp/huge.ini" x.elf
+refused 65 "$tmp/section.ini:4: unknown section \[uncore\]" -- run --cpu="$tmp/section.ini" x.elf
+refused 65 "$tmp/syntax.ini:3: not \"key = value\"" -- run --cpu="$tmp/syntax.ini" x.elf
+refused 65 "$tmp/twice.ini:3: pmu.version: set twice (first at line 2)" -- run --cpu="$tmp/twice.ini" x.elf
+refused 65 "$tmp/noversion.ini: pmu.version is missing" -- run --cpu="$tmp/noversion.ini" x.elf
+refused 65 "$tmp/none.ini: No such file" -- run --cpu="$tmp/none.ini" x.elf
+refused 65 "\-\-set: pmu.version: \"abc\" is not a number" -- run --set=pmu.version=abc x.elf
+refused 65 "\-\-set: pmu.nokey: unknown key" -- run --set=pmu.nokey=1 x.elf
+refused 65 "unknown CPU model" -- cpuid --cpu=nosuch
+
+# An image pmvm may not read, and /dev/kvm missing or not permitted: run
+# as an unprivileged user (setpriv) or with /dev hidden in a private mount
+# namespace (unshare). Both need root; nothing in pmvm is told about it.
+chmod 755 "$tmp"
+cp "$build/guest/hello.elf" "$tmp/secret.elf"
+chmod 000 "$tmp/secret.elf"
+nobody="setpriv --reuid=65534 --regid=65534 --clear-groups"
+if [ "$(id -u)" != 0 ] || ! $nobody true 2>/dev/null; then
+	skip "an unreadable image: 66" "needs root and setpriv to become another user"
+	skip "/dev/kvm not permitted: 69" "needs root and setpriv to become another user"
+else
+	refused_cmd 66 "cannot open image $tmp/secret.elf: Permission denied" -- $nobody "$pmvm" run "$tmp/secret.elf"
+	if [ -e /dev/kvm ] && [ "$(stat -c %a /dev/kvm)" != 666 ]; then
+		refused_cmd 69 "cannot open /dev/kvm: Permission denied" -- $nobody "$pmvm" run "$build/guest/hello.elf"
+	else
+		skip "/dev/kvm not permitted: 69" "/dev/kvm is missing or open to everyone here"
+	fi
+fi
+if [ "$(id -u)" != 0 ] || ! unshare --mount true 2>/dev/null; then
+	skip "no /dev/kvm: 69" "needs root and unshare --mount"
+	skip "/dev/kvm is not KVM: 69" "needs root and unshare --mount"
+else
+	refused_cmd 69 "cannot open /dev/kvm: No such file or directory" -- unshare --mount sh -c 'mount -t tmpfs tmpfs /dev && exec "$0" run "$1"' "$pmvm" "$build/guest/hello.elf"
+	refused_cmd 69 "/dev/kvm speaks KVM API version" -- unshare --mount sh -c 'mount --bind /dev/null /dev/kvm && exec "$0" run "$1"' "$pmvm" "$build/guest/hello.elf"
+fi
+
+# A /dev/kvm without a capability pmvm needs: kvm_without makes the
+# kernel answer KVM_CHECK_EXTENSION with 0 for it, as a kernel without
+# it does (tests/kvm_without.c). pmvm names the capability and stops.
+why=$(kvm_unusable)
+for cap in KVM_CAP_USER_MEMORY KVM_CAP_EXT_CPUID KVM_CAP_IMMEDIATE_EXIT \
+	KVM_CAP_X86_USER_SPACE_MSR KVM_CAP_X86_MSR_FILTER \
+	KVM_CAP_SET_GUEST_DEBUG KVM_CAP_IRQCHIP KVM_CAP_SIGNAL_MSI \
+	KVM_CAP_MP_STATE; do
+	if [ -n "$why" ]; then skip "a /dev/kvm without $cap: 69" "$why"; continue; fi
+	refused_cmd 69 "/dev/kvm lacks $cap, which pmvm needs for" -- "$build/tests/kvm_without" "$cap" "$pmvm" run "$build/guest/hello.elf"
+done
+# Capabilities pmvm can do without: it still runs the guest.
+for cap in KVM_CAP_SYNC_REGS KVM_CAP_PMU_CAPABILITY; do
+	if [ -n "$why" ]; then skip "a /dev/kvm without $cap still runs hello" "$why"; continue; fi
+	out=$("$build/tests/kvm_without" "$cap" "$pmvm" run "$build/guest/hello.elf" 2>"$tmp/err")
+	rc=$?
+	if [ "$rc" = 0 ] && printf '%s\n' "$out" | grep -qx 'ok 1 hello'; then
+		ok "a /dev/kvm without $cap (optional) still runs hello"
+	else
+		not_ok "a /dev/kvm without $cap (optional) still runs hello: status $rc, $(head -n 1 "$tmp/err")"
+	fi
+done
 exit $status

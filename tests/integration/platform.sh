@@ -1,5 +1,5 @@
 #!/bin/sh
-# platform.sh: pmvm's exit port, halt, triple fault, watchdog and command line, on hand-written images.
+# platform.sh: pmvm's exit port, halt, triple fault, watchdog, unexpected exits, emulation failures and command line, on hand-written images.
 . tests/integration/lib.sh
 
 img="$build/tests/images"
@@ -33,7 +33,48 @@ elif [ -z "$why" ]; then
 	not_ok "the triple-fault dump shows the code bytes at RIP"
 fi
 expect 124 "the watchdog stops a spinning guest" -- run --timeout=0.5 "$img/spin.elf"
+if [ -z "$why" ] && grep -q "code at 0x10000c: eb fe" /tmp/pmvm-err.$$; then
+	ok "the watchdog's dump shows the spinning jmp at RIP"
+elif [ -z "$why" ]; then
+	not_ok "the watchdog's dump shows the spinning jmp at RIP"
+fi
 expect 124 "the watchdog interrupts a VMCALL" -- run --timeout=0.5 "$img/vmcall.elf"
+expect 126 "an MMIO read outside RAM (an exit pmvm does not expect) ends with 126" -- run "$img/mmio.elf"
+if [ -z "$why" ]; then
+	first=$(head -n 1 /tmp/pmvm-err.$$)
+	if [ "$first" = "pmvm: unexpected exit MMIO (6): read of 4 bytes at guest-physical 0xd0000000, outside RAM" ] &&
+		grep -q "code at 0x10000c: a1 00 00 00 d0" /tmp/pmvm-err.$$; then
+		ok "the unexpected exit is named in one line, then the dump with the code at RIP"
+	else
+		not_ok "the unexpected exit is named in one line, then the dump (got: $first)"
+	fi
+fi
+# INT3 at CPL0 in 32-bit mode with no IDT: nested PVM cannot emulate it
+# (KVM_EXIT_INTERNAL_ERROR, emulation: 126); a host that runs it delivers
+# #BP, which with no IDT becomes a triple fault (125). Either way one line
+# says which, then the dump.
+if [ -n "$why" ]; then
+	skip "INT3 at CPL0: an emulation failure (126) or a triple fault (125)" "$why"
+else
+	"$pmvm" run "$img/int3.elf" >/dev/null 2>/tmp/pmvm-err.$$
+	rc=$?
+	first=$(head -n 1 /tmp/pmvm-err.$$)
+	if [ "$rc" = 126 ] && [ "$first" = "pmvm: host KVM failed to emulate the instruction at rip 0x10000c: this host cannot emulate INT3 or INT n at CPL0" ]; then
+		ok "INT3 at CPL0: this host cannot emulate it (nested PVM): 126 and one line naming the host's limit"
+	elif [ "$rc" = 125 ] && [ "$first" = "pmvm: guest triple-faulted (KVM_EXIT_SHUTDOWN)" ]; then
+		ok "INT3 at CPL0: this host delivers #BP, a triple fault with no IDT: 125 and one line"
+	else
+		not_ok "INT3 at CPL0: status $rc, want 126 or 125 with their line (got: $first)"
+	fi
+	# After a triple fault RIP may have moved past the trap; the dump is
+	# there either way.
+	if { [ "$rc" = 126 ] && grep -q "code at 0x10000c: cc 0f 0b" /tmp/pmvm-err.$$; } ||
+		{ [ "$rc" = 125 ] && grep -q "^  rip=0x" /tmp/pmvm-err.$$; }; then
+		ok "INT3 at CPL0: the dump follows"
+	else
+		not_ok "INT3 at CPL0: the dump follows"
+	fi
+fi
 expect 0 "the command line reaches the guest" -- run "$img/cmdline.elf" -- one two
 if [ -z "$why" ]; then
 	got=$(cat /tmp/pmvm-out.$$)
