@@ -1,4 +1,6 @@
 /* insn.c: x86 instruction decoding (Zydis) for the instructions pmvm traps or counts. */
+#include <string.h>
+
 #include <Zydis/Zydis.h>
 
 #include "vmm/insn.h"
@@ -130,8 +132,8 @@ static void mem_access(const ZydisDecodedInstruction *zi,
     }
 }
 
-int insn_decode(const uint8_t *code, size_t len, enum insn_mode mode,
-                struct insn *out)
+static int insn_decode_zydis(const uint8_t *code, size_t len,
+                             enum insn_mode mode, struct insn *out)
 {
     ZydisDecodedInstruction zi;
     ZydisDecodedOperand ops[ZYDIS_MAX_OPERAND_COUNT];
@@ -149,6 +151,53 @@ int insn_decode(const uint8_t *code, size_t len, enum insn_mode mode,
                     ops[0].type == ZYDIS_OPERAND_TYPE_IMMEDIATE &&
                     ops[0].imm.is_relative;
     out->rel = out->relative ? ops[0].imm.value.s : 0;
+    return 0;
+}
+
+/*
+ * Decoded instructions by their bytes, direct-mapped. While
+ * single-stepping, pmvm looks at every instruction three times (at the
+ * stop before it for RDPMC and for a return to CPL3, at the stop after it
+ * to count it), mostly in loops, and a full Zydis decode was most of
+ * pmvm's own cost per step (docs/performance.md). Keyed by the bytes
+ * themselves, so code the guest rewrites is decoded afresh.
+ */
+#define MEMO_SLOTS 256
+
+struct memo {
+    bool valid;
+    uint8_t mode, len;
+    uint8_t code[INSN_MAX_LEN];
+    struct insn in;
+};
+
+static struct memo memo[MEMO_SLOTS];
+
+static struct memo *memo_slot(const uint8_t *code, size_t len,
+                              enum insn_mode mode)
+{
+    uint32_t h = 2166136261u ^ (uint32_t)mode; /* FNV-1a */
+    for (size_t i = 0; i < len; i++)
+        h = (h ^ code[i]) * 16777619u;
+    return &memo[(h ^ (h >> 16)) % MEMO_SLOTS];
+}
+
+int insn_decode(const uint8_t *code, size_t len, enum insn_mode mode,
+                struct insn *out)
+{
+    if (len > INSN_MAX_LEN)
+        return insn_decode_zydis(code, len, mode, out);
+    struct memo *m = memo_slot(code, len, mode);
+    if (m->valid && m->mode == mode && m->len == len &&
+        memcmp(m->code, code, len) == 0) {
+        *out = m->in;
+        return 0;
+    }
+    if (insn_decode_zydis(code, len, mode, out) < 0)
+        return -1;
+    *m = (struct memo){.valid = true, .mode = (uint8_t)mode,
+                       .len = (uint8_t)len, .in = *out};
+    memcpy(m->code, code, len);
     return 0;
 }
 
