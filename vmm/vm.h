@@ -32,7 +32,7 @@ struct vm {
 
 /*
  * Open /dev/kvm, check the API version and every capability pmvm relies on,
- * create the VM, its in-kernel interrupt controllers and (mem_size) bytes
+ * create the VM, its in-kernel local APIC and (mem_size) bytes
  * of RAM at guest-physical 0. Any failure prints one line naming the problem and exits.
  */
 void vm_create(struct vm *vm, uint64_t mem_size);
