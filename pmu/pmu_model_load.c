@@ -22,6 +22,7 @@ struct load {
     char *err;
     size_t errlen;
     bool failed;
+    int failed_line;
 };
 
 static void fail(struct load *ld, const char *msg)
@@ -29,6 +30,7 @@ static void fail(struct load *ld, const char *msg)
     if (ld->failed)
         return; /* keep the first error: later ones often follow from it */
     ld->failed = true;
+    ld->failed_line = ld->line;
     snprintf(ld->err, ld->errlen, "%s:%d: %s", ld->path, ld->line, msg);
 }
 
@@ -166,7 +168,9 @@ int pmu_model_load(struct pmu_model *m, const char *path,
     }
     rc = ini_parse_stream(reader, &ld, handler, &ld);
     fclose(ld.f);
-    if (ld.failed)
+    /* inih reports its first syntax error only at the end; it wins over
+     * a handler error that comes later (and often follows from it). */
+    if (ld.failed && !(rc > 0 && rc < ld.failed_line))
         return -1;
     if (rc != 0) {
         snprintf(err, errlen, "%s:%d: not \"key = value\", \"[section]\" or "

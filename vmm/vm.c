@@ -48,6 +48,9 @@ static void kvm_open(struct vm *vm)
         err(STATUS_UNAVAILABLE, "cannot open /dev/kvm");
     }
     int version = ioctl(vm->kvm_fd, KVM_GET_API_VERSION, 0);
+    if (version < 0)
+        errx(STATUS_UNAVAILABLE, "/dev/kvm is not a KVM device "
+             "(KVM_GET_API_VERSION: %s)", strerror(errno));
     if (version != KVM_API_VERSION)
         errx(STATUS_UNAVAILABLE, "/dev/kvm speaks KVM API version %d, "
              "pmvm needs %d", version, KVM_API_VERSION);
