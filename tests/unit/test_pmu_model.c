@@ -62,7 +62,8 @@ static const struct bad_row bad_rows[] = {
     /* A syntax error is reported at its own line, not at the key error
      * it causes later. */
     {"[pmu\nversion = 5\n", NULL, ":1: not \"key = value\""},
-    {"[pmu]\nversion = 5\nbogus = 1\n[cpu\n", NULL, ":3: pmu.bogus: unknown key"},
+    {"[pmu]\nversion = 5\nbogus = 1\n[cpu\n", NULL,
+     ":3: pmu.bogus: unknown key"},
     {"[pmu]\nversion = 5\ngp_counters = 9\n", NULL,
      ":3: pmu.gp_counters: 9 is above the library limit of 8"},
     {"[pmu]\nversion = 7\n", NULL,
