@@ -20,6 +20,17 @@
 static const uint8_t code0[] = {0xE6, 0x80, 0x90, 0x90, 0xF4};
 static const uint8_t code3[] = {0x90, 0x90, 0x0F, 0x0B};
 
+/* pmvm's 10 ms tick may interrupt a system call that sleeps, such as
+ * KVM_CREATE_VM, when the probe runs from inside the run loop. */
+static int kvm_ioctl(int fd, unsigned long request, void *arg)
+{
+    int r;
+    do
+        r = ioctl(fd, request, arg);
+    while (r < 0 && errno == EINTR);
+    return r;
+}
+
 static struct kvm_segment seg(uint16_t sel, uint8_t type, uint8_t dpl,
                               bool code)
 {
@@ -33,7 +44,7 @@ static struct kvm_segment seg(uint16_t sel, uint8_t type, uint8_t dpl,
 static void probe_enter(int vcpu, unsigned cpl, uint64_t rip)
 {
     struct kvm_sregs s;
-    if (ioctl(vcpu, KVM_GET_SREGS, &s) < 0)
+    if (kvm_ioctl(vcpu, KVM_GET_SREGS, &s) < 0)
         err(STATUS_OSERR, "host probe: KVM_GET_SREGS");
     uint8_t rpl = (uint8_t)cpl;
     s.cs = seg(cpl ? 0x23 : 0x08, 0xB, rpl, true);
@@ -45,10 +56,10 @@ static void probe_enter(int vcpu, unsigned cpl, uint64_t rip)
     s.cr3 = PML4;
     s.cr4 = 0x20;       /* PAE */
     s.efer = 0x500;     /* LMA LME */
-    if (ioctl(vcpu, KVM_SET_SREGS, &s) < 0)
+    if (kvm_ioctl(vcpu, KVM_SET_SREGS, &s) < 0)
         err(STATUS_OSERR, "host probe: KVM_SET_SREGS");
     struct kvm_regs r = {.rip = rip, .rflags = 0x2, .rsp = 0x8000};
-    if (ioctl(vcpu, KVM_SET_REGS, &r) < 0)
+    if (kvm_ioctl(vcpu, KVM_SET_REGS, &r) < 0)
         err(STATUS_OSERR, "host probe: KVM_SET_REGS");
 }
 
@@ -65,7 +76,7 @@ static uint32_t probe_step(int vcpu, struct kvm_run *run, uint64_t *rip)
         if (run->exit_reason == KVM_EXIT_IO)
             return KVM_EXIT_IO;
         struct kvm_regs r;
-        if (ioctl(vcpu, KVM_GET_REGS, &r) < 0)
+        if (kvm_ioctl(vcpu, KVM_GET_REGS, &r) < 0)
             err(STATUS_OSERR, "host probe: KVM_GET_REGS");
         *rip = r.rip;
         return run->exit_reason;
@@ -74,7 +85,7 @@ static uint32_t probe_step(int vcpu, struct kvm_run *run, uint64_t *rip)
 
 void host_probe(int kvm_fd, struct host_caps *caps)
 {
-    int vmfd = ioctl(kvm_fd, KVM_CREATE_VM, 0);
+    int vmfd = kvm_ioctl(kvm_fd, KVM_CREATE_VM, NULL);
     if (vmfd < 0)
         err(STATUS_OSERR, "host probe: KVM_CREATE_VM");
     uint8_t *mem = mmap(NULL, PROBE_MEM, PROT_READ | PROT_WRITE,
@@ -90,12 +101,12 @@ void host_probe(int kvm_fd, struct host_caps *caps)
     struct kvm_userspace_memory_region region = {
         .memory_size = PROBE_MEM, .userspace_addr = (uintptr_t)mem,
     };
-    if (ioctl(vmfd, KVM_SET_USER_MEMORY_REGION, &region) < 0)
+    if (kvm_ioctl(vmfd, KVM_SET_USER_MEMORY_REGION, &region) < 0)
         err(STATUS_OSERR, "host probe: KVM_SET_USER_MEMORY_REGION");
-    int vcpu = ioctl(vmfd, KVM_CREATE_VCPU, 0);
+    int vcpu = kvm_ioctl(vmfd, KVM_CREATE_VCPU, NULL);
     if (vcpu < 0)
         err(STATUS_OSERR, "host probe: KVM_CREATE_VCPU");
-    int size = ioctl(kvm_fd, KVM_GET_VCPU_MMAP_SIZE, 0);
+    int size = kvm_ioctl(kvm_fd, KVM_GET_VCPU_MMAP_SIZE, NULL);
     struct kvm_run *run = mmap(NULL, (size_t)size, PROT_READ | PROT_WRITE,
                                MAP_SHARED, vcpu, 0);
     if (run == MAP_FAILED)
@@ -103,7 +114,7 @@ void host_probe(int kvm_fd, struct host_caps *caps)
     struct kvm_guest_debug dbg = {
         .control = KVM_GUESTDBG_ENABLE | KVM_GUESTDBG_SINGLESTEP,
     };
-    if (ioctl(vcpu, KVM_SET_GUEST_DEBUG, &dbg) < 0)
+    if (kvm_ioctl(vcpu, KVM_SET_GUEST_DEBUG, &dbg) < 0)
         err(STATUS_OSERR, "host probe: KVM_SET_GUEST_DEBUG");
 
     /* CPL0: OUT exits to us; is the next step exit right after it? */
