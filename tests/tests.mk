@@ -28,7 +28,8 @@ tests: $(BUILD)/tests/kvm_without
 $(BUILD)/tests/kvm_without: $(BUILD)/tests/kvm_without.o
 	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 
-$(PMU_TESTS): $(BUILD)/tests/%: $(BUILD)/tests/unit/%.o $(PMU_LIB)
+$(PMU_TESTS): $(BUILD)/tests/%: $(BUILD)/tests/unit/%.o \
+		$(BUILD)/tests/unit/pmu_test.o $(PMU_LIB)
 	$(CC) $(LDFLAGS) -o $@ $^ $(TEST_LDLIBS)
 
 # Hand-written images that exercise pmvm's platform: exit port, halt,

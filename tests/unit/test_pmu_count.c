@@ -11,6 +11,7 @@
 #include <cmocka.h>
 
 #include "pmu/pmu.h"
+#include "tests/unit/pmu_test.h"
 
 /*
  * Every expected value is worked out by hand from the checklist and the
@@ -58,18 +59,7 @@
 static void load(const char *cpu, const char *const *sets,
                  enum pmu_policy pol, struct pmu_model *guest)
 {
-    const char *dir = getenv("PMVM_CONFIG_DIR");
-    char path[512], err[512];
-    struct pmu_model host;
-    size_t n = 0;
-
-    while (sets && n < 3 && sets[n])
-        n++;
-    snprintf(path, sizeof(path), "%s/%s.ini", dir ? dir : "configs", cpu);
-    if (pmu_model_load(&host, path, sets, n, err, sizeof(err)))
-        fail_msg("%s", err);
-    if (pmu_policy_apply(&host, pol, guest, err, sizeof(err)))
-        fail_msg("%s", err);
+    pmu_test_guest(cpu, sets, 3, pol, guest);
 }
 
 static struct pmu *make(const char *cpu, const char *const *sets,

@@ -10,6 +10,7 @@
 #include <cmocka.h>
 
 #include "pmu/pmu.h"
+#include "tests/unit/pmu_test.h"
 
 #define NAT PMU_POLICY_NATIVE
 #define LEG PMU_POLICY_KVM_LEGACY
@@ -18,15 +19,7 @@
 static void load(const char *cpu, const char *set, enum pmu_policy pol,
                  struct pmu_model *guest)
 {
-    const char *dir = getenv("PMVM_CONFIG_DIR");
-    char path[512], err[512];
-    struct pmu_model host;
-
-    snprintf(path, sizeof(path), "%s/%s.ini", dir ? dir : "configs", cpu);
-    if (pmu_model_load(&host, path, &set, set ? 1 : 0, err, sizeof(err)))
-        fail_msg("%s", err);
-    if (pmu_policy_apply(&host, pol, guest, err, sizeof(err)))
-        fail_msg("%s", err);
+    pmu_test_guest(cpu, &set, set ? 1 : 0, pol, guest);
 }
 
 /*

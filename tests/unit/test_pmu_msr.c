@@ -11,6 +11,7 @@
 #include <cmocka.h>
 
 #include "pmu/pmu.h"
+#include "tests/unit/pmu_test.h"
 
 #define GP PMU_GP
 #define OK PMU_OK
@@ -216,18 +217,7 @@ static const struct script scripts[] = {
 static void load(const char *cpu, const char *const *sets,
                  enum pmu_policy pol, struct pmu_model *guest)
 {
-    const char *dir = getenv("PMVM_CONFIG_DIR");
-    char path[512], err[512];
-    struct pmu_model host;
-    size_t n = 0;
-
-    while (sets && n < 3 && sets[n])
-        n++;
-    snprintf(path, sizeof(path), "%s/%s.ini", dir ? dir : "configs", cpu);
-    if (pmu_model_load(&host, path, sets, n, err, sizeof(err)))
-        fail_msg("%s", err);
-    if (pmu_policy_apply(&host, pol, guest, err, sizeof(err)))
-        fail_msg("%s", err);
+    pmu_test_guest(cpu, sets, 3, pol, guest);
 }
 
 static void run_script(size_t n, const struct script *s)

@@ -1,0 +1,16 @@
+/* pmu_test.h: what the PMU unit tests share: a guest model from configs/ (PMVM_CONFIG_DIR). */
+#ifndef PMVM_PMU_TEST_H
+#define PMVM_PMU_TEST_H
+
+#include <stddef.h>
+
+#include "pmu/pmu.h"
+
+/*
+ * Load configs/(cpu).ini with the (sets) overrides (a NULL entry ends them
+ * early) and apply (policy) into (guest); any error fails the test.
+ */
+void pmu_test_guest(const char *cpu, const char *const *sets, size_t nsets,
+                    enum pmu_policy policy, struct pmu_model *guest);
+
+#endif
