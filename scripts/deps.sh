@@ -1,8 +1,9 @@
 #!/bin/sh
-# deps.sh: installs the Debian 12 packages pmvm needs to build and test, if any are missing.
+# deps.sh: installs the Debian 12 packages pmvm needs to build and test (or those named), if any are missing.
+# usage: scripts/deps.sh [PACKAGE...]
 set -eu
-PKGS="gcc make pkg-config binutils linux-libc-dev libcap-dev libseccomp-dev \
-libinih-dev libcmocka-dev libzydis-dev"
+PKGS="${*:-gcc make pkg-config binutils linux-libc-dev libcap-dev libseccomp-dev \
+libinih-dev libcmocka-dev libzydis-dev}"
 missing=""
 for p in $PKGS; do
 	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "ok installed" ||
