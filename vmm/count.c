@@ -3,6 +3,7 @@
 
 #include "pmu/pmu.h"
 #include "vmm/count.h"
+#include "vmm/host_probe.h"
 #include "vmm/paging.h"
 #include "vmm/pmvm.h"
 
@@ -36,10 +37,6 @@ bool count_update(struct pmvm *p)
     unsigned rings = pmu_counting_rings(p->pmu);
     bool changed = (rings != 0) != (c->rings != 0);
     c->rings = rings;
-    if (rings && !c->probed) {
-        host_probe(p->vm.kvm_fd, &c->caps);
-        c->probed = true;
-    }
     if (changed)
         c->resume_valid = c->done_valid = false;
     return changed;
@@ -133,8 +130,10 @@ static void warn_if_user_uncounted(struct pmvm *p, uint64_t rip)
 {
     struct count *c = &p->count;
     struct insn in;
-    if (c->warned_cpl3 || c->caps.step_cpl3 || !(c->rings & RING_USER) ||
-        decode_at(p, rip, &in) < 0)
+    if (c->warned_cpl3 || !(c->rings & RING_USER) ||
+        decode_at(p, rip, &in) < 0 ||
+        (in.kind != INSN_IRET && in.kind != INSN_SYSRET) ||
+        host_steps_cpl3(p->vm.kvm_fd))
         return;
     bool to_user = in.kind == INSN_SYSRET;
     if (in.kind == INSN_IRET) {

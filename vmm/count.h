@@ -5,7 +5,6 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-#include "vmm/host_probe.h"
 #include "vmm/insn.h"
 
 /*
@@ -21,8 +20,6 @@ struct count {
     uint64_t resume;
     bool done_valid;        /* an instruction pmvm completed and counted, */
     uint64_t done;          /* which a stop may still report at its RIP */
-    bool probed;
-    struct host_caps caps;
     bool warned_cpl3;
 };
 

@@ -1,4 +1,4 @@
-/* host_probe.c: measures, in a throw-away VM, what this host's KVM single-step does. */
+/* host_probe.c: asks, in a throw-away VM, whether this host's KVM single-step stops in CPL3 code. */
 #include <err.h>
 #include <errno.h>
 #include <string.h>
@@ -14,10 +14,8 @@
 #define PML4 0x1000u
 #define PDPT 0x2000u
 #define PD 0x3000u
-#define CODE0 0x4000u /* CPL0: out; nop; nop; hlt */
-#define CODE3 0x5000u /* CPL3: nop; nop; ud2 */
+#define CODE3 0x4000u /* CPL3: nop; nop; ud2 */
 
-static const uint8_t code0[] = {0xE6, 0x80, 0x90, 0x90, 0xF4};
 static const uint8_t code3[] = {0x90, 0x90, 0x0F, 0x0B};
 
 /* pmvm's 10 ms tick may interrupt a system call that sleeps, such as
@@ -40,16 +38,14 @@ static struct kvm_segment seg(uint16_t sel, uint8_t type, uint8_t dpl,
     };
 }
 
-/* Long mode, paging on (one 2 MiB user page), at CPL (cpl), at (rip). */
-static void probe_enter(int vcpu, unsigned cpl, uint64_t rip)
+/* Long mode, paging on (one 2 MiB user page), at CPL3, at (rip). */
+static void probe_enter(int vcpu, uint64_t rip)
 {
     struct kvm_sregs s;
     if (kvm_ioctl(vcpu, KVM_GET_SREGS, &s) < 0)
         err(STATUS_OSERR, "host probe: KVM_GET_SREGS");
-    uint8_t rpl = (uint8_t)cpl;
-    s.cs = seg(cpl ? 0x23 : 0x08, 0xB, rpl, true);
-    s.ss = s.ds = s.es = s.fs = s.gs = seg(cpl ? 0x1B : 0x10, 0x3, rpl,
-                                           false);
+    s.cs = seg(0x23, 0xB, 3, true);
+    s.ss = s.ds = s.es = s.fs = s.gs = seg(0x1B, 0x3, 3, false);
     s.tr = (struct kvm_segment){.limit = 0x67, .type = 0xB, .present = 1};
     s.idt.base = 0, s.idt.limit = 0; /* any fault: a triple fault */
     s.cr0 = 0x80010033; /* PG WP NE ET MP PE */
@@ -63,27 +59,19 @@ static void probe_enter(int vcpu, unsigned cpl, uint64_t rip)
         err(STATUS_OSERR, "host probe: KVM_SET_REGS");
 }
 
-/* Run until an exit that is not a completed I/O; return its reason and
- * the RIP it left. */
+/* Run once; return the exit's reason and the RIP it left. */
 static uint32_t probe_step(int vcpu, struct kvm_run *run, uint64_t *rip)
 {
-    for (;;) {
-        if (ioctl(vcpu, KVM_RUN, 0) < 0) {
-            if (errno == EINTR)
-                continue;
-            err(STATUS_OSERR, "host probe: KVM_RUN");
-        }
-        if (run->exit_reason == KVM_EXIT_IO)
-            return KVM_EXIT_IO;
-        struct kvm_regs r;
-        if (kvm_ioctl(vcpu, KVM_GET_REGS, &r) < 0)
-            err(STATUS_OSERR, "host probe: KVM_GET_REGS");
-        *rip = r.rip;
-        return run->exit_reason;
-    }
+    if (kvm_ioctl(vcpu, KVM_RUN, NULL) < 0)
+        err(STATUS_OSERR, "host probe: KVM_RUN");
+    struct kvm_regs r;
+    if (kvm_ioctl(vcpu, KVM_GET_REGS, &r) < 0)
+        err(STATUS_OSERR, "host probe: KVM_GET_REGS");
+    *rip = r.rip;
+    return run->exit_reason;
 }
 
-void host_probe(int kvm_fd, struct host_caps *caps)
+static bool probe(int kvm_fd)
 {
     int vmfd = kvm_ioctl(kvm_fd, KVM_CREATE_VM, NULL);
     if (vmfd < 0)
@@ -96,7 +84,6 @@ void host_probe(int kvm_fd, struct host_caps *caps)
     memcpy(mem + PML4, &pml4e, 8);
     memcpy(mem + PDPT, &pdpte, 8);
     memcpy(mem + PD, &pde, 8);
-    memcpy(mem + CODE0, code0, sizeof code0);
     memcpy(mem + CODE3, code3, sizeof code3);
     struct kvm_userspace_memory_region region = {
         .memory_size = PROBE_MEM, .userspace_addr = (uintptr_t)mem,
@@ -117,22 +104,24 @@ void host_probe(int kvm_fd, struct host_caps *caps)
     if (kvm_ioctl(vcpu, KVM_SET_GUEST_DEBUG, &dbg) < 0)
         err(STATUS_OSERR, "host probe: KVM_SET_GUEST_DEBUG");
 
-    /* CPL0: OUT exits to us; is the next step exit right after it? */
+    /* Does the first NOP give a step exit, or does the UD2, with no IDT,
+     * triple-fault before any? */
     uint64_t rip = 0;
-    probe_enter(vcpu, 0, CODE0);
+    probe_enter(vcpu, CODE3);
     uint32_t reason = probe_step(vcpu, run, &rip);
-    if (reason == KVM_EXIT_IO)
-        reason = probe_step(vcpu, run, &rip);
-    caps->step_after_exit = reason == KVM_EXIT_DEBUG && rip == CODE0 + 2;
-
-    /* CPL3: does the first NOP give a step exit, or does the UD2, with no
-     * IDT, triple-fault before any? */
-    probe_enter(vcpu, 3, CODE3);
-    reason = probe_step(vcpu, run, &rip);
-    caps->step_cpl3 = reason == KVM_EXIT_DEBUG && rip == CODE3 + 1;
+    bool steps = reason == KVM_EXIT_DEBUG && rip == CODE3 + 1;
 
     munmap(run, (size_t)size);
     close(vcpu);
     munmap(mem, PROBE_MEM);
     close(vmfd);
+    return steps;
+}
+
+bool host_steps_cpl3(int kvm_fd)
+{
+    static int answer = -1;
+    if (answer < 0)
+        answer = probe(kvm_fd);
+    return answer;
 }

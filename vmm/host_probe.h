@@ -1,24 +1,16 @@
-/* host_probe.h: measures, in a throw-away VM, what this host's KVM single-step does. */
+/* host_probe.h: asks, in a throw-away VM, whether this host's KVM single-step stops in CPL3 code. */
 #ifndef PMVM_HOST_PROBE_H
 #define PMVM_HOST_PROBE_H
 
 #include <stdbool.h>
 
-struct host_caps {
-    /* KVM_GUESTDBG_SINGLESTEP stops after CPL3 instructions (ordinary
-     * hosts: yes; nested PVM, where CPL3 runs natively: no). */
-    bool step_cpl3;
-    /* After an exit pmvm completes (I/O), the next KVM_RUN reports a step
-     * for that instruction itself (ordinary hosts), rather than only after
-     * the instruction that follows it (nested PVM). */
-    bool step_after_exit;
-};
-
 /*
- * Run two tiny guests under single-step on /dev/kvm (kvm_fd) and fill
- * (caps). Costs one VM creation, about a millisecond; pmvm calls it only
- * when it is about to single-step. Exits with one line if KVM fails.
+ * Does KVM_GUESTDBG_SINGLESTEP stop after CPL3 instructions on /dev/kvm
+ * (kvm_fd)? Ordinary hosts: yes; nested PVM, where CPL3 runs natively: no.
+ * The first call runs a tiny guest (one VM creation, about a
+ * millisecond); later calls return the same answer. Exits with one line if
+ * KVM fails.
  */
-void host_probe(int kvm_fd, struct host_caps *caps);
+bool host_steps_cpl3(int kvm_fd);
 
 #endif

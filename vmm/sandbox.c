@@ -16,7 +16,7 @@
 
 /* Every KVM ioctl the run loop makes (vmm/vcpu_run.c and its handlers,
  * vmm/pmi.c, vmm/trap.c), and those of the host probe's throw-away VM
- * (vmm/host_probe.c), which counting starts from inside the run loop. */
+ * (vmm/host_probe.c), which counting may start from inside the run loop. */
 static const unsigned long kvm_ioctls[] = {
     KVM_RUN,
     KVM_GET_REGS, KVM_SET_REGS, KVM_GET_SREGS, KVM_SET_SREGS,

@@ -99,9 +99,7 @@ void trap_setup(struct pmvm *p, enum trap_mode requested,
         t->nsites = found;
         memcpy(t->sites, sites, found * sizeof sites[0]);
     } else {
-        struct host_caps caps;
-        host_probe(p->vm.kvm_fd, &caps);
-        if (!caps.step_cpl3)
+        if (!host_steps_cpl3(p->vm.kvm_fd))
             fprintf(stderr, "pmvm: this host's KVM does not single-step "
                     "CPL3 code, so with --trap=step an RDPMC at CPL3 is not "
                     "trapped (the host answers it)\n");
