@@ -25,3 +25,13 @@ void pmu_test_guest(const char *cpu, const char *const *sets, size_t nsets,
     if (pmu_policy_apply(&host, policy, guest, err, sizeof(err)))
         fail_msg("%s", err);
 }
+
+struct pmu *pmu_test_pmu(const char *cpu, const char *const *sets,
+                         size_t nsets, enum pmu_policy policy)
+{
+    struct pmu_model g;
+    pmu_test_guest(cpu, sets, nsets, policy, &g);
+    struct pmu *pmu = pmu_create(&g);
+    assert_non_null(pmu);
+    return pmu;
+}

@@ -13,4 +13,8 @@
 void pmu_test_guest(const char *cpu, const char *const *sets, size_t nsets,
                     enum pmu_policy policy, struct pmu_model *guest);
 
+/* The same, then a PMU of that guest model in its reset state. */
+struct pmu *pmu_test_pmu(const char *cpu, const char *const *sets,
+                         size_t nsets, enum pmu_policy policy);
+
 #endif

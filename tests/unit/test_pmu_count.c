@@ -56,22 +56,10 @@
  * (checklist 61). */
 #define PRESET_65 0xFFFFFFFFFFC0ull
 
-static void load(const char *cpu, const char *const *sets,
-                 enum pmu_policy pol, struct pmu_model *guest)
-{
-    pmu_test_guest(cpu, sets, 3, pol, guest);
-}
-
 static struct pmu *make(const char *cpu, const char *const *sets,
                         enum pmu_policy pol)
 {
-    struct pmu_model g;
-    struct pmu *pmu;
-
-    load(cpu, sets, pol, &g);
-    pmu = pmu_create(&g);
-    assert_non_null(pmu);
-    return pmu;
+    return pmu_test_pmu(cpu, sets, 3, pol);
 }
 
 static void wr(struct pmu *pmu, uint32_t msr, uint64_t val)

@@ -222,12 +222,8 @@ static void load(const char *cpu, const char *const *sets,
 
 static void run_script(size_t n, const struct script *s)
 {
-    struct pmu_model g;
-    struct pmu *pmu;
+    struct pmu *pmu = pmu_test_pmu(s->cpu, s->set, 3, s->pol);
 
-    load(s->cpu, s->set, s->pol, &g);
-    pmu = pmu_create(&g);
-    assert_non_null(pmu);
     for (size_t i = 0; i < 5 && s->steps[i].op; i++) {
         const struct step *st = &s->steps[i];
         const char *rule = NULL;

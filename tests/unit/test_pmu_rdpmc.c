@@ -23,22 +23,12 @@
 #define FIX(i) (0x2000u + (i))
 #define METRICS 0x0102030405060708ull
 
-static void load(const char *cpu, const char *set, enum pmu_policy pol,
-                 struct pmu_model *guest)
-{
-    pmu_test_guest(cpu, &set, set ? 1 : 0, pol, guest);
-}
-
 /* A PMU with every existing counter preset to a value naming it. */
 static struct pmu *preset(const char *cpu, const char *set,
                           enum pmu_policy pol)
 {
-    struct pmu_model g;
-    struct pmu *pmu;
+    struct pmu *pmu = pmu_test_pmu(cpu, &set, set ? 1 : 0, pol);
 
-    load(cpu, set, pol, &g);
-    pmu = pmu_create(&g);
-    assert_non_null(pmu);
     for (unsigned i = 0; i < 8; i++)
         pmu_wrmsr(pmu, 0xC1 + i, PMC(i), NULL);
     for (unsigned i = 0; i < 7; i++)
