@@ -16,6 +16,9 @@ else
 HARDEN := -D_FORTIFY_SOURCE=2
 endif
 
+PREFIX ?= /usr/local
+DATADIR ?= $(PREFIX)/share/pmvm
+
 CC := gcc
 PKG_CONFIG ?= pkg-config
 PKGS := libcap libseccomp inih

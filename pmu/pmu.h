@@ -20,7 +20,9 @@
 
 /* Library limits (docs/pmu-model.md explains each). */
 #define PMU_MAX_VERSION 6 /* CPUID.0AH:EAX[7:0], newest architectural */
-#define PMU_MAX_GP 8      /* legacy MSR layout PMC0-7 / PERFEVTSEL0-7 */
+#define PMU_MAX_GP 32     /* GLOBAL_CTRL bits 31:0; the v6 bank's 32 slots */
+#define PMU_LEGACY_GP 10  /* IA32_PMC0-9 / PERFEVTSEL0-9 / A_PMC0-9 (SDM
+                             Table 2-2); PMC10+ only in the v6 bank */
 #define PMU_MAX_FIXED 7   /* FIXED_CTR0-3 and the Atom FIXED_CTR4-6 */
 #define PMU_NR_ARCH_EVENTS 13 /* CPUID.0AH:EBX bits 0..12 */
 
@@ -37,11 +39,21 @@
 #define PMU_MSR_GLOBAL_STATUS_SET 0x391
 #define PMU_MSR_GLOBAL_INUSE 0x392
 #define PMU_MSR_A_PMC0 0x4C1         /* IA32_A_PMCx, full-width alias */
+/* The perfmon v6 aliased bank (pmu-spec 0; msr-index.h): per counter,
+ * 4 MSRs from its base. GP: CTR, CFG_A (the event select), CFG_B (auto
+ * counter reload mask), CFG_C (reload value); fixed: CTR, -, CFG_B, CFG_C. */
+#define PMU_MSR_V6_GP0 0x1900
+#define PMU_MSR_V6_FX0 0x1980
+#define PMU_MSR_V6_STEP 4
 
 /* IA32_PERF_CAPABILITIES bits the library implements (pmu-spec 3.4). */
 #define PMU_CAP_FW_WRITES (1ull << 13)
 #define PMU_CAP_PERF_METRICS (1ull << 15)
 #define PMU_CAP_RDPMC_METRICS_CLEAR (1ull << 19)
+
+/* CPUID.1AH:EAX[31:24] core types (SDM CPUID leaf 1AH). */
+#define PMU_CORE_TYPE_ATOM 0x20
+#define PMU_CORE_TYPE_CORE 0x40
 
 /* CPUID.23H.0:EBX features the library implements (pmu-spec 2.2). */
 #define PMU_L23_UMASK2 (1u << 0)
@@ -90,10 +102,25 @@ struct pmu_model {
     uint64_t perf_capabilities; /* IA32_PERF_CAPABILITIES (with PDCM) */
     uint32_t metrics_bytes;   /* PERF_METRICS byte fields: 0, 4 or 8 */
     uint32_t slots_per_cycle; /* TOPDOWN.SLOTS per core cycle (counting) */
+    uint32_t max_leaf;        /* CPUID.0:EAX; 0: the highest PMU leaf */
+    uint32_t core_type;       /* CPUID.1AH:EAX[31:24], 0: no leaf 0x1A */
+    uint32_t native_model_id; /* CPUID.1AH:EAX[23:0] */
     bool leaf23;              /* CPUID leaf 0x23 is enumerated */
     uint32_t leaf23_features; /* CPUID.23H.0:EBX, PMU_L23_* */
+    uint32_t leaf23_slots;    /* CPUID.23H.0:ECX: TMA slots per cycle [?] */
+    /* With leaf 0x23, the counters that exist are its sub-leaf 1 bitmaps
+     * (which may exceed what leaf 0xA shows on a hybrid part), and the
+     * events its sub-leaf 3 bitmap (1 = available). */
+    uint32_t leaf23_gp_bitmap;    /* CPUID.23H.1:EAX */
+    uint32_t leaf23_fixed_bitmap; /* CPUID.23H.1:EBX */
+    uint32_t leaf23_events;       /* CPUID.23H.3:EAX */
+    /* Auto counter reload (CPUID.23H.2): the counters that can be
+     * reloaded (GP EAX, fixed EBX) and that can cause a reload (ECX,
+     * EDX). All zero: no sub-leaf 2. */
+    uint32_t acr_gp, acr_fixed, acr_cause_gp, acr_cause_fixed;
     /* Set by pmu_policy_apply(); a host model loaded from a file is native. */
     enum pmu_policy policy;
+    uint32_t kvm_host_gp_bitmap; /* kvm policies: the host's GP counters */
     bool rdpmc_kvm_decode;    /* RDPMC goes through KVM's decoder */
 };
 
@@ -123,6 +150,25 @@ int pmu_model_load(struct pmu_model *m, const char *path,
                    const char *const *sets, size_t nsets,
                    char *err, size_t errlen);
 
+/* Where a model comes from: a file, or its text in memory (a model built
+ * into pmvm), and for a hybrid CPU which core type's view. */
+struct pmu_model_src {
+    const char *name;  /* the file's path, or a name for messages */
+    const char *text;  /* NULL: read the file (name) */
+    size_t text_len;
+    const char *core;  /* NULL, "core" or "atom" */
+};
+
+/*
+ * pmu_model_load() of any source. A file that is only "[alias] model =
+ * NAME" returns 1 with NAME in alias (or -1 if alias is NULL): the caller
+ * finds NAME as it found this file.
+ */
+int pmu_model_load_src(struct pmu_model *m, const struct pmu_model_src *src,
+                       const char *const *sets, size_t nsets,
+                       char *alias, size_t alias_len, char *err,
+                       size_t errlen);
+
 /* Sets one key ("pmu.version", "cpu.model", ...) from text. 0 or -1+err. */
 int pmu_model_set(struct pmu_model *m, const char *key, const char *value,
                   char *err, size_t errlen);
@@ -146,10 +192,18 @@ uint64_t pmu_model_caps(const struct pmu_model *m);
 /* CPUID.1:EAX built from family/model/stepping. */
 uint32_t pmu_model_signature(const struct pmu_model *m);
 
-/* Fills EAX..EDX of leaf 0xA or 0x23.subleaf for this model and returns
- * true; false for any other leaf, and for 0x23 when the model lacks it. */
+/* Fills EAX..EDX of leaf 0xA, 0x1A or 0x23.subleaf for this model and
+ * returns true; false (and zeros) for any other leaf, and for 0x1A/0x23
+ * when the model lacks them. */
 bool pmu_model_cpuid(const struct pmu_model *m, uint32_t leaf,
                      uint32_t subleaf, uint32_t regs[4]);
+
+/* CPUID.0:EAX, the highest basic leaf: the model's, or by default the
+ * highest leaf the model fills. */
+uint32_t pmu_model_max_leaf(const struct pmu_model *m);
+
+/* Auto counter reload is enumerated (CPUID.23H.2 non-zero). */
+bool pmu_model_has_acr(const struct pmu_model *m);
 
 /* ---- Policies (pmu_policy.c) ---- */
 

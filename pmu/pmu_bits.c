@@ -46,7 +46,7 @@ uint64_t pmu_fixed_ctrl_valid(const struct pmu_model *m)
 
 uint64_t pmu_global_ctrl_valid(const struct pmu_model *m)
 {
-    uint64_t v = pmu_width_mask(m->gp_counters);
+    uint64_t v = pmu_gp_bitmap(m);
 
     for (unsigned i = 0; i < PMU_MAX_FIXED; i++)
         if (pmu_model_fixed_exists(m, i))
@@ -78,7 +78,9 @@ uint64_t pmu_global_inuse(const struct pmu *pmu)
     uint64_t v = 0;
     bool pmi = false;
 
-    for (unsigned i = 0; i < pmu->m.gp_counters && i < PMU_MAX_GP; i++) {
+    for (unsigned i = 0; i < PMU_MAX_GP; i++) {
+        if (!pmu_gp_exists(&pmu->m, i))
+            continue;
         if (pmu->evtsel[i] & EVTSEL_EVENT)
             v |= 1ull << i;
         pmi |= (pmu->evtsel[i] & EVTSEL_INT) != 0;
@@ -91,4 +93,31 @@ uint64_t pmu_global_inuse(const struct pmu *pmu)
         pmi |= (pmu->fixed_ctrl & FIXED_PMI(i)) != 0;
     }
     return pmi ? v | 1ull << 63 : v;
+}
+
+/* Counter idx can be reloaded (CPUID.23H.2:EAX, EBX). */
+static bool acr_reloadable(const struct pmu_model *m, unsigned idx)
+{
+    if (!pmu_model_has_acr(m))
+        return false;
+    if (idx < PMU_IDX_FIXED(0))
+        return m->acr_gp >> idx & 1;
+    return m->acr_fixed >> (idx - PMU_IDX_FIXED(0)) & 1;
+}
+
+uint64_t pmu_acr_mask_valid(const struct pmu_model *m, unsigned idx)
+{
+    /* ISE 8.7: CFG_B names the counters whose overflow reloads this one;
+     * only those that CPUID.23H.2:ECX/EDX say can cause a reload [I]. */
+    if (!acr_reloadable(m, idx))
+        return 0;
+    return m->acr_cause_gp | (uint64_t)m->acr_cause_fixed << 32;
+}
+
+uint64_t pmu_acr_reload_valid(const struct pmu_model *m, unsigned idx)
+{
+    if (!acr_reloadable(m, idx))
+        return 0;
+    return pmu_width_mask(idx < PMU_IDX_FIXED(0) ? m->gp_width
+                                                : m->fixed_width);
 }

@@ -79,14 +79,31 @@ static bool advance(uint64_t *ctr, uint32_t width, uint64_t delta)
     return delta > room;
 }
 
-static bool overflow(struct pmu *pmu, unsigned idx, bool pmi_enabled)
+static bool overflow(struct pmu *pmu, unsigned idx, bool pmi_enabled,
+                     uint64_t *ovf)
 {
     pmu->global_status |= 1ull << idx;
+    *ovf |= 1ull << idx;
     return pmi_enabled;
 }
 
+/*
+ * Auto counter reload (ISE 8.7, pmu-spec 2.2): once the instruction has
+ * been counted, every counter whose CFG_B names a counter that overflowed
+ * takes its CFG_C value, the overflowing counter itself included when it
+ * names itself. CFG_B only holds bits CPUID.23H.2 allows.
+ */
+static void acr_reload(struct pmu *pmu, uint64_t ovf)
+{
+    if (!ovf || !pmu_model_has_acr(&pmu->m))
+        return;
+    for (unsigned idx = 0; idx < PMU_NR_IDX; idx++)
+        if (pmu->acr_mask[idx] & ovf)
+            pmu_counter_set(pmu, idx, pmu->acr_reload[idx]);
+}
+
 static bool count_gp(struct pmu *pmu, const struct pmu_insn *insn,
-                     const struct pmu_cost *cost)
+                     const struct pmu_cost *cost, uint64_t *ovf)
 {
     bool pmi = false;
 
@@ -103,7 +120,7 @@ static bool count_gp(struct pmu *pmu, const struct pmu_insn *insn,
         /* UMASK2 (v6) refines events the model does not split. */
         x = (sel & EVTSEL_UMASK2) ? 0 : event_delta(ev, cost);
         if (advance(&pmu->pmc[i], pmu->m.gp_width, gp_delta(pmu, i, x)))
-            pmi |= overflow(pmu, i, sel & EVTSEL_INT);
+            pmi |= overflow(pmu, i, sel & EVTSEL_INT, ovf);
     }
     return pmi;
 }
@@ -125,10 +142,11 @@ static bool count_metrics(struct pmu *pmu, const struct pmu_insn *insn,
 bool pmu_retire(struct pmu *pmu, const struct pmu_insn *insn)
 {
     struct pmu_cost cost;
+    uint64_t ovf = 0;
     bool pmi;
 
     pmu_uarch_retire(&pmu->ua, pmu->m.slots_per_cycle, insn, &cost);
-    pmi = count_gp(pmu, insn, &cost);
+    pmi = count_gp(pmu, insn, &cost, &ovf);
     pmi |= count_metrics(pmu, insn, &cost);
     for (unsigned i = 0; i < PMU_MAX_FIXED; i++) {
         unsigned idx = PMU_IDX_FIXED(i);
@@ -136,8 +154,9 @@ bool pmu_retire(struct pmu *pmu, const struct pmu_insn *insn)
         if (pmu_counter_enabled(pmu, idx, insn->cpl) &&
             advance(&pmu->fixed[i], pmu->m.fixed_width,
                     event_delta(fixed_event[i], &cost)))
-            pmi |= overflow(pmu, idx, pmu->fixed_ctrl & FIXED_PMI(i));
+            pmi |= overflow(pmu, idx, pmu->fixed_ctrl & FIXED_PMI(i), &ovf);
     }
+    acr_reload(pmu, ovf);
     return pmi;
 }
 

@@ -85,11 +85,18 @@ struct pmu_topdown {
     uint64_t td[TD_COUNT];
 };
 
+/* Counter indices (GP i = i, fixed i = 32 + i) run below this. */
+#define PMU_NR_IDX PMU_IDX_FIXED(PMU_MAX_FIXED)
+
 struct pmu {
     struct pmu_model m;  /* the guest model, fixed for the PMU's life */
     uint64_t pmc[PMU_MAX_GP];        /* masked to gp_width */
     uint64_t evtsel[PMU_MAX_GP];
     uint64_t fixed[PMU_MAX_FIXED];   /* masked to fixed_width */
+    /* Auto counter reload, by counter index: CFG_B (the counters whose
+     * overflow reloads this one) and CFG_C (the value it reloads). */
+    uint64_t acr_mask[PMU_NR_IDX];
+    uint64_t acr_reload[PMU_NR_IDX];
     uint64_t fixed_ctrl;
     uint64_t global_ctrl;
     uint64_t global_status;
@@ -105,11 +112,32 @@ static inline uint64_t pmu_width_mask(uint32_t width)
     return width >= 64 ? ~0ull : (1ull << width) - 1;
 }
 
-/* Counter i < gp_counters exists (version >= 1); the bound on
- * PMU_MAX_GP keeps a hand-built, unvalidated model inside the arrays. */
+/* The GP counters that exist, as a bitmap: CPUID.23H.1:EAX where leaf
+ * 0x23 is enumerated (perf takes it over leaf 0xA, which shows only what
+ * every core type of a hybrid part has), else the first
+ * CPUID.0AH:EAX[15:8]. */
+static inline uint32_t pmu_gp_bitmap(const struct pmu_model *m)
+{
+    if (m->version == 0)
+        return 0;
+    return m->leaf23 ? m->leaf23_gp_bitmap
+                     : (uint32_t)pmu_width_mask(m->gp_counters < PMU_MAX_GP ?
+                                                m->gp_counters : PMU_MAX_GP);
+}
+
+/* The same for fixed counters: CPUID.23H.1:EBX, else CPUID.0AH:ECX (v5)
+ * or EDX[4:0]; none before version 2. */
+static inline uint32_t pmu_fixed_bitmap(const struct pmu_model *m)
+{
+    if (m->version < 2)
+        return 0;
+    return (m->leaf23 ? m->leaf23_fixed_bitmap : m->fixed_bitmap) &
+           (uint32_t)pmu_width_mask(PMU_MAX_FIXED);
+}
+
 static inline bool pmu_gp_exists(const struct pmu_model *m, unsigned i)
 {
-    return m->version >= 1 && i < m->gp_counters && i < PMU_MAX_GP;
+    return i < PMU_MAX_GP && (pmu_gp_bitmap(m) >> i & 1);
 }
 
 static inline bool pmu_has_metrics(const struct pmu_model *m)
@@ -133,6 +161,12 @@ uint64_t pmu_global_status_valid(const struct pmu_model *m);
 /* Writable bits of PERFEVTSELx and FIXED_CTR_CTRL. */
 uint64_t pmu_evtsel_valid(const struct pmu_model *m);
 uint64_t pmu_fixed_ctrl_valid(const struct pmu_model *m);
+
+/* Writable bits of counter idx's auto counter reload MSRs: CFG_B (the
+ * counters whose overflow reloads it) and CFG_C (the reload value); 0
+ * where it cannot be reloaded. */
+uint64_t pmu_acr_mask_valid(const struct pmu_model *m, unsigned idx);
+uint64_t pmu_acr_reload_valid(const struct pmu_model *m, unsigned idx);
 
 /* IA32_PERF_GLOBAL_INUSE computed from the selectors (SDM 18.2.4.3). */
 uint64_t pmu_global_inuse(const struct pmu *pmu);
@@ -158,10 +192,24 @@ enum msr_kind {
     MSR_OVF_CTRL,   /* 0x390 */
     MSR_STATUS_SET, /* 0x391 */
     MSR_INUSE,      /* 0x392 */
+    MSR_V6_CTR,     /* 0x1900 + 4i: GP counter i */
+    MSR_V6_CFG_A,   /* 0x1901 + 4i: its event select */
+    MSR_V6_CFG_B,   /* 0x1902 + 4i: its reload mask */
+    MSR_V6_CFG_C,   /* 0x1903 + 4i: its reload value */
+    MSR_V6_FX_CTR,  /* 0x1980 + 4i: fixed counter i */
+    MSR_V6_FX_CFG_B,
+    MSR_V6_FX_CFG_C,
 };
 
 /* Which PMU MSR msr is, with its counter index in *i. */
 enum msr_kind msr_classify(uint32_t msr, unsigned *i);
+
+/* The counter index (GP i, or 32 + i) of a counter MSR kind. */
+static inline unsigned msr_counter_idx(enum msr_kind k, unsigned i)
+{
+    return k == MSR_FIXED || k == MSR_V6_FX_CTR || k == MSR_V6_FX_CFG_B ||
+           k == MSR_V6_FX_CFG_C ? PMU_IDX_FIXED(i) : i;
+}
 
 /* NULL if the MSR exists for the model, else the rule that removes it. */
 const char *msr_absent(const struct pmu_model *m, enum msr_kind k,
@@ -171,7 +219,7 @@ const char *msr_absent(const struct pmu_model *m, enum msr_kind k,
 bool msr_kvm_quirk(const struct pmu_model *m, uint32_t msr);
 
 /* Upper bound on the number of model keys (checked in pmu_model_keys.c). */
-#define PMU_MODEL_MAX_KEYS 32
+#define PMU_MODEL_MAX_KEYS 48
 
 /* Index of "section.key" in the key table, or -1. */
 int pmu_model_key_index(const char *key);

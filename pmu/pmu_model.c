@@ -15,8 +15,7 @@ bool pmu_model_fixed_exists(const struct pmu_model *m, unsigned i)
 {
     /* Fixed counters arrive with version 2 (SDM 18.2.2; KVM sets
      * nr_arch_fixed_counters = 0 for version 1). */
-    return m->version >= 2 && i < PMU_MAX_FIXED &&
-           (m->fixed_bitmap >> i & 1);
+    return i < PMU_MAX_FIXED && (pmu_fixed_bitmap(m) >> i & 1);
 }
 
 unsigned pmu_model_fixed_contiguous(const struct pmu_model *m)
@@ -66,36 +65,69 @@ static void leaf_0a(const struct pmu_model *m, uint32_t r[4])
         r[3] |= 1u << 15;
 }
 
+bool pmu_model_has_acr(const struct pmu_model *m)
+{
+    return m->leaf23 && (m->acr_gp | m->acr_fixed) != 0;
+}
+
 static void leaf_23(const struct pmu_model *m, uint32_t sub, uint32_t r[4])
 {
-    uint32_t len_mask = (uint32_t)pmu_width_mask(m->events_length);
-
     switch (sub) {
-    case 0: /* EAX: valid sub-leaves 1 (counters) and 3 (events) */
-        r[0] = 1u << 1 | 1u << 3;
+    case 0:
+        /* EAX: the valid sub-leaves. Bit 0 is set on every CPU whose dump
+         * shows the leaf (docs/cpu-models.md); 1 counters, 2 ACR, 3
+         * events. Arch-PEBS (4, 5) stays clear: pmvm has no PEBS. */
+        r[0] = 1u << 0 | 1u << 1 | 1u << 3 |
+               (pmu_model_has_acr(m) ? 1u << 2 : 0);
         r[1] = m->leaf23_features;
+        r[2] = m->leaf23_slots;
         break;
     case 1: /* EAX: GP counter bitmap, EBX: fixed counter bitmap */
-        r[0] = (uint32_t)pmu_width_mask(m->gp_counters);
-        r[1] = m->fixed_bitmap;
+        r[0] = m->leaf23_gp_bitmap;
+        r[1] = m->leaf23_fixed_bitmap;
         break;
-    case 3: /* EAX: architectural events, 1 = supported (0xA.EBX inverted) */
-        r[0] = ~m->events_mask & len_mask;
+    case 2: /* ACR: reloadable GP, fixed; GP, fixed that cause a reload */
+        if (pmu_model_has_acr(m)) {
+            r[0] = m->acr_gp;
+            r[1] = m->acr_fixed;
+            r[2] = m->acr_cause_gp;
+            r[3] = m->acr_cause_fixed;
+        }
         break;
-    default: /* 2 (ACR), 4-5 (arch-PEBS) are not implemented: zeros */
+    case 3: /* EAX: architectural events, 1 = supported */
+        r[0] = m->leaf23_events;
+        break;
+    default: /* 4-5 (arch-PEBS) and beyond: zeros */
         break;
     }
+}
+
+uint32_t pmu_model_max_leaf(const struct pmu_model *m)
+{
+    if (m->max_leaf)
+        return m->max_leaf;
+    return m->leaf23 ? 0x23 : m->core_type ? 0x1A : 0xA;
 }
 
 bool pmu_model_cpuid(const struct pmu_model *m, uint32_t leaf,
                      uint32_t subleaf, uint32_t regs[4])
 {
-    if (leaf != 0xA && !(leaf == 0x23 && m->leaf23))
-        return false;
     memset(regs, 0, 4 * sizeof(regs[0]));
-    if (leaf == 0xA)
+    switch (leaf) {
+    case 0xA:
         leaf_0a(m, regs);
-    else
+        return true;
+    case 0x1A: /* EAX: core type [31:24], native model ID [23:0] */
+        if (!m->core_type)
+            return false;
+        regs[0] = m->core_type << 24 | m->native_model_id;
+        return true;
+    case 0x23:
+        if (!m->leaf23)
+            return false;
         leaf_23(m, subleaf, regs);
-    return true;
+        return true;
+    default:
+        return false;
+    }
 }

@@ -23,6 +23,7 @@ struct key {
 #define F(f) offsetof(struct pmu_model, f)
 #define ARCH "the architectural limit"
 #define LIB "the library limit"
+#define GLOBAL "the GLOBAL_CTRL limit"
 
 static const struct key keys[] = {
     {"cpu.vendor", K_VENDOR, F(vendor), 0, NULL, false},
@@ -30,8 +31,12 @@ static const struct key keys[] = {
     {"cpu.model", K_U32, F(model), 0xFF, ARCH, true},
     {"cpu.stepping", K_U32, F(stepping), 0xF, ARCH, true},
     {"cpu.hybrid", K_BOOL, F(hybrid), 1, NULL, false},
+    {"cpu.max_leaf", K_U32, F(max_leaf), 0xFF, LIB, true},
+    {"cpu.core_type", K_U32, F(core_type), 0xFF, ARCH, true},
+    {"cpu.native_model_id", K_U32, F(native_model_id), 0xFFFFFF, ARCH,
+     true},
     {"pmu.version", K_U32, F(version), PMU_MAX_VERSION, ARCH, false},
-    {"pmu.gp_counters", K_U32, F(gp_counters), PMU_MAX_GP, LIB, false},
+    {"pmu.gp_counters", K_U32, F(gp_counters), PMU_MAX_GP, GLOBAL, false},
     {"pmu.gp_width", K_U32, F(gp_width), 64, ARCH, false},
     {"pmu.events_length", K_U32, F(events_length), PMU_NR_ARCH_EVENTS, LIB,
      false},
@@ -49,6 +54,19 @@ static const struct key keys[] = {
     {"pmu.slots_per_cycle", K_U32, F(slots_per_cycle), 16, LIB, false},
     {"pmu.leaf23", K_BOOL, F(leaf23), 1, NULL, false},
     {"pmu.leaf23_features", K_U32, F(leaf23_features), 7, LIB, true},
+    {"pmu.leaf23_slots", K_U32, F(leaf23_slots), 0xFF, LIB, false},
+    {"pmu.leaf23_gp_bitmap", K_U32, F(leaf23_gp_bitmap), UINT32_MAX, GLOBAL,
+     true},
+    {"pmu.leaf23_fixed_bitmap", K_U32, F(leaf23_fixed_bitmap),
+     (1u << PMU_MAX_FIXED) - 1, LIB, true},
+    {"pmu.leaf23_events", K_U32, F(leaf23_events),
+     (1u << PMU_NR_ARCH_EVENTS) - 1, LIB, true},
+    {"pmu.acr_gp", K_U32, F(acr_gp), UINT32_MAX, GLOBAL, true},
+    {"pmu.acr_fixed", K_U32, F(acr_fixed), (1u << PMU_MAX_FIXED) - 1, LIB,
+     true},
+    {"pmu.acr_cause_gp", K_U32, F(acr_cause_gp), UINT32_MAX, GLOBAL, true},
+    {"pmu.acr_cause_fixed", K_U32, F(acr_cause_fixed),
+     (1u << PMU_MAX_FIXED) - 1, LIB, true},
 };
 
 #define NKEYS (sizeof(keys) / sizeof(keys[0]))
@@ -194,6 +212,95 @@ int pmu_model_set(struct pmu_model *m, const char *key, const char *value,
         return -1;                                              \
     } while (0)
 
+/* Leaf 0x23 against leaf 0xA and the library (docs/cpu-models.md). */
+static int check_leaf23(const struct pmu_model *m, size_t key[2], char *msg,
+                        size_t len)
+{
+    uint32_t len_mask = (uint32_t)pmu_width_mask(m->events_length);
+    uint32_t gp0a = (uint32_t)pmu_width_mask(m->gp_counters);
+    uint32_t acr = m->acr_gp | m->acr_fixed | m->acr_cause_gp |
+                   m->acr_cause_fixed;
+
+    if (!m->leaf23) {
+        static const char *const only[] = {
+            "pmu.leaf23_features", "pmu.leaf23_slots", "pmu.leaf23_gp_bitmap",
+            "pmu.leaf23_fixed_bitmap", "pmu.leaf23_events", "pmu.acr_gp",
+            "pmu.acr_fixed", "pmu.acr_cause_gp", "pmu.acr_cause_fixed"};
+        for (size_t i = 0; i < sizeof(only) / sizeof(only[0]); i++) {
+            int k = pmu_model_key_index(only[i]);
+            uint64_t v = key_get(m, &keys[k]);
+            if (v)
+                BLAME(only[i], "pmu.leaf23", "%s = 0x%" PRIx64 " needs "
+                      "pmu.leaf23 = 1", only[i], v);
+        }
+        return 0;
+    }
+    /* GNR and MTL, version 5, enumerate leaf 0x23 (their dumps). */
+    if (m->version < 5)
+        BLAME("pmu.leaf23", "pmu.version", "pmu.leaf23 (CPUID leaf 0x23) "
+              "needs pmu.version 5 or later");
+    if (gp0a & ~m->leaf23_gp_bitmap)
+        BLAME("pmu.leaf23_gp_bitmap", "pmu.gp_counters", "pmu.leaf23_gp_"
+              "bitmap = 0x%x lacks GP counters that leaf 0xA enumerates "
+              "(pmu.gp_counters = %u)", m->leaf23_gp_bitmap, m->gp_counters);
+    if (m->version < 6 && (m->leaf23_gp_bitmap >> PMU_LEGACY_GP))
+        BLAME("pmu.leaf23_gp_bitmap", "pmu.version", "pmu.leaf23_gp_bitmap "
+              "= 0x%x: GP counters 10 and up live only in the version 6 MSR "
+              "bank", m->leaf23_gp_bitmap);
+    if (m->fixed_bitmap & ~m->leaf23_fixed_bitmap)
+        BLAME("pmu.leaf23_fixed_bitmap", "pmu.fixed_bitmap", "pmu.leaf23_"
+              "fixed_bitmap = 0x%x lacks fixed counters that leaf 0xA "
+              "enumerates (0x%x)", m->leaf23_fixed_bitmap, m->fixed_bitmap);
+    if (~m->events_mask & len_mask & ~m->leaf23_events)
+        BLAME("pmu.leaf23_events", "pmu.events_mask", "pmu.leaf23_events = "
+              "0x%x lacks events that leaf 0xA enumerates available",
+              m->leaf23_events);
+    if (m->leaf23_events >> 12 & 1)
+        BLAME("pmu.leaf23_events", "pmu.leaf23_events", "bit 12 (LBR "
+              "inserts) must be clear: pmvm has no LBR, so the event could "
+              "never count");
+    if (m->leaf23_slots && m->leaf23_slots != m->slots_per_cycle)
+        BLAME("pmu.leaf23_slots", "pmu.slots_per_cycle", "pmu.leaf23_slots "
+              "= %u is not the model's pmu.slots_per_cycle = %u",
+              m->leaf23_slots, m->slots_per_cycle);
+    if (acr && m->version < 6)
+        BLAME("pmu.acr_gp", "pmu.version", "auto counter reload (pmu.acr_*)"
+              " needs the version 6 MSR bank (CFG_B, CFG_C)");
+    if ((m->acr_gp | m->acr_cause_gp) & ~m->leaf23_gp_bitmap)
+        BLAME("pmu.acr_gp", "pmu.leaf23_gp_bitmap", "pmu.acr_gp and "
+              "pmu.acr_cause_gp may name only GP counters that exist");
+    if ((m->acr_fixed | m->acr_cause_fixed) & ~m->leaf23_fixed_bitmap)
+        BLAME("pmu.acr_fixed", "pmu.leaf23_fixed_bitmap", "pmu.acr_fixed and"
+              " pmu.acr_cause_fixed may name only fixed counters that "
+              "exist");
+    return 0;
+}
+
+/* CPUID leaf 0 and 0x1A against what the model enumerates. */
+static int check_cpu(const struct pmu_model *m, size_t key[2], char *msg,
+                     size_t len)
+{
+    uint32_t need = m->leaf23 ? 0x23 : m->core_type ? 0x1A :
+                    m->version ? 0xA : 0;
+
+    if (m->max_leaf && m->max_leaf < need)
+        BLAME("cpu.max_leaf", m->leaf23 ? "pmu.leaf23" : "pmu.version",
+              "cpu.max_leaf = 0x%x hides leaf 0x%x, which the model fills",
+              m->max_leaf, need);
+    if (m->core_type && m->core_type != PMU_CORE_TYPE_ATOM &&
+        m->core_type != PMU_CORE_TYPE_CORE)
+        BLAME("cpu.core_type", "cpu.core_type", "cpu.core_type = 0x%x: "
+              "0x20 (Atom) or 0x40 (Core), or 0 for no leaf 0x1A",
+              m->core_type);
+    if (m->native_model_id && !m->core_type)
+        BLAME("cpu.native_model_id", "cpu.core_type", "cpu.native_model_id "
+              "needs cpu.core_type (both are CPUID.1AH:EAX)");
+    if (m->hybrid && !m->core_type)
+        BLAME("cpu.hybrid", "cpu.core_type", "a hybrid CPU's model is one "
+              "core type's view: choose one (NAME:core or NAME:atom)");
+    return 0;
+}
+
 /* Contradictions between keys; docs/cpu-models.md lists them with the
  * reason for each. */
 static int check_pmu(const struct pmu_model *m, size_t key[2], char *msg,
@@ -248,13 +355,16 @@ static int check_pmu(const struct pmu_model *m, size_t key[2], char *msg,
     if (m->version && m->slots_per_cycle == 0)
         BLAME("pmu.slots_per_cycle", "pmu.version", "pmu.slots_per_cycle must "
               "be 1..16 with a PMU (pmu.version >= 1)");
-    if (m->leaf23 && m->version < 6)
-        BLAME("pmu.leaf23", "pmu.version", "pmu.leaf23 (CPUID leaf 0x23) "
-              "needs pmu.version 6");
-    if (m->leaf23_features && !m->leaf23)
-        BLAME("pmu.leaf23_features", "pmu.leaf23", "pmu.leaf23_features = "
-              "0x%x needs pmu.leaf23 = 1", m->leaf23_features);
-    return 0;
+    if (m->version < 6 && m->gp_counters > PMU_LEGACY_GP)
+        BLAME("pmu.gp_counters", "pmu.version", "pmu.gp_counters = %u: "
+              "below pmu.version 6 GP counters have only the legacy MSRs "
+              "IA32_PMC0-%u (SDM Table 2-2)", m->gp_counters,
+              PMU_LEGACY_GP - 1);
+    if (m->events_length > 12 && !(m->events_mask >> 12 & 1))
+        BLAME("pmu.events_mask", "pmu.events_length", "CPUID.0AH:EBX bit 12 "
+              "(LBR inserts) must be set, unavailable: pmvm has no LBR, so "
+              "the event could never count");
+    return check_leaf23(m, key, msg, len);
 }
 
 int pmu_model_check(const struct pmu_model *m, size_t key[2], char *msg,
@@ -276,6 +386,8 @@ int pmu_model_check(const struct pmu_model *m, size_t key[2], char *msg,
         BLAME("cpu.model", "cpu.family", "cpu.model = 0x%x needs cpu.family 6"
               " or 0xF+ (only they have the extended model field)",
               m->model);
+    if (check_cpu(m, key, msg, len))
+        return -1;
     return check_pmu(m, key, msg, len);
 }
 

@@ -98,6 +98,7 @@ static int write_present(struct pmu *pmu, enum msr_kind k, unsigned i,
 {
     const struct pmu_model *m = &pmu->m;
     uint64_t gp_mask = pmu_width_mask(m->gp_width), bad;
+    unsigned idx;
 
     switch (k) {
     case MSR_PMC:
@@ -106,13 +107,39 @@ static int write_present(struct pmu *pmu, enum msr_kind k, unsigned i,
         return answer(rule, "a legacy IA32_PMCx write sign-extends EAX "
                       "bit 31, masked to the counter width", PMU_OK);
     case MSR_A_PMC:
+    case MSR_V6_CTR:
+        /* The v6 bank's counter is full width like IA32_A_PMCx, without
+         * needing FW_WRITES [I] (docs/pmu-model.md). */
         if (val & ~gp_mask)
-            return answer(rule, "a full-width IA32_A_PMCx write with bits "
-                          "above CPUID.0AH:EAX[23:16]", PMU_GP);
+            return answer(rule, "a full-width IA32_A_PMCx / v6 "
+                          "IA32_PMC_GPx_CTR write with bits above "
+                          "CPUID.0AH:EAX[23:16]", PMU_GP);
         pmu->pmc[i] = val;
-        return answer(rule, "a full-width IA32_A_PMCx write takes all "
-                      "counter bits", PMU_OK);
+        return answer(rule, "a full-width IA32_A_PMCx / v6 IA32_PMC_GPx_CTR "
+                      "write takes all counter bits", PMU_OK);
+    case MSR_V6_CFG_B:
+    case MSR_V6_FX_CFG_B:
+        idx = msr_counter_idx(k, i);
+        if (val & ~pmu_acr_mask_valid(m, idx))
+            return answer(rule, "CFG_B takes the bits of counters that can "
+                          "cause a reload (CPUID.23H.2:ECX, EDX << 32), and "
+                          "only on a counter that can be reloaded "
+                          "(CPUID.23H.2:EAX, EBX)", PMU_GP);
+        pmu->acr_mask[idx] = val;
+        return answer(rule, "CFG_B takes the counters whose overflow reloads"
+                      " this one", PMU_OK);
+    case MSR_V6_CFG_C:
+    case MSR_V6_FX_CFG_C:
+        idx = msr_counter_idx(k, i);
+        if (val & ~pmu_acr_reload_valid(m, idx))
+            return answer(rule, "CFG_C takes a reload value of the counter's"
+                          " width, and only on a counter that can be "
+                          "reloaded (CPUID.23H.2:EAX, EBX)", PMU_GP);
+        pmu->acr_reload[idx] = val;
+        return answer(rule, "CFG_C takes the value this counter reloads",
+                      PMU_OK);
     case MSR_EVTSEL:
+    case MSR_V6_CFG_A:
         bad = val & ~pmu_evtsel_valid(m);
         if (bad)
             return answer(rule, evtsel_reserved(bad), PMU_GP);
@@ -121,6 +148,7 @@ static int write_present(struct pmu *pmu, enum msr_kind k, unsigned i,
         return answer(rule, "IA32_PERFEVTSELx takes any value without "
                       "reserved bits", PMU_OK);
     case MSR_FIXED:
+    case MSR_V6_FX_CTR:
         return write_fixed(pmu, i, val, rule);
     case MSR_METRICS:
         pmu->perf_metrics = val;

@@ -41,6 +41,16 @@ static uint32_t min_u32(uint32_t a, uint32_t b)
     return a < b ? a : b;
 }
 
+/* Upstream KVM enumerates no leaf 0x23 (pmu-spec 2.2), so its counter
+ * bitmaps, events and auto counter reload go too. */
+static void kvm_no_leaf23(struct pmu_model *g)
+{
+    g->leaf23 = false;
+    g->leaf23_features = g->leaf23_slots = 0;
+    g->leaf23_gp_bitmap = g->leaf23_fixed_bitmap = g->leaf23_events = 0;
+    g->acr_gp = g->acr_fixed = g->acr_cause_gp = g->acr_cause_fixed = 0;
+}
+
 /* KVM's enable_pmu = false: leaf 0xA reads zeros and PDCM is cleared. */
 static void kvm_no_pmu(struct pmu_model *g)
 {
@@ -51,8 +61,7 @@ static void kvm_no_pmu(struct pmu_model *g)
     g->pdcm = false;
     g->perf_capabilities = 0;
     g->metrics_bytes = 0;
-    g->leaf23 = false;
-    g->leaf23_features = 0;
+    kvm_no_leaf23(g);
 }
 
 /*
@@ -64,7 +73,7 @@ static void kvm_no_pmu(struct pmu_model *g)
 static int kvm_guest(const struct pmu_model *host, bool mediated,
                      struct pmu_model *g, char *err, size_t errlen)
 {
-    uint32_t nfixed, cap;
+    uint32_t nfixed, cap, host_gp;
 
     g->rdpmc_kvm_decode = true;
     /* Checked first: a host with no usable PMU (none at all, or hybrid,
@@ -83,19 +92,23 @@ static int kvm_guest(const struct pmu_model *host, bool mediated,
                          ? "" : " and no FW_WRITES");
         return -1;
     }
-    if (host->hybrid || host->version == 0 || host->gp_counters == 0) {
+    host_gp = pmu_gp_bitmap(host);
+    if (host->hybrid || host->version == 0 || host_gp == 0) {
         kvm_no_pmu(g);
         return 0;
     }
+    /* perf's counter mask comes from CPUID.23H.1 where it exists; KVM
+     * takes its count, capped (KVM_MAX_NR_INTEL_GP_COUNTERS). */
+    g->kvm_host_gp_bitmap = host_gp;
     g->version = min_u32(host->version, KVM_MAX_VERSION);
-    g->gp_counters = min_u32(host->gp_counters, KVM_MAX_GP);
+    g->gp_counters = min_u32((uint32_t)__builtin_popcount(host_gp),
+                             KVM_MAX_GP);
     cap = mediated ? KVM_MAX_FIXED_MEDIATED : KVM_MAX_FIXED_LEGACY;
     nfixed = g->version >= 2 ? min_u32(pmu_model_fixed_contiguous(host), cap)
                              : 0;
     g->fixed_bitmap = (uint32_t)pmu_width_mask(nfixed);
     g->anythread_deprecated = true; /* EDX[15] whenever version != 0 */
-    g->leaf23 = false;              /* upstream KVM has no leaf 0x23 */
-    g->leaf23_features = 0;
+    kvm_no_leaf23(g);
     /* Always FW_WRITES; no LBR/PEBS here; PERF_METRICS only mediated with
      * the host's and fixed counter 3; never RDPMC_METRICS_CLEAR. */
     g->perf_capabilities = g->pdcm ? PMU_CAP_FW_WRITES : 0;
@@ -109,9 +122,9 @@ static int kvm_guest(const struct pmu_model *host, bool mediated,
      * exactly the host's counters (perf counts fixed counters by popcount)
      * and widths (pmu-spec 5.3); widths are the host's here. */
     if (mediated &&
-        g->gp_counters == host->gp_counters &&
+        g->gp_counters == (uint32_t)__builtin_popcount(host_gp) &&
         __builtin_popcount(g->fixed_bitmap) ==
-            __builtin_popcount(host->version >= 2 ? host->fixed_bitmap : 0))
+            __builtin_popcount(pmu_fixed_bitmap(host)))
         g->rdpmc_kvm_decode = false;
     return 0;
 }

@@ -29,16 +29,24 @@ static const char *decode(const struct pmu_model *m, uint32_t ecx,
     switch (type) {
     case PMU_RDPMC_GP:
         *kind = RD_GP;
+        if (*idx < PMU_MAX_GP && (m->kvm_host_gp_bitmap >> *idx & 1) &&
+            !pmu_gp_exists(m, *idx))
+            return "RDPMC type 0 (GP): the host has counter ECX[15:0], but "
+                   "KVM gives a guest at most KVM_MAX_NR_INTEL_GP_COUNTERS "
+                   "= 8";
         if (!pmu_gp_exists(m, *idx))
-            return "RDPMC type 0 (GP): index ECX[15:0] must be below "
-                   "CPUID.0AH:EAX[15:8]";
+            return m->leaf23 ? "RDPMC type 0 (GP): index ECX[15:0] must name"
+                               " a GP counter of CPUID.23H.1:EAX" :
+                               "RDPMC type 0 (GP): index ECX[15:0] must be "
+                               "below CPUID.0AH:EAX[15:8]";
         return NULL;
     case PMU_RDPMC_FIXED:
         *kind = RD_FIXED;
         if (*idx >= 32 || !pmu_model_fixed_exists(m, *idx))
             return "RDPMC type 0x4000 (fixed): index ECX[15:0] must name a "
                    "fixed counter that exists (CPUID.0AH:ECX[i] or "
-                   "EDX[4:0] > i)";
+                   "EDX[4:0] > i; CPUID.23H.1:EBX[i] where leaf 0x23 is "
+                   "enumerated)";
         return NULL;
     case PMU_RDPMC_METRICS:
         *kind = RD_METRICS;

@@ -30,7 +30,7 @@ void pmu_reset(struct pmu *pmu)
      * software counts without knowing the MSR (pmu-spec 3.3; KVM
      * kvm_pmu_refresh). */
     if (m.version >= 2)
-        pmu->global_ctrl = pmu_width_mask(m.gp_counters);
+        pmu->global_ctrl = pmu_gp_bitmap(&m);
     pmu_uarch_reset(&pmu->ua);
 }
 

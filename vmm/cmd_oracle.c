@@ -52,7 +52,8 @@ static void print_cpuid(const struct pmu_model *g)
     uint32_t r[4], sig = pmu_model_signature(g);
 
     print_model_line(g);
-    printf("leaf 0x00: vendor \"%s\"\n", g->vendor);
+    printf("leaf 0x00: max leaf 0x%x, vendor \"%s\"\n",
+           pmu_model_max_leaf(g), g->vendor);
     printf("leaf 0x01: eax=0x%08x (family 0x%x model 0x%x stepping 0x%x) "
            "ecx.PDCM[15]=%d\n", sig, g->family, g->model, g->stepping,
            g->pdcm);
@@ -66,12 +67,20 @@ static void print_cpuid(const struct pmu_model *g)
     printf("  EDX: EDX[4:0] = %u contiguous fixed counters, %u bits, "
            "AnyThread deprecated[15] = %u\n", r[3] & 0x1F, r[3] >> 5 & 0xFF,
            r[3] >> 15 & 1);
+    if (pmu_model_cpuid(g, 0x1A, 0, r))
+        printf("leaf 0x1a: eax=0x%08x (core type 0x%02x %s, native model "
+               "0x%06x)\n", r[0], r[0] >> 24,
+               g->core_type == PMU_CORE_TYPE_CORE ? "Core" : "Atom",
+               r[0] & 0xFFFFFF);
     if (g->leaf23) {
-        static const uint32_t subs[] = {0, 1, 3};
-        for (size_t i = 0; i < sizeof(subs) / sizeof(subs[0]); i++) {
-            pmu_model_cpuid(g, 0x23, subs[i], r);
+        pmu_model_cpuid(g, 0x23, 0, r);
+        uint32_t valid = r[0];
+        for (uint32_t sub = 0; sub < 32; sub++) {
+            if (!(valid >> sub & 1))
+                continue;
+            pmu_model_cpuid(g, 0x23, sub, r);
             printf("leaf 0x23.%u: eax=0x%08x ebx=0x%08x ecx=0x%08x "
-                   "edx=0x%08x\n", subs[i], r[0], r[1], r[2], r[3]);
+                   "edx=0x%08x\n", sub, r[0], r[1], r[2], r[3]);
         }
     } else {
         printf("leaf 0x23: absent\n");

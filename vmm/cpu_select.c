@@ -1,5 +1,4 @@
 /* cpu_select.c: resolves --cpu/--policy/--set into the guest's PMU model. */
-#include <dirent.h>
 #include <err.h>
 #include <limits.h>
 #include <stdio.h>
@@ -9,6 +8,7 @@
 #include <unistd.h>
 
 #include "vmm/cpu_select.h"
+#include "vmm/model_find.h"
 #include "vmm/status.h"
 
 void cpu_select_init(struct cpu_select *s)
@@ -45,116 +45,82 @@ bool cpu_select_option(struct cpu_select *s, int opt, const char *arg)
     }
 }
 
-static bool is_dir(const char *path)
+static bool ends_with_ini(const char *s, size_t n)
 {
-    struct stat st;
-
-    return stat(path, &st) == 0 && S_ISDIR(st.st_mode);
+    return n > 4 && strncmp(s + n - 4, ".ini", 4) == 0;
 }
 
-const char *cpu_select_config_dir(void)
+/*
+ * Splits --cpu's "NAME[:TYPE]" or "FILE.ini[:TYPE]" and finds the model:
+ * a file for a path, else model_find(). Exits with one line on a bad
+ * name or an unknown model.
+ */
+static void model_locate(const char *cpu, struct model_found *found,
+                         char core[8])
 {
-    static char dir[PATH_MAX];
-    /* build/pmvm -> ../configs; build/san/pmvm -> ../../configs */
-    static const char *const up[] = {"/../configs", "/../../configs"};
-    const char *env = getenv("PMVM_CONFIG_DIR");
-    char exe[PATH_MAX];
-    ssize_t n;
-    char *slash;
+    const char *colon = strrchr(cpu, ':');
+    size_t n = colon ? (size_t)(colon - cpu) : strlen(cpu);
+    char name[PATH_MAX], err[PATH_MAX + 1100];
 
-    if (env && *env)
-        return env;
-    n = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
-    if (n <= 0)
-        return NULL;
-    exe[n] = '\0';
-    slash = strrchr(exe, '/');
-    if (!slash)
-        return NULL;
-    *slash = '\0';
-    for (size_t i = 0; i < sizeof(up) / sizeof(up[0]); i++) {
-        if ((size_t)snprintf(dir, sizeof(dir), "%s%s", exe, up[i]) <
-                sizeof(dir) && is_dir(dir))
-            return dir;
-    }
-    return NULL;
-}
-
-static int is_ini(const struct dirent *e)
-{
-    size_t n = strlen(e->d_name);
-
-    return n > 4 && strcmp(e->d_name + n - 4, ".ini") == 0;
-}
-
-/* "a, b, c" of the *.ini names in dir, for the unknown-model message. */
-static void list_models(const char *dir, char *out, size_t len)
-{
-    struct dirent **names;
-    size_t used = 0;
-    int n = scandir(dir, &names, is_ini, alphasort);
-
-    out[0] = '\0';
-    for (int i = 0; i < n; i++) {
-        size_t l = strlen(names[i]->d_name) - 4;
-        int w = snprintf(out + used, len - used, "%s%.*s", used ? ", " : "",
-                         (int)l, names[i]->d_name);
-        if (w > 0 && (size_t)w < len - used)
-            used += (size_t)w;
-        free(names[i]);
-    }
-    if (n >= 0)
-        free(names);
-}
-
-static bool ends_with_ini(const char *s)
-{
-    size_t n = strlen(s);
-
-    return n > 4 && strcmp(s + n - 4, ".ini") == 0;
-}
-
-/* The file --cpu names, into path; exits on a bad or unknown name. */
-static void model_path(const char *cpu, char *path, size_t len)
-{
-    const char *dir;
-    char models[512];
-
-    if (ends_with_ini(cpu)) {
-        if ((size_t)snprintf(path, len, "%s", cpu) >= len)
-            errx(STATUS_USAGE, "--cpu: path too long");
+    core[0] = '\0';
+    if (colon && (strcmp(colon + 1, "core") == 0 ||
+                  strcmp(colon + 1, "atom") == 0))
+        strcpy(core, colon + 1);
+    else if (colon)
+        errx(STATUS_USAGE, "--cpu %s: core type '%s': core or atom", cpu,
+             colon + 1);
+    if (n == 0 || n >= sizeof(name))
+        errx(STATUS_USAGE, "--cpu %s: no model name", cpu);
+    memcpy(name, cpu, n);
+    name[n] = '\0';
+    if (ends_with_ini(name, n)) {
+        memset(found, 0, sizeof(*found));
+        strcpy(found->path, name);
         return;
     }
-    if (!*cpu || strspn(cpu, "abcdefghijklmnopqrstuvwxyz0123456789-_") !=
-                     strlen(cpu))
+    if (strspn(name, "abcdefghijklmnopqrstuvwxyz0123456789-_") != n)
         errx(STATUS_USAGE, "--cpu %s: not a model name (letters, digits, "
-             "'-') or a file ending in .ini", cpu);
-    dir = cpu_select_config_dir();
-    if (!dir)
-        errx(STATUS_DATAERR, "--cpu %s: no configs/ directory next to pmvm;"
-             " set PMVM_CONFIG_DIR", cpu);
-    if ((size_t)snprintf(path, len, "%s/%s.ini", dir, cpu) >= len)
-        errx(STATUS_USAGE, "--cpu: path too long");
-    if (access(path, F_OK) != 0) {
-        list_models(dir, models, sizeof(models));
-        errx(STATUS_DATAERR, "--cpu %s: unknown CPU model (no %s; models: "
-             "%s)", cpu, path, models);
-    }
+             "'-'), optionally with :core or :atom, or a file ending in "
+             ".ini", cpu);
+    if (model_find(name, found, err, sizeof(err)))
+        errx(STATUS_DATAERR, "--cpu %s: %s", name, err);
 }
+
+/* Alias files may name aliases; a chain this long is a loop. */
+#define MAX_ALIASES 4
 
 void cpu_select_resolve(const struct cpu_select *s, struct pmu_model *host,
                         struct pmu_model *guest)
 {
     struct pmu_model h;
     enum pmu_policy policy;
-    char path[PATH_MAX], err[PATH_MAX + 512];
+    struct model_found found;
+    char core[8], alias[2][128], err[PATH_MAX + 512];
+    const char *cpu = s->cpu;
+    int rc = 1;
 
     if (!pmu_policy_from_string(s->policy, &policy))
         errx(STATUS_USAGE, "--policy %s: unknown policy (native, kvm-legacy,"
              " kvm-mediated)", s->policy);
-    model_path(s->cpu, path, sizeof(path));
-    if (pmu_model_load(&h, path, s->sets, s->nsets, err, sizeof(err)))
-        errx(STATUS_DATAERR, "%s", err);
+    for (int i = 0; rc == 1; i++) {
+        if (i == MAX_ALIASES)
+            errx(STATUS_DATAERR, "--cpu %s: aliases of aliases more than %d "
+                 "deep (a loop?)", s->cpu, MAX_ALIASES);
+        model_locate(cpu, &found, core);
+        const struct pmu_model_src src = {
+            .name = found.path, .text = found.text,
+            .text_len = found.text_len, .core = core[0] ? core : NULL,
+        };
+        rc = pmu_model_load_src(&h, &src, s->sets, s->nsets, alias[i % 2],
+                                sizeof(alias[0]), err, sizeof(err));
+        if (rc < 0)
+            errx(STATUS_DATAERR, "%s", err);
+        if (rc == 1 && core[0])
+            errx(STATUS_DATAERR, "--cpu %s: %s is an alias of %s, which "
+                 "names its core type itself", s->cpu, found.path,
+                 alias[i % 2]);
+        cpu = alias[i % 2];
+    }
     if (pmu_policy_apply(&h, policy, guest, err, sizeof(err)))
         errx(STATUS_DATAERR, "--policy %s: %s", s->policy, err);
     if (host)

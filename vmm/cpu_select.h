@@ -45,16 +45,13 @@ void cpu_select_init(struct cpu_select *s);
 bool cpu_select_option(struct cpu_select *s, int opt, const char *arg);
 
 /*
- * Finds the model file (a path ending in .ini, or NAME.ini in the config
- * directory: $PMVM_CONFIG_DIR, else ../configs or ../../configs next to
- * /proc/self/exe), loads it with the overrides, validates it and applies
- * the policy. host may be NULL. On any error prints ONE line and exits:
- * 64 (EX_USAGE) for a bad option, 65 (EX_DATAERR) for a bad model.
+ * Finds the model (--cpu FILE.ini, or NAME as vmm/model_find.h says; a
+ * hybrid CPU's core type after a colon: NAME:core, NAME:atom), follows
+ * aliases, loads it with the overrides, validates it and applies the
+ * policy. host may be NULL. On any error prints ONE line and exits: 64
+ * (EX_USAGE) for a bad option, 65 (EX_DATAERR) for a bad model.
  */
 void cpu_select_resolve(const struct cpu_select *s, struct pmu_model *host,
                         struct pmu_model *guest);
-
-/* The directory models are looked up in, or NULL if none is found. */
-const char *cpu_select_config_dir(void);
 
 #endif

@@ -14,6 +14,8 @@
 #define LEAF_PMU 0xAu
 #define LEAF_PMU_EXT 0x23u
 #define LEAF_PMU_EXT_SUBLEAVES 6u
+#define LEAF_CORE_TYPE 0x1Au
+#define LEAF7_EDX_HYBRID (1u << 15)
 
 struct cpuid_table {
     struct kvm_cpuid2 head;
@@ -43,7 +45,7 @@ static struct kvm_cpuid_entry2 *entry_get(struct cpuid_table *t,
     memset(e, 0, sizeof *e);
     e->function = leaf;
     e->index = subleaf;
-    if (leaf == LEAF_PMU_EXT)
+    if (leaf == LEAF_PMU_EXT || leaf == 7)
         e->flags = KVM_CPUID_FLAG_SIGNIFCANT_INDEX;
     return e;
 }
@@ -83,16 +85,27 @@ void cpuid_setup(struct pmvm *p)
         memset(r, 0, sizeof r);
     regs_put(entry_get(&t, LEAF_PMU, 0), r);
 
+    /* A hybrid part's vCPU is of one core type: leaf 0x1A says which,
+     * and leaf 7 EDX[15] that the part is hybrid (native policy only:
+     * KVM gives hybrid hosts no vPMU and does not pass the bit [I]). */
+    const struct pmu_model *m = pmu_get_model(p->pmu);
+    entries_remove(&t, LEAF_CORE_TYPE);
+    if (pmu_cpuid(p->pmu, LEAF_CORE_TYPE, 0, r))
+        regs_put(entry_get(&t, LEAF_CORE_TYPE, 0), r);
+    struct kvm_cpuid_entry2 *l7 = entry_get(&t, 7, 0);
+    l7->edx = (l7->edx & ~LEAF7_EDX_HYBRID) |
+              (m->hybrid && m->policy == PMU_POLICY_NATIVE ? LEAF7_EDX_HYBRID
+                                                           : 0);
+
     entries_remove(&t, LEAF_PMU_EXT);
-    bool ext = false;
     for (uint32_t sub = 0; sub < LEAF_PMU_EXT_SUBLEAVES; sub++)
-        if (pmu_cpuid(p->pmu, LEAF_PMU_EXT, sub, r)) {
+        if (pmu_cpuid(p->pmu, LEAF_PMU_EXT, sub, r))
             regs_put(entry_get(&t, LEAF_PMU_EXT, sub), r);
-            ext = true;
-        }
+    /* The model's highest leaf where it names one (a real CPU's); else
+     * never below KVM's, so the guest keeps every leaf KVM offers. */
     l0 = entry_get(&t, 0, 0);
-    if (l0->eax < (ext ? LEAF_PMU_EXT : LEAF_PMU))
-        l0->eax = ext ? LEAF_PMU_EXT : LEAF_PMU;
+    if (m->max_leaf || l0->eax < pmu_model_max_leaf(m))
+        l0->eax = pmu_model_max_leaf(m);
 
     if (ioctl(p->vm.vcpu_fd, KVM_SET_CPUID2, &t.head) < 0)
         err(STATUS_OSERR, "KVM_SET_CPUID2");

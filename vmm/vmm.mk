@@ -2,5 +2,15 @@
 VMM_SRCS := $(wildcard vmm/*.c)
 VMM_OBJS := $(VMM_SRCS:%.c=$(BUILD)/%.o)
 
-$(BUILD)/pmvm: $(VMM_OBJS) $(PMU_LIB)
-	$(CC) $(LDFLAGS) -o $@ $(VMM_OBJS) $(PMU_LIB) $(LDLIBS)
+# The CPU models, built in so that pmvm finds them from anywhere.
+MODEL_FILES := $(sort $(wildcard configs/*.ini))
+$(BUILD)/gen/models.S: $(MODEL_FILES) scripts/embed_models.sh
+	@mkdir -p $(@D)
+	scripts/embed_models.sh $(MODEL_FILES) >$@
+$(BUILD)/gen/models.o: $(BUILD)/gen/models.S $(MODEL_FILES)
+	$(CC) -c -o $@ $<
+$(BUILD)/vmm/model_find.o: CFLAGS += -DPMVM_DATADIR='"$(DATADIR)"'
+
+$(BUILD)/pmvm: $(VMM_OBJS) $(BUILD)/gen/models.o $(PMU_LIB)
+	$(CC) $(LDFLAGS) -o $@ $(VMM_OBJS) $(BUILD)/gen/models.o $(PMU_LIB) \
+		$(LDLIBS)

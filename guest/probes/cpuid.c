@@ -9,15 +9,22 @@
 #define MSR_FIXED_CTR0 0x309
 #define MSR_PERF_CAPABILITIES 0x345
 #define MSR_GLOBAL_CTRL 0x38f
-#define CHECKED_GP 8                    /* PMC 0..7, notes/probe-format.md */
+#define MSR_V6_GP0 0x1900               /* pmu-spec 0: the v6 bank */
+#define MSR_V6_FX0 0x1980
+#define V6_STEP 4
+#define CHECKED_GP 10                   /* PMC 0..9, SDM Table 2-2 */
 #define CHECKED_FIXED 7                 /* FIXED_CTR 0..6 */
-#define N_CHECKS (1 + CHECKED_GP + CHECKED_FIXED + 2)
+#define N_CHECKS (1 + 2 * CHECKED_GP + 2 * CHECKED_FIXED + 2)
 
-/* CPUID.0AH decoded (pmu-spec 2.1). */
+/* CPUID.0AH decoded (pmu-spec 2.1), and which counters exist: leaf
+ * 0x23.1's bitmaps where it is enumerated (perf takes them over leaf 0xA,
+ * which on a hybrid part shows only what all core types share). */
 struct arch_perfmon {
     unsigned version, gp, gp_width, events_length;
     uint32_t events_mask, fixed_bitmap;
     unsigned fixed_count, fixed_width, anythread_deprecated;
+    bool leaf23;
+    uint32_t gp_exist, fixed_exist;
 };
 
 static unsigned faults;
@@ -98,42 +105,75 @@ static bool kvm_p6_quirk(uint32_t i)
            !rdmsr_safe(MSR_PMC0 + i, &val, NULL) && val == 0;
 }
 
+/* Which counters exist, from leaf 0xA or leaf 0x23.1. */
+static void counters_exist(struct arch_perfmon *p, uint32_t max_leaf)
+{
+    uint32_t r[4];
+
+    p->gp_exist = p->version ? (p->gp >= 32 ? ~0u : (1u << p->gp) - 1) : 0;
+    p->fixed_exist = 0;
+    for (uint32_t i = 0; i < CHECKED_FIXED && p->version >= 2; i++)
+        if (i < p->fixed_count ||
+            (p->version >= 5 && (p->fixed_bitmap >> i) & 1))
+            p->fixed_exist |= 1u << i;
+    if (max_leaf < LEAF_PERFMON_EXT ||
+        cpuid_safe(LEAF_PERFMON_EXT, 0, r, NULL) || !(r[0] & (1u << 1)) ||
+        cpuid_safe(LEAF_PERFMON_EXT, 1, r, NULL))
+        return;
+    p->leaf23 = true;
+    p->gp_exist = r[0];
+    p->fixed_exist = r[1];
+}
+
 /* What CPUID enumerates is what the MSRs and RDPMC show (probe-format.md;
- * pmu-spec 0, 1.1, 2.1). */
+ * pmu-spec 0, 1.1, 2.1), in the legacy MSRs and in the v6 bank. */
 static void check_enumeration(const struct arch_perfmon *p, bool pdcm)
 {
     const char *tcg = qemu_tcg() ? "QEMU TCG ignores unknown MSRs" : NULL;
     bool want, msr, pmc, quirk;
 
     for (uint32_t i = 0; i < CHECKED_GP; i++) {
-        want = i < p->gp;
+        want = (p->gp_exist >> i) & 1;
         if (tcg) {
             ktap_skip(tcg, "PMC%u readable at 0x%03x and by rdpmc %u iff "
-                      "%u < gp", i, MSR_PMC0 + i, i, i);
+                      "enumerated", i, MSR_PMC0 + i, i);
+            ktap_skip(tcg, "v6 IA32_PMC_GP%u_CTR readable iff enumerated",
+                      i);
             continue;
         }
         msr = msr_readable(MSR_PMC0 + i);
         pmc = rdpmc_readable(i);
         quirk = !want && msr && !pmc && kvm_p6_quirk(i);
         ktap_result((msr == want || quirk) && pmc == want,
-                    "PMC%u readable at 0x%03x and by rdpmc %u iff %u < gp "
-                    "(%u): msr %s%s rdpmc %s", i, MSR_PMC0 + i, i, i, p->gp,
+                    "PMC%u readable at 0x%03x and by rdpmc %u iff enumerated"
+                    " (%s, %s): msr %s%s rdpmc %s", i, MSR_PMC0 + i, i,
+                    yes_no(want), p->leaf23 ? "CPUID.23H.1" : "CPUID.0AH",
                     yes_no(msr), quirk ? " (KVM's P6 quirk: reads 0, "
                     "drops writes)" : "", yes_no(pmc));
+        want &= p->version >= 6;
+        msr = msr_readable(MSR_V6_GP0 + V6_STEP * i);
+        ktap_result(msr == want, "v6 IA32_PMC_GP%u_CTR readable at 0x%04x "
+                    "iff enumerated and version >= 6 (%s): %s", i,
+                    MSR_V6_GP0 + V6_STEP * i, yes_no(want), yes_no(msr));
     }
     for (uint32_t i = 0; i < CHECKED_FIXED; i++) {
-        want = p->version >= 2 &&
-               (i < p->fixed_count ||
-                (p->version >= 5 && (p->fixed_bitmap >> i) & 1));
+        want = (p->fixed_exist >> i) & 1;
         if (tcg) {
             ktap_skip(tcg, "FIXED_CTR%u readable at 0x%03x iff enumerated",
                       i, MSR_FIXED_CTR0 + i);
+            ktap_skip(tcg, "v6 IA32_PMC_FX%u_CTR readable iff enumerated",
+                      i);
             continue;
         }
         msr = msr_readable(MSR_FIXED_CTR0 + i);
         ktap_result(msr == want,
                     "FIXED_CTR%u readable at 0x%03x iff enumerated (%s): %s",
                     i, MSR_FIXED_CTR0 + i, yes_no(want), yes_no(msr));
+        want &= p->version >= 6;
+        msr = msr_readable(MSR_V6_FX0 + V6_STEP * i);
+        ktap_result(msr == want, "v6 IA32_PMC_FX%u_CTR readable at 0x%04x "
+                    "iff enumerated and version >= 6 (%s): %s", i,
+                    MSR_V6_FX0 + V6_STEP * i, yes_no(want), yes_no(msr));
     }
     if (tcg) {
         ktap_skip(tcg, "PERF_CAPABILITIES readable iff pdcm");
@@ -183,6 +223,11 @@ int main(void)
               "fixed_width %u anythread_deprecated %u", p.version, p.gp,
               p.gp_width, p.events_length, p.events_mask, p.fixed_bitmap,
               p.fixed_count, p.fixed_width, p.anythread_deprecated);
+
+    counters_exist(&p, max_leaf);
+    if (p.leaf23)
+        ktap_diag("obs cpuid 0x23: gp_bitmap 0x%08x fixed_bitmap 0x%08x",
+                  p.gp_exist, p.fixed_exist);
 
     ktap_result(faults == 0, "cpuid leaves read");
     check_enumeration(&p, pdcm);

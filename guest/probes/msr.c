@@ -21,12 +21,14 @@
 #define MSR_GLOBAL_STATUS_SET 0x391
 #define MSR_GLOBAL_INUSE 0x392
 #define MSR_A_PMC0 0x4c1
+#define MSR_V6_GP(i, reg) (0x1900 + 4 * (i) + (reg)) /* pmu-spec 0 */
+#define MSR_V6_FX(i, reg) (0x1980 + 4 * (i) + (reg))
 
 #define PERF_CAP_FW_WRITE (1ull << 13)     /* pmu-spec 3.4 */
 #define PERF_CAP_PERF_METRICS (1ull << 15)
 #define PERF_METRICS_VALUE 0x0102030405060708ull
 
-#define N_CHECKS 12
+#define N_CHECKS 13
 
 struct read {
     uint8_t vector;
@@ -34,8 +36,10 @@ struct read {
     uint64_t val;
 };
 
-/* What CPUID says (read at CPL0), for the checks. */
+/* What CPUID says (read at CPL0), for the checks: the GP counters that
+ * exist are leaf 0x23.1's where it is enumerated, else leaf 0xA's. */
 static unsigned version, gp, gp_width;
+static uint32_t gp_exist;
 static bool pdcm;
 
 
@@ -85,6 +89,11 @@ static void read_cpuid(void)
         gp = (r[0] >> 8) & 0xff;
         gp_width = (r[0] >> 16) & 0xff;
     }
+    gp_exist = (uint32_t)width_mask(gp);
+    if (!cpuid_safe(0, 0, r, NULL) && r[0] >= 0x23 &&
+        !cpuid_safe(0x23, 0, r, NULL) && (r[0] & 2) &&
+        !cpuid_safe(0x23, 1, r, NULL))
+        gp_exist = r[0];
 }
 
 /* A check that needs a feature the model lacks is a SKIP. */
@@ -104,7 +113,8 @@ int main(void)
     struct read reset_ctrl, perf_cap, r, legacy_lo, legacy_hi, alias_lo,
         alias_hi, full, full_alias, evtsel, status_set, status_clear,
         metrics, metrics_cleared;
-    uint8_t full_over, status_wr0, status_wr1, cap_wr0, cap_wr1;
+    struct read v6_ctr, v6_sel;
+    uint8_t full_over, status_wr0, status_wr1, cap_wr0, cap_wr1, v6_wr;
     bool fw_write, has_metrics, pmc0;
     uint64_t m;
 
@@ -211,6 +221,26 @@ int main(void)
     metrics_cleared = rd(MSR_PERF_METRICS);
     rd(MSR_FIXED_CTR3);
 
+    /* 15. PMC8-9 (SDM Table 2-2) and the v6 bank, which aliases the same
+     * counters from version 6 (pmu-spec 0) */
+    rd(MSR_PMC0 + 9);
+    rd(MSR_EVTSEL0 + 9);
+    rd(MSR_A_PMC0 + 9);
+    for (uint32_t reg = 0; reg < 4; reg++)
+        rd(MSR_V6_GP(0, reg));
+    rd(MSR_V6_GP(9, 0));
+    rd(MSR_V6_GP(9, 1));
+    rd(MSR_V6_GP(10, 0));
+    for (uint32_t reg = 0; reg < 4; reg++)
+        rd(MSR_V6_FX(0, reg));
+    rd(MSR_V6_FX(3, 0));
+    rd(MSR_V6_FX(4, 0));
+    v6_wr = wr(MSR_V6_GP(1, 0), 0x1234);
+    v6_ctr = rd(MSR_PMC0 + 1);
+    wr(MSR_V6_GP(1, 1), 0x4300c0);
+    v6_sel = rd(MSR_EVTSEL0 + 1);
+    wr(MSR_V6_GP(0, 0), 1ull << 48);
+
     /* The checks, from CPUID and pmu-spec. */
     pmc0 = version && gp;
     m = width_mask(gp_width);
@@ -235,7 +265,7 @@ int main(void)
     check(pmc0, "no EVTSEL0", read_is(evtsel, 0x4300c0),
           "EVTSEL0 round trip 0x4300c0 (pmu-spec 3.1)");
     check(version >= 2, "no GLOBAL_CTRL before version 2",
-          read_is(reset_ctrl, width_mask(gp)),
+          read_is(reset_ctrl, gp_exist),
           "GLOBAL_CTRL resets to every GP enable bit (pmu-spec 3.3)");
     check(version >= 2, "no GLOBAL_STATUS before version 2",
           status_wr0 == 13 && status_wr1 == 13,
@@ -252,5 +282,9 @@ int main(void)
               read_is(metrics_cleared, 0),
           "PERF_METRICS round trip, and writing FIXED_CTR3 clears it "
           "(pmu-spec 3.5)");
+    check(version >= 6 && (gp_exist & 2), "no v6 bank (version 6) or PMC1",
+          v6_wr == 0 && read_is(v6_ctr, 0x1234) && read_is(v6_sel, 0x4300c0),
+          "the v6 bank's GP1 CTR and CFG_A are IA32_PMC1 and PERFEVTSEL1 "
+          "(pmu-spec 0)");
     return ktap_finish();
 }

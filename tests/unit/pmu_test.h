@@ -7,6 +7,14 @@
 #include "pmu/pmu.h"
 
 /*
+ * Load the host model (cpu): configs/NAME.ini, NAME:TYPE for a hybrid
+ * CPU's core type, following aliases. Returns pmu_model_load_src()'s 0 or
+ * -1 (with err), never 1.
+ */
+int pmu_test_load(const char *cpu, const char *const *sets, size_t nsets,
+                  struct pmu_model *host, char *err, size_t errlen);
+
+/*
  * Load configs/(cpu).ini with the (sets) overrides (a NULL entry ends them
  * early) and apply (policy) into (guest); any error fails the test.
  */

@@ -682,9 +682,64 @@ static void test_rings(void **state)
     }
 }
 
+/* Lion Cove's PMC9, through the v6 bank (0x1924 CTR, 0x1925 CFG_A):
+ * counts like the others and RDPMC 9 reads it (pmu-spec 0, 6). */
+static void test_pmc9(void **state)
+{
+    struct pmu *pmu = make("lunar-lake-p", NULL, NAT);
+    struct pmu_mode cpl0 = {.cpl = 0, .cr0_pe = true};
+    unsigned pmis = 0;
+    uint64_t v = 0;
+
+    (void)state;
+    assert_int_equal(rd(pmu, GCTRL), 0x3FF); /* reset: every GP bit */
+    wr(pmu, 0x1925, SEL(0xC0, OS));
+    for (unsigned i = 0; i < 5; i++)
+        retire(pmu, insn(0x100 + 2 * i, 2, PMU_INSN_OTHER, 0), &pmis);
+    assert_int_equal(pmu_rdpmc(pmu, 9, &cpl0, &v, NULL), PMU_OK);
+    assert_int_equal(v, 5);
+    assert_int_equal(rd(pmu, 0xCA), 5);
+    assert_int_equal(pmu_rdpmc(pmu, 10, &cpl0, &v, NULL), PMU_GP);
+    pmu_destroy(pmu);
+}
+
+/*
+ * Auto counter reload on Skymont (CPUID.23H.2: GP 2-7 and fixed 0-1, both
+ * ways): PMC3 preset to -3 overflows on the third instruction; its CFG_B
+ * names itself and PMC2 names PMC3, so both take their CFG_C then. PMC4,
+ * with no CFG_B, just counts (ISE 8.7 via pmu-spec 2.2).
+ */
+static void test_acr(void **state)
+{
+    struct pmu *pmu = make("lunar-lake:atom", NULL, NAT);
+    unsigned pmis = 0;
+
+    (void)state;
+    for (unsigned i = 2; i <= 4; i++)
+        wr(pmu, EVTSEL(i), SEL(0xC0, OS));
+    wr(pmu, APMC(3), 0xFFFFFFFFFFFDull);
+    wr(pmu, 0x190A, B(3));             /* GP2 CFG_B: on PMC3 overflow */
+    wr(pmu, 0x190B, 100);              /* GP2 CFG_C */
+    wr(pmu, 0x190E, B(3));             /* GP3 CFG_B: itself */
+    wr(pmu, 0x190F, 0xFFFFFFFFFFFDull); /* GP3 CFG_C: -3 again */
+    for (unsigned i = 0; i < 3; i++)
+        retire(pmu, insn(0x100 + 2 * i, 2, PMU_INSN_OTHER, 0), &pmis);
+    assert_int_equal(rd(pmu, PMC(2)), 100);
+    assert_int_equal(rd(pmu, PMC(3)), 0xFFFFFFFFFFFDull);
+    assert_int_equal(rd(pmu, PMC(4)), 3);
+    assert_int_equal(rd(pmu, GSTAT), B(3));
+    assert_int_equal(pmis, 0); /* no EVTSEL.INT */
+    retire(pmu, insn(0x106, 2, PMU_INSN_OTHER, 0), &pmis);
+    assert_int_equal(rd(pmu, PMC(2)), 101);
+    assert_int_equal(rd(pmu, PMC(3)), 0xFFFFFFFFFFFEull);
+    pmu_destroy(pmu);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_pmc9),
+        cmocka_unit_test(test_acr),
         cmocka_unit_test(test_region),
         cmocka_unit_test(test_model),
         cmocka_unit_test(test_return_stack_depth),

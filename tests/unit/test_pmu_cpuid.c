@@ -41,29 +41,39 @@ struct leaf_row {
 
 static const struct leaf_row leaf_rows[] = {
     {"none", NAT, 0, 0, 0, 0, 0x806F8, 0, 0},
+    /* the dumps' own leaf 0xA (tests/data/dumps), except the LBR bit */
     {"skylake", NAT, 0x07300404, 0, 0, 0x0603, 0x50654, 1, 0x2000},
     {"icelake", NAT, 0x08300805, 0, 0xF, 0x8604, 0x606A6, 1, 0xA000},
     {"sapphire-rapids", NAT, 0x08300805, 0, 0xF, 0x8604, 0x806F8, 1, 0xA000},
     {"granite-rapids", NAT, 0x08300805, 0, 0xF, 0x8604, 0xA06D1, 1, 0xA000},
     {"sierra-forest", NAT, 0x07300805, 0, 0x7, 0x8603, 0xA06F3, 1, 0x2000},
-    /* the brief: ECX 0x77 and EDX[4:0] = 3 (trailing ones, not 6) */
-    {"clearwater-forest", NAT, 0x0D300806, 0, 0x77, 0x8603, 0xD06D0, 1,
+    /* the brief: ECX 0x77 and EDX[4:0] = 3 (trailing ones, not 6); EBX:
+     * Darkmont lacks slots (bit 7), pmvm LBR inserts (bit 12) */
+    {"clearwater-forest", NAT, 0x0D300806, 0x1080, 0x77, 0x8603, 0xD06D0, 1,
      0x2000},
-    {"lunar-lake-p", NAT, 0x08300806, 0, 0xF, 0x8604, 0xB06D1, 1, 0x8A000},
-    {"arch-max", NAT, 0x0D300806, 0, 0x7F, 0x8607, 0x600, 1, 0x8A000},
-    /* kvm-legacy: v2, ECX 0, <= 3 fixed, EDX[15] set, FW_WRITES */
+    /* hybrid: the view every core type shares (the dump: 0x280) */
+    {"lunar-lake-p", NAT, 0x0D300806, 0x1280, 0x7, 0x8603, 0xB06D1, 1,
+     0x8A000},
+    {"lunar-lake:atom", NAT, 0x0D300806, 0x1280, 0x7, 0x8603, 0xB06D1, 1,
+     0x2000},
+    {"meteor-lake:core", NAT, 0x07300805, 0, 0x7, 0x8603, 0xA06A4, 1,
+     0xA000},
+    {"arch-max", NAT, 0x0D300A06, 0x1000, 0x7F, 0x8607, 0x600, 1, 0x8A000},
+    /* kvm-legacy: v2, ECX 0, <= 3 fixed, EDX[15] set, FW_WRITES, <= 8 GP */
     {"none", LEG, 0, 0, 0, 0, 0x806F8, 0, 0},
     {"skylake", LEG, 0x07300402, 0, 0, 0x8603, 0x50654, 1, 0x2000},
     {"sapphire-rapids", LEG, 0x08300802, 0, 0, 0x8603, 0x806F8, 1, 0x2000},
-    {"clearwater-forest", LEG, 0x0D300802, 0, 0, 0x8603, 0xD06D0, 1, 0x2000},
+    {"clearwater-forest", LEG, 0x0D300802, 0x1080, 0, 0x8603, 0xD06D0, 1,
+     0x2000},
     {"lunar-lake-p", LEG, 0, 0, 0, 0, 0xB06D1, 0, 0}, /* hybrid: off */
-    {"arch-max", LEG, 0x0D300802, 0, 0, 0x8603, 0x600, 1, 0x2000},
+    {"arch-max", LEG, 0x0D300802, 0x1000, 0, 0x8603, 0x600, 1, 0x2000},
     /* kvm-mediated: fixed <= min(4, host contiguous), PERF_METRICS */
     {"skylake", MED, 0x07300402, 0, 0, 0x8603, 0x50654, 1, 0x2000},
     {"icelake", MED, 0x08300802, 0, 0, 0x8604, 0x606A6, 1, 0xA000},
     {"sapphire-rapids", MED, 0x08300802, 0, 0, 0x8604, 0x806F8, 1, 0xA000},
-    {"clearwater-forest", MED, 0x0D300802, 0, 0, 0x8603, 0xD06D0, 1, 0x2000},
-    {"arch-max", MED, 0x0D300802, 0, 0, 0x8604, 0x600, 1, 0xA000},
+    {"clearwater-forest", MED, 0x0D300802, 0x1080, 0, 0x8603, 0xD06D0, 1,
+     0x2000},
+    {"arch-max", MED, 0x0D300802, 0x1000, 0, 0x8604, 0x600, 1, 0xA000},
 };
 
 static void test_leaf_0a(void **state)
@@ -102,20 +112,31 @@ struct l23_row {
     uint32_t a, b, c, d;
 };
 
-/* Leaf 0x23 (pmu-spec 2.2): .0 EAX = sub-leaves 1 and 3 (0xA), EBX =
- * features; .1 EAX = GP bitmap, EBX = fixed bitmap; .3 EAX = events with
- * positive polarity. Absent without the leaf, and always under KVM. */
+/* Leaf 0x23 (pmu-spec 2.2): .0 EAX = valid sub-leaves (0, 1, 3, and 2
+ * with ACR: 0xB or 0xF, as the dumps; no arch-PEBS 4-5), EBX = features,
+ * ECX = TMA slots per cycle (Atom cores); .1 EAX = GP bitmap, EBX = fixed
+ * bitmap; .2 ACR reloadable GP, fixed, then causing GP, fixed; .3 EAX =
+ * events with positive polarity. Absent without the leaf, and always
+ * under KVM. Values from tests/data/dumps where the model has one. */
 static const struct l23_row l23_rows[] = {
-    {"clearwater-forest", NULL, NAT, 0, 1, 0xA, 0x3, 0, 0},
+    {"clearwater-forest", NULL, NAT, 0, 1, 0xF, 0x3, 8, 0},
     {"clearwater-forest", NULL, NAT, 1, 1, 0xFF, 0x77, 0, 0},
-    {"clearwater-forest", NULL, NAT, 2, 1, 0, 0, 0, 0},
-    {"clearwater-forest", NULL, NAT, 3, 1, 0x1FFF, 0, 0, 0},
+    {"clearwater-forest", NULL, NAT, 2, 1, 0xFC, 0x3, 0xFC, 0x3},
+    {"clearwater-forest", NULL, NAT, 3, 1, 0xF7F, 0, 0, 0},
     {"clearwater-forest", NULL, NAT, 4, 1, 0, 0, 0, 0},
-    {"arch-max", NULL, NAT, 0, 1, 0xA, 0x7, 0, 0},
-    {"arch-max", NULL, NAT, 1, 1, 0xFF, 0x7F, 0, 0},
+    {"arch-max", NULL, NAT, 0, 1, 0xF, 0x7, 8, 0},
+    {"arch-max", NULL, NAT, 1, 1, 0x3FF, 0x7F, 0, 0},
     {"arch-max", "pmu.events_mask=0x1001", NAT, 3, 1, 0x0FFE, 0, 0, 0},
-    {"arch-max", "pmu.gp_counters=3", NAT, 1, 1, 0x7, 0x7F, 0, 0},
-    {"lunar-lake-p", NULL, NAT, 3, 1, 0xFF, 0, 0, 0},
+    /* an explicit bitmap stays when leaf 0xA's count changes */
+    {"sierra-forest", "pmu.gp_counters=3", NAT, 1, 1, 0xFF, 0x7, 0, 0},
+    {"granite-rapids", NULL, NAT, 0, 1, 0xB, 0, 0, 0},
+    {"granite-rapids", NULL, NAT, 3, 1, 0xDFF, 0, 0, 0},
+    {"lunar-lake-p", NULL, NAT, 1, 1, 0x3FF, 0xF, 0, 0},
+    {"lunar-lake-p", NULL, NAT, 2, 1, 0, 0, 0, 0},
+    {"lunar-lake-p", NULL, NAT, 3, 1, 0xDFF, 0, 0, 0},
+    {"lunar-lake:atom", NULL, NAT, 0, 1, 0xF, 0x3, 8, 0},
+    {"lunar-lake:atom", NULL, NAT, 2, 1, 0xFC, 0x3, 0xFC, 0x3},
+    {"meteor-lake:atom", NULL, NAT, 0, 1, 0xB, 0, 6, 0},
     {"sapphire-rapids", NULL, NAT, 0, 0, 0, 0, 0, 0},
     {"clearwater-forest", NULL, LEG, 0, 0, 0, 0, 0, 0},
     {"arch-max", NULL, MED, 1, 0, 0, 0, 0, 0},

@@ -12,6 +12,7 @@
 #include <cmocka.h>
 
 #include "pmu/pmu.h"
+#include "tests/unit/pmu_test.h"
 
 #define NAT PMU_POLICY_NATIVE
 #define LEG PMU_POLICY_KVM_LEGACY
@@ -24,22 +25,28 @@ static void model_path(const char *cpu, char *path, size_t len)
     snprintf(path, len, "%s/%s.ini", dir ? dir : "configs", cpu);
 }
 
-/* Every shipped model loads and validates (the brief's list). */
+/* Every shipped model loads and validates (the brief's list, and each
+ * core type of the hybrid parts); an alias takes its target's name. */
 static void test_shipped_models(void **state)
 {
-    static const char *const names[] = {
-        "none", "skylake", "icelake", "sapphire-rapids", "granite-rapids",
-        "sierra-forest", "clearwater-forest", "lunar-lake-p", "arch-max",
+    static const char *const names[][2] = {
+        {"none", NULL}, {"skylake", NULL}, {"icelake", NULL},
+        {"sapphire-rapids", NULL}, {"granite-rapids", NULL},
+        {"sierra-forest", NULL}, {"clearwater-forest", NULL},
+        {"arch-max", NULL}, {"lunar-lake-p", "lunar-lake:core"},
+        {"lunar-lake:core", NULL}, {"lunar-lake:atom", NULL},
+        {"arrow-lake:core", NULL}, {"arrow-lake:atom", NULL},
+        {"meteor-lake:core", NULL}, {"meteor-lake:atom", NULL},
+        {"panther-lake:core", NULL}, {"panther-lake:atom", NULL},
     };
-    char path[512], err[512];
+    char err[512];
     struct pmu_model m;
 
     (void)state;
     for (size_t i = 0; i < sizeof(names) / sizeof(*names); i++) {
-        model_path(names[i], path, sizeof(path));
-        if (pmu_model_load(&m, path, NULL, 0, err, sizeof(err)))
-            fail_msg("%s: %s", names[i], err);
-        assert_string_equal(m.name, names[i]);
+        if (pmu_test_load(names[i][0], NULL, 0, &m, err, sizeof(err)))
+            fail_msg("%s: %s", names[i][0], err);
+        assert_string_equal(m.name, names[i][1] ? names[i][1] : names[i][0]);
         assert_int_equal(m.policy, NAT);
         assert_int_equal(pmu_model_validate(&m, err, sizeof(err)), 0);
     }
@@ -64,8 +71,12 @@ static const struct bad_row bad_rows[] = {
     {"[pmu\nversion = 5\n", NULL, ":1: not \"key = value\""},
     {"[pmu]\nversion = 5\nbogus = 1\n[cpu\n", NULL,
      ":3: pmu.bogus: unknown key"},
-    {"[pmu]\nversion = 5\ngp_counters = 9\n", NULL,
-     ":3: pmu.gp_counters: 9 is above the library limit of 8"},
+    {"[pmu]\nversion = 5\ngp_counters = 11\ngp_width = 48\n"
+     "slots_per_cycle = 4\n", NULL,
+     ":3: pmu.gp_counters: pmu.gp_counters = 11: below pmu.version 6 GP "
+     "counters have only the legacy MSRs IA32_PMC0-9"},
+    {"[pmu]\nversion = 6\ngp_counters = 33\n", NULL,
+     ":3: pmu.gp_counters: 33 is above the GLOBAL_CTRL limit of 32"},
     {"[pmu]\nversion = 7\n", NULL,
      ":2: pmu.version: 7 is above the architectural limit of 6"},
     {"[pmu]\nversion = 2\ngp_width = 65\n", NULL,
@@ -130,19 +141,70 @@ static const struct bad_row bad_rows[] = {
      "slots_per_cycle = 4\n", NULL,
      ":4: pmu.events_mask: pmu.events_mask = 0x80 has bits at or above "
      "pmu.events_length = 7"},
-    {"[pmu]\nversion = 5\nleaf23 = 1\nslots_per_cycle = 4\n", NULL,
-     ":3: pmu.leaf23: pmu.leaf23 (CPUID leaf 0x23) needs pmu.version 6"},
+    {"[pmu]\nversion = 4\nleaf23 = 1\nslots_per_cycle = 4\n", NULL,
+     ":3: pmu.leaf23: pmu.leaf23 (CPUID leaf 0x23) needs pmu.version 5 or "
+     "later"},
     {"[pmu]\nversion = 6\nleaf23_features = 1\nslots_per_cycle = 4\n", NULL,
      ":3: pmu.leaf23_features: pmu.leaf23_features = 0x1 needs "
      "pmu.leaf23 = 1"},
     {"[pmu]\nversion = 6\nleaf23 = 1\nleaf23_features = 8\n", NULL,
      ":4: pmu.leaf23_features: 0x8 is above the library limit of 0x7"},
+    /* leaf 0x23, hybrid parts, auto counter reload (docs/cpu-models.md) */
+#define V6 "[pmu]\nversion = 6\ngp_counters = 8\ngp_width = 48\n" \
+           "fixed_bitmap = 0x7\nfixed_width = 48\nslots_per_cycle = 8\n" \
+           "leaf23 = 1\n"
+    {V6 "leaf23_gp_bitmap = 0x7F\n", NULL,
+     ":9: pmu.leaf23_gp_bitmap: pmu.leaf23_gp_bitmap = 0x7f lacks GP "
+     "counters that leaf 0xA enumerates (pmu.gp_counters = 8)"},
+    {V6 "leaf23_fixed_bitmap = 0x3\n", NULL,
+     ":9: pmu.leaf23_fixed_bitmap: pmu.leaf23_fixed_bitmap = 0x3 lacks "
+     "fixed counters"},
+    {V6 "events_length = 7\nleaf23_events = 0x3F\n", NULL,
+     ":10: pmu.leaf23_events: pmu.leaf23_events = 0x3f lacks events that "
+     "leaf 0xA enumerates available"},
+    {V6 "leaf23_events = 0x1000\n", NULL,
+     ":9: pmu.leaf23_events: bit 12 (LBR inserts) must be clear"},
+    {V6 "events_length = 13\n", NULL,
+     ":9: pmu.events_length: CPUID.0AH:EBX bit 12 (LBR inserts) must be "
+     "set"},
+    {V6 "leaf23_slots = 6\n", NULL,
+     ":9: pmu.leaf23_slots: pmu.leaf23_slots = 6 is not the model's "
+     "pmu.slots_per_cycle = 8"},
+    {V6 "acr_gp = 0x100\n", NULL,
+     ":9: pmu.acr_gp: pmu.acr_gp and pmu.acr_cause_gp may name only GP "
+     "counters that exist"},
+    {V6 "acr_fixed = 0x8\n", NULL,
+     ":9: pmu.acr_fixed: pmu.acr_fixed and pmu.acr_cause_fixed may name "
+     "only fixed counters that exist"},
+    {V6 "acr_gp = 0x1\n", "pmu.version=5",
+     "--set: pmu.version: auto counter reload (pmu.acr_*) needs the "
+     "version 6 MSR bank"},
+    {V6 "leaf23_gp_bitmap = 0x7FF\n", "pmu.version=5",
+     "--set: pmu.version: pmu.leaf23_gp_bitmap = 0x7ff: GP counters 10 and "
+     "up live only in the version 6 MSR bank"},
+    {V6 "[cpu]\nmax_leaf = 0x20\n", NULL,
+     ":10: cpu.max_leaf: cpu.max_leaf = 0x20 hides leaf 0x23"},
+    {"[cpu]\ncore_type = 0x30\n[pmu]\nversion = 0\n", NULL,
+     ":2: cpu.core_type: cpu.core_type = 0x30: 0x20 (Atom) or 0x40 (Core)"},
+    {"[cpu]\nnative_model_id = 3\n[pmu]\nversion = 0\n", NULL,
+     ":2: cpu.native_model_id: cpu.native_model_id needs cpu.core_type"},
+    {"[cpu]\nhybrid = 1\n[pmu]\nversion = 0\n", NULL,
+     ":2: cpu.hybrid: a hybrid CPU's model is one core type's view"},
+    {"[pmu]\nversion = 0\n[pmu.core]\nversion = 0\n", NULL,
+     ": a hybrid CPU: choose a core type"},
+    {"[pmu]\nversion = 0\n[pmu.big]\nversion = 0\n", NULL,
+     ":4: unknown section [pmu.big]"},
+    {"[pmu]\nversion = 0\n[pmu.atom]\nbogus = 0\n", NULL,
+     ":4: pmu.bogus: unknown key"},
+    {"[alias]\nmodel = skylake\n", NULL, ": an alias of skylake, not a model"},
+    {"[alias]\nname = skylake\n", NULL,
+     ":2: [alias] takes one key, model = NAME"},
     /* --set */
     {BASE "perf_capabilities = 0xA000\nmetrics_bytes = 8\n",
      "pmu.fixed_bitmap=0x7", "--set: pmu.fixed_bitmap: PERF_METRICS[15] in "
      "pmu.perf_capabilities needs fixed counter 3"},
     {BASE, "pmu.gp_counters=300",
-     "--set: pmu.gp_counters: 300 is above the library limit of 8"},
+     "--set: pmu.gp_counters: 300 is above the GLOBAL_CTRL limit of 32"},
     {BASE, "pmu.nope=1", "--set: pmu.nope: unknown key"},
     {BASE, "pmu.version", "--set pmu.version: expected section.key=value"},
     {BASE, "cpu.vendor=GenuineIotel", "--set: cpu.vendor: \"GenuineIotel\""},
@@ -201,7 +263,8 @@ static void test_long_line(void **state)
 static void test_sets(void **state)
 {
     const char *sets[] = {"pmu.gp_counters=4", "cpu.stepping=2",
-                          "pmu.events_mask=0x40", "pmu.hybrid=1"};
+                          "pmu.events_mask=0x40", "pmu.hybrid=1",
+                          "cpu.core_type=0x20"};
     char path[512], err[512];
     struct pmu_model m;
 
@@ -214,10 +277,15 @@ static void test_sets(void **state)
     /* hybrid is a cpu key */
     assert_int_equal(pmu_model_load(&m, path, sets + 3, 1, err, sizeof(err)),
                      -1);
+    /* a hybrid model is one core type's view (docs/cpu-models.md) */
     sets[3] = "cpu.hybrid=1";
     assert_int_equal(pmu_model_load(&m, path, sets + 3, 1, err, sizeof(err)),
+                     -1);
+    assert_non_null(strstr(err, "choose one"));
+    assert_int_equal(pmu_model_load(&m, path, sets + 3, 2, err, sizeof(err)),
                      0);
     assert_true(m.hybrid);
+    assert_int_equal(m.core_type, 0x20);
     for (size_t i = 0; pmu_model_key_name(i); i++) {
         char set[96];
         const char *one[] = {set};
@@ -268,23 +336,28 @@ static const struct policy_row policy_rows[] = {
     {"clearwater-forest", LEG, 2, 8, 0x7, 0x2000, true, false, true},
     /* 3 fixed vs the host's 6 (popcount): RDPMC intercepted */
     {"clearwater-forest", MED, 2, 8, 0x7, 0x2000, true, false, true},
-    {"lunar-lake-p", NAT, 6, 8, 0xF, 0x8A000, true, true, false},
+    /* leaf 0xA's common view; the core's 10 GP and FC3 are leaf 0x23's */
+    {"lunar-lake-p", NAT, 6, 8, 0x7, 0x8A000, true, true, false},
+    {"lunar-lake:atom", NAT, 6, 8, 0x7, 0x2000, true, true, false},
     {"lunar-lake-p", LEG, 0, 0, 0, 0, false, false, true},
+    {"lunar-lake:atom", LEG, 0, 0, 0, 0, false, false, true},
+    /* KVM_MAX_NR_INTEL_GP_COUNTERS: 8 of the host's 10, so intercepted */
+    {"arch-max", LEG, 2, 8, 0x7, 0x2000, true, false, true},
     {"arch-max", MED, 2, 8, 0xF, 0xA000, true, false, true},
+    {"granite-rapids", MED, 2, 8, 0xF, 0xA000, true, false, false},
     {"none", LEG, 0, 0, 0, 0, false, false, true},
 };
 
 static void test_policies(void **state)
 {
-    char path[512], err[512];
+    char err[512];
     struct pmu_model host, g;
 
     (void)state;
     for (size_t i = 0; i < sizeof(policy_rows) / sizeof(*policy_rows); i++) {
         const struct policy_row *r = &policy_rows[i];
-        model_path(r->cpu, path, sizeof(path));
-        assert_int_equal(pmu_model_load(&host, path, NULL, 0, err,
-                                        sizeof(err)), 0);
+        if (pmu_test_load(r->cpu, NULL, 0, &host, err, sizeof(err)))
+            fail_msg("%s: %s", r->cpu, err);
         assert_int_equal(pmu_policy_apply(&host, r->pol, &g, err,
                                           sizeof(err)), 0);
         if (g.version != r->version || g.gp_counters != r->gp ||
@@ -300,28 +373,26 @@ static void test_policies(void **state)
                      g.anythread_deprecated, g.leaf23, g.rdpmc_kvm_decode);
     }
     /* The mediated vPMU needs a v4+ host with FW_WRITES (pmu-spec 5.1). */
-    model_path("skylake", path, sizeof(path));
     const char *v3[] = {"pmu.version=3"};
-    assert_int_equal(pmu_model_load(&host, path, v3, 1, err, sizeof(err)), 0);
+    assert_int_equal(pmu_test_load("skylake", v3, 1, &host, err, sizeof(err)),
+                     0);
     assert_int_equal(pmu_policy_apply(&host, MED, &g, err, sizeof(err)), -1);
     assert_non_null(strstr(err, "version 4+"));
     assert_int_equal(pmu_policy_apply(&host, LEG, &g, err, sizeof(err)), 0);
     const char *nofw[] = {"pmu.perf_capabilities=0"};
-    assert_int_equal(pmu_model_load(&host, path, nofw, 1, err, sizeof(err)),
-                     0);
+    assert_int_equal(pmu_test_load("skylake", nofw, 1, &host, err,
+                                   sizeof(err)), 0);
     assert_int_equal(pmu_policy_apply(&host, MED, &g, err, sizeof(err)), -1);
     assert_non_null(strstr(err, "FW_WRITES"));
     /* Nor on a host without a usable PMU: none, or hybrid (pmu-spec 2.1:
      * KVM gives hybrid hosts no vPMU), though the legacy policy runs
      * there with no PMU. */
-    model_path("none", path, sizeof(path));
-    assert_int_equal(pmu_model_load(&host, path, NULL, 0, err, sizeof(err)),
+    assert_int_equal(pmu_test_load("none", NULL, 0, &host, err, sizeof(err)),
                      0);
     assert_int_equal(pmu_policy_apply(&host, MED, &g, err, sizeof(err)), -1);
     assert_non_null(strstr(err, "version 0"));
-    model_path("lunar-lake-p", path, sizeof(path));
-    assert_int_equal(pmu_model_load(&host, path, NULL, 0, err, sizeof(err)),
-                     0);
+    assert_int_equal(pmu_test_load("lunar-lake:atom", NULL, 0, &host, err,
+                                   sizeof(err)), 0);
     assert_int_equal(pmu_policy_apply(&host, MED, &g, err, sizeof(err)), -1);
     assert_non_null(strstr(err, "hybrid"));
 }
@@ -330,15 +401,11 @@ static void test_policies(void **state)
  * CTR_FRZ from v4 (SDM 18.2.2, 18.2.4.1; checklist 19, 51, 59). */
 static void test_counter_enabled(void **state)
 {
-    char path[512], err[512];
-    struct pmu_model g;
     struct pmu *pmu;
     const char *v1[] = {"pmu.version=1", "pmu.fixed_bitmap=0"};
 
     (void)state;
-    model_path("sapphire-rapids", path, sizeof(path));
-    assert_int_equal(pmu_model_load(&g, path, NULL, 0, err, sizeof(err)), 0);
-    pmu = pmu_create(&g);
+    pmu = pmu_test_pmu("sapphire-rapids", NULL, 0, NAT);
     assert_false(pmu_counter_enabled(pmu, 0, 0));
     assert_int_equal(pmu_wrmsr(pmu, 0x186, 0x4200C0, NULL), PMU_OK);
     assert_true(pmu_counter_enabled(pmu, 0, 0));  /* EN|OS, reset CTRL */
@@ -356,9 +423,7 @@ static void test_counter_enabled(void **state)
     assert_false(pmu_counter_set(pmu, 8, 1));
     pmu_destroy(pmu);
 
-    model_path("skylake", path, sizeof(path));
-    assert_int_equal(pmu_model_load(&g, path, v1, 2, err, sizeof(err)), 0);
-    pmu = pmu_create(&g);
+    pmu = pmu_test_pmu("skylake", v1, 2, NAT);
     assert_int_equal(pmu_wrmsr(pmu, 0x187, 0x4100C0, NULL), PMU_OK);
     assert_true(pmu_counter_enabled(pmu, 1, 3)); /* v1: no global gate */
     pmu_destroy(pmu);

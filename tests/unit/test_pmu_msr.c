@@ -212,6 +212,39 @@ static const struct script scripts[] = {
      R(0x392, OK, B(1) | B(33) | B(63))}},
     {"sapphire-rapids", {NULL}, NAT, "INUSE: umask alone is not in use", {
      W(0x186, 0x100000 | 0x0100, OK), R(0x392, OK, B(63))}},
+    /* ---- PMC8-9 (SDM Table 2-2) and the v6 bank (pmu-spec 0) ---- */
+    {"lunar-lake-p", {NULL}, NAT, "spec 6: Lion Cove PMC0-9 (0x23.1 0x3FF)", {
+     R(0xC9, OK, 0), R(0xCA, OK, 0), R(0x18F, OK, 0), R(0x4CA, OK, 0),
+     R(0x38F, OK, 0x3FF)}},
+    {"lunar-lake-p", {NULL}, NAT, "no PMC10", {R(0xCB, GP, 0),
+     R(0x1928, GP, 0), R(0x192C, GP, 0), R(0x1990, GP, 0)}},
+    {"lunar-lake-p", {NULL}, NAT, "the v6 bank aliases the counters", {
+     W(0x1924, 0xFFFF12345678ull, OK), R(0xCA, OK, 0xFFFF12345678ull),
+     W(0x1925, 0x4300C0, OK), R(0x18F, OK, 0x4300C0),
+     R(0x1904, OK, 0)}},
+    {"lunar-lake-p", {NULL}, NAT, "v6 CTR is full width, fixed too", {
+     W(0x1900, B(48), GP), W(0xC1, 0x80000000, OK),
+     R(0x1900, OK, 0xFFFF80000000ull), W(0x198C, 7, OK), R(0x30C, OK, 7)}},
+    {"lunar-lake-p", {NULL}, NAT, "v6 fixed bank: CTR, -, CFG_B, CFG_C", {
+     R(0x1980, OK, 0), R(0x1981, GP, 0), R(0x1982, OK, 0), R(0x1983, OK, 0),
+     W(0x1901, B(21), GP)}},
+    {"lunar-lake-p", {NULL}, NAT, "no ACR on Lion Cove: CFG_B/C hold 0", {
+     W(0x1902, 0, OK), W(0x1902, 1, GP), W(0x1903, 1, GP),
+     R(0x1903, OK, 0)}},
+    {"sapphire-rapids", {NULL}, NAT, "v6 bank needs version 6", {
+     R(0x1900, GP, 0), R(0x1901, GP, 0), R(0x1980, GP, 0),
+     W(0x1901, 0, GP)}},
+    {"lunar-lake-p", {NULL}, LEG, "hybrid under KVM: no PMU", {
+     R(0xC9, GP, 0), R(0x1900, GP, 0)}},
+    {"arch-max", {NULL}, LEG, "KVM: at most 8 GP, version 2", {
+     R(0xC8, OK, 0), R(0xC9, GP, 0), R(0x1900, GP, 0), R(0x38F, OK, 0xFF)}},
+    /* ---- auto counter reload (CPUID.23H.2 0xFC/0x3/0xFC/0x3) ---- */
+    {"lunar-lake:atom", {NULL}, NAT, "ACR: CFG_B of a reloadable counter", {
+     W(0x190A, B(3) | B(33), OK), R(0x190A, OK, B(3) | B(33)),
+     W(0x190A, B(1), GP), W(0x190A, B(34), GP), W(0x1902, B(3), GP)}},
+    {"lunar-lake:atom", {NULL}, NAT, "ACR: CFG_C within the width", {
+     W(0x190B, 0xFFFFFFFFFFF0ull, OK), R(0x190B, OK, 0xFFFFFFFFFFF0ull),
+     W(0x190B, B(48), GP), W(0x1987, 5, OK), W(0x198B, 5, GP)}},
 };
 
 static void load(const char *cpu, const char *const *sets,
@@ -279,9 +312,14 @@ static void test_ranges(void **state)
     static const uint32_t must[] = {
         0xC1, 0xC2, 0xC8, 0x186, 0x187, 0x18D, 0x309, 0x30C, 0x30D, 0x30F,
         0x329, 0x345, 0x38D, 0x38E, 0x38F, 0x390, 0x391, 0x392, 0x4C1, 0x4C8,
+        /* PMC8-9 (SDM Table 2-2), the v6 bank of 32 GP and 7 fixed
+         * counters (pmu-spec 0) */
+        0xC9, 0xCA, 0x18E, 0x18F, 0x4C9, 0x4CA, 0x1900, 0x1903, 0x197F,
+        0x1980, 0x199B,
     };
-    static const uint32_t must_not[] = {0xC0, 0xC9, 0x185, 0x18E, 0x308,
-                                        0x310, 0x38C, 0x393, 0x4C9};
+    static const uint32_t must_not[] = {0xC0, 0xCB, 0x185, 0x190, 0x308,
+                                        0x310, 0x38C, 0x393, 0x4CB, 0x18FF,
+                                        0x199C};
     const struct pmu_msr_range *r;
     size_t n = pmu_msr_ranges(&r);
 

@@ -1,0 +1,147 @@
+/* model_find.c: where pmvm finds a CPU model by name: the directories it searches, then the models built into it. */
+#include <dirent.h>
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "vmm/model_find.h"
+
+#ifndef PMVM_DATADIR
+#define PMVM_DATADIR "/usr/local/share/pmvm"
+#endif
+
+/* scripts/embed_models.sh: every model file in configs/, then a zero entry. */
+struct embedded_model {
+    const char *name;
+    const char *text;
+    size_t len;
+};
+extern const struct embedded_model embedded_models[];
+
+#define MAX_DIRS 5
+
+/* The search path, computed once: see model_find(). */
+static size_t dirs_get(const char *dirs[MAX_DIRS])
+{
+    static char buf[MAX_DIRS][PATH_MAX];
+    /* build/pmvm -> ../configs; build/san/pmvm -> ../../configs;
+     * PREFIX/bin/pmvm -> ../share/pmvm/configs */
+    static const char *const up[] = {"/../configs", "/../../configs",
+                                     "/../share/pmvm/configs"};
+    const char *env = getenv("PMVM_CONFIG_DIR");
+    char exe[PATH_MAX];
+    size_t n = 0;
+
+    if (env && *env) {
+        dirs[n++] = env;
+        return n;
+    }
+    ssize_t len = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
+    char *slash = len > 0 ? (exe[len] = '\0', strrchr(exe, '/')) : NULL;
+    if (slash) {
+        *slash = '\0';
+        for (size_t i = 0; i < sizeof(up) / sizeof(up[0]); i++)
+            if ((size_t)snprintf(buf[n], sizeof(buf[n]), "%s%s", exe, up[i])
+                    < sizeof(buf[n]))
+                dirs[n] = buf[n], n++;
+    }
+    dirs[n++] = PMVM_DATADIR "/configs";
+    return n;
+}
+
+const char *model_dir(size_t i)
+{
+    const char *dirs[MAX_DIRS];
+    size_t n = dirs_get(dirs);
+
+    return i < n ? dirs[i] : NULL;
+}
+
+static const struct embedded_model *embedded_find(const char *name)
+{
+    for (const struct embedded_model *e = embedded_models; e->name; e++)
+        if (strcmp(e->name, name) == 0)
+            return e;
+    return NULL;
+}
+
+int model_find(const char *name, struct model_found *out, char *err,
+               size_t errlen)
+{
+    const char *dirs[MAX_DIRS];
+    size_t n = dirs_get(dirs);
+    struct stat st;
+
+    memset(out, 0, sizeof(*out));
+    for (size_t i = 0; i < n; i++) {
+        if ((size_t)snprintf(out->path, sizeof(out->path), "%s/%s.ini",
+                             dirs[i], name) >= sizeof(out->path))
+            continue;
+        if (stat(out->path, &st) == 0)
+            return 0; /* opening it reports any other problem */
+        if (errno != ENOENT && errno != ENOTDIR) {
+            snprintf(err, errlen, "%s: %s", out->path, strerror(errno));
+            return -1;
+        }
+    }
+    const struct embedded_model *e = embedded_find(name);
+    if (!e) {
+        char models[1024];
+        model_list(models, sizeof(models));
+        snprintf(err, errlen, "unknown CPU model (models: %s)", models);
+        return -1;
+    }
+    snprintf(out->path, sizeof(out->path), "(built into pmvm)/%s.ini", name);
+    out->text = e->text;
+    out->text_len = e->len;
+    return 0;
+}
+
+#define MAX_NAMES 256
+
+static int name_cmp(const void *a, const void *b)
+{
+    return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+static void name_add(char **names, size_t *n, const char *name, size_t len)
+{
+    for (size_t i = 0; i < *n; i++)
+        if (strlen(names[i]) == len && strncmp(names[i], name, len) == 0)
+            return;
+    if (*n < MAX_NAMES && (names[*n] = strndup(name, len)))
+        (*n)++;
+}
+
+void model_list(char *out, size_t len)
+{
+    const char *dirs[MAX_DIRS];
+    size_t ndirs = dirs_get(dirs), n = 0, used = 0;
+    char *names[MAX_NAMES];
+
+    for (const struct embedded_model *e = embedded_models; e->name; e++)
+        name_add(names, &n, e->name, strlen(e->name));
+    for (size_t i = 0; i < ndirs; i++) {
+        DIR *d = opendir(dirs[i]);
+        struct dirent *de;
+        while (d && (de = readdir(d))) {
+            size_t l = strlen(de->d_name);
+            if (l > 4 && strcmp(de->d_name + l - 4, ".ini") == 0)
+                name_add(names, &n, de->d_name, l - 4);
+        }
+        if (d)
+            closedir(d);
+    }
+    qsort(names, n, sizeof(names[0]), name_cmp);
+    out[0] = '\0';
+    for (size_t i = 0; i < n; i++) {
+        int w = snprintf(out + used, len - used, "%s%s", i ? ", " : "",
+                         names[i]);
+        if (w > 0 && (size_t)w < len - used)
+            used += (size_t)w;
+        free(names[i]);
+    }
+}
