@@ -12,7 +12,7 @@ BENCH_GUESTS := $(BENCH_GUEST_NAMES:%=$(BENCH_DIR)/guests/%.elf) \
 BENCH_TOOLS := $(BENCH_DIR)/raw_kvm $(BENCH_DIR)/bench
 
 .PHONY: bench bench-build
-bench: bench-build
+bench: deps bench-build
 	@$(BENCH_DIR)/bench $(BUILD)
 
 bench-build: all $(BENCH_TOOLS) $(BENCH_GUESTS)

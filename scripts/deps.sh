@@ -2,8 +2,9 @@
 # deps.sh: installs the Debian 12 packages pmvm needs to build and test (or those named), if any are missing.
 # usage: scripts/deps.sh [PACKAGE...]
 set -eu
+# qemu-system-x86: the tests and the benchmark that compare pmvm with QEMU.
 PKGS="${*:-gcc make pkg-config binutils linux-libc-dev libcap-dev libseccomp-dev \
-libinih-dev libcmocka-dev libzydis-dev}"
+libinih-dev libcmocka-dev libzydis-dev qemu-system-x86}"
 missing=""
 for p in $PKGS; do
 	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "ok installed" ||

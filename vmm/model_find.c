@@ -80,8 +80,12 @@ int model_find(const char *name, struct model_found *out, char *err,
         if ((size_t)snprintf(out->path, sizeof(out->path), "%s/%s.ini",
                              dirs[i], name) >= sizeof(out->path))
             continue;
-        if (stat(out->path, &st) == 0)
+        if (stat(out->path, &st) == 0) {
+            char real[PATH_MAX];
+            if (realpath(out->path, real))
+                strcpy(out->path, real);
             return 0; /* opening it reports any other problem */
+        }
         if (errno != ENOENT && errno != ENOTDIR) {
             snprintf(err, errlen, "%s: %s", out->path, strerror(errno));
             return -1;

@@ -98,11 +98,20 @@ void trap_setup(struct pmvm *p, enum trap_mode requested,
     if (t->mode == TRAP_BP) {
         t->nsites = found;
         memcpy(t->sites, sites, found * sizeof sites[0]);
-    } else {
-        if (!host_steps_cpl3(p->vm.kvm_fd))
-            fprintf(stderr, "pmvm: this host's KVM does not single-step "
-                    "CPL3 code, so with --trap=step an RDPMC at CPL3 is not "
+    } else if (!host_steps_cpl3(p->vm.kvm_fd)) {
+        /* Say what pmvm chose and why, in the user's terms. */
+        if (requested == TRAP_STEP)
+            fprintf(stderr, "pmvm: --trap=step: this host's KVM does not "
+                    "single-step CPL3 code, so an RDPMC at CPL3 is not "
                     "trapped (the host answers it)\n");
+        else
+            fprintf(stderr, "pmvm: the image has %s, more than the 4 "
+                    "hardware breakpoints can cover, so pmvm catches RDPMC "
+                    "by single-stepping; this host's KVM does not "
+                    "single-step CPL3 code, so an RDPMC at CPL3 is not "
+                    "trapped (the host answers it)\n",
+                    writable_code ? "writable code (which may make RDPMCs "
+                    "at run time)" : "more than 4 RDPMC instructions");
     }
     if (p->trace) {
         fprintf(stderr, "pmvm: trace: %zu RDPMC site%s found", found,

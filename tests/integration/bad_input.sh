@@ -76,24 +76,53 @@ refused 65 "$tmp/none.ini: No such file" -- run --cpu="$tmp/none.ini" x.elf
 refused 65 "\-\-set: pmu.version: \"abc\" is not a number" -- run --set=pmu.version=abc x.elf
 refused 65 "\-\-set: pmu.nokey: unknown key" -- run --set=pmu.nokey=1 x.elf
 refused 65 "unknown CPU model" -- cpuid --cpu=nosuch
+mkdir "$tmp/dir.ini"
+refused 65 "$tmp/dir.ini: Is a directory" -- cpuid --cpu="$tmp/dir.ini"
+refused 65 "choose a core type (lunar-lake:core or lunar-lake:atom)" -- cpuid --cpu=lunar-lake
+refused 65 "no core type 'atom' (not a hybrid CPU)" -- cpuid --cpu=skylake:atom
+refused 64 "--cpu skylake:big: core type 'big': core or atom" -- cpuid --cpu=skylake:big
 
 # An image pmvm may not read, and /dev/kvm missing or not permitted: run
 # as an unprivileged user (setpriv) or with /dev hidden in a private mount
 # namespace (unshare). Both need root; nothing in pmvm is told about it.
-chmod 755 "$tmp"
-cp "$build/guest/hello.elf" "$tmp/secret.elf"
-chmod 000 "$tmp/secret.elf"
-nobody="setpriv --reuid=65534 --regid=65534 --clear-groups"
+pub=$(public_copy "$build/guest/hello.elf")
+trap 'rm -rf "$tmp" "$pub"' EXIT
+cp "$pub/hello.elf" "$pub/secret.elf"
+chmod 000 "$pub/secret.elf"
+nobody="env -u PMVM_CONFIG_DIR setpriv --reuid=65534 --regid=65534 --clear-groups"
 if [ "$(id -u)" != 0 ] || ! $nobody true 2>/dev/null; then
 	skip "an unreadable image: 66" "needs root and setpriv to become another user"
 	skip "/dev/kvm not permitted: 69" "needs root and setpriv to become another user"
 else
-	refused_cmd 66 "cannot open image $tmp/secret.elf: Permission denied" -- $nobody "$pmvm" run "$tmp/secret.elf"
+	refused_cmd 66 "cannot open image $pub/secret.elf: Permission denied" -- $nobody "$pub/pmvm" run "$pub/secret.elf"
 	if [ -e /dev/kvm ] && [ "$(stat -c %a /dev/kvm)" != 666 ]; then
-		refused_cmd 69 "cannot open /dev/kvm: Permission denied" -- $nobody "$pmvm" run "$build/guest/hello.elf"
+		refused_cmd 69 "cannot open /dev/kvm: Permission denied" -- $nobody "$pub/pmvm" run "$pub/hello.elf"
 	else
 		skip "/dev/kvm not permitted: 69" "/dev/kvm is missing or open to everyone here"
 	fi
+fi
+# Where models are found (docs/cpu-models.md): from any directory, as any
+# user, a copy of pmvm with no configs/ near it uses the models built into
+# it; a model file or directory pmvm cannot read is named with its errno.
+out=$(cd / && env -u PMVM_CONFIG_DIR "$pub/pmvm" cpuid --cpu skylake 2>&1)
+if printf '%s\n' "$out" | grep -q '^model skylake, policy native'; then
+	ok "a copy of pmvm far from any configs/ finds skylake built in"
+else
+	not_ok "a copy of pmvm far from any configs/ finds skylake built in: $(printf '%s' "$out" | head -n 1)"
+fi
+if [ "$(id -u)" != 0 ] || ! $nobody true 2>/dev/null; then
+	for t in "an unreadable model file" "an unreadable model directory" \
+		"the model list as another user"; do
+		skip "$t: 65" "needs root and setpriv to become another user"
+	done
+else
+	cp configs/skylake.ini "$pub/mine.ini"
+	chmod 000 "$pub/mine.ini"
+	mkdir -m 700 "$pub/cfg"
+	cp configs/skylake.ini "$pub/cfg/"
+	refused_cmd 65 "$pub/mine.ini: Permission denied" -- $nobody "$pub/pmvm" cpuid --cpu "$pub/mine.ini"
+	refused_cmd 65 "$pub/cfg/skylake.ini: Permission denied" -- env PMVM_CONFIG_DIR="$pub/cfg" setpriv --reuid=65534 --regid=65534 --clear-groups "$pub/pmvm" cpuid --cpu skylake
+	refused_cmd 65 "unknown CPU model (models: arch-max, arrow-lake, clearwater-forest," -- $nobody "$pub/pmvm" cpuid --cpu nosuch
 fi
 if [ "$(id -u)" != 0 ] || ! unshare --mount true 2>/dev/null; then
 	skip "no /dev/kvm: 69" "needs root and unshare --mount"

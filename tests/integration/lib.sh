@@ -19,3 +19,12 @@ kvm_unusable() {
 	out=$("$pmvm" run --timeout=20 "$build/guest/hello.elf" 2>&1 >/dev/null)
 	[ $? = 69 ] && echo "$out"
 }
+
+# public_copy FILE...: a new directory every user can enter, holding pmvm
+# and copies of the files, for runs as another user: the checkout may be
+# in a directory only its owner can enter (mkdir -m 700). The copied pmvm
+# finds its models built in. Prints the directory.
+public_copy() {
+	d=$(mktemp -d) && chmod 755 "$d" && cp "$pmvm" "$@" "$d/" &&
+		chmod -R a+rX "$d" && echo "$d"
+}

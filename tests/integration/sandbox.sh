@@ -61,13 +61,15 @@ elif [ "$(id -u)" != 0 ] || ! unshare --mount true 2>/dev/null; then
 	skip "an unprivileged user runs hello sandboxed" "needs root for unshare --mount and setpriv"
 else
 	chmod 755 "$tmp"
+	pub=$(public_copy "$build/guest/hello.elf")
 	out=$(unshare --mount sh -c '
 		mount -t tmpfs tmpfs "$1" &&
 		mknod -m 666 "$1/kvm" c 10 232 &&
 		mount --bind "$1/kvm" /dev/kvm &&
-		exec setpriv --reuid=65534 --regid=65534 --clear-groups \
-			"$2" run "$3"' sh "$tmp" "$pmvm" "$build/guest/hello.elf" \
-		2>"$tmp/err")
+		exec env -u PMVM_CONFIG_DIR setpriv --reuid=65534 \
+			--regid=65534 --clear-groups "$2/pmvm" run "$2/hello.elf"' \
+		sh "$tmp" "$pub" 2>"$tmp/err")
+	rm -rf "$pub"
 	rc=$?
 	if [ "$rc" = 0 ] && printf '%s\n' "$out" | grep -qx 'ok 1 hello' &&
 		[ ! -s "$tmp/err" ]; then
