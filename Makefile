@@ -6,6 +6,7 @@
 #   make SAN=1 ...  the same with ASan and UBSan, under build/san/
 #   make bench      performance figures, as ratios within one run (bench/)
 #   make fuzz       libFuzzer harnesses for a bounded time (tests/fuzz/)
+#   make difftest   the counting engine against the host CPU, 1M sequences
 
 BUILD ?= build
 ifeq ($(SAN),1)
@@ -32,10 +33,11 @@ CFLAGS := -std=c11 -O2 -g $(WARN) -D_GNU_SOURCE $(HARDEN) \
 LDFLAGS := -pie -Wl,-z,relro,-z,now,-z,noexecstack $(SANFLAGS)
 LDLIBS := $(shell $(PKG_CONFIG) --libs $(PKGS) 2>/dev/null) -lZydis -lZycore
 
-.PHONY: all deps run check clean
+.PHONY: all deps run check clean difftest
 all: $(BUILD)/pmvm guests
 
 -include pmu/pmu.mk
+include engine/engine.mk
 include vmm/vmm.mk
 -include guest/guest.mk
 -include tests/tests.mk
@@ -52,6 +54,13 @@ run: deps
 check: deps
 	@$(MAKE) --no-print-directory all tests
 	@tests/run.sh $(BUILD)
+
+# The counting engine against the host CPU, DIFFTEST_SEEDS sequences
+# (docs/counting.md has the figures).
+DIFFTEST_SEEDS ?= 1000000
+difftest: deps
+	@$(MAKE) --no-print-directory $(BUILD)/tests/difftest
+	@$(BUILD)/tests/difftest --seeds=$(DIFFTEST_SEEDS)
 
 clean:
 	rm -rf build

@@ -12,6 +12,11 @@ for t in "$build"/tests/test_*; do
 	if "$t"; then passed=$((passed + 1)); else failed=$((failed + 1)); fi
 done
 
+# The engine against the host CPU: a fixed set of seeds (make difftest runs
+# a million).
+echo "# unit: $build/tests/difftest --seeds=20000"
+if "$build/tests/difftest" --seeds=20000; then passed=$((passed + 1)); else failed=$((failed + 1)); fi
+
 for s in tests/integration/*.sh; do
 	[ -f "$s" ] && [ "${s##*/}" != lib.sh ] || continue
 	echo "# integration: $s"

@@ -44,3 +44,21 @@ $(BUILD)/tests/images/%.elf: tests/images/%.S tests/images/mb.h
 	ld -m elf_x86_64 -static -nostdlib --build-id=none -Ttext=0x100000 \
 		-o $(@:.elf=.elf64) $(@:.elf=.o)
 	objcopy -O elf32-i386 $(@:.elf=.elf64) $@
+
+# The counting engine's tests: hand-written snippets on a small machine.
+ENGINE_TEST_OBJS := $(BUILD)/tests/engine/machine.o
+$(BUILD)/tests/engine/%.o: CFLAGS += $(TEST_CFLAGS)
+tests: $(BUILD)/tests/test_engine
+$(BUILD)/tests/test_engine: $(BUILD)/tests/engine/test_engine.o \
+		$(ENGINE_TEST_OBJS) $(ENGINE_LIB)
+	$(CC) $(LDFLAGS) -o $@ $^ $(TEST_LDLIBS) -lZydis -lZycore
+
+# The engine against the host CPU (tests/engine/difftest.c).
+tests: $(BUILD)/tests/difftest
+$(BUILD)/tests/difftest: $(BUILD)/tests/engine/difftest.o \
+		$(BUILD)/tests/engine/gen.o $(BUILD)/tests/engine/native.o \
+		$(ENGINE_TEST_OBJS) $(ENGINE_LIB)
+	$(CC) $(LDFLAGS) -o $@ $^ -lZydis -lZycore
+$(BUILD)/tests/engine/native.o: tests/engine/native.S
+	@mkdir -p $(@D)
+	$(CC) -c -o $@ $<

@@ -1,0 +1,279 @@
+/* decode.c: the engine's instruction decoding (Zydis), the operands the executor reads, and the cache of decoded instructions. */
+#include <string.h>
+
+#include "engine/engine_internal.h"
+
+void eng_decode_init(struct eng *e)
+{
+    ZydisDecoderInit(&e->dec64, ZYDIS_MACHINE_MODE_LONG_64,
+                     ZYDIS_STACK_WIDTH_64);
+}
+
+void eng_icache_flush(struct eng *e)
+{
+    for (size_t i = 0; i < ICACHE_SLOTS; i++)
+        e->icache[i].gpa = ~0ull;
+}
+
+/* A register operand: a GPR (with AH..BH), a segment, control or debug
+ * register; anything else (x87, MMX, XMM, ...) is not the engine's. */
+static bool reg_of(ZydisRegister r, struct eng_opnd *o)
+{
+    ZydisRegisterClass c = ZydisRegisterGetClass(r);
+
+    o->regkind = REGK_GPR;
+    o->high8 = 0;
+    switch (c) {
+    case ZYDIS_REGCLASS_GPR8:
+        if (r >= ZYDIS_REGISTER_AH && r <= ZYDIS_REGISTER_BH) {
+            o->reg = (uint8_t)(r - ZYDIS_REGISTER_AH);
+            o->high8 = 1;
+        } else if (r >= ZYDIS_REGISTER_SPL && r <= ZYDIS_REGISTER_DIL) {
+            o->reg = (uint8_t)(4 + r - ZYDIS_REGISTER_SPL);
+        } else if (r >= ZYDIS_REGISTER_R8B) {
+            o->reg = (uint8_t)(8 + r - ZYDIS_REGISTER_R8B);
+        } else {
+            o->reg = (uint8_t)(r - ZYDIS_REGISTER_AL);
+        }
+        return true;
+    case ZYDIS_REGCLASS_GPR16:
+    case ZYDIS_REGCLASS_GPR32:
+    case ZYDIS_REGCLASS_GPR64:
+        o->reg = (uint8_t)ZydisRegisterGetId(r);
+        return true;
+    case ZYDIS_REGCLASS_SEGMENT:
+        o->regkind = REGK_SEG;
+        o->reg = (uint8_t)(r - ZYDIS_REGISTER_ES);
+        return true;
+    case ZYDIS_REGCLASS_CONTROL:
+        o->regkind = REGK_CR;
+        o->reg = (uint8_t)ZydisRegisterGetId(r);
+        return true;
+    case ZYDIS_REGCLASS_DEBUG:
+        o->regkind = REGK_DR;
+        o->reg = (uint8_t)ZydisRegisterGetId(r);
+        return true;
+    default:
+        return false;
+    }
+}
+
+static int8_t gpr64_of(ZydisRegister r)
+{
+    if (r == ZYDIS_REGISTER_NONE)
+        return REG_NONE;
+    if (r == ZYDIS_REGISTER_RIP || r == ZYDIS_REGISTER_EIP)
+        return REG_RIP;
+    return (int8_t)ZydisRegisterGetId(r);
+}
+
+static bool opnd_of(const ZydisDecodedOperand *z, struct eng_opnd *o)
+{
+    memset(o, 0, sizeof(*o));
+    o->size = (uint8_t)(z->size / 8);
+    switch (z->type) {
+    case ZYDIS_OPERAND_TYPE_REGISTER:
+        o->type = OPND_REG;
+        return reg_of(z->reg.value, o);
+    case ZYDIS_OPERAND_TYPE_MEMORY:
+        if (z->mem.type != ZYDIS_MEMOP_TYPE_MEM &&
+            z->mem.type != ZYDIS_MEMOP_TYPE_AGEN)
+            return false; /* MIB, VSIB */
+        o->type = OPND_MEM;
+        o->agen = z->mem.type == ZYDIS_MEMOP_TYPE_AGEN;
+        o->base = gpr64_of(z->mem.base);
+        o->index = gpr64_of(z->mem.index);
+        o->scale = z->mem.scale ? z->mem.scale : 1;
+        o->disp = z->mem.disp.has_displacement ? z->mem.disp.value : 0;
+        o->seg = z->mem.segment == ZYDIS_REGISTER_NONE
+                     ? ENGINE_DS
+                     : (uint8_t)(z->mem.segment - ZYDIS_REGISTER_ES);
+        return o->index != REG_RIP;
+    case ZYDIS_OPERAND_TYPE_IMMEDIATE:
+        o->type = OPND_IMM;
+        o->imm = z->imm.is_signed ? (uint64_t)z->imm.value.s : z->imm.value.u;
+        return true;
+    default:
+        return false; /* far pointers do not exist in 64-bit mode */
+    }
+}
+
+/* The instruction's class for counting (pmu/pmu.h's classes). */
+static enum engine_class class_of(const ZydisDecodedInstruction *zi,
+                                  const ZydisDecodedOperand *ops)
+{
+    bool far = zi->meta.branch_type == ZYDIS_BRANCH_TYPE_FAR;
+    bool direct = zi->operand_count_visible > 0 &&
+                  ops[0].type == ZYDIS_OPERAND_TYPE_IMMEDIATE;
+
+    switch (zi->meta.category) {
+    case ZYDIS_CATEGORY_COND_BR:
+        return ENGINE_CLASS_JCC;
+    case ZYDIS_CATEGORY_UNCOND_BR:
+        return far ? ENGINE_CLASS_FAR : direct ? ENGINE_CLASS_JMP
+                                               : ENGINE_CLASS_JMP_INDIRECT;
+    case ZYDIS_CATEGORY_CALL:
+        return far ? ENGINE_CLASS_FAR : direct ? ENGINE_CLASS_CALL
+                                               : ENGINE_CLASS_CALL_INDIRECT;
+    case ZYDIS_CATEGORY_RET:
+        return far || zi->mnemonic == ZYDIS_MNEMONIC_IRET ||
+                       zi->mnemonic == ZYDIS_MNEMONIC_IRETD ||
+                       zi->mnemonic == ZYDIS_MNEMONIC_IRETQ
+                   ? ENGINE_CLASS_FAR : ENGINE_CLASS_RET;
+    case ZYDIS_CATEGORY_SYSCALL:
+    case ZYDIS_CATEGORY_SYSRET:
+    case ZYDIS_CATEGORY_INTERRUPT:
+        return ENGINE_CLASS_FAR;
+    default:
+        break;
+    }
+    switch (zi->mnemonic) {
+    case ZYDIS_MNEMONIC_IRET: case ZYDIS_MNEMONIC_IRETD:
+    case ZYDIS_MNEMONIC_IRETQ: case ZYDIS_MNEMONIC_SYSENTER:
+    case ZYDIS_MNEMONIC_SYSEXIT:
+        return ENGINE_CLASS_FAR;
+    case ZYDIS_MNEMONIC_CPUID: case ZYDIS_MNEMONIC_RDMSR:
+    case ZYDIS_MNEMONIC_WRMSR: case ZYDIS_MNEMONIC_RDPMC:
+    case ZYDIS_MNEMONIC_IN: case ZYDIS_MNEMONIC_OUT:
+    case ZYDIS_MNEMONIC_INSB: case ZYDIS_MNEMONIC_INSW:
+    case ZYDIS_MNEMONIC_INSD: case ZYDIS_MNEMONIC_OUTSB:
+    case ZYDIS_MNEMONIC_OUTSW: case ZYDIS_MNEMONIC_OUTSD:
+    case ZYDIS_MNEMONIC_LGDT: case ZYDIS_MNEMONIC_LIDT:
+    case ZYDIS_MNEMONIC_HLT:
+        return ENGINE_CLASS_SERIALIZING;
+    case ZYDIS_MNEMONIC_MOV:
+        /* MOV to a control register serializes. */
+        return ops[0].type == ZYDIS_OPERAND_TYPE_REGISTER &&
+                       ZydisRegisterGetClass(ops[0].reg.value) ==
+                           ZYDIS_REGCLASS_CONTROL
+                   ? ENGINE_CLASS_SERIALIZING : ENGINE_CLASS_OTHER;
+    case ZYDIS_MNEMONIC_MFENCE: case ZYDIS_MNEMONIC_LFENCE:
+    case ZYDIS_MNEMONIC_SFENCE:
+        return ENGINE_CLASS_FENCE;
+    case ZYDIS_MNEMONIC_CLFLUSH: case ZYDIS_MNEMONIC_CLFLUSHOPT:
+    case ZYDIS_MNEMONIC_CLWB: case ZYDIS_MNEMONIC_WBINVD:
+    case ZYDIS_MNEMONIC_INVD:
+        return ENGINE_CLASS_CACHE;
+    case ZYDIS_MNEMONIC_DIV: case ZYDIS_MNEMONIC_IDIV:
+        return ENGINE_CLASS_DIV;
+    default:
+        return ENGINE_CLASS_OTHER;
+    }
+}
+
+/* Memory the instruction itself reads or writes, for counting: explicit
+ * operands and the implicit stack (address generation alone does not). */
+static void mem_use(const ZydisDecodedInstruction *zi,
+                    const ZydisDecodedOperand *ops, struct eng_insn *in)
+{
+    in->mem_read = in->mem_write = false;
+    if (zi->mnemonic == ZYDIS_MNEMONIC_LEA ||
+        zi->mnemonic == ZYDIS_MNEMONIC_NOP)
+        return;
+    for (unsigned i = 0; i < zi->operand_count; i++) {
+        if (ops[i].type != ZYDIS_OPERAND_TYPE_MEMORY ||
+            ops[i].mem.type == ZYDIS_MEMOP_TYPE_AGEN)
+            continue;
+        in->mem_read |= (ops[i].actions & ZYDIS_OPERAND_ACTION_MASK_READ) != 0;
+        in->mem_write |=
+            (ops[i].actions & ZYDIS_OPERAND_ACTION_MASK_WRITE) != 0;
+    }
+}
+
+/* Fills (in) from Zydis' decoding; an operand the engine cannot handle
+ * makes the instruction a hand-back. */
+static void convert(const ZydisDecodedInstruction *zi,
+                    const ZydisDecodedOperand *ops, struct eng_insn *in)
+{
+    memset(in, 0, sizeof(*in));
+    in->mnemonic = (uint16_t)zi->mnemonic;
+    in->length = zi->length;
+    in->opsize = (uint8_t)(zi->operand_width / 8);
+    in->addrsize = (uint8_t)(zi->address_width / 8);
+    in->rep = (zi->attributes & (ZYDIS_ATTRIB_HAS_REP |
+                                 ZYDIS_ATTRIB_HAS_REPE)) != 0;
+    in->repne = (zi->attributes & ZYDIS_ATTRIB_HAS_REPNE) != 0;
+    in->lock = (zi->attributes & ZYDIS_ATTRIB_HAS_LOCK) != 0;
+    in->cls = (uint8_t)class_of(zi, ops);
+    in->cc = (uint8_t)eng_cc_of(zi->mnemonic);
+    mem_use(zi, ops, in);
+    in->nopnd = zi->operand_count_visible > 4 ? 4
+                                              : zi->operand_count_visible;
+    in->exec = eng_exec_for(zi->mnemonic);
+    for (unsigned i = 0; i < in->nopnd; i++)
+        if (!opnd_of(&ops[i], &in->op[i]))
+            in->exec = eng_exec_unimplemented;
+    /* Only the general-purpose registers' instructions are the engine's:
+     * anything touching x87, MMX, SSE, AVX state is KVM's. */
+    for (unsigned i = in->nopnd; i < zi->operand_count; i++) {
+        struct eng_opnd o;
+        if (ops[i].type == ZYDIS_OPERAND_TYPE_REGISTER &&
+            !reg_of(ops[i].reg.value, &o) &&
+            ZydisRegisterGetClass(ops[i].reg.value) != ZYDIS_REGCLASS_FLAGS &&
+            ZydisRegisterGetClass(ops[i].reg.value) != ZYDIS_REGCLASS_IP &&
+            ZydisRegisterGetClass(ops[i].reg.value) != ZYDIS_REGCLASS_TABLE)
+            in->exec = eng_exec_unimplemented;
+    }
+}
+
+/* Decodes (len) bytes: 0, or -1 if they do not hold a whole instruction
+ * (*more: they may, with more bytes). */
+static int decode_bytes(struct eng *e, const uint8_t *code, size_t len,
+                        struct eng_insn *in, bool *more)
+{
+    ZydisDecodedInstruction zi;
+    ZydisDecodedOperand ops[ZYDIS_MAX_OPERAND_COUNT];
+    ZyanStatus s = ZydisDecoderDecodeFull(&e->dec64, code, len, &zi, ops);
+
+    *more = s == ZYDIS_STATUS_NO_MORE_DATA;
+    if (!ZYAN_SUCCESS(s))
+        return -1;
+    convert(&zi, ops, in);
+    return 0;
+}
+
+bool eng_decode_bytes(struct eng *e, const uint8_t *code, size_t len,
+                      struct eng_insn *in)
+{
+    bool more;
+
+    return decode_bytes(e, code, len, in, &more) == 0;
+}
+
+/* The cache slot for an instruction at (gpa). */
+static struct icache_slot *slot_of(struct eng *e, uint64_t gpa)
+{
+    uint64_t h = gpa * 0x9E3779B97F4A7C15ull;
+
+    return &e->icache[(h >> 40) % ICACHE_SLOTS];
+}
+
+const struct eng_insn *eng_decode_at_rip(struct eng *e)
+{
+    static __thread struct eng_insn crossing;
+    uint64_t la = e->st->rip, gpa, gpa2;
+    uint8_t code[15];
+    bool more;
+
+    gpa = eng_translate(e, la, ACC_FETCH, false);
+    struct icache_slot *slot = slot_of(e, gpa);
+    uint64_t pfn = gpa >> 12;
+    if (slot->gpa == gpa && slot->gen == e->page_gen[pfn])
+        return &slot->in;
+
+    size_t n = eng_fetch(e, la, code, sizeof(code), &gpa);
+    if (decode_bytes(e, code, n, &slot->in, &more) == 0) {
+        slot->gpa = gpa;
+        slot->gen = e->page_gen[pfn];
+        e->code_page[pfn] = 1;
+        return &slot->in;
+    }
+    slot->gpa = ~0ull;
+    if (!more || n == sizeof(code))
+        eng_handback(e, ENGINE_WHY_UNDECODABLE);
+    /* The instruction goes on in the next page (whose fetch may fault). */
+    n += eng_fetch(e, la + n, code + n, sizeof(code) - n, &gpa2);
+    if (decode_bytes(e, code, n, &crossing, &more) < 0)
+        eng_handback(e, ENGINE_WHY_UNDECODABLE);
+    return &crossing;
+}

@@ -1,0 +1,170 @@
+/* engine.h: the counting engine: runs guest code in pmvm's process against guest RAM, one retired instruction at a time (no KVM). */
+#ifndef PMVM_ENGINE_H
+#define PMVM_ENGINE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+/*
+ * An x86-64 interpreter for the code that runs while a PMU counter counts
+ * (docs/counting.md, "The engine"): 64-bit mode at any CPL, with the
+ * guest's own page tables (permissions, accessed and dirty bits), GDT, IDT
+ * and TSS, delivering the exceptions it raises through the guest's IDT as
+ * the hardware does. Every instruction it retires is reported to the
+ * caller, which the VMM joins to the PMU model. Whatever it does not
+ * implement (an instruction, a state such as 32-bit mode or guest debug
+ * registers, a memory access outside RAM) it does not guess: it stops
+ * before that instruction and says so, and the VMM has KVM execute it.
+ */
+
+/* A segment register with its hidden part, as the CPU caches it. */
+struct engine_seg {
+    uint64_t base;
+    uint32_t limit;
+    uint16_t selector;
+    uint8_t type, s, dpl, present, db, l, g;
+};
+
+enum engine_gpr {
+    ENGINE_RAX, ENGINE_RCX, ENGINE_RDX, ENGINE_RBX, ENGINE_RSP, ENGINE_RBP,
+    ENGINE_RSI, ENGINE_RDI, ENGINE_R8, ENGINE_R9, ENGINE_R10, ENGINE_R11,
+    ENGINE_R12, ENGINE_R13, ENGINE_R14, ENGINE_R15, ENGINE_NR_GPRS,
+};
+
+enum engine_sreg { ENGINE_ES, ENGINE_CS, ENGINE_SS, ENGINE_DS, ENGINE_FS,
+                   ENGINE_GS, ENGINE_NR_SREGS };
+
+/* The guest's architectural state the engine reads and writes. */
+struct engine_state {
+    uint64_t gpr[ENGINE_NR_GPRS];
+    uint64_t rip, rflags;
+    struct engine_seg seg[ENGINE_NR_SREGS], tr, ldt;
+    uint64_t gdt_base, idt_base;
+    uint16_t gdt_limit, idt_limit;
+    uint64_t cr0, cr2, cr3, cr4, cr8, efer;
+    /* STI or MOV/POP SS just ran: no interrupt before the next one. */
+    bool interrupt_shadow;
+};
+
+/* Classes of retired instructions, as the PMU model counts them (the
+ * order of pmu/pmu.h's enum pmu_insn_class, which the VMM maps). */
+enum engine_class {
+    ENGINE_CLASS_OTHER, ENGINE_CLASS_JCC, ENGINE_CLASS_JMP,
+    ENGINE_CLASS_JMP_INDIRECT, ENGINE_CLASS_CALL,
+    ENGINE_CLASS_CALL_INDIRECT, ENGINE_CLASS_RET, ENGINE_CLASS_FAR,
+    ENGINE_CLASS_SERIALIZING, ENGINE_CLASS_FENCE, ENGINE_CLASS_CACHE,
+    ENGINE_CLASS_DIV,
+};
+
+/* One retired instruction. */
+struct engine_retired {
+    uint64_t addr;        /* its linear address */
+    uint64_t next;        /* where execution went on */
+    unsigned length;
+    enum engine_class cls;
+    bool taken;           /* a branch that did not fall through */
+    bool mem_read, mem_write;
+    unsigned cpl;         /* the CPL it ran at */
+};
+
+/* What a callback answers about an MSR or RDPMC. */
+enum engine_answer {
+    ENGINE_OK,       /* done, with the value */
+    ENGINE_GP,       /* raise #GP(0) */
+    ENGINE_NOT_MINE, /* the caller does not handle it: stop, KVM runs it */
+};
+
+/* A memory access, for a model of the caches. */
+enum engine_mem { ENGINE_MEM_READ, ENGINE_MEM_WRITE, ENGINE_MEM_FLUSH };
+
+/* The caller's side: the VMM answers these from the PMU model. */
+struct engine_ops {
+    void *ctx;
+    /* An instruction retired (after its effects). True: stop after it. */
+    bool (*retire)(void *ctx, const struct engine_retired *r);
+    /* A memory access of the instruction about to retire (guest-physical
+     * address), in program order; may be NULL. */
+    void (*mem_access)(void *ctx, uint64_t gpa, enum engine_mem kind);
+    enum engine_answer (*rdmsr)(void *ctx, uint32_t msr, uint64_t *val);
+    /* True in *stop: stop after this WRMSR (it may have ended counting). */
+    enum engine_answer (*wrmsr)(void *ctx, uint32_t msr, uint64_t val,
+                                bool *stop);
+    enum engine_answer (*rdpmc)(void *ctx, uint32_t ecx, unsigned cpl,
+                                bool cr0_pe, bool cr4_pce, uint64_t *val);
+    /* CPUID as the guest sees it at CPL0. */
+    void (*cpuid)(void *ctx, uint32_t leaf, uint32_t subleaf,
+                  uint32_t regs[4]);
+    /* The system MSRs SYSCALL, SYSRET and SWAPGS use (STAR, LSTAR,
+     * SFMASK, KERNEL_GS_BASE), read and written through the caller; false:
+     * it cannot, and the engine hands the instruction back. */
+    bool (*sys_msr_read)(void *ctx, uint32_t msr, uint64_t *val);
+    bool (*sys_msr_write)(void *ctx, uint32_t msr, uint64_t val);
+};
+
+/* Why engine_run() returned. The state is always consistent: it is the
+ * guest's state after the last instruction that retired. */
+enum engine_stop {
+    ENGINE_STOP_RETIRE,     /* ops->retire or ops->wrmsr asked */
+    ENGINE_STOP_BUDGET,     /* the instruction budget ran out */
+    ENGINE_STOP_HANDBACK,   /* the next instruction is KVM's to run */
+    ENGINE_STOP_STATE,      /* the state is one the engine does not run */
+};
+
+/* Why the next instruction is KVM's (ENGINE_STOP_HANDBACK), or why the
+ * engine does not run the state (ENGINE_STOP_STATE). */
+enum engine_why {
+    ENGINE_WHY_NONE,
+    ENGINE_WHY_UNIMPLEMENTED, /* an instruction the engine does not run */
+    ENGINE_WHY_IO,            /* port I/O */
+    ENGINE_WHY_MMIO,          /* a memory access outside RAM */
+    ENGINE_WHY_MSR,           /* an MSR the caller does not handle */
+    ENGINE_WHY_SYSTEM,        /* a system instruction left to KVM (HLT,
+                                 descriptor tables, RDTSC, ...) */
+    ENGINE_WHY_EVENT,         /* an exception the engine could not deliver
+                                 (a fault during delivery) */
+    ENGINE_WHY_UNDECODABLE,   /* bytes that are not an instruction */
+    ENGINE_WHY_MODE,          /* not 64-bit mode */
+    ENGINE_WHY_FEATURE,       /* a control bit the engine does not model
+                                 (TF, DR7, PKE, LA57, ...) */
+};
+
+struct engine_exit {
+    enum engine_stop stop;
+    enum engine_why why;
+    uint64_t retired;         /* instructions retired by this run */
+    /* For a hand-back: the instruction at state->rip, decoded. */
+    unsigned length;
+    enum engine_class cls;
+    bool relative;            /* a near branch to rip + length + rel */
+    int64_t rel;
+    char mnemonic[24];        /* for messages */
+};
+
+struct engine;
+
+/* An engine over (ram_size) bytes of guest RAM at guest-physical 0. NULL
+ * on allocation failure. */
+struct engine *engine_create(uint8_t *ram, uint64_t ram_size,
+                             const struct engine_ops *ops);
+void engine_destroy(struct engine *e);
+
+/*
+ * Runs the guest from (st) until a stop, at most (budget) instructions;
+ * (st) is updated in place. Before the first run, and whenever anything
+ * outside the engine may have written guest memory or paging state (KVM
+ * ran the guest), call engine_flush().
+ */
+void engine_run(struct engine *e, struct engine_state *st, uint64_t budget,
+                struct engine_exit *out);
+
+/* Forget cached translations and decoded instructions. */
+void engine_flush(struct engine *e);
+
+/* A short name for a why, for messages. */
+const char *engine_why_name(enum engine_why why);
+
+/* Executed and retired instructions so far (statistics). */
+uint64_t engine_retired_total(const struct engine *e);
+
+#endif

@@ -1,0 +1,319 @@
+/* engine_internal.h: the engine's state, decoded instructions and helpers, shared by the engine/ sources only. */
+#ifndef PMVM_ENGINE_INTERNAL_H
+#define PMVM_ENGINE_INTERNAL_H
+
+#include <setjmp.h>
+
+#include <Zydis/Zydis.h>
+
+#include "engine/engine.h"
+
+/* RFLAGS bits. */
+#define FL_CF (1ull << 0)
+#define FL_PF (1ull << 2)
+#define FL_AF (1ull << 4)
+#define FL_ZF (1ull << 6)
+#define FL_SF (1ull << 7)
+#define FL_TF (1ull << 8)
+#define FL_IF (1ull << 9)
+#define FL_DF (1ull << 10)
+#define FL_OF (1ull << 11)
+#define FL_IOPL (3ull << 12)
+#define FL_NT (1ull << 14)
+#define FL_RF (1ull << 16)
+#define FL_VM (1ull << 17)
+#define FL_AC (1ull << 18)
+#define FL_VIF (1ull << 19)
+#define FL_VIP (1ull << 20)
+#define FL_ID (1ull << 21)
+#define FL_ARITH (FL_CF | FL_PF | FL_AF | FL_ZF | FL_SF | FL_OF)
+#define FL_FIXED1 (1ull << 1)
+
+#define CR0_PE (1ull << 0)
+#define CR0_MP (1ull << 1)
+#define CR0_EM (1ull << 2)
+#define CR0_TS (1ull << 3)
+#define CR0_NE (1ull << 5)
+#define CR0_WP (1ull << 16)
+#define CR0_AM (1ull << 18)
+#define CR0_PG (1ull << 31)
+#define CR4_TSD (1ull << 2)
+#define CR4_DE (1ull << 3)
+#define CR4_PSE (1ull << 4)
+#define CR4_PAE (1ull << 5)
+#define CR4_PGE (1ull << 7)
+#define CR4_PCE (1ull << 8)
+#define CR4_UMIP (1ull << 11)
+#define CR4_LA57 (1ull << 12)
+#define CR4_FSGSBASE (1ull << 16)
+#define CR4_PCIDE (1ull << 17)
+#define CR4_SMEP (1ull << 20)
+#define CR4_SMAP (1ull << 21)
+#define CR4_PKE (1ull << 22)
+#define CR4_CET (1ull << 23)
+#define EFER_SCE (1ull << 0)
+#define EFER_LME (1ull << 8)
+#define EFER_LMA (1ull << 10)
+#define EFER_NXE (1ull << 11)
+
+/* Exception vectors. */
+enum {
+    VEC_DE = 0, VEC_DB = 1, VEC_BP = 3, VEC_OF = 4, VEC_BR = 5, VEC_UD = 6,
+    VEC_NM = 7, VEC_DF = 8, VEC_TS = 10, VEC_NP = 11, VEC_SS = 12,
+    VEC_GP = 13, VEC_PF = 14, VEC_MF = 16, VEC_AC = 17,
+};
+
+/* #PF error code bits. */
+#define PFERR_P (1u << 0)
+#define PFERR_W (1u << 1)
+#define PFERR_U (1u << 2)
+#define PFERR_RSVD (1u << 3)
+#define PFERR_I (1u << 4)
+
+/* How an instruction's execution ends early (longjmp from deep inside a
+ * memory access or a check). */
+enum eng_unwind {
+    UNWIND_NONE,
+    UNWIND_FAULT,     /* an exception, in e->fault: deliver it */
+    UNWIND_HANDBACK,  /* stop before this instruction, e->why says why */
+};
+
+/* One operand, as the executor needs it. */
+enum eng_opnd_type { OPND_NONE, OPND_REG, OPND_MEM, OPND_IMM, OPND_PTR };
+
+struct eng_opnd {
+    uint8_t type;        /* enum eng_opnd_type */
+    uint8_t size;        /* bytes */
+    /* OPND_REG: a GPR (reg < 16; high8: AH..BH) or, with kind, another */
+    uint8_t reg;
+    uint8_t high8;
+    uint8_t regkind;     /* REGK_* */
+    /* OPND_MEM */
+    int8_t base;         /* GPR, REG_RIP or REG_NONE */
+    int8_t index;
+    uint8_t scale;
+    uint8_t seg;         /* enum engine_sreg */
+    bool agen;           /* address generation only (LEA, NOP) */
+    int64_t disp;
+    /* OPND_IMM / OPND_PTR */
+    uint64_t imm;
+    uint16_t ptr_seg;
+};
+
+#define REG_NONE (-1)
+#define REG_RIP (-2)
+
+enum { REGK_GPR, REGK_SEG, REGK_CR, REGK_DR, REGK_OTHER };
+
+struct eng;
+struct eng_insn;
+typedef void (*eng_exec_fn)(struct eng *e, const struct eng_insn *in);
+
+/* A decoded instruction (cached by its guest-physical address). */
+struct eng_insn {
+    eng_exec_fn exec;
+    uint16_t mnemonic;       /* ZydisMnemonic */
+    uint8_t length;
+    uint8_t opsize;          /* operand size, bytes */
+    uint8_t addrsize;        /* address size, bytes */
+    uint8_t nopnd;
+    uint8_t cls;             /* enum engine_class */
+    uint8_t cc;              /* Jcc/SETcc/CMOVcc condition (eng_cc_of) */
+    bool rep, repne, lock;
+    bool mem_read, mem_write;
+    struct eng_opnd op[4];
+};
+
+/* The decoded-instruction cache: direct-mapped by guest-physical address,
+ * valid while the page's generation is unchanged (self-modifying code
+ * bumps it). */
+#define ICACHE_SLOTS 16384
+
+struct icache_slot {
+    uint64_t gpa;            /* ~0: empty */
+    uint32_t gen;
+    struct eng_insn in;
+};
+
+/* The software TLB: direct-mapped by linear page. */
+#define TLB_SLOTS 512
+
+struct tlb_slot {
+    uint64_t vpn;            /* linear page number + 1; 0: empty */
+    uint64_t pfn;            /* guest-physical page number */
+    bool user, write, exec;  /* the walk's combined permissions */
+    bool accessed;           /* A is set in every entry of the walk */
+    bool dirty;              /* D is set (writes need no walk) */
+    uint8_t nent;
+    uint64_t *ent[4];        /* the walk's entries, until A is set */
+};
+
+#define MAX_MEM_LOG 8
+
+struct eng {
+    uint8_t *ram;
+    uint64_t ram_size;
+    struct engine_ops ops;
+    struct engine_state *st;
+    /* per instruction */
+    uint64_t insn_rip;       /* where the current instruction starts */
+    uint64_t next_rip;
+    bool branch_taken;
+    jmp_buf unwind;
+    enum engine_why why;     /* UNWIND_HANDBACK */
+    uint8_t fault_vec;       /* UNWIND_FAULT */
+    bool fault_has_err;
+    uint32_t fault_err;
+    bool fault_cr2_valid;
+    uint64_t fault_cr2;
+    bool stop_after;         /* ops asked to stop after this instruction */
+    bool shadow_next;        /* STI/MOV SS: shadow the next instruction */
+    bool mem_read, mem_write;
+    /* caches */
+    struct tlb_slot tlb[TLB_SLOTS];
+    struct icache_slot *icache;
+    uint32_t *page_gen;      /* per guest-physical page */
+    uint8_t *code_page;      /* per page: some decoded instruction is there */
+    uint64_t ram_pages;
+    uint64_t retired_total;
+    uint64_t budget, count;  /* this run's */
+    ZydisDecoder dec64;
+};
+
+/* ---- faults and hand-backs (run.c) ---- */
+_Noreturn void eng_fault(struct eng *e, unsigned vec, bool has_err,
+                         uint32_t err);
+_Noreturn void eng_fault_pf(struct eng *e, uint64_t la, uint32_t err);
+_Noreturn void eng_handback(struct eng *e, enum engine_why why);
+static inline _Noreturn void eng_gp0(struct eng *e)
+{
+    eng_fault(e, VEC_GP, true, 0);
+}
+
+/* The CPL: CS.RPL, which the architecture keeps equal to it. */
+static inline unsigned eng_cpl(const struct eng *e)
+{
+    return e->st->seg[ENGINE_CS].selector & 3;
+}
+
+/* ---- memory (mmu.c, mem.c) ---- */
+enum acc { ACC_READ, ACC_WRITE, ACC_FETCH };
+
+/* Linear to guest-physical, with the guest's paging rules; faults (#PF)
+ * or hands back (outside RAM) through unwind. supervisor: an implicit
+ * supervisor access (descriptor tables, TSS) whatever the CPL. */
+uint64_t eng_translate(struct eng *e, uint64_t la, enum acc acc,
+                       bool supervisor);
+void eng_tlb_flush(struct eng *e);
+void eng_tlb_flush_page(struct eng *e, uint64_t la);
+
+/* Data at a linear address (any alignment, may cross pages). */
+uint64_t eng_read_la(struct eng *e, uint64_t la, unsigned size,
+                     bool supervisor);
+void eng_write_la(struct eng *e, uint64_t la, unsigned size, uint64_t v,
+                  bool supervisor);
+/* Segment-relative data access with the 64-bit mode's checks: canonical
+ * (#GP, or #SS for the stack segment), FS/GS bases. */
+uint64_t eng_linear(struct eng *e, unsigned seg, uint64_t off,
+                    unsigned size);
+uint64_t eng_read(struct eng *e, unsigned seg, uint64_t off, unsigned size);
+void eng_write(struct eng *e, unsigned seg, uint64_t off, unsigned size,
+               uint64_t v);
+/* Fetches up to (len) instruction bytes at a linear address, as far as
+ * the end of its page (a fault there is the fetch's), into buf; returns
+ * how many, with the first byte's guest-physical address in *gpa. */
+size_t eng_fetch(struct eng *e, uint64_t la, uint8_t *buf, size_t len,
+                 uint64_t *gpa);
+/* Reads guest-physical memory (RAM only). */
+bool eng_phys_read(struct eng *e, uint64_t gpa, void *buf, size_t len);
+
+static inline bool eng_canonical(uint64_t la)
+{
+    return (uint64_t)((int64_t)(la << 16) >> 16) == la;
+}
+
+/* ---- decoding (decode.c) ---- */
+void eng_decode_init(struct eng *e);
+/* Decodes bytes outside the cache; false if they are no instruction. */
+bool eng_decode_bytes(struct eng *e, const uint8_t *code, size_t len,
+                      struct eng_insn *in);
+/* The instruction at the current RIP, from the cache or decoded. */
+const struct eng_insn *eng_decode_at_rip(struct eng *e);
+/* Writes to a page that holds decoded instructions drop them. */
+static inline void eng_code_written(struct eng *e, uint64_t gpa)
+{
+    uint64_t pfn = gpa >> 12;
+    if (pfn < e->ram_pages && e->code_page[pfn]) {
+        e->code_page[pfn] = 0;
+        e->page_gen[pfn]++;
+    }
+}
+void eng_icache_flush(struct eng *e);
+
+/* ---- operands and registers (opnd.c) ---- */
+uint64_t eng_reg_get(const struct eng *e, const struct eng_opnd *o);
+void eng_reg_set(struct eng *e, const struct eng_opnd *o, uint64_t v);
+uint64_t eng_ea(struct eng *e, const struct eng_insn *in,
+                const struct eng_opnd *o);
+uint64_t eng_opnd_read(struct eng *e, const struct eng_insn *in,
+                       const struct eng_opnd *o);
+void eng_opnd_write(struct eng *e, const struct eng_insn *in,
+                    const struct eng_opnd *o, uint64_t v);
+uint64_t eng_gpr_get(const struct eng *e, unsigned reg, unsigned size);
+void eng_gpr_set(struct eng *e, unsigned reg, unsigned size, uint64_t v);
+static inline uint64_t eng_mask(unsigned size)
+{
+    return size >= 8 ? ~0ull : (1ull << (size * 8)) - 1;
+}
+static inline uint64_t eng_sext(uint64_t v, unsigned size)
+{
+    unsigned sh = 64 - size * 8;
+    return size >= 8 ? v : (uint64_t)((int64_t)(v << sh) >> sh);
+}
+/* Stack push/pop of (size) bytes through SS. */
+void eng_push(struct eng *e, unsigned size, uint64_t v);
+uint64_t eng_pop(struct eng *e, unsigned size);
+
+/* ---- instruction groups (exec_*.c): eng_exec_for() picks the handler */
+eng_exec_fn eng_exec_for(ZydisMnemonic m);
+eng_exec_fn eng_exec_alu_for(ZydisMnemonic m);
+eng_exec_fn eng_exec_bits_for(ZydisMnemonic m);
+eng_exec_fn eng_exec_move_for(ZydisMnemonic m);
+eng_exec_fn eng_exec_branch_for(ZydisMnemonic m);
+eng_exec_fn eng_exec_string_for(ZydisMnemonic m);
+eng_exec_fn eng_exec_system_for(ZydisMnemonic m);
+void eng_exec_unimplemented(struct eng *e, const struct eng_insn *in);
+/* MOV with a segment, control or debug register operand. */
+void eng_exec_mov_special(struct eng *e, const struct eng_insn *in);
+
+/* Flags of an arithmetic result (flags.c). */
+uint64_t eng_flags_logic(uint64_t res, unsigned size);
+uint64_t eng_flags_add(uint64_t a, uint64_t b, uint64_t carry_in,
+                       unsigned size);
+uint64_t eng_flags_sub(uint64_t a, uint64_t b, uint64_t borrow_in,
+                       unsigned size);
+bool eng_cond(uint64_t rflags, unsigned cc);
+/* The condition code of a Jcc, SETcc or CMOVcc mnemonic; 0 otherwise. */
+unsigned eng_cc_of(ZydisMnemonic m);
+enum cc_kind { CC_NONE, CC_JCC, CC_SET, CC_CMOV };
+enum cc_kind eng_cc_kind(ZydisMnemonic m);
+static inline void eng_set_arith(struct eng *e, uint64_t fl)
+{
+    e->st->rflags = (e->st->rflags & ~FL_ARITH) | fl;
+}
+
+/* ---- events (event.c) ---- */
+/* Delivers exception/interrupt (vec) through the 64-bit IDT; a fault
+ * during delivery hands the instruction back to KVM. soft: INT n / INT3
+ * (DPL check, return after the instruction). */
+void eng_deliver(struct eng *e, unsigned vec, bool has_err, uint32_t err,
+                 bool soft, uint64_t return_rip);
+/* The same for a fault (RF set in the pushed RFLAGS, SDM 17.3.1.1). */
+void eng_deliver_fault(struct eng *e, unsigned vec, bool has_err,
+                       uint32_t err);
+/* Loads a code/stack segment's hidden state from a GDT/LDT descriptor. */
+bool eng_desc_read(struct eng *e, uint16_t sel, uint64_t desc[2]);
+void eng_seg_from_desc(struct engine_seg *s, uint16_t sel,
+                       const uint64_t desc[2]);
+
+#endif

@@ -1,0 +1,118 @@
+/* exec_branch.c: the engine's near control transfers: JMP, Jcc, JrCXZ, LOOP, CALL and RET. */
+#include "engine/engine_internal.h"
+
+#define DST (&in->op[0])
+
+/* A near branch to (target): non-canonical targets #GP at the branch
+ * (Intel; SDM JMP). */
+static void branch_to(struct eng *e, const struct eng_insn *in,
+                      uint64_t target)
+{
+    if (in->opsize == 2)
+        target &= 0xFFFF; /* a 16-bit operand size truncates (66h) */
+    if (!eng_canonical(target))
+        eng_gp0(e);
+    e->next_rip = target;
+    e->branch_taken = true;
+}
+
+/* The target of a relative or absolute (register, memory) operand. */
+static uint64_t target_of(struct eng *e, const struct eng_insn *in)
+{
+    if (DST->type == OPND_IMM)
+        return e->next_rip + DST->imm;
+    return eng_opnd_read(e, in, DST);
+}
+
+static void exec_jmp(struct eng *e, const struct eng_insn *in)
+{
+    if (in->cls == ENGINE_CLASS_FAR)
+        eng_handback(e, ENGINE_WHY_SYSTEM);
+    branch_to(e, in, target_of(e, in));
+}
+
+static void exec_jcc(struct eng *e, const struct eng_insn *in)
+{
+    if (eng_cond(e->st->rflags, in->cc))
+        branch_to(e, in, e->next_rip + DST->imm);
+}
+
+static uint64_t count_reg(struct eng *e, const struct eng_insn *in)
+{
+    return eng_gpr_get(e, ENGINE_RCX, in->addrsize);
+}
+
+static void exec_jrcxz(struct eng *e, const struct eng_insn *in)
+{
+    if (count_reg(e, in) == 0)
+        branch_to(e, in, e->next_rip + DST->imm);
+}
+
+/* LOOP/LOOPE/LOOPNE: rCX (ECX with a 32-bit address size) decrements
+ * first; the flags do not change. */
+static void loop(struct eng *e, const struct eng_insn *in, int zf_want)
+{
+    uint64_t c = (count_reg(e, in) - 1) & eng_mask(in->addrsize);
+    bool zf = e->st->rflags & FL_ZF;
+
+    /* the target is checked before anything changes */
+    uint64_t target = e->next_rip + DST->imm;
+    bool jump = c != 0 && (zf_want < 0 || zf == (bool)zf_want);
+    if (jump && !eng_canonical(target))
+        eng_gp0(e);
+    eng_gpr_set(e, ENGINE_RCX, in->addrsize, c);
+    if (jump)
+        branch_to(e, in, target);
+}
+
+static void exec_loop(struct eng *e, const struct eng_insn *in) { loop(e, in, -1); }
+static void exec_loope(struct eng *e, const struct eng_insn *in) { loop(e, in, 1); }
+static void exec_loopne(struct eng *e, const struct eng_insn *in) { loop(e, in, 0); }
+
+/* CALL: the target is read and checked before the push (a fault then
+ * leaves RSP alone); the return address is the next instruction's. */
+static void exec_call(struct eng *e, const struct eng_insn *in)
+{
+    if (in->cls == ENGINE_CLASS_FAR)
+        eng_handback(e, ENGINE_WHY_SYSTEM);
+    uint64_t target = target_of(e, in);
+    if (in->opsize == 2)
+        target &= 0xFFFF;
+    if (!eng_canonical(target))
+        eng_gp0(e);
+    eng_push(e, in->opsize == 2 ? 2 : 8, e->next_rip);
+    branch_to(e, in, target);
+}
+
+/* RET [imm16]: pops the target, then releases imm16 more bytes. */
+static void exec_ret(struct eng *e, const struct eng_insn *in)
+{
+    if (in->cls == ENGINE_CLASS_FAR)
+        eng_handback(e, ENGINE_WHY_SYSTEM);
+    unsigned sz = in->opsize == 2 ? 2 : 8;
+    uint64_t rsp = e->st->gpr[ENGINE_RSP];
+    uint64_t target = eng_read(e, ENGINE_SS, rsp, sz);
+    uint64_t extra = in->nopnd && DST->type == OPND_IMM ? DST->imm & 0xFFFF
+                                                        : 0;
+
+    if (!eng_canonical(target))
+        eng_gp0(e);
+    e->st->gpr[ENGINE_RSP] = rsp + sz + extra;
+    e->next_rip = target;
+    e->branch_taken = true;
+}
+
+eng_exec_fn eng_exec_branch_for(ZydisMnemonic m)
+{
+    switch (m) {
+    case ZYDIS_MNEMONIC_JMP: return exec_jmp;
+    case ZYDIS_MNEMONIC_JRCXZ: case ZYDIS_MNEMONIC_JECXZ: return exec_jrcxz;
+    case ZYDIS_MNEMONIC_LOOP: return exec_loop;
+    case ZYDIS_MNEMONIC_LOOPE: return exec_loope;
+    case ZYDIS_MNEMONIC_LOOPNE: return exec_loopne;
+    case ZYDIS_MNEMONIC_CALL: return exec_call;
+    case ZYDIS_MNEMONIC_RET: return exec_ret;
+    default:
+        return eng_cc_kind(m) == CC_JCC ? exec_jcc : NULL;
+    }
+}

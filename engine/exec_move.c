@@ -1,0 +1,241 @@
+/* exec_move.c: the engine's data movement: MOV and its extensions, LEA, XCHG/XADD/CMPXCHG, the stack (PUSH, POP, PUSHF, POPF, ENTER, LEAVE), fences and hints. */
+#include "engine/engine_internal.h"
+
+#define DST (&in->op[0])
+#define SRC (&in->op[1])
+
+static void exec_mov(struct eng *e, const struct eng_insn *in)
+{
+    if (SRC->type == OPND_REG && SRC->regkind == REGK_SEG) {
+        /* MOV r/m, Sreg: the selector (zero-extended into a register) */
+        uint64_t sel = e->st->seg[SRC->reg].selector;
+        if (DST->type == OPND_MEM) {
+            struct eng_opnd d = *DST;
+            d.size = 2;
+            eng_opnd_write(e, in, &d, sel);
+        } else {
+            eng_opnd_write(e, in, DST, sel);
+        }
+        return;
+    }
+    if (DST->regkind != REGK_GPR || SRC->regkind != REGK_GPR) {
+        eng_exec_mov_special(e, in); /* MOV Sreg, CRn, DRn */
+        return;
+    }
+    eng_opnd_write(e, in, DST, eng_opnd_read(e, in, SRC));
+}
+
+static void exec_movzx(struct eng *e, const struct eng_insn *in)
+{
+    eng_opnd_write(e, in, DST, eng_opnd_read(e, in, SRC) & eng_mask(SRC->size));
+}
+
+static void exec_movsx(struct eng *e, const struct eng_insn *in)
+{
+    eng_opnd_write(e, in, DST, eng_sext(eng_opnd_read(e, in, SRC) &
+                                        eng_mask(SRC->size), SRC->size));
+}
+
+static void exec_lea(struct eng *e, const struct eng_insn *in)
+{
+    eng_opnd_write(e, in, DST, eng_ea(e, in, SRC));
+}
+
+/* XCHG: with memory it is locked, which one vCPU cannot tell. */
+static void exec_xchg(struct eng *e, const struct eng_insn *in)
+{
+    uint64_t a = eng_opnd_read(e, in, DST), b = eng_opnd_read(e, in, SRC);
+
+    if (DST->type == OPND_MEM) {
+        eng_opnd_write(e, in, DST, b);
+        eng_opnd_write(e, in, SRC, a);
+    } else {
+        eng_opnd_write(e, in, SRC, a);
+        eng_opnd_write(e, in, DST, b);
+    }
+}
+
+static void exec_xadd(struct eng *e, const struct eng_insn *in)
+{
+    unsigned sz = in->opsize;
+    uint64_t d = eng_opnd_read(e, in, DST), s = eng_opnd_read(e, in, SRC);
+
+    /* A memory destination first (it may fault); with one register for
+     * both, DEST's sum is what stays, so SRC goes first then. */
+    if (DST->type == OPND_MEM) {
+        eng_opnd_write(e, in, DST, (d + s) & eng_mask(sz));
+        eng_opnd_write(e, in, SRC, d);
+    } else {
+        eng_opnd_write(e, in, SRC, d);
+        eng_opnd_write(e, in, DST, (d + s) & eng_mask(sz));
+    }
+    eng_set_arith(e, eng_flags_add(d, s, 0, sz));
+}
+
+/* CMPXCHG: flags as CMP rAX, dst. A memory destination is written either
+ * way (with its own value when they differ, SDM CMPXCHG); a register one
+ * is left alone then, its upper half too (as the CPUs do). */
+static void exec_cmpxchg(struct eng *e, const struct eng_insn *in)
+{
+    unsigned sz = in->opsize;
+    uint64_t acc = eng_gpr_get(e, ENGINE_RAX, sz);
+    uint64_t d = eng_opnd_read(e, in, DST) & eng_mask(sz);
+    uint64_t fl = eng_flags_sub(acc, d, 0, sz);
+
+    if (acc == d) {
+        eng_opnd_write(e, in, DST, eng_opnd_read(e, in, SRC));
+    } else {
+        if (DST->type == OPND_MEM)
+            eng_opnd_write(e, in, DST, d);
+        eng_gpr_set(e, ENGINE_RAX, sz, d);
+    }
+    eng_set_arith(e, fl);
+}
+
+/* PUSH: an immediate is sign-extended to the operand size; "PUSH rSP"
+ * pushes the value before the push. */
+static void exec_push(struct eng *e, const struct eng_insn *in)
+{
+    if (DST->type == OPND_REG && DST->regkind != REGK_GPR)
+        eng_handback(e, ENGINE_WHY_SYSTEM); /* PUSH FS/GS */
+    eng_push(e, in->opsize, eng_opnd_read(e, in, DST));
+}
+
+/* POP: a destination addressed through rSP is computed after the
+ * increment (SDM POP). RSP changes only once the write succeeded. */
+static void exec_pop(struct eng *e, const struct eng_insn *in)
+{
+    unsigned sz = in->opsize;
+    uint64_t rsp = e->st->gpr[ENGINE_RSP];
+    uint64_t v = eng_read(e, ENGINE_SS, rsp, sz);
+
+    if (DST->type == OPND_REG && DST->regkind != REGK_GPR)
+        eng_handback(e, ENGINE_WHY_SYSTEM); /* POP FS/GS */
+    if (DST->type == OPND_MEM) {
+        e->st->gpr[ENGINE_RSP] = rsp + sz;
+        uint64_t ea = eng_ea(e, in, DST);
+        e->st->gpr[ENGINE_RSP] = rsp;
+        eng_write(e, DST->seg, ea, sz, v);
+        e->st->gpr[ENGINE_RSP] = rsp + sz;
+        return;
+    }
+    e->st->gpr[ENGINE_RSP] = rsp + sz;
+    eng_opnd_write(e, in, DST, v); /* POP rSP loads the popped value */
+}
+
+/* PUSHF: RFLAGS with VM and RF clear. */
+static void exec_pushf(struct eng *e, const struct eng_insn *in)
+{
+    eng_push(e, in->opsize, e->st->rflags & ~(FL_VM | FL_RF));
+}
+
+/*
+ * POPF (SDM POPF, 64-bit mode): at CPL 0 every flag but VM, VIF, VIP
+ * (kept) and RF (cleared); IOPL only at CPL 0; IF only when CPL <= IOPL.
+ * Setting TF makes the next instruction trap, which the engine does not
+ * model: it stops after POPF (the state then says TF).
+ */
+static void exec_popf(struct eng *e, const struct eng_insn *in)
+{
+    unsigned sz = in->opsize, cpl = eng_cpl(e);
+    uint64_t old = e->st->rflags, v = eng_pop(e, sz);
+    uint64_t mask = FL_ARITH | FL_TF | FL_DF | FL_NT | FL_AC | FL_ID;
+
+    if (cpl == 0)
+        mask |= FL_IOPL;
+    if (cpl <= ((old & FL_IOPL) >> 12))
+        mask |= FL_IF;
+    if (sz == 2)
+        mask &= 0xFFFF;
+    e->st->rflags = (old & ~mask & ~FL_RF) | (v & mask) | FL_FIXED1;
+    if (e->st->rflags & FL_TF)
+        e->stop_after = true;
+}
+
+/* ENTER size, level (SDM ENTER, 64-bit operand size). */
+static void exec_enter(struct eng *e, const struct eng_insn *in)
+{
+    unsigned sz = in->opsize, level = (unsigned)(SRC->imm & 31);
+    uint64_t size = DST->imm & 0xFFFF;
+    struct engine_state *st = e->st;
+    uint64_t rsp = st->gpr[ENGINE_RSP], rbp = st->gpr[ENGINE_RBP];
+
+    rsp -= sz;
+    eng_write(e, ENGINE_SS, rsp, sz, rbp);
+    uint64_t frame = rsp;
+    for (unsigned i = 1; i < level; i++) {
+        rbp -= sz;
+        uint64_t v = eng_read(e, ENGINE_SS, rbp, sz);
+        rsp -= sz;
+        eng_write(e, ENGINE_SS, rsp, sz, v);
+    }
+    if (level) {
+        rsp -= sz;
+        eng_write(e, ENGINE_SS, rsp, sz, frame);
+    }
+    /* the final frame must be writable too (SDM: #PF before any change) */
+    rsp -= size;
+    if (size)
+        eng_linear(e, ENGINE_SS, rsp, 1);
+    eng_gpr_set(e, ENGINE_RBP, sz, frame);
+    st->gpr[ENGINE_RSP] = rsp;
+}
+
+static void exec_leave(struct eng *e, const struct eng_insn *in)
+{
+    unsigned sz = in->opsize;
+    uint64_t rbp = e->st->gpr[ENGINE_RBP];
+    uint64_t v = eng_read(e, ENGINE_SS, rbp, sz);
+
+    e->st->gpr[ENGINE_RSP] = rbp + sz;
+    eng_gpr_set(e, ENGINE_RBP, sz, v);
+}
+
+/* NOP (any form), PAUSE, fences and prefetches: nothing architectural. */
+static void exec_nop(struct eng *e, const struct eng_insn *in)
+{
+    (void)e;
+    (void)in;
+}
+
+/* CLFLUSH, CLFLUSHOPT, CLWB: the line's address is translated as a read
+ * (a #PF like a load's), and the cache model hears of it. */
+static void exec_clflush(struct eng *e, const struct eng_insn *in)
+{
+    uint64_t la = eng_linear(e, DST->seg, eng_ea(e, in, DST), 1);
+    uint64_t gpa = eng_translate(e, la, ACC_READ, false);
+
+    if (e->ops.mem_access)
+        e->ops.mem_access(e->ops.ctx, gpa, ENGINE_MEM_FLUSH);
+}
+
+eng_exec_fn eng_exec_move_for(ZydisMnemonic m)
+{
+    switch (m) {
+    case ZYDIS_MNEMONIC_MOV: return exec_mov;
+    case ZYDIS_MNEMONIC_MOVZX: return exec_movzx;
+    case ZYDIS_MNEMONIC_MOVSX: case ZYDIS_MNEMONIC_MOVSXD: return exec_movsx;
+    case ZYDIS_MNEMONIC_LEA: return exec_lea;
+    case ZYDIS_MNEMONIC_XCHG: return exec_xchg;
+    case ZYDIS_MNEMONIC_XADD: return exec_xadd;
+    case ZYDIS_MNEMONIC_CMPXCHG: return exec_cmpxchg;
+    case ZYDIS_MNEMONIC_PUSH: return exec_push;
+    case ZYDIS_MNEMONIC_POP: return exec_pop;
+    case ZYDIS_MNEMONIC_PUSHF: case ZYDIS_MNEMONIC_PUSHFQ: return exec_pushf;
+    case ZYDIS_MNEMONIC_POPF: case ZYDIS_MNEMONIC_POPFQ: return exec_popf;
+    case ZYDIS_MNEMONIC_ENTER: return exec_enter;
+    case ZYDIS_MNEMONIC_LEAVE: return exec_leave;
+    case ZYDIS_MNEMONIC_NOP: case ZYDIS_MNEMONIC_PAUSE:
+    case ZYDIS_MNEMONIC_MFENCE: case ZYDIS_MNEMONIC_LFENCE:
+    case ZYDIS_MNEMONIC_SFENCE: case ZYDIS_MNEMONIC_PREFETCHT0:
+    case ZYDIS_MNEMONIC_PREFETCHT1: case ZYDIS_MNEMONIC_PREFETCHT2:
+    case ZYDIS_MNEMONIC_PREFETCHNTA: case ZYDIS_MNEMONIC_PREFETCHW:
+    case ZYDIS_MNEMONIC_ENDBR64:
+        return exec_nop;
+    case ZYDIS_MNEMONIC_CLFLUSH: case ZYDIS_MNEMONIC_CLFLUSHOPT:
+    case ZYDIS_MNEMONIC_CLWB:
+        return exec_clflush;
+    default:
+        return NULL;
+    }
+}

@@ -1,0 +1,145 @@
+/* exec_string.c: the engine's string instructions (MOVS, STOS, LODS, CMPS, SCAS) with REP, REPE, REPNE and the direction flag. */
+#include "engine/engine_internal.h"
+
+/* Iterations one run may make of a REP instruction before it stops, as an
+ * interrupt would, with RIP still on it and the registers where the
+ * iterations left them (SDM 7.3.9.3): a REP over a huge count must not
+ * hold off the VMM's watchdog. */
+#define REP_SLICE 1000000
+
+enum str_op { STR_MOVS, STR_STOS, STR_LODS, STR_CMPS, STR_SCAS };
+
+/* The element size: the mnemonic's letter (MOVSB/W/D/Q). */
+static unsigned elem_size(const struct eng_insn *in)
+{
+    return in->opsize;
+}
+
+static uint64_t addr_get(struct eng *e, const struct eng_insn *in,
+                         unsigned reg)
+{
+    return eng_gpr_get(e, reg, in->addrsize);
+}
+
+static void addr_step(struct eng *e, const struct eng_insn *in,
+                      unsigned reg, unsigned sz)
+{
+    uint64_t v = addr_get(e, in, reg);
+
+    v += (e->st->rflags & FL_DF) ? -(uint64_t)sz : sz;
+    eng_gpr_set(e, reg, in->addrsize, v);
+}
+
+/* The source segment: DS unless overridden (the memory operand says);
+ * the destination is always ES. */
+static unsigned src_seg(const struct eng_insn *in)
+{
+    for (unsigned i = 0; i < in->nopnd; i++)
+        if (in->op[i].type == OPND_MEM && in->op[i].base == ENGINE_RSI)
+            return in->op[i].seg;
+    return ENGINE_DS;
+}
+
+/* One iteration; returns the flags it set (CMPS, SCAS), else ~0. */
+static uint64_t iterate(struct eng *e, const struct eng_insn *in,
+                        enum str_op op, unsigned sz)
+{
+    struct engine_state *st = e->st;
+    uint64_t v, fl = ~0ull;
+
+    switch (op) {
+    case STR_MOVS:
+        v = eng_read(e, src_seg(in), addr_get(e, in, ENGINE_RSI), sz);
+        eng_write(e, ENGINE_ES, addr_get(e, in, ENGINE_RDI), sz, v);
+        addr_step(e, in, ENGINE_RSI, sz);
+        addr_step(e, in, ENGINE_RDI, sz);
+        break;
+    case STR_STOS:
+        eng_write(e, ENGINE_ES, addr_get(e, in, ENGINE_RDI), sz,
+                  st->gpr[ENGINE_RAX]);
+        addr_step(e, in, ENGINE_RDI, sz);
+        break;
+    case STR_LODS:
+        v = eng_read(e, src_seg(in), addr_get(e, in, ENGINE_RSI), sz);
+        eng_gpr_set(e, ENGINE_RAX, sz, v);
+        addr_step(e, in, ENGINE_RSI, sz);
+        break;
+    case STR_CMPS: {
+        uint64_t a = eng_read(e, src_seg(in), addr_get(e, in, ENGINE_RSI), sz);
+        uint64_t b = eng_read(e, ENGINE_ES, addr_get(e, in, ENGINE_RDI), sz);
+        fl = eng_flags_sub(a, b, 0, sz);
+        addr_step(e, in, ENGINE_RSI, sz);
+        addr_step(e, in, ENGINE_RDI, sz);
+        break;
+    }
+    case STR_SCAS: {
+        uint64_t b = eng_read(e, ENGINE_ES, addr_get(e, in, ENGINE_RDI), sz);
+        fl = eng_flags_sub(eng_gpr_get(e, ENGINE_RAX, sz), b, 0, sz);
+        addr_step(e, in, ENGINE_RDI, sz);
+        break;
+    }
+    }
+    if (fl != ~0ull)
+        eng_set_arith(e, fl);
+    return fl;
+}
+
+/*
+ * Without REP: one iteration. With REP: while the count (rCX, or ECX with
+ * a 32-bit address size) is not zero, iterate and decrement it; REPE and
+ * REPNE (CMPS, SCAS) also stop when ZF says so. Each iteration commits
+ * its registers, so a fault leaves the instruction resumable.
+ */
+static void string_op(struct eng *e, const struct eng_insn *in,
+                      enum str_op op)
+{
+    unsigned sz = elem_size(in);
+    bool cond = op == STR_CMPS || op == STR_SCAS;
+
+    if (!in->rep && !in->repne) {
+        iterate(e, in, op, sz);
+        return;
+    }
+    for (unsigned n = 0;; n++) {
+        uint64_t rcx = addr_get(e, in, ENGINE_RCX);
+        if (rcx == 0)
+            return;
+        if (n == REP_SLICE)
+            eng_handback(e, ENGINE_WHY_NONE); /* resume it next run */
+        iterate(e, in, op, sz);
+        eng_gpr_set(e, ENGINE_RCX, in->addrsize, rcx - 1);
+        if (cond && in->rep && !(e->st->rflags & FL_ZF))
+            return;
+        if (cond && in->repne && (e->st->rflags & FL_ZF))
+            return;
+    }
+}
+
+static void exec_movs(struct eng *e, const struct eng_insn *in) { string_op(e, in, STR_MOVS); }
+static void exec_stos(struct eng *e, const struct eng_insn *in) { string_op(e, in, STR_STOS); }
+static void exec_lods(struct eng *e, const struct eng_insn *in) { string_op(e, in, STR_LODS); }
+static void exec_cmps(struct eng *e, const struct eng_insn *in) { string_op(e, in, STR_CMPS); }
+static void exec_scas(struct eng *e, const struct eng_insn *in) { string_op(e, in, STR_SCAS); }
+
+eng_exec_fn eng_exec_string_for(ZydisMnemonic m)
+{
+    switch (m) {
+    case ZYDIS_MNEMONIC_MOVSB: case ZYDIS_MNEMONIC_MOVSW:
+    case ZYDIS_MNEMONIC_MOVSD: case ZYDIS_MNEMONIC_MOVSQ:
+        return exec_movs;
+    case ZYDIS_MNEMONIC_STOSB: case ZYDIS_MNEMONIC_STOSW:
+    case ZYDIS_MNEMONIC_STOSD: case ZYDIS_MNEMONIC_STOSQ:
+        return exec_stos;
+    case ZYDIS_MNEMONIC_LODSB: case ZYDIS_MNEMONIC_LODSW:
+    case ZYDIS_MNEMONIC_LODSD: case ZYDIS_MNEMONIC_LODSQ:
+        return exec_lods;
+    case ZYDIS_MNEMONIC_CMPSB: case ZYDIS_MNEMONIC_CMPSW:
+    case ZYDIS_MNEMONIC_CMPSD: case ZYDIS_MNEMONIC_CMPSQ:
+        return exec_cmps;
+    case ZYDIS_MNEMONIC_SCASB: case ZYDIS_MNEMONIC_SCASW:
+    case ZYDIS_MNEMONIC_SCASD: case ZYDIS_MNEMONIC_SCASQ:
+        return exec_scas;
+    default:
+        return NULL;
+    }
+}

@@ -1,0 +1,423 @@
+/* exec_system.c: the engine's system instructions: CPUID, RDMSR/WRMSR and RDPMC through the caller, CLI/STI, INT n, IRETQ, SYSCALL/SYSRET, SWAPGS, control registers, I/O permission; the rest go back to KVM. */
+#include "engine/engine_internal.h"
+
+#define DST (&in->op[0])
+#define SRC (&in->op[1])
+
+#define MSR_STAR 0xC0000081u
+#define MSR_LSTAR 0xC0000082u
+#define MSR_FMASK 0xC0000084u
+#define MSR_KERNEL_GS_BASE 0xC0000102u
+
+static void need_cpl0(struct eng *e)
+{
+    if (eng_cpl(e) != 0)
+        eng_gp0(e);
+}
+
+static void set_edx_eax(struct eng *e, uint64_t v)
+{
+    e->st->gpr[ENGINE_RAX] = (uint32_t)v;
+    e->st->gpr[ENGINE_RDX] = v >> 32;
+}
+
+static uint64_t edx_eax(const struct eng *e)
+{
+    return (uint32_t)e->st->gpr[ENGINE_RAX] |
+           (uint64_t)(uint32_t)e->st->gpr[ENGINE_RDX] << 32;
+}
+
+/* CPUID answers at any CPL as at CPL0 (the architecture; a nested PVM
+ * host gets CPL3 wrong, host-kvm-facts 5). */
+static void exec_cpuid(struct eng *e, const struct eng_insn *in)
+{
+    uint32_t r[4];
+
+    (void)in;
+    e->ops.cpuid(e->ops.ctx, (uint32_t)e->st->gpr[ENGINE_RAX],
+                 (uint32_t)e->st->gpr[ENGINE_RCX], r);
+    e->st->gpr[ENGINE_RAX] = r[0];
+    e->st->gpr[ENGINE_RBX] = r[1];
+    e->st->gpr[ENGINE_RCX] = r[2];
+    e->st->gpr[ENGINE_RDX] = r[3];
+}
+
+static void exec_rdmsr(struct eng *e, const struct eng_insn *in)
+{
+    uint64_t v;
+
+    (void)in;
+    need_cpl0(e);
+    switch (e->ops.rdmsr(e->ops.ctx, (uint32_t)e->st->gpr[ENGINE_RCX], &v)) {
+    case ENGINE_OK: set_edx_eax(e, v); return;
+    case ENGINE_GP: eng_gp0(e);
+    default: eng_handback(e, ENGINE_WHY_MSR);
+    }
+}
+
+static void exec_wrmsr(struct eng *e, const struct eng_insn *in)
+{
+    bool stop = false;
+
+    (void)in;
+    need_cpl0(e);
+    switch (e->ops.wrmsr(e->ops.ctx, (uint32_t)e->st->gpr[ENGINE_RCX],
+                         edx_eax(e), &stop)) {
+    case ENGINE_OK: e->stop_after |= stop; return;
+    case ENGINE_GP: eng_gp0(e);
+    default: eng_handback(e, ENGINE_WHY_MSR);
+    }
+}
+
+static void exec_rdpmc(struct eng *e, const struct eng_insn *in)
+{
+    uint64_t v;
+
+    (void)in;
+    switch (e->ops.rdpmc(e->ops.ctx, (uint32_t)e->st->gpr[ENGINE_RCX],
+                         eng_cpl(e), (e->st->cr0 & CR0_PE) != 0,
+                         (e->st->cr4 & CR4_PCE) != 0, &v)) {
+    case ENGINE_OK: set_edx_eax(e, v); return;
+    case ENGINE_GP: eng_gp0(e);
+    default: eng_handback(e, ENGINE_WHY_MSR);
+    }
+}
+
+/* CLI/STI need CPL <= IOPL (the virtual-interrupt forms of CR4.PVI are
+ * KVM's). STI blocks interrupts for one instruction; once IF is set the
+ * engine stops, so that the VMM lets a pending interrupt in. */
+static void cli_sti(struct eng *e, bool sti)
+{
+    unsigned iopl = (unsigned)((e->st->rflags & FL_IOPL) >> 12);
+
+    if (eng_cpl(e) > iopl) {
+        if (e->st->cr4 & (1ull << 1)) /* CR4.PVI */
+            eng_handback(e, ENGINE_WHY_SYSTEM);
+        eng_gp0(e);
+    }
+    if (!sti) {
+        e->st->rflags &= ~FL_IF;
+        return;
+    }
+    if (!(e->st->rflags & FL_IF)) {
+        e->shadow_next = true;
+        e->stop_after = true;
+    }
+    e->st->rflags |= FL_IF;
+}
+
+static void exec_cli(struct eng *e, const struct eng_insn *in) { (void)in; cli_sti(e, false); }
+static void exec_sti(struct eng *e, const struct eng_insn *in) { (void)in; cli_sti(e, true); }
+
+/* CLAC/STAC: CPL 0 only (#UD otherwise). */
+static void exec_clac_stac(struct eng *e, const struct eng_insn *in)
+{
+    if (eng_cpl(e) != 0)
+        eng_fault(e, VEC_UD, false, 0);
+    if (in->mnemonic == ZYDIS_MNEMONIC_STAC)
+        e->st->rflags |= FL_AC;
+    else
+        e->st->rflags &= ~FL_AC;
+}
+
+static void exec_ud(struct eng *e, const struct eng_insn *in)
+{
+    (void)in;
+    eng_fault(e, VEC_UD, false, 0);
+}
+
+/* INT n, INT3, INT1: delivered by the engine, returning after them. */
+static void exec_int(struct eng *e, const struct eng_insn *in)
+{
+    unsigned vec = in->mnemonic == ZYDIS_MNEMONIC_INT3 ? VEC_BP :
+                   in->mnemonic == ZYDIS_MNEMONIC_INT1 ? VEC_DB :
+                   (unsigned)(DST->imm & 0xFF);
+
+    eng_deliver(e, vec, false, 0, in->mnemonic != ZYDIS_MNEMONIC_INT1,
+                e->next_rip);
+    e->next_rip = e->st->rip;
+    e->branch_taken = true;
+}
+
+/*
+ * IRETQ (SDM IRET, 64-bit mode): pops RIP, CS, RFLAGS, RSP, SS. To the
+ * same level or an outer one (never inner); the flags it may change follow
+ * POPF's rules at the old CPL. Anything unusual (a non-64-bit target, a
+ * nested task) goes back to KVM.
+ */
+static void exec_iret(struct eng *e, const struct eng_insn *in)
+{
+    struct engine_state *st = e->st;
+    unsigned cpl = eng_cpl(e);
+    uint64_t rsp = st->gpr[ENGINE_RSP], cdesc[2], sdesc[2];
+
+    if (in->opsize != 8 || (st->rflags & FL_NT))
+        eng_handback(e, ENGINE_WHY_SYSTEM);
+    uint64_t rip = eng_read(e, ENGINE_SS, rsp, 8);
+    uint16_t cs_sel = (uint16_t)eng_read(e, ENGINE_SS, rsp + 8, 8);
+    uint64_t fl = eng_read(e, ENGINE_SS, rsp + 16, 8);
+    uint64_t new_rsp = eng_read(e, ENGINE_SS, rsp + 24, 8);
+    uint16_t ss_sel = (uint16_t)eng_read(e, ENGINE_SS, rsp + 32, 8);
+    unsigned rpl = cs_sel & 3;
+
+    if ((cs_sel & ~3u) == 0 || rpl < cpl || !eng_desc_read(e, cs_sel, cdesc))
+        eng_handback(e, ENGINE_WHY_SYSTEM);
+    struct engine_seg cs, ss = st->seg[ENGINE_SS];
+    eng_seg_from_desc(&cs, cs_sel, cdesc);
+    if (!cs.present || !cs.s || !(cs.type & 8) || !cs.l || cs.db ||
+        ((cs.type & 4) ? cs.dpl > rpl : cs.dpl != rpl) ||
+        !eng_canonical(rip) || (fl & FL_VM))
+        eng_handback(e, ENGINE_WHY_SYSTEM);
+    if ((ss_sel & ~3u) == 0) {
+        if (rpl == 3)
+            eng_handback(e, ENGINE_WHY_SYSTEM); /* #GP for a NULL SS at 3 */
+        ss = (struct engine_seg){.selector = ss_sel, .dpl = (uint8_t)rpl,
+                                 .s = 1, .type = 3, .db = 1};
+    } else {
+        if ((ss_sel & 3) != rpl || !eng_desc_read(e, ss_sel, sdesc))
+            eng_handback(e, ENGINE_WHY_SYSTEM);
+        eng_seg_from_desc(&ss, ss_sel, sdesc);
+        if (!ss.present || !ss.s || (ss.type & 8) || !(ss.type & 2) ||
+            ss.dpl != rpl)
+            eng_handback(e, ENGINE_WHY_SYSTEM);
+    }
+    /* the flags IRET may load, as POPF at the old CPL */
+    uint64_t mask = FL_ARITH | FL_TF | FL_DF | FL_NT | FL_AC | FL_ID | FL_RF;
+    if (cpl == 0)
+        mask |= FL_IOPL | FL_VIF | FL_VIP;
+    if (cpl <= ((st->rflags & FL_IOPL) >> 12))
+        mask |= FL_IF;
+    cs.selector = cs_sel;
+    st->seg[ENGINE_CS] = cs;
+    st->seg[ENGINE_SS] = ss;
+    st->rflags = (st->rflags & ~mask) | (fl & mask) | FL_FIXED1;
+    st->gpr[ENGINE_RSP] = new_rsp;
+    /* DS, ES, FS, GS with a DPL below the new CPL become NULL (SDM IRET);
+     * in 64-bit mode their bases do not matter but for FS and GS. */
+    if (rpl > cpl)
+        for (unsigned s = ENGINE_ES; s <= ENGINE_GS; s++) {
+            struct engine_seg *d = &st->seg[s];
+            if (s == ENGINE_CS || s == ENGINE_SS || !d->present)
+                continue;
+            if (d->dpl < rpl && !(d->s && (d->type & 8) && (d->type & 4))) {
+                d->selector = 0;
+                d->present = 0;
+            }
+        }
+    e->next_rip = rip;
+    e->branch_taken = true;
+    if (st->rflags & FL_TF)
+        e->stop_after = true;
+}
+
+static uint64_t sys_msr(struct eng *e, uint32_t msr)
+{
+    uint64_t v;
+
+    if (!e->ops.sys_msr_read || !e->ops.sys_msr_read(e->ops.ctx, msr, &v))
+        eng_handback(e, ENGINE_WHY_SYSTEM);
+    return v;
+}
+
+/* SYSCALL (SDM): RCX = next RIP, R11 = RFLAGS, CS/SS from STAR[47:32],
+ * RIP = LSTAR, RFLAGS &= ~SFMASK, CPL 0. #UD without EFER.SCE. */
+static void exec_syscall(struct eng *e, const struct eng_insn *in)
+{
+    struct engine_state *st = e->st;
+
+    (void)in;
+    if (!(st->efer & EFER_SCE))
+        eng_fault(e, VEC_UD, false, 0);
+    uint64_t star = sys_msr(e, MSR_STAR), lstar = sys_msr(e, MSR_LSTAR);
+    uint64_t fmask = sys_msr(e, MSR_FMASK);
+    uint16_t sel = (uint16_t)((star >> 32) & 0xFFFC);
+
+    st->gpr[ENGINE_RCX] = e->next_rip;
+    st->gpr[ENGINE_R11] = st->rflags & ~FL_RF;
+    st->rflags &= ~(fmask | FL_RF);
+    st->rflags |= FL_FIXED1;
+    st->seg[ENGINE_CS] = (struct engine_seg){
+        .selector = sel, .base = 0, .limit = 0xFFFFFFFF, .type = 11,
+        .s = 1, .dpl = 0, .present = 1, .l = 1, .db = 0, .g = 1};
+    st->seg[ENGINE_SS] = (struct engine_seg){
+        .selector = (uint16_t)(sel + 8), .base = 0, .limit = 0xFFFFFFFF,
+        .type = 3, .s = 1, .dpl = 0, .present = 1, .l = 0, .db = 1, .g = 1};
+    e->next_rip = lstar;
+    e->branch_taken = true;
+    if (st->rflags & FL_TF)
+        e->stop_after = true;
+}
+
+/* SYSRET to 64-bit code (REX.W): RIP = RCX (#GP if not canonical), RFLAGS
+ * from R11, CS = STAR[63:48] + 16, SS = STAR[63:48] + 8, CPL 3. A SYSRET
+ * to 32-bit code goes back to KVM. */
+static void exec_sysret(struct eng *e, const struct eng_insn *in)
+{
+    struct engine_state *st = e->st;
+
+    if (!(st->efer & EFER_SCE))
+        eng_fault(e, VEC_UD, false, 0);
+    need_cpl0(e);
+    if (in->opsize != 8)
+        eng_handback(e, ENGINE_WHY_SYSTEM);
+    if (!eng_canonical(st->gpr[ENGINE_RCX]))
+        eng_gp0(e);
+    uint16_t base = (uint16_t)(sys_msr(e, MSR_STAR) >> 48);
+
+    st->rflags = (st->gpr[ENGINE_R11] & ~(FL_RF | FL_VM)) | FL_FIXED1;
+    st->seg[ENGINE_CS] = (struct engine_seg){
+        .selector = (uint16_t)((base + 16) | 3), .base = 0,
+        .limit = 0xFFFFFFFF, .type = 11, .s = 1, .dpl = 3, .present = 1,
+        .l = 1, .db = 0, .g = 1};
+    st->seg[ENGINE_SS].selector = (uint16_t)((base + 8) | 3);
+    st->seg[ENGINE_SS].dpl = 3;
+    e->next_rip = st->gpr[ENGINE_RCX];
+    e->branch_taken = true;
+    if (st->rflags & FL_TF)
+        e->stop_after = true;
+}
+
+/* SWAPGS: GS.base <-> IA32_KERNEL_GS_BASE, CPL 0 only. */
+static void exec_swapgs(struct eng *e, const struct eng_insn *in)
+{
+    (void)in;
+    need_cpl0(e);
+    uint64_t k = sys_msr(e, MSR_KERNEL_GS_BASE);
+    if (!e->ops.sys_msr_write(e->ops.ctx, MSR_KERNEL_GS_BASE,
+                              e->st->seg[ENGINE_GS].base))
+        eng_handback(e, ENGINE_WHY_SYSTEM);
+    e->st->seg[ENGINE_GS].base = k;
+}
+
+/* RDFSBASE and friends: #UD without CR4.FSGSBASE. */
+static void exec_fsgsbase(struct eng *e, const struct eng_insn *in)
+{
+    bool gs = in->mnemonic == ZYDIS_MNEMONIC_RDGSBASE ||
+              in->mnemonic == ZYDIS_MNEMONIC_WRGSBASE;
+    bool wr = in->mnemonic == ZYDIS_MNEMONIC_WRFSBASE ||
+              in->mnemonic == ZYDIS_MNEMONIC_WRGSBASE;
+    struct engine_seg *s = &e->st->seg[gs ? ENGINE_GS : ENGINE_FS];
+
+    if (!(e->st->cr4 & CR4_FSGSBASE))
+        eng_fault(e, VEC_UD, false, 0);
+    if (!wr) {
+        eng_opnd_write(e, in, DST, s->base);
+        return;
+    }
+    uint64_t v = eng_opnd_read(e, in, DST);
+    if (!eng_canonical(v))
+        eng_gp0(e);
+    s->base = v;
+}
+
+/* MOV from CR0, CR2, CR3, CR4, CR8 (CPL 0); writes and the debug
+ * registers are KVM's (a CR3 or CR4 write must reach the real TLB). */
+static void exec_mov_cr(struct eng *e, const struct eng_insn *in)
+{
+    const struct engine_state *st = e->st;
+
+    need_cpl0(e);
+    if (DST->type != OPND_REG || DST->regkind != REGK_GPR)
+        eng_handback(e, ENGINE_WHY_SYSTEM);
+    switch (SRC->reg) {
+    case 0: eng_gpr_set(e, DST->reg, 8, st->cr0); return;
+    case 2: eng_gpr_set(e, DST->reg, 8, st->cr2); return;
+    case 3: eng_gpr_set(e, DST->reg, 8, st->cr3); return;
+    case 4: eng_gpr_set(e, DST->reg, 8, st->cr4); return;
+    case 8: eng_gpr_set(e, DST->reg, 8, st->cr8); return;
+    default: eng_handback(e, ENGINE_WHY_SYSTEM);
+    }
+}
+
+/* The mnemonic-level dispatch has MOV: a control-register MOV decodes
+ * with the MOV mnemonic, so exec_move's MOV sends it here. */
+void eng_exec_mov_special(struct eng *e, const struct eng_insn *in)
+{
+    if (SRC->type == OPND_REG && SRC->regkind == REGK_CR)
+        exec_mov_cr(e, in);
+    else
+        eng_handback(e, ENGINE_WHY_SYSTEM);
+}
+
+/*
+ * Port I/O: allowed at CPL <= IOPL, else where the TSS's I/O bitmap
+ * clears every bit of the ports (SDM 19.5); refused is #GP(0), allowed is
+ * KVM's to run.
+ */
+static void exec_io(struct eng *e, const struct eng_insn *in)
+{
+    const struct engine_state *st = e->st;
+    unsigned iopl = (unsigned)((st->rflags & FL_IOPL) >> 12);
+    unsigned size = in->opsize ? in->opsize : 1;
+    uint64_t port = 0;
+
+    if (eng_cpl(e) > iopl) {
+        /* the port: an immediate operand, or DX */
+        bool imm = false;
+        for (unsigned i = 0; i < in->nopnd; i++)
+            if (in->op[i].type == OPND_IMM) {
+                port = in->op[i].imm & 0xFF;
+                imm = true;
+            }
+        if (!imm)
+            port = st->gpr[ENGINE_RDX] & 0xFFFF;
+        if (st->tr.limit < 103)
+            eng_gp0(e);
+        uint64_t base = (uint16_t)eng_read_la(e, st->tr.base + 102, 2, true);
+        uint64_t byte = base + port / 8;
+        if (byte + 1 > st->tr.limit)
+            eng_gp0(e);
+        uint64_t bits = eng_read_la(e, st->tr.base + byte, 2, true);
+        if ((bits >> (port % 8)) & ((1u << size) - 1))
+            eng_gp0(e);
+    }
+    eng_handback(e, ENGINE_WHY_IO);
+}
+
+/* HLT, descriptor tables, TLB and cache control, RDTSC, and the like: KVM
+ * runs them (after the privilege check the engine can make). */
+static void exec_privileged(struct eng *e, const struct eng_insn *in)
+{
+    (void)in;
+    need_cpl0(e);
+    eng_handback(e, ENGINE_WHY_SYSTEM);
+}
+
+eng_exec_fn eng_exec_system_for(ZydisMnemonic m)
+{
+    switch (m) {
+    case ZYDIS_MNEMONIC_CPUID: return exec_cpuid;
+    case ZYDIS_MNEMONIC_RDMSR: return exec_rdmsr;
+    case ZYDIS_MNEMONIC_WRMSR: return exec_wrmsr;
+    case ZYDIS_MNEMONIC_RDPMC: return exec_rdpmc;
+    case ZYDIS_MNEMONIC_CLI: return exec_cli;
+    case ZYDIS_MNEMONIC_STI: return exec_sti;
+    case ZYDIS_MNEMONIC_CLAC: case ZYDIS_MNEMONIC_STAC: return exec_clac_stac;
+    case ZYDIS_MNEMONIC_UD0: case ZYDIS_MNEMONIC_UD1:
+    case ZYDIS_MNEMONIC_UD2: return exec_ud;
+    case ZYDIS_MNEMONIC_INT: case ZYDIS_MNEMONIC_INT3:
+    case ZYDIS_MNEMONIC_INT1: return exec_int;
+    case ZYDIS_MNEMONIC_IRETQ: case ZYDIS_MNEMONIC_IRET:
+    case ZYDIS_MNEMONIC_IRETD: return exec_iret;
+    case ZYDIS_MNEMONIC_SYSCALL: return exec_syscall;
+    case ZYDIS_MNEMONIC_SYSRET: return exec_sysret;
+    case ZYDIS_MNEMONIC_SWAPGS: return exec_swapgs;
+    case ZYDIS_MNEMONIC_RDFSBASE: case ZYDIS_MNEMONIC_RDGSBASE:
+    case ZYDIS_MNEMONIC_WRFSBASE: case ZYDIS_MNEMONIC_WRGSBASE:
+        return exec_fsgsbase;
+    case ZYDIS_MNEMONIC_IN: case ZYDIS_MNEMONIC_OUT:
+    case ZYDIS_MNEMONIC_INSB: case ZYDIS_MNEMONIC_INSW:
+    case ZYDIS_MNEMONIC_INSD: case ZYDIS_MNEMONIC_OUTSB:
+    case ZYDIS_MNEMONIC_OUTSW: case ZYDIS_MNEMONIC_OUTSD:
+        return exec_io;
+    case ZYDIS_MNEMONIC_HLT: case ZYDIS_MNEMONIC_LGDT:
+    case ZYDIS_MNEMONIC_LIDT: case ZYDIS_MNEMONIC_LTR:
+    case ZYDIS_MNEMONIC_LLDT: case ZYDIS_MNEMONIC_INVLPG:
+    case ZYDIS_MNEMONIC_INVPCID: case ZYDIS_MNEMONIC_WBINVD:
+    case ZYDIS_MNEMONIC_INVD: case ZYDIS_MNEMONIC_CLTS:
+    case ZYDIS_MNEMONIC_LMSW: case ZYDIS_MNEMONIC_XSETBV:
+        return exec_privileged;
+    default:
+        return NULL;
+    }
+}

@@ -1,0 +1,177 @@
+/* mmu.c: the guest's 4-level paging in the engine: walks, permissions, accessed and dirty bits, #PF error codes, a small TLB. */
+#include <string.h>
+
+#include "engine/engine_internal.h"
+
+#define PTE_P (1ull << 0)
+#define PTE_RW (1ull << 1)
+#define PTE_US (1ull << 2)
+#define PTE_A (1ull << 5)
+#define PTE_D (1ull << 6)
+#define PTE_PS (1ull << 7)
+#define PTE_XD (1ull << 63)
+#define PTE_ADDR 0x000FFFFFFFFFF000ull
+
+/* Physical-address width the engine gives the guest: entries with bits
+ * above it set have reserved bits (#PF with RSVD). */
+#define MAXPHYADDR 52
+
+static uint64_t *pte_at(struct eng *e, uint64_t gpa)
+{
+    if (gpa + 8 > e->ram_size || gpa + 8 < gpa)
+        eng_handback(e, ENGINE_WHY_MMIO); /* tables outside RAM */
+    return (uint64_t *)(void *)(e->ram + gpa);
+}
+
+void eng_tlb_flush(struct eng *e)
+{
+    memset(e->tlb, 0, sizeof(e->tlb));
+}
+
+void eng_tlb_flush_page(struct eng *e, uint64_t la)
+{
+    struct tlb_slot *t = &e->tlb[(la >> 12) % TLB_SLOTS];
+
+    if (t->vpn == (la >> 12) + 1)
+        t->vpn = 0;
+}
+
+/* The error code of a #PF for this access (SDM 4.7). */
+static uint32_t pf_err(struct eng *e, enum acc acc, bool user, bool present)
+{
+    uint32_t err = present ? PFERR_P : 0;
+
+    if (acc == ACC_WRITE)
+        err |= PFERR_W;
+    if (user)
+        err |= PFERR_U;
+    if (acc == ACC_FETCH &&
+        ((e->st->efer & EFER_NXE) || (e->st->cr4 & CR4_SMEP)))
+        err |= PFERR_I;
+    return err;
+}
+
+/* Reserved bits of a present entry at (level) (4 = PML4E): above
+ * MAXPHYADDR, XD without EFER.NXE, PS in a PML4E, and the low bits of a
+ * large page's address. */
+static bool reserved(struct eng *e, uint64_t pte, int level)
+{
+    uint64_t rsvd = ~0ull << MAXPHYADDR & ~PTE_XD;
+
+    if (!(e->st->efer & EFER_NXE))
+        rsvd |= PTE_XD;
+    if (level == 4)
+        rsvd |= PTE_PS;
+    else if (level == 3 && (pte & PTE_PS))
+        rsvd |= 0x3FFFE000ull;  /* bits 29:13 of a 1-GiB page */
+    else if (level == 2 && (pte & PTE_PS))
+        rsvd |= 0x1FE000ull;    /* bits 20:13 of a 2-MiB page */
+    return (pte & rsvd) != 0;
+}
+
+/*
+ * Walks the tables for (la). Permissions combine over the levels: user
+ * access needs U/S in every entry, a write needs R/W in every entry (for
+ * supervisor writes only with CR0.WP), a fetch no XD in any (with
+ * EFER.NXE). Accessed flags are set in every entry of a walk that
+ * succeeds, the dirty flag in the last one for a write.
+ */
+static struct tlb_slot *walk(struct eng *e, uint64_t la, enum acc acc,
+                             bool user_access)
+{
+    const struct engine_state *st = e->st;
+    uint64_t table = st->cr3 & PTE_ADDR, *ent[4], pte = 0;
+    bool user = true, write = true, exec = true;
+    int level, n = 0;
+
+    for (level = 4; level >= 1; level--) {
+        unsigned idx = (la >> (12 + 9 * (level - 1))) & 511;
+        uint64_t *p = pte_at(e, table + idx * 8);
+        pte = *p;
+        if (!(pte & PTE_P))
+            eng_fault_pf(e, la, pf_err(e, acc, user_access, false));
+        if (reserved(e, pte, level))
+            eng_fault_pf(e, la, pf_err(e, acc, user_access, true) |
+                                PFERR_RSVD);
+        user &= (pte & PTE_US) != 0;
+        write &= (pte & PTE_RW) != 0;
+        exec &= !((e->st->efer & EFER_NXE) && (pte & PTE_XD));
+        ent[n++] = p;
+        if (level <= 3 && (pte & PTE_PS))
+            break;
+        table = pte & PTE_ADDR;
+    }
+    if (level < 1)
+        level = 1;
+    /* the page frame of (la)'s 4-KiB page */
+    uint64_t span = 1ull << (12 + 9 * (level - 1));
+    uint64_t frame = (pte & PTE_ADDR & ~(span - 1)) | (la & (span - 1));
+    struct tlb_slot *t = &e->tlb[(la >> 12) % TLB_SLOTS];
+    *t = (struct tlb_slot){.vpn = (la >> 12) + 1, .pfn = frame >> 12,
+                           .user = user, .write = write, .exec = exec,
+                           .dirty = (pte & PTE_D) != 0, .nent = (uint8_t)n};
+    /* The permission check comes next: A and D are set only for an access
+     * that is allowed (eng_translate). */
+    (void)acc;
+    memcpy(t->ent, ent, sizeof(ent));
+    return t;
+}
+
+/* Marks the last-level entry of (la) dirty, walking again (it was
+ * accessed, so present: the TLB said so). */
+static void set_dirty(struct eng *e, uint64_t la)
+{
+    uint64_t table = e->st->cr3 & PTE_ADDR;
+
+    for (int level = 4; level >= 1; level--) {
+        unsigned idx = (la >> (12 + 9 * (level - 1))) & 511;
+        uint64_t *p = pte_at(e, table + idx * 8);
+        if (!(*p & PTE_P))
+            return; /* changed under the TLB: the next walk faults */
+        if (level == 1 || (level <= 3 && (*p & PTE_PS))) {
+            *p |= PTE_D | PTE_A;
+            return;
+        }
+        table = *p & PTE_ADDR;
+    }
+}
+
+uint64_t eng_translate(struct eng *e, uint64_t la, enum acc acc,
+                       bool supervisor)
+{
+    const struct engine_state *st = e->st;
+    bool user_access = !supervisor && eng_cpl(e) == 3;
+    struct tlb_slot *t = &e->tlb[(la >> 12) % TLB_SLOTS];
+
+    if (t->vpn != (la >> 12) + 1)
+        t = walk(e, la, acc, user_access);
+    /* Permissions (SDM 4.6). */
+    bool deny;
+    if (user_access) {
+        deny = !t->user || (acc == ACC_WRITE && !t->write) ||
+               (acc == ACC_FETCH && !t->exec);
+    } else {
+        deny = (acc == ACC_WRITE && !t->write && (st->cr0 & CR0_WP)) ||
+               (acc == ACC_FETCH && !t->exec) ||
+               (acc == ACC_FETCH && t->user && (st->cr4 & CR4_SMEP)) ||
+               (acc != ACC_FETCH && t->user && (st->cr4 & CR4_SMAP) &&
+                (supervisor || !(st->rflags & FL_AC)));
+    }
+    if (deny) {
+        t->vpn = 0; /* a fault does not leave the translation cached */
+        eng_fault_pf(e, la, pf_err(e, acc, user_access, true));
+    }
+    if (!t->accessed) {
+        for (unsigned i = 0; i < t->nent; i++)
+            *t->ent[i] |= PTE_A;
+        t->accessed = true;
+    }
+    if (acc == ACC_WRITE && !t->dirty) {
+        set_dirty(e, la);
+        t->dirty = true;
+    }
+    uint64_t gpa = t->pfn << 12 | (la & 0xFFF);
+    if (gpa >= e->ram_size)
+        eng_handback(e, ENGINE_WHY_MMIO);
+    return gpa;
+}

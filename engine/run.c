@@ -1,0 +1,242 @@
+/* run.c: the engine's run loop: decode, execute, retire, deliver the faults instructions raise, and stop where KVM must take over. */
+#include <stdlib.h>
+#include <string.h>
+
+#include "engine/engine_internal.h"
+
+static const char *const why_names[] = {
+    [ENGINE_WHY_NONE] = "none",
+    [ENGINE_WHY_UNIMPLEMENTED] = "an instruction the engine does not run",
+    [ENGINE_WHY_IO] = "port I/O",
+    [ENGINE_WHY_MMIO] = "memory outside RAM",
+    [ENGINE_WHY_MSR] = "an MSR the PMU model does not own",
+    [ENGINE_WHY_SYSTEM] = "a system instruction left to KVM",
+    [ENGINE_WHY_EVENT] = "a fault during exception delivery",
+    [ENGINE_WHY_UNDECODABLE] = "bytes that are not an instruction",
+    [ENGINE_WHY_MODE] = "not 64-bit mode",
+    [ENGINE_WHY_FEATURE] = "a control bit the engine does not model",
+};
+
+const char *engine_why_name(enum engine_why why)
+{
+    return (unsigned)why < sizeof(why_names) / sizeof(why_names[0])
+               ? why_names[why] : "unknown";
+}
+
+_Noreturn void eng_fault(struct eng *e, unsigned vec, bool has_err,
+                         uint32_t err)
+{
+    e->fault_vec = (uint8_t)vec;
+    e->fault_has_err = has_err;
+    e->fault_err = err;
+    e->fault_cr2_valid = false;
+    longjmp(e->unwind, UNWIND_FAULT);
+}
+
+_Noreturn void eng_fault_pf(struct eng *e, uint64_t la, uint32_t err)
+{
+    e->fault_vec = VEC_PF;
+    e->fault_has_err = true;
+    e->fault_err = err;
+    e->fault_cr2_valid = true;
+    e->fault_cr2 = la;
+    longjmp(e->unwind, UNWIND_FAULT);
+}
+
+_Noreturn void eng_handback(struct eng *e, enum engine_why why)
+{
+    e->why = why;
+    longjmp(e->unwind, UNWIND_HANDBACK);
+}
+
+void eng_exec_unimplemented(struct eng *e, const struct eng_insn *in)
+{
+    (void)in;
+    eng_handback(e, ENGINE_WHY_UNIMPLEMENTED);
+}
+
+eng_exec_fn eng_exec_for(ZydisMnemonic m)
+{
+    eng_exec_fn f;
+
+    if ((f = eng_exec_alu_for(m)) || (f = eng_exec_bits_for(m)) ||
+        (f = eng_exec_move_for(m)) || (f = eng_exec_branch_for(m)) ||
+        (f = eng_exec_string_for(m)) || (f = eng_exec_system_for(m)))
+        return f;
+    return eng_exec_unimplemented;
+}
+
+struct engine *engine_create(uint8_t *ram, uint64_t ram_size,
+                             const struct engine_ops *ops)
+{
+    struct eng *e = calloc(1, sizeof(*e));
+
+    if (!e)
+        return NULL;
+    e->ram = ram;
+    e->ram_size = ram_size;
+    e->ops = *ops;
+    e->ram_pages = (ram_size + 0xFFF) >> 12;
+    e->icache = malloc(ICACHE_SLOTS * sizeof(*e->icache));
+    e->page_gen = calloc(e->ram_pages, sizeof(*e->page_gen));
+    e->code_page = calloc(e->ram_pages, 1);
+    if (!e->icache || !e->page_gen || !e->code_page) {
+        engine_destroy((struct engine *)e);
+        return NULL;
+    }
+    eng_decode_init(e);
+    engine_flush((struct engine *)e);
+    return (struct engine *)e;
+}
+
+void engine_destroy(struct engine *ext)
+{
+    struct eng *e = (struct eng *)ext;
+
+    if (!e)
+        return;
+    free(e->icache);
+    free(e->page_gen);
+    free(e->code_page);
+    free(e);
+}
+
+void engine_flush(struct engine *ext)
+{
+    struct eng *e = (struct eng *)ext;
+
+    eng_tlb_flush(e);
+    eng_icache_flush(e);
+}
+
+uint64_t engine_retired_total(const struct engine *ext)
+{
+    return ((const struct eng *)ext)->retired_total;
+}
+
+/* Why the engine cannot run this state, or ENGINE_WHY_NONE. */
+static enum engine_why state_check(const struct engine_state *st)
+{
+    if (!(st->efer & EFER_LMA) || !(st->cr0 & CR0_PG) ||
+        !st->seg[ENGINE_CS].l)
+        return ENGINE_WHY_MODE;
+    if ((st->rflags & (FL_TF | FL_VM)) ||
+        (st->cr4 & (CR4_LA57 | CR4_PKE | CR4_CET)))
+        return ENGINE_WHY_FEATURE;
+    return ENGINE_WHY_NONE;
+}
+
+/* A hand-back's description of the instruction at RIP, decoded again
+ * outside the run (a fault while fetching it leaves it empty). */
+static void describe(struct eng *e, struct engine_exit *out)
+{
+    uint8_t code[15];
+    uint64_t gpa;
+    struct eng_insn in;
+    volatile size_t n = 0;
+
+    if (setjmp(e->unwind) == 0) {
+        n = eng_fetch(e, e->st->rip, code, sizeof(code), &gpa);
+        if (n < sizeof(code))
+            n += eng_fetch(e, e->st->rip + n, code + n, sizeof(code) - n,
+                           &gpa);
+    }
+    if (n == 0 || !eng_decode_bytes(e, code, n, &in))
+        return;
+    out->length = in.length;
+    out->cls = (enum engine_class)in.cls;
+    out->relative = in.cls >= ENGINE_CLASS_JCC &&
+                    in.cls <= ENGINE_CLASS_CALL_INDIRECT &&
+                    in.nopnd > 0 && in.op[0].type == OPND_IMM;
+    out->rel = out->relative ? (int64_t)in.op[0].imm : 0;
+    strncpy(out->mnemonic, ZydisMnemonicGetString((ZydisMnemonic)in.mnemonic),
+            sizeof(out->mnemonic) - 1);
+}
+
+/* One instruction: decode, execute, then make its results the state. */
+static void step(struct eng *e)
+{
+    struct engine_state *st = e->st;
+    unsigned cpl = eng_cpl(e);
+
+    e->insn_rip = st->rip;
+    const struct eng_insn *in = eng_decode_at_rip(e);
+    e->next_rip = st->rip + in->length;
+    e->branch_taken = false;
+    e->shadow_next = false;
+    e->mem_read = e->mem_write = false;
+    in->exec(e, in);
+    st->rip = e->next_rip;
+    st->interrupt_shadow = e->shadow_next;
+    if (in->mnemonic != ZYDIS_MNEMONIC_IRETQ &&
+        in->mnemonic != ZYDIS_MNEMONIC_IRET)
+        st->rflags &= ~FL_RF;
+    e->retired_total++;
+    const struct engine_retired r = {
+        .addr = e->insn_rip,
+        .next = st->rip,
+        .length = in->length,
+        .cls = (enum engine_class)in->cls,
+        .taken = st->rip != e->insn_rip + in->length,
+        .mem_read = in->mem_read,
+        .mem_write = in->mem_write,
+        .cpl = cpl,
+    };
+    if (e->ops.retire(e->ops.ctx, &r))
+        e->stop_after = true;
+}
+
+void engine_run(struct engine *ext, struct engine_state *st, uint64_t budget,
+                struct engine_exit *out)
+{
+    struct eng *e = (struct eng *)ext;
+
+    memset(out, 0, sizeof(*out));
+    e->st = st;
+    e->budget = budget;
+    e->count = 0;
+    out->why = state_check(st);
+    if (out->why != ENGINE_WHY_NONE) {
+        out->stop = ENGINE_STOP_STATE;
+        return;
+    }
+    switch (setjmp(e->unwind)) {
+    case UNWIND_NONE:
+        break;
+    case UNWIND_FAULT:
+        /* The instruction at insn_rip faulted: nothing of it retired. */
+        st->rip = e->insn_rip;
+        if (e->fault_cr2_valid)
+            st->cr2 = e->fault_cr2;
+        eng_deliver_fault(e, e->fault_vec, e->fault_has_err, e->fault_err);
+        st->interrupt_shadow = false;
+        e->count++; /* a handler that faults again must not spin here */
+        if ((out->why = state_check(st)) != ENGINE_WHY_NONE) {
+            out->stop = ENGINE_STOP_STATE;
+            goto done;
+        }
+        break;
+    default: /* UNWIND_HANDBACK */
+        st->rip = e->insn_rip;
+        if (e->why == ENGINE_WHY_NONE) {
+            out->stop = ENGINE_STOP_BUDGET; /* a REP slice */
+        } else {
+            out->stop = ENGINE_STOP_HANDBACK;
+            out->why = e->why;
+            describe(e, out);
+        }
+        goto done;
+    }
+    while (e->count < e->budget) {
+        e->stop_after = false;
+        step(e);
+        e->count++;
+        if (e->stop_after) {
+            out->stop = ENGINE_STOP_RETIRE;
+            goto done;
+        }
+    }
+    out->stop = ENGINE_STOP_BUDGET;
+done:
+    out->retired = e->count;
+}

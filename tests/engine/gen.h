@@ -1,0 +1,41 @@
+/* gen.h: random instruction sequences for the engine's differential test: integer, flag, shift, multiply and divide, string, stack and branch instructions, with some that fault. */
+#ifndef PMVM_TEST_GEN_H
+#define PMVM_TEST_GEN_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+/* The memory both sides map at the same linear addresses. */
+#define GEN_CODE 0x4b0000000000ull   /* 2 pages, read and execute */
+#define GEN_DATA 0x4b0000010000ull   /* 4 pages, read and write */
+#define GEN_DATA_LEN 0x4000
+#define GEN_RO 0x4b0000020000ull     /* 1 page, read only */
+#define GEN_NONE 0x4b0000030000ull   /* 1 page, no access */
+#define GEN_CODE_LEN 0x2000
+/* R15 holds GEN_BASE, the base of every ordinary memory operand; RSP
+ * starts at GEN_STACK. R13 is the "wild" base that aims accesses at the
+ * read-only and inaccessible pages or at non-canonical addresses. */
+#define GEN_BASE (GEN_DATA + 0x800)
+#define GEN_STACK (GEN_DATA + 0x3800)
+
+/* The arithmetic flags a sequence leaves defined at its end. */
+#define GEN_FLAGS_ALL 0x8D5u /* CF PF AF ZF SF OF */
+
+struct gen_seq {
+    uint8_t code[GEN_CODE_LEN];
+    size_t len;             /* ends with UD2 */
+    unsigned ninsns;
+    /* The flags (of GEN_FLAGS_ALL) defined before the instruction at each
+     * offset, where an instruction starts (others 0): what the two sides
+     * may be compared on when that instruction faults or ends the run. */
+    uint16_t flags_defined[GEN_CODE_LEN];
+};
+
+/* A sequence of about (n) instructions from (seed). */
+void gen_sequence(uint64_t seed, unsigned n, struct gen_seq *out);
+
+/* A 64-bit pseudo-random number (splitmix64) for the harness's initial
+ * registers and memory. */
+uint64_t gen_rand(uint64_t *state);
+
+#endif
