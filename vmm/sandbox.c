@@ -120,10 +120,13 @@ static void allowlist_add(scmp_filter_ctx ctx)
         rule(ctx, SCMP_SYS(ioctl), 1, &req);
     }
     /* The guest's console and pmvm's own lines; nothing else is open
-     * for writing. */
+     * for writing. stdio asks whether they are terminals (TCGETS) the
+     * first time it writes one that is a character device. */
     for (int fd = 1; fd <= 2; fd++) {
         struct scmp_arg_cmp out = SCMP_A0(SCMP_CMP_EQ, (scmp_datum_t)fd);
+        struct scmp_arg_cmp tty[2] = {out, SCMP_A1(SCMP_CMP_EQ, TCGETS)};
         rule(ctx, SCMP_SYS(write), 1, &out);
+        rule(ctx, SCMP_SYS(ioctl), 2, tty);
     }
     /* Memory, never executable: nothing in pmvm needs new code. */
     struct scmp_arg_cmp noexec = SCMP_A2(SCMP_CMP_MASKED_EQ, PROT_EXEC, 0);
