@@ -54,7 +54,7 @@ static uint64_t gp_delta(struct pmu *pmu, unsigned i, uint64_t x)
 {
     uint64_t sel = pmu->evtsel[i];
     uint64_t cmask = (sel >> EVTSEL_CMASK_SHIFT) & 0xFF;
-    bool cond, prev = pmu->edge_prev[i];
+    bool cond, prev = pmu->edge_prev >> i & 1;
 
     if (cmask == 0) {
         cond = x >= 1;
@@ -63,7 +63,7 @@ static uint64_t gp_delta(struct pmu *pmu, unsigned i, uint64_t x)
         if (sel & EVTSEL_INV)
             cond = !cond;
     }
-    pmu->edge_prev[i] = cond;
+    pmu->edge_prev = (pmu->edge_prev & ~(1u << i)) | (uint32_t)cond << i;
     if (sel & EVTSEL_EDGE)
         return cond && !prev;
     return cmask ? cond : x;
@@ -102,59 +102,46 @@ static void acr_reload(struct pmu *pmu, uint64_t ovf)
             pmu_counter_set(pmu, idx, pmu->acr_reload[idx]);
 }
 
-static bool count_gp(struct pmu *pmu, const struct pmu_insn *insn,
+static bool count_gp(struct pmu *pmu, uint32_t on,
                      const struct pmu_cost *cost, uint64_t *ovf)
 {
     bool pmi = false;
 
-    for (unsigned i = 0; i < PMU_MAX_GP; i++) {
+    /* A condition the counter does not see is deasserted. */
+    pmu->edge_prev &= on;
+    for (; on; on &= on - 1) {
+        unsigned i = (unsigned)__builtin_ctz(on);
         uint64_t sel = pmu->evtsel[i];
         uint32_t ev = (uint32_t)(sel & (EVTSEL_EVENT | EVTSEL_UMASK));
-        uint64_t x;
-
-        if (!pmu_counter_enabled(pmu, i, insn->cpl)) {
-            /* A condition the counter does not see is deasserted. */
-            pmu->edge_prev[i] = false;
-            continue;
-        }
         /* UMASK2 (v6) refines events the model does not split. */
-        x = (sel & EVTSEL_UMASK2) ? 0 : event_delta(ev, cost);
+        uint64_t x = (sel & EVTSEL_UMASK2) ? 0 : event_delta(ev, cost);
+
         if (advance(&pmu->pmc[i], pmu->m.gp_width, gp_delta(pmu, i, x)))
             pmi |= overflow(pmu, i, sel & EVTSEL_INT, ovf);
     }
     return pmi;
 }
 
-/* Metrics count with FIXED_CTR3, the denominator, and GLOBAL_CTRL bit 48
- * (pmu-spec 3.3, 3.5). */
-static bool count_metrics(struct pmu *pmu, const struct pmu_insn *insn,
-                          const struct pmu_cost *cost)
-{
-    if (!pmu_has_metrics(&pmu->m) ||
-        !(pmu->global_ctrl & GLOBAL_PERF_METRICS) ||
-        !pmu_counter_enabled(pmu, PMU_IDX_FIXED(3), insn->cpl))
-        return false;
-    /* A metrics overflow interrupts as FIXED_CTR3's does [I]. */
-    return pmu_metrics_add(pmu, cost) &&
-           (pmu->fixed_ctrl & FIXED_PMI(3));
-}
-
 bool pmu_retire(struct pmu *pmu, const struct pmu_insn *insn)
 {
+    uint64_t on = pmu->enabled[insn->cpl != 0];
     struct pmu_cost cost;
     uint64_t ovf = 0;
     bool pmi;
 
     pmu_uarch_retire(&pmu->ua, pmu->m.slots_per_cycle, insn, &cost);
-    pmi = count_gp(pmu, insn, &cost, &ovf);
-    pmi |= count_metrics(pmu, insn, &cost);
-    for (unsigned i = 0; i < PMU_MAX_FIXED; i++) {
-        unsigned idx = PMU_IDX_FIXED(i);
+    pmi = count_gp(pmu, (uint32_t)on, &cost, &ovf);
+    /* A metrics overflow interrupts as FIXED_CTR3's does [I]. */
+    if (on & GLOBAL_PERF_METRICS)
+        pmi |= pmu_metrics_add(pmu, &cost) &&
+               (pmu->fixed_ctrl & FIXED_PMI(3));
+    for (uint64_t f = (on >> PMU_IDX_FIXED(0)) & 0xFFFF; f; f &= f - 1) {
+        unsigned i = (unsigned)__builtin_ctzll(f);
 
-        if (pmu_counter_enabled(pmu, idx, insn->cpl) &&
-            advance(&pmu->fixed[i], pmu->m.fixed_width,
+        if (advance(&pmu->fixed[i], pmu->m.fixed_width,
                     event_delta(fixed_event[i], &cost)))
-            pmi |= overflow(pmu, idx, pmu->fixed_ctrl & FIXED_PMI(i), &ovf);
+            pmi |= overflow(pmu, PMU_IDX_FIXED(i),
+                            pmu->fixed_ctrl & FIXED_PMI(i), &ovf);
     }
     acr_reload(pmu, ovf);
     return pmi;
@@ -162,13 +149,5 @@ bool pmu_retire(struct pmu *pmu, const struct pmu_insn *insn)
 
 unsigned pmu_counting_rings(const struct pmu *pmu)
 {
-    unsigned rings = 0;
-
-    for (unsigned idx = 0; idx < PMU_IDX_FIXED(PMU_MAX_FIXED); idx++) {
-        if (pmu_counter_enabled(pmu, idx, 0))
-            rings |= 1;
-        if (pmu_counter_enabled(pmu, idx, 3))
-            rings |= 2;
-    }
-    return rings;
+    return (pmu->enabled[0] != 0) | (unsigned)(pmu->enabled[1] != 0) << 1;
 }

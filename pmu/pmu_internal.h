@@ -101,10 +101,19 @@ struct pmu {
     uint64_t global_ctrl;
     uint64_t global_status;
     uint64_t perf_metrics;
-    bool edge_prev[PMU_MAX_GP];      /* EDGE: last instruction's condition */
+    uint32_t edge_prev;              /* EDGE: last instruction's condition,
+                                        a bit per GP counter */
+    /* What counts at CPL 0 ([0]) and CPL 1-3 ([1]): bit idx for a counter
+     * that pmu_counter_enabled() says counts, bit 48 for PERF_METRICS.
+     * pmu_retire() runs once per guest instruction; this is its answer
+     * to "who counts", kept by pmu_enabled_refresh() at every change. */
+    uint64_t enabled[2];
     struct pmu_topdown acc;
     struct pmu_uarch ua;
 };
+
+/* Recompute pmu->enabled after a write that may change it. */
+void pmu_enabled_refresh(struct pmu *pmu);
 
 /* All ones in the low `width` bits; width 64 gives ~0. */
 static inline uint64_t pmu_width_mask(uint32_t width)

@@ -144,7 +144,7 @@ static int write_present(struct pmu *pmu, enum msr_kind k, unsigned i,
         if (bad)
             return answer(rule, evtsel_reserved(bad), PMU_GP);
         pmu->evtsel[i] = val;
-        pmu->edge_prev[i] = false; /* EDGE starts deasserted */
+        pmu->edge_prev &= ~(1u << i); /* EDGE starts deasserted */
         return answer(rule, "IA32_PERFEVTSELx takes any value without "
                       "reserved bits", PMU_OK);
     case MSR_FIXED:
@@ -207,5 +207,7 @@ int pmu_wrmsr(struct pmu *pmu, uint32_t msr, uint64_t val, const char **rule)
                       "PERFEVTSEL0/1 is dropped (x86.c)", PMU_OK);
     if (absent)
         return answer(rule, absent, PMU_GP);
-    return write_present(pmu, k, i, val, rule);
+    int r = write_present(pmu, k, i, val, rule);
+    pmu_enabled_refresh(pmu);
+    return r;
 }

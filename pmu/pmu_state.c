@@ -32,6 +32,25 @@ void pmu_reset(struct pmu *pmu)
     if (m.version >= 2)
         pmu->global_ctrl = pmu_gp_bitmap(&m);
     pmu_uarch_reset(&pmu->ua);
+    pmu_enabled_refresh(pmu);
+}
+
+void pmu_enabled_refresh(struct pmu *pmu)
+{
+    for (unsigned ring = 0; ring < 2; ring++) {
+        uint64_t on = 0;
+        unsigned cpl = ring ? 3 : 0;
+        for (unsigned idx = 0; idx < PMU_NR_IDX; idx++)
+            if (pmu_counter_enabled(pmu, idx, cpl))
+                on |= 1ull << idx;
+        /* Metrics count with FIXED_CTR3, the denominator, and GLOBAL_CTRL
+         * bit 48 (pmu-spec 3.3, 3.5). */
+        if (pmu_has_metrics(&pmu->m) &&
+            (pmu->global_ctrl & GLOBAL_PERF_METRICS) &&
+            (on >> PMU_IDX_FIXED(3) & 1))
+            on |= GLOBAL_PERF_METRICS;
+        pmu->enabled[ring] = on;
+    }
 }
 
 const struct pmu_model *pmu_get_model(const struct pmu *pmu)
