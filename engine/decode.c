@@ -9,10 +9,13 @@ void eng_decode_init(struct eng *e)
                      ZYDIS_STACK_WIDTH_64);
 }
 
+/* O(1): the VMM flushes after every instruction KVM runs for the engine,
+ * and sweeping 16,384 slots each time cost as much as the instruction. */
 void eng_icache_flush(struct eng *e)
 {
-    for (size_t i = 0; i < ICACHE_SLOTS; i++)
-        e->icache[i].gpa = ~0ull;
+    if (++e->icache_epoch == 0)
+        for (size_t i = 0; i < ICACHE_SLOTS; i++)
+            e->icache[i].gpa = ~0ull;
 }
 
 /* A register operand: a GPR (with AH..BH), a segment, control or debug
@@ -258,13 +261,15 @@ const struct eng_insn *eng_decode_at_rip(struct eng *e)
     gpa = eng_translate(e, la, ACC_FETCH, false);
     struct icache_slot *slot = slot_of(e, gpa);
     uint64_t pfn = gpa >> 12;
-    if (slot->gpa == gpa && slot->gen == e->page_gen[pfn])
+    if (slot->gpa == gpa && slot->gen == e->page_gen[pfn] &&
+        slot->epoch == e->icache_epoch)
         return &slot->in;
 
     size_t n = eng_fetch(e, la, code, sizeof(code), &gpa);
     if (decode_bytes(e, code, n, &slot->in, &more) == 0) {
         slot->gpa = gpa;
         slot->gen = e->page_gen[pfn];
+        slot->epoch = e->icache_epoch;
         e->code_page[pfn] = 1;
         return &slot->in;
     }

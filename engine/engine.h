@@ -92,14 +92,21 @@ struct engine_ops {
                                 bool *stop);
     enum engine_answer (*rdpmc)(void *ctx, uint32_t ecx, unsigned cpl,
                                 bool cr0_pe, bool cr4_pce, uint64_t *val);
-    /* CPUID as the guest sees it at CPL0. */
-    void (*cpuid)(void *ctx, uint32_t leaf, uint32_t subleaf,
-                  uint32_t regs[4]);
+    /* CPUID as the guest sees it at CPL0 (ENGINE_NOT_MINE: a leaf the
+     * caller leaves to KVM). */
+    enum engine_answer (*cpuid)(void *ctx, uint32_t leaf, uint32_t subleaf,
+                                uint32_t regs[4]);
     /* The system MSRs SYSCALL, SYSRET and SWAPGS use (STAR, LSTAR,
      * SFMASK, KERNEL_GS_BASE), read and written through the caller; false:
      * it cannot, and the engine hands the instruction back. */
     bool (*sys_msr_read)(void *ctx, uint32_t msr, uint64_t *val);
     bool (*sys_msr_write)(void *ctx, uint32_t msr, uint64_t val);
+    /* Port I/O the guest may do (the engine checked IOPL and the TSS's
+     * bitmap): *val is written for OUT, read for IN. True in *stop: stop
+     * after the instruction (the guest ended itself). May be NULL: every
+     * port access is then handed back. */
+    enum engine_answer (*io)(void *ctx, uint16_t port, unsigned size,
+                             bool in, uint32_t *val, bool *stop);
 };
 
 /* Why engine_run() returned. The state is always consistent: it is the
@@ -157,6 +164,15 @@ void engine_destroy(struct engine *e);
  */
 void engine_run(struct engine *e, struct engine_state *st, uint64_t budget,
                 struct engine_exit *out);
+
+/*
+ * Delivers external interrupt (vector) through the IDT now, as the CPU
+ * does at an instruction boundary with RFLAGS.IF set (the caller checked
+ * IF, the interrupt shadow and the local APIC's priorities). False: its
+ * delivery would fault, the state is unchanged, and KVM must deliver it.
+ */
+bool engine_interrupt(struct engine *e, struct engine_state *st,
+                      unsigned vector);
 
 /* Forget cached translations and decoded instructions. */
 void engine_flush(struct engine *e);

@@ -132,14 +132,17 @@ struct eng_insn {
 struct icache_slot {
     uint64_t gpa;            /* ~0: empty */
     uint32_t gen;
+    uint32_t epoch;          /* valid only in the epoch it was filled in */
     struct eng_insn in;
 };
 
-/* The software TLB: direct-mapped by linear page. */
-#define TLB_SLOTS 512
+/* The software TLB: direct-mapped by a hash of the linear page (pages
+ * 2 MiB apart, code and stack say, must not evict each other). */
+#define TLB_SLOTS 1024
 
 struct tlb_slot {
     uint64_t vpn;            /* linear page number + 1; 0: empty */
+    uint32_t epoch;          /* valid only in the epoch it was filled in */
     uint64_t pfn;            /* guest-physical page number */
     bool user, write, exec;  /* the walk's combined permissions */
     bool accessed;           /* A is set in every entry of the walk */
@@ -171,11 +174,14 @@ struct eng {
     bool mem_read, mem_write;
     /* caches */
     struct tlb_slot tlb[TLB_SLOTS];
+    uint32_t tlb_epoch;      /* a flush starts a new one */
     struct icache_slot *icache;
+    uint32_t icache_epoch;   /* a flush starts a new one */
     uint32_t *page_gen;      /* per guest-physical page */
     uint8_t *code_page;      /* per page: some decoded instruction is there */
     uint64_t ram_pages;
     uint64_t retired_total;
+    uint64_t run_retired;    /* retired in this engine_run() */
     uint64_t budget, count;  /* this run's */
     ZydisDecoder dec64;
 };

@@ -176,3 +176,20 @@ void eng_deliver_fault(struct eng *e, unsigned vec, bool has_err,
 {
     deliver_or_handback(e, vec, has_err, err, false, e->insn_rip, FL_RF);
 }
+
+bool engine_interrupt(struct engine *ext, struct engine_state *st,
+                      unsigned vector)
+{
+    struct eng *e = (struct eng *)ext;
+    struct engine_state saved = *st;
+
+    e->st = st;
+    e->insn_rip = st->rip;
+    if (setjmp(e->unwind) == 0 &&
+        deliver(e, vector, false, 0, false, st->rip, 0)) {
+        st->interrupt_shadow = false;
+        return true;
+    }
+    *st = saved;
+    return false;
+}

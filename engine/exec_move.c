@@ -148,7 +148,9 @@ static void exec_popf(struct eng *e, const struct eng_insn *in)
     if (sz == 2)
         mask &= 0xFFFF;
     e->st->rflags = (old & ~mask & ~FL_RF) | (v & mask) | FL_FIXED1;
-    if (e->st->rflags & FL_TF)
+    /* TF: the engine does not trap after instructions. IF newly set: the
+     * VMM may have an interrupt to deliver. Either way, stop. */
+    if ((e->st->rflags & FL_TF) || (e->st->rflags & ~old & FL_IF))
         e->stop_after = true;
 }
 

@@ -34,8 +34,9 @@ static void exec_cpuid(struct eng *e, const struct eng_insn *in)
     uint32_t r[4];
 
     (void)in;
-    e->ops.cpuid(e->ops.ctx, (uint32_t)e->st->gpr[ENGINE_RAX],
-                 (uint32_t)e->st->gpr[ENGINE_RCX], r);
+    if (e->ops.cpuid(e->ops.ctx, (uint32_t)e->st->gpr[ENGINE_RAX],
+                     (uint32_t)e->st->gpr[ENGINE_RCX], r) != ENGINE_OK)
+        eng_handback(e, ENGINE_WHY_SYSTEM);
     e->st->gpr[ENGINE_RAX] = r[0];
     e->st->gpr[ENGINE_RBX] = r[1];
     e->st->gpr[ENGINE_RCX] = r[2];
@@ -190,6 +191,7 @@ static void exec_iret(struct eng *e, const struct eng_insn *in)
     cs.selector = cs_sel;
     st->seg[ENGINE_CS] = cs;
     st->seg[ENGINE_SS] = ss;
+    uint64_t old_flags = st->rflags;
     st->rflags = (st->rflags & ~mask) | (fl & mask) | FL_FIXED1;
     st->gpr[ENGINE_RSP] = new_rsp;
     /* DS, ES, FS, GS with a DPL below the new CPL become NULL (SDM IRET);
@@ -206,7 +208,7 @@ static void exec_iret(struct eng *e, const struct eng_insn *in)
         }
     e->next_rip = rip;
     e->branch_taken = true;
-    if (st->rflags & FL_TF)
+    if ((st->rflags & FL_TF) || (st->rflags & ~old_flags & FL_IF))
         e->stop_after = true;
 }
 
@@ -339,6 +341,33 @@ void eng_exec_mov_special(struct eng *e, const struct eng_insn *in)
         eng_handback(e, ENGINE_WHY_SYSTEM);
 }
 
+/* IN and OUT through the caller; the string forms go back to KVM. */
+static void io_access(struct eng *e, const struct eng_insn *in,
+                      unsigned size)
+{
+    struct engine_state *st = e->st;
+    bool is_in = in->mnemonic == ZYDIS_MNEMONIC_IN, stop = false;
+    uint16_t port = (uint16_t)(st->gpr[ENGINE_RDX] & 0xFFFF);
+    uint32_t val = (uint32_t)st->gpr[ENGINE_RAX];
+
+    if (!e->ops.io || (!is_in && in->mnemonic != ZYDIS_MNEMONIC_OUT))
+        eng_handback(e, ENGINE_WHY_IO);
+    for (unsigned i = 0; i < in->nopnd; i++)
+        if (in->op[i].type == OPND_IMM)
+            port = (uint16_t)(in->op[i].imm & 0xFF);
+    switch (e->ops.io(e->ops.ctx, port, size, is_in, &val, &stop)) {
+    case ENGINE_OK:
+        if (is_in)
+            eng_gpr_set(e, ENGINE_RAX, size, val);
+        e->stop_after |= stop;
+        return;
+    case ENGINE_GP:
+        eng_gp0(e);
+    default:
+        eng_handback(e, ENGINE_WHY_IO);
+    }
+}
+
 /*
  * Port I/O: allowed at CPL <= IOPL, else where the TSS's I/O bitmap
  * clears every bit of the ports (SDM 19.5); refused is #GP(0), allowed is
@@ -371,7 +400,7 @@ static void exec_io(struct eng *e, const struct eng_insn *in)
         if ((bits >> (port % 8)) & ((1u << size) - 1))
             eng_gp0(e);
     }
-    eng_handback(e, ENGINE_WHY_IO);
+    io_access(e, in, size);
 }
 
 /* HLT, descriptor tables, TLB and cache control, RDTSC, and the like: KVM

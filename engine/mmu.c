@@ -23,14 +23,25 @@ static uint64_t *pte_at(struct eng *e, uint64_t gpa)
     return (uint64_t *)(void *)(e->ram + gpa);
 }
 
+static struct tlb_slot *tlb_slot_of(struct eng *e, uint64_t la)
+{
+    uint64_t h = (la >> 12) * 0x9E3779B97F4A7C15ull;
+
+    return &e->tlb[h >> 54]; /* the top 10 bits: TLB_SLOTS */
+}
+
+_Static_assert(TLB_SLOTS == 1 << 10, "tlb_slot_of() takes 10 bits");
+
+/* O(1), as the decoded-instruction cache's flush. */
 void eng_tlb_flush(struct eng *e)
 {
-    memset(e->tlb, 0, sizeof(e->tlb));
+    if (++e->tlb_epoch == 0)
+        memset(e->tlb, 0, sizeof(e->tlb));
 }
 
 void eng_tlb_flush_page(struct eng *e, uint64_t la)
 {
-    struct tlb_slot *t = &e->tlb[(la >> 12) % TLB_SLOTS];
+    struct tlb_slot *t = tlb_slot_of(e, la);
 
     if (t->vpn == (la >> 12) + 1)
         t->vpn = 0;
@@ -106,8 +117,9 @@ static struct tlb_slot *walk(struct eng *e, uint64_t la, enum acc acc,
     /* the page frame of (la)'s 4-KiB page */
     uint64_t span = 1ull << (12 + 9 * (level - 1));
     uint64_t frame = (pte & PTE_ADDR & ~(span - 1)) | (la & (span - 1));
-    struct tlb_slot *t = &e->tlb[(la >> 12) % TLB_SLOTS];
-    *t = (struct tlb_slot){.vpn = (la >> 12) + 1, .pfn = frame >> 12,
+    struct tlb_slot *t = tlb_slot_of(e, la);
+    *t = (struct tlb_slot){.vpn = (la >> 12) + 1, .epoch = e->tlb_epoch,
+                           .pfn = frame >> 12,
                            .user = user, .write = write, .exec = exec,
                            .dirty = (pte & PTE_D) != 0, .nent = (uint8_t)n};
     /* The permission check comes next: A and D are set only for an access
@@ -141,9 +153,9 @@ uint64_t eng_translate(struct eng *e, uint64_t la, enum acc acc,
 {
     const struct engine_state *st = e->st;
     bool user_access = !supervisor && eng_cpl(e) == 3;
-    struct tlb_slot *t = &e->tlb[(la >> 12) % TLB_SLOTS];
+    struct tlb_slot *t = tlb_slot_of(e, la);
 
-    if (t->vpn != (la >> 12) + 1)
+    if (t->vpn != (la >> 12) + 1 || t->epoch != e->tlb_epoch)
         t = walk(e, la, acc, user_access);
     /* Permissions (SDM 4.6). */
     bool deny;

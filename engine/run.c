@@ -77,7 +77,7 @@ struct engine *engine_create(uint8_t *ram, uint64_t ram_size,
     e->ram_size = ram_size;
     e->ops = *ops;
     e->ram_pages = (ram_size + 0xFFF) >> 12;
-    e->icache = malloc(ICACHE_SLOTS * sizeof(*e->icache));
+    e->icache = calloc(ICACHE_SLOTS, sizeof(*e->icache)); /* epoch 0: empty */
     e->page_gen = calloc(e->ram_pages, sizeof(*e->page_gen));
     e->code_page = calloc(e->ram_pages, 1);
     if (!e->icache || !e->page_gen || !e->code_page) {
@@ -172,6 +172,7 @@ static void step(struct eng *e)
         in->mnemonic != ZYDIS_MNEMONIC_IRET)
         st->rflags &= ~FL_RF;
     e->retired_total++;
+    e->run_retired++;
     const struct engine_retired r = {
         .addr = e->insn_rip,
         .next = st->rip,
@@ -195,6 +196,7 @@ void engine_run(struct engine *ext, struct engine_state *st, uint64_t budget,
     e->st = st;
     e->budget = budget;
     e->count = 0;
+    e->run_retired = 0;
     out->why = state_check(st);
     if (out->why != ENGINE_WHY_NONE) {
         out->stop = ENGINE_STOP_STATE;
@@ -238,5 +240,5 @@ void engine_run(struct engine *ext, struct engine_state *st, uint64_t budget,
     }
     out->stop = ENGINE_STOP_BUDGET;
 done:
-    out->retired = e->count;
+    out->retired = e->run_retired;
 }

@@ -146,11 +146,13 @@ static enum engine_answer rdpmc_host(void *ctx, uint32_t ecx, unsigned cpl,
     return cpl && !pce ? ENGINE_GP : ENGINE_NOT_MINE;
 }
 
-static void cpuid_host(void *ctx, uint32_t leaf, uint32_t sub, uint32_t r[4])
+static enum engine_answer cpuid_host(void *ctx, uint32_t leaf, uint32_t sub,
+                                     uint32_t r[4])
 {
     (void)ctx;
     __asm__ volatile("cpuid" : "=a"(r[0]), "=b"(r[1]), "=c"(r[2]), "=d"(r[3])
                      : "a"(leaf), "c"(sub));
+    return ENGINE_OK;
 }
 
 static void engine_setup(void)

@@ -80,10 +80,12 @@ static enum engine_answer on_rdpmc(void *ctx, uint32_t ecx, unsigned cpl,
     return ENGINE_OK;
 }
 
-static void on_cpuid(void *ctx, uint32_t leaf, uint32_t sub, uint32_t r[4])
+static enum engine_answer on_cpuid(void *ctx, uint32_t leaf, uint32_t sub,
+                                   uint32_t r[4])
 {
     (void)ctx;
     r[0] = leaf, r[1] = sub, r[2] = 0x6C65746E, r[3] = 0x49656E69;
+    return ENGINE_OK;
 }
 
 static const uint32_t sys_msrs[4] = {0xC0000081, 0xC0000082, 0xC0000084,
