@@ -8,6 +8,7 @@
 /* Multiboot information flags (specification section 3.3). */
 #define MBI_MEM (1u << 0)
 #define MBI_CMDLINE (1u << 2)
+#define MBI_MODS (1u << 3)
 #define MBI_MMAP (1u << 6)
 #define MBI_LOADER_NAME (1u << 9)
 
@@ -31,9 +32,39 @@ struct mb_mmap_entry {
     uint32_t type;
 } __attribute__((packed));
 
+struct mb_module {
+    uint32_t start, end, string, reserved;
+};
+
 static const char loader_name[] = "pmvm";
 
-static void boot_info_write(struct vm *vm, const char *cmdline)
+/* The first page after every segment of the image. */
+static uint64_t image_end(const struct load_image *li)
+{
+    uint64_t end = 0;
+    for (unsigned i = 0; i < li->nsegs; i++)
+        if (li->segs[i].paddr + li->segs[i].memsz > end)
+            end = li->segs[i].paddr + li->segs[i].memsz;
+    return (end + 0xFFF) & ~0xFFFull;
+}
+
+/* The module's bytes after the image; its entry in (mod). */
+static void module_place(struct vm *vm, const struct load_image *li,
+                         const struct boot_module *m, struct mb_module *mod)
+{
+    uint64_t start = image_end(li);
+    if (m->len > vm->mem_size || start > vm->mem_size - m->len)
+        errx(STATUS_USAGE, "the module (--initrd, --env) is %zu bytes and "
+             "does not fit in guest RAM after the image: use a larger "
+             "--mem", m->len);
+    memcpy(vm->mem + start, m->data, m->len);
+    *mod = (struct mb_module){.start = (uint32_t)start,
+                              .end = (uint32_t)(start + m->len)};
+}
+
+static void boot_info_write(struct vm *vm, const struct load_image *li,
+                            const char *cmdline,
+                            const struct boot_module *module)
 {
     size_t cmdlen = strlen(cmdline) + 1;
     if (cmdlen > BOOT_CMDLINE_MAX)
@@ -46,7 +77,8 @@ static void boot_info_write(struct vm *vm, const char *cmdline)
          MMAP_AVAILABLE},
     };
     uint32_t map_addr = BOOT_INFO_ADDR + sizeof(struct mb_info);
-    uint32_t name_addr = map_addr + sizeof map;
+    uint32_t mods_addr = map_addr + sizeof map;
+    uint32_t name_addr = mods_addr + sizeof(struct mb_module);
     uint32_t cmd_addr = name_addr + sizeof loader_name;
     struct mb_info info = {
         .flags = MBI_MEM | MBI_CMDLINE | MBI_MMAP | MBI_LOADER_NAME,
@@ -57,6 +89,15 @@ static void boot_info_write(struct vm *vm, const char *cmdline)
         .mmap_addr = map_addr,
         .boot_loader_name = name_addr,
     };
+    if (module->len) {
+        struct mb_module mod;
+        module_place(vm, li, module, &mod);
+        mod.string = cmd_addr + (uint32_t)cmdlen - 1; /* "": no name */
+        memcpy(vm->mem + mods_addr, &mod, sizeof mod);
+        info.flags |= MBI_MODS;
+        info.mods_count = 1;
+        info.mods_addr = mods_addr;
+    }
     memcpy(vm->mem + BOOT_INFO_ADDR, &info, sizeof info);
     memcpy(vm->mem + map_addr, map, sizeof map);
     memcpy(vm->mem + name_addr, loader_name, sizeof loader_name);
@@ -72,9 +113,9 @@ static struct kvm_segment flat_segment(uint16_t selector, uint8_t type)
 }
 
 void boot_multiboot(struct vm *vm, const struct load_image *li,
-                    const char *cmdline)
+                    const char *cmdline, const struct boot_module *module)
 {
-    boot_info_write(vm, cmdline);
+    boot_info_write(vm, li, cmdline, module);
 
     /* The specification leaves GDTR undefined; a flat GDT matching the
      * segment registers keeps a guest that reloads them before setting

@@ -21,6 +21,7 @@
 #include "vmm/trap.h"
 
 #define DEFAULT_MEM (64ull << 20)
+#define PC_DEFAULT_MEM (128ull << 20) /* QEMU's -m default */
 #define MIN_MEM (2ull << 20)
 #define MAX_MEM (3ull << 30) /* below the PCI hole, as multiboot's 32 bits */
 #define DEFAULT_TIMEOUT 10.0
@@ -32,27 +33,35 @@ struct run_options {
     bool trace;
     bool no_sandbox;
     enum trap_mode trap;
+    bool count_step;     /* --count=step: count by single-stepping */
     struct cpu_select cpu;
+    enum machine machine;
+    bool mem_given, exit_code_given;
+    const char *initrd;  /* --initrd FILE, or NULL */
+    char *env;           /* --env words, one a line, or NULL */
+    size_t env_len;
     const char *image;
     char *cmdline;
 };
 
-/* Read the whole image; its size is checked against guest RAM first so a
- * huge file is refused before it is read. */
-static uint8_t *image_read(const char *path, uint64_t mem, size_t *len)
+/* Read a whole file (what: "image" or "initrd", for messages); its size
+ * is checked against guest RAM first so a huge file is refused before it
+ * is read. */
+static uint8_t *file_read(const char *what, const char *path, uint64_t mem,
+                          size_t *len)
 {
     int fd = open(path, O_RDONLY | O_CLOEXEC);
     if (fd < 0)
-        err(STATUS_NOINPUT, "cannot open image %s", path);
+        err(STATUS_NOINPUT, "cannot open %s %s", what, path);
     struct stat st;
     if (fstat(fd, &st) < 0)
-        err(STATUS_NOINPUT, "cannot stat image %s", path);
+        err(STATUS_NOINPUT, "cannot stat %s %s", what, path);
     if (!S_ISREG(st.st_mode))
-        errx(STATUS_NOINPUT, "image %s is not a regular file", path);
+        errx(STATUS_NOINPUT, "%s %s is not a regular file", what, path);
     if ((uint64_t)st.st_size > mem)
-        errx(STATUS_DATAERR, "image %s is %lld bytes, larger than guest RAM "
-             "(%llu MiB): use a larger --mem", path, (long long)st.st_size,
-             (unsigned long long)(mem >> 20));
+        errx(STATUS_DATAERR, "%s %s is %lld bytes, larger than guest RAM "
+             "(%llu MiB): use a larger --mem", what, path,
+             (long long)st.st_size, (unsigned long long)(mem >> 20));
     *len = (size_t)st.st_size;
     uint8_t *buf = malloc(*len ? *len : 1);
     if (!buf)
@@ -63,9 +72,10 @@ static uint8_t *image_read(const char *path, uint64_t mem, size_t *len)
         if (n < 0 && errno == EINTR)
             continue;
         if (n < 0)
-            err(STATUS_NOINPUT, "cannot read image %s", path);
+            err(STATUS_NOINPUT, "cannot read %s %s", what, path);
         if (n == 0)
-            errx(STATUS_NOINPUT, "image %s shrank while being read", path);
+            errx(STATUS_NOINPUT, "%s %s shrank while being read", what,
+                 path);
         done += (size_t)n;
     }
     close(fd);
@@ -90,16 +100,70 @@ static char *cmdline_join(const char *image, int argc, char **argv)
     return s;
 }
 
+/* --env K=V: one more line of the module's text, which kvm-unit-tests
+ * reads as its environment (lib/argv.c). */
+static void env_add(struct run_options *o, const char *word)
+{
+    const char *eq = strchr(word, '=');
+    if (!eq || eq == word || strchr(word, '\n') || strchr(word, ' '))
+        errx(STATUS_USAGE, "--env: '%s' is not NAME=VALUE (no spaces)",
+             word);
+    size_t n = strlen(word);
+    char *env = realloc(o->env, o->env_len + n + 2);
+    if (!env)
+        err(STATUS_OSERR, "realloc");
+    memcpy(env + o->env_len, word, n);
+    env[o->env_len + n] = '\n';
+    env[o->env_len + n + 1] = '\0';
+    o->env = env;
+    o->env_len += n + 1;
+}
+
+/* The Multiboot module: the --initrd file, then the --env lines. */
+static uint8_t *module_build(const struct run_options *o, size_t *len)
+{
+    size_t file_len = 0;
+    uint8_t *file = o->initrd ? file_read("initrd", o->initrd, o->mem,
+                                          &file_len)
+                              : NULL;
+    *len = file_len + o->env_len;
+    if (!*len) {
+        free(file);
+        return NULL;
+    }
+    uint8_t *m = realloc(file, *len);
+    if (!m)
+        err(STATUS_OSERR, "realloc");
+    if (o->env_len)
+        memcpy(m + file_len, o->env, o->env_len);
+    return m;
+}
+
+static void machine_choose(struct run_options *o, const char *name)
+{
+    if (strcmp(name, "pmvm") == 0)
+        o->machine = MACHINE_PMVM;
+    else if (strcmp(name, "pc") == 0)
+        o->machine = MACHINE_PC;
+    else
+        errx(STATUS_USAGE, "--machine: '%s' is neither pmvm nor pc", name);
+}
+
 static void run_options_parse(struct run_options *o, int argc, char **argv)
 {
     enum { OPT_MEM = 0x200, OPT_TIMEOUT, OPT_EXIT_CODE, OPT_TRACE,
-           OPT_TRAP, OPT_NO_SANDBOX };
+           OPT_TRAP, OPT_NO_SANDBOX, OPT_COUNT, OPT_MACHINE, OPT_ENV,
+           OPT_INITRD };
     static const struct option longopts[] = {
         CPU_SELECT_LONG_OPTIONS,
         {"trap", required_argument, NULL, OPT_TRAP},
+        {"count", required_argument, NULL, OPT_COUNT},
         {"mem", required_argument, NULL, OPT_MEM},
         {"timeout", required_argument, NULL, OPT_TIMEOUT},
         {"exit-code", required_argument, NULL, OPT_EXIT_CODE},
+        {"machine", required_argument, NULL, OPT_MACHINE},
+        {"env", required_argument, NULL, OPT_ENV},
+        {"initrd", required_argument, NULL, OPT_INITRD},
         {"trace", no_argument, NULL, OPT_TRACE},
         {"no-sandbox", no_argument, NULL, OPT_NO_SANDBOX},
         {"help", no_argument, NULL, 'h'},
@@ -118,7 +182,23 @@ static void run_options_parse(struct run_options *o, int argc, char **argv)
                 errx(STATUS_USAGE, "--trap: '%s' is not auto, bp or step",
                      optarg);
             break;
+        case OPT_COUNT:
+            if (strcmp(optarg, "engine") && strcmp(optarg, "step"))
+                errx(STATUS_USAGE, "--count: '%s' is neither engine nor "
+                     "step", optarg);
+            o->count_step = strcmp(optarg, "step") == 0;
+            break;
+        case OPT_MACHINE:
+            machine_choose(o, optarg);
+            break;
+        case OPT_ENV:
+            env_add(o, optarg);
+            break;
+        case OPT_INITRD:
+            o->initrd = optarg;
+            break;
         case OPT_MEM:
+            o->mem_given = true;
             if (cli_parse_size(optarg, &o->mem) < 0)
                 errx(STATUS_USAGE, "--mem: '%s' is not a size (examples: "
                      "64, 64M, 1G)", optarg);
@@ -132,6 +212,7 @@ static void run_options_parse(struct run_options *o, int argc, char **argv)
                      "seconds (0 for none)", optarg);
             break;
         case OPT_EXIT_CODE:
+            o->exit_code_given = true;
             if (strcmp(optarg, "pmvm") == 0)
                 o->exit_code = EXIT_CODE_PMVM;
             else if (strcmp(optarg, "qemu") == 0)
@@ -153,6 +234,11 @@ static void run_options_parse(struct run_options *o, int argc, char **argv)
             cli_bad_option(argv, optind);
         }
     }
+    /* QEMU's PC: its default RAM and isa-debug-exit's status. */
+    if (o->machine == MACHINE_PC && !o->mem_given)
+        o->mem = PC_DEFAULT_MEM;
+    if (o->machine == MACHINE_PC && !o->exit_code_given)
+        o->exit_code = EXIT_CODE_QEMU;
     if (optind >= argc)
         errx(STATUS_USAGE, "run: no image given (pmvm run [options] IMAGE "
              "[-- ARGS...])");
@@ -178,12 +264,16 @@ int cmd_run(int argc, char **argv)
         errx(STATUS_OSERR, "cannot allocate the PMU model");
 
     size_t len;
-    uint8_t *image = image_read(o.image, o.mem, &len);
+    uint8_t *image = file_read("image", o.image, o.mem, &len);
     char why[256];
     if (loader_parse(image, len, o.mem, &p.image, why, sizeof why) < 0)
         errx(STATUS_DATAERR, "%s: %s", o.image, why);
     p.trace = o.trace;
     p.exit_code = o.exit_code;
+    p.machine = o.machine;
+    struct boot_module module = {0};
+    uint8_t *module_data = module_build(&o, &module.len);
+    module.data = module_data;
 
     vm_create(&p.vm, o.mem);
     bool kvm_pmu_off = cpuid_kvm_pmu_disable(&p);
@@ -195,10 +285,14 @@ int cmd_run(int argc, char **argv)
     vm_create_vcpu(&p.vm);
     cpuid_setup(&p);
     loader_copy(&p.image, image, p.vm.mem);
+    exec_setup(&p, !o.count_step);
     trap_setup(&p, o.trap, image);
     free(image);
-    boot_multiboot(&p.vm, &p.image, o.cmdline);
+    boot_multiboot(&p.vm, &p.image, o.cmdline, &module);
     free(o.cmdline);
+    free(module_data);
+    free(o.env);
+    fw_cfg_init(&p.fw_cfg, o.mem);
 
     /* Console bytes arrive one exit at a time; let stdio batch them. */
     if (!isatty(STDOUT_FILENO))
@@ -211,6 +305,7 @@ int cmd_run(int argc, char **argv)
     fflush(stdout);
     if (p.trace)
         vcpu_print_exit_counts(&p);
+    exec_teardown(&p);
     vm_destroy(&p.vm);
     pmu_destroy(p.pmu);
     return status;

@@ -26,6 +26,11 @@ static int decode_at(struct pmvm *p, uint64_t rip, struct insn *in)
     return n ? insn_decode(code, n, mode, in) : -1;
 }
 
+void count_reset(struct pmvm *p)
+{
+    p->count.resume_valid = p->count.done_valid = false;
+}
+
 bool count_stepping(const struct pmvm *p)
 {
     return p->count.rings != 0;
@@ -130,7 +135,7 @@ static void warn_if_user_uncounted(struct pmvm *p, uint64_t rip)
 {
     struct count *c = &p->count;
     struct insn in;
-    if (c->warned_cpl3 || !(c->rings & RING_USER) ||
+    if (c->warned_cpl3 || !(c->rings & RING_USER) || exec_counts(p) ||
         decode_at(p, rip, &in) < 0 ||
         (in.kind != INSN_IRET && in.kind != INSN_SYSRET) ||
         host_steps_cpl3(p->vm.kvm_fd))

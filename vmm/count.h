@@ -29,6 +29,10 @@ struct pmvm;
  * pmvm must single-step. Returns true if that changed. */
 bool count_update(struct pmvm *p);
 
+/* Forget where the vCPU resumed: something else (the engine) ran the
+ * guest since. */
+void count_reset(struct pmvm *p);
+
 /* Is the guest being stepped for counting? */
 bool count_stepping(const struct pmvm *p);
 

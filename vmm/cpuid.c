@@ -109,6 +109,52 @@ void cpuid_setup(struct pmvm *p)
 
     if (ioctl(p->vm.vcpu_fd, KVM_SET_CPUID2, &t.head) < 0)
         err(STATUS_OSERR, "KVM_SET_CPUID2");
+    /* What the guest really sees: KVM may have changed entries (nested PVM
+     * ORs host bits into leaves 1 and 7, host-kvm-facts 5). KVM keeps as
+     * many entries as it was given, and some kernels (Linux 6.1) report
+     * nent only on failure: ask for exactly that many. */
+    if (ioctl(p->vm.vcpu_fd, KVM_GET_CPUID2, &t.head) < 0)
+        err(STATUS_OSERR, "KVM_GET_CPUID2");
+    p->cpuid = &t.head;
+}
+
+#define LEAF1_ECX_OSXSAVE (1u << 27)
+#define CR4_OSXSAVE (1ull << 18)
+#define LEAF_XSAVE 0xDu
+
+bool cpuid_lookup(const struct pmvm *p, uint64_t cr4, uint32_t leaf,
+                  uint32_t subleaf, uint32_t r[4])
+{
+    const struct kvm_cpuid2 *t = p->cpuid;
+    const struct kvm_cpuid_entry2 *e0 = NULL, *hit = NULL, *max = NULL;
+
+    /* Leaf 0xD depends on XCR0, which KVM keeps: its answer is KVM's. */
+    if (!t || leaf == LEAF_XSAVE)
+        return false;
+    for (uint32_t i = 0; i < t->nent; i++) {
+        const struct kvm_cpuid_entry2 *e = &t->entries[i];
+        if (e->function == 0)
+            e0 = e;
+        if (e->function == leaf && (e->index == subleaf ||
+            !(e->flags & KVM_CPUID_FLAG_SIGNIFCANT_INDEX)))
+            hit = e;
+    }
+    /* A basic leaf above the highest one reads that highest leaf (Intel;
+     * KVM's cpuid_entry2 lookup does the same for a GenuineIntel guest). */
+    if (!hit && e0 && leaf < 0x80000000u && leaf > e0->eax)
+        for (uint32_t i = 0; i < t->nent; i++)
+            if (t->entries[i].function == e0->eax &&
+                t->entries[i].index == 0)
+                max = &t->entries[i];
+    hit = hit ? hit : max;
+    memset(r, 0, 4 * sizeof(r[0]));
+    if (hit)
+        r[0] = hit->eax, r[1] = hit->ebx, r[2] = hit->ecx, r[3] = hit->edx;
+    /* OSXSAVE mirrors CR4 (KVM updates it at run time). */
+    if (leaf == 1)
+        r[2] = (r[2] & ~LEAF1_ECX_OSXSAVE) |
+               (cr4 & CR4_OSXSAVE ? LEAF1_ECX_OSXSAVE : 0);
+    return true;
 }
 
 bool cpuid_kvm_pmu_disable(struct pmvm *p)

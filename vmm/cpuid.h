@@ -3,6 +3,7 @@
 #define PMVM_CPUID_H
 
 #include <stdbool.h>
+#include <stdint.h>
 
 #include "vmm/pmvm.h"
 
@@ -16,5 +17,14 @@ void cpuid_setup(struct pmvm *p);
  * offer it (then KVM's vPMU stays off only if the host has none).
  */
 bool cpuid_kvm_pmu_disable(struct pmvm *p);
+
+/*
+ * CPUID (leaf, subleaf) as the guest sees it at CPL0, from the table
+ * KVM took (for the engine, which answers CPUID itself), with CR4's
+ * OSXSAVE. False for a leaf whose answer depends on state KVM keeps
+ * (0xD: XCR0): KVM must answer it.
+ */
+bool cpuid_lookup(const struct pmvm *p, uint64_t cr4, uint32_t leaf,
+                  uint32_t subleaf, uint32_t r[4]);
 
 #endif

@@ -14,4 +14,10 @@ int exit_internal_error(struct pmvm *p);
 int exit_fail_entry(struct pmvm *p);
 int exit_unexpected(struct pmvm *p);
 
+/* One port access of (size) bytes, from an exit or from the engine: OUT
+ * takes *value, IN sets it. RUN_CONTINUE, or the status the guest ended
+ * with (the exit port). */
+int pio_access(struct pmvm *p, uint16_t port, unsigned size, bool in,
+               uint32_t *value);
+
 #endif

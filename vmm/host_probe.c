@@ -98,6 +98,9 @@ static bool probe(int kvm_fd)
                                MAP_SHARED, vcpu, 0);
     if (run == MAP_FAILED)
         err(STATUS_OSERR, "host probe: mmap kvm_run");
+    /* Registers first: KVM arms single-step only for the RIP the vCPU has
+     * when KVM_SET_GUEST_DEBUG is called (see vm_regs_push()). */
+    probe_enter(vcpu, CODE3);
     struct kvm_guest_debug dbg = {
         .control = KVM_GUESTDBG_ENABLE | KVM_GUESTDBG_SINGLESTEP,
     };
@@ -107,7 +110,6 @@ static bool probe(int kvm_fd)
     /* Does the first NOP give a step exit, or does the UD2, with no IDT,
      * triple-fault before any? */
     uint64_t rip = 0;
-    probe_enter(vcpu, CODE3);
     uint32_t reason = probe_step(vcpu, run, &rip);
     bool steps = reason == KVM_EXIT_DEBUG && rip == CODE3 + 1;
 

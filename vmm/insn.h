@@ -22,6 +22,8 @@ enum insn_kind {
     INSN_HLT,
     INSN_IRET,   /* IRET, IRETD, IRETQ */
     INSN_SYSRET, /* SYSRET, SYSEXIT: always to CPL3 */
+    INSN_POPF,   /* POPF, POPFD, POPFQ */
+    INSN_SYSCALL,/* SYSCALL, SYSENTER, INT n, INT3, INT1, INTO */
 };
 
 struct insn {

@@ -86,16 +86,47 @@ static void msr_trace(const char *kind, uint32_t msr, uint64_t val, bool ok,
             ok ? "" : "#GP ", (unsigned long long)val, rule ? rule : "");
 }
 
+bool msr_is_pmu(uint32_t msr)
+{
+    const struct pmu_msr_range *r;
+    size_t n = pmu_msr_ranges(&r);
+
+    for (size_t i = 0; i < n; i++)
+        if (msr - r[i].first < r[i].count)
+            return true;
+    return false;
+}
+
+bool msr_pmu_read(struct pmvm *p, uint32_t msr, uint64_t *val)
+{
+    const char *rule = NULL;
+    bool ok = pmu_rdmsr(p->pmu, msr, val, &rule) == PMU_OK;
+
+    if (!ok)
+        *val = 0;
+    if (p->trace)
+        msr_trace("rdmsr", msr, *val, ok, rule);
+    return ok;
+}
+
+bool msr_pmu_write(struct pmvm *p, uint32_t msr, uint64_t val)
+{
+    const char *rule = NULL;
+    bool ok = pmu_wrmsr(p->pmu, msr, val, &rule) == PMU_OK;
+
+    if (p->trace)
+        msr_trace("wrmsr", msr, val, ok, rule);
+    return ok;
+}
+
 int exit_rdmsr(struct pmvm *p)
 {
     struct kvm_run *run = p->vm.run;
-    uint64_t val = 0;
-    const char *rule = NULL;
-    bool ok = pmu_rdmsr(p->pmu, run->msr.index, &val, &rule) == PMU_OK;
+    uint64_t val;
+    bool ok = msr_pmu_read(p, run->msr.index, &val);
+
     run->msr.error = !ok;
-    run->msr.data = ok ? val : 0;
-    if (p->trace)
-        msr_trace("rdmsr", run->msr.index, val, ok, rule);
+    run->msr.data = val;
     count_on_completed_exit(p, ok);
     return RUN_CONTINUE;
 }
@@ -103,14 +134,17 @@ int exit_rdmsr(struct pmvm *p)
 int exit_wrmsr(struct pmvm *p)
 {
     struct kvm_run *run = p->vm.run;
-    const char *rule = "EFER: applied by pmvm";
-    bool ok = run->msr.index == MSR_EFER
-                  ? efer_write(p, run->msr.data)
-                  : pmu_wrmsr(p->pmu, run->msr.index, run->msr.data,
-                              &rule) == PMU_OK;
+    bool ok;
+
+    if (run->msr.index == MSR_EFER) {
+        ok = efer_write(p, run->msr.data);
+        if (p->trace)
+            msr_trace("wrmsr", run->msr.index, run->msr.data, ok,
+                      "EFER: applied by pmvm");
+    } else {
+        ok = msr_pmu_write(p, run->msr.index, run->msr.data);
+    }
     run->msr.error = !ok;
-    if (p->trace)
-        msr_trace("wrmsr", run->msr.index, run->msr.data, ok, rule);
     /* The write may start or stop counting; the WRMSR itself counts if a
      * counter is enabled after it (checklist 47). */
     if (ok && count_update(p))

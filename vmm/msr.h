@@ -2,6 +2,9 @@
 #ifndef PMVM_MSR_H
 #define PMVM_MSR_H
 
+#include <stdbool.h>
+#include <stdint.h>
+
 #include "vmm/pmvm.h"
 
 /*
@@ -10,5 +13,13 @@
  * KVM's behaviour. Must run before the vCPU is created.
  */
 void msr_filter_install(struct pmvm *p);
+
+/* The MSR is one of the PMU model's (pmu_msr_ranges()). */
+bool msr_is_pmu(uint32_t msr);
+
+/* A guest RDMSR/WRMSR of a PMU MSR answered by the model, traced with
+ * --trace; false: #GP. */
+bool msr_pmu_read(struct pmvm *p, uint32_t msr, uint64_t *val);
+bool msr_pmu_write(struct pmvm *p, uint32_t msr, uint64_t val);
 
 #endif

@@ -2,6 +2,8 @@
 #ifndef PMVM_PMI_H
 #define PMVM_PMI_H
 
+#include <stdbool.h>
+
 struct pmvm;
 
 /*
@@ -11,5 +13,18 @@ struct pmvm;
  * software must clear it to get the next PMI).
  */
 void pmi_deliver(struct pmvm *p);
+
+#define PMI_NONE (-1) /* nothing to deliver now */
+#define PMI_KVM (-2)  /* an NMI, sent to KVM: KVM delivers it */
+
+/*
+ * The same for the engine, which delivers interrupts itself: LVTPC masked
+ * and, for a vector the local APIC would take now (the guest can take it:
+ * (can_take), and its class is above the processor priority), the vector
+ * put in service and returned for the engine to deliver through the IDT;
+ * otherwise the vector requested in the IRR (lapic_accept() takes it
+ * later) and PMI_NONE. An NMI goes to KVM: PMI_KVM.
+ */
+int pmi_accept(struct pmvm *p, bool can_take);
 
 #endif

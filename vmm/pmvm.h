@@ -6,17 +6,28 @@
 #include <stdint.h>
 
 #include "vmm/count.h"
+#include "vmm/exec.h"
+#include "vmm/fw_cfg.h"
 #include "vmm/loader.h"
+#include "vmm/pic.h"
 #include "vmm/serial.h"
 #include "vmm/trap.h"
 #include "vmm/vm.h"
 
 struct pmu;
+struct kvm_cpuid2;
 
 /* Exit handlers return this to keep the guest running, or a status. */
 #define RUN_CONTINUE (-1)
 
 #define EXIT_REASON_MAX 64 /* above every KVM_EXIT_* pmvm knows */
+
+/* The platform around the vCPU (--machine). */
+enum machine {
+    MACHINE_PMVM, /* pmvm's guest ABI: unused ports read all ones */
+    MACHINE_PC,   /* QEMU's PC as kvm-unit-tests uses it: an access to
+                     a port pmvm does not model ends the run */
+};
 
 enum exit_code_style {
     EXIT_CODE_PMVM, /* the guest's value v is the status */
@@ -30,9 +41,14 @@ struct pmvm {
     struct pmu *pmu;     /* the guest's PMU: the model under its policy */
     struct trap trap;    /* how RDPMC reaches pmvm */
     struct count count;  /* instruction counting by single-step */
+    struct exec exec;    /* counting in the engine */
     bool pmi_due;        /* a counter overflowed with its PMI enabled */
     enum exit_code_style exit_code;
+    enum machine machine;
+    struct fw_cfg fw_cfg;
+    struct pic pic;
     bool trace;
+    const struct kvm_cpuid2 *cpuid; /* what the guest's CPUID answers */
     uint64_t exits[EXIT_REASON_MAX + 1]; /* by reason; the last: others */
 };
 

@@ -21,6 +21,20 @@ static unsigned cpl_of(const struct kvm_sregs *s, const struct kvm_regs *r)
     return s->ss.dpl; /* as KVM's get_cpl: the stack segment's DPL */
 }
 
+bool rdpmc_answer(struct pmvm *p, uint32_t ecx, const struct pmu_mode *mode,
+                  uint64_t rip, uint64_t *val)
+{
+    const char *rule = NULL;
+    int res = pmu_rdpmc(p->pmu, ecx, mode, val, &rule);
+
+    if (p->trace)
+        fprintf(stderr, "pmvm: trace: rdpmc 0x%08x cpl%u pce%d at 0x%llx "
+                "-> %s0x%llx (%s)\n", ecx, mode->cpl, mode->cr4_pce,
+                (unsigned long long)rip, res == PMU_OK ? "" : "#GP ",
+                (unsigned long long)*val, rule ? rule : "");
+    return res == PMU_OK;
+}
+
 bool rdpmc_emulate(struct pmvm *p, unsigned length)
 {
     struct kvm_regs *r = vm_regs(&p->vm);
@@ -32,14 +46,7 @@ bool rdpmc_emulate(struct pmvm *p, unsigned length)
     };
     uint32_t ecx = (uint32_t)r->rcx; /* RCX[63:32] is ignored */
     uint64_t val = 0;
-    const char *rule = NULL;
-    int res = pmu_rdpmc(p->pmu, ecx, &mode, &val, &rule);
-    if (p->trace)
-        fprintf(stderr, "pmvm: trace: rdpmc 0x%08x cpl%u pce%d at 0x%llx "
-                "-> %s0x%llx (%s)\n", ecx, mode.cpl, mode.cr4_pce,
-                (unsigned long long)r->rip, res == PMU_OK ? "" : "#GP ",
-                (unsigned long long)val, rule ? rule : "");
-    if (res != PMU_OK) {
+    if (!rdpmc_answer(p, ecx, &mode, r->rip, &val)) {
         vm_inject_exception(&p->vm, VECTOR_GP, 0);
         return false;
     }

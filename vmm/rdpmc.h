@@ -3,8 +3,15 @@
 #define PMVM_RDPMC_H
 
 #include <stdbool.h>
+#include <stdint.h>
 
 struct pmvm;
+struct pmu_mode;
+
+/* RDPMC (ecx) in (mode) at (rip) answered by the model, traced with
+ * --trace: true with *val, false for #GP(0). */
+bool rdpmc_answer(struct pmvm *p, uint32_t ecx, const struct pmu_mode *mode,
+                  uint64_t rip, uint64_t *val);
 
 /*
  * Emulate the RDPMC of (length) bytes at the vCPU's RIP: on success EDX:EAX

@@ -45,13 +45,22 @@ void trap_debug_update(struct pmvm *p)
     struct kvm_guest_debug dbg = {
         .control = KVM_GUESTDBG_ENABLE | KVM_GUESTDBG_USE_HW_BP,
     };
-    if (stepping(p))
+    uint64_t hb[EXEC_MAX_BP];
+    unsigned nhb = exec_breakpoints(p, hb);
+    t->step_armed = stepping(p);
+    if (t->step_armed)
         dbg.control |= KVM_GUESTDBG_SINGLESTEP;
-    for (size_t i = 0; i < t->nsites; i++) {
+    /* A hand-back from the engine runs one instruction, which the engine
+     * knows is no RDPMC: its breakpoints are the only ones then. */
+    for (unsigned i = 0; i < nhb; i++) {
+        dbg.arch.debugreg[i] = hb[i];
+        dbg.arch.debugreg[7] |= DR7_L(i);
+    }
+    for (size_t i = 0; i < t->nsites && !nhb; i++) {
         dbg.arch.debugreg[i] = t->sites[i];
         dbg.arch.debugreg[7] |= DR7_L(i);
     }
-    if (t->bp_temp) {
+    if (t->bp_temp && !nhb) {
         dbg.arch.debugreg[BP_TEMP_SLOT] = t->bp_temp;
         dbg.arch.debugreg[7] |= DR7_L(BP_TEMP_SLOT);
     }
@@ -98,8 +107,9 @@ void trap_setup(struct pmvm *p, enum trap_mode requested,
     if (t->mode == TRAP_BP) {
         t->nsites = found;
         memcpy(t->sites, sites, found * sizeof sites[0]);
-    } else if (!host_steps_cpl3(p->vm.kvm_fd)) {
-        /* Say what pmvm chose and why, in the user's terms. */
+    } else if (!exec_counts(p) && !host_steps_cpl3(p->vm.kvm_fd)) {
+        /* Say what pmvm chose and why, in the user's terms. (The engine,
+         * when there is one, runs CPL3 code itself.) */
         if (requested == TRAP_STEP)
             fprintf(stderr, "pmvm: --trap=step: this host's KVM does not "
                     "single-step CPL3 code, so an RDPMC at CPL3 is not "
@@ -121,7 +131,8 @@ void trap_setup(struct pmvm *p, enum trap_mode requested,
         fprintf(stderr, "%s; trapping RDPMC with %s\n",
                 writable_code ? ", code is writable" : "",
                 t->mode == TRAP_BP ? "hardware breakpoints"
-                                   : "single-step and decoding");
+                : exec_counts(p) ? "the engine, which sees every instruction"
+                                 : "single-step and decoding");
     }
     trap_debug_update(p);
 }
@@ -175,12 +186,25 @@ static void iret_frame_scrub(struct pmvm *p)
         flags[1] &= (uint8_t)~1u;
 }
 
+/* Instructions that load RFLAGS or enter a handler: KVM's TF may be gone
+ * after them, so single-step is armed again at the next instruction. */
+static bool tf_may_change(enum insn_kind k)
+{
+    return k == INSN_IRET || k == INSN_SYSRET || k == INSN_POPF ||
+           k == INSN_SYSCALL;
+}
+
 /*
  * While single-stepping (step mode, or counting), a step exit stops before
  * the next instruction, so an RDPMC there is emulated now. After an exit
  * pmvm completes (I/O, MSR), nested PVM reports no step for the
  * instruction that follows, so an RDPMC right after one gets a breakpoint
  * (DR3) unless the image's own breakpoints cover it.
+ *
+ * KVM steps with a TF it sets in the guest's RFLAGS once, when guest debug
+ * is set; whatever rewrites RFLAGS (IRET, POPF, SYSCALL's mask, an exit
+ * pmvm completes) can end the stepping, so pmvm sets guest debug again
+ * after those.
  */
 void trap_before_run(struct pmvm *p)
 {
@@ -191,6 +215,10 @@ void trap_before_run(struct pmvm *p)
     bool after_step = !t->started || last == KVM_EXIT_DEBUG;
     t->started = true;
     struct insn in;
+    if (t->step_rearm || !after_step) {
+        t->step_rearm = false;
+        trap_debug_update(p);
+    }
     if (after_step) {
         count_on_step(p);
         while (insn_at_rip(p, 0, &in) == 0 && in.kind == INSN_RDPMC) {
@@ -201,6 +229,8 @@ void trap_before_run(struct pmvm *p)
         }
         if (insn_at_rip(p, 0, &in) == 0 && in.kind == INSN_IRET)
             iret_frame_scrub(p);
+        t->step_rearm = insn_at_rip(p, 0, &in) == 0 &&
+                        tf_may_change(in.kind);
         if (t->bp_temp && vm_regs(&p->vm)->rip != t->bp_temp) {
             t->bp_temp = 0;
             trap_debug_update(p);

@@ -21,6 +21,8 @@ struct trap {
     bool step_blind_cpl3;  /* host single-step skips CPL3 code */
     uint64_t bp_temp;      /* step mode: breakpoint past an exit, or 0 */
     bool started;
+    bool step_armed;       /* the last guest debug set asked for single-step */
+    bool step_rearm;       /* the stepped instruction may clear TF */
 };
 
 struct pmvm;

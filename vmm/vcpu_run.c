@@ -45,40 +45,95 @@ int vcpu_run(struct pmvm *p, double timeout_s)
     return status;
 }
 
+static int timed_out(struct pmvm *p, double timeout_s)
+{
+    fflush(stdout);
+    fprintf(stderr, "pmvm: guest still running after the %g s timeout "
+            "(--timeout)\n", timeout_s);
+    dump_vcpu(&p->vm, stderr);
+    return STATUS_TIMEOUT;
+}
+
+/*
+ * KVM finishes an I/O or MSR exit's instruction (writes RDMSR's and IN's
+ * results, moves RIP on) only when it is entered again. With
+ * immediate_exit set it does that and returns at once, running nothing
+ * (KVM's API documentation, "immediate_exit"): the engine then starts
+ * after the instruction.
+ */
+static void complete_exit(struct pmvm *p)
+{
+    struct vm *vm = &p->vm;
+
+    vm->run->immediate_exit = 1;
+    vm_regs_flush(vm);
+    int r = ioctl(vm->vcpu_fd, KVM_RUN, 0);
+    vm_regs_invalidate(vm);
+    vm->run->immediate_exit = 0;
+    if (r < 0 && errno != EINTR && errno != EAGAIN)
+        err(STATUS_OSERR, "KVM_RUN");
+}
+
+static bool pending_completion(uint32_t reason)
+{
+    return reason == KVM_EXIT_IO || reason == KVM_EXIT_X86_RDMSR ||
+           reason == KVM_EXIT_X86_WRMSR || reason == KVM_EXIT_MMIO;
+}
+
 static int vcpu_run_loop(struct pmvm *p, double timeout_s)
 {
     struct vm *vm = &p->vm;
+    bool incomplete = false; /* the last exit's instruction is unfinished */
     for (;;) {
-        trap_before_run(p);
+        /* While a counter counts, the engine runs the guest; KVM runs it
+         * otherwise, and for single instructions the engine hands back. */
+        if (exec_active(p) && incomplete) {
+            complete_exit(p);
+            incomplete = false;
+        }
+        if (exec_active(p)) {
+            int status = exec_run(p);
+            if (status != RUN_CONTINUE)
+                return status;
+            if (watchdog_expired())
+                return timed_out(p, timeout_s);
+            if (exec_active(p))
+                continue;
+        }
+        if (!p->exec.handback)
+            trap_before_run(p);
         if (p->pmi_due) {
             pmi_deliver(p);
             p->pmi_due = false;
         }
+        /* Single-step stays armed only at the RIP it was armed at. */
+        if (p->trap.step_armed && vm_regs_push(vm))
+            trap_debug_update(p);
         vm_regs_flush(vm);
         int r = ioctl(vm->vcpu_fd, KVM_RUN, 0);
         vm_regs_invalidate(vm);
+        p->exec.kvm_ran = true;
+        incomplete = false;
+        p->exec.state_unsupported = false; /* the engine may take it now */
         if (r < 0) {
             if (errno != EINTR && errno != EAGAIN)
                 err(STATUS_OSERR, "KVM_RUN");
             watchdog_resume();
             if (halted_for_good(p))
                 return STATUS_OK;
-            if (watchdog_expired()) {
-                fflush(stdout);
-                fprintf(stderr, "pmvm: guest still running after the "
-                        "%g s timeout (--timeout)\n", timeout_s);
-                dump_vcpu(vm, stderr);
-                return STATUS_TIMEOUT;
-            }
+            if (watchdog_expired())
+                return timed_out(p, timeout_s);
             continue;
         }
         uint32_t reason = vm->run->exit_reason;
+        incomplete = pending_completion(reason);
         p->exits[reason < EXIT_REASON_MAX ? reason : EXIT_REASON_MAX]++;
         exit_handler h = reason < EXIT_REASON_MAX ? exit_handlers[reason]
                                                   : NULL;
         int status = h ? h(p) : exit_unexpected(p);
         if (status != RUN_CONTINUE)
             return status;
+        exec_after_exit(p);
     }
 }
 

@@ -242,6 +242,29 @@ void vm_regs_flush(struct vm *vm)
     vm->regs_dirty = vm->sregs_dirty = vm->events_dirty = false;
 }
 
+bool vm_regs_push(struct vm *vm)
+{
+    if (!vm->sync_active) {
+        bool regs = vm->regs_dirty;
+        vm_regs_flush(vm);
+        return regs;
+    }
+    /* In the order KVM applies run->s itself: regs, sregs, events. */
+    struct kvm_sync_regs *s = &vm->run->s.regs;
+    uint64_t dirty = vm->run->kvm_dirty_regs;
+    if ((dirty & KVM_SYNC_X86_REGS) &&
+        ioctl(vm->vcpu_fd, KVM_SET_REGS, &s->regs) < 0)
+        err(STATUS_OSERR, "KVM_SET_REGS");
+    if ((dirty & KVM_SYNC_X86_SREGS) &&
+        ioctl(vm->vcpu_fd, KVM_SET_SREGS, &s->sregs) < 0)
+        err(STATUS_OSERR, "KVM_SET_SREGS");
+    if ((dirty & KVM_SYNC_X86_EVENTS) &&
+        ioctl(vm->vcpu_fd, KVM_SET_VCPU_EVENTS, &s->events) < 0)
+        err(STATUS_OSERR, "KVM_SET_VCPU_EVENTS");
+    vm->run->kvm_dirty_regs = 0;
+    return dirty & KVM_SYNC_X86_REGS;
+}
+
 void vm_regs_invalidate(struct vm *vm)
 {
     vm->regs_valid = vm->sregs_valid = vm->events_valid = false;

@@ -71,6 +71,15 @@ void vm_inject_exception(struct vm *vm, unsigned vector, int error_code);
 /* Write back dirty registers (ioctl path only) before KVM_RUN. */
 void vm_regs_flush(struct vm *vm);
 
+/*
+ * Write dirty registers to KVM now, on either path; returns whether the
+ * general registers (RIP, RFLAGS) were among them. KVM keeps single-step
+ * armed only while RIP is where it was at KVM_SET_GUEST_DEBUG: a register
+ * write elsewhere drops RFLAGS.TF (__kvm_set_rflags() in x86.c), so a
+ * stepping caller pushes and then sets guest debug again.
+ */
+bool vm_regs_push(struct vm *vm);
+
 /* Forget cached registers after KVM_RUN. */
 void vm_regs_invalidate(struct vm *vm);
 

@@ -11,6 +11,6 @@ $(BUILD)/gen/models.o: $(BUILD)/gen/models.S $(MODEL_FILES)
 	$(CC) -c -o $@ $<
 $(BUILD)/vmm/model_find.o: CFLAGS += -DPMVM_DATADIR='"$(DATADIR)"'
 
-$(BUILD)/pmvm: $(VMM_OBJS) $(BUILD)/gen/models.o $(PMU_LIB)
-	$(CC) $(LDFLAGS) -o $@ $(VMM_OBJS) $(BUILD)/gen/models.o $(PMU_LIB) \
-		$(LDLIBS)
+$(BUILD)/pmvm: $(VMM_OBJS) $(BUILD)/gen/models.o $(ENGINE_LIB) $(PMU_LIB)
+	$(CC) $(LDFLAGS) -o $@ $(VMM_OBJS) $(BUILD)/gen/models.o $(ENGINE_LIB) \
+		$(PMU_LIB) $(LDLIBS)

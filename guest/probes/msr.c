@@ -226,6 +226,7 @@ int main(void)
     rd(MSR_PMC0 + 9);
     rd(MSR_EVTSEL0 + 9);
     rd(MSR_A_PMC0 + 9);
+    wr(MSR_PMC0, 0x5555); /* PMC0 counted in section 6: a known value */
     for (uint32_t reg = 0; reg < 4; reg++)
         rd(MSR_V6_GP(0, reg));
     rd(MSR_V6_GP(9, 0));

@@ -1,0 +1,436 @@
+/* exec.c: counting with the engine: while a counter counts, the guest runs in pmvm's process (engine/), and single instructions the engine leaves alone run on KVM. */
+#include <err.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/ioctl.h>
+
+#include "pmu/pmu.h"
+#include "vmm/count.h"
+#include "vmm/cpuid.h"
+#include "vmm/exec.h"
+#include "vmm/exits.h"
+#include "vmm/host_probe.h"
+#include "vmm/lapic.h"
+#include "vmm/msr.h"
+#include "vmm/pmi.h"
+#include "vmm/pmvm.h"
+#include "vmm/rdpmc.h"
+#include "vmm/status.h"
+#include "vmm/trap.h"
+
+/* Instructions per engine run: the run loop looks at the watchdog and at
+ * interrupts KVM holds between runs (about 10-20 ms of guest time). */
+#define EXEC_BUDGET 200000
+
+#define RFLAGS_IF (1ull << 9)
+#define CR0_PE (1ull << 0)
+#define CR4_PCE (1ull << 8)
+
+/* The engine's classes are the PMU model's, in the same order. */
+_Static_assert((int)ENGINE_CLASS_OTHER == (int)PMU_INSN_OTHER &&
+               (int)ENGINE_CLASS_JCC == (int)PMU_INSN_JCC &&
+               (int)ENGINE_CLASS_RET == (int)PMU_INSN_RET &&
+               (int)ENGINE_CLASS_FAR == (int)PMU_INSN_FAR &&
+               (int)ENGINE_CLASS_DIV == (int)PMU_INSN_DIV,
+               "engine and PMU instruction classes differ");
+
+/* ---- state between KVM (run->s) and the engine ---- */
+
+static void seg_in(struct engine_seg *e, const struct kvm_segment *k)
+{
+    *e = (struct engine_seg){
+        .base = k->base, .limit = k->limit, .selector = k->selector,
+        .type = k->type, .s = k->s, .dpl = k->dpl,
+        .present = k->present && !k->unusable, .db = k->db, .l = k->l,
+        .g = k->g};
+}
+
+static void seg_out(struct kvm_segment *k, const struct engine_seg *e)
+{
+    k->base = e->base;
+    k->limit = e->limit;
+    k->selector = e->selector;
+    k->type = e->type;
+    k->s = e->s;
+    k->dpl = e->dpl;
+    k->present = e->present;
+    k->unusable = !e->present;
+    k->db = e->db;
+    k->l = e->l;
+    k->g = e->g;
+}
+
+/* kvm_regs' order: rax rbx rcx rdx rsi rdi rsp rbp r8-r15. */
+static __u64 *kvm_gpr(struct kvm_regs *r, unsigned i)
+{
+    __u64 *const map[ENGINE_NR_GPRS] = {
+        &r->rax, &r->rcx, &r->rdx, &r->rbx, &r->rsp, &r->rbp, &r->rsi,
+        &r->rdi, &r->r8, &r->r9, &r->r10, &r->r11, &r->r12, &r->r13,
+        &r->r14, &r->r15};
+    return map[i];
+}
+
+static void state_in(struct pmvm *p, struct engine_state *st)
+{
+    struct kvm_regs *r = vm_regs(&p->vm);
+    const struct kvm_sregs *s = vm_sregs(&p->vm);
+    const struct kvm_vcpu_events *ev = vm_events(&p->vm);
+    const struct kvm_segment *segs[ENGINE_NR_SREGS] = {
+        &s->es, &s->cs, &s->ss, &s->ds, &s->fs, &s->gs};
+
+    for (unsigned i = 0; i < ENGINE_NR_GPRS; i++)
+        st->gpr[i] = *kvm_gpr(r, i);
+    st->rip = r->rip;
+    st->rflags = r->rflags;
+    for (unsigned i = 0; i < ENGINE_NR_SREGS; i++)
+        seg_in(&st->seg[i], segs[i]);
+    seg_in(&st->tr, &s->tr);
+    seg_in(&st->ldt, &s->ldt);
+    st->gdt_base = s->gdt.base;
+    st->gdt_limit = s->gdt.limit;
+    st->idt_base = s->idt.base;
+    st->idt_limit = s->idt.limit;
+    st->cr0 = s->cr0;
+    st->cr2 = s->cr2;
+    st->cr3 = s->cr3;
+    st->cr4 = s->cr4;
+    st->cr8 = s->cr8;
+    st->efer = s->efer;
+    st->interrupt_shadow = ev->interrupt.shadow != 0;
+}
+
+static void state_out(struct pmvm *p, const struct engine_state *st)
+{
+    struct kvm_regs *r = vm_regs(&p->vm);
+    struct kvm_sregs *s = vm_sregs(&p->vm);
+    struct kvm_vcpu_events *ev = vm_events(&p->vm);
+    struct kvm_segment *segs[ENGINE_NR_SREGS] = {
+        &s->es, &s->cs, &s->ss, &s->ds, &s->fs, &s->gs};
+
+    for (unsigned i = 0; i < ENGINE_NR_GPRS; i++)
+        *kvm_gpr(r, i) = st->gpr[i];
+    r->rip = st->rip;
+    r->rflags = st->rflags;
+    vm_regs_dirty(&p->vm);
+    for (unsigned i = 0; i < ENGINE_NR_SREGS; i++)
+        seg_out(segs[i], &st->seg[i]);
+    s->cr2 = st->cr2;
+    vm_sregs_dirty(&p->vm);
+    ev->interrupt.shadow = st->interrupt_shadow ? KVM_X86_SHADOW_INT_STI : 0;
+    ev->flags = KVM_VCPUEVENT_VALID_SHADOW;
+    vm_events_dirty(&p->vm);
+}
+
+/* An event KVM still has to inject: KVM goes first. */
+static bool kvm_event_pending(struct pmvm *p)
+{
+    const struct kvm_vcpu_events *ev = vm_events(&p->vm);
+
+    return ev->exception.injected || ev->exception.pending ||
+           ev->interrupt.injected || ev->nmi.injected || ev->nmi.pending;
+}
+
+/* ---- the engine's callbacks: the PMU model and pmvm's devices ---- */
+
+/*
+ * pmvm must see every instruction: a counter counts, or RDPMC is trapped
+ * by looking at each one (--trap=step). The engine is then faster than
+ * single-stepping on KVM, and runs CPL3 code on every host.
+ */
+static bool every_insn(const struct pmvm *p)
+{
+    return count_stepping(p) || p->trap.mode == TRAP_STEP;
+}
+
+static bool on_retire(void *ctx, const struct engine_retired *r)
+{
+    struct pmvm *p = ctx;
+    p->exec.retired++;
+    /* The model sees what counts, and nothing else: the same counts
+     * whichever way RDPMC is trapped. */
+    if (!count_stepping(p))
+        return false;
+    const struct pmu_insn in = {
+        .addr = r->addr, .next = r->next, .length = r->length,
+        .cls = (enum pmu_insn_class)r->cls, .taken = r->taken,
+        .mem_read = r->mem_read, .mem_write = r->mem_write, .cpl = r->cpl,
+    };
+
+    if (pmu_retire(p->pmu, &in))
+        p->pmi_due = true;
+    return p->pmi_due;
+}
+
+static enum engine_answer on_rdmsr(void *ctx, uint32_t msr, uint64_t *val)
+{
+    if (!msr_is_pmu(msr))
+        return ENGINE_NOT_MINE;
+    return msr_pmu_read(ctx, msr, val) ? ENGINE_OK : ENGINE_GP;
+}
+
+static enum engine_answer on_wrmsr(void *ctx, uint32_t msr, uint64_t val,
+                                   bool *stop)
+{
+    struct pmvm *p = ctx;
+
+    if (!msr_is_pmu(msr))
+        return ENGINE_NOT_MINE;
+    if (!msr_pmu_write(p, msr, val))
+        return ENGINE_GP;
+    /* Counting may have ended: KVM runs the guest again from here. */
+    if (count_update(p))
+        trap_debug_update(p);
+    *stop = !every_insn(p);
+    return ENGINE_OK;
+}
+
+static enum engine_answer on_rdpmc(void *ctx, uint32_t ecx, unsigned cpl,
+                                   bool cr0_pe, bool cr4_pce, uint64_t *val)
+{
+    struct pmvm *p = ctx;
+    const struct pmu_mode mode = {.cpl = cpl, .cr0_pe = cr0_pe,
+                                  .cr4_pce = cr4_pce};
+
+    return rdpmc_answer(p, ecx, &mode, p->exec.st->rip, val) ? ENGINE_OK
+                                                              : ENGINE_GP;
+}
+
+static enum engine_answer on_cpuid(void *ctx, uint32_t leaf, uint32_t sub,
+                                   uint32_t r[4])
+{
+    struct pmvm *p = ctx;
+
+    if (!cpuid_lookup(p, p->exec.st->cr4, leaf, sub, r))
+        return ENGINE_NOT_MINE;
+    if (p->trace)
+        fprintf(stderr, "pmvm: trace: engine: cpuid 0x%x.%u -> %08x %08x "
+                "%08x %08x\n", leaf, sub, r[0], r[1], r[2], r[3]);
+    return ENGINE_OK;
+}
+
+static const uint32_t sys_msrs[4] = {0xC0000081u, 0xC0000082u, 0xC0000084u,
+                                     0xC0000102u};
+
+static int sys_index(uint32_t msr)
+{
+    for (int i = 0; i < 4; i++)
+        if (sys_msrs[i] == msr)
+            return i;
+    return -1;
+}
+
+/* One MSR through KVM_GET_MSRS/KVM_SET_MSRS. */
+static bool kvm_msr(struct pmvm *p, bool set, uint32_t msr, uint64_t *val)
+{
+    struct {
+        struct kvm_msrs head;
+        struct kvm_msr_entry e;
+    } m = {.head = {.nmsrs = 1}, .e = {.index = msr, .data = *val}};
+
+    if (ioctl(p->vm.vcpu_fd, set ? KVM_SET_MSRS : KVM_GET_MSRS, &m) != 1)
+        return false;
+    *val = m.e.data;
+    return true;
+}
+
+static bool on_sys_read(void *ctx, uint32_t msr, uint64_t *val)
+{
+    struct pmvm *p = ctx;
+    int i = sys_index(msr);
+
+    if (i < 0)
+        return false;
+    if (!p->exec.sys_valid[i]) {
+        if (!kvm_msr(p, false, msr, &p->exec.sys_msr[i]))
+            return false;
+        p->exec.sys_valid[i] = true;
+    }
+    *val = p->exec.sys_msr[i];
+    return true;
+}
+
+static bool on_sys_write(void *ctx, uint32_t msr, uint64_t val)
+{
+    struct pmvm *p = ctx;
+    int i = sys_index(msr);
+
+    if (i < 0 || !kvm_msr(p, true, msr, &val))
+        return false;
+    p->exec.sys_msr[i] = val;
+    p->exec.sys_valid[i] = true;
+    return true;
+}
+
+static enum engine_answer on_io(void *ctx, uint16_t port, unsigned size,
+                                bool in, uint32_t *val, bool *stop)
+{
+    struct pmvm *p = ctx;
+    int status = pio_access(p, port, size, in, val);
+
+    if (status != RUN_CONTINUE) {
+        p->exec.ended = true;
+        p->exec.status = status;
+        *stop = true;
+    }
+    return ENGINE_OK;
+}
+
+void exec_setup(struct pmvm *p, bool use_engine)
+{
+    static const struct engine_ops ops_template = {
+        .retire = on_retire, .rdmsr = on_rdmsr, .wrmsr = on_wrmsr,
+        .rdpmc = on_rdpmc, .cpuid = on_cpuid, .sys_msr_read = on_sys_read,
+        .sys_msr_write = on_sys_write, .io = on_io,
+    };
+    struct engine_ops ops = ops_template;
+
+    memset(&p->exec, 0, sizeof(p->exec));
+    if (!use_engine)
+        return;
+    ops.ctx = p;
+    p->exec.engine = engine_create(p->vm.mem, p->vm.mem_size, &ops);
+    if (!p->exec.engine)
+        errx(STATUS_OSERR, "cannot allocate the counting engine");
+}
+
+void exec_teardown(struct pmvm *p)
+{
+    if (p->trace && p->exec.engine)
+        fprintf(stderr, "pmvm: trace: engine: %llu instructions, %llu "
+                "handed to KVM\n", (unsigned long long)p->exec.retired,
+                (unsigned long long)p->exec.handbacks);
+    engine_destroy(p->exec.engine);
+    p->exec.engine = NULL;
+}
+
+bool exec_counts(const struct pmvm *p)
+{
+    return p->exec.engine != NULL;
+}
+
+bool exec_active(const struct pmvm *p)
+{
+    return p->exec.engine && every_insn(p) && !p->exec.handback &&
+           !p->exec.state_unsupported;
+}
+
+unsigned exec_breakpoints(const struct pmvm *p, uint64_t *bp)
+{
+    if (!p->exec.handback)
+        return 0;
+    memcpy(bp, p->exec.bp, p->exec.nbp * sizeof(bp[0]));
+    return p->exec.nbp;
+}
+
+/*
+ * KVM runs the next instruction, single-stepped, and the counting code
+ * (count.c) counts it when the step stops after it. Where the host
+ * cannot step CPL3 code, breakpoints after it (and at a direct branch's
+ * target) end the hand-back there. (x) NULL: KVM has an event to deliver
+ * first.
+ */
+static void handback_begin(struct pmvm *p, const struct engine_state *st,
+                           const struct engine_exit *x)
+{
+    p->exec.handback = true;
+    p->exec.handbacks++;
+    p->exec.nbp = 0;
+    if (x && (st->seg[ENGINE_CS].selector & 3) && x->length &&
+        !host_steps_cpl3(p->vm.kvm_fd)) {
+        p->exec.bp[p->exec.nbp++] = st->rip + x->length;
+        if (x->relative)
+            p->exec.bp[p->exec.nbp++] = st->rip + x->length +
+                                        (uint64_t)x->rel;
+    }
+    if (p->trace)
+        fprintf(stderr, "pmvm: trace: engine: %s at 0x%llx goes to KVM "
+                "(%s)\n", x && x->mnemonic[0] ? x->mnemonic : "instruction",
+                (unsigned long long)st->rip,
+                x ? engine_why_name(x->why) : "an event KVM delivers");
+    count_prepare(p);
+    trap_debug_update(p);
+}
+
+void exec_after_exit(struct pmvm *p)
+{
+    if (!p->exec.handback || p->vm.run->exit_reason != KVM_EXIT_DEBUG)
+        return;
+    count_on_step(p);
+    p->exec.handback = false;
+    p->exec.nbp = 0;
+    trap_debug_update(p);
+}
+
+/* The guest can take an interrupt now. */
+static bool interruptible(const struct engine_state *st)
+{
+    return (st->rflags & RFLAGS_IF) && !st->interrupt_shadow;
+}
+
+/*
+ * Interrupts, as the CPU takes them between instructions: the PMI the
+ * engine stopped for (LVTPC's), then any the local APIC requests (pmvm's
+ * earlier PMI, KVM's timer). The engine delivers them through the IDT;
+ * an NMI or a delivery that would fault goes to KVM. False: KVM must run
+ * (a hand-back is under way).
+ */
+static bool interrupts(struct pmvm *p, struct engine_state *st)
+{
+    if (p->pmi_due) {
+        p->pmi_due = false;
+        int v = pmi_accept(p, interruptible(st));
+        if (v == PMI_KVM || (v >= 0 && !engine_interrupt(p->exec.engine,
+                                                         st, (unsigned)v)))
+            return false;
+    }
+    for (int v; interruptible(st) && (v = lapic_accept(p)) >= 0;)
+        if (!engine_interrupt(p->exec.engine, st, (unsigned)v))
+            return false;
+    return true;
+}
+
+int exec_run(struct pmvm *p)
+{
+    struct engine_state st;
+    struct engine_exit x;
+
+    state_in(p, &st);
+    if (kvm_event_pending(p)) {
+        handback_begin(p, &st, NULL); /* KVM delivers it first */
+        return RUN_CONTINUE;
+    }
+    if (p->exec.kvm_ran) {
+        engine_flush(p->exec.engine);
+        memset(p->exec.sys_valid, 0, sizeof(p->exec.sys_valid));
+        p->exec.kvm_ran = false;
+    }
+    p->exec.st = &st;
+    bool ok = interrupts(p, &st);
+    if (ok)
+        engine_run(p->exec.engine, &st, EXEC_BUDGET, &x);
+    ok = ok && interrupts(p, &st);
+    p->exec.st = NULL;
+    state_out(p, &st);
+    count_reset(p);
+    if (p->exec.ended)
+        return p->exec.status;
+    if (!ok) {
+        handback_begin(p, &st, NULL);
+        return RUN_CONTINUE;
+    }
+    if (x.stop == ENGINE_STOP_HANDBACK) {
+        handback_begin(p, &st, &x);
+    } else if (x.stop == ENGINE_STOP_STATE) {
+        /* 32-bit code, TF, ...: single-stepped until the next exit */
+        p->exec.state_unsupported = true;
+        count_prepare(p);
+        if (p->trace && p->exec.refused != x.why)
+            fprintf(stderr, "pmvm: trace: engine: the state at 0x%llx is "
+                    "not one it runs (%s): single-stepping\n",
+                    (unsigned long long)st.rip, engine_why_name(x.why));
+        p->exec.refused = x.why; /* said once for a stretch of them */
+        return RUN_CONTINUE;
+    }
+    p->exec.refused = ENGINE_WHY_NONE;
+    return RUN_CONTINUE;
+}

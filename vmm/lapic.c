@@ -1,0 +1,75 @@
+/* lapic.c: the in-kernel local APIC as pmvm reads and writes it (KVM_GET_LAPIC, KVM_SET_LAPIC), and the interrupts the engine takes from it. */
+#include <err.h>
+#include <string.h>
+#include <sys/ioctl.h>
+
+#include "vmm/lapic.h"
+#include "vmm/pmvm.h"
+#include "vmm/status.h"
+
+void lapic_get(struct pmvm *p, struct kvm_lapic_state *l)
+{
+    if (ioctl(p->vm.vcpu_fd, KVM_GET_LAPIC, l) < 0)
+        err(STATUS_OSERR, "KVM_GET_LAPIC");
+}
+
+void lapic_set(struct pmvm *p, struct kvm_lapic_state *l)
+{
+    if (ioctl(p->vm.vcpu_fd, KVM_SET_LAPIC, l) < 0)
+        err(STATUS_OSERR, "KVM_SET_LAPIC");
+}
+
+uint32_t lapic_reg(const struct kvm_lapic_state *l, unsigned off)
+{
+    uint32_t v;
+
+    memcpy(&v, l->regs + off, sizeof v);
+    return v;
+}
+
+void lapic_reg_set(struct kvm_lapic_state *l, unsigned off, uint32_t v)
+{
+    memcpy(l->regs + off, &v, sizeof v);
+}
+
+void lapic_vec_set(struct kvm_lapic_state *l, unsigned base, unsigned vec,
+                   int on)
+{
+    unsigned off = base + (vec / 32) * 0x10;
+    uint32_t v = lapic_reg(l, off);
+
+    lapic_reg_set(l, off, on ? v | 1u << (vec % 32) : v & ~(1u << (vec % 32)));
+}
+
+/* The highest vector set in the 256-bit register at (base), or -1. */
+static int highest(const struct kvm_lapic_state *l, unsigned base)
+{
+    for (int r = 7; r >= 0; r--) {
+        uint32_t v = lapic_reg(l, base + (unsigned)r * 0x10);
+        if (v)
+            return r * 32 + 31 - __builtin_clz(v);
+    }
+    return -1;
+}
+
+unsigned lapic_ppr_class(const struct kvm_lapic_state *l)
+{
+    unsigned tpr = lapic_reg(l, LAPIC_TPR) >> 4 & 0xF;
+    int isr = highest(l, LAPIC_ISR);
+
+    return isr >= 0 && (unsigned)isr >> 4 > tpr ? (unsigned)isr >> 4 : tpr;
+}
+
+int lapic_accept(struct pmvm *p)
+{
+    struct kvm_lapic_state l;
+
+    lapic_get(p, &l);
+    int vec = highest(&l, LAPIC_IRR);
+    if (vec < 0 || (unsigned)vec >> 4 <= lapic_ppr_class(&l))
+        return -1;
+    lapic_vec_set(&l, LAPIC_IRR, (unsigned)vec, 0);
+    lapic_vec_set(&l, LAPIC_ISR, (unsigned)vec, 1);
+    lapic_set(p, &l);
+    return vec;
+}
