@@ -1,6 +1,8 @@
 /* bench.c: `make bench`: pmvm against the raw-KVM floor and against QEMU, as ratios taken in one run; BENCH lines. */
 #include <dirent.h>
 #include <err.h>
+#include <errno.h>
+#include <fcntl.h>
 #include <inttypes.h>
 #include <math.h>
 #include <stdbool.h>
@@ -151,7 +153,7 @@ static double ratio(const struct loop_bench *a, const struct loop_bench *b)
 
 enum {
     RAW_MSR, PMVM_MSR, RAW_BP, RDPMC_BP, RDPMC_STEP, RAW_STEP, PMVM_STEP,
-    NLOOPS
+    ENGINE0, ENGINE3, NLOOPS
 };
 
 static void loops(void)
@@ -163,6 +165,8 @@ static void loops(void)
     char *rdpmc_bin = path("bench/guests/rdpmc.bin");
     char *step_bin = path("bench/guests/step.bin");
     char *step_elf = path("bench/guests/step.elf");
+    char *engine0_elf = path("bench/guests/engine0.elf");
+    char *engine3_elf = path("bench/guests/engine3.elf");
     struct loop_bench b[NLOOPS] = {
         [RAW_MSR] = {"raw msr", PER_OP, {raw, msr_bin}, false, {0}},
         [PMVM_MSR] = {"pmvm msr", PER_OP, {pmvm, "run", msr_elf}, false, {0}},
@@ -174,8 +178,12 @@ static void loops(void)
                         {pmvm, "run", "--trap=step", rdpmc_elf}, false, {0}},
         [RAW_STEP] = {"raw step", RATE, {raw, "--step", step_bin}, false,
                       {0}},
-        [PMVM_STEP] = {"pmvm step", RATE, {pmvm, "run", step_elf}, true,
-                       {0}},
+        [PMVM_STEP] = {"pmvm step", RATE,
+                       {pmvm, "run", "--count=step", step_elf}, true, {0}},
+        [ENGINE0] = {"pmvm engine cpl0", RATE, {pmvm, "run", engine0_elf},
+                     true, {0}},
+        [ENGINE3] = {"pmvm engine cpl3", RATE, {pmvm, "run", engine3_elf},
+                     true, {0}},
     };
     /* Interleave, and rotate the order each round, so that drift and the
      * neighbours' load hit every figure alike. */
@@ -205,6 +213,12 @@ static void loops(void)
     figure("step_insn_per_s", rate, "insn/s", 0);
     figure("raw_step_insn_per_s", raw_rate, "insn/s", 0);
     figure("step_vs_raw", ratio(&b[PMVM_STEP], &b[RAW_STEP]), "x", 3);
+    figure("engine_insn_per_s", samples_median(&b[ENGINE0].s), "insn/s", 0);
+    figure("engine_cpl3_insn_per_s", samples_median(&b[ENGINE3].s),
+           "insn/s", 0);
+    figure("engine_vs_step", ratio(&b[ENGINE0], &b[PMVM_STEP]), "x", 1);
+    figure("engine_cpl3_vs_step", ratio(&b[ENGINE3], &b[PMVM_STEP]), "x",
+           1);
     for (int i = 0; i < NLOOPS; i++)
         samples_free(&b[i].s);
 }
@@ -350,6 +364,34 @@ static void probes(void)
     figure("suite_s", total, "s", 1);
 }
 
+/* ---- the engine alone (bench/engine_core): no KVM needed ---- */
+
+static void engine_core(void)
+{
+    char *tool = path("bench/engine_core");
+    const char *argv[] = {tool, "configs", NULL};
+    struct spawn_result r;
+    fprintf(stderr, "bench: the engine alone, against the host CPU\n");
+    run_checked(argv, 0, &r);
+    char name[64], unit[16];
+    double v;
+    for (char *line = strtok(r.out, "\n"); line; line = strtok(NULL, "\n"))
+        if (sscanf(line, "BENCH %63s %lf %15s", name, &v, unit) == 3)
+            figure(name, v, unit, v >= 100 ? 0 : 1);
+    spawn_free(&r);
+    free(tool);
+}
+
+/* Why /dev/kvm cannot run the other figures, or NULL. */
+static const char *kvm_unusable(void)
+{
+    int fd = open("/dev/kvm", O_RDWR | O_CLOEXEC);
+    if (fd < 0)
+        return strerror(errno);
+    close(fd);
+    return NULL;
+}
+
 int main(int argc, char **argv)
 {
     if (argc > 2)
@@ -360,6 +402,14 @@ int main(int argc, char **argv)
     txt = fopen(txt_path, "w");
     if (!txt)
         err(73, "%s", txt_path);
+    engine_core();
+    const char *why = kvm_unusable();
+    if (why) {
+        fprintf(stderr, "bench: /dev/kvm: %s: the figures that run guests "
+                "are skipped\n", why);
+        fclose(txt);
+        return 0;
+    }
     double before = tsc_hz_measure();
     tsc_hz = before;
     loops();

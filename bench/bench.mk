@@ -9,7 +9,8 @@ BENCH_DIR := $(BUILD)/bench
 BENCH_GUEST_NAMES := exit msr rdpmc step
 BENCH_GUESTS := $(BENCH_GUEST_NAMES:%=$(BENCH_DIR)/guests/%.elf) \
 	$(BENCH_GUEST_NAMES:%=$(BENCH_DIR)/guests/%.bin)
-BENCH_TOOLS := $(BENCH_DIR)/raw_kvm $(BENCH_DIR)/bench
+BENCH_TOOLS := $(BENCH_DIR)/raw_kvm $(BENCH_DIR)/bench \
+	$(BENCH_DIR)/engine_core
 
 .PHONY: bench bench-build
 bench: deps bench-build
@@ -19,6 +20,15 @@ bench-build: all $(BENCH_TOOLS) $(BENCH_GUESTS)
 
 $(BENCH_DIR)/raw_kvm: $(BUILD)/bench/raw_kvm.o
 	$(CC) $(LDFLAGS) -o $@ $^
+
+# The engine and the PMU model alone, against the host CPU: no KVM.
+$(BENCH_DIR)/engine_core: $(BUILD)/bench/engine_core.o \
+		$(BUILD)/bench/engine_loop.o $(BUILD)/bench/stats.o \
+		$(BUILD)/tests/engine/machine.o $(ENGINE_LIB) $(PMU_LIB)
+	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS) -lm
+$(BUILD)/bench/engine_loop.o: bench/engine_loop.S
+	@mkdir -p $(@D)
+	$(CC) -c -o $@ $<
 
 $(BENCH_DIR)/bench: $(BUILD)/bench/bench.o $(BUILD)/bench/spawn.o \
 		$(BUILD)/bench/stats.o
@@ -41,6 +51,19 @@ $(BENCH_DIR)/guests/%.elf: $(BENCH_DIR)/guests/%.elf64
 
 $(BENCH_DIR)/guests/%.bin: $(BENCH_DIR)/guests/%.elf64
 	objcopy -O binary $< $@
+
+# The engine's loop, on the guest runtime (guest/guest.mk), at CPL0 and
+# at CPL3.
+BENCH_ENGINE_GUESTS := $(BENCH_DIR)/guests/engine0.elf \
+	$(BENCH_DIR)/guests/engine3.elf
+bench-build: $(BENCH_ENGINE_GUESTS)
+$(BENCH_DIR)/guests/engine%.o: bench/guests/engine.c
+	@mkdir -p $(@D)
+	$(GUEST_CC) $(GUEST_CPPFLAGS) $(GUEST_CFLAGS) -DBENCH_CPL=$* -c $< -o $@
+$(BENCH_DIR)/guests/engine%.elf: $(BENCH_DIR)/guests/engine%.o \
+		$(GUEST_LIB_OBJS) guest/guest.ld
+	$(GUEST_LD) $(GUEST_LDFLAGS) -o $@.64 $(GUEST_LIB_OBJS) $<
+	$(GUEST_OBJCOPY) -O elf32-i386 --strip-debug $@.64 $@
 
 .SECONDARY: $(BENCH_GUEST_NAMES:%=$(BENCH_DIR)/guests/%.o) \
 	$(BENCH_DIR)/guests/boot.o \
