@@ -83,6 +83,11 @@ struct engine_ops {
     void *ctx;
     /* An instruction retired (after its effects). True: stop after it. */
     bool (*retire)(void *ctx, const struct engine_retired *r);
+    /* (n) retirements at once of the instruction (r), which repeats
+     * exactly (a LOOP to itself); *done of them retired (from 1 to n).
+     * True: stop after them. May be NULL: each retires on its own. */
+    bool (*retire_repeat)(void *ctx, const struct engine_retired *r,
+                          uint64_t n, uint64_t *done);
     /* A memory access of the instruction about to retire (guest-physical
      * address), in program order; may be NULL. */
     void (*mem_access)(void *ctx, uint64_t gpa, enum engine_mem kind);
@@ -96,6 +101,9 @@ struct engine_ops {
      * caller leaves to KVM). */
     enum engine_answer (*cpuid)(void *ctx, uint32_t leaf, uint32_t subleaf,
                                 uint32_t regs[4]);
+    /* The time-stamp counter RDTSC reads; false: KVM reads it (the
+     * engine hands RDTSC back). May be NULL. */
+    bool (*rdtsc)(void *ctx, uint64_t *tsc);
     /* The system MSRs SYSCALL, SYSRET and SWAPGS use (STAR, LSTAR,
      * SFMASK, KERNEL_GS_BASE), read and written through the caller; false:
      * it cannot, and the engine hands the instruction back. */

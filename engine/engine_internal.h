@@ -170,6 +170,8 @@ struct eng {
     bool fault_cr2_valid;
     uint64_t fault_cr2;
     bool stop_after;         /* ops asked to stop after this instruction */
+    uint64_t batched;        /* the instruction retired this many times at
+                                once (exec_branch.c: a LOOP to itself) */
     bool shadow_next;        /* STI/MOV SS: shadow the next instruction */
     bool mem_read, mem_write;
     /* caches */

@@ -84,6 +84,20 @@ static void exec_rdpmc(struct eng *e, const struct eng_insn *in)
     }
 }
 
+/* RDTSC: #GP(0) at CPL > 0 with CR4.TSD (SDM RDTSC); the value is the
+ * caller's (pmvm's clock while counting), or KVM reads it. */
+static void exec_rdtsc(struct eng *e, const struct eng_insn *in)
+{
+    uint64_t v;
+
+    (void)in;
+    if ((e->st->cr4 & CR4_TSD) && eng_cpl(e) > 0)
+        eng_gp0(e);
+    if (!e->ops.rdtsc || !e->ops.rdtsc(e->ops.ctx, &v))
+        eng_handback(e, ENGINE_WHY_SYSTEM);
+    set_edx_eax(e, v);
+}
+
 /* CLI/STI need CPL <= IOPL (the virtual-interrupt forms of CR4.PVI are
  * KVM's). STI blocks interrupts for one instruction; once IF is set the
  * engine stops, so that the VMM lets a pending interrupt in. */
@@ -419,6 +433,7 @@ eng_exec_fn eng_exec_system_for(ZydisMnemonic m)
     case ZYDIS_MNEMONIC_RDMSR: return exec_rdmsr;
     case ZYDIS_MNEMONIC_WRMSR: return exec_wrmsr;
     case ZYDIS_MNEMONIC_RDPMC: return exec_rdpmc;
+    case ZYDIS_MNEMONIC_RDTSC: return exec_rdtsc;
     case ZYDIS_MNEMONIC_CLI: return exec_cli;
     case ZYDIS_MNEMONIC_STI: return exec_sti;
     case ZYDIS_MNEMONIC_CLAC: case ZYDIS_MNEMONIC_STAC: return exec_clac_stac;

@@ -165,7 +165,18 @@ static void step(struct eng *e)
     e->branch_taken = false;
     e->shadow_next = false;
     e->mem_read = e->mem_write = false;
+    e->batched = 0;
     in->exec(e, in);
+    if (e->batched) {
+        /* Retired (batched) times through ops->retire_repeat, which
+         * counted them; RIP stays for the rest. */
+        st->interrupt_shadow = false;
+        st->rflags &= ~FL_RF;
+        e->retired_total += e->batched;
+        e->run_retired += e->batched;
+        e->count += e->batched - 1; /* engine_run() adds the last */
+        return;
+    }
     st->rip = e->next_rip;
     st->interrupt_shadow = e->shadow_next;
     if (in->mnemonic != ZYDIS_MNEMONIC_IRETQ &&

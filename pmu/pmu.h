@@ -122,6 +122,9 @@ struct pmu_model {
     enum pmu_policy policy;
     uint32_t kvm_host_gp_bitmap; /* kvm policies: the host's GP counters */
     bool rdpmc_kvm_decode;    /* RDPMC goes through KVM's decoder */
+    /* The caches the counting model sees (64-byte lines; 0 KiB: none):
+     * CPUID leaf 4's L1D, L2 and last level. */
+    uint32_t l1d_kib, l1d_ways, l2_kib, l2_ways, llc_kib, llc_ways;
 };
 
 /* The guest's execution mode for RDPMC's privilege rule. */
@@ -314,6 +317,24 @@ struct pmu_insn {
  * its FIXED_CTR_CTRL PMI bit set. LVTPC semantics are the VMM's.
  */
 bool pmu_retire(struct pmu *pmu, const struct pmu_insn *insn);
+
+/*
+ * n retirements of the same instruction (a LOOP to itself): the counts of
+ * n pmu_retire() calls, in fewer steps. Stops early, after the one that
+ * makes a PMI due (true is returned then); *done is how many retired.
+ */
+bool pmu_retire_repeat(struct pmu *pmu, const struct pmu_insn *insn,
+                       uint64_t n, uint64_t *done);
+
+/* A memory access of the instruction about to retire, for the cache
+ * model: its guest-physical address, and what it does. */
+enum pmu_mem { PMU_MEM_READ, PMU_MEM_WRITE, PMU_MEM_FLUSH };
+void pmu_mem_access(struct pmu *pmu, uint64_t gpa, enum pmu_mem kind);
+
+/* The core model's cycles for every instruction retired so far: the
+ * clock the VMM gives a counted region (the reference clock runs at the
+ * core's nominal rate, so it is also the reference cycles). */
+uint64_t pmu_core_cycles(const struct pmu *pmu);
 
 /*
  * Any counter could count now, at some CPL (its enables, OS/USR bits,

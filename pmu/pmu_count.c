@@ -1,4 +1,6 @@
 /* pmu_count.c: counting retired instructions into the enabled counters, overflow and PMIs. */
+#include <string.h>
+
 #include "pmu/pmu_internal.h"
 
 /* The events the model counts, as event | umask << 8 (pmu-spec 4;
@@ -15,6 +17,8 @@ enum {
     EV_BAD_SPEC = 0x0073,    /* TOPDOWN_BAD_SPECULATION.ALL, fixed 4 */
     EV_FE_BOUND = 0x019C,    /* TOPDOWN_FE_BOUND.ALL, fixed 5 */
     EV_RETIRING = 0x02C2,    /* TOPDOWN_RETIRING.ALL, fixed 6 */
+    EV_LLC_REFS = 0x4F2E,    /* LONGEST_LAT_CACHE.REFERENCE */
+    EV_LLC_MISSES = 0x412E,  /* LONGEST_LAT_CACHE.MISS */
 };
 
 /* The event of fixed counter i (pmu-spec 3.5, 4). */
@@ -38,6 +42,8 @@ static uint64_t event_delta(uint32_t ev, const struct pmu_cost *c)
     case EV_BAD_SPEC: return c->td[TD_BAD_SPEC];
     case EV_FE_BOUND: return c->td[TD_FE_BOUND];
     case EV_RETIRING: return c->td[TD_RETIRING];
+    case EV_LLC_REFS: return c->llc_refs;
+    case EV_LLC_MISSES: return c->llc_misses;
     default: return 0;
     }
 }
@@ -50,23 +56,37 @@ static uint64_t event_delta(uint32_t ev, const struct pmu_cost *c)
  * CMASK) holds for this instruction and did not for the previous one the
  * counter saw. INV without CMASK is ignored, as the SDM says.
  */
+static bool gp_cond(uint64_t sel, uint64_t x)
+{
+    uint64_t cmask = (sel >> EVTSEL_CMASK_SHIFT) & 0xFF;
+    bool cond;
+
+    if (cmask == 0)
+        return x >= 1;
+    cond = (sel & EVTSEL_EQ) ? x == cmask : x >= cmask;
+    return (sel & EVTSEL_INV) ? !cond : cond;
+}
+
 static uint64_t gp_delta(struct pmu *pmu, unsigned i, uint64_t x)
 {
     uint64_t sel = pmu->evtsel[i];
-    uint64_t cmask = (sel >> EVTSEL_CMASK_SHIFT) & 0xFF;
-    bool cond, prev = pmu->edge_prev >> i & 1;
+    bool cond = gp_cond(sel, x), prev = pmu->edge_prev >> i & 1;
 
-    if (cmask == 0) {
-        cond = x >= 1;
-    } else {
-        cond = (sel & EVTSEL_EQ) ? x == cmask : x >= cmask;
-        if (sel & EVTSEL_INV)
-            cond = !cond;
-    }
     pmu->edge_prev = (pmu->edge_prev & ~(1u << i)) | (uint32_t)cond << i;
     if (sel & EVTSEL_EDGE)
         return cond && !prev;
-    return cmask ? cond : x;
+    return (sel & EVTSEL_CMASK) ? cond : x;
+}
+
+/* The same for an instruction like the last one the counter saw: EDGE
+ * then adds nothing (the condition held already, or does not hold). */
+static uint64_t gp_delta_again(const struct pmu *pmu, unsigned i, uint64_t x)
+{
+    uint64_t sel = pmu->evtsel[i];
+
+    if (sel & EVTSEL_EDGE)
+        return 0;
+    return (sel & EVTSEL_CMASK) ? gp_cond(sel, x) : x;
 }
 
 /* Adds delta to *ctr of `width` bits; true if it carried past the width. */
@@ -122,7 +142,8 @@ static bool count_gp(struct pmu *pmu, uint32_t on,
     return pmi;
 }
 
-bool pmu_retire(struct pmu *pmu, const struct pmu_insn *insn)
+static bool retire_one(struct pmu *pmu, const struct pmu_insn *insn,
+                       struct pmu_cost *cost_out)
 {
     uint64_t on = pmu->enabled[insn->cpl != 0];
     struct pmu_cost cost;
@@ -130,6 +151,11 @@ bool pmu_retire(struct pmu *pmu, const struct pmu_insn *insn)
     bool pmi;
 
     pmu_uarch_retire(&pmu->ua, pmu->m.slots_per_cycle, insn, &cost);
+    cost.llc_refs = pmu->cache.llc_refs;
+    cost.llc_misses = pmu->cache.llc_misses;
+    pmu->cache.llc_refs = pmu->cache.llc_misses = 0;
+    *cost_out = cost;
+    pmu->cycles += cost.cycles;
     pmi = count_gp(pmu, (uint32_t)on, &cost, &ovf);
     /* A metrics overflow interrupts as FIXED_CTR3's does [I]. */
     if (on & GLOBAL_PERF_METRICS)
@@ -145,6 +171,112 @@ bool pmu_retire(struct pmu *pmu, const struct pmu_insn *insn)
     }
     acr_reload(pmu, ovf);
     return pmi;
+}
+
+bool pmu_retire(struct pmu *pmu, const struct pmu_insn *insn)
+{
+    struct pmu_cost cost;
+
+    return retire_one(pmu, insn, &cost);
+}
+
+/* How many more of an instruction of cost (c) the enabled counters take
+ * without any of them carrying (at most max): then no overflow, PMI or
+ * reload can happen among them. */
+static uint64_t room_for(const struct pmu *pmu, uint64_t on,
+                         const struct pmu_cost *c, uint64_t max)
+{
+    uint64_t m = max;
+
+    for (uint32_t gp = (uint32_t)on; gp; gp &= gp - 1) {
+        unsigned i = (unsigned)__builtin_ctz(gp);
+        uint64_t sel = pmu->evtsel[i];
+        uint32_t ev = (uint32_t)(sel & (EVTSEL_EVENT | EVTSEL_UMASK));
+        uint64_t x = (sel & EVTSEL_UMASK2) ? 0 : event_delta(ev, c);
+        uint64_t d = gp_delta_again(pmu, i, x);
+        if (d && (pmu_width_mask(pmu->m.gp_width) - pmu->pmc[i]) / d < m)
+            m = (pmu_width_mask(pmu->m.gp_width) - pmu->pmc[i]) / d;
+    }
+    for (uint64_t f = (on >> PMU_IDX_FIXED(0)) & 0xFFFF; f; f &= f - 1) {
+        unsigned i = (unsigned)__builtin_ctzll(f);
+        uint64_t d = event_delta(fixed_event[i], c);
+        uint64_t room = pmu_width_mask(pmu->m.fixed_width) - pmu->fixed[i];
+        if (d && room / d < m)
+            m = room / d;
+    }
+    if ((on & GLOBAL_PERF_METRICS) && c->slots) {
+        uint64_t room = pmu_width_mask(pmu->m.fixed_width) - pmu->acc.slots;
+        if (room / c->slots < m)
+            m = room / c->slots;
+    }
+    return m;
+}
+
+/* (m) more instructions of cost (c), none of which carries (room_for). */
+static void retire_many(struct pmu *pmu, uint64_t on,
+                        const struct pmu_cost *c, uint64_t m)
+{
+    pmu->cycles += m * c->cycles;
+    for (uint32_t gp = (uint32_t)on; gp; gp &= gp - 1) {
+        unsigned i = (unsigned)__builtin_ctz(gp);
+        uint64_t sel = pmu->evtsel[i];
+        uint32_t ev = (uint32_t)(sel & (EVTSEL_EVENT | EVTSEL_UMASK));
+        uint64_t x = (sel & EVTSEL_UMASK2) ? 0 : event_delta(ev, c);
+        pmu->pmc[i] += m * gp_delta_again(pmu, i, x);
+    }
+    for (uint64_t f = (on >> PMU_IDX_FIXED(0)) & 0xFFFF; f; f &= f - 1) {
+        unsigned i = (unsigned)__builtin_ctzll(f);
+        pmu->fixed[i] += m * event_delta(fixed_event[i], c);
+    }
+    if (on & GLOBAL_PERF_METRICS)
+        pmu_metrics_add_many(pmu, c, m);
+}
+
+/*
+ * n retirements of one instruction (LOOP to itself, say), exactly as n
+ * calls of pmu_retire() would count them, in far fewer steps: once the
+ * core model's state no longer changes from one to the next, each costs
+ * the same, and the counters advance by a multiple at once, up to the
+ * last instruction before any counter would carry. That one, and the
+ * rest, go one at a time again.
+ */
+bool pmu_retire_repeat(struct pmu *pmu, const struct pmu_insn *insn,
+                       uint64_t n, uint64_t *done)
+{
+    uint64_t on = pmu->enabled[insn->cpl != 0];
+    uint64_t i = 0;
+
+    while (i < n) {
+        struct pmu_uarch before = pmu->ua;
+        uint32_t edge_before = pmu->edge_prev;
+        struct pmu_cost cost;
+        bool pmi = retire_one(pmu, insn, &cost);
+
+        i++;
+        if (pmi) {
+            *done = i;
+            return true;
+        }
+        if (i < n && pmu->edge_prev == edge_before &&
+            !cost.llc_refs && !cost.llc_misses &&
+            memcmp(&before, &pmu->ua, sizeof(before)) == 0) {
+            uint64_t m = room_for(pmu, on, &cost, n - i);
+            retire_many(pmu, on, &cost, m);
+            i += m;
+        }
+    }
+    *done = i;
+    return false;
+}
+
+void pmu_mem_access(struct pmu *pmu, uint64_t gpa, enum pmu_mem kind)
+{
+    pmu_cache_access(&pmu->cache, gpa, kind == PMU_MEM_FLUSH);
+}
+
+uint64_t pmu_core_cycles(const struct pmu *pmu)
+{
+    return pmu->cycles;
 }
 
 unsigned pmu_counting_rings(const struct pmu *pmu)

@@ -36,6 +36,7 @@
 #define EVTSEL_EDGE (1ull << 18)
 #define EVTSEL_INV (1ull << 23)
 #define EVTSEL_CMASK_SHIFT 24
+#define EVTSEL_CMASK (0xFFull << EVTSEL_CMASK_SHIFT)
 
 /* The deterministic micro-architecture model (pmu_uarch.c,
  * docs/counting.md): a branch predictor that learns from every retired
@@ -76,7 +77,31 @@ struct pmu_cost {
     uint64_t td[TD_COUNT];
     bool branch;
     bool mispredict;
+    uint64_t llc_refs, llc_misses; /* of its memory accesses (pmu_cache.c) */
 };
+
+/* The cache model (pmu_cache.c): three levels of ways, each a line's tag
+ * (line number + 1; 0: empty) and when it was last used. */
+struct pmu_cache_way {
+    uint32_t tag;
+    uint32_t used;
+};
+
+struct pmu_cache_level {
+    uint32_t sets, ways;     /* 0 sets: the level is absent */
+    struct pmu_cache_way *way; /* sets x ways, set-major */
+};
+
+struct pmu_cache {
+    struct pmu_cache_level level[3]; /* L1D, L2, LLC */
+    uint32_t clock;          /* LRU time: one tick per use */
+    uint64_t llc_refs, llc_misses; /* since the last retirement */
+};
+
+bool pmu_cache_init(struct pmu_cache *c, const struct pmu_model *m);
+void pmu_cache_free(struct pmu_cache *c);
+/* A load or store (or, with flush, CLFLUSH) of the byte at (gpa). */
+void pmu_cache_access(struct pmu_cache *c, uint64_t gpa, bool flush);
 
 /* PERF_METRICS' hidden accumulators: the slots and topdown slots counted
  * since FIXED_CTR3 and PERF_METRICS were last zeroed (pmu_metrics.c). */
@@ -110,6 +135,8 @@ struct pmu {
     uint64_t enabled[2];
     struct pmu_topdown acc;
     struct pmu_uarch ua;
+    uint64_t cycles;     /* the core model's cycles of all it retired */
+    struct pmu_cache cache;
 };
 
 /* Recompute pmu->enabled after a write that may change it. */
@@ -228,7 +255,7 @@ const char *msr_absent(const struct pmu_model *m, enum msr_kind k,
 bool msr_kvm_quirk(const struct pmu_model *m, uint32_t msr);
 
 /* Upper bound on the number of model keys (checked in pmu_model_keys.c). */
-#define PMU_MODEL_MAX_KEYS 48
+#define PMU_MODEL_MAX_KEYS 56
 
 /* Index of "section.key" in the key table, or -1. */
 int pmu_model_key_index(const char *key);
@@ -248,6 +275,10 @@ void pmu_uarch_retire(struct pmu_uarch *ua, uint32_t slots_per_cycle,
  * recomputes PERF_METRICS; true if the accumulators wrapped (GLOBAL_STATUS
  * bit 48, set here). */
 bool pmu_metrics_add(struct pmu *pmu, const struct pmu_cost *cost);
+/* (m) instructions of that cost at once; the caller made sure the slots
+ * do not carry past FIXED_CTR3's width. */
+void pmu_metrics_add_many(struct pmu *pmu, const struct pmu_cost *cost,
+                          uint64_t m);
 
 /* The accumulators restart from zero (FIXED_CTR3 written, metrics clear
  * mode); PERF_METRICS is the caller's. */

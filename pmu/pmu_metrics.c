@@ -75,6 +75,15 @@ bool pmu_metrics_add(struct pmu *pmu, const struct pmu_cost *cost)
     return wrapped;
 }
 
+void pmu_metrics_add_many(struct pmu *pmu, const struct pmu_cost *cost,
+                          uint64_t m)
+{
+    pmu->acc.slots += m * cost->slots;
+    for (unsigned k = 0; k < TD_COUNT; k++)
+        pmu->acc.td[k] += m * cost->td[k];
+    pmu->perf_metrics = compute(&pmu->acc, pmu->m.metrics_bytes);
+}
+
 void pmu_metrics_write(struct pmu *pmu, uint64_t val)
 {
     uint64_t base = pmu->fixed[3];

@@ -9,6 +9,11 @@ void pmu_model_init(struct pmu_model *m)
     strcpy(m->vendor, "GenuineIntel");
     m->family = 6;
     m->policy = PMU_POLICY_NATIVE;
+    /* Caches where a model names none [I]: Golden Cove's L1D and L2
+     * (Sapphire Rapids' CPUID leaf 4) and a 32 MiB last level. */
+    m->l1d_kib = 48, m->l1d_ways = 12;
+    m->l2_kib = 2048, m->l2_ways = 16;
+    m->llc_kib = 32768, m->llc_ways = 16;
 }
 
 bool pmu_model_fixed_exists(const struct pmu_model *m, unsigned i)

@@ -67,6 +67,12 @@ static const struct key keys[] = {
     {"pmu.acr_cause_gp", K_U32, F(acr_cause_gp), UINT32_MAX, GLOBAL, true},
     {"pmu.acr_cause_fixed", K_U32, F(acr_cause_fixed),
      (1u << PMU_MAX_FIXED) - 1, LIB, true},
+    {"pmu.l1d_kib", K_U32, F(l1d_kib), 1u << 20, LIB, false},
+    {"pmu.l1d_ways", K_U32, F(l1d_ways), 64, LIB, false},
+    {"pmu.l2_kib", K_U32, F(l2_kib), 1u << 20, LIB, false},
+    {"pmu.l2_ways", K_U32, F(l2_ways), 64, LIB, false},
+    {"pmu.llc_kib", K_U32, F(llc_kib), 1u << 20, LIB, false},
+    {"pmu.llc_ways", K_U32, F(llc_ways), 64, LIB, false},
 };
 
 #define NKEYS (sizeof(keys) / sizeof(keys[0]))
@@ -301,6 +307,26 @@ static int check_cpu(const struct pmu_model *m, size_t key[2], char *msg,
     return 0;
 }
 
+/* A cache level is whole sets of 64-byte lines in its ways, or absent. */
+static int check_cache(const struct pmu_model *m, size_t key[2], char *msg,
+                       size_t len)
+{
+    static const char *const names[3][2] = {
+        {"pmu.l1d_kib", "pmu.l1d_ways"}, {"pmu.l2_kib", "pmu.l2_ways"},
+        {"pmu.llc_kib", "pmu.llc_ways"}};
+    const uint32_t kib[3] = {m->l1d_kib, m->l2_kib, m->llc_kib};
+    const uint32_t ways[3] = {m->l1d_ways, m->l2_ways, m->llc_ways};
+
+    for (int i = 0; i < 3; i++)
+        if ((kib[i] == 0) != (ways[i] == 0) ||
+            (ways[i] && ((uint64_t)kib[i] << 10) % ((uint64_t)ways[i] * 64)))
+            BLAME(names[i][0], names[i][1], "%s = %u with %s = %u: a "
+                  "cache level needs whole sets of 64-byte lines in its "
+                  "ways (0 and 0: no such level)", names[i][0], kib[i],
+                  names[i][1], ways[i]);
+    return 0;
+}
+
 /* Contradictions between keys; docs/cpu-models.md lists them with the
  * reason for each. */
 static int check_pmu(const struct pmu_model *m, size_t key[2], char *msg,
@@ -386,7 +412,7 @@ int pmu_model_check(const struct pmu_model *m, size_t key[2], char *msg,
         BLAME("cpu.model", "cpu.family", "cpu.model = 0x%x needs cpu.family 6"
               " or 0xF+ (only they have the extended model field)",
               m->model);
-    if (check_cpu(m, key, msg, len))
+    if (check_cpu(m, key, msg, len) || check_cache(m, key, msg, len))
         return -1;
     return check_pmu(m, key, msg, len);
 }

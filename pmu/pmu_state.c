@@ -12,11 +12,17 @@ struct pmu *pmu_create(const struct pmu_model *guest)
         return NULL;
     pmu->m = *guest;
     pmu_reset(pmu);
+    if (!pmu->cache.level[0].way && guest->l1d_kib) {
+        free(pmu);
+        return NULL;
+    }
     return pmu;
 }
 
 void pmu_destroy(struct pmu *pmu)
 {
+    if (pmu)
+        pmu_cache_free(&pmu->cache);
     free(pmu);
 }
 
@@ -24,8 +30,10 @@ void pmu_reset(struct pmu *pmu)
 {
     struct pmu_model m = pmu->m;
 
+    pmu_cache_free(&pmu->cache);
     memset(pmu, 0, sizeof(*pmu));
     pmu->m = m;
+    (void)pmu_cache_init(&pmu->cache, &m); /* pmu_create checks */
     /* At RESET every GP enable bit of GLOBAL_CTRL is set, so that v1
      * software counts without knowing the MSR (pmu-spec 3.3; KVM
      * kvm_pmu_refresh). */

@@ -142,6 +142,15 @@ static bool every_insn(const struct pmvm *p)
     return count_stepping(p) || p->trap.mode == TRAP_STEP;
 }
 
+static struct pmu_insn pmu_insn_of(const struct engine_retired *r)
+{
+    return (struct pmu_insn){
+        .addr = r->addr, .next = r->next, .length = r->length,
+        .cls = (enum pmu_insn_class)r->cls, .taken = r->taken,
+        .mem_read = r->mem_read, .mem_write = r->mem_write, .cpl = r->cpl,
+    };
+}
+
 static bool on_retire(void *ctx, const struct engine_retired *r)
 {
     struct pmvm *p = ctx;
@@ -150,14 +159,23 @@ static bool on_retire(void *ctx, const struct engine_retired *r)
      * whichever way RDPMC is trapped. */
     if (!count_stepping(p))
         return false;
-    const struct pmu_insn in = {
-        .addr = r->addr, .next = r->next, .length = r->length,
-        .cls = (enum pmu_insn_class)r->cls, .taken = r->taken,
-        .mem_read = r->mem_read, .mem_write = r->mem_write, .cpl = r->cpl,
-    };
+    const struct pmu_insn in = pmu_insn_of(r);
 
     if (pmu_retire(p->pmu, &in))
         p->pmi_due = true;
+    return p->pmi_due;
+}
+
+static bool on_retire_repeat(void *ctx, const struct engine_retired *r,
+                             uint64_t n, uint64_t *done)
+{
+    struct pmvm *p = ctx;
+    const struct pmu_insn in = pmu_insn_of(r);
+
+    *done = n;
+    if (count_stepping(p) && pmu_retire_repeat(p->pmu, &in, n, done))
+        p->pmi_due = true;
+    p->exec.retired += *done;
     return p->pmi_due;
 }
 
@@ -179,9 +197,30 @@ static enum engine_answer on_wrmsr(void *ctx, uint32_t msr, uint64_t val,
         return ENGINE_GP;
     /* Counting may have ended: KVM runs the guest again from here. */
     if (count_update(p))
-        trap_debug_update(p);
+        exec_counting_changed(p);
     *stop = !every_insn(p);
     return ENGINE_OK;
+}
+
+/* The cache model sees what counts, like the core model. */
+static void on_mem_access(void *ctx, uint64_t gpa, enum engine_mem kind)
+{
+    struct pmvm *p = ctx;
+
+    if (count_stepping(p))
+        pmu_mem_access(p->pmu, gpa, kind == ENGINE_MEM_FLUSH ? PMU_MEM_FLUSH
+                                    : kind == ENGINE_MEM_WRITE
+                                        ? PMU_MEM_WRITE : PMU_MEM_READ);
+}
+
+static bool on_rdtsc(void *ctx, uint64_t *tsc)
+{
+    struct pmvm *p = ctx;
+
+    if (!p->vtsc.on)
+        return false;
+    *tsc = vtsc_now(p);
+    return true;
 }
 
 static enum engine_answer on_rdpmc(void *ctx, uint32_t ecx, unsigned cpl,
@@ -219,20 +258,6 @@ static int sys_index(uint32_t msr)
     return -1;
 }
 
-/* One MSR through KVM_GET_MSRS/KVM_SET_MSRS. */
-static bool kvm_msr(struct pmvm *p, bool set, uint32_t msr, uint64_t *val)
-{
-    struct {
-        struct kvm_msrs head;
-        struct kvm_msr_entry e;
-    } m = {.head = {.nmsrs = 1}, .e = {.index = msr, .data = *val}};
-
-    if (ioctl(p->vm.vcpu_fd, set ? KVM_SET_MSRS : KVM_GET_MSRS, &m) != 1)
-        return false;
-    *val = m.e.data;
-    return true;
-}
-
 static bool on_sys_read(void *ctx, uint32_t msr, uint64_t *val)
 {
     struct pmvm *p = ctx;
@@ -241,7 +266,7 @@ static bool on_sys_read(void *ctx, uint32_t msr, uint64_t *val)
     if (i < 0)
         return false;
     if (!p->exec.sys_valid[i]) {
-        if (!kvm_msr(p, false, msr, &p->exec.sys_msr[i]))
+        if (!vm_msr(&p->vm, false, msr, &p->exec.sys_msr[i]))
             return false;
         p->exec.sys_valid[i] = true;
     }
@@ -254,7 +279,7 @@ static bool on_sys_write(void *ctx, uint32_t msr, uint64_t val)
     struct pmvm *p = ctx;
     int i = sys_index(msr);
 
-    if (i < 0 || !kvm_msr(p, true, msr, &val))
+    if (i < 0 || !vm_msr(&p->vm, true, msr, &val))
         return false;
     p->exec.sys_msr[i] = val;
     p->exec.sys_valid[i] = true;
@@ -278,8 +303,10 @@ static enum engine_answer on_io(void *ctx, uint16_t port, unsigned size,
 void exec_setup(struct pmvm *p, bool use_engine)
 {
     static const struct engine_ops ops_template = {
-        .retire = on_retire, .rdmsr = on_rdmsr, .wrmsr = on_wrmsr,
-        .rdpmc = on_rdpmc, .cpuid = on_cpuid, .sys_msr_read = on_sys_read,
+        .retire = on_retire, .retire_repeat = on_retire_repeat,
+        .mem_access = on_mem_access,
+        .rdmsr = on_rdmsr, .wrmsr = on_wrmsr, .rdpmc = on_rdpmc,
+        .rdtsc = on_rdtsc, .cpuid = on_cpuid, .sys_msr_read = on_sys_read,
         .sys_msr_write = on_sys_write, .io = on_io,
     };
     struct engine_ops ops = ops_template;
@@ -301,6 +328,13 @@ void exec_teardown(struct pmvm *p)
                 (unsigned long long)p->exec.handbacks);
     engine_destroy(p->exec.engine);
     p->exec.engine = NULL;
+}
+
+void exec_counting_changed(struct pmvm *p)
+{
+    trap_debug_update(p);
+    if (!count_stepping(p))
+        vtsc_stop(p);
 }
 
 bool exec_counts(const struct pmvm *p)
@@ -404,6 +438,8 @@ int exec_run(struct pmvm *p)
         memset(p->exec.sys_valid, 0, sizeof(p->exec.sys_valid));
         p->exec.kvm_ran = false;
     }
+    if (count_stepping(p))
+        vtsc_start(p);
     p->exec.st = &st;
     bool ok = interrupts(p, &st);
     if (ok)

@@ -51,6 +51,10 @@ void exec_after_exit(struct pmvm *p);
 /* Breakpoints a hand-back needs (addresses into bp, count returned). */
 unsigned exec_breakpoints(const struct pmvm *p, uint64_t *bp);
 
+/* Counting started or stopped (count_update() said so): guest debug
+ * follows, and the counted region's clock (vtsc.c) stops with it. */
+void exec_counting_changed(struct pmvm *p);
+
 /* The engine counts for this run (it exists, and has not been refused). */
 bool exec_counts(const struct pmvm *p);
 

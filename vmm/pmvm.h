@@ -13,6 +13,7 @@
 #include "vmm/serial.h"
 #include "vmm/trap.h"
 #include "vmm/vm.h"
+#include "vmm/vtsc.h"
 
 struct pmu;
 struct kvm_cpuid2;
@@ -47,6 +48,7 @@ struct pmvm {
     enum machine machine;
     struct fw_cfg fw_cfg;
     struct pic pic;
+    struct vtsc vtsc;    /* the TSC while the engine counts */
     bool trace;
     const struct kvm_cpuid2 *cpuid; /* what the guest's CPUID answers */
     uint64_t exits[EXIT_REASON_MAX + 1]; /* by reason; the last: others */

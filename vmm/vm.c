@@ -265,6 +265,19 @@ bool vm_regs_push(struct vm *vm)
     return dirty & KVM_SYNC_X86_REGS;
 }
 
+bool vm_msr(struct vm *vm, bool set, uint32_t msr, uint64_t *val)
+{
+    struct {
+        struct kvm_msrs head;
+        struct kvm_msr_entry e;
+    } m = {.head = {.nmsrs = 1}, .e = {.index = msr, .data = *val}};
+
+    if (ioctl(vm->vcpu_fd, set ? KVM_SET_MSRS : KVM_GET_MSRS, &m) != 1)
+        return false;
+    *val = m.e.data;
+    return true;
+}
+
 void vm_regs_invalidate(struct vm *vm)
 {
     vm->regs_valid = vm->sregs_valid = vm->events_valid = false;

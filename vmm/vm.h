@@ -80,6 +80,10 @@ void vm_regs_flush(struct vm *vm);
  */
 bool vm_regs_push(struct vm *vm);
 
+/* One MSR of the vCPU through KVM_GET_MSRS or KVM_SET_MSRS (set); false
+ * if KVM refused it. */
+bool vm_msr(struct vm *vm, bool set, uint32_t msr, uint64_t *val);
+
 /* Forget cached registers after KVM_RUN. */
 void vm_regs_invalidate(struct vm *vm);
 

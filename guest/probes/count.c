@@ -17,6 +17,8 @@
 #define EVTSEL_EN (1ull << 22)
 #define EV_INSTRUCTIONS 0xC0u
 #define EV_BRANCHES 0xC4u
+#define EV_LLC_REFS 0x4F2Eu  /* LONGEST_LAT_CACHE.REFERENCE */
+#define EV_LLC_MISSES 0x412Eu /* LONGEST_LAT_CACHE.MISS */
 #define CAP_PERF_METRICS (1ull << 15)
 
 /* Checklist item 47: 65 instructions (10 x 6 in the loop, 2 MOV, 2 XOR,
@@ -24,6 +26,7 @@
  * not branches). */
 #define REGION_INSTRUCTIONS 65
 #define REGION_BRANCHES 10
+#define N_CHECKS 14
 
 static volatile uint64_t line[8] __attribute__((aligned(64)));
 
@@ -163,6 +166,16 @@ static void check_gp(const struct pmu_info *pi)
                 "LEAVE not among them (checklist 48): %llu",
                 REGION_BRANCHES, (unsigned long long)n);
 
+    /* Checklist 50: each of the ten loads follows a CLFLUSH of its line,
+     * so it reaches the last level and misses it there: at least ten LLC
+     * references and ten misses (the cache model's, docs/counting.md; no
+     * "obs" line, as single-step counting has no cache model). */
+    uint64_t refs = measure_gp(pi, EV_LLC_REFS, 0);
+    uint64_t misses = measure_gp(pi, EV_LLC_MISSES, 0);
+    ktap_result(refs >= 10 && misses >= 10, "the ten loads after CLFLUSH "
+                "are LLC references and misses (checklist 50): %llu, %llu",
+                (unsigned long long)refs, (unsigned long long)misses);
+
     /* Legacy write of 1 - 65: sign-extended to the full width, so the
      * region wraps it to exactly 1 (checklist 61, 62). */
     if (pi->version >= 2)
@@ -234,9 +247,9 @@ int main(void)
 {
     struct pmu_info pi;
     pmu_info_read(&pi);
-    ktap_plan(13);
+    ktap_plan(N_CHECKS);
     if (pi.version == 0 || pi.gp == 0) {
-        for (int i = 0; i < 13; i++)
+        for (int i = 0; i < N_CHECKS; i++)
             ktap_skip("no architectural PMU", "counting");
         return ktap_finish();
     }

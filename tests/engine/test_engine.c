@@ -37,7 +37,9 @@ struct fixture {
     struct machine m;
     struct engine *e;
     struct engine_state st;
-    unsigned retired;
+    unsigned retired;     /* one by one, and in batches */
+    unsigned batches;
+    uint64_t batched;
     uint64_t msr[4];      /* STAR, LSTAR, FMASK, KERNEL_GS_BASE */
     bool stop_on_wrmsr;
 };
@@ -48,6 +50,20 @@ static bool on_retire(void *ctx, const struct engine_retired *r)
 {
     (void)r;
     ((struct fixture *)ctx)->retired++;
+    return false;
+}
+
+static bool on_retire_repeat(void *ctx, const struct engine_retired *r,
+                             uint64_t n, uint64_t *done)
+{
+    struct fixture *f = ctx;
+
+    assert_int_equal(r->addr, r->next); /* a jump to itself */
+    assert_true(r->taken);
+    *done = n;
+    f->batches++;
+    f->batched += n;
+    f->retired += (unsigned)n;
     return false;
 }
 
@@ -114,7 +130,8 @@ static bool on_sys_write(void *ctx, uint32_t msr, uint64_t v)
 static int setup(void **state)
 {
     static const struct engine_ops ops = {
-        .ctx = &fx, .retire = on_retire, .rdmsr = on_rdmsr,
+        .ctx = &fx, .retire = on_retire, .retire_repeat = on_retire_repeat,
+        .rdmsr = on_rdmsr,
         .wrmsr = on_wrmsr, .rdpmc = on_rdpmc, .cpuid = on_cpuid,
         .sys_msr_read = on_sys_read, .sys_msr_write = on_sys_write,
     };
@@ -240,6 +257,90 @@ static void test_accessed_dirty(void **state)
     assert_int_equal(*pte & (PTE_A | PTE_D), PTE_A | PTE_D);
 }
 
+/* SYSCALL to LSTAR at CPL0 and SYSRETQ back (SDM SYSCALL, SYSRET): RCX
+ * gets the next RIP, R11 RFLAGS (0x202); FMASK 0x200 clears IF in the
+ * kernel; CS/SS are STAR[47:32] and +8 going in, STAR[63:48] + 16 and
+ * + 8 with RPL 3 coming back. The kernel copies RCX and R11 to RBX and
+ * RBP; the UD2 after the SYSCALL faults at CPL3 with the user's frame. */
+static void test_syscall_sysret(void **state)
+{
+    struct engine_exit x;
+
+    (void)state;
+    fx.msr[0] = 0x10ull << 48 | 0x08ull << 32; /* STAR */
+    fx.msr[1] = KCODE;                         /* LSTAR */
+    fx.msr[2] = 0x200;                         /* FMASK */
+    memcpy(machine_ptr(&fx.m, KCODE),
+           "\x48\x89\xcb" "\x4c\x89\xdd" "\x48\x0f\x07", 9);
+    RUN("\x0f\x05" "\x0f\x0b", &x);
+    assert_at_vector(&x, 6);
+    assert_int_equal(fx.st.gpr[ENGINE_RBX], CODE + 2);
+    assert_int_equal(fx.st.gpr[ENGINE_RBP], 0x202);
+    assert_int_equal(fx.retired, 4);
+    assert_int_equal(frame(0), CODE + 2);
+    assert_int_equal(frame(1), SEL_UCODE);
+    assert_int_equal(frame(2), 0x202 | RFL_RF);
+    assert_int_equal(frame(3), USTACK);
+    assert_int_equal(frame(4), SEL_UDATA);
+}
+
+/* An external interrupt at CPL3 through a DPL0 interrupt gate: the stack
+ * switches to RSP0, five slots (no error code): RIP, CS, RFLAGS, RSP, SS;
+ * IF is cleared (SDM 6.14.2). */
+static void test_interrupt(void **state)
+{
+    (void)state;
+    memcpy(machine_ptr(&fx.m, CODE), "\x0f\x0b", 2);
+    assert_true(engine_interrupt(fx.e, &fx.st, 0x20));
+    assert_int_equal(machine_vector_at(fx.st.rip), 0x20);
+    assert_int_equal(fx.st.seg[ENGINE_CS].selector, SEL_KCODE);
+    assert_int_equal(fx.st.gpr[ENGINE_RSP], MACHINE_KSTACK_TOP - 40);
+    assert_int_equal(frame(0), CODE);
+    assert_int_equal(frame(1), SEL_UCODE);
+    assert_int_equal(frame(2), 0x202);
+    assert_int_equal(frame(3), USTACK);
+    assert_int_equal(frame(4), SEL_UDATA);
+    assert_int_equal(fx.st.rflags & RFL_IF, 0);
+}
+
+/* RDPMC at CPL3: #GP(0) unless CR4.PCE (SDM RDPMC); with it, EDX:EAX is
+ * the callback's value. */
+static void test_rdpmc_cpl3(void **state)
+{
+    struct engine_exit x;
+
+    (void)state;
+    fx.st.gpr[ENGINE_RCX] = 0;
+    RUN("\x0f\x33" "\x0f\x0b", &x);
+    assert_at_vector(&x, 13);
+    assert_int_equal(frame(0), 0);
+    assert_int_equal(frame(1), CODE);
+
+    machine_state(&fx.m, &fx.st, 3, CODE, USTACK);
+    fx.st.cr4 |= 0x100; /* PCE */
+    fx.st.gpr[ENGINE_RCX] = 0;
+    RUN("\x0f\x33" "\x0f\x0b", &x);
+    assert_at_vector(&x, 6);
+    assert_int_equal(fx.st.gpr[ENGINE_RAX], 0x00112233);
+    assert_int_equal(fx.st.gpr[ENGINE_RDX], 0xAABBCCDD);
+}
+
+/* MOV $500, %ecx; LOOP to itself: 500 LOOPs, 499 of them taken. All but
+ * the last taken one (498) retire in a batch; the 499th and the
+ * fall-through one by one; RCX ends 0. */
+static void test_loop_batch(void **state)
+{
+    struct engine_exit x;
+
+    (void)state;
+    RUN("\xb9\xf4\x01\x00\x00" "\xe2\xfe" "\x0f\x0b", &x);
+    assert_at_vector(&x, 6);
+    assert_int_equal(fx.st.gpr[ENGINE_RCX], 0);
+    assert_int_equal(fx.batched, 498);
+    assert_int_equal(fx.retired, 501);
+    assert_int_equal(frame(0), CODE + 7);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -247,6 +348,10 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_pf_write_ro, setup, teardown),
         cmocka_unit_test_setup_teardown(test_pf_not_present, setup, teardown),
         cmocka_unit_test_setup_teardown(test_accessed_dirty, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_syscall_sysret, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_interrupt, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_rdpmc_cpl3, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_loop_batch, setup, teardown),
     };
 
     return cmocka_run_group_tests_name("engine", tests, NULL, NULL);

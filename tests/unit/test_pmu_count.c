@@ -735,6 +735,126 @@ static void test_acr(void **state)
     pmu_destroy(pmu);
 }
 
+/*
+ * pmu_retire_repeat(): a LOOP to itself, 5,000 times. By hand: PMC0
+ * (instructions, INT) preset 1,000 below 2^48 overflows on the 1,000th,
+ * which makes the PMI due, so the first call stops there: PMC0 reads 0,
+ * GLOBAL_STATUS bit 0; PMC1 (branches) and PMC2 (instructions with CMASK
+ * 1: one per instruction) read 1,000; PMC3 (instructions, EDGE) 1, the
+ * first only; fixed counter 0 1,000. The second call takes the 4,000 left
+ * with no PMI. The model's own counts (cycles, mispredicts, slots,
+ * PERF_METRICS) are those of 5,000 pmu_retire() calls on a second PMU.
+ */
+static void setup_repeat(struct pmu *pmu)
+{
+    wr(pmu, GCTRL, 0);
+    wr(pmu, PMC(0), 0);
+    wr(pmu, 0x4C1, 0xFFFFFFFFFFFFull - 999); /* full-width write */
+    wr(pmu, EVTSEL(0), SEL(0x00C0, OS | INT));
+    wr(pmu, EVTSEL(1), SEL(0x00C4, OS));
+    wr(pmu, EVTSEL(2), SEL(0x00C0, OS | CMASK(1)));
+    wr(pmu, EVTSEL(3), SEL(0x00C0, OS | EDGE));
+    wr(pmu, EVTSEL(4), SEL(0x00C5, OS));
+    wr(pmu, FCC, FOS(0) | FOS(1) | FOS(3));
+    wr(pmu, GCTRL, 0x1F | B(32) | B(33) | B(35) | B(48));
+}
+
+static void test_repeat(void **state)
+{
+    (void)state;
+    struct pmu *a = make("sapphire-rapids", NULL, NAT);
+    struct pmu *b = make("sapphire-rapids", NULL, NAT);
+    struct pmu_insn loop = insn(0x1000, 2, PMU_INSN_JCC, 0);
+    uint64_t done = 0;
+    unsigned pmis = 0;
+
+    loop.next = loop.addr; /* taken, to itself */
+    loop.taken = true;
+    setup_repeat(a);
+    setup_repeat(b);
+    assert_true(pmu_retire_repeat(a, &loop, 5000, &done));
+    assert_int_equal(done, 1000);
+    assert_int_equal(rd(a, PMC(0)), 0);
+    assert_int_equal(rd(a, GSTAT) & 1, 1);
+    assert_int_equal(rd(a, PMC(1)), 1000);
+    assert_int_equal(rd(a, PMC(2)), 1000);
+    assert_int_equal(rd(a, PMC(3)), 1);
+    assert_int_equal(rd(a, FCTR(0)), 1000);
+    assert_false(pmu_retire_repeat(a, &loop, 4000, &done));
+    assert_int_equal(done, 4000);
+    assert_int_equal(rd(a, PMC(0)), 4000);
+    assert_int_equal(rd(a, PMC(1)), 5000);
+    assert_int_equal(rd(a, PMC(2)), 5000);
+    assert_int_equal(rd(a, PMC(3)), 1);
+    assert_int_equal(rd(a, FCTR(0)), 5000);
+
+    for (int i = 0; i < 5000; i++)
+        retire(b, loop, &pmis);
+    assert_int_equal(pmis, 1);
+    const uint32_t same[] = {PMC(0), PMC(1), PMC(2), PMC(3), PMC(4),
+                             FCTR(0), FCTR(1), FCTR(3), METRICS, GSTAT};
+    for (size_t i = 0; i < sizeof(same) / sizeof(same[0]); i++)
+        assert_int_equal(rd(a, same[i]), rd(b, same[i]));
+    assert_true(rd(a, FCTR(1)) >= 5000); /* at least a cycle each */
+    pmu_destroy(a);
+    pmu_destroy(b);
+}
+
+/*
+ * The cache model (docs/counting.md, "Caches") on a tiny geometry: L1D 1
+ * KiB in 2 ways (8 sets), L2 2 KiB in 2 ways (16 sets), LLC 4 KiB in 4
+ * ways (16 sets). PMC0 counts LLC references, PMC1 LLC misses. By hand:
+ * a first read of line A misses everywhere (1, 1); again, an L1D hit
+ * (1, 1); after CLFLUSH it misses again (2, 2); 100 new lines streamed,
+ * half of them written, miss each (102, 102); A, whose LLC set (line
+ * 0x400 mod 16 = 0) took 7 of them into its 4 ways since, misses once
+ * more (103, 103).
+ */
+static void test_llc(void **state)
+{
+    (void)state;
+    const char *const sets[] = {"pmu.l1d_kib=1", "pmu.l1d_ways=2",
+                                "pmu.l2_kib=2", "pmu.l2_ways=2",
+                                "pmu.llc_kib=4", "pmu.llc_ways=4"};
+    struct pmu *pmu = pmu_test_pmu("sapphire-rapids", sets, 6, NAT);
+    struct pmu_insn mov = insn(0x1000, 3, PMU_INSN_OTHER, 0);
+    unsigned pmis = 0;
+    const uint64_t a = 0x10000;
+
+    wr(pmu, GCTRL, 0);
+    wr(pmu, EVTSEL(0), SEL(0x4F2E, OS));
+    wr(pmu, EVTSEL(1), SEL(0x412E, OS));
+    wr(pmu, GCTRL, 0x3);
+    mov.mem_read = true;
+    pmu_mem_access(pmu, a, PMU_MEM_READ);
+    retire(pmu, mov, &pmis);
+    assert_int_equal(rd(pmu, PMC(0)), 1);
+    assert_int_equal(rd(pmu, PMC(1)), 1);
+    pmu_mem_access(pmu, a + 8, PMU_MEM_READ); /* the same line */
+    retire(pmu, mov, &pmis);
+    assert_int_equal(rd(pmu, PMC(0)), 1);
+    assert_int_equal(rd(pmu, PMC(1)), 1);
+    pmu_mem_access(pmu, a, PMU_MEM_FLUSH);
+    retire(pmu, mov, &pmis);
+    pmu_mem_access(pmu, a, PMU_MEM_READ);
+    retire(pmu, mov, &pmis);
+    assert_int_equal(rd(pmu, PMC(0)), 2);
+    assert_int_equal(rd(pmu, PMC(1)), 2);
+    for (uint64_t i = 0; i < 100; i++) {
+        pmu_mem_access(pmu, 0x100000 + 64 * i,
+                       i % 2 ? PMU_MEM_WRITE : PMU_MEM_READ);
+        retire(pmu, mov, &pmis);
+    }
+    assert_int_equal(rd(pmu, PMC(0)), 102);
+    assert_int_equal(rd(pmu, PMC(1)), 102);
+    pmu_mem_access(pmu, a, PMU_MEM_READ);
+    retire(pmu, mov, &pmis);
+    assert_int_equal(rd(pmu, PMC(0)), 103);
+    assert_int_equal(rd(pmu, PMC(1)), 103);
+    assert_int_equal(pmis, 0);
+    pmu_destroy(pmu);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -748,6 +868,8 @@ int main(void)
         cmocka_unit_test(test_metrics_rounding),
         cmocka_unit_test(test_edge_deasserts),
         cmocka_unit_test(test_rings),
+        cmocka_unit_test(test_repeat),
+        cmocka_unit_test(test_llc),
     };
 
     return cmocka_run_group_tests_name("pmu_count", tests, NULL, NULL);

@@ -13,7 +13,8 @@
 #include "tests/unit/pmu_test.h"
 
 /*
- * The expected values are the dumps' lines, read as they are. pmvm
+ * The expected values are the dumps' lines, read as they are (leaf 4:
+ * the geometry of its data and unified caches, for the cache model). pmvm
  * differs from them on purpose in two places only (docs/cpu-models.md),
  * and the test applies exactly those to the dumped value:
  * - LBR inserts (leaf 0xA EBX bit 12 where EAX[31:24] > 12; leaf 0x23.3
@@ -60,6 +61,26 @@ static void expected(uint32_t leaf, uint32_t sub, uint32_t r[4])
         memset(r, 0, 4 * sizeof(r[0]));
 }
 
+/* Leaf 4's data and unified caches as the cache model has them: the
+ * dumped line with EBX's ways (one partition, 64-byte lines) and ECX's
+ * sets from the model's geometry. Instruction caches are not modelled. */
+static int cache_leaf(const struct pmu_model *m, const uint32_t d[4],
+                      uint32_t r[4])
+{
+    unsigned type = d[0] & 0x1F, level = (d[0] >> 5) & 7;
+    const uint32_t kib[4] = {0, m->l1d_kib, m->l2_kib, m->llc_kib};
+    const uint32_t ways[4] = {0, m->l1d_ways, m->l2_ways, m->llc_ways};
+
+    if (type == 2 || level < 1 || level > 3)
+        return 0;
+    memcpy(r, d, 4 * sizeof(r[0]));
+    r[1] = ways[level] ? (ways[level] - 1) << 22 | 63 : 0;
+    r[2] = ways[level] ? (uint32_t)(((uint64_t)kib[level] << 10) /
+                                    (ways[level] * 64ull)) - 1
+                       : 0;
+    return 1;
+}
+
 /* pmvm's answer for the leaves the dumps are compared on; false for a
  * leaf it does not decide (the rest of CPUID is KVM's). */
 static int actual(const struct pmu_model *m, uint32_t leaf, uint32_t sub,
@@ -78,6 +99,8 @@ static int actual(const struct pmu_model *m, uint32_t leaf, uint32_t sub,
         r[0] = pmu_model_signature(m);
         r[2] = (r[2] & ~(1u << 15)) | (m->pdcm ? 1u << 15 : 0);
         return 1;
+    case 4:
+        return cache_leaf(m, dumped, r);
     case 0xA:
     case 0x1A:
     case 0x23:
@@ -93,7 +116,7 @@ static void check_row(const struct dump_row *row)
     const char *dir = getenv("PMVM_DUMP_DIR");
     char path[512], line[256], err[512], want_block[32];
     struct pmu_model m;
-    unsigned compared = 0, sub = 0;
+    unsigned compared = 0, sub = 0, cache_levels = 0;
     uint32_t last_leaf = ~0u;
     int in_block = 0;
 
@@ -122,6 +145,8 @@ static void check_row(const struct dump_row *row)
         if (sl)
             sub = (unsigned)strtoul(sl + 4, NULL, 16);
         last_leaf = leaf;
+        if (leaf == 4)
+            cache_levels |= 1u << ((d[0] >> 5) & 7);
         memcpy(e, d, sizeof(e));
         expected(leaf, sub, e);
         if (!actual(&m, leaf, sub, d, a))
@@ -134,6 +159,10 @@ static void check_row(const struct dump_row *row)
         compared++;
     }
     fclose(f);
+    /* a part whose core type has no level 3 (Lunar Lake's Skymont) */
+    if (cache_levels && !(cache_levels & 1u << 3) && m.llc_kib)
+        fail_msg("%s: %s lists no level-3 cache, the model has "
+                 "pmu.llc_kib = %u", row->cpu, row->file, m.llc_kib);
     /* leaves 0, 1 and 0xA at least: a block that went missing fails */
     if (compared < 3)
         fail_msg("%s: only %u lines of block '%s' in %s", row->cpu, compared,

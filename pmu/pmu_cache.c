@@ -1,0 +1,111 @@
+/* pmu_cache.c: a deterministic three-level set-associative cache model (L1D, L2, LLC) of the counted code's memory accesses, for the LLC reference and miss events. */
+#include <stdlib.h>
+#include <string.h>
+
+#include "pmu/pmu_internal.h"
+
+/*
+ * Each level is the CPU's own geometry (the model file's pmu.l1d_kib,
+ * ...; from CPUID leaf 4 of the real part, docs/cpu-models.md), with
+ * 64-byte lines, true LRU and no prefetching. A load, store or CLFLUSH's
+ * line goes to L1D; an L1D miss looks in L2; an L2 miss is an LLC
+ * reference (LONGEST_LAT_CACHE.REFERENCE: a request that reaches the
+ * LLC), and an LLC miss as well (LONGEST_LAT_CACHE.MISS). A missing line
+ * is filled into every level it missed. CLFLUSH takes the line out of
+ * all three. The events of an instruction's accesses count when it
+ * retires (docs/counting.md, "Caches").
+ */
+
+#define LINE_SHIFT 6
+
+static void level_free(struct pmu_cache_level *l)
+{
+    free(l->way);
+    memset(l, 0, sizeof(*l));
+}
+
+/* (kib) KiB in (ways) ways of 64-byte lines; zero-filled pages cost
+ * nothing until a set is used (calloc of a large block maps them). */
+static bool level_init(struct pmu_cache_level *l, uint32_t kib, uint32_t ways)
+{
+    memset(l, 0, sizeof(*l));
+    if (!kib || !ways)
+        return true;
+    l->ways = ways;
+    l->sets = (uint32_t)(((uint64_t)kib << 10) >> LINE_SHIFT) / ways;
+    l->way = calloc((size_t)l->sets * ways, sizeof(*l->way));
+    return l->way != NULL;
+}
+
+bool pmu_cache_init(struct pmu_cache *c, const struct pmu_model *m)
+{
+    const uint32_t kib[3] = {m->l1d_kib, m->l2_kib, m->llc_kib};
+    const uint32_t ways[3] = {m->l1d_ways, m->l2_ways, m->llc_ways};
+
+    memset(c, 0, sizeof(*c));
+    for (int i = 0; i < 3; i++)
+        if (!level_init(&c->level[i], kib[i], ways[i])) {
+            pmu_cache_free(c);
+            return false;
+        }
+    return true;
+}
+
+void pmu_cache_free(struct pmu_cache *c)
+{
+    for (int i = 0; i < 3; i++)
+        level_free(&c->level[i]);
+}
+
+/* The way holding (line) in its set, or NULL. */
+static struct pmu_cache_way *find(struct pmu_cache_level *l, uint64_t line)
+{
+    struct pmu_cache_way *set = &l->way[(line % l->sets) * l->ways];
+
+    for (uint32_t w = 0; w < l->ways; w++)
+        if (set[w].tag == line + 1)
+            return &set[w];
+    return NULL;
+}
+
+/* Looks (line) up; on a miss fills it over the least recently used way
+ * (an empty one first). True: it was there. */
+static bool lookup(struct pmu_cache *c, struct pmu_cache_level *l,
+                   uint64_t line)
+{
+    if (!l->sets)
+        return false;
+    struct pmu_cache_way *hit = find(l, line);
+    if (hit) {
+        hit->used = ++c->clock;
+        return true;
+    }
+    struct pmu_cache_way *set = &l->way[(line % l->sets) * l->ways];
+    struct pmu_cache_way *victim = &set[0];
+    for (uint32_t w = 1; w < l->ways; w++)
+        if (set[w].used < victim->used)
+            victim = &set[w];
+    victim->tag = line + 1;
+    victim->used = ++c->clock;
+    return false;
+}
+
+void pmu_cache_access(struct pmu_cache *c, uint64_t gpa, bool flush)
+{
+    uint64_t line = gpa >> LINE_SHIFT;
+
+    if (flush) {
+        for (int i = 0; i < 3; i++) {
+            struct pmu_cache_way *w = c->level[i].sets
+                                          ? find(&c->level[i], line) : NULL;
+            if (w)
+                *w = (struct pmu_cache_way){0};
+        }
+        return;
+    }
+    if (lookup(c, &c->level[0], line) || lookup(c, &c->level[1], line))
+        return;
+    c->llc_refs++;
+    if (!lookup(c, &c->level[2], line))
+        c->llc_misses++;
+}
