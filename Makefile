@@ -17,6 +17,7 @@ else
 HARDEN := -D_FORTIFY_SOURCE=2
 endif
 
+VERSION := 0.2.0
 PREFIX ?= /usr/local
 DATADIR ?= $(PREFIX)/share/pmvm
 
@@ -29,7 +30,8 @@ WARN := -Wall -Wextra -Werror -Wshadow -Wpointer-arith -Wcast-qual \
 	-Wformat=2 -Wformat-security -Wundef -Wvla -Wimplicit-fallthrough
 CFLAGS := -std=c11 -O2 -g $(WARN) -D_GNU_SOURCE $(HARDEN) \
 	-fstack-protector-strong -fstack-clash-protection -fPIE -MMD -MP \
-	$(SANFLAGS) $(shell $(PKG_CONFIG) --cflags $(PKGS) 2>/dev/null) -I.
+	$(SANFLAGS) $(shell $(PKG_CONFIG) --cflags $(PKGS) 2>/dev/null) -I. \
+	-DPMVM_VERSION='"$(VERSION)"'
 LDFLAGS := -pie -Wl,-z,relro,-z,now,-z,noexecstack $(SANFLAGS)
 LDLIBS := $(shell $(PKG_CONFIG) --libs $(PKGS) 2>/dev/null) -lZydis -lZycore
 

@@ -5,6 +5,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 
 /*
  * The library answers, for every guest access to the PMU, what the hardware
@@ -182,6 +183,18 @@ int pmu_model_validate(const struct pmu_model *m, char *err, size_t errlen);
 /* The i-th key's "section.key" name, NULL past the last (for help). */
 const char *pmu_model_key_name(size_t i);
 
+/* The i-th key's value as a model file writes it ("0x8a000", "6", "1",
+ * "GenuineIntel"). */
+void pmu_model_key_format(const struct pmu_model *m, size_t i, char *buf,
+                          size_t len);
+
+/* Writes the model as an INI file that pmu_model_load() reads back to the
+ * same model: [cpu] and [pmu], every key, each with a comment naming what
+ * it becomes. Keys whose bit (by index, as pmu_model_key_name()) is set in
+ * inferred are marked "[I]": not read from the CPU (docs/cpu-models.md). */
+void pmu_model_write_ini(const struct pmu_model *m, uint64_t inferred,
+                         FILE *f);
+
 /* FIXED_CTRi exists: version >= 2 and bit i of the fixed bitmap. */
 bool pmu_model_fixed_exists(const struct pmu_model *m, unsigned i);
 
@@ -207,6 +220,41 @@ uint32_t pmu_model_max_leaf(const struct pmu_model *m);
 
 /* Auto counter reload is enumerated (CPUID.23H.2 non-zero). */
 bool pmu_model_has_acr(const struct pmu_model *m);
+
+/* ---- A model from a CPU's own CPUID (pmu_model_from_cpuid.c) ---- */
+
+/* One CPUID answer of one logical CPU. */
+struct pmu_cpuid_regs {
+    uint32_t leaf, subleaf;
+    uint32_t eax, ebx, ecx, edx;
+};
+
+#define PMU_CPUID_MAX_REGS 128
+
+/* What a logical CPU answered, from a dump or from the host itself:
+ * leaves 0, 1, 4.*, 7.0, 0xA, 0x1A and 0x23.* at least, and its
+ * IA32_PERF_CAPABILITIES where it could be read. */
+struct pmu_cpuid_dump {
+    struct pmu_cpuid_regs regs[PMU_CPUID_MAX_REGS];
+    size_t n;
+    bool have_perf_caps;
+    uint64_t perf_caps;
+};
+
+/* Leaf.subleaf of the dump, NULL if it has none. */
+const struct pmu_cpuid_regs *pmu_cpuid_dump_find(
+    const struct pmu_cpuid_dump *d, uint32_t leaf, uint32_t subleaf);
+
+/*
+ * The model of the CPU that gave these answers (docs/cpu-models.md, "From
+ * a CPU's own CPUID"): every CPUID field read as the SDM defines it, what
+ * CPUID cannot tell (PERF_CAPABILITIES when not read, the PERF_METRICS
+ * width, slots per cycle) inferred and its key's bit set in *inferred.
+ * Returns 0, or -1 with one line in err: a CPU that is not GenuineIntel,
+ * or answers the library cannot model.
+ */
+int pmu_model_from_cpuid(struct pmu_model *m, const struct pmu_cpuid_dump *d,
+                         uint64_t *inferred, char *err, size_t errlen);
 
 /* ---- Policies (pmu_policy.c) ---- */
 

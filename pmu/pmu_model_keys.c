@@ -81,9 +81,23 @@ _Static_assert(NKEYS <= PMU_MODEL_MAX_KEYS, "raise PMU_MODEL_MAX_KEYS");
 static const uint64_t caps_known =
     PMU_CAP_FW_WRITES | PMU_CAP_PERF_METRICS | PMU_CAP_RDPMC_METRICS_CLEAR;
 
+static uint64_t key_get(const struct pmu_model *m, const struct key *k);
+static void fmt_num(char *buf, size_t len, const struct key *k, uint64_t v);
+
 const char *pmu_model_key_name(size_t i)
 {
     return i < NKEYS ? keys[i].name : NULL;
+}
+
+void pmu_model_key_format(const struct pmu_model *m, size_t i, char *buf,
+                          size_t len)
+{
+    if (i >= NKEYS)
+        snprintf(buf, len, "?");
+    else if (keys[i].kind == K_VENDOR)
+        snprintf(buf, len, "%s", m->vendor);
+    else
+        fmt_num(buf, len, &keys[i], key_get(m, &keys[i]));
 }
 
 int pmu_model_key_index(const char *key)

@@ -2,9 +2,10 @@
 # deps.sh: installs the Debian 12 packages pmvm needs to build and test (or those named), if any are missing.
 # usage: scripts/deps.sh [PACKAGE...]
 set -eu
-# qemu-system-x86: the tests and the benchmark that compare pmvm with QEMU.
+# qemu-system-x86: the tests and the benchmark that compare pmvm with QEMU;
+# cpuid: the test that reads this machine's CPUID both ways (--cpu host).
 PKGS="${*:-gcc make pkg-config binutils linux-libc-dev libcap-dev libseccomp-dev \
-libinih-dev libcmocka-dev libzydis-dev qemu-system-x86}"
+libinih-dev libcmocka-dev libzydis-dev qemu-system-x86 cpuid}"
 missing=""
 for p in $PKGS; do
 	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "ok installed" ||

@@ -4,10 +4,16 @@
 
 #include <stdio.h>
 
+/* Set by the Makefile (VERSION). */
+#ifndef PMVM_VERSION
+#define PMVM_VERSION "unknown"
+#endif
+
 /* Subcommands; argv[0] is the subcommand's name. Each returns a status. */
 int cmd_run(int argc, char **argv);
 int cmd_cpuid(int argc, char **argv);
 int cmd_explain(int argc, char **argv);
+int cmd_model(int argc, char **argv);
 
 /* Print pmvm's usage, with every exit status, to (f). */
 void cli_usage(FILE *f);

@@ -12,7 +12,9 @@
 #include "vmm/status.h"
 
 static const char cpuid_usage[] =
-    "usage: pmvm cpuid [--cpu M] [--policy P] [--set pmu.KEY=VALUE]...\n"
+    "usage: pmvm cpuid [--cpu M | --cpu host[:core|:atom] |\n"
+    "                   --cpu-dump FILE [--core-type core|atom]]\n"
+    "                  [--policy P] [--set pmu.KEY=VALUE]...\n"
     "Prints the PMU's CPUID leaves (0, 1, 0xA, 0x23) and PERF_CAPABILITIES\n"
     "as the guest sees them.\n";
 

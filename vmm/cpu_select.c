@@ -7,6 +7,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "vmm/cpu_dump.h"
 #include "vmm/cpu_select.h"
 #include "vmm/model_find.h"
 #include "vmm/status.h"
@@ -25,6 +26,14 @@ bool cpu_select_option(struct cpu_select *s, int opt, const char *arg)
     switch (opt) {
     case CPU_SELECT_OPT_CPU:
         s->cpu = arg;
+        return true;
+    case CPU_SELECT_OPT_DUMP:
+        s->dump = arg;
+        return true;
+    case CPU_SELECT_OPT_CORE_TYPE:
+        if (strcmp(arg, "core") && strcmp(arg, "atom"))
+            errx(STATUS_USAGE, "--core-type %s: core or atom", arg);
+        s->core_type = arg;
         return true;
     case CPU_SELECT_OPT_POLICY:
         s->policy = arg;
@@ -89,19 +98,87 @@ static void model_locate(const char *cpu, struct model_found *found,
 /* Alias files may name aliases; a chain this long is a loop. */
 #define MAX_ALIASES 4
 
-void cpu_select_resolve(const struct cpu_select *s, struct pmu_model *host,
-                        struct pmu_model *guest)
+/* --set's "section.KEY=VALUE"s over a model made from CPUID. */
+static void apply_sets(const struct cpu_select *s, struct pmu_model *m)
 {
-    struct pmu_model h;
+    char key[128], err[512];
+
+    for (size_t i = 0; i < s->nsets; i++) {
+        const char *eq = strchr(s->sets[i], '=');
+        snprintf(key, sizeof(key), "%.*s", (int)(eq - s->sets[i]),
+                 s->sets[i]);
+        if (pmu_model_set(m, key, eq + 1, err, sizeof(err)))
+            errx(STATUS_DATAERR, "--set: %s", err);
+    }
+    if (pmu_model_validate(m, err, sizeof(err)))
+        errx(STATUS_DATAERR, "--set: %s", err);
+}
+
+/* --cpu host[:TYPE] or --cpu-dump FILE: the model of a CPU's own CPUID. */
+static void model_from_cpu(const struct cpu_select *s, const char *type,
+                           struct pmu_model *m, uint64_t *inferred)
+{
+    static struct pmu_cpuid_dump d;
+    char err[PATH_MAX + 512], note[PATH_MAX + 200] = "";
+    const char *src = s->dump ? s->dump : "host";
+    const char *base = strrchr(src, '/');
+    int rc = s->dump ? cpu_dump_read(s->dump, type, &d, err, sizeof(err))
+                     : cpu_host_read(type, &d, note, sizeof(note), err,
+                                     sizeof(err));
+
+    if (rc)
+        errx(STATUS_DATAERR, "%s", err);
+    if (pmu_model_from_cpuid(m, &d, inferred, err, sizeof(err)))
+        errx(STATUS_DATAERR, "%s %s: %s", s->dump ? "--cpu-dump" : "--cpu",
+             src, err);
+    snprintf(m->name, sizeof(m->name), "%s%s%s", base ? base + 1 : src,
+             type ? ":" : "", type ? type : "");
+    if (note[0])
+        fprintf(stderr, "pmvm: --cpu host: %s\n", note);
+    apply_sets(s, m);
+}
+
+/* "host", "host:core", "host:atom": the CPU pmvm runs on. */
+static bool is_host(const char *cpu, const char **type)
+{
+    if (strncmp(cpu, "host", 4) != 0 || (cpu[4] && cpu[4] != ':'))
+        return false;
+    *type = cpu[4] ? cpu + 5 : NULL;
+    if (*type && strcmp(*type, "core") && strcmp(*type, "atom"))
+        errx(STATUS_USAGE, "--cpu %s: core type '%s': core or atom", cpu,
+             *type);
+    return true;
+}
+
+void cpu_select_model(const struct cpu_select *s, struct pmu_model *m,
+                      uint64_t *inferred)
+{
     enum pmu_policy policy;
     struct model_found found;
     char core[8], alias[2][128], err[PATH_MAX + 512];
-    const char *cpu = s->cpu;
+    const char *cpu = s->cpu, *type = s->core_type;
+    uint64_t none;
     int rc = 1;
 
     if (!pmu_policy_from_string(s->policy, &policy))
         errx(STATUS_USAGE, "--policy %s: unknown policy (native, kvm-legacy,"
              " kvm-mediated)", s->policy);
+    if (!inferred)
+        inferred = &none;
+    *inferred = 0;
+    if (s->dump && s->cpu != (const char *)CPU_SELECT_DEFAULT_CPU)
+        errx(STATUS_USAGE, "--cpu-dump %s and --cpu %s: give one of them",
+             s->dump, s->cpu);
+    if (s->dump || is_host(s->cpu, &type)) {
+        if (s->core_type && type != s->core_type)
+            errx(STATUS_USAGE, "--cpu %s and --core-type %s: give the core "
+                 "type once", s->cpu, s->core_type);
+        model_from_cpu(s, type, m, inferred);
+        return;
+    }
+    if (s->core_type)
+        errx(STATUS_USAGE, "--core-type %s: for --cpu-dump and --cpu host "
+             "(a model takes NAME:%s)", s->core_type, s->core_type);
     for (int i = 0; rc == 1; i++) {
         if (i == MAX_ALIASES)
             errx(STATUS_DATAERR, "--cpu %s: aliases of aliases more than %d "
@@ -111,7 +188,7 @@ void cpu_select_resolve(const struct cpu_select *s, struct pmu_model *host,
             .name = found.path, .text = found.text,
             .text_len = found.text_len, .core = core[0] ? core : NULL,
         };
-        rc = pmu_model_load_src(&h, &src, s->sets, s->nsets, alias[i % 2],
+        rc = pmu_model_load_src(m, &src, s->sets, s->nsets, alias[i % 2],
                                 sizeof(alias[0]), err, sizeof(err));
         if (rc < 0)
             errx(STATUS_DATAERR, "%s", err);
@@ -121,6 +198,17 @@ void cpu_select_resolve(const struct cpu_select *s, struct pmu_model *host,
                  alias[i % 2]);
         cpu = alias[i % 2];
     }
+}
+
+void cpu_select_resolve(const struct cpu_select *s, struct pmu_model *host,
+                        struct pmu_model *guest)
+{
+    struct pmu_model h;
+    enum pmu_policy policy;
+    char err[512];
+
+    cpu_select_model(s, &h, NULL);
+    pmu_policy_from_string(s->policy, &policy);
     if (pmu_policy_apply(&h, policy, guest, err, sizeof(err)))
         errx(STATUS_DATAERR, "--policy %s: %s", s->policy, err);
     if (host)

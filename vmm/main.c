@@ -12,11 +12,13 @@ static const char usage_text[] =
     "       pmvm cpuid [--cpu M] [--policy P] [--set pmu.KEY=VALUE]...\n"
     "       pmvm explain [--cpu M] [--policy P] rdpmc ECX [--cpl N] [--pce 0|1]\n"
     "       pmvm explain [--cpu M] [--policy P] rdmsr MSR | wrmsr MSR VALUE\n"
+    "       pmvm model [--cpu M] [--set pmu.KEY=VALUE]...\n"
+    "       pmvm --version\n"
     "\n"
     "pmvm boots a Multiboot v1 guest image on /dev/kvm and gives it an Intel\n"
     "architectural PMU modelled in userspace.\n"
     "\n"
-    "run options:\n"
+    "options (every command takes the CPU options; run takes all):\n"
     "  --mem=SIZE          guest RAM: MiB, or with a K/M/G suffix (default 64)\n"
     "  --timeout=SECONDS   stop a guest still running after this (default 10;\n"
     "                      0: never)\n"
@@ -30,7 +32,12 @@ static const char usage_text[] =
     "                      kvm-unit-tests reads it (repeatable)\n"
     "  --initrd=FILE       FILE as the Multiboot module (QEMU's -initrd)\n"
     "  --cpu=NAME|FILE.ini CPU model: configs/NAME.ini, or a model file\n"
-    "                      (default sapphire-rapids)\n"
+    "                      (default sapphire-rapids); a hybrid CPU's core\n"
+    "                      type after a colon: lunar-lake:atom\n"
+    "  --cpu=host[:TYPE]   the CPU pmvm runs on (TYPE core or atom)\n"
+    "  --cpu-dump=FILE     the CPU of a dump: `cpuid -r` output or an\n"
+    "                      InstLatx64/AIDA64 CPUID dump\n"
+    "  --core-type=TYPE    core or atom: which CPUs of a hybrid dump\n"
     "  --policy=NAME       native (default), kvm-legacy or kvm-mediated: the\n"
     "                      PMU as the hardware has it, or as KVM gives it\n"
     "  --set=pmu.KEY=VAL   override one value of the model (repeatable)\n"
@@ -52,6 +59,8 @@ static const char usage_text[] =
     "  pmvm run --timeout=2 build/guest/cpuid.elf\n"
     "  pmvm run --machine=pc --cpu icelake kvm-unit-tests/x86/pmu.flat\n"
     "  pmvm cpuid --cpu clearwater-forest\n"
+    "  pmvm cpuid --cpu host --policy kvm-mediated\n"
+    "  pmvm model --cpu-dump my-cpuid-r.txt > my-cpu.ini\n"
     "  pmvm explain --cpu sapphire-rapids rdpmc 0x20000000\n"
     "\n"
     "exit status:\n"
@@ -93,11 +102,17 @@ int main(int argc, char **argv)
         cli_usage(stdout);
         return STATUS_OK;
     }
+    if (strcmp(cmd, "--version") == 0 || strcmp(cmd, "version") == 0) {
+        printf("pmvm %s\n", PMVM_VERSION);
+        return STATUS_OK;
+    }
     if (strcmp(cmd, "run") == 0)
         return cmd_run(argc - 1, argv + 1);
     if (strcmp(cmd, "cpuid") == 0)
         return cmd_cpuid(argc - 1, argv + 1);
     if (strcmp(cmd, "explain") == 0)
         return cmd_explain(argc - 1, argv + 1);
+    if (strcmp(cmd, "model") == 0)
+        return cmd_model(argc - 1, argv + 1);
     errx(STATUS_USAGE, "unknown command '%s' (see pmvm --help)", cmd);
 }
