@@ -1,0 +1,117 @@
+#!/bin/sh
+# kut.sh: kvm-unit-tests' own PMU images, unmodified, under pmvm on each model and policy, with the suite's PASS/FAIL/SKIP lines; pmu.flat under QEMU TCG beside them.
+# usage: tests/integration/kut.sh BUILD_DIR   (from the repository root)
+# KUT_DIR=DIR: the directory of pmu.flat, pmu_lbr.flat and pmu_pebs.flat
+# (default ../shared/kvm-unit-tests/x86). KUT_JOBS=N: runs at a time (2).
+# KUT_PMVM_OPTS: more pmvm run options (e.g. --trap=step where hardware
+# breakpoints do not fire, as under QEMU TCG's nested KVM).
+. tests/integration/lib.sh
+
+dir=${KUT_DIR:-../shared/kvm-unit-tests/x86}
+jobs=${KUT_JOBS:-2}
+models="sapphire-rapids icelake skylake granite-rapids clearwater-forest"
+policies="native kvm-legacy"
+qemu=qemu-system-x86_64
+
+if [ ! -f "$dir/pmu.flat" ]; then
+	skip "kvm-unit-tests PMU images" "no $dir/pmu.flat (set KUT_DIR)"
+	exit 0
+fi
+why=$(kvm_unusable)
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+
+# run NAME IMAGE PMVM-OPTIONS...: one image under pmvm, as the suite's
+# runner starts it on QEMU (docs/cli.md, "kvm-unit-tests"); the output,
+# then the status, in $tmp/NAME.
+run() {
+	name=$1 image=$2
+	shift 2
+	# shellcheck disable=SC2086
+	"$pmvm" run --machine=pc --timeout=900 ${KUT_PMVM_OPTS:-} "$@" "$image" \
+		>"$tmp/$name" 2>&1 </dev/null
+	echo $? >"$tmp/$name.rc"
+}
+
+# report WHAT NAME [booted]: one KTAP result for a run, its suite lines as
+# diagnostics. kvm-unit-tests ends with exit(failures != 0), which QEMU's
+# isa-debug-exit (and --machine=pc) turn into status 1 for success. With
+# "booted", reaching the SUMMARY line is enough: a test of the platform,
+# not of the PMU (msr.flat, tsc.flat).
+report() {
+	what=$1 name=$2 booted=${3:-}
+	rc=$(cat "$tmp/$name.rc")
+	grep -E '^(PASS|FAIL|SKIP|XFAIL|XPASS|SUMMARY)' "$tmp/$name" | sed 's/^/# /'
+	fails=$(grep -c '^FAIL' "$tmp/$name")
+	summary=$(grep -m 1 '^SUMMARY' "$tmp/$name")
+	if [ "$rc" = 1 ] && [ "$fails" = 0 ] && [ -n "$summary" ]; then
+		ok "$what: $summary"
+	elif [ -n "$booted" ] && [ -n "$summary" ]; then
+		ok "$what: boots to its summary: $summary (status $rc)"
+	else
+		not_ok "$what: status $rc, $fails FAIL lines ($(grep -m 2 '^pmvm:\|^FAIL' "$tmp/$name" | tr '\n' ' '))"
+	fi
+}
+
+# The runs, $jobs at a time; pmu.flat counts about a billion instructions.
+set --
+for cpu in $models; do
+	for pol in $policies; do
+		set -- "$@" "pmu.$cpu.$pol:$cpu:$pol:pmu.flat"
+	done
+	set -- "$@" "lbr.$cpu:$cpu:native:pmu_lbr.flat" "pebs.$cpu:$cpu:native:pmu_pebs.flat"
+done
+# The platform beyond the PMU: two other tests boot to their summary.
+for image in msr.flat tsc.flat; do
+	[ -f "$dir/$image" ] && set -- "$@" "${image%.flat}.sapphire-rapids:sapphire-rapids:native:$image"
+done
+if [ -z "$why" ]; then
+	running=0
+	for job in "$@"; do
+		IFS=: read -r name cpu pol image <<EOF
+$job
+EOF
+		run "$name" "$dir/$image" --cpu "$cpu" --policy "$pol" &
+		running=$((running + 1))
+		if [ "$running" -ge "$jobs" ]; then wait; running=0; fi
+	done
+	wait
+fi
+
+for job in "$@"; do
+	IFS=: read -r name cpu pol image <<EOF
+$job
+EOF
+	what="$image on $cpu, $pol"
+	if [ -n "$why" ]; then skip "$what" "$why"; continue; fi
+	case $image in
+	pmu*) report "$what" "$name" ;;
+	*) report "$what" "$name" booted ;;
+	esac
+done
+
+# QEMU's TCG has no PMU: pmu.flat finds no architectural PMU there.
+if ! command -v "$qemu" >/dev/null 2>&1; then
+	skip "pmu.flat under QEMU TCG" "$qemu not installed"
+	exit $status
+fi
+timeout 300 "$qemu" --no-reboot -nodefaults -device pc-testdev \
+	-device isa-debug-exit,iobase=0xf4,iosize=0x4 -display none \
+	-serial stdio -device pci-testdev -machine accel=tcg -m 128 \
+	-kernel "$dir/pmu.flat" -smp 1 -cpu max >"$tmp/qemu" 2>&1 </dev/null
+qrc=$?
+# side NAME STATUS: "N PASS, M FAIL, status S: the summary or abort line"
+side() {
+	echo "$(grep -c '^PASS' "$1") PASS, $(grep -c '^FAIL' "$1") FAIL," \
+		"status $2: $(grep -m 1 '^SUMMARY\|assert failed\|^pmvm:' "$1")"
+}
+echo "# pmu.flat side by side (sapphire-rapids, native):"
+if [ -n "$why" ]; then echo "#   pmvm: not run: $why"
+else echo "#   pmvm: $(side "$tmp/pmu.sapphire-rapids.native" "$(cat "$tmp/pmu.sapphire-rapids.native.rc")")"; fi
+echo "#   QEMU TCG: $(side "$tmp/qemu" "$qrc")"
+if [ "$qrc" = 124 ]; then
+	not_ok "pmu.flat under QEMU TCG ended within 300 s"
+else
+	ok "pmu.flat ran under QEMU TCG for comparison (status $qrc)"
+fi
+exit $status
