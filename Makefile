@@ -7,6 +7,8 @@
 #   make bench      performance figures, as ratios within one run (bench/)
 #   make fuzz       libFuzzer harnesses for a bounded time (tests/fuzz/)
 #   make difftest   the counting engine against the host CPU, 1M sequences
+#   make install    pmvm, its models, probe images, man page and bash
+#                   completion under DESTDIR/PREFIX (/usr/local); uninstall
 
 BUILD ?= build
 ifeq ($(SAN),1)
@@ -35,7 +37,7 @@ CFLAGS := -std=c11 -O2 -g $(WARN) -D_GNU_SOURCE $(HARDEN) \
 LDFLAGS := -pie -Wl,-z,relro,-z,now,-z,noexecstack $(SANFLAGS)
 LDLIBS := $(shell $(PKG_CONFIG) --libs $(PKGS) 2>/dev/null) -lZydis -lZycore
 
-.PHONY: all deps run check clean difftest
+.PHONY: all deps run check clean difftest install uninstall man
 all: $(BUILD)/pmvm guests
 
 -include pmu/pmu.mk
@@ -54,7 +56,7 @@ run: deps
 	@scripts/suite.sh $(BUILD)
 
 check: deps
-	@$(MAKE) --no-print-directory all tests
+	@$(MAKE) --no-print-directory all man tests
 	@tests/run.sh $(BUILD)
 
 # The counting engine against the host CPU, DIFFTEST_SEEDS sequences
@@ -72,3 +74,28 @@ $(BUILD)/%.o: %.c
 	$(CC) $(CFLAGS) -c $< -o $@
 
 -include $(shell find $(BUILD) -name '*.d' 2>/dev/null)
+
+# pmvm(1) from `pmvm --help` and `--version` (help2man), so the two agree.
+BINDIR ?= $(PREFIX)/bin
+MANDIR ?= $(PREFIX)/share/man
+COMPLETIONDIR ?= $(PREFIX)/share/bash-completion/completions
+man: $(BUILD)/pmvm.1
+$(BUILD)/pmvm.1: $(BUILD)/pmvm docs/pmvm.h2m
+	help2man --no-info --no-discard-stderr --include=docs/pmvm.h2m \
+		--name="a userspace VMM with a modelled Intel PMU" \
+		--output=$@ $(BUILD)/pmvm
+
+install: all man
+	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(DATADIR)/configs \
+		$(DESTDIR)$(DATADIR)/guest $(DESTDIR)$(MANDIR)/man1 \
+		$(DESTDIR)$(COMPLETIONDIR)
+	install -m 755 $(BUILD)/pmvm $(DESTDIR)$(BINDIR)/pmvm
+	install -m 644 $(MODEL_FILES) $(DESTDIR)$(DATADIR)/configs/
+	install -m 644 $(GUEST_ELFS) $(DESTDIR)$(DATADIR)/guest/
+	install -m 644 $(BUILD)/pmvm.1 $(DESTDIR)$(MANDIR)/man1/pmvm.1
+	install -m 644 scripts/pmvm.bash-completion $(DESTDIR)$(COMPLETIONDIR)/pmvm
+
+uninstall:
+	rm -f $(DESTDIR)$(BINDIR)/pmvm $(DESTDIR)$(MANDIR)/man1/pmvm.1 \
+		$(DESTDIR)$(COMPLETIONDIR)/pmvm
+	rm -rf $(DESTDIR)$(DATADIR)

@@ -14,6 +14,7 @@
 #include "vmm/cli_num.h"
 #include "vmm/cpu_select.h"
 #include "vmm/cpuid.h"
+#include "vmm/model_find.h"
 #include "vmm/msr.h"
 #include "vmm/pmvm.h"
 #include "vmm/sandbox.h"
@@ -243,6 +244,9 @@ static void run_options_parse(struct run_options *o, int argc, char **argv)
         errx(STATUS_USAGE, "run: no image given (pmvm run [options] IMAGE "
              "[-- ARGS...])");
     o->image = argv[optind++];
+    static char found[PATH_MAX];
+    if (image_find(o->image, found, sizeof(found)) == 0)
+        o->image = found;
     if (optind < argc && strcmp(argv[optind], "--") == 0)
         optind++;
     else if (optind < argc)

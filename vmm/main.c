@@ -5,15 +5,17 @@
 #include <string.h>
 
 #include "vmm/cli.h"
+#include "vmm/model_find.h"
 #include "vmm/status.h"
 
 static const char usage_text[] =
-    "usage: pmvm run [options] IMAGE [-- ARGS...]\n"
-    "       pmvm cpuid [--cpu M] [--policy P] [--set pmu.KEY=VALUE]...\n"
-    "       pmvm explain [--cpu M] [--policy P] rdpmc ECX [--cpl N] [--pce 0|1]\n"
-    "       pmvm explain [--cpu M] [--policy P] rdmsr MSR | wrmsr MSR VALUE\n"
-    "       pmvm model [--cpu M] [--set pmu.KEY=VALUE]...\n"
-    "       pmvm --version\n"
+    "Usage: pmvm run [options] IMAGE [-- ARGS...]\n"
+    "   or: pmvm cpuid [--cpu M] [--policy P] [--set pmu.KEY=VALUE]...\n"
+    "   or: pmvm explain [--cpu M] [--policy P] rdpmc ECX [--cpl N] [--pce 0|1]\n"
+    "   or: pmvm explain [--cpu M] [--policy P] rdmsr MSR | wrmsr MSR VALUE\n"
+    "   or: pmvm model [--cpu M] [--set pmu.KEY=VALUE]...\n"
+    "   or: pmvm models\n"
+    "   or: pmvm --version\n"
     "\n"
     "pmvm boots a Multiboot v1 guest image on /dev/kvm and gives it an Intel\n"
     "architectural PMU modelled in userspace.\n"
@@ -52,7 +54,9 @@ static const char usage_text[] =
     "                      the run loop (for debugging)\n"
     "\n"
     "The guest's command line is IMAGE followed by ARGS, as with QEMU -kernel\n"
-    "and -append.\n"
+    "and -append. A probe's name alone (rdpmc) runs pmvm's own image.\n"
+    "pmvm model prints a model as a file --cpu takes back; pmvm models\n"
+    "lists the model names.\n"
     "\n"
     "examples:\n"
     "  pmvm run build/guest/hello.elf\n"
@@ -114,5 +118,15 @@ int main(int argc, char **argv)
         return cmd_explain(argc - 1, argv + 1);
     if (strcmp(cmd, "model") == 0)
         return cmd_model(argc - 1, argv + 1);
+    if (strcmp(cmd, "models") == 0) {
+        char names[4096], *save = NULL;
+        if (argc > 2)
+            errx(STATUS_USAGE, "models: unexpected argument '%s'", argv[2]);
+        model_list(names, sizeof(names));
+        for (char *n = strtok_r(names, ", ", &save); n;
+             n = strtok_r(NULL, ", ", &save))
+            puts(n);
+        return STATUS_OK;
+    }
     errx(STATUS_USAGE, "unknown command '%s' (see pmvm --help)", cmd);
 }

@@ -1,4 +1,4 @@
-/* model_find.c: where pmvm finds a CPU model by name: the directories it searches, then the models built into it. */
+/* model_find.c: where pmvm finds its data by name: CPU models (directories, then built in) and probe images. */
 #include <dirent.h>
 #include <errno.h>
 #include <stdio.h>
@@ -148,4 +148,35 @@ void model_list(char *out, size_t len)
             used += (size_t)w;
         free(names[i]);
     }
+}
+
+int image_find(const char *name, char *out, size_t len)
+{
+    /* build/pmvm -> build/guest; PREFIX/bin/pmvm -> share/pmvm/guest */
+    static const char *const up[] = {"/guest", "/../share/pmvm/guest"};
+    const char *dirs[3];
+    char exe[PATH_MAX];
+    size_t n = 0;
+    struct stat st;
+
+    if (strchr(name, '/') || stat(name, &st) == 0)
+        return -1;
+    ssize_t l = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
+    char *slash = l > 0 ? (exe[l] = '\0', strrchr(exe, '/')) : NULL;
+    char buf[2][PATH_MAX];
+    if (slash) {
+        *slash = '\0';
+        for (size_t i = 0; i < 2; i++)
+            if ((size_t)snprintf(buf[i], sizeof(buf[i]), "%s%s", exe, up[i])
+                    < sizeof(buf[i]))
+                dirs[n++] = buf[i];
+    }
+    dirs[n++] = PMVM_DATADIR "/guest";
+    for (size_t i = 0; i < n; i++)
+        for (int ext = 0; ext < 2; ext++)
+            if ((size_t)snprintf(out, len, "%s/%s%s", dirs[i], name,
+                                 ext ? ".elf" : "") < len &&
+                stat(out, &st) == 0 && S_ISREG(st.st_mode))
+                return 0;
+    return -1;
 }

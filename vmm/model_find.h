@@ -1,4 +1,4 @@
-/* model_find.h: where pmvm finds a CPU model by name: the directories it searches, then the models built into it. */
+/* model_find.h: where pmvm finds its data by name: CPU models (directories, then built in) and probe images. */
 #ifndef PMVM_MODEL_FIND_H
 #define PMVM_MODEL_FIND_H
 
@@ -28,5 +28,13 @@ void model_list(char *out, size_t len);
 
 /* The i-th directory searched now (existing or not), NULL past the last. */
 const char *model_dir(size_t i);
+
+/*
+ * A probe image given by name ("rdpmc" or "rdpmc.elf") that is not a path
+ * and not in the current directory: next to pmvm (build/guest/) or in
+ * the installed share directory (PREFIX/share/pmvm/guest/). 0 with the
+ * path in out, or -1: use the name as given.
+ */
+int image_find(const char *name, char *out, size_t len);
 
 #endif
