@@ -25,7 +25,7 @@ DATADIR ?= $(PREFIX)/share/pmvm
 
 CC := gcc
 PKG_CONFIG ?= pkg-config
-PKGS := libcap libseccomp inih
+PKGS := libcap libseccomp inih json-c
 
 WARN := -Wall -Wextra -Werror -Wshadow -Wpointer-arith -Wcast-qual \
 	-Wwrite-strings -Wmissing-prototypes -Wstrict-prototypes \

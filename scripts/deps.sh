@@ -5,8 +5,10 @@ set -eu
 # qemu-system-x86: the tests and the benchmark that compare pmvm with QEMU;
 # cpuid: the test that reads this machine's CPUID both ways (--cpu host).
 # help2man: the man page, pmvm(1), from pmvm --help.
+# jq: the tests that read --format=json with a JSON parser.
 PKGS="${*:-gcc make pkg-config binutils linux-libc-dev libcap-dev libseccomp-dev \
-libinih-dev libcmocka-dev libzydis-dev qemu-system-x86 cpuid help2man}"
+libinih-dev libcmocka-dev libzydis-dev libjson-c-dev qemu-system-x86 cpuid \
+help2man jq}"
 missing=""
 for p in $PKGS; do
 	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "ok installed" ||

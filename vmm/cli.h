@@ -2,6 +2,7 @@
 #ifndef PMVM_CLI_H
 #define PMVM_CLI_H
 
+#include <stdbool.h>
 #include <stdio.h>
 
 /* Set by the Makefile (VERSION). */
@@ -14,6 +15,13 @@ int cmd_run(int argc, char **argv);
 int cmd_cpuid(int argc, char **argv);
 int cmd_explain(int argc, char **argv);
 int cmd_model(int argc, char **argv);
+int cmd_diff(int argc, char **argv);
+
+/* --format=text|json, an option of cpuid, explain and diff. */
+enum { OPT_FORMAT = 0x180 };
+
+/* true for "json", false for "text"; exits 64 for anything else. */
+bool cli_format_json(const char *arg);
 
 /* Print pmvm's usage, with every exit status, to (f). */
 void cli_usage(FILE *f);

@@ -9,6 +9,7 @@
 #include "vmm/cli.h"
 #include "vmm/cli_num.h"
 #include "vmm/cpu_select.h"
+#include "vmm/oracle_json.h"
 #include "vmm/status.h"
 
 static const char cpuid_usage[] =
@@ -94,11 +95,13 @@ int cmd_cpuid(int argc, char **argv)
 {
     static const struct option opts[] = {
         CPU_SELECT_LONG_OPTIONS,
+        {"format", required_argument, NULL, OPT_FORMAT},
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0},
     };
     struct cpu_select sel;
     struct pmu_model guest;
+    bool json = false;
     int opt;
 
     cpu_select_init(&sel);
@@ -106,6 +109,10 @@ int cmd_cpuid(int argc, char **argv)
     while ((opt = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
         if (cpu_select_option(&sel, opt, optarg))
             continue;
+        if (opt == OPT_FORMAT) {
+            json = cli_format_json(optarg);
+            continue;
+        }
         if (opt == 'h') {
             fputs(cpuid_usage, stdout);
             return STATUS_OK;
@@ -116,7 +123,10 @@ int cmd_cpuid(int argc, char **argv)
         errx(STATUS_USAGE, "cpuid: unexpected argument '%s' (see pmvm cpuid"
              " --help)", argv[optind]);
     cpu_select_resolve(&sel, NULL, &guest);
-    print_cpuid(&guest);
+    if (json)
+        oracle_json_cpuid(&guest);
+    else
+        print_cpuid(&guest);
     return STATUS_OK;
 }
 
@@ -135,59 +145,58 @@ static uint64_t parse_num(const char *what, const char *s, uint64_t max)
     return v;
 }
 
-static void print_outcome(int rc, uint64_t val, const char *rule)
+/* One access from the reset state: what it did and the rule. */
+static void explain_do(struct pmu *pmu, struct oracle_access *x)
 {
-    if (rc == PMU_OK)
-        printf("result: 0x%" PRIx64 "\n", val);
-    else
-        printf("result: #GP(0)\n");
-    printf("rule: %s\n", rule);
-}
-
-static int explain_rdpmc(struct pmu *pmu, uint32_t ecx,
-                         const struct pmu_mode *mode)
-{
-    const char *rule;
-    uint64_t v;
-    int rc;
-
-    printf("rdpmc ecx=0x%08x (type 0x%04x, index %u) at CPL %u, CR0.PE=%d, "
-           "CR4.PCE=%d\n", ecx, ecx >> 16, ecx & 0xFFFF, mode->cpl,
-           mode->cr0_pe, mode->cr4_pce);
-    rc = pmu_rdpmc(pmu, ecx, mode, &v, &rule);
-    if (rc == PMU_OK)
-        printf("result: EDX:EAX = 0x%08x:0x%08x (0x%" PRIx64 ")\n",
-               (uint32_t)(v >> 32), (uint32_t)v, v);
-    else
-        printf("result: #GP(0)\n");
-    printf("rule: %s\n", rule);
-    return STATUS_OK;
-}
-
-static int explain_msr(struct pmu *pmu, bool write, uint32_t msr,
-                       uint64_t val)
-{
-    const char *rule;
-    uint64_t v;
-    int rc;
-
-    if (!write) {
-        printf("rdmsr 0x%x\n", msr);
-        rc = pmu_rdmsr(pmu, msr, &v, &rule);
-        print_outcome(rc, v, rule);
-        return STATUS_OK;
+    if (x->kind == ORACLE_RDPMC) {
+        x->rc = pmu_rdpmc(pmu, x->ecx_or_msr, &x->mode, &x->value, &x->rule);
+        return;
     }
-    printf("wrmsr 0x%x <- 0x%" PRIx64 "\n", msr, val);
-    rc = pmu_wrmsr(pmu, msr, val, &rule);
-    printf("result: %s\nrule: %s\n", rc == PMU_OK ? "accepted" : "#GP(0)",
-           rule);
-    if (rc == PMU_OK && pmu_rdmsr(pmu, msr, &v, &rule) == PMU_OK)
-        printf("then rdmsr 0x%x: 0x%" PRIx64 " (%s)\n", msr, v, rule);
-    return STATUS_OK;
+    if (x->kind == ORACLE_RDMSR) {
+        x->rc = pmu_rdmsr(pmu, x->ecx_or_msr, &x->value, &x->rule);
+        return;
+    }
+    x->rc = pmu_wrmsr(pmu, x->ecx_or_msr, x->written, &x->rule);
+    x->then_read = x->rc == PMU_OK &&
+                   pmu_rdmsr(pmu, x->ecx_or_msr, &x->value,
+                             &x->then_rule) == PMU_OK;
 }
 
-static int explain_op(struct pmu *pmu, int argc, char **argv,
-                      const struct explain_args *a)
+static void explain_print(const struct oracle_access *x)
+{
+    uint32_t e = x->ecx_or_msr;
+
+    switch (x->kind) {
+    case ORACLE_RDPMC:
+        printf("rdpmc ecx=0x%08x (type 0x%04x, index %u) at CPL %u, "
+               "CR0.PE=%d, CR4.PCE=%d\n", e, e >> 16, e & 0xFFFF,
+               x->mode.cpl, x->mode.cr0_pe, x->mode.cr4_pce);
+        if (x->rc == PMU_OK)
+            printf("result: EDX:EAX = 0x%08x:0x%08x (0x%" PRIx64 ")\n",
+                   (uint32_t)(x->value >> 32), (uint32_t)x->value, x->value);
+        else
+            printf("result: #GP(0)\n");
+        break;
+    case ORACLE_RDMSR:
+        printf("rdmsr 0x%x\n", e);
+        if (x->rc == PMU_OK)
+            printf("result: 0x%" PRIx64 "\n", x->value);
+        else
+            printf("result: #GP(0)\n");
+        break;
+    case ORACLE_WRMSR:
+        printf("wrmsr 0x%x <- 0x%" PRIx64 "\n", e, x->written);
+        printf("result: %s\n", x->rc == PMU_OK ? "accepted" : "#GP(0)");
+        break;
+    }
+    printf("rule: %s\n", x->rule);
+    if (x->then_read)
+        printf("then rdmsr 0x%x: 0x%" PRIx64 " (%s)\n", e, x->value,
+               x->then_rule);
+}
+
+static void explain_parse(int argc, char **argv, const struct explain_args *a,
+                          struct oracle_access *x)
 {
     const char *op = argv[0];
     int n = !strcmp(op, "rdpmc") || !strcmp(op, "rdmsr") ? 2 :
@@ -200,25 +209,33 @@ static int explain_op(struct pmu *pmu, int argc, char **argv,
         errx(STATUS_USAGE, "explain %s: expected %s", op,
              n == 3 ? "MSR VALUE" : op[0] == 'r' && op[2] == 'p' ? "ECX" :
                                                                    "MSR");
-    if (strcmp(op, "rdpmc") == 0)
-        return explain_rdpmc(pmu, (uint32_t)parse_num("ECX", argv[1],
-                                                      UINT32_MAX), &a->mode);
+    memset(x, 0, sizeof(*x));
+    x->mode = a->mode;
+    if (strcmp(op, "rdpmc") == 0) {
+        x->kind = ORACLE_RDPMC;
+        x->ecx_or_msr = (uint32_t)parse_num("ECX", argv[1], UINT32_MAX);
+        return;
+    }
     if (a->mode_given)
         errx(STATUS_USAGE, "explain %s: --cpl, --pce and --pe apply to "
              "rdpmc only", op);
-    return explain_msr(pmu, n == 3,
-                       (uint32_t)parse_num("MSR", argv[1], UINT32_MAX),
-                       n == 3 ? parse_num("VALUE", argv[2], UINT64_MAX) : 0);
+    x->kind = n == 3 ? ORACLE_WRMSR : ORACLE_RDMSR;
+    x->ecx_or_msr = (uint32_t)parse_num("MSR", argv[1], UINT32_MAX);
+    if (n == 3)
+        x->written = parse_num("VALUE", argv[2], UINT64_MAX);
 }
 
 int cmd_explain(int argc, char **argv)
 {
     enum { OPT_CPL = 0x200, OPT_PCE, OPT_PE };
+    struct oracle_access x;
+    bool json = false;
     static const struct option opts[] = {
         CPU_SELECT_LONG_OPTIONS,
         {"cpl", required_argument, NULL, OPT_CPL},
         {"pce", required_argument, NULL, OPT_PCE},
         {"pe", required_argument, NULL, OPT_PE},
+        {"format", required_argument, NULL, OPT_FORMAT},
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0},
     };
@@ -226,7 +243,7 @@ int cmd_explain(int argc, char **argv)
     struct cpu_select sel;
     struct pmu_model guest;
     struct pmu *pmu;
-    int opt, rc;
+    int opt;
 
     cpu_select_init(&sel);
     optind = 1;
@@ -246,6 +263,9 @@ int cmd_explain(int argc, char **argv)
             a.mode.cr0_pe = parse_num("--pe", optarg, 1);
             a.mode_given = true;
             break;
+        case OPT_FORMAT:
+            json = cli_format_json(optarg);
+            break;
         case 'h':
             fputs(explain_usage, stdout);
             return STATUS_OK;
@@ -256,12 +276,18 @@ int cmd_explain(int argc, char **argv)
     if (optind >= argc)
         errx(STATUS_USAGE, "explain: no access given (rdpmc ECX, rdmsr MSR,"
              " wrmsr MSR VALUE)");
+    explain_parse(argc - optind, argv + optind, &a, &x);
     cpu_select_resolve(&sel, NULL, &guest);
     pmu = pmu_create(&guest);
     if (!pmu)
         err(STATUS_OSERR, "explain");
-    print_model_line(&guest);
-    rc = explain_op(pmu, argc - optind, argv + optind, &a);
+    explain_do(pmu, &x);
+    if (json) {
+        oracle_json_explain(&guest, &x);
+    } else {
+        print_model_line(&guest);
+        explain_print(&x);
+    }
     pmu_destroy(pmu);
-    return rc;
+    return STATUS_OK;
 }

@@ -15,6 +15,8 @@ static const char usage_text[] =
     "   or: pmvm explain [--cpu M] [--policy P] rdmsr MSR | wrmsr MSR VALUE\n"
     "   or: pmvm model [--cpu M] [--set pmu.KEY=VALUE]...\n"
     "   or: pmvm models\n"
+    "   or: pmvm diff [--cpu M] [--policy P] [--format=json] IMAGE\n"
+    "                 (--log FILE | -- COMMAND [ARGS...])\n"
     "   or: pmvm --version\n"
     "\n"
     "pmvm boots a Multiboot v1 guest image on /dev/kvm and gives it an Intel\n"
@@ -52,6 +54,9 @@ static const char usage_text[] =
     "                      at the end\n"
     "  --no-sandbox        keep capabilities and allow every system call in\n"
     "                      the run loop (for debugging)\n"
+    "  --format=FORMAT     cpuid, explain, diff: text (default) or json\n"
+    "  --log=FILE          diff: the other side's captured log\n"
+    "  --pmvm-log=FILE     diff: pmvm's side from a log, not a run\n"
     "\n"
     "The guest's command line is IMAGE followed by ARGS, as with QEMU -kernel\n"
     "and -append. A probe's name alone (rdpmc) runs pmvm's own image.\n"
@@ -66,6 +71,8 @@ static const char usage_text[] =
     "  pmvm cpuid --cpu host --policy kvm-mediated\n"
     "  pmvm model --cpu-dump my-cpuid-r.txt > my-cpu.ini\n"
     "  pmvm explain --cpu sapphire-rapids rdpmc 0x20000000\n"
+    "  pmvm diff rdpmc -- qemu-system-x86_64 -accel tcg -display none \\\n"
+    "      -serial stdio -kernel build/guest/rdpmc.elf\n"
     "\n"
     "exit status:\n"
     "  0     guest wrote 0 to port 0xF4, or halted with interrupts off\n"
@@ -85,6 +92,13 @@ static const char usage_text[] =
 void cli_usage(FILE *f)
 {
     fputs(usage_text, f);
+}
+
+bool cli_format_json(const char *arg)
+{
+    if (strcmp(arg, "json") && strcmp(arg, "text"))
+        errx(STATUS_USAGE, "--format %s: text or json", arg);
+    return arg[0] == 'j';
 }
 
 void cli_bad_option(char **argv, int ind)
@@ -118,6 +132,8 @@ int main(int argc, char **argv)
         return cmd_explain(argc - 1, argv + 1);
     if (strcmp(cmd, "model") == 0)
         return cmd_model(argc - 1, argv + 1);
+    if (strcmp(cmd, "diff") == 0)
+        return cmd_diff(argc - 1, argv + 1);
     if (strcmp(cmd, "models") == 0) {
         char names[4096], *save = NULL;
         if (argc > 2)

@@ -1,8 +1,8 @@
-/* msr.c: the PMU MSRs' reset values, aliases, reserved bits and side effects, one fixed access list (notes/probe-format.md). */
+/* msr.c: the PMU MSRs' reset values, aliases, reserved bits and side effects, one fixed access list (docs/probe-format.md). */
 #include "guest.h"
 
 /*
- * Every access prints one "# obs " line in the order notes/probe-format.md
+ * Every access prints one "# obs " line in the order docs/probe-format.md
  * fixes, the same on every model; the expected tables hold the outcomes.
  * The KTAP results at the end check what the probe can decide alone from
  * CPUID and the pmu-spec rules it cites.

@@ -1,9 +1,9 @@
-/* rdpmc.c: RDPMC over counter types, indices, CPL and CR4.PCE, and all 65,536 types (notes/probe-format.md). */
+/* rdpmc.c: RDPMC over counter types, indices, CPL and CR4.PCE, and all 65,536 types (docs/probe-format.md). */
 #include "guest.h"
 
 /*
  * The access list and the "# obs " line formats are fixed by
- * notes/probe-format.md (issue 4): every model prints the same lines in
+ * docs/probe-format.md (issue 4): every model prints the same lines in
  * the same order, only the outcomes differ. The probe first makes every
  * access and keeps the outcomes, then prints them, so that its KTAP plan
  * can count the self-checks the outcomes allow.

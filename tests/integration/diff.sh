@@ -1,0 +1,97 @@
+#!/bin/sh
+# diff.sh: pmvm diff of the cpuid, msr and rdpmc probes against QEMU TCG (a command, and a captured log): exactly the differences QEMU's missing PMU predicts, in text and in JSON read by jq.
+. tests/integration/lib.sh
+
+qemu=qemu-system-x86_64
+if ! command -v "$qemu" >/dev/null 2>&1; then
+	skip "pmvm diff against QEMU TCG" "$qemu not installed"
+	exit 0
+fi
+if ! command -v jq >/dev/null 2>&1; then
+	skip "pmvm diff against QEMU TCG" "jq not installed"
+	exit 0
+fi
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+why=$(kvm_unusable)
+
+# What QEMU TCG, which has no PMU, answers (QEMU's helper_rdpmc and
+# helper_rdmsr/wrmsr): RDPMC faults #GP where CPL3 without CR4.PCE fails
+# the privilege check and #UD everywhere else, so the sweep finds no type;
+# RDMSR of a PMU MSR reads 0, WRMSR is dropped without a fault; CPUID has
+# leaf 0xA all zero and no PDCM. From pmvm's expected lines (tests/expect,
+# hand-written), the indices (from 0) of the lines QEMU answers otherwise.
+expected_differences() {
+	awk '
+	/^rdpmc sweep/ { if ($0 !~ /: types$/) print NR - 1; next }
+	/^rdpmc/ { q = ($0 ~ / cpl3 pce0:/) ? "#GP(0)" : "#UD"
+		   a = $0; sub(/.*: /, "", a); if (a != q) print NR - 1; next }
+	/^rdmsr/ { if ($0 !~ / = 0x0000000000000000$/) print NR - 1; next }
+	/^wrmsr/ { if ($0 !~ /: ok$/) print NR - 1; next }
+	/^cpuid 0x1:/ { if ($0 != "cpuid 0x1: pdcm 0") print NR - 1; next }
+	/^cpuid 0xa:/ { if ($0 !~ /version 0 gp 0 /) print NR - 1; next }
+	{ print NR - 1 }' "$1"
+}
+
+for cpu in sapphire-rapids clearwater-forest; do
+	for probe in cpuid msr rdpmc; do
+		table=tests/expect/$cpu.native.$probe
+		# pmvm's side: a run on /dev/kvm, or without one its expected
+		# lines (tests/integration/conformance.sh holds pmvm to them)
+		if [ -n "$why" ]; then
+			sed 's/^/# obs /' "$table" >"$tmp/pmvm.log"
+			mine="--pmvm-log $tmp/pmvm.log"
+			how="pmvm's expected lines ($why)"
+		else
+			mine="" how="pmvm run"
+		fi
+		expected_differences "$table" >"$tmp/want"
+		# shellcheck disable=SC2086
+		"$pmvm" diff --cpu "$cpu" --format=json $mine "$probe" -- \
+			"$qemu" -accel tcg -display none -serial stdio -no-reboot \
+			-device isa-debug-exit,iobase=0xf4,iosize=1 \
+			-kernel "$build/guest/$probe.elf" >"$tmp/json" 2>"$tmp/err"
+		rc=$?
+		if ! jq -e '.schema == "pmvm.diff/1" and (.differences | type) == "array"' \
+			"$tmp/json" >/dev/null 2>&1; then
+			not_ok "diff $probe on $cpu: not pmvm.diff/1 JSON (status $rc: $(head -c 200 "$tmp/err"))"
+			continue
+		fi
+		jq -r '.differences[].index' "$tmp/json" >"$tmp/got"
+		nwant=$(wc -l <"$tmp/want")
+		if [ "$rc" = 1 ] && cmp -s "$tmp/want" "$tmp/got"; then
+			ok "diff $probe on $cpu vs QEMU TCG: the $nwant predicted differences and no other ($how)"
+		else
+			not_ok "diff $probe on $cpu vs QEMU TCG: status $rc, lines $(diff "$tmp/want" "$tmp/got" | grep '^[<>]' | head -n 5 | tr '\n' ' ')"
+		fi
+	done
+done
+
+# The same from a captured log (bare metal's way), in text: one line per
+# difference with both answers and pmvm's rule, then the summary.
+table=tests/expect/sapphire-rapids.native.rdpmc
+timeout 60 "$qemu" -accel tcg -display none -serial stdio -no-reboot \
+	-device isa-debug-exit,iobase=0xf4,iosize=1 \
+	-kernel "$build/guest/rdpmc.elf" >"$tmp/qemu.log" 2>&1 </dev/null
+sed 's/^/# obs /' "$table" >"$tmp/pmvm.log"
+"$pmvm" diff --cpu sapphire-rapids --pmvm-log "$tmp/pmvm.log" rdpmc \
+	--log "$tmp/qemu.log" >"$tmp/text"
+rc=$?
+line=$(grep -m 1 '^rdpmc 0x00000000 cpl0 pce0:' "$tmp/text")
+if [ "$rc" = 1 ] &&
+	[ "$line" = "rdpmc 0x00000000 cpl0 pce0: pmvm ok, other #UD; rule: RDPMC type 0 reads IA32_PMCx, zero-extended from CPUID.0AH:EAX[23:16] bits" ] &&
+	tail -n 1 "$tmp/text" | grep -q "^pmvm diff: $(wc -l <"$table") obs lines, 4 agree, $(($(wc -l <"$table") - 4)) differ"; then
+	ok "diff --log: '$line', '$(tail -n 1 "$tmp/text")'"
+else
+	not_ok "diff --log: status $rc: '$line' / '$(tail -n 1 "$tmp/text")'"
+fi
+# A run against itself agrees: status 0.
+"$pmvm" diff --cpu sapphire-rapids --pmvm-log "$tmp/pmvm.log" rdpmc \
+	--log "$tmp/pmvm.log" >"$tmp/text"
+rc=$?
+if [ "$rc" = 0 ] && grep -q ", 0 differ" "$tmp/text"; then
+	ok "diff of a log with itself: status 0, $(tail -n 1 "$tmp/text")"
+else
+	not_ok "diff of a log with itself: status $rc"
+fi
+exit $status
