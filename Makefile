@@ -7,6 +7,7 @@
 #   make bench      performance figures, as ratios within one run (bench/)
 #   make fuzz       libFuzzer harnesses for a bounded time (tests/fuzz/)
 #   make difftest   the counting engine against the host CPU, 1M sequences
+#   make iso        build/pmvm-probes.iso: the probes on bare metal (GRUB)
 #   make install    pmvm, its models, probe images, man page and bash
 #                   completion under DESTDIR/PREFIX (/usr/local); uninstall
 
@@ -37,7 +38,7 @@ CFLAGS := -std=c11 -O2 -g $(WARN) -D_GNU_SOURCE $(HARDEN) \
 LDFLAGS := -pie -Wl,-z,relro,-z,now,-z,noexecstack $(SANFLAGS)
 LDLIBS := $(shell $(PKG_CONFIG) --libs $(PKGS) 2>/dev/null) -lZydis -lZycore
 
-.PHONY: all deps run check clean difftest install uninstall man
+.PHONY: all deps run check clean difftest install uninstall man iso
 all: $(BUILD)/pmvm guests
 
 -include pmu/pmu.mk
@@ -99,3 +100,10 @@ uninstall:
 	rm -f $(DESTDIR)$(BINDIR)/pmvm $(DESTDIR)$(MANDIR)/man1/pmvm.1 \
 		$(DESTDIR)$(COMPLETIONDIR)/pmvm
 	rm -rf $(DESTDIR)$(DATADIR)
+
+# The probes for bare metal: a GRUB ISO, one menu entry per conformance
+# probe first (cpuid, the default, then msr and rdpmc), then the rest.
+ISO_PROBES := cpuid msr rdpmc hello count count_user selftest
+iso: $(BUILD)/pmvm-probes.iso
+$(BUILD)/pmvm-probes.iso: $(ISO_PROBES:%=$(BUILD)/guest/%.elf) scripts/mkiso.sh
+	scripts/mkiso.sh $@ $(ISO_PROBES:%=$(BUILD)/guest/%.elf)

@@ -46,6 +46,9 @@ struct multiboot_info {
     uint32_t mods_count, mods_addr;
     uint32_t syms[4];
     uint32_t mmap_length, mmap_addr;
+    uint32_t drives_length, drives_addr;
+    uint32_t config_table;
+    uint32_t boot_loader_name;         /* with flags bit 9: a C string */
 };
 extern const struct multiboot_info *boot_info;
 
@@ -57,6 +60,16 @@ extern const struct multiboot_info *boot_info;
  */
 void serial_putc(char c);
 void serial_write(const char *s, size_t len);
+
+/*
+ * The console: COM1, and the VGA text screen once vga_init() ran (the
+ * runtime calls it when GRUB loaded the image: bare metal, where many
+ * machines have no serial port; under pmvm or QEMU -kernel 0xB8000 is not
+ * a screen). printf and the KTAP lines write here.
+ */
+void vga_init(void);
+void vga_write(const char *s, size_t len);
+void console_write(const char *s, size_t len);
 
 /*
  * printf family: %d %i %u %x %X %o %p %s %c %%, flags '-' '0' '#',

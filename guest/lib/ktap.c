@@ -2,7 +2,7 @@
 #include "guest.h"
 
 /* Longer lines are cut: a KTAP line is built whole, then sent with one
- * serial_write (each call costs emulated instructions on the PVM host). */
+ * console_write (each call costs emulated instructions on the PVM host). */
 #define KTAP_LINE_MAX 512
 
 struct line {
@@ -36,7 +36,7 @@ static void line_add(struct line *l, const char *fmt, ...)
 static void line_send(struct line *l)
 {
     l->buf[l->len++] = '\n';
-    serial_write(l->buf, l->len);
+    console_write(l->buf, l->len);
 }
 
 void ktap_plan(unsigned count)

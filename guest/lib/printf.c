@@ -4,7 +4,7 @@
 /* Where formatted characters go: a buffer of size bytes that always stays
  * NUL-terminated, or (serial) a line buffer sent to the serial port when
  * full and at the end. On the PVM host every CPL0 instruction is
- * emulated, so text moves in runs (rep movsb, one serial_write per line),
+ * emulated, so text moves in runs (rep movsb, one console_write per line),
  * never a call per character. */
 struct out {
     char *buf;
@@ -21,7 +21,7 @@ struct spec {
 static void flush(struct out *o)
 {
     if (o->serial && o->len) {
-        serial_write(o->buf, o->len);
+        console_write(o->buf, o->len);
         o->len = 0;
     }
 }

@@ -3,6 +3,7 @@
 
 #define MB_BOOT_MAGIC 0x2BADB002
 #define MB_INFO_CMDLINE (1 << 2)
+#define MB_INFO_LOADER_NAME (1 << 9)
 #define MAX_ARGS 32
 #define MAX_CMDLINE 1024
 
@@ -43,6 +44,10 @@ noreturn void runtime_start(uint32_t magic, uint32_t info)
         boot_info = (const struct multiboot_info *)(uintptr_t)info;
         if (boot_info->flags & MB_INFO_CMDLINE)
             argc = split_cmdline((const char *)(uintptr_t)boot_info->cmdline);
+        if ((boot_info->flags & MB_INFO_LOADER_NAME) &&
+            strncmp((const char *)(uintptr_t)boot_info->boot_loader_name,
+                    "GRUB", 4) == 0)
+            vga_init();
     }
     if (argc == 0)
         argv[argc++] = name;
@@ -65,6 +70,6 @@ noreturn void panic(const char *fmt, ...)
     va_start(ap, fmt);
     vprintf(fmt, ap);
     va_end(ap);
-    serial_putc('\n');
+    console_write("\n", 1);
     exit(GUEST_EXIT_PANIC);
 }
