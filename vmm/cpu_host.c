@@ -109,6 +109,16 @@ int cpu_host_read(const char *core_type, struct pmu_cpuid_dump *out,
     cpu_set_t allowed;
     int cpu;
 
+    uint32_t max, b, c, d;
+
+    /* Another vendor's CPU: read its leaves as they are, and let the
+     * model say in one line why it cannot be one. */
+    __cpuid(0, max, b, c, d);
+    /* "Genu" "ineI" "ntel" in EBX, EDX, ECX */
+    if (b != 0x756E6547 || d != 0x49656E69 || c != 0x6C65746E) {
+        host_leaves(out);
+        return 0;
+    }
     if (sched_getaffinity(0, sizeof(allowed), &allowed)) {
         snprintf(err, errlen, "--cpu host: sched_getaffinity: %s",
                  strerror(errno));

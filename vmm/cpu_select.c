@@ -26,6 +26,7 @@ bool cpu_select_option(struct cpu_select *s, int opt, const char *arg)
     switch (opt) {
     case CPU_SELECT_OPT_CPU:
         s->cpu = arg;
+        s->cpu_given = true;
         return true;
     case CPU_SELECT_OPT_DUMP:
         s->dump = arg;
@@ -156,7 +157,7 @@ void cpu_select_model(const struct cpu_select *s, struct pmu_model *m,
     enum pmu_policy policy;
     struct model_found found;
     char core[8], alias[2][128], err[PATH_MAX + 512];
-    const char *cpu = s->cpu, *type = s->core_type;
+    const char *cpu = s->cpu, *type = NULL;
     uint64_t none;
     int rc = 1;
 
@@ -166,14 +167,14 @@ void cpu_select_model(const struct cpu_select *s, struct pmu_model *m,
     if (!inferred)
         inferred = &none;
     *inferred = 0;
-    if (s->dump && s->cpu != (const char *)CPU_SELECT_DEFAULT_CPU)
+    if (s->dump && s->cpu_given)
         errx(STATUS_USAGE, "--cpu-dump %s and --cpu %s: give one of them",
              s->dump, s->cpu);
     if (s->dump || is_host(s->cpu, &type)) {
-        if (s->core_type && type != s->core_type)
+        if (s->core_type && type)
             errx(STATUS_USAGE, "--cpu %s and --core-type %s: give the core "
                  "type once", s->cpu, s->core_type);
-        model_from_cpu(s, type, m, inferred);
+        model_from_cpu(s, type ? type : s->core_type, m, inferred);
         return;
     }
     if (s->core_type)

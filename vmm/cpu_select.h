@@ -19,6 +19,7 @@
  */
 struct cpu_select {
     const char *cpu;
+    bool cpu_given;        /* --cpu was on the command line */
     const char *dump;      /* --cpu-dump FILE */
     const char *core_type; /* --core-type core|atom */
     const char *policy;
