@@ -7,16 +7,25 @@
 /*
  * Each level is the CPU's own geometry (the model file's pmu.l1d_kib,
  * ...; from CPUID leaf 4 of the real part, docs/cpu-models.md), with
- * 64-byte lines, true LRU and no prefetching. A load, store or CLFLUSH's
- * line goes to L1D; an L1D miss looks in L2; an L2 miss is an LLC
- * reference (LONGEST_LAT_CACHE.REFERENCE: a request that reaches the
- * LLC), and an LLC miss as well (LONGEST_LAT_CACHE.MISS). A missing line
- * is filled into every level it missed. CLFLUSH takes the line out of
- * all three. The events of an instruction's accesses count when it
- * retires (docs/counting.md, "Caches").
+ * 64-byte lines and true LRU. A load, store or CLFLUSH's line goes to
+ * L1D; an L1D miss looks in L2; an L2 miss is an LLC reference
+ * (LONGEST_LAT_CACHE.REFERENCE: a demand request that reaches the LLC),
+ * and an LLC miss as well (LONGEST_LAT_CACHE.MISS). A missing line is
+ * filled into every level it missed. CLFLUSH takes the line out of all
+ * three. The events of an instruction's accesses count when it retires
+ * (docs/counting.md, "Caches").
+ *
+ * L2 has a tagged next-line prefetcher, as the L2 streamers of every
+ * modelled core (SDM vol. 3 and the optimization manual: "L2 streamer"):
+ * a demand miss in L2, or the first demand hit on a line it prefetched,
+ * brings the next line into L2 and the LLC, never across a 4 KiB page.
+ * Prefetches are not demand requests and count in neither event. A
+ * sequential walk therefore misses once per page, as on the hardware,
+ * where without a prefetcher it would miss once per line.
  */
 
 #define LINE_SHIFT 6
+#define PAGE_LINES (4096 >> LINE_SHIFT)
 
 static void level_free(struct pmu_cache_level *l)
 {
@@ -86,12 +95,27 @@ static bool lookup(struct pmu_cache *c, struct pmu_cache_level *l,
         if (set[w].used < victim->used)
             victim = &set[w];
     victim->tag = line + 1;
+    victim->prefetched = false;
     victim->used = ++c->clock;
     return false;
 }
 
+/* The L2 prefetcher's fill of (line): into L2, marked, and the LLC. */
+static void prefetch(struct pmu_cache *c, uint64_t line)
+{
+    struct pmu_cache_level *l2 = &c->level[1];
+
+    if (line % PAGE_LINES == 0 || !l2->sets || find(l2, line))
+        return;
+    lookup(c, l2, line);
+    find(l2, line)->prefetched = true;
+    lookup(c, &c->level[2], line);
+}
+
 void pmu_cache_access(struct pmu_cache *c, uint64_t gpa, bool flush)
 {
+    struct pmu_cache_way *hit;
+
     uint64_t line = gpa >> LINE_SHIFT;
 
     if (flush) {
@@ -103,9 +127,20 @@ void pmu_cache_access(struct pmu_cache *c, uint64_t gpa, bool flush)
         }
         return;
     }
-    if (lookup(c, &c->level[0], line) || lookup(c, &c->level[1], line))
+    if (lookup(c, &c->level[0], line))
         return;
+    hit = c->level[1].sets ? find(&c->level[1], line) : NULL;
+    if (hit) {
+        hit->used = ++c->clock;
+        if (hit->prefetched) {
+            hit->prefetched = false;
+            prefetch(c, line + 1);
+        }
+        return;
+    }
+    lookup(c, &c->level[1], line);
     c->llc_refs++;
     if (!lookup(c, &c->level[2], line))
         c->llc_misses++;
+    prefetch(c, line + 1);
 }

@@ -81,10 +81,12 @@ struct pmu_cost {
 };
 
 /* The cache model (pmu_cache.c): three levels of ways, each a line's tag
- * (line number + 1; 0: empty) and when it was last used. */
+ * (line number + 1; 0: empty), when it was last used, and (L2) whether the
+ * prefetcher brought it and no demand access has used it yet. */
 struct pmu_cache_way {
     uint32_t tag;
     uint32_t used;
+    bool prefetched;
 };
 
 struct pmu_cache_level {
