@@ -16,6 +16,8 @@
 #define LEAF_PMU_EXT_SUBLEAVES 6u
 #define LEAF_CORE_TYPE 0x1Au
 #define LEAF7_EDX_HYBRID (1u << 15)
+#define LEAF7_EBX_HLE (1u << 4)
+#define LEAF7_EBX_RTM (1u << 11)
 
 struct cpuid_table {
     struct kvm_cpuid2 head;
@@ -96,6 +98,10 @@ void cpuid_setup(struct pmvm *p)
     l7->edx = (l7->edx & ~LEAF7_EDX_HYBRID) |
               (m->hybrid && m->policy == PMU_POLICY_NATIVE ? LEAF7_EDX_HYBRID
                                                            : 0);
+    /* No TSX: the engine does not run transactions and the model has no
+     * IN_TX/IN_TXCP event-select bits, so a counted XBEGIN could not be
+     * right (kvm-unit-tests' pmu.flat counts cycles in one). */
+    l7->ebx &= ~(LEAF7_EBX_HLE | LEAF7_EBX_RTM);
 
     entries_remove(&t, LEAF_PMU_EXT);
     for (uint32_t sub = 0; sub < LEAF_PMU_EXT_SUBLEAVES; sub++)
