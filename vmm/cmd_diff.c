@@ -190,7 +190,10 @@ static int compare(const struct diff_opts *o, const struct pmu_model *g,
     size_t n = mine->n > other->n ? mine->n : other->n, differ = 0;
     json_object *root = NULL, *list = NULL;
     char access[256], oaccess[256];
+    struct pmu *pmu = pmu_create(g);
 
+    if (!pmu)
+        err(STATUS_OSERR, "diff");
     if (o->json) {
         root = json_object_new_object();
         list = json_object_new_array();
@@ -207,7 +210,6 @@ static int compare(const struct diff_opts *o, const struct pmu_model *g,
         const char *a = i < mine->n ? mine->line[i] : NULL;
         const char *b = i < other->n ? other->line[i] : NULL;
         const char *aa = "(missing)", *ba = "(missing)", *rule;
-        struct pmu *pmu;
 
         if (a && b && strcmp(a, b) == 0)
             continue;
@@ -220,8 +222,8 @@ static int compare(const struct diff_opts *o, const struct pmu_model *g,
             strcpy(access, oaccess);
         else if (b && strcmp(access, oaccess) != 0)
             aa = a, ba = b; /* not the same access: show both lines */
-        pmu = pmu_create(g);
-        rule = pmu ? rule_of(pmu, access) : NULL;
+        pmu_reset(pmu); /* each rule from the reset state, as explain */
+        rule = rule_of(pmu, access);
         if (o->json) {
             json_object *d = json_object_new_object();
             json_object_object_add(d, "index", json_object_new_int64(
@@ -238,8 +240,8 @@ static int compare(const struct diff_opts *o, const struct pmu_model *g,
             printf("%s: pmvm %s, other %s%s%s\n", access, aa, ba,
                    rule ? "; rule: " : "", rule ? rule : "");
         }
-        pmu_destroy(pmu);
     }
+    pmu_destroy(pmu);
     if (o->json) {
         json_object_object_add(root, "lines", json_object_new_int64(
                                    (int64_t)n));
