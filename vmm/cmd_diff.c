@@ -54,7 +54,11 @@ static void run_capture(char *const argv[], unsigned timeout, char **out,
     if (pid < 0)
         err(STATUS_OSERR, "diff: fork");
     if (pid == 0) {
+        int nul = open("/dev/null", O_RDONLY);
         setpgid(0, 0);
+        /* QEMU's -serial stdio would read a terminal's keys */
+        if (nul >= 0)
+            dup2(nul, STDIN_FILENO);
         dup2(fds[1], STDOUT_FILENO);
         dup2(fds[1], STDERR_FILENO);
         execvp(argv[0], argv);
