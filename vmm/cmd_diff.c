@@ -38,10 +38,12 @@ struct diff_opts {
     char **command;
 };
 
-/* Runs argv with stdout and stderr captured, killed after timeout s. The
- * output is NUL-terminated in *out; *status as waitpid gives it. */
-static void run_capture(char *const argv[], unsigned timeout, char **out,
-                        size_t *len, int *status)
+/* Runs file (found on PATH) with argv, stdout and stderr captured, killed
+ * after timeout s. The output is NUL-terminated in *out; *status as
+ * waitpid gives it. */
+static void run_capture(const char *file, char *const argv[],
+                        unsigned timeout, char **out, size_t *len,
+                        int *status)
 {
     int fds[2];
     size_t cap = 1 << 16;
@@ -61,8 +63,8 @@ static void run_capture(char *const argv[], unsigned timeout, char **out,
             dup2(nul, STDIN_FILENO);
         dup2(fds[1], STDOUT_FILENO);
         dup2(fds[1], STDERR_FILENO);
-        execvp(argv[0], argv);
-        fprintf(stderr, "pmvm diff: cannot run %s: %s\n", argv[0],
+        execvp(file, argv);
+        fprintf(stderr, "pmvm diff: cannot run %s: %s\n", file,
                 strerror(errno));
         _exit(127);
     }
@@ -130,17 +132,17 @@ static char *arg(const char *s)
 }
 
 /* pmvm's own side: `pmvm run` of the image with the same CPU options. */
-static void pmvm_side(const struct diff_opts *o, char **out, size_t *len)
+static int pmvm_side(const struct diff_opts *o, char **out, size_t *len)
 {
     char *argv[16 + 2 * CPU_SELECT_MAX_SETS], timeout[32];
     int n = 0, status;
 
     if (o->pmvm_log) {
         read_log(o->pmvm_log, out, len);
-        return;
+        return 0;
     }
     snprintf(timeout, sizeof(timeout), "--timeout=%u", o->timeout);
-    argv[n++] = arg("/proc/self/exe");
+    argv[n++] = arg("pmvm");
     argv[n++] = arg("run");
     argv[n++] = arg(timeout);
     argv[n++] = arg(o->sel.dump ? "--cpu-dump" : "--cpu");
@@ -157,9 +159,10 @@ static void pmvm_side(const struct diff_opts *o, char **out, size_t *len)
     }
     argv[n++] = arg(o->image);
     argv[n] = NULL;
-    run_capture(argv, o->timeout + 5, out, len, &status);
+    run_capture("/proc/self/exe", argv, o->timeout + 5, out, len, &status);
     for (int i = 0; i < n; i++)
         free(argv[i]);
+    return WIFEXITED(status) ? WEXITSTATUS(status) : STATUS_SOFTWARE;
 }
 
 /* The rule pmvm applies to a line's access, as `pmvm explain` gives it
@@ -333,20 +336,31 @@ int cmd_diff(int argc, char **argv)
     struct obs_log mine, other;
     char *a, *b;
     size_t alen, blen;
-    int status = 0;
+    int status = 0, mine_status;
 
     parse(argc, argv, &o);
     cpu_select_resolve(&o.sel, NULL, &guest);
-    pmvm_side(&o, &a, &alen);
+    mine_status = pmvm_side(&o, &a, &alen);
     if (o.log)
         read_log(o.log, &b, &blen);
     else
-        run_capture(o.command, o.timeout, &b, &blen, &status);
+        run_capture(o.command[0], o.command, o.timeout, &b, &blen, &status);
     if (obs_collect(a, alen, &mine) || obs_collect(b, blen, &other))
         err(STATUS_OSERR, "diff");
+    /* pmvm's run could not start (no /dev/kvm, no image): its own line
+     * and status */
+    if (mine.n == 0 && mine_status >= STATUS_USAGE &&
+        mine_status <= STATUS_OSERR) {
+        const char *line = strncmp(a, "pmvm: ", 6) ? a : a + 6;
+        errx(mine_status, "diff: %.*s", (int)strcspn(line, "\n"), line);
+    }
+    if (mine.n == 0 && o.pmvm_log)
+        errx(STATUS_DATAERR, "diff: --pmvm-log %s has no '# obs' lines",
+             o.pmvm_log);
     if (mine.n == 0)
         errx(STATUS_DATAERR, "diff: pmvm's run of %s printed no '# obs' "
-             "lines: not a probe, or it failed: %.200s", o.image, a);
+             "lines: not a probe, or it failed (status %d): %.200s",
+             o.image, mine_status, a);
     if (other.n == 0)
         errx(STATUS_DATAERR, "diff: %s printed no '# obs' lines%s",
              o.log ? o.log : o.command[0],

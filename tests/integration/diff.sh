@@ -94,4 +94,19 @@ if [ "$rc" = 0 ] && grep -q ", 0 differ" "$tmp/text"; then
 else
 	not_ok "diff of a log with itself: status $rc"
 fi
+# One line and a status for what cannot be compared.
+"$pmvm" diff --pmvm-log "$tmp/pmvm.log" rdpmc >/dev/null 2>"$tmp/err"
+rc=$?
+if [ "$rc" = 64 ] && [ "$(wc -l <"$tmp/err")" = 1 ] && grep -q 'give the other side' "$tmp/err"; then
+	ok "diff without the other side: 64, '$(cat "$tmp/err")'"
+else
+	not_ok "diff without the other side: status $rc, '$(cat "$tmp/err")'"
+fi
+"$pmvm" diff --pmvm-log "$tmp/pmvm.log" rdpmc -- "$tmp/no-such-command" >/dev/null 2>"$tmp/err"
+rc=$?
+if [ "$rc" = 65 ] && [ "$(wc -l <"$tmp/err")" = 1 ] && grep -q 'could not be run' "$tmp/err"; then
+	ok "diff against a command that does not exist: 65, '$(cat "$tmp/err")'"
+else
+	not_ok "diff against a command that does not exist: status $rc, '$(cat "$tmp/err")'"
+fi
 exit $status
