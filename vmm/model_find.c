@@ -1,6 +1,7 @@
 /* model_find.c: where pmvm finds its data by name: CPU models (directories, then built in) and probe images. */
 #include <dirent.h>
 #include <errno.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -23,6 +24,17 @@ extern const struct embedded_model embedded_models[];
 
 #define MAX_DIRS 5
 
+/* The directory pmvm's binary is in; false if /proc cannot say. */
+static bool exe_dir(char *out, size_t len)
+{
+    ssize_t n = readlink("/proc/self/exe", out, len - 1);
+    char *slash = n > 0 ? (out[n] = '\0', strrchr(out, '/')) : NULL;
+
+    if (slash)
+        *slash = '\0';
+    return slash != NULL;
+}
+
 /* The search path, computed once: see model_find(). */
 static size_t dirs_get(const char *dirs[MAX_DIRS])
 {
@@ -39,10 +51,7 @@ static size_t dirs_get(const char *dirs[MAX_DIRS])
         dirs[n++] = env;
         return n;
     }
-    ssize_t len = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
-    char *slash = len > 0 ? (exe[len] = '\0', strrchr(exe, '/')) : NULL;
-    if (slash) {
-        *slash = '\0';
+    if (exe_dir(exe, sizeof(exe))) {
         for (size_t i = 0; i < sizeof(up) / sizeof(up[0]); i++)
             if ((size_t)snprintf(buf[n], sizeof(buf[n]), "%s%s", exe, up[i])
                     < sizeof(buf[n]))
@@ -161,11 +170,8 @@ int image_find(const char *name, char *out, size_t len)
 
     if (strchr(name, '/') || stat(name, &st) == 0)
         return -1;
-    ssize_t l = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
-    char *slash = l > 0 ? (exe[l] = '\0', strrchr(exe, '/')) : NULL;
     char buf[2][PATH_MAX];
-    if (slash) {
-        *slash = '\0';
+    if (exe_dir(exe, sizeof(exe))) {
         for (size_t i = 0; i < 2; i++)
             if ((size_t)snprintf(buf[i], sizeof(buf[i]), "%s%s", exe, up[i])
                     < sizeof(buf[i]))
