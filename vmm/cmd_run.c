@@ -35,6 +35,7 @@ struct run_options {
     bool no_sandbox;
     enum trap_mode trap;
     bool count_step;     /* --count=step: count by single-stepping */
+    enum exec_cpl0 cpl0; /* --cpl0 */
     struct cpu_select cpu;
     enum machine machine;
     bool mem_given, exit_code_given;
@@ -153,12 +154,13 @@ static void machine_choose(struct run_options *o, const char *name)
 static void run_options_parse(struct run_options *o, int argc, char **argv)
 {
     enum { OPT_MEM = 0x200, OPT_TIMEOUT, OPT_EXIT_CODE, OPT_TRACE,
-           OPT_TRAP, OPT_NO_SANDBOX, OPT_COUNT, OPT_MACHINE, OPT_ENV,
-           OPT_INITRD };
+           OPT_TRAP, OPT_NO_SANDBOX, OPT_COUNT, OPT_CPL0, OPT_MACHINE,
+           OPT_ENV, OPT_INITRD };
     static const struct option longopts[] = {
         CPU_SELECT_LONG_OPTIONS,
         {"trap", required_argument, NULL, OPT_TRAP},
         {"count", required_argument, NULL, OPT_COUNT},
+        {"cpl0", required_argument, NULL, OPT_CPL0},
         {"mem", required_argument, NULL, OPT_MEM},
         {"timeout", required_argument, NULL, OPT_TIMEOUT},
         {"exit-code", required_argument, NULL, OPT_EXIT_CODE},
@@ -188,6 +190,11 @@ static void run_options_parse(struct run_options *o, int argc, char **argv)
                 errx(STATUS_USAGE, "--count: '%s' is neither engine nor "
                      "step", optarg);
             o->count_step = strcmp(optarg, "step") == 0;
+            break;
+        case OPT_CPL0:
+            if (!exec_cpl0_parse(optarg, &o->cpl0))
+                errx(STATUS_USAGE, "--cpl0: '%s' is not auto, kvm or "
+                     "engine", optarg);
             break;
         case OPT_MACHINE:
             machine_choose(o, optarg);
@@ -235,6 +242,9 @@ static void run_options_parse(struct run_options *o, int argc, char **argv)
             cli_bad_option(argv, optind);
         }
     }
+    if (o->cpl0 == EXEC_CPL0_ENGINE && o->count_step)
+        errx(STATUS_USAGE, "--cpl0=engine needs the engine, which "
+             "--count=step leaves out");
     /* QEMU's PC: its default RAM and isa-debug-exit's status. */
     if (o->machine == MACHINE_PC && !o->mem_given)
         o->mem = PC_DEFAULT_MEM;
@@ -289,7 +299,7 @@ int cmd_run(int argc, char **argv)
     vm_create_vcpu(&p.vm);
     cpuid_setup(&p);
     loader_copy(&p.image, image, p.vm.mem);
-    exec_setup(&p, !o.count_step);
+    exec_setup(&p, !o.count_step, o.cpl0);
     trap_setup(&p, o.trap, image);
     free(image);
     boot_multiboot(&p.vm, &p.image, o.cmdline, &module);

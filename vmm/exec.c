@@ -1,4 +1,4 @@
-/* exec.c: counting with the engine: while a counter counts, the guest runs in pmvm's process (engine/), and single instructions the engine leaves alone run on KVM. */
+/* exec.c: the engine runs the guest in pmvm's process (engine/) while a counter counts, and CPL0 code on hosts that interpret it; single instructions it leaves alone run on KVM. */
 #include <err.h>
 #include <stdio.h>
 #include <string.h>
@@ -142,6 +142,12 @@ static bool every_insn(const struct pmvm *p)
     return count_stepping(p) || p->trap.mode == TRAP_STEP;
 }
 
+/* The engine runs only CPL0 code now: at CPL3 the guest goes to KVM. */
+static bool cpl0_only(const struct pmvm *p)
+{
+    return p->exec.cpl0 && !every_insn(p);
+}
+
 static struct pmu_insn pmu_insn_of(const struct engine_retired *r)
 {
     return (struct pmu_insn){
@@ -158,7 +164,7 @@ static bool on_retire(void *ctx, const struct engine_retired *r)
     /* The model sees what counts, and nothing else: the same counts
      * whichever way RDPMC is trapped. */
     if (!count_stepping(p))
-        return false;
+        return cpl0_only(p) && (p->exec.st->seg[ENGINE_CS].selector & 3);
     const struct pmu_insn in = pmu_insn_of(r);
 
     if (pmu_retire(p->pmu, &in))
@@ -300,7 +306,38 @@ static enum engine_answer on_io(void *ctx, uint16_t port, unsigned size,
     return ENGINE_OK;
 }
 
-void exec_setup(struct pmvm *p, bool use_engine)
+bool exec_cpl0_parse(const char *s, enum exec_cpl0 *out)
+{
+    static const char *const names[] = {"auto", "kvm", "engine"};
+    for (int m = EXEC_CPL0_AUTO; m <= EXEC_CPL0_ENGINE; m++)
+        if (strcmp(s, names[m]) == 0) {
+            *out = (enum exec_cpl0)m;
+            return true;
+        }
+    return false;
+}
+
+/* Does the engine run CPL0 code? Said with --trace. */
+static bool cpl0_choose(struct pmvm *p, bool use_engine, enum exec_cpl0 m)
+{
+    uint64_t emulated = 0;
+    bool on = (m == EXEC_CPL0_ENGINE && use_engine) ||
+              (m == EXEC_CPL0_AUTO && use_engine &&
+               host_emulates_cpl0(p->vm.kvm_fd, &emulated));
+    if (p->trace && m == EXEC_CPL0_AUTO && use_engine)
+        fprintf(stderr, "pmvm: trace: this host's KVM emulated %llu of a "
+                "probe's 17 CPL0 instructions: %s runs the guest's CPL0 "
+                "code\n", (unsigned long long)emulated,
+                on ? "the engine" : "KVM");
+    else if (p->trace)
+        fprintf(stderr, "pmvm: trace: %s runs the guest's CPL0 code "
+                "(--cpl0=%s)\n", on ? "the engine" : "KVM",
+                m == EXEC_CPL0_ENGINE ? "engine" : use_engine ? "kvm"
+                                                              : "auto");
+    return on;
+}
+
+void exec_setup(struct pmvm *p, bool use_engine, enum exec_cpl0 cpl0)
 {
     static const struct engine_ops ops_template = {
         .retire = on_retire, .retire_repeat = on_retire_repeat,
@@ -312,6 +349,7 @@ void exec_setup(struct pmvm *p, bool use_engine)
     struct engine_ops ops = ops_template;
 
     memset(&p->exec, 0, sizeof(p->exec));
+    p->exec.cpl0 = cpl0_choose(p, use_engine, cpl0);
     if (!use_engine)
         return;
     ops.ctx = p;
@@ -342,10 +380,17 @@ bool exec_counts(const struct pmvm *p)
     return p->exec.engine != NULL;
 }
 
-bool exec_active(const struct pmvm *p)
+bool exec_active(struct pmvm *p)
 {
-    return p->exec.engine && every_insn(p) && !p->exec.handback &&
-           !p->exec.state_unsupported;
+    if (!p->exec.engine || p->exec.handback || p->exec.state_unsupported)
+        return false;
+    return every_insn(p) ||
+           (p->exec.cpl0 && !(vm_sregs(&p->vm)->cs.selector & 3));
+}
+
+bool exec_handback(const struct pmvm *p)
+{
+    return p->exec.handback;
 }
 
 unsigned exec_breakpoints(const struct pmvm *p, uint64_t *bp)
@@ -457,13 +502,16 @@ int exec_run(struct pmvm *p)
     if (x.stop == ENGINE_STOP_HANDBACK) {
         handback_begin(p, &st, &x);
     } else if (x.stop == ENGINE_STOP_STATE) {
-        /* 32-bit code, TF, ...: single-stepped until the next exit */
+        /* 32-bit code, TF, ...: KVM runs it until the next exit,
+         * single-stepped while a counter counts */
         p->exec.state_unsupported = true;
         count_prepare(p);
         if (p->trace && p->exec.refused != x.why)
             fprintf(stderr, "pmvm: trace: engine: the state at 0x%llx is "
-                    "not one it runs (%s): single-stepping\n",
-                    (unsigned long long)st.rip, engine_why_name(x.why));
+                    "not one it runs (%s): %s\n",
+                    (unsigned long long)st.rip, engine_why_name(x.why),
+                    every_insn(p) ? "single-stepping"
+                                  : "KVM runs it until the next exit");
         p->exec.refused = x.why; /* said once for a stretch of them */
         return RUN_CONTINUE;
     }

@@ -1,4 +1,4 @@
-/* exec.h: counting with the engine: while a counter counts, the guest runs in pmvm's process (engine/), and single instructions the engine leaves alone run on KVM. */
+/* exec.h: the engine runs the guest in pmvm's process (engine/) while a counter counts, and CPL0 code on hosts that interpret it; single instructions it leaves alone run on KVM. */
 #ifndef PMVM_EXEC_H
 #define PMVM_EXEC_H
 
@@ -9,8 +9,16 @@
 
 #define EXEC_MAX_BP 2
 
+/* Who runs the guest's CPL0 code while no counter counts (--cpl0). */
+enum exec_cpl0 {
+    EXEC_CPL0_AUTO,   /* the engine where KVM would interpret it */
+    EXEC_CPL0_KVM,
+    EXEC_CPL0_ENGINE,
+};
+
 struct exec {
     struct engine *engine;  /* NULL: counting single-steps (--count=step) */
+    bool cpl0;              /* the engine runs CPL0 code, counted or not */
     bool handback;          /* KVM runs the next instruction, stepped */
     uint64_t bp[EXEC_MAX_BP]; /* where a CPL3 hand-back ends on a host
                                  that cannot step CPL3 code */
@@ -28,13 +36,26 @@ struct exec {
 
 struct pmvm;
 
-/* The engine over the VM's RAM, or none (then counting single-steps). */
-void exec_setup(struct pmvm *p, bool use_engine);
+bool exec_cpl0_parse(const char *s, enum exec_cpl0 *out);
+
+/*
+ * The engine over the VM's RAM, or none (then counting single-steps).
+ * With (cpl0) auto, the engine also runs CPL0 code if the host's KVM
+ * would interpret it one instruction at a time (host_probe.h): there
+ * pmvm's engine is the faster interpreter, and RDPMC, PMU MSRs and port
+ * I/O cost no exit. Exits with one line if (cpl0) needs an engine
+ * (use_engine false).
+ */
+void exec_setup(struct pmvm *p, bool use_engine, enum exec_cpl0 cpl0);
 void exec_teardown(struct pmvm *p);
 
-/* Does the engine run the guest now (a counter counts, no hand-back is
- * under way, the state is one it runs)? */
-bool exec_active(const struct pmvm *p);
+/* Does the engine run the guest now (a counter counts, or it runs CPL0
+ * code and the guest is at CPL0; no hand-back is under way; the state
+ * is one it runs)? */
+bool exec_active(struct pmvm *p);
+
+/* A hand-back is under way: KVM runs one instruction, single-stepped. */
+bool exec_handback(const struct pmvm *p);
 
 /*
  * Runs the guest in the engine until it stops, and moves its state back

@@ -1,6 +1,7 @@
-/* host_probe.c: asks, in a throw-away VM, whether this host's KVM single-step stops in CPL3 code. */
+/* host_probe.c: asks, in a throw-away VM, whether this host's KVM interprets CPL0 code and whether its single-step stops in CPL3 code. */
 #include <err.h>
 #include <errno.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
 #include <sys/mman.h>
@@ -15,8 +16,16 @@
 #define PDPT 0x2000u
 #define PD 0x3000u
 #define CODE3 0x4000u /* CPL3: nop; nop; ud2 */
+#define CODE0 0x5000u /* CPL0: CODE0_NOPS nops; hlt */
+#define CODE0_NOPS 16
 
 static const uint8_t code3[] = {0x90, 0x90, 0x0F, 0x0B};
+
+struct host_answers {
+    bool steps_cpl3;
+    bool emulates_cpl0;
+    uint64_t cpl0_emulated; /* of CODE0_NOPS + 1 instructions */
+};
 
 /* pmvm's 10 ms tick may interrupt a system call that sleeps, such as
  * KVM_CREATE_VM, when the probe runs from inside the run loop. */
@@ -38,14 +47,16 @@ static struct kvm_segment seg(uint16_t sel, uint8_t type, uint8_t dpl,
     };
 }
 
-/* Long mode, paging on (one 2 MiB user page), at CPL3, at (rip). */
-static void probe_enter(int vcpu, uint64_t rip)
+/* Long mode, paging on (one 2 MiB user page), at CPL (cpl) 0 or 3, at
+ * (rip). */
+static void probe_enter(int vcpu, uint64_t rip, unsigned cpl)
 {
     struct kvm_sregs s;
     if (kvm_ioctl(vcpu, KVM_GET_SREGS, &s) < 0)
         err(STATUS_OSERR, "host probe: KVM_GET_SREGS");
-    s.cs = seg(0x23, 0xB, 3, true);
-    s.ss = s.ds = s.es = s.fs = s.gs = seg(0x1B, 0x3, 3, false);
+    s.cs = cpl ? seg(0x23, 0xB, 3, true) : seg(0x08, 0xB, 0, true);
+    s.ss = s.ds = s.es = s.fs = s.gs = cpl ? seg(0x1B, 0x3, 3, false)
+                                           : seg(0x10, 0x3, 0, false);
     s.tr = (struct kvm_segment){.limit = 0x67, .type = 0xB, .present = 1};
     s.idt.base = 0, s.idt.limit = 0; /* any fault: a triple fault */
     s.cr0 = 0x80010033; /* PG WP NE ET MP PE */
@@ -71,7 +82,56 @@ static uint32_t probe_step(int vcpu, struct kvm_run *run, uint64_t *rip)
     return run->exit_reason;
 }
 
-static bool probe(int kvm_fd)
+/*
+ * The vCPU's "insn_emulation" statistic (KVM's binary statistics, read
+ * through KVM_GET_STATS_FD): instructions KVM's emulator ran. False if
+ * this KVM has no such statistic.
+ */
+static bool emulated_count(int stats_fd, uint64_t *count)
+{
+    struct kvm_stats_header h;
+    if (pread(stats_fd, &h, sizeof h, 0) != (ssize_t)sizeof h)
+        return false;
+    size_t each = sizeof(struct kvm_stats_desc) + h.name_size;
+    struct kvm_stats_desc *d = malloc(each);
+    if (!d)
+        err(STATUS_OSERR, "malloc");
+    bool found = false;
+    for (uint32_t i = 0; i < h.num_desc && !found; i++) {
+        if (pread(stats_fd, d, each, h.desc_offset + (off_t)(i * each)) !=
+            (ssize_t)each)
+            break;
+        found = d->size >= 1 &&
+                strncmp(d->name, "insn_emulation", h.name_size) == 0 &&
+                pread(stats_fd, count, sizeof *count,
+                      h.data_offset + (off_t)d->offset) ==
+                    (ssize_t)sizeof *count;
+    }
+    free(d);
+    return found;
+}
+
+/* Does KVM run (CODE0_NOPS) NOPs at CPL0 through its emulator? (Nested
+ * PVM interprets every CPL0 instruction; VMX and SVM run them.) */
+static void probe_cpl0(int vcpu, struct kvm_run *run,
+                       struct host_answers *a)
+{
+    int stats = kvm_ioctl(vcpu, KVM_GET_STATS_FD, NULL);
+    uint64_t before, after, rip;
+    if (stats < 0)
+        return; /* no statistics: KVM runs CPL0 code, as it should */
+    probe_enter(vcpu, CODE0, 0);
+    bool ok = emulated_count(stats, &before);
+    ok = probe_step(vcpu, run, &rip) == KVM_EXIT_HLT && ok &&
+         emulated_count(stats, &after) && after >= before;
+    if (ok) {
+        a->cpl0_emulated = after - before;
+        a->emulates_cpl0 = a->cpl0_emulated >= CODE0_NOPS;
+    }
+    close(stats);
+}
+
+static void probe(int kvm_fd, struct host_answers *a)
 {
     int vmfd = kvm_ioctl(kvm_fd, KVM_CREATE_VM, NULL);
     if (vmfd < 0)
@@ -85,6 +145,8 @@ static bool probe(int kvm_fd)
     memcpy(mem + PDPT, &pdpte, 8);
     memcpy(mem + PD, &pde, 8);
     memcpy(mem + CODE3, code3, sizeof code3);
+    memset(mem + CODE0, 0x90, CODE0_NOPS);
+    mem[CODE0 + CODE0_NOPS] = 0xF4; /* hlt: an exit without an irqchip */
     struct kvm_userspace_memory_region region = {
         .memory_size = PROBE_MEM, .userspace_addr = (uintptr_t)mem,
     };
@@ -98,9 +160,10 @@ static bool probe(int kvm_fd)
                                MAP_SHARED, vcpu, 0);
     if (run == MAP_FAILED)
         err(STATUS_OSERR, "host probe: mmap kvm_run");
+    probe_cpl0(vcpu, run, a);
     /* Registers first: KVM arms single-step only for the RIP the vCPU has
      * when KVM_SET_GUEST_DEBUG is called (see vm_regs_push()). */
-    probe_enter(vcpu, CODE3);
+    probe_enter(vcpu, CODE3, 3);
     struct kvm_guest_debug dbg = {
         .control = KVM_GUESTDBG_ENABLE | KVM_GUESTDBG_SINGLESTEP,
     };
@@ -111,19 +174,33 @@ static bool probe(int kvm_fd)
      * triple-fault before any? */
     uint64_t rip = 0;
     uint32_t reason = probe_step(vcpu, run, &rip);
-    bool steps = reason == KVM_EXIT_DEBUG && rip == CODE3 + 1;
+    a->steps_cpl3 = reason == KVM_EXIT_DEBUG && rip == CODE3 + 1;
 
     munmap(run, (size_t)size);
     close(vcpu);
     munmap(mem, PROBE_MEM);
     close(vmfd);
-    return steps;
+}
+
+static const struct host_answers *answers(int kvm_fd)
+{
+    static struct host_answers a;
+    static bool asked;
+    if (!asked)
+        probe(kvm_fd, &a);
+    asked = true;
+    return &a;
 }
 
 bool host_steps_cpl3(int kvm_fd)
 {
-    static int answer = -1;
-    if (answer < 0)
-        answer = probe(kvm_fd);
-    return answer;
+    return answers(kvm_fd)->steps_cpl3;
+}
+
+bool host_emulates_cpl0(int kvm_fd, uint64_t *emulated)
+{
+    const struct host_answers *a = answers(kvm_fd);
+    if (emulated)
+        *emulated = a->cpl0_emulated;
+    return a->emulates_cpl0;
 }

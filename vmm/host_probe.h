@@ -1,8 +1,9 @@
-/* host_probe.h: asks, in a throw-away VM, whether this host's KVM single-step stops in CPL3 code. */
+/* host_probe.h: asks, in a throw-away VM, whether this host's KVM interprets CPL0 code and whether its single-step stops in CPL3 code. */
 #ifndef PMVM_HOST_PROBE_H
 #define PMVM_HOST_PROBE_H
 
 #include <stdbool.h>
+#include <stdint.h>
 
 /*
  * Does KVM_GUESTDBG_SINGLESTEP stop after CPL3 instructions on /dev/kvm
@@ -12,5 +13,15 @@
  * KVM fails.
  */
 bool host_steps_cpl3(int kvm_fd);
+
+/*
+ * Does KVM on (kvm_fd) run CPL0 guest code through its instruction
+ * emulator, one instruction at a time (nested PVM), rather than on the
+ * CPU? Asked by the same tiny guest (16 NOPs and a HLT at CPL0) and KVM's
+ * per-vCPU "insn_emulation" statistic; *emulated (may be NULL) is how many
+ * of its 17 instructions KVM emulated. False where KVM has no such
+ * statistic.
+ */
+bool host_emulates_cpl0(int kvm_fd, uint64_t *emulated);
 
 #endif

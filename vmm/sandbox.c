@@ -27,7 +27,7 @@ static const unsigned long kvm_ioctls[] = {
     KVM_GET_MSRS, KVM_SET_MSRS,
     /* host probe */
     KVM_CREATE_VM, KVM_SET_USER_MEMORY_REGION, KVM_CREATE_VCPU,
-    KVM_GET_VCPU_MMAP_SIZE,
+    KVM_GET_VCPU_MMAP_SIZE, KVM_GET_STATS_FD,
 };
 
 /* System calls allowed whatever their arguments. */
@@ -40,6 +40,7 @@ static const int plain_syscalls[] = {
     SCMP_SYS(rt_sigreturn),
     SCMP_SYS(setitimer),
     SCMP_SYS(exit_group),
+    SCMP_SYS(pread64),      /* host probe: the vCPU's statistics */
 };
 
 static void rule(scmp_filter_ctx ctx, int nr, unsigned count,

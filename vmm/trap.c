@@ -36,7 +36,8 @@ const char *trap_mode_name(enum trap_mode m)
 
 static bool stepping(const struct pmvm *p)
 {
-    return p->trap.mode == TRAP_STEP || count_stepping(p);
+    return p->trap.mode == TRAP_STEP || count_stepping(p) ||
+           exec_handback(p);
 }
 
 void trap_debug_update(struct pmvm *p)

@@ -45,6 +45,8 @@ refused 64 "--timeout: '-1' is not a number" -- run --timeout=-1 x.elf
 refused 64 "--timeout: 'soon' is not a number" -- run --timeout=soon x.elf
 refused 64 "--exit-code: 'bash' is neither" -- run --exit-code=bash x.elf
 refused 64 "unexpected 'extra' after the image" -- run x.elf extra
+refused 64 "--cpl0: 'user' is not auto, kvm or engine" -- run --cpl0=user x.elf
+refused 64 "--cpl0=engine needs the engine, which --count=step leaves out" -- run --cpl0=engine --count=step x.elf
 refused 66 "cannot open image $tmp/none.elf" -- run "$tmp/none.elf"
 refused 66 "is not a regular file" -- run "$tmp"
 refused 65 "no multiboot header" -- run /etc/passwd
