@@ -293,6 +293,13 @@ eng_exec_fn eng_exec_system_for(ZydisMnemonic m);
 void eng_exec_unimplemented(struct eng *e, const struct eng_insn *in);
 /* MOV with a segment, control or debug register operand. */
 void eng_exec_mov_special(struct eng *e, const struct eng_insn *in);
+/* OUTS, REP OUTS (exec_string.c), once exec_system.c has checked the
+ * port's permission. */
+void eng_exec_outs(struct eng *e, const struct eng_insn *in);
+/* One port access through ops->io (exec_system.c): *val is written for
+ * OUT, read for IN; #GP or a hand-back as the caller answers. */
+void eng_port_io(struct eng *e, uint16_t port, unsigned size, bool in,
+                 uint32_t *val);
 
 /* Flags of an arithmetic result (flags.c). */
 uint64_t eng_flags_logic(uint64_t res, unsigned size);

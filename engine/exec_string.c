@@ -1,4 +1,4 @@
-/* exec_string.c: the engine's string instructions (MOVS, STOS, LODS, CMPS, SCAS) with REP, REPE, REPNE and the direction flag. */
+/* exec_string.c: the engine's string instructions (MOVS, STOS, LODS, CMPS, SCAS, OUTS) with REP, REPE, REPNE and the direction flag. */
 #include "engine/engine_internal.h"
 
 /* Iterations one run may make of a REP instruction before it stops, as an
@@ -7,7 +7,7 @@
  * hold off the VMM's watchdog. */
 #define REP_SLICE 1000000
 
-enum str_op { STR_MOVS, STR_STOS, STR_LODS, STR_CMPS, STR_SCAS };
+enum str_op { STR_MOVS, STR_STOS, STR_LODS, STR_CMPS, STR_SCAS, STR_OUTS };
 
 /* The element size: the mnemonic's letter (MOVSB/W/D/Q). */
 static unsigned elem_size(const struct eng_insn *in)
@@ -78,6 +78,14 @@ static uint64_t iterate(struct eng *e, const struct eng_insn *in,
         addr_step(e, in, ENGINE_RDI, sz);
         break;
     }
+    case STR_OUTS: {
+        /* the memory read first: a fault there leaves the port alone */
+        uint32_t out = (uint32_t)eng_read(e, src_seg(in),
+                                          addr_get(e, in, ENGINE_RSI), sz);
+        eng_port_io(e, (uint16_t)st->gpr[ENGINE_RDX], sz, false, &out);
+        addr_step(e, in, ENGINE_RSI, sz);
+        break;
+    }
     }
     if (fl != ~0ull)
         eng_set_arith(e, fl);
@@ -112,6 +120,11 @@ static void string_op(struct eng *e, const struct eng_insn *in,
             return;
         if (cond && in->repne && (e->st->rflags & FL_ZF))
             return;
+        /* The caller asked to stop (the guest ended itself): stop between
+         * iterations, with RIP still on the instruction, as an interrupt
+         * would. */
+        if (e->stop_after && addr_get(e, in, ENGINE_RCX) != 0)
+            eng_handback(e, ENGINE_WHY_NONE);
     }
 }
 
@@ -120,6 +133,7 @@ static void exec_stos(struct eng *e, const struct eng_insn *in) { string_op(e, i
 static void exec_lods(struct eng *e, const struct eng_insn *in) { string_op(e, in, STR_LODS); }
 static void exec_cmps(struct eng *e, const struct eng_insn *in) { string_op(e, in, STR_CMPS); }
 static void exec_scas(struct eng *e, const struct eng_insn *in) { string_op(e, in, STR_SCAS); }
+void eng_exec_outs(struct eng *e, const struct eng_insn *in) { string_op(e, in, STR_OUTS); }
 
 eng_exec_fn eng_exec_string_for(ZydisMnemonic m)
 {

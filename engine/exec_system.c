@@ -355,24 +355,17 @@ void eng_exec_mov_special(struct eng *e, const struct eng_insn *in)
         eng_handback(e, ENGINE_WHY_SYSTEM);
 }
 
-/* IN and OUT through the caller; the string forms go back to KVM. */
-static void io_access(struct eng *e, const struct eng_insn *in,
-                      unsigned size)
+/* One port access through the caller: *val is written for OUT, read for
+ * IN. */
+void eng_port_io(struct eng *e, uint16_t port, unsigned size, bool in,
+                 uint32_t *val)
 {
-    struct engine_state *st = e->st;
-    bool is_in = in->mnemonic == ZYDIS_MNEMONIC_IN, stop = false;
-    uint16_t port = (uint16_t)(st->gpr[ENGINE_RDX] & 0xFFFF);
-    uint32_t val = (uint32_t)st->gpr[ENGINE_RAX];
+    bool stop = false;
 
-    if (!e->ops.io || (!is_in && in->mnemonic != ZYDIS_MNEMONIC_OUT))
+    if (!e->ops.io)
         eng_handback(e, ENGINE_WHY_IO);
-    for (unsigned i = 0; i < in->nopnd; i++)
-        if (in->op[i].type == OPND_IMM)
-            port = (uint16_t)(in->op[i].imm & 0xFF);
-    switch (e->ops.io(e->ops.ctx, port, size, is_in, &val, &stop)) {
+    switch (e->ops.io(e->ops.ctx, port, size, in, val, &stop)) {
     case ENGINE_OK:
-        if (is_in)
-            eng_gpr_set(e, ENGINE_RAX, size, val);
         e->stop_after |= stop;
         return;
     case ENGINE_GP:
@@ -380,6 +373,32 @@ static void io_access(struct eng *e, const struct eng_insn *in,
     default:
         eng_handback(e, ENGINE_WHY_IO);
     }
+}
+
+/* IN and OUT; OUTS in exec_string.c; INS goes back to KVM (its port read
+ * would happen again if the memory write then faulted). */
+static void io_access(struct eng *e, const struct eng_insn *in,
+                      unsigned size)
+{
+    struct engine_state *st = e->st;
+    bool is_in = in->mnemonic == ZYDIS_MNEMONIC_IN;
+    uint16_t port = (uint16_t)(st->gpr[ENGINE_RDX] & 0xFFFF);
+    uint32_t val = (uint32_t)st->gpr[ENGINE_RAX];
+
+    if (in->mnemonic == ZYDIS_MNEMONIC_OUTSB ||
+        in->mnemonic == ZYDIS_MNEMONIC_OUTSW ||
+        in->mnemonic == ZYDIS_MNEMONIC_OUTSD) {
+        eng_exec_outs(e, in);
+        return;
+    }
+    if (!is_in && in->mnemonic != ZYDIS_MNEMONIC_OUT)
+        eng_handback(e, ENGINE_WHY_IO);
+    for (unsigned i = 0; i < in->nopnd; i++)
+        if (in->op[i].type == OPND_IMM)
+            port = (uint16_t)(in->op[i].imm & 0xFF);
+    eng_port_io(e, port, size, is_in, &val);
+    if (is_in)
+        eng_gpr_set(e, ENGINE_RAX, size, val);
 }
 
 /*

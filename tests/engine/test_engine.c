@@ -42,6 +42,8 @@ struct fixture {
     uint64_t batched;
     uint64_t msr[4];      /* STAR, LSTAR, FMASK, KERNEL_GS_BASE */
     bool stop_on_wrmsr;
+    char out[16];         /* bytes written to port 0x3F8 */
+    unsigned nout, nstop; /* and writes to port 0xF4, which stop */
 };
 
 static struct fixture fx;
@@ -127,6 +129,25 @@ static bool on_sys_write(void *ctx, uint32_t msr, uint64_t v)
     return false;
 }
 
+/* Port 0x3F8 collects bytes; a write to 0xF4 asks the engine to stop. */
+static enum engine_answer on_io(void *ctx, uint16_t port, unsigned size,
+                                bool in, uint32_t *val, bool *stop)
+{
+    struct fixture *f = ctx;
+
+    assert_false(in);
+    assert_int_equal(size, 1);
+    if (port == 0xF4) {
+        f->nstop++;
+        *stop = true;
+    } else if (port == 0x3F8 && f->nout < sizeof(f->out)) {
+        f->out[f->nout++] = (char)*val;
+    } else {
+        return ENGINE_NOT_MINE;
+    }
+    return ENGINE_OK;
+}
+
 static int setup(void **state)
 {
     static const struct engine_ops ops = {
@@ -134,6 +155,7 @@ static int setup(void **state)
         .rdmsr = on_rdmsr,
         .wrmsr = on_wrmsr, .rdpmc = on_rdpmc, .cpuid = on_cpuid,
         .sys_msr_read = on_sys_read, .sys_msr_write = on_sys_write,
+        .io = on_io,
     };
     (void)state;
     memset(&fx, 0, sizeof(fx));
@@ -341,6 +363,53 @@ static void test_loop_batch(void **state)
     assert_int_equal(frame(0), CODE + 7);
 }
 
+/* REP OUTSB (F3 6E): at CPL3 with IOPL 0 and no I/O bitmap in the TSS,
+ * #GP(0) before any byte (SDM 19.5); at CPL0, RCX bytes from DS:RSI to
+ * port DX in order, RSI += RCX, RCX = 0, one retired instruction. */
+static void test_rep_outsb(void **state)
+{
+    struct engine_exit x;
+
+    (void)state;
+    memcpy(machine_ptr(&fx.m, DATA), "hello", 5);
+    fx.st.gpr[ENGINE_RSI] = DATA, fx.st.gpr[ENGINE_RCX] = 5;
+    fx.st.gpr[ENGINE_RDX] = 0x3F8;
+    RUN("\xf3\x6e" "\x0f\x0b", &x);
+    assert_at_vector(&x, 13);
+    assert_int_equal(fx.nout, 0);
+
+    machine_state(&fx.m, &fx.st, 0, KCODE, MACHINE_KSTACK_TOP);
+    fx.st.gpr[ENGINE_RSI] = DATA, fx.st.gpr[ENGINE_RCX] = 5;
+    fx.st.gpr[ENGINE_RDX] = 0x3F8;
+    fx.retired = 0;
+    run_at(KCODE, "\xf3\x6e" "\x0f\x0b", 4, &x);
+    assert_at_vector(&x, 6);
+    assert_int_equal(fx.nout, 5);
+    assert_memory_equal(fx.out, "hello", 5);
+    assert_int_equal(fx.st.gpr[ENGINE_RSI], DATA + 5);
+    assert_int_equal(fx.st.gpr[ENGINE_RCX], 0);
+    assert_int_equal(fx.retired, 1);
+}
+
+/* A REP OUTSB whose first byte ends the guest (the caller's stop): the
+ * engine stops between iterations, RIP still on the instruction, RCX and
+ * RSI past the one byte written, as an interrupt would leave them. */
+static void test_rep_outsb_stop(void **state)
+{
+    struct engine_exit x;
+
+    (void)state;
+    machine_state(&fx.m, &fx.st, 0, KCODE, MACHINE_KSTACK_TOP);
+    fx.st.gpr[ENGINE_RSI] = DATA, fx.st.gpr[ENGINE_RCX] = 3;
+    fx.st.gpr[ENGINE_RDX] = 0xF4;
+    run_at(KCODE, "\xf3\x6e" "\x0f\x0b", 4, &x);
+    assert_int_equal(fx.nstop, 1);
+    assert_int_equal(fx.st.rip, KCODE);
+    assert_int_equal(fx.st.gpr[ENGINE_RCX], 2);
+    assert_int_equal(fx.st.gpr[ENGINE_RSI], DATA + 1);
+    assert_int_not_equal(x.stop, ENGINE_STOP_HANDBACK);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -352,6 +421,9 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_interrupt, setup, teardown),
         cmocka_unit_test_setup_teardown(test_rdpmc_cpl3, setup, teardown),
         cmocka_unit_test_setup_teardown(test_loop_batch, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_rep_outsb, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_rep_outsb_stop, setup,
+                                        teardown),
     };
 
     return cmocka_run_group_tests_name("engine", tests, NULL, NULL);
