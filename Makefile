@@ -2,6 +2,7 @@
 #
 #   make            build/pmvm, build/libpmu.a, build/guest/NAME.elf
 #   make run        install missing Debian packages, build, run the probe suite
+#                   (CPUS=all or CPUS=M1,M2: on those CPU models)
 #   make check      unit tests (cmocka) and integration tests (guests on /dev/kvm)
 #   make SAN=1 ...  the same with ASan and UBSan, under build/san/
 #   make bench      performance figures, as ratios within one run (bench/)
@@ -54,7 +55,7 @@ deps:
 
 run: deps
 	@$(MAKE) --no-print-directory all
-	@scripts/suite.sh $(BUILD)
+	@scripts/suite.sh $(BUILD) $(if $(CPUS),--cpus=$(CPUS))
 
 check: deps
 	@$(MAKE) --no-print-directory all man tests

@@ -1,28 +1,70 @@
 #!/bin/sh
-# suite.sh: runs every probe image under pmvm, one per CPU at a time, and prints the results as one nested KTAP document.
-# usage: scripts/suite.sh [BUILD_DIR] [pmvm run options...]
+# suite.sh: runs every probe image under pmvm, one per CPU at a time, on one CPU model or several, and prints the results as one nested KTAP document.
+# usage: scripts/suite.sh [BUILD_DIR] [--cpus=all|M1,M2,...] [pmvm run options...]
+#   --cpus: the suite on each of these models (all: every configs/*.ini,
+#   both core types of a hybrid one), one KTAP test per model; the probes
+#   of every model share the CPUs.
 set -u
 build=${1:-build}
 [ $# -gt 0 ] && shift
+models=
+case ${1:-} in
+--cpus=all)
+	for f in configs/*.ini; do
+		m=$(basename "$f" .ini)
+		if grep -q '^\[cpu\.atom\]' "$f"; then models="$models $m:core $m:atom"
+		else models="$models $m"; fi
+	done
+	shift ;;
+--cpus=*) models=$(echo "${1#--cpus=}" | tr ',' ' '); shift ;;
+esac
 probes=$(ls "$build"/guest/*.elf)
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 
-# Each probe's output and status into $tmp/NAME.{out,rc}, in parallel;
-# the report below keeps the probes' order.
-printf '%s\n' $probes | xargs -P "$(nproc 2>/dev/null || echo 1)" -I {} \
-	sh -c 'n=$(basename "$1" .elf); shift; "$@" "$0" >"'"$tmp"'/$n.out" 2>&1;
-		echo $? >"'"$tmp"'/$n.rc"' {} {} "$build/pmvm" run "$@"
+# One job per model and probe (model "-": pmvm's default or the options'),
+# each writing $tmp/MODEL.NAME.{out,rc}. The RDPMC sweep, the longest,
+# goes first so the CPUs stay busy to the end.
+for m in ${models:--}; do
+	for img in $probes; do
+		case $img in */rdpmc.elf) echo "0 $m $img" ;; *) echo "1 $m $img" ;; esac
+	done
+done | sort -s -k1,1 | cut -d' ' -f2- |
+	xargs -P "$(nproc 2>/dev/null || echo 1)" -I {} sh -c '
+		m=${1%% *} img=${1#* } tmp=$2; shift 2
+		n=$(basename "$img" .elf)
+		if [ "$m" = - ]; then set -- "$@" "$img"
+		else set -- "$@" --cpu="$m" "$img"; fi
+		"$@" >"$tmp/$m.$n.out" 2>&1
+		echo $? >"$tmp/$m.$n.rc"' sh-job {} "$tmp" "$build/pmvm" run "$@"
 
+# report MODEL INDENT: the probes' KTAP for one model, in the probes'
+# order; fails if any probe failed.
+report() {
+	echo "${2}KTAP version 1"
+	echo "${2}1..$(echo "$probes" | wc -l)"
+	i=0 failed=0
+	for img in $probes; do
+		i=$((i + 1))
+		name=$(basename "$img" .elf)
+		sed "s/^/${2}    /" "$tmp/$1.$name.out"
+		rc=$(cat "$tmp/$1.$name.rc")
+		if [ "$rc" = 0 ]; then echo "${2}ok $i $name"
+		else echo "${2}not ok $i $name # exit status $rc"; failed=$((failed + 1)); fi
+	done
+	[ $failed = 0 ]
+}
+
+if [ -z "$models" ]; then
+	report - ""
+	exit
+fi
 echo "KTAP version 1"
-echo "1..$(echo "$probes" | wc -l)"
-i=0 failed=0
-for img in $probes; do
-	i=$((i + 1))
-	name=$(basename "$img" .elf)
-	sed 's/^/    /' "$tmp/$name.out"
-	rc=$(cat "$tmp/$name.rc")
-	if [ "$rc" = 0 ]; then echo "ok $i $name"
-	else echo "not ok $i $name # exit status $rc"; failed=$((failed + 1)); fi
+echo "1..$(echo "$models" | wc -w)"
+k=0 bad=0
+for m in $models; do
+	k=$((k + 1))
+	if report "$m" "    "; then echo "ok $k $m"
+	else echo "not ok $k $m"; bad=$((bad + 1)); fi
 done
-[ $failed = 0 ]
+[ $bad = 0 ]
