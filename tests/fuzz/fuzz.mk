@@ -7,7 +7,7 @@
 # Inputs that crashed a harness, kept as regressions: tests/fuzz/regress/NAME/.
 # libFuzzer's working corpus and crash artifacts go to build/fuzz/.
 
-FUZZ_NAMES := loader model pmu insn
+FUZZ_NAMES := loader model pmu insn engine
 FUZZ_TARGETS ?= $(FUZZ_NAMES)
 FUZZ_SECONDS ?= 60
 FUZZ_BUILD := build/fuzz
@@ -18,8 +18,10 @@ FUZZ_CFLAGS := -std=c11 -O1 -g -D_GNU_SOURCE -I. -fno-omit-frame-pointer \
 FUZZ_LIBS := $(shell $(PKG_CONFIG) --libs inih 2>/dev/null) -lZydis -lZycore
 
 # Every harness links the code it drives and the PMU library (the decoder
-# uses its instruction classes).
-FUZZ_LIB_SRCS := vmm/loader.c vmm/insn.c $(wildcard pmu/*.c)
+# uses its instruction classes); the engine's harness, the engine and the
+# engine tests' small machine.
+FUZZ_LIB_SRCS := vmm/loader.c vmm/insn.c $(wildcard pmu/*.c) \
+	$(wildcard engine/*.c) tests/engine/machine.c
 FUZZ_LIB_OBJS := $(FUZZ_LIB_SRCS:%.c=$(FUZZ_BUILD)/obj/%.o)
 
 .PHONY: fuzz fuzz-deps fuzz-build
@@ -51,5 +53,6 @@ $(BUILD)/tests/fuzz/replay_%.o: tests/fuzz/replay.c
 
 $(BUILD)/tests/test_fuzz_%: $(BUILD)/tests/fuzz/fuzz_%.o \
 		$(BUILD)/tests/fuzz/replay_%.o $(BUILD)/vmm/loader.o \
-		$(BUILD)/vmm/insn.o $(PMU_LIB)
+		$(BUILD)/vmm/insn.o $(BUILD)/tests/engine/machine.o \
+		$(ENGINE_LIB) $(PMU_LIB)
 	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
