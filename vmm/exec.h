@@ -43,8 +43,8 @@ bool exec_cpl0_parse(const char *s, enum exec_cpl0 *out);
  * With (cpl0) auto, the engine also runs CPL0 code if the host's KVM
  * would interpret it one instruction at a time (host_probe.h): there
  * pmvm's engine is the faster interpreter, and RDPMC, PMU MSRs and port
- * I/O cost no exit. Exits with one line if (cpl0) needs an engine
- * (use_engine false).
+ * I/O cost no exit. Without an engine, KVM runs CPL0 code whatever
+ * (cpl0) says (the CLI refuses --cpl0=engine with --count=step).
  */
 void exec_setup(struct pmvm *p, bool use_engine, enum exec_cpl0 cpl0);
 void exec_teardown(struct pmvm *p);
