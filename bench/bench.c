@@ -332,7 +332,7 @@ static void probes(void)
      * ratio (the engine runs it by default on hosts that would interpret
      * it; elsewhere the two are the same). */
     const char *kvm_argv[] = {pmvm, "run", "--cpl0=kvm", rdpmc, NULL};
-    struct samples sw = {0}, kv = {0}, ratio = {0};
+    struct samples sw = {0}, kv = {0}, kv_sw = {0};
     fprintf(stderr, "bench: the RDPMC sweep probe, %d runs each way\n",
             SWEEP_RUNS);
     for (int i = 0; i < SWEEP_RUNS; i++) {
@@ -342,15 +342,15 @@ static void probes(void)
         spawn_free(&r);
         run_checked(kvm_argv, 0, &r);
         samples_add(&kv, r.wall_s);
-        samples_add(&ratio, kv.v[i] / sw.v[i]);
+        samples_add(&kv_sw, kv.v[i] / sw.v[i]);
         spawn_free(&r);
     }
     figure("sweep_s", samples_median(&sw), "s", 2);
     figure("sweep_kvm_cpl0_s", samples_median(&kv), "s", 2);
-    figure("sweep_kvm_cpl0_vs_sweep", samples_median(&ratio), "x", 2);
+    figure("sweep_kvm_cpl0_vs_sweep", samples_median(&kv_sw), "x", 2);
     samples_free(&sw);
     samples_free(&kv);
-    samples_free(&ratio);
+    samples_free(&kv_sw);
 
     /* Every model and core type in configs/, the probes of all of them
      * sharing the CPUs, as `make run CPUS=all` runs them. */
