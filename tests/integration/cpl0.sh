@@ -15,7 +15,7 @@ for who in engine kvm; do
 			rc=$?
 			grep '^# obs ' "$tmp/out" | sed 's/^# obs //' >"$tmp/obs"
 			if [ $rc != 0 ]; then
-				not_ok "$what: status $rc ($(head -n 1 "$tmp/err"))"
+				not_ok "$what: status $rc: $(head -n 1 "$tmp/err")$(grep -m 1 '^not ok' "$tmp/out")"
 			elif ! diff -u "tests/expect/$cpu.native.$probe" "$tmp/obs" >"$tmp/diff"; then
 				not_ok "$what"; sed -n '3,12s/^/# /p' "$tmp/diff"
 			else
