@@ -10,6 +10,7 @@
 #include "vmm/exec.h"
 #include "vmm/exits.h"
 #include "vmm/host_probe.h"
+#include "vmm/insn.h"
 #include "vmm/lapic.h"
 #include "vmm/msr.h"
 #include "vmm/pmi.h"
@@ -201,10 +202,11 @@ static enum engine_answer on_wrmsr(void *ctx, uint32_t msr, uint64_t val,
         return ENGINE_NOT_MINE;
     if (!msr_pmu_write(p, msr, val))
         return ENGINE_GP;
-    /* Counting may have ended: KVM runs the guest again from here. */
+    /* Counting may have ended: KVM runs the guest again from here,
+     * unless the engine runs CPL0 code anyway (a WRMSR runs at CPL0). */
     if (count_update(p))
         exec_counting_changed(p);
-    *stop = !every_insn(p);
+    *stop = !every_insn(p) && !p->exec.cpl0;
     return ENGINE_OK;
 }
 
@@ -306,11 +308,12 @@ static enum engine_answer on_io(void *ctx, uint16_t port, unsigned size,
     return ENGINE_OK;
 }
 
+static const char *const cpl0_names[] = {"auto", "kvm", "engine"};
+
 bool exec_cpl0_parse(const char *s, enum exec_cpl0 *out)
 {
-    static const char *const names[] = {"auto", "kvm", "engine"};
     for (int m = EXEC_CPL0_AUTO; m <= EXEC_CPL0_ENGINE; m++)
-        if (strcmp(s, names[m]) == 0) {
+        if (strcmp(s, cpl0_names[m]) == 0) {
             *out = (enum exec_cpl0)m;
             return true;
         }
@@ -326,14 +329,12 @@ static bool cpl0_choose(struct pmvm *p, bool use_engine, enum exec_cpl0 m)
                host_emulates_cpl0(p->vm.kvm_fd, &emulated));
     if (p->trace && m == EXEC_CPL0_AUTO && use_engine)
         fprintf(stderr, "pmvm: trace: this host's KVM emulated %llu of a "
-                "probe's 17 CPL0 instructions: %s runs the guest's CPL0 "
+                "probe's %u CPL0 instructions: %s runs the guest's CPL0 "
                 "code\n", (unsigned long long)emulated,
-                on ? "the engine" : "KVM");
+                HOST_PROBE_CPL0_INSNS, on ? "the engine" : "KVM");
     else if (p->trace)
         fprintf(stderr, "pmvm: trace: %s runs the guest's CPL0 code "
-                "(--cpl0=%s)\n", on ? "the engine" : "KVM",
-                m == EXEC_CPL0_ENGINE ? "engine" : use_engine ? "kvm"
-                                                              : "auto");
+                "(--cpl0=%s)\n", on ? "the engine" : "KVM", cpl0_names[m]);
     return on;
 }
 
@@ -380,12 +381,19 @@ bool exec_counts(const struct pmvm *p)
     return p->exec.engine != NULL;
 }
 
+/* 64-bit code at CPL0: what --cpl0 gives the engine. (The 32-bit boot
+ * code stays on KVM without an engine run that would refuse it.) */
+static bool at_cpl0_64(struct pmvm *p)
+{
+    const struct kvm_sregs *s = vm_sregs(&p->vm);
+    return !(s->cs.selector & 3) && insn_mode_of(s) == INSN_MODE_64;
+}
+
 bool exec_active(struct pmvm *p)
 {
     if (!p->exec.engine || p->exec.handback || p->exec.state_unsupported)
         return false;
-    return every_insn(p) ||
-           (p->exec.cpl0 && !(vm_sregs(&p->vm)->cs.selector & 3));
+    return every_insn(p) || (p->exec.cpl0 && at_cpl0_64(p));
 }
 
 bool exec_handback(const struct pmvm *p)

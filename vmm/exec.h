@@ -50,8 +50,8 @@ void exec_setup(struct pmvm *p, bool use_engine, enum exec_cpl0 cpl0);
 void exec_teardown(struct pmvm *p);
 
 /* Does the engine run the guest now (a counter counts, or it runs CPL0
- * code and the guest is at CPL0; no hand-back is under way; the state
- * is one it runs)? */
+ * code and the guest is in 64-bit mode at CPL0; no hand-back is under
+ * way; the state is one it runs)? */
 bool exec_active(struct pmvm *p);
 
 /* A hand-back is under way: KVM runs one instruction, single-stepped. */

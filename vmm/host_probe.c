@@ -17,14 +17,14 @@
 #define PD 0x3000u
 #define CODE3 0x4000u /* CPL3: nop; nop; ud2 */
 #define CODE0 0x5000u /* CPL0: CODE0_NOPS nops; hlt */
-#define CODE0_NOPS 16
+#define CODE0_NOPS (HOST_PROBE_CPL0_INSNS - 1)
 
 static const uint8_t code3[] = {0x90, 0x90, 0x0F, 0x0B};
 
 struct host_answers {
     bool steps_cpl3;
     bool emulates_cpl0;
-    uint64_t cpl0_emulated; /* of CODE0_NOPS + 1 instructions */
+    uint64_t cpl0_emulated; /* of HOST_PROBE_CPL0_INSNS */
 };
 
 /* pmvm's 10 ms tick may interrupt a system call that sleeps, such as

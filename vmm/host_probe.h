@@ -19,9 +19,10 @@ bool host_steps_cpl3(int kvm_fd);
  * emulator, one instruction at a time (nested PVM), rather than on the
  * CPU? Asked by the same tiny guest (16 NOPs and a HLT at CPL0) and KVM's
  * per-vCPU "insn_emulation" statistic; *emulated (may be NULL) is how many
- * of its 17 instructions KVM emulated. False where KVM has no such
- * statistic.
+ * of its HOST_PROBE_CPL0_INSNS instructions KVM emulated. False where KVM
+ * has no such statistic.
  */
+#define HOST_PROBE_CPL0_INSNS 17
 bool host_emulates_cpl0(int kvm_fd, uint64_t *emulated);
 
 #endif
