@@ -10,17 +10,9 @@ for who in engine kvm; do
 		for probe in cpuid msr rdpmc; do
 			what="$cpu $probe with --cpl0=$who matches tests/expect"
 			if [ -n "$why" ]; then skip "$what" "$why"; continue; fi
-			"$pmvm" run --cpl0=$who --timeout=60 --cpu "$cpu" \
-				"$build/guest/$probe.elf" >"$tmp/out" 2>"$tmp/err"
-			rc=$?
-			grep '^# obs ' "$tmp/out" | sed 's/^# obs //' >"$tmp/obs"
-			if [ $rc != 0 ]; then
-				not_ok "$what: status $rc: $(head -n 1 "$tmp/err")$(grep -m 1 '^not ok' "$tmp/out")"
-			elif ! diff -u "tests/expect/$cpu.native.$probe" "$tmp/obs" >"$tmp/diff"; then
-				not_ok "$what"; sed -n '3,12s/^/# /p' "$tmp/diff"
-			else
-				ok "$what"
-			fi
+			obs_matches "$what" "$cpu.native.$probe" "$tmp/run" \
+				--cpl0=$who --timeout=60 --cpu "$cpu" \
+				"$build/guest/$probe.elf"
 		done
 	done
 	what="the count probe with --cpl0=$who passes"

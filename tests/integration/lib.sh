@@ -28,3 +28,21 @@ public_copy() {
 	d=$(mktemp -d) && chmod 755 "$d" && cp "$pmvm" "$@" "$d/" &&
 		chmod -R a+rX "$d" && echo "$d"
 }
+
+# obs_matches WHAT TABLE OUT PMVM-RUN-ARGS...: runs pmvm with the arguments
+# and compares its '# obs' lines with tests/expect/TABLE (OUT: a scratch
+# file prefix); one KTAP result.
+obs_matches() {
+	what=$1 table=$2 out=$3
+	shift 3
+	"$pmvm" run "$@" >"$out.out" 2>"$out.err"
+	rc=$?
+	grep '^# obs ' "$out.out" | sed 's/^# obs //' >"$out.obs"
+	if [ $rc != 0 ]; then
+		not_ok "$what: status $rc: $(head -n 1 "$out.err")$(grep -m 1 '^not ok' "$out.out")"
+	elif ! diff -u "tests/expect/$table" "$out.obs" >"$out.diff"; then
+		not_ok "$what"; sed -n '3,12s/^/# /p' "$out.diff"
+	else
+		ok "$what"
+	fi
+}
