@@ -35,7 +35,7 @@ static enum engine_answer answer(void)
 static bool on_retire(void *ctx, const struct engine_retired *r)
 {
     (void)ctx;
-    if (r->length == 0 || r->length > 15 || r->cpl > 3)
+    if (r->length == 0 || r->length > 15)
         abort(); /* what the engine reports is an instruction */
     return false;
 }
