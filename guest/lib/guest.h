@@ -108,15 +108,19 @@ noreturn void ktap_exit(void);
  * #GP and #UD from CPL3, take precedence over handlers installed with
  * set_exception_handler().
  *
- * The image holds exactly ONE rdpmc, rdmsr, wrmsr and cpuid instruction
- * in 64-bit code, inside these functions (pmvm traps the RDPMC site with
- * a hardware breakpoint), so probes must not use these instructions
- * directly: call these functions instead.
+ * The image holds exactly ONE rdmsr, wrmsr and cpuid instruction and two
+ * rdpmc instructions in 64-bit code, inside these functions (pmvm traps
+ * each RDPMC site with a hardware breakpoint), so probes must not use
+ * these instructions directly: call these functions instead.
  */
 uint8_t rdmsr_safe(uint32_t msr, uint64_t *val, uint32_t *err);
 uint8_t wrmsr_safe(uint32_t msr, uint64_t val, uint32_t *err);
 /* rdpmc_safe loads all of RCX (the CPU ignores RCX[63:32]). */
 uint8_t rdpmc_safe(uint64_t rcx, uint64_t *val, uint32_t *err);
+/* RDPMC of ECX = type << 16 for each type in [first, end) at the current
+ * CPL: stores the types that did not fault in types[], returns how many.
+ * Quicker than rdpmc_safe in a loop where CPL0 code is emulated. */
+unsigned rdpmc_sweep(uint32_t first, uint32_t end, uint16_t *types);
 uint8_t cpuid_safe(uint32_t leaf, uint32_t subleaf, uint32_t regs[4],
                    uint32_t *err);
 

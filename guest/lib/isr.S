@@ -9,18 +9,23 @@
     .text
 /* One 16-byte stub per vector; tables.S builds each gate from this
  * stride, so every stub must fit in 16 bytes (guest.ld checks the total).
- * Each leaves the same frame: vector, error code (or 0), then the CPU's. */
+ * Each leaves the same frame: vector, error code (or 0), then the CPU's;
+ * #GP's goes by gp_entry first. */
     .balign 16
     .globl isr_stubs
 isr_stubs:
     .set vec, 0
     .rept IDT_VECTORS
     .balign 16, 0xcc
+    .if vec == 13
+    jmp gp_entry
+    .else
     .if HAS_ERROR_CODE(vec) == 0
     pushq $0
     .endif
     pushq $vec
     jmp isr_common
+    .endif
     .set vec, vec + 1
     .endr
     .balign 16, 0xcc
@@ -32,21 +37,7 @@ isr_stubs_end:
  * in r10. The stack is 16-byte aligned at the call: the CPU aligns before
  * its 5-quadword frame, and 2 + 15 more quadwords follow. */
 isr_common:
-    /* Fast path for the fix-up of a #GP at the rdpmc: a probe's sweep of
-     * the RDPMC types takes 65,536 of them, and the C path below costs
-     * twice the rest of the round trip on the PVM host (CPL0 emulated).
-     * Same result as fixup() in exception.c: resume after the rdpmc with
-     * r9 = vector and r10 = error code. */
-    cmpq $13, (%rsp)
-    jne 1f
-    cmpq $rdpmc_insn, 16(%rsp)          /* the saved RIP */
-    jne 1f
-    movq $rdpmc_resume, 16(%rsp)
-    mov $13, %r9d
-    mov 8(%rsp), %r10
-    add $16, %rsp                       /* vector and error code */
-    iretq
-1:  push %rax
+    push %rax
     push %rcx
     push %rdx
     push %rbx
@@ -81,5 +72,24 @@ isr_common:
     pop %rax
     add $16, %rsp                       /* vector and error code */
     iretq
+
+/* #GP at safe.S's two rdpmcs resumes here without the C path, with the
+ * result fixup() in exception.c gives: a probe's sweep of the RDPMC types
+ * takes 65,536 #GPs, and on the PVM host every CPL0 instruction of the
+ * round trip is emulated. The frame: error code, then the CPU's. */
+gp_entry:
+    cmpq $rdpmc_sweep_insn, 8(%rsp)     /* the saved RIP */
+    je 1f
+    cmpq $rdpmc_insn, 8(%rsp)
+    jne 2f
+    movq $rdpmc_resume, 8(%rsp)
+    mov $13, %r9d
+    pop %r10                            /* the error code */
+    iretq
+1:  movq $rdpmc_sweep_next, 8(%rsp)     /* the sweep wants no vector */
+    add $8, %rsp
+    iretq
+2:  pushq $13
+    jmp isr_common
 
     .section .note.GNU-stack, "", @progbits

@@ -6,8 +6,8 @@
  * with r9 = vector and r10 = error code (exception.c). Registers, not
  * memory, carry the result so a PMI arriving in between cannot mix up
  * two faults. pmvm finds RDPMC sites to trap each with a hardware
- * breakpoint (only four exist), hence exactly one rdpmc here, used at
- * CPL0 and at CPL3.
+ * breakpoint (only four exist), hence two rdpmcs in all: rdpmc_safe's,
+ * used at CPL0 and at CPL3, and the sweep's.
  */
 .macro EX_ENTRY insn, resume
     .pushsection .ex_table, "a"
@@ -76,6 +76,33 @@ rdpmc_resume:
     mov %rax, (%rsi)
     RETURN_VECTOR
     EX_ENTRY 1b, 2b
+
+/* unsigned rdpmc_sweep(uint32_t first, uint32_t end, uint16_t *types):
+ * RDPMC with ECX = type << 16 for every type in [first, end); stores each
+ * type that did not fault in types[] and returns how many did not. A
+ * sweep takes 65,536 RDPMCs that all but fault, and on the PVM host each
+ * CPL0 instruction is emulated, so the loop is the RDPMC and a few
+ * instructions around it, and isr.S's #GP entry resumes it itself. */
+    .globl rdpmc_sweep, rdpmc_sweep_insn, rdpmc_sweep_next
+rdpmc_sweep:
+    mov %edi, %r8d                      /* the type */
+    mov %rdx, %rdi                      /* rdpmc overwrites rdx */
+    xor %r11d, %r11d                    /* types stored */
+    cmp %esi, %r8d
+    jae 3f
+1:  mov %r8d, %ecx
+    shl $16, %ecx
+rdpmc_sweep_insn:
+    rdpmc
+    mov %r8w, (%rdi,%r11,2)
+    inc %r11d
+rdpmc_sweep_next:
+    inc %r8d
+    cmp %esi, %r8d
+    jb 1b
+3:  mov %r11d, %eax
+    ret
+    EX_ENTRY rdpmc_sweep_insn, rdpmc_sweep_next
 
 /* uint8_t cpuid_safe(uint32_t leaf, uint32_t subleaf, uint32_t regs[4],
  *                    uint32_t *err) */

@@ -135,17 +135,10 @@ static void access_cpl3(struct access *a, uint64_t rcx)
     read_msr_of(a);
 }
 
-/* Every type with index 0, at CPL0. Nothing but the RDPMC in the loop:
- * each CPL0 instruction is emulated on the PVM host. */
+/* Every type with index 0, at CPL0. */
 static void sweep(void)
 {
-    uint64_t val;
-    unsigned n = 0;
-
-    for (uint32_t type = 0; type < TYPES; type++)
-        if (!rdpmc_safe((uint64_t)type << 16, &val, NULL))
-            sweep_types[n++] = (uint16_t)type;
-    sweep_count = n;
+    sweep_count = rdpmc_sweep(0, TYPES, sweep_types);
 }
 
 static bool in_sweep(uint32_t type)
