@@ -9,9 +9,13 @@
 
 enum str_op { STR_MOVS, STR_STOS, STR_LODS, STR_CMPS, STR_SCAS, STR_OUTS };
 
-/* The element size: the mnemonic's letter (MOVSB/W/D/Q). */
+/* The element size: the mnemonic's letter (MOVSB/W/D/Q). OUTS has no
+ * quadword form: REX.W leaves OUTSD a doubleword, where Zydis's operand
+ * width says 64. */
 static unsigned elem_size(const struct eng_insn *in)
 {
+    if (in->mnemonic == ZYDIS_MNEMONIC_OUTSD && in->opsize > 4)
+        return 4;
     return in->opsize;
 }
 

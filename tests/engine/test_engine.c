@@ -44,6 +44,8 @@ struct fixture {
     bool stop_on_wrmsr;
     char out[16];         /* bytes written to port 0x3F8 */
     unsigned nout, nstop; /* and writes to port 0xF4, which stop */
+    unsigned io_size;     /* the last write to port 0x80 */
+    uint32_t io_val;
 };
 
 static struct fixture fx;
@@ -136,6 +138,11 @@ static enum engine_answer on_io(void *ctx, uint16_t port, unsigned size,
     struct fixture *f = ctx;
 
     assert_false(in);
+    if (port == 0x80) {
+        f->io_size = size;
+        f->io_val = *val;
+        return ENGINE_OK;
+    }
     assert_int_equal(size, 1);
     if (port == 0xF4) {
         f->nstop++;
@@ -410,6 +417,25 @@ static void test_rep_outsb_stop(void **state)
     assert_int_not_equal(x.stop, ENGINE_STOP_HANDBACK);
 }
 
+/* REX.W OUTSD: OUTS has byte, word and doubleword forms only, so REX.W
+ * leaves a doubleword (SDM OUTS operation; Zydis sizes the memory operand
+ * 32 bits though its operand width says 64): one 4-byte write to port DX
+ * of the doubleword at DS:RSI, and RSI += 4. */
+static void test_outsd_rex_w(void **state)
+{
+    struct engine_exit x;
+
+    (void)state;
+    memcpy(machine_ptr(&fx.m, DATA), "\x11\x22\x33\x44\x55\x66\x77\x88", 8);
+    machine_state(&fx.m, &fx.st, 0, KCODE, MACHINE_KSTACK_TOP);
+    fx.st.gpr[ENGINE_RSI] = DATA, fx.st.gpr[ENGINE_RDX] = 0x80;
+    run_at(KCODE, "\x48\x6f" "\x0f\x0b", 4, &x);
+    assert_at_vector(&x, 6);
+    assert_int_equal(fx.io_size, 4);
+    assert_int_equal(fx.io_val, 0x44332211);
+    assert_int_equal(fx.st.gpr[ENGINE_RSI], DATA + 4);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -424,6 +450,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_rep_outsb, setup, teardown),
         cmocka_unit_test_setup_teardown(test_rep_outsb_stop, setup,
                                         teardown),
+        cmocka_unit_test_setup_teardown(test_outsd_rex_w, setup, teardown),
     };
 
     return cmocka_run_group_tests_name("engine", tests, NULL, NULL);
