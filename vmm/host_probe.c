@@ -1,4 +1,4 @@
-/* host_probe.c: asks, in a throw-away VM, whether this host's KVM interprets CPL0 code and whether its single-step stops in CPL3 code. */
+/* host_probe.c: asks, in a throw-away VM, whether this host's KVM interprets CPL0 code, fires hardware breakpoints, and single-steps CPL3 code. */
 #include <err.h>
 #include <errno.h>
 #include <stdlib.h>
@@ -23,6 +23,7 @@ static const uint8_t code3[] = {0x90, 0x90, 0x0F, 0x0B};
 
 struct host_answers {
     bool steps_cpl3;
+    bool breakpoints_fire;
     bool emulates_cpl0;
     uint64_t cpl0_emulated; /* of HOST_PROBE_CPL0_INSNS */
 };
@@ -68,6 +69,19 @@ static void probe_enter(int vcpu, uint64_t rip, unsigned cpl)
     struct kvm_regs r = {.rip = rip, .rflags = 0x2, .rsp = 0x8000};
     if (kvm_ioctl(vcpu, KVM_SET_REGS, &r) < 0)
         err(STATUS_OSERR, "host probe: KVM_SET_REGS");
+}
+
+/* The vCPU's KVM_SET_GUEST_DEBUG: (control) and, unless 0, an execute
+ * breakpoint in DR0 at (bp). */
+static void probe_debug(int vcpu, uint32_t control, uint64_t bp)
+{
+    struct kvm_guest_debug dbg = {.control = control};
+    if (bp) {
+        dbg.arch.debugreg[0] = bp;
+        dbg.arch.debugreg[7] = 1; /* L0; RW0=00: execute */
+    }
+    if (kvm_ioctl(vcpu, KVM_SET_GUEST_DEBUG, &dbg) < 0)
+        err(STATUS_OSERR, "host probe: KVM_SET_GUEST_DEBUG");
 }
 
 /* Run once; return the exit's reason and the RIP it left. */
@@ -131,6 +145,49 @@ static void probe_cpl0(int vcpu, struct kvm_run *run,
     close(stats);
 }
 
+/* Does a DR0 execute breakpoint at the second instruction of (code), at
+ * (cpl), stop the vCPU there? Without one, the CPL0 code ends at its HLT
+ * and the CPL3 code triple-faults at its UD2 (no IDT). */
+static bool probe_breakpoint(int vcpu, struct kvm_run *run, uint64_t code,
+                             unsigned cpl)
+{
+    uint64_t rip = 0;
+    probe_enter(vcpu, code, cpl);
+    probe_debug(vcpu, KVM_GUESTDBG_ENABLE | KVM_GUESTDBG_USE_HW_BP,
+                code + 1);
+    bool fired = probe_step(vcpu, run, &rip) == KVM_EXIT_DEBUG &&
+                 rip == code + 1;
+    probe_debug(vcpu, 0, 0);
+    return fired;
+}
+
+struct probe_vcpu {
+    int fd;
+    struct kvm_run *run;
+    size_t run_size;
+};
+
+/* A new vCPU (id) of (vmfd) in (v), closing the one (v) held, if any. */
+static void probe_vcpu_new(int kvm_fd, int vmfd, unsigned id,
+                           struct probe_vcpu *v)
+{
+    if (v->fd >= 0) {
+        munmap(v->run, v->run_size);
+        close(v->fd);
+    }
+    int size = kvm_ioctl(kvm_fd, KVM_GET_VCPU_MMAP_SIZE, NULL);
+    if (size < 0)
+        err(STATUS_OSERR, "host probe: KVM_GET_VCPU_MMAP_SIZE");
+    v->fd = kvm_ioctl(vmfd, KVM_CREATE_VCPU, (void *)(uintptr_t)id);
+    if (v->fd < 0)
+        err(STATUS_OSERR, "host probe: KVM_CREATE_VCPU");
+    v->run_size = (size_t)size;
+    v->run = mmap(NULL, v->run_size, PROT_READ | PROT_WRITE, MAP_SHARED,
+                  v->fd, 0);
+    if (v->run == MAP_FAILED)
+        err(STATUS_OSERR, "host probe: mmap kvm_run");
+}
+
 static void probe(int kvm_fd, struct host_answers *a)
 {
     int vmfd = kvm_ioctl(kvm_fd, KVM_CREATE_VM, NULL);
@@ -152,32 +209,30 @@ static void probe(int kvm_fd, struct host_answers *a)
     };
     if (kvm_ioctl(vmfd, KVM_SET_USER_MEMORY_REGION, &region) < 0)
         err(STATUS_OSERR, "host probe: KVM_SET_USER_MEMORY_REGION");
-    int vcpu = kvm_ioctl(vmfd, KVM_CREATE_VCPU, NULL);
-    if (vcpu < 0)
-        err(STATUS_OSERR, "host probe: KVM_CREATE_VCPU");
-    int size = kvm_ioctl(kvm_fd, KVM_GET_VCPU_MMAP_SIZE, NULL);
-    struct kvm_run *run = mmap(NULL, (size_t)size, PROT_READ | PROT_WRITE,
-                               MAP_SHARED, vcpu, 0);
-    if (run == MAP_FAILED)
-        err(STATUS_OSERR, "host probe: mmap kvm_run");
-    probe_cpl0(vcpu, run, a);
+    struct probe_vcpu v = {.fd = -1};
+    probe_vcpu_new(kvm_fd, vmfd, 0, &v);
+    probe_cpl0(v.fd, v.run, a);
+    /* Hardware breakpoints: KVM_GUESTDBG_USE_HW_BP is accepted everywhere,
+     * but under some nested hypervisors (QEMU TCG's SVM) it never fires.
+     * The CPL3 code triple-faults where nothing stops it, after which a
+     * vCPU's state is undefined: the next question gets a new vCPU. */
+    bool cpl3_clean = true;
+    a->breakpoints_fire = probe_breakpoint(v.fd, v.run, CODE0, 0) &&
+                          (cpl3_clean = probe_breakpoint(v.fd, v.run,
+                                                         CODE3, 3));
+    if (!cpl3_clean)
+        probe_vcpu_new(kvm_fd, vmfd, 1, &v);
     /* Registers first: KVM arms single-step only for the RIP the vCPU has
-     * when KVM_SET_GUEST_DEBUG is called (see vm_regs_push()). */
-    probe_enter(vcpu, CODE3, 3);
-    struct kvm_guest_debug dbg = {
-        .control = KVM_GUESTDBG_ENABLE | KVM_GUESTDBG_SINGLESTEP,
-    };
-    if (kvm_ioctl(vcpu, KVM_SET_GUEST_DEBUG, &dbg) < 0)
-        err(STATUS_OSERR, "host probe: KVM_SET_GUEST_DEBUG");
-
-    /* Does the first NOP give a step exit, or does the UD2, with no IDT,
-     * triple-fault before any? */
+     * when KVM_SET_GUEST_DEBUG is called (see vm_regs_push()). Does the
+     * first NOP give a step exit, or does the UD2 triple-fault first? */
     uint64_t rip = 0;
-    uint32_t reason = probe_step(vcpu, run, &rip);
-    a->steps_cpl3 = reason == KVM_EXIT_DEBUG && rip == CODE3 + 1;
+    probe_enter(v.fd, CODE3, 3);
+    probe_debug(v.fd, KVM_GUESTDBG_ENABLE | KVM_GUESTDBG_SINGLESTEP, 0);
+    a->steps_cpl3 = probe_step(v.fd, v.run, &rip) == KVM_EXIT_DEBUG &&
+                    rip == CODE3 + 1;
 
-    munmap(run, (size_t)size);
-    close(vcpu);
+    munmap(v.run, v.run_size);
+    close(v.fd);
     munmap(mem, PROBE_MEM);
     close(vmfd);
 }
@@ -190,6 +245,11 @@ static const struct host_answers *answers(int kvm_fd)
         probe(kvm_fd, &a);
     asked = true;
     return &a;
+}
+
+bool host_breakpoints_fire(int kvm_fd)
+{
+    return answers(kvm_fd)->breakpoints_fire;
 }
 
 bool host_steps_cpl3(int kvm_fd)

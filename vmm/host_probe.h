@@ -1,4 +1,4 @@
-/* host_probe.h: asks, in a throw-away VM, whether this host's KVM interprets CPL0 code and whether its single-step stops in CPL3 code. */
+/* host_probe.h: asks, in a throw-away VM, whether this host's KVM interprets CPL0 code, fires hardware breakpoints, and single-steps CPL3 code. */
 #ifndef PMVM_HOST_PROBE_H
 #define PMVM_HOST_PROBE_H
 
@@ -13,6 +13,13 @@
  * KVM fails.
  */
 bool host_steps_cpl3(int kvm_fd);
+
+/*
+ * Does a KVM_GUESTDBG_USE_HW_BP execute breakpoint stop the vCPU, in CPL0
+ * and in CPL3 code? Yes on VMX, SVM and nested PVM; no under QEMU TCG's
+ * nested SVM, where KVM accepts it and it never fires. The same guest.
+ */
+bool host_breakpoints_fire(int kvm_fd);
 
 /*
  * Does KVM on (kvm_fd) run CPL0 guest code through its instruction

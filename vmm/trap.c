@@ -103,7 +103,14 @@ void trap_setup(struct pmvm *p, enum trap_mode requested,
              "breakpoints cannot cover it (use --trap=step or auto)",
              writable_code ? "writable code, which may make RDPMCs at run "
              "time" : "more than 4 RDPMC instructions");
-    t->mode = requested == TRAP_AUTO ? (fits ? TRAP_BP : TRAP_STEP)
+    /* Asked only when breakpoints would be used: it costs a VM. */
+    bool no_bp = requested != TRAP_STEP && fits && found &&
+                 !host_breakpoints_fire(p->vm.kvm_fd);
+    if (requested == TRAP_BP && no_bp)
+        errx(STATUS_UNAVAILABLE, "--trap=bp: this host's KVM does not fire "
+             "hardware breakpoints (KVM_GUESTDBG_USE_HW_BP), so no RDPMC "
+             "would be trapped (use --trap=step or auto)");
+    t->mode = requested == TRAP_AUTO ? (fits && !no_bp ? TRAP_BP : TRAP_STEP)
                                      : requested;
     if (t->mode == TRAP_BP) {
         t->nsites = found;
@@ -115,6 +122,10 @@ void trap_setup(struct pmvm *p, enum trap_mode requested,
             fprintf(stderr, "pmvm: --trap=step: this host's KVM does not "
                     "single-step CPL3 code, so an RDPMC at CPL3 is not "
                     "trapped (the host answers it)\n");
+        else if (fits)
+            fprintf(stderr, "pmvm: this host's KVM neither fires hardware "
+                    "breakpoints nor single-steps CPL3 code, so an RDPMC at "
+                    "CPL3 is not trapped (the host answers it)\n");
         else
             fprintf(stderr, "pmvm: the image has %s, more than the 4 "
                     "hardware breakpoints can cover, so pmvm catches RDPMC "
@@ -129,11 +140,13 @@ void trap_setup(struct pmvm *p, enum trap_mode requested,
                 found == 1 ? "" : "s");
         for (size_t i = 0; i < found && i < TRAP_MAX_BP; i++)
             fprintf(stderr, " 0x%llx", (unsigned long long)sites[i]);
-        fprintf(stderr, "%s; trapping RDPMC with %s\n",
+        fprintf(stderr, "%s; trapping RDPMC with %s%s\n",
                 writable_code ? ", code is writable" : "",
                 t->mode == TRAP_BP ? "hardware breakpoints"
                 : exec_counts(p) ? "the engine, which sees every instruction"
-                                 : "single-step and decoding");
+                                 : "single-step and decoding",
+                no_bp ? " (this host's KVM does not fire hardware "
+                        "breakpoints)" : "");
     }
     trap_debug_update(p);
 }
