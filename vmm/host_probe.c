@@ -216,11 +216,10 @@ static void probe(int kvm_fd, struct host_answers *a)
      * but under some nested hypervisors (QEMU TCG's SVM) it never fires.
      * The CPL3 code triple-faults where nothing stops it, after which a
      * vCPU's state is undefined: the next question gets a new vCPU. */
-    bool cpl3_clean = true;
-    a->breakpoints_fire = probe_breakpoint(v.fd, v.run, CODE0, 0) &&
-                          (cpl3_clean = probe_breakpoint(v.fd, v.run,
-                                                         CODE3, 3));
-    if (!cpl3_clean)
+    bool bp_cpl0 = probe_breakpoint(v.fd, v.run, CODE0, 0);
+    bool bp_cpl3 = bp_cpl0 && probe_breakpoint(v.fd, v.run, CODE3, 3);
+    a->breakpoints_fire = bp_cpl3;
+    if (bp_cpl0 && !bp_cpl3)
         probe_vcpu_new(kvm_fd, vmfd, 1, &v);
     /* Registers first: KVM arms single-step only for the RIP the vCPU has
      * when KVM_SET_GUEST_DEBUG is called (see vm_regs_push()). Does the

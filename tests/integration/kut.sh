@@ -3,8 +3,8 @@
 # usage: tests/integration/kut.sh BUILD_DIR   (from the repository root)
 # KUT_DIR=DIR: the directory of pmu.flat, pmu_lbr.flat and pmu_pebs.flat
 # (default ../shared/kvm-unit-tests/x86). KUT_JOBS=N: runs at a time (2).
-# KUT_PMVM_OPTS: more pmvm run options (e.g. --trap=step where hardware
-# breakpoints do not fire, as under QEMU TCG's nested KVM).
+# KUT_PMVM_OPTS: more pmvm run options (e.g. --timeout=3000 on a slow host,
+# such as nested KVM under QEMU TCG, where pmu.flat takes about 20 minutes).
 . tests/integration/lib.sh
 
 dir=${KUT_DIR:-../shared/kvm-unit-tests/x86}
