@@ -10,10 +10,12 @@ trap 'rm -rf "$tmp"' EXIT
 field() { sed -n "s/^$2:[[:space:]]*//p" "/proc/$1/status" 2>/dev/null; }
 
 # While a spinning guest runs, read pmvm's own status: set-up is over
-# once the filter is in (Seccomp 2), so wait for that, up to 5 s.
+# once the filter is in (Seccomp 2), so wait for that, up to 5 s (the
+# guest's timeout is far beyond: on a slow host the 50 polls take longer
+# than 5 s, and pmvm is killed once read).
 # status_of_running PMVM-ARGS...: prints "CapEff CapPrm CapBnd NoNewPrivs Seccomp".
 status_of_running() {
-	"$pmvm" run --timeout=6 "$@" "$build/tests/images/spin.elf" \
+	"$pmvm" run --timeout=60 "$@" "$build/tests/images/spin.elf" \
 		>/dev/null 2>&1 &
 	pid=$!
 	i=0
