@@ -44,6 +44,8 @@ static enum insn_kind kind_of(ZydisMnemonic m)
         return INSN_SYSRET;
     case ZYDIS_MNEMONIC_POPF: case ZYDIS_MNEMONIC_POPFD:
     case ZYDIS_MNEMONIC_POPFQ: return INSN_POPF;
+    case ZYDIS_MNEMONIC_PUSHF: case ZYDIS_MNEMONIC_PUSHFD:
+    case ZYDIS_MNEMONIC_PUSHFQ: return INSN_PUSHF;
     case ZYDIS_MNEMONIC_SYSCALL: case ZYDIS_MNEMONIC_SYSENTER:
     case ZYDIS_MNEMONIC_INT: case ZYDIS_MNEMONIC_INT3:
     case ZYDIS_MNEMONIC_INT1: case ZYDIS_MNEMONIC_INTO:
@@ -63,6 +65,10 @@ static enum pmu_insn_class class_of(const ZydisDecodedInstruction *zi,
     bool far = zi->meta.branch_type == ZYDIS_BRANCH_TYPE_FAR;
     bool direct = zi->operand_count_visible > 0 &&
                   ops[0].type == ZYDIS_OPERAND_TYPE_IMMEDIATE;
+    /* As the engine's (engine/decode.c): the RTM instructions are no
+     * branches to the model. */
+    if (zi->meta.isa_set == ZYDIS_ISA_SET_RTM)
+        return PMU_INSN_OTHER;
     switch (zi->meta.category) {
     case ZYDIS_CATEGORY_COND_BR:
         return PMU_INSN_JCC;
@@ -152,7 +158,9 @@ static int insn_decode_zydis(const uint8_t *code, size_t len,
     out->rep = (zi.attributes & (ZYDIS_ATTRIB_HAS_REP | ZYDIS_ATTRIB_HAS_REPE |
                                  ZYDIS_ATTRIB_HAS_REPNE)) != 0;
     mem_access(&zi, ops, out);
-    out->relative = out->cls >= PMU_INSN_JCC && out->cls <= PMU_INSN_CALL &&
+    out->xbegin = zi.mnemonic == ZYDIS_MNEMONIC_XBEGIN;
+    out->relative = ((out->cls >= PMU_INSN_JCC && out->cls <= PMU_INSN_CALL) ||
+                     out->xbegin) &&
                     zi.operand_count_visible > 0 &&
                     ops[0].type == ZYDIS_OPERAND_TYPE_IMMEDIATE &&
                     ops[0].imm.is_relative;

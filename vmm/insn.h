@@ -23,6 +23,7 @@ enum insn_kind {
     INSN_IRET,   /* IRET, IRETD, IRETQ */
     INSN_SYSRET, /* SYSRET, SYSEXIT: always to CPL3 */
     INSN_POPF,   /* POPF, POPFD, POPFQ */
+    INSN_PUSHF,  /* PUSHF, PUSHFD, PUSHFQ */
     INSN_SYSCALL,/* SYSCALL, SYSENTER, INT n, INT3, INT1, INTO */
 };
 
@@ -31,8 +32,10 @@ struct insn {
     unsigned length;
     enum pmu_insn_class cls; /* what the counting model needs to know */
     bool rep;                /* REP/REPE/REPNE string instruction */
-    bool relative;           /* a near branch to addr + length + rel */
+    bool relative;           /* a near branch to addr + length + rel (or
+                                XBEGIN's fallback address) */
     int64_t rel;
+    bool xbegin;             /* XBEGIN */
     bool mem_read, mem_write;
 };
 

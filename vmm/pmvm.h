@@ -11,6 +11,7 @@
 #include "vmm/loader.h"
 #include "vmm/pic.h"
 #include "vmm/serial.h"
+#include "vmm/tf_scrub.h"
 #include "vmm/trap.h"
 #include "vmm/vm.h"
 #include "vmm/vtsc.h"
@@ -43,6 +44,7 @@ struct pmvm {
     struct trap trap;    /* how RDPMC reaches pmvm */
     struct count count;  /* instruction counting by single-step */
     struct exec exec;    /* counting in the engine */
+    struct tf_scrub tf_scrub; /* what a stepped run may leave in the guest */
     bool pmi_due;        /* a counter overflowed with its PMI enabled */
     enum exit_code_style exit_code;
     enum machine machine;

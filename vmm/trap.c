@@ -177,29 +177,6 @@ static void rdpmc_at_rip(struct pmvm *p, const struct insn *in)
     count_on_emulated(p, in, addr, rdpmc_emulate(p, in->length));
 }
 
-/*
- * KVM single-steps by setting RFLAGS.TF behind the guest's back. A fault
- * taken while stepping pushes that TF into the exception frame, and the
- * handler's IRET would carry it back: on a host that runs CPL3 natively
- * the guest then takes a #DB it never asked for. The guest cannot use TF
- * while pmvm steps it, so a TF in the frame of an IRET about to run is
- * pmvm's, and is cleared.
- */
-static void iret_frame_scrub(struct pmvm *p)
-{
-    const struct kvm_sregs *s = vm_sregs(&p->vm);
-    bool wide = insn_mode_of(s) == INSN_MODE_64;
-    uint64_t la = vm_regs(&p->vm)->rsp + (wide ? 16 : 8); /* RFLAGS */
-    if (!wide)
-        la = (s->ss.base + la) & 0xFFFFFFFF;
-    uint64_t gpa;
-    if (paging_translate(&p->vm, s, la, &gpa) < 0 || (gpa & 0xFFF) > 0xFF8)
-        return;
-    uint8_t *flags = vm_gpa(&p->vm, gpa, 8);
-    if (flags && (flags[1] & 1)) /* TF is bit 8 */
-        flags[1] &= (uint8_t)~1u;
-}
-
 /* Instructions that load RFLAGS or enter a handler: KVM's TF may be gone
  * after them, so single-step is armed again at the next instruction. */
 static bool tf_may_change(enum insn_kind k)
@@ -241,8 +218,6 @@ void trap_before_run(struct pmvm *p)
             if (vm_regs(&p->vm)->rip == before)
                 break; /* #GP injected: the handler runs next */
         }
-        if (insn_at_rip(p, 0, &in) == 0 && in.kind == INSN_IRET)
-            iret_frame_scrub(p);
         t->step_rearm = insn_at_rip(p, 0, &in) == 0 &&
                         tf_may_change(in.kind);
         if (t->bp_temp && vm_regs(&p->vm)->rip != t->bp_temp) {

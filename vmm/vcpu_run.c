@@ -109,9 +109,12 @@ static int vcpu_run_loop(struct pmvm *p, double timeout_s)
         /* Single-step stays armed only at the RIP it was armed at. */
         if (p->trap.step_armed && vm_regs_push(vm))
             trap_debug_update(p);
+        if (p->trap.step_armed)
+            tf_scrub_arm(p);
         vm_regs_flush(vm);
         int r = ioctl(vm->vcpu_fd, KVM_RUN, 0);
         vm_regs_invalidate(vm);
+        tf_scrub_after_run(p);
         p->exec.kvm_ran = true;
         incomplete = false;
         p->exec.state_unsupported = false; /* the engine may take it now */
