@@ -8,6 +8,7 @@
 #include "vmm/count.h"
 #include "vmm/exits.h"
 #include "vmm/msr.h"
+#include "vmm/msr_spec.h"
 #include "vmm/status.h"
 #include "vmm/trap.h"
 
@@ -58,7 +59,7 @@ void msr_filter_install(struct pmvm *p)
     struct kvm_msr_filter f = {.flags = KVM_MSR_FILTER_DEFAULT_ALLOW};
     const struct pmu_msr_range *ranges;
     size_t n = pmu_msr_ranges(&ranges);
-    if (n + 1 > KVM_MSR_FILTER_MAX_RANGES)
+    if (n + 1 + MSR_SPEC_RANGES > KVM_MSR_FILTER_MAX_RANGES)
         errx(STATUS_SOFTWARE, "%zu PMU MSR ranges do not fit one filter", n);
     for (size_t i = 0; i < n; i++) {
         if (ranges[i].count > sizeof deny * 8)
@@ -71,10 +72,16 @@ void msr_filter_install(struct pmvm *p)
             .bitmap = deny,
         };
     }
-    f.ranges[n] = (struct kvm_msr_filter_range){
+    f.ranges[n++] = (struct kvm_msr_filter_range){
         .flags = KVM_MSR_FILTER_WRITE, .nmsrs = 1, .base = MSR_EFER,
         .bitmap = deny,
     };
+    for (size_t i = 0; i < MSR_SPEC_RANGES; i++)
+        f.ranges[n++] = (struct kvm_msr_filter_range){
+            .flags = KVM_MSR_FILTER_READ | KVM_MSR_FILTER_WRITE,
+            .nmsrs = msr_spec_ranges[i][1], .base = msr_spec_ranges[i][0],
+            .bitmap = deny,
+        };
     if (ioctl(p->vm.vm_fd, KVM_X86_SET_MSR_FILTER, &f) < 0)
         err(STATUS_UNAVAILABLE, "KVM_X86_SET_MSR_FILTER");
 }
@@ -119,11 +126,38 @@ bool msr_pmu_write(struct pmvm *p, uint32_t msr, uint64_t val)
     return ok;
 }
 
+bool msr_other_read(struct pmvm *p, uint32_t msr, uint64_t *val)
+{
+    bool ok = msr_spec_read(p, msr, val);
+
+    if (p->trace)
+        msr_trace("rdmsr", msr, *val, ok, "speculation control: KVM's "
+                  "rules for the guest's CPUID");
+    return ok;
+}
+
+bool msr_other_write(struct pmvm *p, uint32_t msr, uint64_t val)
+{
+    bool ok = msr_spec_write(p, msr, val);
+
+    if (p->trace)
+        msr_trace("wrmsr", msr, val, ok, "speculation control: KVM's "
+                  "rules for the guest's CPUID");
+    return ok;
+}
+
+bool msr_is_other(uint32_t msr)
+{
+    return msr_spec_owns(msr);
+}
+
 int exit_rdmsr(struct pmvm *p)
 {
     struct kvm_run *run = p->vm.run;
     uint64_t val;
-    bool ok = msr_pmu_read(p, run->msr.index, &val);
+    bool ok = msr_is_pmu(run->msr.index)
+                  ? msr_pmu_read(p, run->msr.index, &val)
+                  : msr_other_read(p, run->msr.index, &val);
 
     run->msr.error = !ok;
     run->msr.data = val;
@@ -141,8 +175,10 @@ int exit_wrmsr(struct pmvm *p)
         if (p->trace)
             msr_trace("wrmsr", run->msr.index, run->msr.data, ok,
                       "EFER: applied by pmvm");
-    } else {
+    } else if (msr_is_pmu(run->msr.index)) {
         ok = msr_pmu_write(p, run->msr.index, run->msr.data);
+    } else {
+        ok = msr_other_write(p, run->msr.index, run->msr.data);
     }
     run->msr.error = !ok;
     /* The write may start or stop counting; the WRMSR itself counts if a

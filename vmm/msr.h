@@ -22,4 +22,10 @@ bool msr_is_pmu(uint32_t msr);
 bool msr_pmu_read(struct pmvm *p, uint32_t msr, uint64_t *val);
 bool msr_pmu_write(struct pmvm *p, uint32_t msr, uint64_t val);
 
+/* The other MSRs pmvm filters (msr_spec.h: those KVM's rules refuse
+ * for the guest's CPUID, which nested PVM lets through), traced. */
+bool msr_is_other(uint32_t msr);
+bool msr_other_read(struct pmvm *p, uint32_t msr, uint64_t *val);
+bool msr_other_write(struct pmvm *p, uint32_t msr, uint64_t val);
+
 #endif
