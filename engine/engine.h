@@ -66,6 +66,7 @@ struct engine_retired {
     bool taken;           /* a branch that did not fall through */
     bool mem_read, mem_write;
     unsigned cpl;         /* the CPL it ran at */
+    bool tx_abort;        /* an XBEGIN whose transaction aborted at once */
 };
 
 /* What a callback answers about an MSR or RDPMC. */

@@ -162,6 +162,7 @@ struct eng {
     uint64_t insn_rip;       /* where the current instruction starts */
     uint64_t next_rip;
     bool branch_taken;
+    bool tx_abort;           /* an XBEGIN whose transaction aborted */
     jmp_buf unwind;
     enum engine_why why;     /* UNWIND_HANDBACK */
     uint8_t fault_vec;       /* UNWIND_FAULT */
@@ -290,6 +291,7 @@ eng_exec_fn eng_exec_move_for(ZydisMnemonic m);
 eng_exec_fn eng_exec_branch_for(ZydisMnemonic m);
 eng_exec_fn eng_exec_string_for(ZydisMnemonic m);
 eng_exec_fn eng_exec_system_for(ZydisMnemonic m);
+eng_exec_fn eng_exec_tsx_for(ZydisMnemonic m);
 void eng_exec_unimplemented(struct eng *e, const struct eng_insn *in);
 /* MOV with a segment, control or debug register operand. */
 void eng_exec_mov_special(struct eng *e, const struct eng_insn *in);

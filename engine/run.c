@@ -59,7 +59,8 @@ eng_exec_fn eng_exec_for(ZydisMnemonic m)
 {
     eng_exec_fn f;
 
-    if ((f = eng_exec_alu_for(m)) || (f = eng_exec_bits_for(m)) ||
+    if ((f = eng_exec_tsx_for(m)) ||
+        (f = eng_exec_alu_for(m)) || (f = eng_exec_bits_for(m)) ||
         (f = eng_exec_move_for(m)) || (f = eng_exec_branch_for(m)) ||
         (f = eng_exec_string_for(m)) || (f = eng_exec_system_for(m)))
         return f;
@@ -163,6 +164,7 @@ static void step(struct eng *e)
     const struct eng_insn *in = eng_decode_at_rip(e);
     e->next_rip = st->rip + in->length;
     e->branch_taken = false;
+    e->tx_abort = false;
     e->shadow_next = false;
     e->mem_read = e->mem_write = false;
     e->batched = 0;
@@ -193,6 +195,7 @@ static void step(struct eng *e)
         .mem_read = in->mem_read,
         .mem_write = in->mem_write,
         .cpl = cpl,
+        .tx_abort = e->tx_abort,
     };
     if (e->ops.retire(e->ops.ctx, &r))
         e->stop_after = true;

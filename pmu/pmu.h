@@ -126,6 +126,11 @@ struct pmu_model {
     /* The caches the counting model sees (64-byte lines; 0 KiB: none):
      * CPUID leaf 4's L1D, L2 and last level. */
     uint32_t l1d_kib, l1d_ways, l2_kib, l2_ways, llc_kib, llc_ways;
+    /* The guest's CPUID.7.0:EBX has HLE[4] or RTM[11]: PERFEVTSELx has
+     * IN_TX[32], and PERFEVTSEL2 IN_TXCP[33] (SDM 19.3.6.5; KVM's
+     * intel_pmu_refresh). Not a model file key: the VMM learns it from
+     * the CPUID the guest gets (pmu_set_tsx()). */
+    bool tsx;
 };
 
 /* The guest's execution mode for RDPMC's privilege rule. */
@@ -285,6 +290,10 @@ void pmu_reset(struct pmu *pmu);
 
 const struct pmu_model *pmu_get_model(const struct pmu *pmu);
 
+/* The guest's CPUID offers TSX (HLE or RTM) or not: the IN_TX and
+ * IN_TXCP event-select bits exist or not (pmu_model.tsx). */
+void pmu_set_tsx(struct pmu *pmu, bool tsx);
+
 /*
  * Guest RDMSR/WRMSR of any MSR: PMU_OK (with *val for reads) or PMU_GP.
  * *rule, when rule is non-NULL, gets a static sentence naming the rule that
@@ -354,6 +363,8 @@ struct pmu_insn {
     bool mem_read, mem_write; /* has a memory operand read / written (LEA
                                  excluded) */
     unsigned cpl;         /* the CPL it executed at */
+    bool tx_abort;        /* an XBEGIN whose transaction aborted at once
+                             (docs/counting.md, "Transactions") */
 };
 
 /*

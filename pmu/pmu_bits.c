@@ -1,12 +1,15 @@
 /* pmu_bits.c: which bits of each PMU register exist for a model (pmu-spec 3). */
 #include "pmu/pmu_internal.h"
 
-uint64_t pmu_evtsel_valid(const struct pmu_model *m)
+uint64_t pmu_evtsel_valid(const struct pmu_model *m, unsigned i)
 {
     /* Bits 31:0 less AnyThread; KVM's reserved mask is 0xFFFFFFFF00200000
-     * and un-reserves only TSX/PEBS bits, which the library does not
-     * implement (pmu-spec 3.1). */
+     * and un-reserves TSX's bits (IN_TXCP on PMC2 only) and PEBS's, which
+     * the library does not implement (pmu-spec 3.1). */
     uint64_t v = 0xFFFFFFFFull & ~EVTSEL_ANY;
+
+    if (m->tsx)
+        v |= EVTSEL_IN_TX | (i == 2 ? EVTSEL_IN_TXCP : 0);
 
     if (pmu_anythread_ok(m))
         v |= EVTSEL_ANY;

@@ -49,6 +49,26 @@ static uint64_t event_delta(uint32_t ev, const struct pmu_cost *c)
 }
 
 /*
+ * What a GP counter's event counts for one instruction. With IN_TX only
+ * what happened in a transaction counts: in pmvm nothing but the abort of
+ * the transaction an XBEGIN began, which takes the XBEGIN's cycles
+ * (docs/counting.md, "Transactions"). IN_TXCP discards what an aborted
+ * transaction counted, and that abort comes after the rollback.
+ */
+static uint64_t gp_event(uint64_t sel, const struct pmu_cost *c)
+{
+    uint32_t ev = (uint32_t)(sel & (EVTSEL_EVENT | EVTSEL_UMASK));
+
+    /* UMASK2 (v6) refines events the model does not split. */
+    if (sel & EVTSEL_UMASK2)
+        return 0;
+    if (sel & EVTSEL_IN_TX)
+        return c->tx_abort && (ev == EV_CYCLES || ev == EV_REF_CYCLES)
+                   ? c->cycles : 0;
+    return event_delta(ev, c);
+}
+
+/*
  * A GP counter's increment. Without CMASK it is the event's count. With
  * CMASK c the retired instruction is the unit the hardware's cycle is:
  * it adds 1 if its count x satisfies x >= c (x == c with EQ; INV inverts
@@ -132,9 +152,7 @@ static bool count_gp(struct pmu *pmu, uint32_t on,
     for (; on; on &= on - 1) {
         unsigned i = (unsigned)__builtin_ctz(on);
         uint64_t sel = pmu->evtsel[i];
-        uint32_t ev = (uint32_t)(sel & (EVTSEL_EVENT | EVTSEL_UMASK));
-        /* UMASK2 (v6) refines events the model does not split. */
-        uint64_t x = (sel & EVTSEL_UMASK2) ? 0 : event_delta(ev, cost);
+        uint64_t x = gp_event(sel, cost);
 
         if (advance(&pmu->pmc[i], pmu->m.gp_width, gp_delta(pmu, i, x)))
             pmi |= overflow(pmu, i, sel & EVTSEL_INT, ovf);
@@ -151,6 +169,7 @@ static bool retire_one(struct pmu *pmu, const struct pmu_insn *insn,
     bool pmi;
 
     pmu_uarch_retire(&pmu->ua, pmu->m.slots_per_cycle, insn, &cost);
+    cost.tx_abort = insn->tx_abort;
     cost.llc_refs = pmu->cache.llc_refs;
     cost.llc_misses = pmu->cache.llc_misses;
     pmu->cache.llc_refs = pmu->cache.llc_misses = 0;
@@ -190,9 +209,7 @@ static uint64_t room_for(const struct pmu *pmu, uint64_t on,
 
     for (uint32_t gp = (uint32_t)on; gp; gp &= gp - 1) {
         unsigned i = (unsigned)__builtin_ctz(gp);
-        uint64_t sel = pmu->evtsel[i];
-        uint32_t ev = (uint32_t)(sel & (EVTSEL_EVENT | EVTSEL_UMASK));
-        uint64_t x = (sel & EVTSEL_UMASK2) ? 0 : event_delta(ev, c);
+        uint64_t x = gp_event(pmu->evtsel[i], c);
         uint64_t d = gp_delta_again(pmu, i, x);
         if (d && (pmu_width_mask(pmu->m.gp_width) - pmu->pmc[i]) / d < m)
             m = (pmu_width_mask(pmu->m.gp_width) - pmu->pmc[i]) / d;
@@ -219,9 +236,7 @@ static void retire_many(struct pmu *pmu, uint64_t on,
     pmu->cycles += m * c->cycles;
     for (uint32_t gp = (uint32_t)on; gp; gp &= gp - 1) {
         unsigned i = (unsigned)__builtin_ctz(gp);
-        uint64_t sel = pmu->evtsel[i];
-        uint32_t ev = (uint32_t)(sel & (EVTSEL_EVENT | EVTSEL_UMASK));
-        uint64_t x = (sel & EVTSEL_UMASK2) ? 0 : event_delta(ev, c);
+        uint64_t x = gp_event(pmu->evtsel[i], c);
         pmu->pmc[i] += m * gp_delta_again(pmu, i, x);
     }
     for (uint64_t f = (on >> PMU_IDX_FIXED(0)) & 0xFFFF; f; f &= f - 1) {

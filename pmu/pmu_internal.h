@@ -11,6 +11,8 @@
 #define EVTSEL_INT (1ull << 20)
 #define EVTSEL_ANY (1ull << 21)
 #define EVTSEL_EN (1ull << 22)
+#define EVTSEL_IN_TX (1ull << 32)
+#define EVTSEL_IN_TXCP (1ull << 33)
 #define EVTSEL_EQ (1ull << 36)
 #define EVTSEL_RDPMC_USER_DISABLE (1ull << 37)
 #define EVTSEL_UMASK2 (0xFFull << 40)
@@ -78,6 +80,7 @@ struct pmu_cost {
     bool branch;
     bool mispredict;
     uint64_t llc_refs, llc_misses; /* of its memory accesses (pmu_cache.c) */
+    bool tx_abort;                 /* pmu_insn.tx_abort */
 };
 
 /* The cache model (pmu_cache.c): three levels of ways, each a line's tag
@@ -197,7 +200,7 @@ uint64_t pmu_global_ctrl_valid(const struct pmu_model *m);
 uint64_t pmu_global_status_valid(const struct pmu_model *m);
 
 /* Writable bits of PERFEVTSELx and FIXED_CTR_CTRL. */
-uint64_t pmu_evtsel_valid(const struct pmu_model *m);
+uint64_t pmu_evtsel_valid(const struct pmu_model *m, unsigned i);
 uint64_t pmu_fixed_ctrl_valid(const struct pmu_model *m);
 
 /* Writable bits of counter idx's auto counter reload MSRs: CFG_B (the

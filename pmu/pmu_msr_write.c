@@ -19,9 +19,12 @@ static const char *evtsel_reserved(uint64_t bad)
     if (bad & EVTSEL_ANY)
         return "PERFEVTSELx.AnyThread[21] is reserved (before version 3, or "
                "deprecated by CPUID.0AH:EDX[15]; KVM always)";
+    if (bad & (EVTSEL_IN_TX | EVTSEL_IN_TXCP))
+        return "PERFEVTSELx.IN_TX[32] needs HLE or RTM in CPUID.7.0:EBX, "
+               "and IN_TXCP[33] also exists on PERFEVTSEL2 only";
     return "PERFEVTSELx bits 63:32 are reserved unless enumerated (UMASK2, "
-           "EQ, RDPMC_USER_DISABLE by CPUID.23H.0:EBX; TSX and PEBS bits are "
-           "not implemented)";
+           "EQ, RDPMC_USER_DISABLE by CPUID.23H.0:EBX; IN_TX and IN_TXCP by "
+           "TSX; PEBS bits are not implemented)";
 }
 
 /* Why a FIXED_CTR_CTRL value has bits outside pmu_fixed_ctrl_valid(). */
@@ -140,7 +143,7 @@ static int write_present(struct pmu *pmu, enum msr_kind k, unsigned i,
                       PMU_OK);
     case MSR_EVTSEL:
     case MSR_V6_CFG_A:
-        bad = val & ~pmu_evtsel_valid(m);
+        bad = val & ~pmu_evtsel_valid(m, i);
         if (bad)
             return answer(rule, evtsel_reserved(bad), PMU_GP);
         pmu->evtsel[i] = val;

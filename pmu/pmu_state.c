@@ -66,6 +66,11 @@ const struct pmu_model *pmu_get_model(const struct pmu *pmu)
     return &pmu->m;
 }
 
+void pmu_set_tsx(struct pmu *pmu, bool tsx)
+{
+    pmu->m.tsx = tsx;
+}
+
 bool pmu_cpuid(const struct pmu *pmu, uint32_t leaf, uint32_t subleaf,
                uint32_t regs[4])
 {

@@ -59,6 +59,8 @@ static void retire(struct pmvm *p, const struct insn *in, uint64_t addr,
         .mem_read = in->mem_read,
         .mem_write = in->mem_write,
         .cpl = cpl,
+        /* A #DB in a transaction aborts it: a stepped XBEGIN's does. */
+        .tx_abort = in->xbegin,
     };
     if (pmu_retire(p->pmu, &pi))
         p->pmi_due = true;

@@ -98,9 +98,8 @@ void cpuid_setup(struct pmvm *p)
     l7->edx = (l7->edx & ~LEAF7_EDX_HYBRID) |
               (m->hybrid && m->policy == PMU_POLICY_NATIVE ? LEAF7_EDX_HYBRID
                                                            : 0);
-    /* No TSX: the engine does not run transactions and the model has no
-     * IN_TX/IN_TXCP event-select bits, so a counted XBEGIN could not be
-     * right (kvm-unit-tests' pmu.flat counts cycles in one). */
+    /* No TSX where KVM lets pmvm say so: the engine begins no
+     * transaction (docs/counting.md, "Transactions"). */
     l7->ebx &= ~(LEAF7_EBX_HLE | LEAF7_EBX_RTM);
 
     entries_remove(&t, LEAF_PMU_EXT);
@@ -122,6 +121,12 @@ void cpuid_setup(struct pmvm *p)
     if (ioctl(p->vm.vcpu_fd, KVM_GET_CPUID2, &t.head) < 0)
         err(STATUS_OSERR, "KVM_GET_CPUID2");
     p->cpuid = &t.head;
+    /* Nested PVM puts the host's HLE and RTM back: then the event
+     * selects have IN_TX and IN_TXCP, as KVM derives them from the
+     * guest's CPUID (intel_pmu_refresh). */
+    uint32_t r7[4];
+    pmu_set_tsx(p->pmu, cpuid_lookup(p, 0, 7, 0, r7) &&
+                            (r7[1] & (LEAF7_EBX_HLE | LEAF7_EBX_RTM)));
 }
 
 #define LEAF1_ECX_OSXSAVE (1u << 27)

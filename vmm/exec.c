@@ -155,6 +155,7 @@ static struct pmu_insn pmu_insn_of(const struct engine_retired *r)
         .addr = r->addr, .next = r->next, .length = r->length,
         .cls = (enum pmu_insn_class)r->cls, .taken = r->taken,
         .mem_read = r->mem_read, .mem_write = r->mem_write, .cpl = r->cpl,
+        .tx_abort = r->tx_abort,
     };
 }
 
@@ -188,6 +189,8 @@ static bool on_retire_repeat(void *ctx, const struct engine_retired *r,
 
 static enum engine_answer on_rdmsr(void *ctx, uint32_t msr, uint64_t *val)
 {
+    if (msr_is_other(msr))
+        return msr_other_read(ctx, msr, val) ? ENGINE_OK : ENGINE_GP;
     if (!msr_is_pmu(msr))
         return ENGINE_NOT_MINE;
     return msr_pmu_read(ctx, msr, val) ? ENGINE_OK : ENGINE_GP;
@@ -198,6 +201,8 @@ static enum engine_answer on_wrmsr(void *ctx, uint32_t msr, uint64_t val,
 {
     struct pmvm *p = ctx;
 
+    if (msr_is_other(msr))
+        return msr_other_write(p, msr, val) ? ENGINE_OK : ENGINE_GP;
     if (!msr_is_pmu(msr))
         return ENGINE_NOT_MINE;
     if (!msr_pmu_write(p, msr, val))

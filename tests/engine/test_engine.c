@@ -46,14 +46,16 @@ struct fixture {
     unsigned nout, nstop; /* and writes to port 0xF4, which stop */
     unsigned io_size;     /* the last write to port 0x80 */
     uint32_t io_val;
+    uint32_t max_leaf, leaf7_ebx; /* what CPUID leaves 0 and 7 say */
+    unsigned tx_aborts;   /* retired XBEGINs whose transaction aborted */
 };
 
 static struct fixture fx;
 
 static bool on_retire(void *ctx, const struct engine_retired *r)
 {
-    (void)r;
     ((struct fixture *)ctx)->retired++;
+    ((struct fixture *)ctx)->tx_aborts += r->tx_abort;
     return false;
 }
 
@@ -103,8 +105,12 @@ static enum engine_answer on_rdpmc(void *ctx, uint32_t ecx, unsigned cpl,
 static enum engine_answer on_cpuid(void *ctx, uint32_t leaf, uint32_t sub,
                                    uint32_t r[4])
 {
-    (void)ctx;
+    const struct fixture *f = ctx;
     r[0] = leaf, r[1] = sub, r[2] = 0x6C65746E, r[3] = 0x49656E69;
+    if (leaf == 0)
+        r[0] = f->max_leaf;
+    if (leaf == 7)
+        r[1] = f->leaf7_ebx;
     return ENGINE_OK;
 }
 
@@ -436,6 +442,60 @@ static void test_outsd_rex_w(void **state)
     assert_int_equal(fx.st.gpr[ENGINE_RSI], DATA + 4);
 }
 
+#define CPUID7_EBX_RTM (1u << 11)
+
+/* Without RTM in CPUID.7.0:EBX, XBEGIN is #UD (SDM XBEGIN). */
+static void test_xbegin_no_rtm(void **state)
+{
+    struct engine_exit x;
+
+    (void)state;
+    fx.max_leaf = 7;
+    RUN("\xc7\xf8\x00\x00\x00\x00", &x);
+    assert_at_vector(&x, 6);
+    assert_int_equal(frame(0), CODE);
+    assert_int_equal(fx.retired, 0);
+}
+
+/* With RTM, pmvm's transactions abort at once (docs/counting.md,
+ * "Transactions"): XBEGIN sets EAX to the abort status 0 and goes to its
+ * fallback (past a UD2 here); outside a transaction XTEST sets ZF and
+ * clears CF, and XABORT does nothing (SDM XTEST, XABORT). Four retire,
+ * one of them an aborted transaction, before the second UD2's #UD. */
+static void test_xbegin_aborts(void **state)
+{
+    struct engine_exit x;
+
+    (void)state;
+    fx.max_leaf = 7, fx.leaf7_ebx = CPUID7_EBX_RTM;
+    fx.st.rflags |= RFL_CF;
+    RUN("\xb8\x78\x56\x34\x12"         /* mov $0x12345678, %eax */
+        "\xc7\xf8\x02\x00\x00\x00"     /* xbegin .+8 */
+        "\x0f\x0b"                     /* ud2, skipped */
+        "\x0f\x01\xd6"                 /* xtest */
+        "\xc6\xf8\x05"                 /* xabort $5 */
+        "\x0f\x0b", &x);
+    assert_at_vector(&x, 6);
+    assert_int_equal(frame(0), CODE + 19);
+    assert_int_equal(fx.st.gpr[ENGINE_RAX], 0);
+    assert_int_equal(frame(2) & (RFL_ZF | RFL_CF), RFL_ZF);
+    assert_int_equal(fx.retired, 4);
+    assert_int_equal(fx.tx_aborts, 1);
+}
+
+/* XEND outside a transaction: #GP(0) (SDM XEND). */
+static void test_xend_outside(void **state)
+{
+    struct engine_exit x;
+
+    (void)state;
+    fx.max_leaf = 7, fx.leaf7_ebx = CPUID7_EBX_RTM;
+    RUN("\x0f\x01\xd5", &x);
+    assert_at_vector(&x, 13);
+    assert_int_equal(frame(0), 0);
+    assert_int_equal(frame(1), CODE);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -451,6 +511,9 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_rep_outsb_stop, setup,
                                         teardown),
         cmocka_unit_test_setup_teardown(test_outsd_rex_w, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_xbegin_no_rtm, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_xbegin_aborts, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_xend_outside, setup, teardown),
     };
 
     return cmocka_run_group_tests_name("engine", tests, NULL, NULL);

@@ -858,9 +858,55 @@ static void test_llc(void **state)
     pmu_destroy(pmu);
 }
 
+static bool wr_ok(struct pmu *pmu, uint32_t msr, uint64_t val)
+{
+    return pmu_wrmsr(pmu, msr, val, NULL) == PMU_OK;
+}
+
+/*
+ * TSX's event-select bits (pmu-spec 3.1: KVM un-reserves IN_TX[32] with
+ * HLE or RTM in the guest's CPUID, and IN_TXCP[33] on PMC2 only; SDM
+ * 19.3.6.5) and what they count in pmvm (docs/counting.md,
+ * "Transactions": only an XBEGIN's abort is in a transaction, and it
+ * takes that XBEGIN's cycles: 1, an OTHER instruction's).
+ */
+static void test_transactions(void **state)
+{
+    struct pmu *pmu = make("sapphire-rapids", NULL, NAT);
+    const uint64_t IN_TX = B(32), IN_TXCP = B(33);
+    unsigned pmis = 0;
+
+    (void)state;
+    assert_false(wr_ok(pmu, EVTSEL(0), SEL(0x003C, OS | IN_TX)));
+    pmu_set_tsx(pmu, true);
+    assert_true(wr_ok(pmu, EVTSEL(0), SEL(0x003C, OS | IN_TX)));
+    assert_false(wr_ok(pmu, EVTSEL(1), SEL(0x003C, OS | IN_TXCP)));
+    assert_false(wr_ok(pmu, EVTSEL(3), SEL(0x003C, OS | IN_TX | IN_TXCP)));
+    wr(pmu, EVTSEL(1), SEL(0x003C, OS));
+    wr(pmu, EVTSEL(2), SEL(0x003C, OS | IN_TX | IN_TXCP));
+    wr(pmu, EVTSEL(3), SEL(0x00C0, OS | IN_TX));
+    /* One instruction outside any transaction, then an XBEGIN whose
+     * transaction aborts to a fallback 0x20 bytes on. */
+    retire(pmu, insn(0x1000, 2, PMU_INSN_OTHER, 0), &pmis);
+    struct pmu_insn xbegin = insn(0x1002, 6, PMU_INSN_OTHER, 0);
+    xbegin.next = 0x1028;
+    xbegin.taken = true;
+    xbegin.tx_abort = true;
+    retire(pmu, xbegin, &pmis);
+    assert_int_equal(rd(pmu, PMC(0)), 1); /* the abort's cycle */
+    assert_int_equal(rd(pmu, PMC(1)), 2); /* both instructions' cycles */
+    assert_int_equal(rd(pmu, PMC(2)), 1); /* IN_TXCP keeps the abort's */
+    assert_int_equal(rd(pmu, PMC(3)), 0); /* no instruction ran in it */
+    assert_int_equal(pmis, 0);
+    pmu_set_tsx(pmu, false);
+    assert_false(wr_ok(pmu, EVTSEL(2), SEL(0x003C, OS | IN_TX)));
+    pmu_destroy(pmu);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_transactions),
         cmocka_unit_test(test_pmc9),
         cmocka_unit_test(test_acr),
         cmocka_unit_test(test_region),
