@@ -18,8 +18,12 @@
 #define CODE3 0x4000u /* CPL3: nop; nop; ud2 */
 #define CODE0 0x5000u /* CPL0: CODE0_NOPS nops; hlt */
 #define CODE0_NOPS (HOST_PROBE_CPL0_INSNS - 1)
+#define RDPMC0 0x6000u /* CPL0: nop; rdpmc; hlt */
+#define RDPMC3 0x6100u /* CPL3: nop; rdpmc; ud2 */
 
 static const uint8_t code3[] = {0x90, 0x90, 0x0F, 0x0B};
+static const uint8_t rdpmc0[] = {0x90, 0x0F, 0x33, 0xF4};
+static const uint8_t rdpmc3[] = {0x90, 0x0F, 0x33, 0x0F, 0x0B};
 
 struct host_answers {
     bool steps_cpl3;
@@ -145,9 +149,10 @@ static void probe_cpl0(int vcpu, struct kvm_run *run,
     close(stats);
 }
 
-/* Does a DR0 execute breakpoint at the second instruction of (code), at
- * (cpl), stop the vCPU there? Without one, the CPL0 code ends at its HLT
- * and the CPL3 code triple-faults at its UD2 (no IDT). */
+/* Does a DR0 execute breakpoint at the second instruction of (code), an
+ * RDPMC, at (cpl), stop the vCPU there? Without one, the RDPMC raises #GP
+ * (KVM's vPMU is off, or the counter does not exist), which triple-faults
+ * (no IDT). */
 static bool probe_breakpoint(int vcpu, struct kvm_run *run, uint64_t code,
                              unsigned cpl)
 {
@@ -202,6 +207,8 @@ static void probe(int kvm_fd, struct host_answers *a)
     memcpy(mem + PDPT, &pdpte, 8);
     memcpy(mem + PD, &pde, 8);
     memcpy(mem + CODE3, code3, sizeof code3);
+    memcpy(mem + RDPMC0, rdpmc0, sizeof rdpmc0);
+    memcpy(mem + RDPMC3, rdpmc3, sizeof rdpmc3);
     memset(mem + CODE0, 0x90, CODE0_NOPS);
     mem[CODE0 + CODE0_NOPS] = 0xF4; /* hlt: an exit without an irqchip */
     struct kvm_userspace_memory_region region = {
@@ -212,15 +219,21 @@ static void probe(int kvm_fd, struct host_answers *a)
     struct probe_vcpu v = {.fd = -1};
     probe_vcpu_new(kvm_fd, vmfd, 0, &v);
     probe_cpl0(v.fd, v.run, a);
-    /* Hardware breakpoints: KVM_GUESTDBG_USE_HW_BP is accepted everywhere,
-     * but under some nested hypervisors (QEMU TCG's SVM) it never fires.
-     * The CPL3 code triple-faults where nothing stops it, after which a
-     * vCPU's state is undefined: the next question gets a new vCPU. */
-    bool bp_cpl0 = probe_breakpoint(v.fd, v.run, CODE0, 0);
-    bool bp_cpl3 = bp_cpl0 && probe_breakpoint(v.fd, v.run, CODE3, 3);
+    /* Hardware breakpoints on the instruction pmvm traps: KVM accepts
+     * KVM_GUESTDBG_USE_HW_BP everywhere, but under QEMU TCG's nested SVM
+     * none fires, and on nested PVM one fires on a CPL3 instruction only
+     * if that instruction leaves the CPU for the host, as RDPMC does (a
+     * NOP's does not). The code triple-faults where nothing stops it,
+     * after which a vCPU's state is undefined: the next question gets a
+     * new vCPU. */
+    unsigned id = 0;
+    bool bp_cpl0 = probe_breakpoint(v.fd, v.run, RDPMC0, 0);
+    if (!bp_cpl0)
+        probe_vcpu_new(kvm_fd, vmfd, ++id, &v);
+    bool bp_cpl3 = bp_cpl0 && probe_breakpoint(v.fd, v.run, RDPMC3, 3);
     a->breakpoints_fire = bp_cpl3;
     if (bp_cpl0 && !bp_cpl3)
-        probe_vcpu_new(kvm_fd, vmfd, 1, &v);
+        probe_vcpu_new(kvm_fd, vmfd, ++id, &v);
     /* Registers first: KVM arms single-step only for the RIP the vCPU has
      * when KVM_SET_GUEST_DEBUG is called (see vm_regs_push()). Does the
      * first NOP give a step exit, or does the UD2 triple-fault first? */

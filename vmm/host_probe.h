@@ -15,9 +15,11 @@
 bool host_steps_cpl3(int kvm_fd);
 
 /*
- * Does a KVM_GUESTDBG_USE_HW_BP execute breakpoint stop the vCPU, in CPL0
- * and in CPL3 code? Yes on VMX, SVM and nested PVM; no under QEMU TCG's
- * nested SVM, where KVM accepts it and it never fires. The same guest.
+ * Does a KVM_GUESTDBG_USE_HW_BP execute breakpoint on an RDPMC stop the
+ * vCPU before it, at CPL0 and at CPL3? Yes on VMX, SVM and nested PVM
+ * (there, at CPL3, only on instructions that leave the CPU for the host,
+ * as RDPMC does); no under QEMU TCG's nested SVM, where KVM accepts it
+ * and it never fires. The same guest.
  */
 bool host_breakpoints_fire(int kvm_fd);
 
