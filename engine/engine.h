@@ -105,9 +105,10 @@ struct engine_ops {
     /* The time-stamp counter RDTSC reads; false: KVM reads it (the
      * engine hands RDTSC back). May be NULL. */
     bool (*rdtsc)(void *ctx, uint64_t *tsc);
-    /* The system MSRs SYSCALL, SYSRET and SWAPGS use (STAR, LSTAR,
-     * SFMASK, KERNEL_GS_BASE), read and written through the caller; false:
-     * it cannot, and the engine hands the instruction back. */
+    /* The system MSRs SYSCALL, SYSRET, SWAPGS, RDTSCP and RDPID use
+     * (STAR, LSTAR, SFMASK, KERNEL_GS_BASE, TSC_AUX), read and written
+     * through the caller; false: it cannot, and the engine hands the
+     * instruction back. */
     bool (*sys_msr_read)(void *ctx, uint32_t msr, uint64_t *val);
     bool (*sys_msr_write)(void *ctx, uint32_t msr, uint64_t val);
     /* Port I/O the guest may do (the engine checked IOPL and the TSS's
@@ -143,6 +144,7 @@ enum engine_why {
     ENGINE_WHY_MODE,          /* not 64-bit mode */
     ENGINE_WHY_FEATURE,       /* a control bit the engine does not model
                                  (TF, DR7, PKE, LA57, ...) */
+    ENGINE_WHY_HALT,          /* HLT: the vCPU waits for an interrupt */
 };
 
 struct engine_exit {

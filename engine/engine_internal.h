@@ -283,6 +283,11 @@ static inline uint64_t eng_sext(uint64_t v, unsigned size)
 void eng_push(struct eng *e, unsigned size, uint64_t v);
 uint64_t eng_pop(struct eng *e, unsigned size);
 
+/* ---- the guest's CPUID (feature.c) ---- */
+enum eng_feature { FEAT_HLE, FEAT_RTM, FEAT_RDPID, FEAT_RDTSCP };
+/* Does the guest's CPUID (through ops->cpuid) offer it? */
+bool eng_has(struct eng *e, enum eng_feature f);
+
 /* ---- instruction groups (exec_*.c): eng_exec_for() picks the handler */
 eng_exec_fn eng_exec_for(ZydisMnemonic m);
 eng_exec_fn eng_exec_alu_for(ZydisMnemonic m);

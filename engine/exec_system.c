@@ -8,6 +8,7 @@
 #define MSR_LSTAR 0xC0000082u
 #define MSR_FMASK 0xC0000084u
 #define MSR_KERNEL_GS_BASE 0xC0000102u
+#define MSR_TSC_AUX 0xC0000103u
 
 static void need_cpl0(struct eng *e)
 {
@@ -86,16 +87,55 @@ static void exec_rdpmc(struct eng *e, const struct eng_insn *in)
 
 /* RDTSC: #GP(0) at CPL > 0 with CR4.TSD (SDM RDTSC); the value is the
  * caller's (pmvm's clock while counting), or KVM reads it. */
-static void exec_rdtsc(struct eng *e, const struct eng_insn *in)
+/* The TSC, as RDTSC and RDTSCP read it (CR4.TSD: CPL0 only). */
+static uint64_t tsc(struct eng *e)
 {
     uint64_t v;
 
-    (void)in;
     if ((e->st->cr4 & CR4_TSD) && eng_cpl(e) > 0)
         eng_gp0(e);
     if (!e->ops.rdtsc || !e->ops.rdtsc(e->ops.ctx, &v))
         eng_handback(e, ENGINE_WHY_SYSTEM);
+    return v;
+}
+
+/* IA32_TSC_AUX, which RDTSCP and RDPID read. */
+static uint32_t tsc_aux(struct eng *e)
+{
+    uint64_t v;
+
+    if (!e->ops.sys_msr_read ||
+        !e->ops.sys_msr_read(e->ops.ctx, MSR_TSC_AUX, &v))
+        eng_handback(e, ENGINE_WHY_SYSTEM);
+    return (uint32_t)v;
+}
+
+static void exec_rdtsc(struct eng *e, const struct eng_insn *in)
+{
+    (void)in;
+    set_edx_eax(e, tsc(e));
+}
+
+/* RDTSCP: #UD without CPUID.80000001H:EDX[27]; then as RDTSC, and ECX
+ * takes TSC_AUX (SDM RDTSCP). */
+static void exec_rdtscp(struct eng *e, const struct eng_insn *in)
+{
+    (void)in;
+    if (!eng_has(e, FEAT_RDTSCP))
+        eng_fault(e, VEC_UD, false, 0);
+    uint64_t v = tsc(e);
+    uint32_t aux = tsc_aux(e);
     set_edx_eax(e, v);
+    e->st->gpr[ENGINE_RCX] = aux;
+}
+
+/* RDPID: #UD without CPUID.7.0:ECX[22]; the register takes TSC_AUX,
+ * zero-extended (SDM RDPID). */
+static void exec_rdpid(struct eng *e, const struct eng_insn *in)
+{
+    if (!eng_has(e, FEAT_RDPID))
+        eng_fault(e, VEC_UD, false, 0);
+    eng_opnd_write(e, in, DST, tsc_aux(e));
 }
 
 /* CLI/STI need CPL <= IOPL (the virtual-interrupt forms of CR4.PVI are
@@ -445,6 +485,14 @@ static void exec_privileged(struct eng *e, const struct eng_insn *in)
     eng_handback(e, ENGINE_WHY_SYSTEM);
 }
 
+/* HLT: the vCPU halts until an interrupt, which is KVM's to wait for. */
+static void exec_hlt(struct eng *e, const struct eng_insn *in)
+{
+    (void)in;
+    need_cpl0(e);
+    eng_handback(e, ENGINE_WHY_HALT);
+}
+
 eng_exec_fn eng_exec_system_for(ZydisMnemonic m)
 {
     switch (m) {
@@ -453,6 +501,8 @@ eng_exec_fn eng_exec_system_for(ZydisMnemonic m)
     case ZYDIS_MNEMONIC_WRMSR: return exec_wrmsr;
     case ZYDIS_MNEMONIC_RDPMC: return exec_rdpmc;
     case ZYDIS_MNEMONIC_RDTSC: return exec_rdtsc;
+    case ZYDIS_MNEMONIC_RDTSCP: return exec_rdtscp;
+    case ZYDIS_MNEMONIC_RDPID: return exec_rdpid;
     case ZYDIS_MNEMONIC_CLI: return exec_cli;
     case ZYDIS_MNEMONIC_STI: return exec_sti;
     case ZYDIS_MNEMONIC_CLAC: case ZYDIS_MNEMONIC_STAC: return exec_clac_stac;
@@ -473,7 +523,8 @@ eng_exec_fn eng_exec_system_for(ZydisMnemonic m)
     case ZYDIS_MNEMONIC_INSD: case ZYDIS_MNEMONIC_OUTSB:
     case ZYDIS_MNEMONIC_OUTSW: case ZYDIS_MNEMONIC_OUTSD:
         return exec_io;
-    case ZYDIS_MNEMONIC_HLT: case ZYDIS_MNEMONIC_LGDT:
+    case ZYDIS_MNEMONIC_HLT: return exec_hlt;
+    case ZYDIS_MNEMONIC_LGDT:
     case ZYDIS_MNEMONIC_LIDT: case ZYDIS_MNEMONIC_LTR:
     case ZYDIS_MNEMONIC_LLDT: case ZYDIS_MNEMONIC_INVLPG:
     case ZYDIS_MNEMONIC_INVPCID: case ZYDIS_MNEMONIC_WBINVD:

@@ -3,26 +3,10 @@
 
 #define DST (&in->op[0])
 
-#define CPUID7_EBX_HLE (1u << 4)
-#define CPUID7_EBX_RTM (1u << 11)
-
-/* CPUID.7.0:EBX as the guest sees it (0 where leaf 7 does not exist). */
-static uint32_t leaf7_ebx(struct eng *e)
+/* #UD unless the guest's CPUID offers RTM (or, for XTEST, HLE). */
+static void need(struct eng *e, bool hle_will_do)
 {
-    uint32_t r[4];
-
-    if (e->ops.cpuid(e->ops.ctx, 0, 0, r) != ENGINE_OK)
-        eng_handback(e, ENGINE_WHY_UNIMPLEMENTED);
-    if (r[0] < 7)
-        return 0;
-    if (e->ops.cpuid(e->ops.ctx, 7, 0, r) != ENGINE_OK)
-        eng_handback(e, ENGINE_WHY_UNIMPLEMENTED);
-    return r[1];
-}
-
-static void need(struct eng *e, uint32_t features)
-{
-    if (!(leaf7_ebx(e) & features))
+    if (!eng_has(e, FEAT_RTM) && !(hle_will_do && eng_has(e, FEAT_HLE)))
         eng_fault(e, VEC_UD, false, 0);
 }
 
@@ -36,7 +20,7 @@ static void need(struct eng *e, uint32_t features)
  */
 static void exec_xbegin(struct eng *e, const struct eng_insn *in)
 {
-    need(e, CPUID7_EBX_RTM);
+    need(e, false);
     uint64_t target = e->next_rip + DST->imm;
 
     if (in->opsize == 2)
@@ -53,7 +37,7 @@ static void exec_xbegin(struct eng *e, const struct eng_insn *in)
 static void exec_xend(struct eng *e, const struct eng_insn *in)
 {
     (void)in;
-    need(e, CPUID7_EBX_RTM);
+    need(e, false);
     eng_gp0(e);
 }
 
@@ -61,14 +45,14 @@ static void exec_xend(struct eng *e, const struct eng_insn *in)
 static void exec_xabort(struct eng *e, const struct eng_insn *in)
 {
     (void)in;
-    need(e, CPUID7_EBX_RTM);
+    need(e, false);
 }
 
 /* XTEST: ZF = 1, not in a transaction; CF, OF, SF, PF, AF cleared. */
 static void exec_xtest(struct eng *e, const struct eng_insn *in)
 {
     (void)in;
-    need(e, CPUID7_EBX_RTM | CPUID7_EBX_HLE);
+    need(e, true);
     e->st->rflags = (e->st->rflags & ~FL_ARITH) | FL_ZF;
 }
 

@@ -15,6 +15,7 @@ static const char *const why_names[] = {
     [ENGINE_WHY_UNDECODABLE] = "bytes that are not an instruction",
     [ENGINE_WHY_MODE] = "not 64-bit mode",
     [ENGINE_WHY_FEATURE] = "a control bit the engine does not model",
+    [ENGINE_WHY_HALT] = "HLT, which waits for an interrupt",
 };
 
 const char *engine_why_name(enum engine_why why)

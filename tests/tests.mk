@@ -45,6 +45,21 @@ $(BUILD)/tests/images/%.elf: tests/images/%.S tests/images/mb.h
 		-o $(@:.elf=.elf64) $(@:.elf=.o)
 	objcopy -O elf32-i386 $(@:.elf=.elf64) $@
 
+# Guests of the test scripts, linked with the guest runtime as the probes
+# are (guest/guest.mk), but not probes: they end in ways a probe must
+# not (a HLT with interrupts off, a wait for the timeout).
+TEST_GUEST_SRCS := $(wildcard tests/guests/*.c)
+TEST_GUESTS := $(TEST_GUEST_SRCS:tests/guests/%.c=$(BUILD)/tests/guests/%.elf)
+tests: $(TEST_GUESTS)
+
+$(BUILD)/tests/guests/%.o: tests/guests/%.c
+	@mkdir -p $(@D)
+	$(GUEST_CC) $(GUEST_CPPFLAGS) $(GUEST_CFLAGS) -c $< -o $@
+$(BUILD)/tests/guests/%.elf: $(BUILD)/tests/guests/%.o $(GUEST_LIB_OBJS) \
+		guest/guest.ld
+	$(GUEST_LD) $(GUEST_LDFLAGS) -o $@.64 $(GUEST_LIB_OBJS) $<
+	$(GUEST_OBJCOPY) -O elf32-i386 --strip-debug $@.64 $@
+
 # The counting engine's tests: hand-written snippets on a small machine.
 ENGINE_TEST_OBJS := $(BUILD)/tests/engine/machine.o
 $(BUILD)/tests/engine/%.o: CFLAGS += $(TEST_CFLAGS)

@@ -26,6 +26,7 @@
 #define RFLAGS_IF (1ull << 9)
 #define CR0_PE (1ull << 0)
 #define CR4_PCE (1ull << 8)
+#define MSR_IA32_TSC 0x10u
 
 /* The engine's classes are the PMU model's, in the same order. */
 _Static_assert((int)ENGINE_CLASS_OTHER == (int)PMU_INSN_OTHER &&
@@ -226,12 +227,15 @@ static void on_mem_access(void *ctx, uint64_t gpa, enum engine_mem kind)
                                         ? PMU_MEM_WRITE : PMU_MEM_READ);
 }
 
+/* The counted region's clock (vtsc.c), else the vCPU's TSC as KVM keeps
+ * it: an ioctl, where a hand-back would cost a stepped run (and on a host
+ * that cannot step CPL3 code, a stop only at the next exit). */
 static bool on_rdtsc(void *ctx, uint64_t *tsc)
 {
     struct pmvm *p = ctx;
 
     if (!p->vtsc.on)
-        return false;
+        return vm_msr(&p->vm, false, MSR_IA32_TSC, tsc);
     *tsc = vtsc_now(p);
     return true;
 }
@@ -260,12 +264,12 @@ static enum engine_answer on_cpuid(void *ctx, uint32_t leaf, uint32_t sub,
     return ENGINE_OK;
 }
 
-static const uint32_t sys_msrs[4] = {0xC0000081u, 0xC0000082u, 0xC0000084u,
-                                     0xC0000102u};
+static const uint32_t sys_msrs[EXEC_SYS_MSRS] = {
+    0xC0000081u, 0xC0000082u, 0xC0000084u, 0xC0000102u, 0xC0000103u};
 
 static int sys_index(uint32_t msr)
 {
-    for (int i = 0; i < 4; i++)
+    for (int i = 0; i < EXEC_SYS_MSRS; i++)
         if (sys_msrs[i] == msr)
             return i;
     return -1;
@@ -406,6 +410,11 @@ bool exec_handback(const struct pmvm *p)
     return p->exec.handback;
 }
 
+bool exec_handback_stepped(const struct pmvm *p)
+{
+    return p->exec.handback && !p->exec.handback_free;
+}
+
 unsigned exec_breakpoints(const struct pmvm *p, uint64_t *bp)
 {
     if (!p->exec.handback)
@@ -414,42 +423,81 @@ unsigned exec_breakpoints(const struct pmvm *p, uint64_t *bp)
     return p->exec.nbp;
 }
 
+/* While a counter counts, or RDPMC is caught by looking at every
+ * instruction, KVM ran code pmvm did not see: say so once, rather than
+ * give a wrong count or a host's RDPMC answer silently. */
+static void warn_unseen(struct pmvm *p, const struct engine_exit *x,
+                        uint64_t rip)
+{
+    bool counting = count_stepping(p), trapping = p->trap.mode == TRAP_STEP;
+    if ((!counting && !trapping) || p->exec.warned_unseen)
+        return;
+    fprintf(stderr, "pmvm: this host's KVM cannot stop after one CPL3 "
+            "instruction, so after %s at 0x%llx, which the engine leaves to "
+            "KVM, the guest ran on KVM until the next exit: %s "
+            "(docs/counting.md)\n",
+            x && x->mnemonic[0] ? x->mnemonic : "an event KVM delivers",
+            (unsigned long long)rip,
+            counting && trapping ? "counters did not count it, and an RDPMC "
+                                   "there would go untrapped"
+            : counting ? "counters did not count it"
+                       : "an RDPMC there would go untrapped");
+    p->exec.warned_unseen = true;
+}
+
 /*
  * KVM runs the next instruction, single-stepped, and the counting code
- * (count.c) counts it when the step stops after it. Where the host
- * cannot step CPL3 code, breakpoints after it (and at a direct branch's
- * target) end the hand-back there. (x) NULL: KVM has an event to deliver
- * first.
+ * (count.c) counts it when the step stops after it. HLT, and CPL3 code on
+ * a host that cannot step it (nested PVM, where KVM's TF at CPL3 is a #DB
+ * the guest takes), run free instead: KVM has the vCPU until its next
+ * exit; breakpoints after the instruction (and at a direct branch's
+ * target) end it there where they fire. (x) NULL: KVM has an event to
+ * deliver first.
  */
 static void handback_begin(struct pmvm *p, const struct engine_state *st,
                            const struct engine_exit *x)
 {
-    p->exec.handback = true;
-    p->exec.handbacks++;
-    p->exec.nbp = 0;
-    if (x && (st->seg[ENGINE_CS].selector & 3) && x->length &&
-        !host_steps_cpl3(p->vm.kvm_fd)) {
-        p->exec.bp[p->exec.nbp++] = st->rip + x->length;
+    bool cpl3 = st->seg[ENGINE_CS].selector & 3;
+    struct exec *ex = &p->exec;
+
+    ex->handback = true;
+    ex->handbacks++;
+    ex->nbp = 0;
+    ex->halt = x && x->why == ENGINE_WHY_HALT;
+    ex->handback_free = ex->halt ||
+                        (cpl3 && !host_steps_cpl3(p->vm.kvm_fd));
+    if (x && cpl3 && x->length && ex->handback_free) {
+        ex->bp[ex->nbp++] = st->rip + x->length;
         if (x->relative)
-            p->exec.bp[p->exec.nbp++] = st->rip + x->length +
-                                        (uint64_t)x->rel;
+            ex->bp[ex->nbp++] = st->rip + x->length + (uint64_t)x->rel;
     }
     if (p->trace)
         fprintf(stderr, "pmvm: trace: engine: %s at 0x%llx goes to KVM "
-                "(%s)\n", x && x->mnemonic[0] ? x->mnemonic : "instruction",
+                "(%s)%s\n", x && x->mnemonic[0] ? x->mnemonic
+                                                 : "instruction",
                 (unsigned long long)st->rip,
-                x ? engine_why_name(x->why) : "an event KVM delivers");
+                x ? engine_why_name(x->why) : "an event KVM delivers",
+                ex->handback_free ? ", until its next exit" : "");
+    if (ex->handback_free && !ex->halt)
+        warn_unseen(p, x, st->rip);
     count_prepare(p);
     trap_debug_update(p);
 }
 
-void exec_after_exit(struct pmvm *p)
+void exec_after_exit(struct pmvm *p, bool halted)
 {
-    if (!p->exec.handback || p->vm.run->exit_reason != KVM_EXIT_DEBUG)
+    struct exec *ex = &p->exec;
+    bool stopped = p->vm.run->exit_reason == KVM_EXIT_DEBUG;
+
+    if (!ex->handback || (!ex->handback_free && !stopped) ||
+        (ex->halt && halted))
         return;
-    count_on_step(p);
-    p->exec.handback = false;
-    p->exec.nbp = 0;
+    if (ex->handback_free)
+        count_reset(p);
+    else
+        count_on_step(p);
+    ex->handback = ex->handback_free = ex->halt = false;
+    ex->nbp = 0;
     trap_debug_update(p);
 }
 

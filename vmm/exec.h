@@ -8,6 +8,7 @@
 #include "engine/engine.h"
 
 #define EXEC_MAX_BP 2
+#define EXEC_SYS_MSRS 5
 
 /* Who runs the guest's CPL0 code while no counter counts (--cpl0). */
 enum exec_cpl0 {
@@ -20,6 +21,11 @@ struct exec {
     struct engine *engine;  /* NULL: counting single-steps (--count=step) */
     bool cpl0;              /* the engine runs CPL0 code, counted or not */
     bool handback;          /* KVM runs the next instruction, stepped */
+    bool handback_free;     /* ... unstepped, until its next exit: HLT,
+                               or CPL3 code on a host that cannot step
+                               it (its TF would be a #DB in the guest) */
+    bool halt;              /* that hand-back is a HLT */
+    bool warned_unseen;     /* said once that a free one went unseen */
     uint64_t bp[EXEC_MAX_BP]; /* where a CPL3 hand-back ends on a host
                                  that cannot step CPL3 code */
     unsigned nbp;
@@ -29,8 +35,9 @@ struct exec {
     bool ended;             /* the guest ended itself in the engine */
     int status;             /* with this status */
     struct engine_state *st; /* the state being run, for the callbacks */
-    uint64_t sys_msr[4];    /* STAR, LSTAR, FMASK, KERNEL_GS_BASE */
-    bool sys_valid[4];      /* read from KVM since KVM last ran */
+    uint64_t sys_msr[EXEC_SYS_MSRS]; /* STAR, LSTAR, FMASK,
+                                        KERNEL_GS_BASE, TSC_AUX */
+    bool sys_valid[EXEC_SYS_MSRS]; /* read from KVM since KVM last ran */
     uint64_t retired, handbacks; /* statistics for --trace */
 };
 
@@ -54,8 +61,10 @@ void exec_teardown(struct pmvm *p);
  * way; the state is one it runs)? */
 bool exec_active(struct pmvm *p);
 
-/* A hand-back is under way: KVM runs one instruction, single-stepped. */
+/* A hand-back is under way: KVM runs one instruction, single-stepped, or
+ * (exec_handback_stepped() false) runs until its next exit. */
 bool exec_handback(const struct pmvm *p);
+bool exec_handback_stepped(const struct pmvm *p);
 
 /*
  * Runs the guest in the engine until it stops, and moves its state back
@@ -65,9 +74,10 @@ bool exec_handback(const struct pmvm *p);
  */
 int exec_run(struct pmvm *p);
 
-/* After every exit while a hand-back is under way: a step or breakpoint
- * ends it. */
-void exec_after_exit(struct pmvm *p);
+/* After every KVM_RUN while a hand-back is under way: a step or
+ * breakpoint ends a stepped one, any exit a free one, except an
+ * interrupted wait of a halted vCPU (halted). */
+void exec_after_exit(struct pmvm *p, bool halted);
 
 /* Breakpoints a hand-back needs (addresses into bp, count returned). */
 unsigned exec_breakpoints(const struct pmvm *p, uint64_t *bp);

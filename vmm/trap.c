@@ -34,8 +34,15 @@ const char *trap_mode_name(enum trap_mode m)
     return mode_names[m];
 }
 
+/* KVM single-steps the guest now; never for a HLT, which a step turns
+ * into a NOP on nested PVM, nor during a free hand-back, whose
+ * instruction KVM must run as it is (HLT) or cannot step (CPL3 on
+ * nested PVM, where the step's TF is a #DB the guest takes). */
 static bool stepping(const struct pmvm *p)
 {
+    if (p->trap.hlt_unstepped ||
+        (exec_handback(p) && !exec_handback_stepped(p)))
+        return false;
     return p->trap.mode == TRAP_STEP || count_stepping(p) ||
            exec_handback(p);
 }
@@ -52,16 +59,19 @@ void trap_debug_update(struct pmvm *p)
     if (t->step_armed)
         dbg.control |= KVM_GUESTDBG_SINGLESTEP;
     /* A hand-back from the engine runs one instruction, which the engine
-     * knows is no RDPMC: its breakpoints are the only ones then. */
-    for (unsigned i = 0; i < nhb; i++) {
-        dbg.arch.debugreg[i] = hb[i];
-        dbg.arch.debugreg[7] |= DR7_L(i);
+     * knows is no RDPMC: its breakpoints come first, then the image's
+     * RDPMC sites where they fit (a free hand-back runs on to the next
+     * exit). */
+    unsigned slot = 0;
+    for (unsigned i = 0; i < nhb; i++, slot++) {
+        dbg.arch.debugreg[slot] = hb[i];
+        dbg.arch.debugreg[7] |= DR7_L(slot);
     }
-    for (size_t i = 0; i < t->nsites && !nhb; i++) {
-        dbg.arch.debugreg[i] = t->sites[i];
-        dbg.arch.debugreg[7] |= DR7_L(i);
+    for (size_t i = 0; i < t->nsites && slot < TRAP_MAX_BP; i++, slot++) {
+        dbg.arch.debugreg[slot] = t->sites[i];
+        dbg.arch.debugreg[7] |= DR7_L(slot);
     }
-    if (t->bp_temp && !nhb) {
+    if (t->bp_temp && slot <= BP_TEMP_SLOT) {
         dbg.arch.debugreg[BP_TEMP_SLOT] = t->bp_temp;
         dbg.arch.debugreg[7] |= DR7_L(BP_TEMP_SLOT);
     }
@@ -220,6 +230,13 @@ void trap_before_run(struct pmvm *p)
         }
         t->step_rearm = insn_at_rip(p, 0, &in) == 0 &&
                         tf_may_change(in.kind);
+        /* HLT runs unstepped, to the next exit: it retires as it halts. */
+        if (insn_at_rip(p, 0, &in) == 0 && in.kind == INSN_HLT) {
+            count_on_emulated(p, &in, vm_regs(&p->vm)->rip, true);
+            t->hlt_unstepped = true;
+            trap_debug_update(p);
+            return;
+        }
         if (t->bp_temp && vm_regs(&p->vm)->rip != t->bp_temp) {
             t->bp_temp = 0;
             trap_debug_update(p);
@@ -243,6 +260,17 @@ void trap_before_run(struct pmvm *p)
         t->bp_temp = at;
         trap_debug_update(p);
     }
+}
+
+void trap_after_run(struct pmvm *p, bool halted)
+{
+    struct trap *t = &p->trap;
+    if (!t->hlt_unstepped || halted)
+        return;
+    t->hlt_unstepped = false;
+    count_reset(p);
+    t->started = false; /* stepping starts afresh where the vCPU is */
+    trap_debug_update(p);
 }
 
 int exit_debug(struct pmvm *p)

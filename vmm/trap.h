@@ -23,6 +23,7 @@ struct trap {
     bool started;
     bool step_armed;       /* the last guest debug set asked for single-step */
     bool step_rearm;       /* the stepped instruction may clear TF */
+    bool hlt_unstepped;    /* a HLT runs unstepped until the next exit */
 };
 
 struct pmvm;
@@ -40,6 +41,10 @@ void trap_debug_update(struct pmvm *p);
 
 /* Before each KVM_RUN: in step mode, emulate an RDPMC about to run. */
 void trap_before_run(struct pmvm *p);
+
+/* After each KVM_RUN: a HLT that ran unstepped has ended, unless the
+ * vCPU still waits (halted). */
+void trap_after_run(struct pmvm *p, bool halted);
 
 /* Parse "auto", "bp" or "step"; false if none. */
 bool trap_mode_parse(const char *s, enum trap_mode *out);

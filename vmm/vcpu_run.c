@@ -24,15 +24,12 @@ static const exit_handler exit_handlers[EXIT_REASON_MAX] = {
 
 #define RFLAGS_IF (1ull << 9)
 
-/* A guest halted with interrupts off: the in-kernel local APIC keeps it
- * inside KVM_RUN for ever, so the tick asks. */
-static bool halted_for_good(struct pmvm *p)
+static bool halted(struct pmvm *p)
 {
     struct kvm_mp_state mp;
     if (ioctl(p->vm.vcpu_fd, KVM_GET_MP_STATE, &mp) < 0)
         err(STATUS_OSERR, "KVM_GET_MP_STATE");
-    return mp.mp_state == KVM_MP_STATE_HALTED &&
-           !(vm_regs(&p->vm)->rflags & RFLAGS_IF);
+    return mp.mp_state == KVM_MP_STATE_HALTED;
 }
 
 static int vcpu_run_loop(struct pmvm *p, double timeout_s);
@@ -122,10 +119,15 @@ static int vcpu_run_loop(struct pmvm *p, double timeout_s)
             if (errno != EINTR && errno != EAGAIN)
                 err(STATUS_OSERR, "KVM_RUN");
             watchdog_resume();
-            if (halted_for_good(p))
+            /* A guest halted with interrupts off: the in-kernel local
+             * APIC keeps it inside KVM_RUN for ever, so the tick asks. */
+            bool waits = halted(p);
+            if (waits && !(vm_regs(vm)->rflags & RFLAGS_IF))
                 return STATUS_OK;
             if (watchdog_expired())
                 return timed_out(p, timeout_s);
+            exec_after_exit(p, waits);
+            trap_after_run(p, waits);
             continue;
         }
         uint32_t reason = vm->run->exit_reason;
@@ -136,7 +138,8 @@ static int vcpu_run_loop(struct pmvm *p, double timeout_s)
         int status = h ? h(p) : exit_unexpected(p);
         if (status != RUN_CONTINUE)
             return status;
-        exec_after_exit(p);
+        exec_after_exit(p, false);
+        trap_after_run(p, false);
     }
 }
 

@@ -47,6 +47,8 @@ struct fixture {
     unsigned io_size;     /* the last write to port 0x80 */
     uint32_t io_val;
     uint32_t max_leaf, leaf7_ebx; /* what CPUID leaves 0 and 7 say */
+    uint32_t leaf7_ecx, max_ext, ext1_edx; /* 7, 0x80000000, 0x80000001 */
+    uint64_t tsc_aux;
     unsigned tx_aborts;   /* retired XBEGINs whose transaction aborted */
 };
 
@@ -110,15 +112,30 @@ static enum engine_answer on_cpuid(void *ctx, uint32_t leaf, uint32_t sub,
     if (leaf == 0)
         r[0] = f->max_leaf;
     if (leaf == 7)
-        r[1] = f->leaf7_ebx;
+        r[1] = f->leaf7_ebx, r[2] = f->leaf7_ecx;
+    if (leaf == 0x80000000u)
+        r[0] = f->max_ext;
+    if (leaf == 0x80000001u)
+        r[3] = f->ext1_edx;
     return ENGINE_OK;
 }
 
 static const uint32_t sys_msrs[4] = {0xC0000081, 0xC0000082, 0xC0000084,
                                      0xC0000102};
 
+static bool on_rdtsc(void *ctx, uint64_t *tsc)
+{
+    (void)ctx;
+    *tsc = 0x0000001122334455ull;
+    return true;
+}
+
 static bool on_sys_read(void *ctx, uint32_t msr, uint64_t *v)
 {
+    if (msr == 0xC0000103) { /* TSC_AUX */
+        *v = ((struct fixture *)ctx)->tsc_aux;
+        return true;
+    }
     for (int i = 0; i < 4; i++)
         if (sys_msrs[i] == msr) {
             *v = ((struct fixture *)ctx)->msr[i];
@@ -167,6 +184,7 @@ static int setup(void **state)
         .ctx = &fx, .retire = on_retire, .retire_repeat = on_retire_repeat,
         .rdmsr = on_rdmsr,
         .wrmsr = on_wrmsr, .rdpmc = on_rdpmc, .cpuid = on_cpuid,
+        .rdtsc = on_rdtsc,
         .sys_msr_read = on_sys_read, .sys_msr_write = on_sys_write,
         .io = on_io,
     };
@@ -496,6 +514,42 @@ static void test_xend_outside(void **state)
     assert_int_equal(frame(1), CODE);
 }
 
+/* RDTSCP and RDPID without their CPUID bits (80000001H:EDX[27],
+ * 7.0:ECX[22]): #UD (SDM RDTSCP, RDPID). */
+static void test_rdtscp_rdpid_absent(void **state)
+{
+    struct engine_exit x;
+
+    (void)state;
+    fx.max_leaf = 7, fx.max_ext = 0x80000008u;
+    RUN("\x0f\x01\xf9", &x);
+    assert_at_vector(&x, 6);
+    assert_int_equal(frame(0), CODE);
+    RUN("\xf3\x0f\xc7\xf8", &x);
+    assert_at_vector(&x, 6);
+    assert_int_equal(frame(0), CODE);
+}
+
+/* With them: RDTSCP gives EDX:EAX = the TSC and ECX = TSC_AUX; RDPID
+ * RAX = TSC_AUX, zero-extended. */
+static void test_rdtscp_rdpid(void **state)
+{
+    struct engine_exit x;
+
+    (void)state;
+    fx.max_leaf = 7, fx.max_ext = 0x80000008u;
+    fx.ext1_edx = 1u << 27, fx.leaf7_ecx = 1u << 22;
+    fx.tsc_aux = 0x12345;
+    fx.st.gpr[ENGINE_RAX] = ~0ull;
+    RUN("\x0f\x01\xf9" "\xf3\x48\x0f\xc7\xfb" "\x0f\x0b", &x);
+    assert_at_vector(&x, 6);
+    assert_int_equal(fx.st.gpr[ENGINE_RDX], 0x11);
+    assert_int_equal(fx.st.gpr[ENGINE_RAX], 0x22334455);
+    assert_int_equal(fx.st.gpr[ENGINE_RCX], 0x12345);
+    assert_int_equal(fx.st.gpr[ENGINE_RBX], 0x12345);
+    assert_int_equal(fx.retired, 2);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -514,6 +568,9 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_xbegin_no_rtm, setup, teardown),
         cmocka_unit_test_setup_teardown(test_xbegin_aborts, setup, teardown),
         cmocka_unit_test_setup_teardown(test_xend_outside, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_rdtscp_rdpid_absent, setup,
+                                        teardown),
+        cmocka_unit_test_setup_teardown(test_rdtscp_rdpid, setup, teardown),
     };
 
     return cmocka_run_group_tests_name("engine", tests, NULL, NULL);

@@ -1,0 +1,112 @@
+/* hostile.c: what a guest may rely on while pmvm traps, steps and counts around it: no #DB, TF or breakpoint of pmvm's reaches it. */
+#include "guest.h"
+#include "x86.h"
+
+/*
+ * Each test counts the debug exceptions (#DB, vector 1) the guest takes
+ * while it does something pmvm may single-step, hand to KVM or answer
+ * itself; the guest sets no TF and no breakpoint, so the right count is
+ * 0 (SDM 18.3: #DB comes only from DR0-DR3, TF, ICEBP or a task switch).
+ * tests/integration/hostile.sh runs it under every --trap, --count and
+ * --cpl0 mode, with and without a counter counting.
+ */
+
+#define MSR_FS_BASE 0xC0000100u
+#define MSR_GLOBAL_CTRL 0x38Fu
+#define MSR_EVTSEL0 0x186u
+
+static volatile unsigned debug_traps;
+static volatile uint64_t debug_rip;
+
+static void on_debug(struct ex_regs *r)
+{
+    debug_traps++;
+    debug_rip = r->rip;
+    r->rflags &= ~RFLAGS_TF; /* take it once, report it */
+}
+
+static uint64_t user_rdtsc(uint64_t arg)
+{
+    uint32_t lo, hi;
+    __asm__ volatile("rdtsc" : "=a"(lo), "=d"(hi));
+    return arg + ((uint64_t)hi << 32 | lo) * 0;
+}
+
+/* x87, which the engine leaves to KVM: FNINIT, FLD1, FISTP gives 1. */
+static uint64_t user_x87(uint64_t arg)
+{
+    volatile int64_t one = 0;
+    (void)arg;
+    __asm__ volatile("fninit; fld1; fistpll %0" : "=m"(one));
+    return (uint64_t)one;
+}
+
+static uint64_t user_pushf(uint64_t arg)
+{
+    uint64_t f;
+    (void)arg;
+    __asm__ volatile("pushfq; pop %0" : "=r"(f));
+    return f;
+}
+
+static uint64_t pushf_cpl0(void)
+{
+    uint64_t f;
+    __asm__ volatile("pushfq; pop %0" : "=r"(f));
+    return f;
+}
+
+/* One test: (what) ran, and no #DB came of it. */
+static void no_debug(const char *what)
+{
+    if (!ktap_result(debug_traps == 0, "%s: no #DB", what))
+        ktap_diag("%u #DB, the last at rip 0x%llx", debug_traps,
+                  (unsigned long long)debug_rip);
+    debug_traps = 0;
+}
+
+static void tests(const char *when)
+{
+    uint32_t err;
+    uint64_t v;
+
+    /* A WRMSR KVM refuses (a non-canonical FS_BASE): #GP, then on. */
+    uint8_t vec = wrmsr_safe(MSR_FS_BASE, 0xaaaaaaaaaaaaaaaaull, &err);
+    for (volatile int i = 0; i < 4; i++)
+        ;
+    ktap_result(vec == 13, "%s: a non-canonical FS_BASE write raises #GP "
+                "(got %s)", when, exception_outcome(vec, err));
+    no_debug(when);
+    /* PUSHF at CPL0 and CPL3: the image holds no TF. */
+    v = pushf_cpl0();
+    ktap_result(!(v & RFLAGS_TF), "%s: PUSHF at CPL0 shows no TF (0x%llx)",
+                when, (unsigned long long)v);
+    v = run_user(user_pushf, 0);
+    ktap_result(!(v & RFLAGS_TF), "%s: PUSHF at CPL3 shows no TF (0x%llx)",
+                when, (unsigned long long)v);
+    no_debug(when);
+    /* RDTSC at CPL3, which the engine may hand to KVM. */
+    run_user(user_rdtsc, 0);
+    no_debug(when);
+    /* x87 at CPL3, which it does hand to KVM. */
+    v = run_user(user_x87, 0);
+    ktap_result(v == 1, "%s: FNINIT, FLD1, FISTP at CPL3 give 1 (%llu)",
+                when, (unsigned long long)v);
+    no_debug(when);
+}
+
+#define TESTS 8
+
+int main(void)
+{
+    set_exception_handler(1, on_debug);
+    ktap_plan(2 * TESTS);
+    tests("nothing counts");
+    /* Instructions retired, at CPL0 and CPL3: the engine, or KVM
+     * single-stepping, runs everything from here. */
+    wrmsr(MSR_EVTSEL0, 0xC0 | (3ull << 16) | (1ull << 22));
+    wrmsr(MSR_GLOBAL_CTRL, 1);
+    tests("a counter counts");
+    wrmsr(MSR_GLOBAL_CTRL, 0);
+    ktap_exit();
+}

@@ -1,0 +1,54 @@
+#!/bin/sh
+# hostile.sh: no #DB, TF or breakpoint of pmvm's reaches a guest, and HLT halts, whoever runs the guest (every --trap, --cpl0 and --count mode).
+# needs: /dev/kvm
+. tests/integration/lib.sh
+
+why=$(kvm_unusable)
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+modes="--trap=auto --trap=bp --trap=step --cpl0=kvm --cpl0=engine
+--count=step --trap=step,--cpl0=kvm --count=step,--cpl0=kvm"
+
+# mode_args MODE: its options, one a word (a comma joins two).
+mode_args() { echo "$1" | tr ',' ' '; }
+
+# The probe (guest/probes/hostile.c): its own KTAP says what it saw.
+for mode in $modes; do
+	what="hostile probe with $(mode_args "$mode")"
+	if [ -n "$why" ]; then skip "$what" "$why"; continue; fi
+	# shellcheck disable=SC2046
+	"$pmvm" run $(mode_args "$mode") --timeout=60 "$build/guest/hostile.elf" \
+		>"$tmp/out" 2>"$tmp/err"
+	rc=$?
+	if [ "$rc" = 69 ] && [ "$mode" = --trap=bp ] &&
+		grep -q "does not fire hardware breakpoints" "$tmp/err"; then
+		skip "$what" "this host's KVM does not fire hardware breakpoints"
+	elif [ "$rc" = 0 ] && ! grep -q '^not ok' "$tmp/out"; then
+		ok "$what: $(grep -c '^ok' "$tmp/out") results pass"
+	else
+		not_ok "$what: status $rc: $(grep -m 2 '^not ok\|^# [0-9]* #DB' "$tmp/out" | tr '\n' ' ')$(head -n 1 "$tmp/err")"
+	fi
+done
+
+# HLT with interrupts off ends the run with 0 (docs/guest-abi.md); with
+# interrupts on and nothing due it waits, here until --timeout (124).
+# Either way nothing after the HLT runs.
+for mode in $modes; do
+	for g in halt_cli:0 halt_sti:124 halt_counted:0; do
+		name=${g%:*} want=${g#*:}
+		what="$name with $(mode_args "$mode"): status $want, nothing past the HLT"
+		if [ -n "$why" ]; then skip "$what" "$why"; continue; fi
+		# shellcheck disable=SC2046
+		"$pmvm" run $(mode_args "$mode") --timeout=1 \
+			"$build/tests/guests/$name.elf" >"$tmp/out" 2>"$tmp/err"
+		rc=$?
+		if [ "$rc" = 69 ] && [ "$mode" = --trap=bp ]; then
+			skip "$what" "$(head -n 1 "$tmp/err")"
+		elif [ "$rc" = "$want" ] && [ "$(cat "$tmp/out")" = halting ]; then
+			ok "$what"
+		else
+			not_ok "$what: status $rc, printed '$(tr '\n' ' ' <"$tmp/out")'"
+		fi
+	done
+done
+exit $status
