@@ -1,5 +1,6 @@
 /* cmd_run.c: `pmvm run`: boot a Multiboot image on /dev/kvm and run it to its end. */
 #include <err.h>
+#include <signal.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <getopt.h>
@@ -52,7 +53,9 @@ struct run_options {
 static uint8_t *file_read(const char *what, const char *path, uint64_t mem,
                           size_t *len)
 {
-    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    /* Non-blocking: a FIFO without a writer would block open() itself,
+     * before the watchdog runs; only a regular file is read. */
+    int fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK);
     if (fd < 0)
         err(STATUS_NOINPUT, "cannot open %s %s", what, path);
     struct stat st;
@@ -308,15 +311,15 @@ int cmd_run(int argc, char **argv)
     free(o.env);
     fw_cfg_init(&p.fw_cfg, o.mem);
 
-    /* Console bytes arrive one exit at a time; let stdio batch them. */
-    if (!isatty(STDOUT_FILENO))
-        setvbuf(stdout, NULL, _IOFBF, 1 << 16);
-    serial_init(&p.serial, stdout);
+    /* A reader that goes away is a failed write (EPIPE, said in one
+     * line), not a signal that ends pmvm mid-sentence. */
+    signal(SIGPIPE, SIG_IGN);
+    console_init(&p.console, STDOUT_FILENO);
+    serial_init(&p.serial, console_putc, &p.console);
 
     if (!o.no_sandbox)
         sandbox_install();
     int status = vcpu_run(&p, o.timeout);
-    fflush(stdout);
     if (p.trace)
         vcpu_print_exit_counts(&p);
     exec_teardown(&p);

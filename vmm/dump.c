@@ -44,7 +44,6 @@ static uint64_t code_address(const struct kvm_sregs *s, uint64_t rip)
 
 void dump_vcpu(struct vm *vm, FILE *f)
 {
-    fflush(stdout); /* keep the guest's output ahead of the report */
     const struct kvm_regs *r = vm_regs(vm);
     const struct kvm_sregs *s = vm_sregs(vm);
     fprintf(f, "  rax=0x%016llx rbx=0x%016llx rcx=0x%016llx rdx=0x%016llx\n"

@@ -8,7 +8,7 @@
 
 int exit_shutdown(struct pmvm *p)
 {
-    fflush(stdout);
+    console_flush(&p->console);
     fprintf(stderr, "pmvm: guest triple-faulted (KVM_EXIT_SHUTDOWN)\n");
     dump_vcpu(&p->vm, stderr);
     return STATUS_TRIPLE_FAULT;
@@ -16,7 +16,7 @@ int exit_shutdown(struct pmvm *p)
 
 int exit_fail_entry(struct pmvm *p)
 {
-    fflush(stdout);
+    console_flush(&p->console);
     fprintf(stderr, "pmvm: KVM could not enter the guest (hardware entry "
             "failure reason 0x%llx)\n", (unsigned long long)
             p->vm.run->fail_entry.hardware_entry_failure_reason);
@@ -44,7 +44,7 @@ static const char *known_host_limit(const struct kvm_sregs *s,
 
 int exit_internal_error(struct pmvm *p)
 {
-    fflush(stdout);
+    console_flush(&p->console);
     struct kvm_run *run = p->vm.run;
     if (run->internal.suberror == KVM_INTERNAL_ERROR_EMULATION) {
         const struct kvm_sregs *s = vm_sregs(&p->vm);
@@ -66,7 +66,7 @@ int exit_internal_error(struct pmvm *p)
 
 int exit_unexpected(struct pmvm *p)
 {
-    fflush(stdout);
+    console_flush(&p->console);
     uint32_t reason = p->vm.run->exit_reason;
     fprintf(stderr, "pmvm: unexpected exit %s (%u)", dump_exit_name(reason),
             reason);

@@ -1,8 +1,10 @@
 /* main.c: pmvm's entry point: dispatches to the run, cpuid and explain subcommands. */
 #include <err.h>
+#include <fcntl.h>
 #include <getopt.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "vmm/cli.h"
 #include "vmm/model_find.h"
@@ -90,7 +92,10 @@ static const char usage_text[] =
     "  69    /dev/kvm missing, not permitted, or lacking a capability\n"
     "  70    internal error in pmvm\n"
     "  71    a system call pmvm needs failed\n"
-    "  124   guest still running after --timeout\n"
+    "  74    standard output closed, or a write to it failed (the\n"
+    "        guest's console, or a command's output)\n"
+    "  124   guest still running after --timeout (also while its\n"
+    "        console waits on a reader that does not read)\n"
     "  125   guest triple-faulted\n"
     "  126   guest ended otherwise: unexpected exit, KVM internal or\n"
     "        emulation error, entry failure\n";
@@ -116,7 +121,7 @@ void cli_bad_option(char **argv, int ind)
          arg);
 }
 
-int main(int argc, char **argv)
+static int dispatch(int argc, char **argv)
 {
     if (argc < 2)
         errx(STATUS_USAGE, "no command given (see pmvm --help)");
@@ -151,4 +156,20 @@ int main(int argc, char **argv)
         return STATUS_OK;
     }
     errx(STATUS_USAGE, "unknown command '%s' (see pmvm --help)", cmd);
+}
+
+int main(int argc, char **argv)
+{
+    /* Output nobody can receive is an error, not a success: a closed
+     * stdout (whose descriptor a later open() would take over), and a
+     * write that failed (a full disk, /dev/full). pmvm run's console
+     * says so itself (vmm/console.c). */
+    if (fcntl(STDOUT_FILENO, F_GETFD) < 0)
+        errx(STATUS_IOERR, "standard output is closed");
+    int status = dispatch(argc, argv);
+    if (fflush(stdout) == EOF || ferror(stdout)) {
+        warn("cannot write to standard output");
+        return STATUS_IOERR;
+    }
+    return status;
 }

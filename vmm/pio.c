@@ -28,7 +28,7 @@ static int unmodelled(struct pmvm *p, uint16_t port, unsigned size, bool in,
                       uint32_t *value)
 {
     if (p->machine == MACHINE_PC) {
-        fflush(stdout);
+        console_flush(&p->console);
         fprintf(stderr, "pmvm: the guest %s port 0x%x (%u byte%s), which "
                 "pmvm's PC does not model (docs/guest-abi.md)\n",
                 in ? "read" : "wrote", port, size, size == 1 ? "" : "s");

@@ -5,6 +5,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "vmm/console.h"
 #include "vmm/count.h"
 #include "vmm/exec.h"
 #include "vmm/fw_cfg.h"
@@ -40,6 +41,7 @@ struct pmvm {
     struct vm vm;
     struct load_image image;
     struct serial serial;
+    struct console console; /* the guest's COM1 output, on stdout */
     struct pmu *pmu;     /* the guest's PMU: the model under its policy */
     struct trap trap;    /* how RDPMC reaches pmvm */
     struct count count;  /* instruction counting by single-step */

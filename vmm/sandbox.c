@@ -23,7 +23,8 @@ static const unsigned long kvm_ioctls[] = {
     KVM_GET_VCPU_EVENTS, KVM_SET_VCPU_EVENTS, KVM_GET_MP_STATE,
     KVM_SET_GUEST_DEBUG, KVM_GET_LAPIC, KVM_SET_LAPIC, KVM_SIGNAL_MSI,
     KVM_NMI,
-    /* the engine: SYSCALL's and SWAPGS's MSRs (vmm/exec.c) */
+    /* the engine's SYSCALL, SWAPGS, RDTSC(P) and RDPID MSRs (vmm/exec.c),
+     * the speculation-control MSRs (vmm/msr_spec.c) */
     KVM_GET_MSRS, KVM_SET_MSRS,
     /* host probe */
     KVM_CREATE_VM, KVM_SET_USER_MEMORY_REGION, KVM_CREATE_VCPU,
@@ -41,6 +42,7 @@ static const int plain_syscalls[] = {
     SCMP_SYS(setitimer),
     SCMP_SYS(exit_group),
     SCMP_SYS(pread64),      /* host probe: the vCPU's statistics */
+    SCMP_SYS(poll),         /* the console, on a non-blocking stdout */
 };
 
 static void rule(scmp_filter_ctx ctx, int nr, unsigned count,

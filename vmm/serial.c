@@ -11,9 +11,10 @@ enum { THR = 0, IER = 1, IIR = 2, LCR = 3, MCR = 4, LSR = 5, MSR = 6,
 #define IIR_NO_INTERRUPT 0x01
 #define MSR_DCD_DSR_CTS 0xB0
 
-void serial_init(struct serial *s, FILE *out)
+void serial_init(struct serial *s, void (*out)(void *ctx, uint8_t byte),
+                 void *ctx)
 {
-    *s = (struct serial){.out = out, .dll = 1};
+    *s = (struct serial){.out = out, .ctx = ctx, .dll = 1};
 }
 
 void serial_write(struct serial *s, unsigned reg, uint8_t val)
@@ -24,7 +25,7 @@ void serial_write(struct serial *s, unsigned reg, uint8_t val)
         if (dlab)
             s->dll = val;
         else
-            fputc(val, s->out);
+            s->out(s->ctx, val);
         break;
     case IER:
         if (dlab)
@@ -60,7 +61,7 @@ uint8_t serial_read(struct serial *s, unsigned reg)
         return s->lcr;
     case MCR:
         return s->mcr;
-    case LSR: /* output never blocks: pmvm writes straight to stdout */
+    case LSR: /* output never blocks: pmvm takes each byte at once */
         return LSR_THRE | LSR_TEMT;
     case MSR:
         return MSR_DCD_DSR_CTS;

@@ -4,17 +4,18 @@
 
 #include <stdbool.h>
 #include <stdint.h>
-#include <stdio.h>
 
 #define SERIAL_COM1 0x3F8u
 #define SERIAL_NPORTS 8u
 
 struct serial {
-    FILE *out;
+    void (*out)(void *ctx, uint8_t byte); /* where transmitted bytes go */
+    void *ctx;
     uint8_t ier, lcr, mcr, scr, dll, dlm;
 };
 
-void serial_init(struct serial *s, FILE *out);
+void serial_init(struct serial *s, void (*out)(void *ctx, uint8_t byte),
+                 void *ctx);
 void serial_write(struct serial *s, unsigned reg, uint8_t val);
 uint8_t serial_read(struct serial *s, unsigned reg);
 

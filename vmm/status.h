@@ -15,6 +15,7 @@ enum pmvm_status {
     STATUS_UNAVAILABLE = 69, /* no /dev/kvm, no permission, missing capability */
     STATUS_SOFTWARE = 70,    /* internal error in pmvm */
     STATUS_OSERR = 71,       /* a system call pmvm needs failed */
+    STATUS_IOERR = 74,       /* writing the guest's console (stdout) failed */
     STATUS_TIMEOUT = 124,    /* guest still running after --timeout */
     STATUS_TRIPLE_FAULT = 125,
     STATUS_GUEST_FAILED = 126, /* unexpected exit, KVM internal error, entry failure */

@@ -2,6 +2,7 @@
 #include <err.h>
 #include <errno.h>
 #include <stdio.h>
+#include <string.h>
 #include <sys/ioctl.h>
 
 #include "vmm/dump.h"
@@ -33,18 +34,36 @@ static bool halted(struct pmvm *p)
 }
 
 static int vcpu_run_loop(struct pmvm *p, double timeout_s);
+static int timed_out(struct pmvm *p, double timeout_s);
+
+/* The console could not take the guest's output: a reader that left it
+ * blocked until --timeout, or a write that failed. */
+static int console_failed(struct pmvm *p, double timeout_s)
+{
+    if (p->console.timed_out)
+        return timed_out(p, timeout_s);
+    fprintf(stderr, "pmvm: cannot write the guest's console to standard "
+            "output: %s\n", strerror(p->console.err));
+    return STATUS_IOERR;
+}
 
 int vcpu_run(struct pmvm *p, double timeout_s)
 {
     watchdog_arm(p->vm.run, timeout_s);
     int status = vcpu_run_loop(p, timeout_s);
+    /* The last line, while --timeout still holds for a slow reader; a
+     * console that lost the guest's output overrides the guest's status. */
+    console_flush(&p->console);
+    if (!console_ok(&p->console) && status != STATUS_IOERR &&
+        status != STATUS_TIMEOUT)
+        status = console_failed(p, timeout_s);
     watchdog_disarm();
     return status;
 }
 
 static int timed_out(struct pmvm *p, double timeout_s)
 {
-    fflush(stdout);
+    console_flush(&p->console);
     fprintf(stderr, "pmvm: guest still running after the %g s timeout "
             "(--timeout)\n", timeout_s);
     dump_vcpu(&p->vm, stderr);
@@ -82,6 +101,8 @@ static int vcpu_run_loop(struct pmvm *p, double timeout_s)
     struct vm *vm = &p->vm;
     bool incomplete = false; /* the last exit's instruction is unfinished */
     for (;;) {
+        if (!console_ok(&p->console))
+            return console_failed(p, timeout_s);
         /* While a counter counts, the engine runs the guest; KVM runs it
          * otherwise, and for single instructions the engine hands back. */
         if (exec_active(p) && incomplete) {

@@ -28,13 +28,14 @@ void watchdog_arm(struct kvm_run *run, double seconds)
     /* Round up, so a timeout is never cut short. */
     double ticks = seconds * 1000.0 / WATCHDOG_TICK_MS + 0.999999;
     ticks_left = seconds > 0 ? (sig_atomic_t)(ticks < 1 ? 1 : ticks) : -1;
-    /* SA_RESTART restarts what the tick interrupts, such as a write to a
-     * full pipe (which stdio would otherwise drop), but never KVM_RUN:
-     * KVM returns -EINTR for a pending signal, which is not restarted. */
+    /* No SA_RESTART: the tick must end what blocks, KVM_RUN (KVM returns
+     * -EINTR for a pending signal whatever the flag) and a console write
+     * to a pipe nobody reads (vmm/console.c retries it until --timeout).
+     * Every other system call pmvm makes while the tick runs either
+     * never sleeps or retries EINTR itself (vmm/host_probe.c). */
     struct sigaction sa;
     memset(&sa, 0, sizeof sa);
     sa.sa_handler = on_tick;
-    sa.sa_flags = SA_RESTART;
     sigemptyset(&sa.sa_mask);
     if (sigaction(SIGALRM, &sa, NULL) < 0)
         err(STATUS_OSERR, "sigaction");
