@@ -136,20 +136,8 @@ void count_on_step(struct pmvm *p)
 static void warn_if_user_uncounted(struct pmvm *p, uint64_t rip)
 {
     struct count *c = &p->count;
-    struct insn in;
     if (c->warned_cpl3 || !(c->rings & RING_USER) || exec_counts(p) ||
-        decode_at(p, rip, &in) < 0 ||
-        (in.kind != INSN_IRET && in.kind != INSN_SYSRET) ||
-        host_steps_cpl3(p->vm.kvm_fd))
-        return;
-    bool to_user = in.kind == INSN_SYSRET;
-    if (in.kind == INSN_IRET) {
-        uint64_t cs = 0; /* the frame's CS, above RIP */
-        const struct kvm_sregs *s = vm_sregs(&p->vm);
-        paging_read(&p->vm, s, vm_regs(&p->vm)->rsp + 8, &cs, 2);
-        to_user = (cs & 3) == 3;
-    }
-    if (!to_user)
+        !trap_enters_user(p, rip) || host_steps_cpl3(p->vm.kvm_fd))
         return;
     fprintf(stderr, "pmvm: this host's KVM does not single-step CPL3 "
             "code, so counters do not count the instructions the guest "

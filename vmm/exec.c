@@ -447,12 +447,15 @@ static void warn_unseen(struct pmvm *p, const struct engine_exit *x,
 
 /*
  * KVM runs the next instruction, single-stepped, and the counting code
- * (count.c) counts it when the step stops after it. HLT, and CPL3 code on
- * a host that cannot step it (nested PVM, where KVM's TF at CPL3 is a #DB
- * the guest takes), run free instead: KVM has the vCPU until its next
- * exit; breakpoints after the instruction (and at a direct branch's
- * target) end it there where they fire. (x) NULL: KVM has an event to
- * deliver first.
+ * (count.c) counts it when the step stops after it. HLT runs free
+ * instead: KVM has the vCPU until its next exit. So does an instruction
+ * the engine does not implement at CPL3 on a host that cannot step CPL3
+ * code (nested PVM, which runs it on the CPU, where KVM's TF is a #DB the
+ * guest takes); breakpoints after it (and at a direct branch's target)
+ * end it there where they fire. What the engine leaves to KVM at CPL3
+ * for other reasons (CPUID leaf 0xD, memory outside RAM) leaves the CPU
+ * for the host, where KVM's step stops as its breakpoints fire. (x)
+ * NULL: KVM has an event to deliver first.
  */
 static void handback_begin(struct pmvm *p, const struct engine_state *st,
                            const struct engine_exit *x)
@@ -465,7 +468,8 @@ static void handback_begin(struct pmvm *p, const struct engine_state *st,
     ex->nbp = 0;
     ex->halt = x && x->why == ENGINE_WHY_HALT;
     ex->handback_free = ex->halt ||
-                        (cpl3 && !host_steps_cpl3(p->vm.kvm_fd));
+                        (cpl3 && x && x->why == ENGINE_WHY_UNIMPLEMENTED &&
+                         !host_steps_cpl3(p->vm.kvm_fd));
     if (x && cpl3 && x->length && ex->handback_free) {
         ex->bp[ex->nbp++] = st->rip + x->length;
         if (x->relative)

@@ -35,12 +35,14 @@ const char *trap_mode_name(enum trap_mode m)
 }
 
 /* KVM single-steps the guest now; never for a HLT, which a step turns
- * into a NOP on nested PVM, nor during a free hand-back, whose
+ * into a NOP on nested PVM, nor for CPL3 code on a host that cannot step
+ * it (from the return that enters it to the next exit), nor during a
+ * free hand-back, whose
  * instruction KVM must run as it is (HLT) or cannot step (CPL3 on
  * nested PVM, where the step's TF is a #DB the guest takes). */
 static bool stepping(const struct pmvm *p)
 {
-    if (p->trap.hlt_unstepped ||
+    if (p->trap.unstepped ||
         (exec_handback(p) && !exec_handback_stepped(p)))
         return false;
     return p->trap.mode == TRAP_STEP || count_stepping(p) ||
@@ -187,6 +189,24 @@ static void rdpmc_at_rip(struct pmvm *p, const struct insn *in)
     count_on_emulated(p, in, addr, rdpmc_emulate(p, in->length));
 }
 
+bool trap_enters_user(struct pmvm *p, uint64_t rip)
+{
+    struct insn in;
+    if (rip != vm_regs(&p->vm)->rip || insn_at_rip(p, 0, &in) < 0 ||
+        (in.kind != INSN_IRET && in.kind != INSN_SYSRET))
+        return false;
+    if (in.kind == INSN_SYSRET)
+        return true;
+    uint64_t cs = 0; /* the frame's CS, above RIP */
+    const struct kvm_sregs *s = vm_sregs(&p->vm);
+    uint64_t wide = insn_mode_of(s) == INSN_MODE_64 ? 8 : 4;
+    uint64_t la = vm_regs(&p->vm)->rsp + wide;
+    if (wide == 4)
+        la = (s->ss.base + la) & 0xFFFFFFFF;
+    paging_read(&p->vm, s, la, &cs, 2);
+    return (cs & 3) == 3;
+}
+
 /* Instructions that load RFLAGS or enter a handler: KVM's TF may be gone
  * after them, so single-step is armed again at the next instruction. */
 static bool tf_may_change(enum insn_kind k)
@@ -230,10 +250,18 @@ void trap_before_run(struct pmvm *p)
         }
         t->step_rearm = insn_at_rip(p, 0, &in) == 0 &&
                         tf_may_change(in.kind);
-        /* HLT runs unstepped, to the next exit: it retires as it halts. */
-        if (insn_at_rip(p, 0, &in) == 0 && in.kind == INSN_HLT) {
-            count_on_emulated(p, &in, vm_regs(&p->vm)->rip, true);
-            t->hlt_unstepped = true;
+        /* HLT runs unstepped, to the next exit: it retires as it halts.
+         * So does CPL3 code on a host that cannot step it (nested PVM,
+         * where KVM's TF at CPL3 is a #DB the guest takes), from the
+         * return that enters it (count.c says what goes uncounted). */
+        uint64_t rip = vm_regs(&p->vm)->rip;
+        bool hlt = insn_at_rip(p, 0, &in) == 0 && in.kind == INSN_HLT;
+        if (hlt || (!host_steps_cpl3(p->vm.kvm_fd) &&
+                    trap_enters_user(p, rip))) {
+            count_prepare(p);
+            if (hlt)
+                count_on_emulated(p, &in, rip, true);
+            t->unstepped = true;
             trap_debug_update(p);
             return;
         }
@@ -265,9 +293,9 @@ void trap_before_run(struct pmvm *p)
 void trap_after_run(struct pmvm *p, bool halted)
 {
     struct trap *t = &p->trap;
-    if (!t->hlt_unstepped || halted)
+    if (!t->unstepped || halted)
         return;
-    t->hlt_unstepped = false;
+    t->unstepped = false;
     count_reset(p);
     t->started = false; /* stepping starts afresh where the vCPU is */
     trap_debug_update(p);

@@ -23,7 +23,8 @@ struct trap {
     bool started;
     bool step_armed;       /* the last guest debug set asked for single-step */
     bool step_rearm;       /* the stepped instruction may clear TF */
-    bool hlt_unstepped;    /* a HLT runs unstepped until the next exit */
+    bool unstepped;        /* a HLT, or CPL3 code on a host that cannot
+                              step it, runs unstepped to the next exit */
 };
 
 struct pmvm;
@@ -42,9 +43,13 @@ void trap_debug_update(struct pmvm *p);
 /* Before each KVM_RUN: in step mode, emulate an RDPMC about to run. */
 void trap_before_run(struct pmvm *p);
 
-/* After each KVM_RUN: a HLT that ran unstepped has ended, unless the
- * vCPU still waits (halted). */
+/* After each KVM_RUN: what ran unstepped has ended, unless the vCPU
+ * still waits in a HLT (halted). */
 void trap_after_run(struct pmvm *p, bool halted);
+
+/* The instruction at (rip), the vCPU's, returns to CPL3: SYSRET, or an
+ * IRET whose frame holds a CPL3 CS. */
+bool trap_enters_user(struct pmvm *p, uint64_t rip);
 
 /* Parse "auto", "bp" or "step"; false if none. */
 bool trap_mode_parse(const char *s, enum trap_mode *out);
