@@ -27,6 +27,7 @@
 #define MIN_MEM (2ull << 20)
 #define MAX_MEM (3ull << 30) /* below the PCI hole, as multiboot's 32 bits */
 #define DEFAULT_TIMEOUT 10.0
+#define PC_DEFAULT_TIMEOUT 90.0 /* kvm-unit-tests' runner's default */
 
 struct run_options {
     uint64_t mem;
@@ -39,7 +40,7 @@ struct run_options {
     enum exec_cpl0 cpl0; /* --cpl0 */
     struct cpu_select cpu;
     enum machine machine;
-    bool mem_given, exit_code_given;
+    bool mem_given, exit_code_given, timeout_given;
     const char *initrd;  /* --initrd FILE, or NULL */
     char *env;           /* --env words, one a line, or NULL */
     size_t env_len;
@@ -218,6 +219,7 @@ static void run_options_parse(struct run_options *o, int argc, char **argv)
                      "not a whole number of 4 KiB pages", optarg);
             break;
         case OPT_TIMEOUT:
+            o->timeout_given = true;
             if (cli_parse_seconds(optarg, &o->timeout) < 0)
                 errx(STATUS_USAGE, "--timeout: '%s' is not a number of "
                      "seconds (0 for none)", optarg);
@@ -248,9 +250,12 @@ static void run_options_parse(struct run_options *o, int argc, char **argv)
     if (o->cpl0 == EXEC_CPL0_ENGINE && o->count_step)
         errx(STATUS_USAGE, "--cpl0=engine needs the engine, which "
              "--count=step leaves out");
-    /* QEMU's PC: its default RAM and isa-debug-exit's status. */
+    /* QEMU's PC: its default RAM and isa-debug-exit's status, and the
+     * time kvm-unit-tests' runner gives a test (scripts/runtime.bash). */
     if (o->machine == MACHINE_PC && !o->mem_given)
         o->mem = PC_DEFAULT_MEM;
+    if (o->machine == MACHINE_PC && !o->timeout_given)
+        o->timeout = PC_DEFAULT_TIMEOUT;
     if (o->machine == MACHINE_PC && !o->exit_code_given)
         o->exit_code = EXIT_CODE_QEMU;
     if (optind >= argc)
