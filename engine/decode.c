@@ -225,15 +225,17 @@ static void convert(const ZydisDecodedInstruction *zi,
 }
 
 /* Decodes (len) bytes: 0, or -1 if they do not hold a whole instruction
- * (*more: they may, with more bytes). */
+ * (*more: they may, with more bytes; *too_long: more than 15 bytes). */
 static int decode_bytes(struct eng *e, const uint8_t *code, size_t len,
-                        struct eng_insn *in, bool *more)
+                        struct eng_insn *in, bool *more, bool *too_long)
 {
     ZydisDecodedInstruction zi;
     ZydisDecodedOperand ops[ZYDIS_MAX_OPERAND_COUNT];
     ZyanStatus s = ZydisDecoderDecodeFull(&e->dec64, code, len, &zi, ops);
 
     *more = s == ZYDIS_STATUS_NO_MORE_DATA;
+    *too_long = s == ZYDIS_STATUS_INSTRUCTION_TOO_LONG ||
+                (*more && len >= 15);
     if (!ZYAN_SUCCESS(s))
         return -1;
     convert(&zi, ops, in);
@@ -243,9 +245,9 @@ static int decode_bytes(struct eng *e, const uint8_t *code, size_t len,
 bool eng_decode_bytes(struct eng *e, const uint8_t *code, size_t len,
                       struct eng_insn *in)
 {
-    bool more;
+    bool more, too_long;
 
-    return decode_bytes(e, code, len, in, &more) == 0;
+    return decode_bytes(e, code, len, in, &more, &too_long) == 0;
 }
 
 /* The cache slot for an instruction at (gpa). */
@@ -256,12 +258,26 @@ static struct icache_slot *slot_of(struct eng *e, uint64_t gpa)
     return &e->icache[(h >> 40) % ICACHE_SLOTS];
 }
 
+/*
+ * Bytes that are no instruction in 64-bit mode (DAA, a bad prefix, an
+ * unassigned opcode) raise #UD, as the CPU does; more than 15 bytes of
+ * prefixes and instruction raise #GP(0) (SDM 2.3.11). Zydis knows every
+ * encoding the CPU does, so its refusal is the architecture's: an
+ * instruction the guest's CPUID does not offer would #UD all the same.
+ */
+static _Noreturn void undefined(struct eng *e, bool too_long)
+{
+    if (too_long)
+        eng_gp0(e);
+    eng_fault(e, VEC_UD, false, 0);
+}
+
 const struct eng_insn *eng_decode_at_rip(struct eng *e)
 {
     static __thread struct eng_insn crossing;
     uint64_t la = e->st->rip, gpa, gpa2;
     uint8_t code[15];
-    bool more;
+    bool more, too_long;
 
     gpa = eng_translate(e, la, ACC_FETCH, false);
     struct icache_slot *slot = slot_of(e, gpa);
@@ -271,7 +287,7 @@ const struct eng_insn *eng_decode_at_rip(struct eng *e)
         return &slot->in;
 
     size_t n = eng_fetch(e, la, code, sizeof(code), &gpa);
-    if (decode_bytes(e, code, n, &slot->in, &more) == 0) {
+    if (decode_bytes(e, code, n, &slot->in, &more, &too_long) == 0) {
         slot->gpa = gpa;
         slot->gen = e->page_gen[pfn];
         slot->epoch = e->icache_epoch;
@@ -279,11 +295,11 @@ const struct eng_insn *eng_decode_at_rip(struct eng *e)
         return &slot->in;
     }
     slot->gpa = ~0ull;
-    if (!more || n == sizeof(code))
-        eng_handback(e, ENGINE_WHY_UNDECODABLE);
-    /* The instruction goes on in the next page (whose fetch may fault). */
-    n += eng_fetch(e, la + n, code + n, sizeof(code) - n, &gpa2);
-    if (decode_bytes(e, code, n, &crossing, &more) < 0)
-        eng_handback(e, ENGINE_WHY_UNDECODABLE);
-    return &crossing;
+    if (more && n < sizeof(code)) {
+        /* It goes on in the next page (whose fetch may fault). */
+        n += eng_fetch(e, la + n, code + n, sizeof(code) - n, &gpa2);
+        if (decode_bytes(e, code, n, &crossing, &more, &too_long) == 0)
+            return &crossing;
+    }
+    undefined(e, too_long);
 }

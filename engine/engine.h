@@ -126,6 +126,8 @@ enum engine_stop {
     ENGINE_STOP_BUDGET,     /* the instruction budget ran out */
     ENGINE_STOP_HANDBACK,   /* the next instruction is KVM's to run */
     ENGINE_STOP_STATE,      /* the state is one the engine does not run */
+    ENGINE_STOP_SHUTDOWN,   /* a triple fault (a fault delivering #DF):
+                               the state is the one before the event */
 };
 
 /* Why the next instruction is KVM's (ENGINE_STOP_HANDBACK), or why the
@@ -136,11 +138,10 @@ enum engine_why {
     ENGINE_WHY_IO,            /* port I/O */
     ENGINE_WHY_MMIO,          /* a memory access outside RAM */
     ENGINE_WHY_MSR,           /* an MSR the caller does not handle */
-    ENGINE_WHY_SYSTEM,        /* a system instruction left to KVM (HLT,
-                                 descriptor tables, RDTSC, ...) */
-    ENGINE_WHY_EVENT,         /* an exception the engine could not deliver
-                                 (a fault during delivery) */
-    ENGINE_WHY_UNDECODABLE,   /* bytes that are not an instruction */
+    ENGINE_WHY_SYSTEM,        /* a system instruction left to KVM
+                                 (descriptor tables, control registers) */
+    ENGINE_WHY_EVENT,         /* an event through a descriptor the engine
+                                 does not run (a TSS that is not there) */
     ENGINE_WHY_MODE,          /* not 64-bit mode */
     ENGINE_WHY_FEATURE,       /* a control bit the engine does not model
                                  (TF, DR7, PKE, LA57, ...) */

@@ -76,6 +76,7 @@ enum eng_unwind {
     UNWIND_NONE,
     UNWIND_FAULT,     /* an exception, in e->fault: deliver it */
     UNWIND_HANDBACK,  /* stop before this instruction, e->why says why */
+    UNWIND_SHUTDOWN,  /* a fault while delivering #DF: a triple fault */
 };
 
 /* One operand, as the executor needs it. */

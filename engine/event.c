@@ -56,12 +56,27 @@ static struct engine_seg null_ss(unsigned rpl)
                                .s = 1, .type = 3, .db = 1};
 }
 
+/* The error code of a fault during delivery (SDM 6.13): a selector or
+ * the IDT entry (IDT bit 1), and EXT (bit 0) unless the event was INT n,
+ * INT3 or INTO, the program's own. */
+static uint32_t idt_err(unsigned vec, bool ext)
+{
+    return vec * 8 + 2 + ext;
+}
+
+static uint32_t sel_err(uint16_t sel, bool ext)
+{
+    return (sel & 0xFFFCu) + ext;
+}
+
 /*
  * The frame: SS, RSP, RFLAGS, CS, RIP (and the error code), pushed on a
  * 16-byte aligned stack: the TSS's RSPn on a change of privilege, the IST
- * stack if the gate names one, else the current one (SDM 6.14.2). Any
- * fault on the way hands the instruction back: KVM then runs it and
- * delivers the fault (a #DF, a triple fault) as the hardware does.
+ * stack if the gate names one, else the current one (SDM 6.14.2). What
+ * the gate, the code segment or the stack refuse raises the fault the
+ * SDM names for it (6.12.1, 6.14: #GP, #NP, #TS, #SS, #PF), which the
+ * caller delivers in turn. False: a descriptor the engine does not run (a
+ * 32-bit TSS, a stack switch through a null TSS).
  */
 static bool deliver(struct eng *e, unsigned vec, bool has_err, uint32_t err,
                     bool soft, uint64_t return_rip, uint64_t rf)
@@ -69,37 +84,48 @@ static bool deliver(struct eng *e, unsigned vec, bool has_err, uint32_t err,
     struct engine_state *st = e->st;
     unsigned cpl = eng_cpl(e);
     uint64_t gate[2], cdesc[2];
+    bool ext = !soft;
 
     if (vec * 16 + 15 > st->idt_limit)
-        return false;
+        eng_fault(e, VEC_GP, true, idt_err(vec, ext));
     gate[0] = eng_read_la(e, st->idt_base + vec * 16, 8, true);
     gate[1] = eng_read_la(e, st->idt_base + vec * 16 + 8, 8, true);
     unsigned type = (gate[0] >> 40) & 0xF, dpl = (gate[0] >> 45) & 3;
-    if (!(gate[0] & DESC_P) || (type != 0xE && type != 0xF))
-        return false;
-    if (soft && cpl > dpl) {
-        /* INT n through a gate of lower privilege: #GP(vector * 8 + 2) */
-        eng_fault(e, VEC_GP, true, vec * 8 + 2);
-    }
+    if (type != 0xE && type != 0xF)
+        eng_fault(e, VEC_GP, true, idt_err(vec, ext));
+    /* INT n through a gate of lower privilege: #GP(vector * 8 + 2) */
+    if (soft && cpl > dpl)
+        eng_fault(e, VEC_GP, true, idt_err(vec, ext));
+    if (!(gate[0] & DESC_P))
+        eng_fault(e, VEC_NP, true, idt_err(vec, ext));
     uint16_t sel = (uint16_t)(gate[0] >> 16);
     uint64_t target = (gate[0] & 0xFFFF) | ((gate[0] >> 32) & 0xFFFF0000) |
                       gate[1] << 32;
     unsigned ist = (gate[0] >> 32) & 7;
-    if ((sel & ~3u) == 0 || !eng_desc_read(e, sel, cdesc))
-        return false;
+    if ((sel & ~3u) == 0)
+        eng_fault(e, VEC_GP, true, ext);
+    if (!eng_desc_read(e, sel, cdesc))
+        eng_fault(e, VEC_GP, true, sel_err(sel, ext));
     struct engine_seg cs;
     eng_seg_from_desc(&cs, sel, cdesc);
-    if (!cs.present || !cs.s || !(cs.type & 8) || !cs.l || cs.db ||
-        cs.dpl > cpl || !eng_canonical(target))
-        return false;
+    if (!cs.s || !(cs.type & 8) || !cs.l || cs.db || cs.dpl > cpl)
+        eng_fault(e, VEC_GP, true, sel_err(sel, ext));
+    if (!cs.present)
+        eng_fault(e, VEC_NP, true, sel_err(sel, ext));
+    if (!eng_canonical(target))
+        eng_fault(e, VEC_GP, true, ext);
     unsigned new_cpl = (cs.type & 4) ? cpl : cs.dpl; /* conforming keeps */
     uint64_t rsp = st->gpr[ENGINE_RSP];
     if (new_cpl < cpl || ist) {
         uint64_t tss = st->tr.base;
         uint64_t off = ist ? 0x24 + 8 * (ist - 1) : 4 + 8 * new_cpl;
-        if (off + 7 > st->tr.limit)
+        if (!st->tr.present)
             return false;
+        if (off + 7 > st->tr.limit)
+            eng_fault(e, VEC_TS, true, sel_err(st->tr.selector, ext));
         rsp = eng_read_la(e, tss + off, 8, true);
+        if (!eng_canonical(rsp))
+            eng_fault(e, VEC_SS, true, ext);
     }
     rsp &= ~15ull;
     uint64_t frame[6];
@@ -117,7 +143,7 @@ static bool deliver(struct eng *e, unsigned vec, bool has_err, uint32_t err,
     for (unsigned i = 0; i < n; i++) {
         uint64_t la = rsp - 8 * (n - i);
         if (!eng_canonical(la))
-            return false;
+            eng_fault(e, VEC_SS, true, ext);
         eng_write_la(e, la, 8, frame[i], new_cpl < cpl || cpl < 3);
     }
     rsp -= 8 * n;
@@ -134,47 +160,97 @@ static bool deliver(struct eng *e, unsigned vec, bool has_err, uint32_t err,
     return true;
 }
 
-static void deliver_or_handback(struct eng *e, unsigned vec, bool has_err,
-                                uint32_t err, bool soft,
-                                uint64_t return_rip, uint64_t rf)
+/* SDM 6.15, Table 6-4: the classes that decide a double fault. */
+enum fault_class { BENIGN, CONTRIBUTORY, PAGE_FAULT };
+
+static enum fault_class class_of(unsigned vec)
+{
+    switch (vec) {
+    case VEC_DE: case VEC_TS: case VEC_NP: case VEC_SS: case VEC_GP:
+        return CONTRIBUTORY;
+    case VEC_PF:
+        return PAGE_FAULT;
+    default:
+        return BENIGN;
+    }
+}
+
+struct event {
+    unsigned vec;
+    bool has_err, soft;
+    uint32_t err;
+    uint64_t return_rip, rf;
+};
+
+/* One delivery: 0 if done, -1 if the engine does not run it, else how it
+ * unwound (UNWIND_FAULT: what it raised is in e->fault_*), the state
+ * then as before. */
+static int attempt(struct eng *e, const struct event *ev)
 {
     struct engine_state saved = *e->st;
     jmp_buf outer;
 
-    /* A fault during delivery is not delivered by the engine. */
     memcpy(outer, e->unwind, sizeof(jmp_buf));
-    if (setjmp(e->unwind) == 0) {
-        if (deliver(e, vec, has_err, err, soft, return_rip, rf)) {
-            memcpy(e->unwind, outer, sizeof(jmp_buf));
-            return;
-        }
-    }
+    int how = setjmp(e->unwind);
+    bool done = how == 0 && deliver(e, ev->vec, ev->has_err, ev->err,
+                                    ev->soft, ev->return_rip, ev->rf);
     memcpy(e->unwind, outer, sizeof(jmp_buf));
+    if (done)
+        return 0;
     *e->st = saved;
-    if (soft && e->fault_vec == VEC_GP && e->fault_err == vec * 8 + 2) {
-        /* the gate's DPL refused INT n: that #GP is delivered instead */
-        uint32_t gp_err = e->fault_err;
-        if (setjmp(e->unwind) == 0 &&
-            deliver(e, VEC_GP, true, gp_err, false, e->insn_rip, FL_RF)) {
-            memcpy(e->unwind, outer, sizeof(jmp_buf));
+    return how ? how : -1;
+}
+
+/*
+ * Delivers an event, and whatever its delivery raises, as the CPU does
+ * (SDM 6.15, Table 6-5): a contributory fault while delivering a
+ * contributory one, or a contributory fault or #PF while delivering a
+ * #PF, is a #DF; any other is delivered in its place (its frame points at
+ * the instruction, for INT n too); a fault while delivering #DF shuts
+ * the CPU down (a triple fault). Only what the engine does not run is
+ * handed back.
+ */
+static void deliver_or_fault(struct eng *e, struct event ev)
+{
+    for (;;) {
+        e->fault_cr2_valid = false;
+        int how = attempt(e, &ev);
+        if (how == 0)
             return;
+        if (how < 0)
+            eng_handback(e, ENGINE_WHY_EVENT);
+        if (how != UNWIND_FAULT || ev.vec == VEC_DF)
+            longjmp(e->unwind, how == UNWIND_FAULT ? UNWIND_SHUTDOWN : how);
+        enum fault_class first = class_of(ev.vec);
+        enum fault_class second = class_of(e->fault_vec);
+        if ((first == CONTRIBUTORY && second == CONTRIBUTORY) ||
+            (first == PAGE_FAULT && second != BENIGN)) {
+            ev.vec = VEC_DF, ev.has_err = true, ev.err = 0;
+        } else {
+            ev.vec = e->fault_vec, ev.has_err = e->fault_has_err;
+            ev.err = e->fault_err;
+            if (e->fault_cr2_valid)
+                e->st->cr2 = e->fault_cr2;
         }
-        memcpy(e->unwind, outer, sizeof(jmp_buf));
-        *e->st = saved;
+        if (ev.soft)
+            ev.return_rip = e->insn_rip;
+        ev.soft = false;
+        ev.rf = FL_RF;
     }
-    eng_handback(e, ENGINE_WHY_EVENT);
 }
 
 void eng_deliver(struct eng *e, unsigned vec, bool has_err, uint32_t err,
                  bool soft, uint64_t return_rip)
 {
-    deliver_or_handback(e, vec, has_err, err, soft, return_rip, 0);
+    deliver_or_fault(e, (struct event){vec, has_err, soft, err, return_rip,
+                                       0});
 }
 
 void eng_deliver_fault(struct eng *e, unsigned vec, bool has_err,
                        uint32_t err)
 {
-    deliver_or_handback(e, vec, has_err, err, false, e->insn_rip, FL_RF);
+    deliver_or_fault(e, (struct event){vec, has_err, false, err,
+                                       e->insn_rip, FL_RF});
 }
 
 bool engine_interrupt(struct engine *ext, struct engine_state *st,

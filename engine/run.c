@@ -11,8 +11,7 @@ static const char *const why_names[] = {
     [ENGINE_WHY_MMIO] = "memory outside RAM",
     [ENGINE_WHY_MSR] = "an MSR the PMU model does not own",
     [ENGINE_WHY_SYSTEM] = "a system instruction left to KVM",
-    [ENGINE_WHY_EVENT] = "a fault during exception delivery",
-    [ENGINE_WHY_UNDECODABLE] = "bytes that are not an instruction",
+    [ENGINE_WHY_EVENT] = "an exception through a descriptor it does not run",
     [ENGINE_WHY_MODE] = "not 64-bit mode",
     [ENGINE_WHY_FEATURE] = "a control bit the engine does not model",
     [ENGINE_WHY_HALT] = "HLT, which waits for an interrupt",
@@ -233,6 +232,9 @@ void engine_run(struct engine *ext, struct engine_state *st, uint64_t budget,
             goto done;
         }
         break;
+    case UNWIND_SHUTDOWN:
+        out->stop = ENGINE_STOP_SHUTDOWN;
+        goto done;
     default: /* UNWIND_HANDBACK */
         st->rip = e->insn_rip;
         if (e->why == ENGINE_WHY_NONE) {

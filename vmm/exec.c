@@ -533,6 +533,44 @@ static bool interrupts(struct pmvm *p, struct engine_state *st)
     return true;
 }
 
+/* The engine takes over from KVM: what KVM cached is stale. */
+static void engine_takes_over(struct pmvm *p)
+{
+    if (p->exec.kvm_ran) {
+        engine_flush(p->exec.engine);
+        memset(p->exec.sys_valid, 0, sizeof(p->exec.sys_valid));
+        p->exec.kvm_ran = false;
+    }
+}
+
+int exec_rescue(struct pmvm *p)
+{
+    struct engine_state st;
+    struct engine_exit x;
+
+    if (!p->exec.engine)
+        return EXEC_NOT_RESCUED;
+    state_in(p, &st);
+    engine_takes_over(p);
+    p->exec.st = &st;
+    engine_run(p->exec.engine, &st, 1, &x);
+    p->exec.st = NULL;
+    if (x.stop == ENGINE_STOP_STATE || x.stop == ENGINE_STOP_HANDBACK)
+        return EXEC_NOT_RESCUED; /* the state is as it was */
+    state_out(p, &st);
+    count_reset(p);
+    if (p->trace)
+        fprintf(stderr, "pmvm: trace: engine: ran the instruction KVM "
+                "failed to emulate, now at 0x%llx\n",
+                (unsigned long long)st.rip);
+    if (p->exec.ended)
+        return p->exec.status;
+    if (x.stop == ENGINE_STOP_SHUTDOWN)
+        return end_triple_fault(p, "in pmvm's engine: a fault while "
+                                   "delivering #DF");
+    return RUN_CONTINUE;
+}
+
 int exec_run(struct pmvm *p)
 {
     struct engine_state st;
@@ -543,11 +581,7 @@ int exec_run(struct pmvm *p)
         handback_begin(p, &st, NULL); /* KVM delivers it first */
         return RUN_CONTINUE;
     }
-    if (p->exec.kvm_ran) {
-        engine_flush(p->exec.engine);
-        memset(p->exec.sys_valid, 0, sizeof(p->exec.sys_valid));
-        p->exec.kvm_ran = false;
-    }
+    engine_takes_over(p);
     if (count_stepping(p))
         vtsc_start(p);
     p->exec.st = &st;
@@ -564,6 +598,9 @@ int exec_run(struct pmvm *p)
         handback_begin(p, &st, NULL);
         return RUN_CONTINUE;
     }
+    if (x.stop == ENGINE_STOP_SHUTDOWN)
+        return end_triple_fault(p, "in pmvm's engine: a fault while "
+                                   "delivering #DF");
     if (x.stop == ENGINE_STOP_HANDBACK) {
         handback_begin(p, &st, &x);
     } else if (x.stop == ENGINE_STOP_STATE) {

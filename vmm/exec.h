@@ -74,6 +74,15 @@ bool exec_handback_stepped(const struct pmvm *p);
  */
 int exec_run(struct pmvm *p);
 
+/*
+ * KVM failed to emulate the instruction at RIP (nested PVM cannot INT n,
+ * INT3 or ICEBP at CPL0, nor raise #UD for bytes it cannot decode): the
+ * engine runs that one, if it runs the state. RUN_CONTINUE when it did,
+ * the status the run ends with if that ended it, else EXEC_NOT_RESCUED.
+ */
+#define EXEC_NOT_RESCUED (-2)
+int exec_rescue(struct pmvm *p);
+
 /* After every KVM_RUN while a hand-back is under way: a step or
  * breakpoint ends a stepped one, any exit a free one, except an
  * interrupted wait of a halted vCPU (halted). */

@@ -6,12 +6,17 @@
 #include "vmm/paging.h"
 #include "vmm/status.h"
 
-int exit_shutdown(struct pmvm *p)
+int end_triple_fault(struct pmvm *p, const char *how)
 {
     console_flush(&p->console);
-    fprintf(stderr, "pmvm: guest triple-faulted (KVM_EXIT_SHUTDOWN)\n");
+    fprintf(stderr, "pmvm: guest triple-faulted (%s)\n", how);
     dump_vcpu(&p->vm, stderr);
     return STATUS_TRIPLE_FAULT;
+}
+
+int exit_shutdown(struct pmvm *p)
+{
+    return end_triple_fault(p, "KVM_EXIT_SHUTDOWN");
 }
 
 int exit_fail_entry(struct pmvm *p)
@@ -34,8 +39,8 @@ static const char *known_host_limit(const struct kvm_sregs *s,
     if (code[0] == 0xCF && !s->cs.l)
         return "this host cannot emulate a 32-bit IRET; run the code in "
                "64-bit mode";
-    if (code[0] == 0xCC || code[0] == 0xCD)
-        return "this host cannot emulate INT3 or INT n at CPL0";
+    if (code[0] == 0xCC || code[0] == 0xCD || code[0] == 0xF1)
+        return "this host cannot emulate INT3, ICEBP or INT n at CPL0";
     if (n >= 3 && code[0] == 0x0F && code[1] == 0x01 &&
         (code[2] == 0xC1 || code[2] == 0xD9))
         return "this host cannot run VMCALL or VMMCALL";
@@ -44,8 +49,13 @@ static const char *known_host_limit(const struct kvm_sregs *s,
 
 int exit_internal_error(struct pmvm *p)
 {
-    console_flush(&p->console);
     struct kvm_run *run = p->vm.run;
+    if (run->internal.suberror == KVM_INTERNAL_ERROR_EMULATION) {
+        int status = exec_rescue(p);
+        if (status != EXEC_NOT_RESCUED)
+            return status;
+    }
+    console_flush(&p->console);
     if (run->internal.suberror == KVM_INTERNAL_ERROR_EMULATION) {
         const struct kvm_sregs *s = vm_sregs(&p->vm);
         uint64_t rip = vm_regs(&p->vm)->rip;

@@ -14,6 +14,9 @@ int exit_internal_error(struct pmvm *p);
 int exit_fail_entry(struct pmvm *p);
 int exit_unexpected(struct pmvm *p);
 
+/* The guest triple-faulted (how: who saw it): one line, the dump, 125. */
+int end_triple_fault(struct pmvm *p, const char *how);
+
 /* One port access of (size) bytes, from an exit or from the engine: OUT
  * takes *value, IN sets it. RUN_CONTINUE, or the status the guest ended
  * with (the exit port). */

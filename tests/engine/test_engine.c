@@ -550,6 +550,78 @@ static void test_rdtscp_rdpid(void **state)
     assert_int_equal(fx.retired, 2);
 }
 
+/* DAA is no instruction in 64-bit mode: #UD at it, nothing retired
+ * (SDM DAA: "Invalid" in 64-bit mode). */
+static void test_undefined_opcode(void **state)
+{
+    struct engine_exit x;
+
+    (void)state;
+    RUN("\x27", &x);
+    assert_at_vector(&x, 6);
+    assert_int_equal(frame(0), CODE);
+    assert_int_equal(fx.retired, 0);
+}
+
+/* Fifteen operand-size prefixes and a NOP: 16 bytes, #GP(0) (SDM 2.3.11:
+ * an instruction longer than 15 bytes). */
+static void test_too_long(void **state)
+{
+    struct engine_exit x;
+
+    (void)state;
+    RUN("\x66\x66\x66\x66\x66\x66\x66\x66\x66\x66\x66\x66\x66\x66\x66"
+        "\x90", &x);
+    assert_at_vector(&x, 13);
+    assert_int_equal(frame(0), 0);
+    assert_int_equal(frame(1), CODE);
+}
+
+/* Clears the P bit of IDT gate (vec). */
+static void gate_absent(unsigned vec)
+{
+    machine_ptr(&fx.m, MACHINE_IDT + 16 * vec)[5] &= 0x7F;
+}
+
+/* INT 0x80 at CPL0 beyond the IDT's limit: #GP with the IDT entry as its
+ * error code, 0x80 * 8 + 2 (IDT bit; EXT clear for INT n), and the
+ * frame's RIP at the INT (SDM 6.12.1, 6.13). */
+static void test_int_beyond_idt(void **state)
+{
+    struct engine_exit x;
+
+    (void)state;
+    machine_state(&fx.m, &fx.st, 0, KCODE, MACHINE_KSTACK_TOP);
+    fx.st.idt_limit = 0x80 * 16 - 1;
+    run_at(KCODE, "\xcd\x80", 2, &x);
+    assert_at_vector(&x, 13);
+    assert_int_equal(frame(0), 0x402);
+    assert_int_equal(frame(1), KCODE);
+}
+
+/* The same with #GP's own gate absent: #NP(13 * 8 + 2 + EXT) while
+ * delivering #GP, both contributory, so a #DF with error 0 (SDM 6.15,
+ * Table 6-5); with #DF's gate absent too, a triple fault. */
+static void test_double_and_triple_fault(void **state)
+{
+    struct engine_exit x;
+
+    (void)state;
+    machine_state(&fx.m, &fx.st, 0, KCODE, MACHINE_KSTACK_TOP);
+    fx.st.idt_limit = 0x80 * 16 - 1;
+    gate_absent(13);
+    run_at(KCODE, "\xcd\x80", 2, &x);
+    assert_at_vector(&x, 8);
+    assert_int_equal(frame(0), 0);
+    assert_int_equal(frame(1), KCODE);
+    gate_absent(8);
+    machine_state(&fx.m, &fx.st, 0, KCODE, MACHINE_KSTACK_TOP);
+    fx.st.idt_limit = 0x80 * 16 - 1;
+    run_at(KCODE, "\xcd\x80", 2, &x);
+    assert_int_equal(x.stop, ENGINE_STOP_SHUTDOWN);
+    assert_int_equal(fx.st.rip, KCODE);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -571,6 +643,13 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_rdtscp_rdpid_absent, setup,
                                         teardown),
         cmocka_unit_test_setup_teardown(test_rdtscp_rdpid, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_undefined_opcode, setup,
+                                        teardown),
+        cmocka_unit_test_setup_teardown(test_too_long, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_int_beyond_idt, setup,
+                                        teardown),
+        cmocka_unit_test_setup_teardown(test_double_and_triple_fault, setup,
+                                        teardown),
     };
 
     return cmocka_run_group_tests_name("engine", tests, NULL, NULL);
