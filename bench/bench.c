@@ -4,6 +4,7 @@
 #include <fcntl.h>
 #include <inttypes.h>
 #include <math.h>
+#include <stdarg.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -40,11 +41,15 @@ static void figure(const char *name, double value, const char *unit,
     fflush(stdout);
 }
 
+/* A figure this run could not take: never a number, always the reason
+ * (a host that cannot do it, or a run that failed). */
+static unsigned nskipped;
 static void figure_skipped(const char *name, const char *why)
 {
-    printf("BENCH %s skipped\n", name);
-    fprintf(txt, "BENCH %s skipped\n", name);
-    fprintf(stderr, "bench: %s skipped: %s\n", name, why);
+    printf("BENCH %s skipped: %s\n", name, why);
+    fprintf(txt, "BENCH %s skipped: %s\n", name, why);
+    fflush(stdout);
+    nskipped++;
 }
 
 /* BUILD/rel: what `make bench` built. */
@@ -56,20 +61,24 @@ static char *path(const char *rel)
     return s;
 }
 
-/* Run a command that must end with status want; on anything else say what
- * happened and stop: a figure from a failed run would be a lie. */
-static void run_checked(const char *const argv[], int want,
-                        struct spawn_result *r)
+/* Run a command that must end with status want. On anything else a
+ * figure from it would be a lie: false, with *why (allocated) naming the
+ * command, its status and the first line it printed on stderr, for the
+ * figures it was to give, which are skipped. */
+static bool run_ok(const char *const argv[], int want, struct spawn_result *r,
+                   char **why)
 {
     spawn(argv, r);
     if (r->status == want)
-        return;
-    fprintf(stderr, "bench: %s", argv[0]);
-    for (int i = 1; argv[i]; i++)
-        fprintf(stderr, " %s", argv[i]);
-    fprintf(stderr, ": status %d, want %d\n%s%s", r->status, want, r->out,
-            r->err);
-    exit(1);
+        return true;
+    const char *name = strrchr(argv[0], '/') ? strrchr(argv[0], '/') + 1
+                                             : argv[0];
+    size_t len = strcspn(r->err, "\n");
+    if (asprintf(why, "%s%s%s: status %d (want %d)%s%.*s", name,
+                 argv[1] ? " " : "", argv[1] ? argv[1] : "", r->status,
+                 want, len ? ": " : "", (int)len, r->err) < 0)
+        err(71, "asprintf");
+    return false;
 }
 
 /* ---- guest loops: figures 1-3 ---- */
@@ -86,7 +95,20 @@ struct loop_bench {
     bool check_count;   /* "insns" must count the stream (pmvm counting) */
     struct samples s;           /* every round of every process */
     double round_median[LOOP_ROUNDS];   /* one process's median */
+    char *skip_why;     /* a run failed: its figures are skipped */
 };
+
+/* The loop's runs failed as (fmt) says: false, for the caller. */
+__attribute__((format(printf, 2, 3)))
+static bool loop_fail(struct loop_bench *b, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    if (vasprintf(&b->skip_why, fmt, ap) < 0)
+        err(71, "vasprintf");
+    va_end(ap);
+    return false;
+}
 
 /* The guest prints "KEY 0123456789abcdef" lines (bench/guests/boot.S). */
 static bool line_value(const char *line, const char *key, uint64_t *v)
@@ -98,43 +120,64 @@ static bool line_value(const char *line, const char *key, uint64_t *v)
     return true;
 }
 
-/* One process; the first round is a warm-up (KVM's MMU faults the pages
- * in) and is dropped. */
-static void loop_run(struct loop_bench *b, int round_index)
+/* The rounds of one process's output into (mine); false (and b's
+ * skip_why) if the output is not what the guest must print. */
+static bool loop_parse(struct loop_bench *b, char *out, struct samples *mine)
 {
-    struct samples mine = {0};
-    struct spawn_result r;
-    run_checked(b->argv, 0, &r);
     uint64_t ops = 0, base = 0, v;
     int round = 0;
-    for (char *line = strtok(r.out, "\n"); line; line = strtok(NULL, "\n")) {
+    for (char *line = strtok(out, "\n"); line; line = strtok(NULL, "\n")) {
         if (line_value(line, "ops", &v))
             ops = v;
         else if (line_value(line, "base", &v))
             base = v;
         else if (line_value(line, "insns", &v) && b->check_count &&
-                 (v < ops || v > ops + 64)) {
-            fprintf(stderr, "bench: %s: fixed counter 0 counted %" PRIu64
-                    " instructions for a stream of %" PRIu64 "\n", b->name,
-                    v, ops);
-            exit(1);
-        } else if (line_value(line, "loop", &v) && round++ > 0) {
+                 (v < ops || v > ops + 64))
+            return loop_fail(b, "%s: fixed counter 0 counted %" PRIu64
+                             " instructions for a stream of %" PRIu64,
+                             b->name, v, ops);
+        else if (line_value(line, "loop", &v) && round++ > 0) {
             if (!ops || v <= base)
-                errx(1, "%s: bad guest output", b->name);
+                return loop_fail(b, "%s: bad guest output (ops %" PRIu64
+                                 ", loop %" PRIu64 ")", b->name, ops, v);
             if (b->kind == PER_OP)
-                samples_add(&mine, (double)(v - base) / (double)ops /
-                                       tsc_hz * 1e6);
+                samples_add(mine, (double)(v - base) / (double)ops /
+                                      tsc_hz * 1e6);
             else
-                samples_add(&mine, (double)ops * tsc_hz / (double)v);
+                samples_add(mine, (double)ops * tsc_hz / (double)v);
         }
     }
     if (round < 2)
-        errx(1, "%s: the guest reported %d rounds", b->name, round);
-    for (size_t i = 0; i < mine.n; i++)
-        samples_add(&b->s, mine.v[i]);
-    b->round_median[round_index] = samples_median(&mine);
+        return loop_fail(b, "%s: the guest reported %d rounds, not 2 or "
+                         "more", b->name, round);
+    return true;
+}
+
+/* One process; the first round is a warm-up (KVM's MMU faults the pages
+ * in) and is dropped. After a failure the loop runs no more. */
+static void loop_run(struct loop_bench *b, int round_index)
+{
+    struct samples mine = {0};
+    struct spawn_result r;
+    if (b->skip_why)
+        return;
+    if (run_ok(b->argv, 0, &r, &b->skip_why) && loop_parse(b, r.out, &mine)) {
+        for (size_t i = 0; i < mine.n; i++)
+            samples_add(&b->s, mine.v[i]);
+        b->round_median[round_index] = samples_median(&mine);
+    }
     samples_free(&mine);
     spawn_free(&r);
+}
+
+/* A loop's median, or skipped with why. */
+static void figure_median(const char *name, struct loop_bench *b,
+                          const char *unit, int decimals)
+{
+    if (b->skip_why)
+        figure_skipped(name, b->skip_why);
+    else
+        figure(name, samples_median(&b->s), unit, decimals);
 }
 
 /* a / b as the median of the ratios within each round: the two were
@@ -148,6 +191,16 @@ static double ratio(const struct loop_bench *a, const struct loop_bench *b)
     double m = samples_median(&q);
     samples_free(&q);
     return m;
+}
+
+/* a / b, or skipped with the reason of whichever failed. */
+static void figure_ratio(const char *name, struct loop_bench *a,
+                         struct loop_bench *b, int decimals)
+{
+    if (a->skip_why || b->skip_why)
+        figure_skipped(name, a->skip_why ? a->skip_why : b->skip_why);
+    else
+        figure(name, ratio(a, b), "x", decimals);
 }
 
 enum {
@@ -198,37 +251,28 @@ static void loops(void)
         for (int i = 0; i < NLOOPS; i++)
             loop_run(&b[(i + round) % NLOOPS], round);
     }
-    double raw_us = samples_median(&b[RAW_MSR].s);
-    double msr_us = samples_median(&b[PMVM_MSR].s);
-    double raw_bp_us = samples_median(&b[RAW_BP].s);
-    double bp_us = samples_median(&b[RDPMC_BP].s);
-    double step_us = samples_median(&b[RDPMC_STEP].s);
-    double raw_rate = samples_median(&b[RAW_STEP].s);
-    double rate = samples_median(&b[PMVM_STEP].s);
-    figure("raw_exit_us", raw_us, "us", 2);
-    figure("pmvm_msr_exit_us", msr_us, "us", 2);
-    figure("msr_exit_overhead", ratio(&b[PMVM_MSR], &b[RAW_MSR]), "x", 3);
-    figure("msr_engine_us", samples_median(&b[MSR_ENGINE].s), "us", 3);
-    figure("msr_engine_vs_raw_exit", ratio(&b[MSR_ENGINE], &b[RAW_MSR]), "x",
-           3);
-    figure("rdpmc_bp_us", bp_us, "us", 2);
-    figure("rdpmc_bp_vs_raw_exit", ratio(&b[RDPMC_BP], &b[RAW_MSR]), "x", 3);
-    figure("raw_rdpmc_bp_us", raw_bp_us, "us", 2);
-    figure("rdpmc_bp_vs_raw_bp", ratio(&b[RDPMC_BP], &b[RAW_BP]), "x", 3);
-    figure("rdpmc_step_us", step_us, "us", 2);
-    figure("rdpmc_step_vs_raw_exit", ratio(&b[RDPMC_STEP], &b[RAW_MSR]),
-           "x", 3);
-    figure("step_insn_per_s", rate, "insn/s", 0);
-    figure("raw_step_insn_per_s", raw_rate, "insn/s", 0);
-    figure("step_vs_raw", ratio(&b[PMVM_STEP], &b[RAW_STEP]), "x", 3);
-    figure("engine_insn_per_s", samples_median(&b[ENGINE0].s), "insn/s", 0);
-    figure("engine_cpl3_insn_per_s", samples_median(&b[ENGINE3].s),
-           "insn/s", 0);
-    figure("engine_vs_step", ratio(&b[ENGINE0], &b[PMVM_STEP]), "x", 1);
-    figure("engine_cpl3_vs_step", ratio(&b[ENGINE3], &b[PMVM_STEP]), "x",
-           1);
-    for (int i = 0; i < NLOOPS; i++)
+    figure_median("raw_exit_us", &b[RAW_MSR], "us", 2);
+    figure_median("pmvm_msr_exit_us", &b[PMVM_MSR], "us", 2);
+    figure_ratio("msr_exit_overhead", &b[PMVM_MSR], &b[RAW_MSR], 3);
+    figure_median("msr_engine_us", &b[MSR_ENGINE], "us", 3);
+    figure_ratio("msr_engine_vs_raw_exit", &b[MSR_ENGINE], &b[RAW_MSR], 3);
+    figure_median("rdpmc_bp_us", &b[RDPMC_BP], "us", 2);
+    figure_ratio("rdpmc_bp_vs_raw_exit", &b[RDPMC_BP], &b[RAW_MSR], 3);
+    figure_median("raw_rdpmc_bp_us", &b[RAW_BP], "us", 2);
+    figure_ratio("rdpmc_bp_vs_raw_bp", &b[RDPMC_BP], &b[RAW_BP], 3);
+    figure_median("rdpmc_step_us", &b[RDPMC_STEP], "us", 2);
+    figure_ratio("rdpmc_step_vs_raw_exit", &b[RDPMC_STEP], &b[RAW_MSR], 3);
+    figure_median("step_insn_per_s", &b[PMVM_STEP], "insn/s", 0);
+    figure_median("raw_step_insn_per_s", &b[RAW_STEP], "insn/s", 0);
+    figure_ratio("step_vs_raw", &b[PMVM_STEP], &b[RAW_STEP], 3);
+    figure_median("engine_insn_per_s", &b[ENGINE0], "insn/s", 0);
+    figure_median("engine_cpl3_insn_per_s", &b[ENGINE3], "insn/s", 0);
+    figure_ratio("engine_vs_step", &b[ENGINE0], &b[PMVM_STEP], 1);
+    figure_ratio("engine_cpl3_vs_step", &b[ENGINE3], &b[PMVM_STEP], 1);
+    for (int i = 0; i < NLOOPS; i++) {
         samples_free(&b[i].s);
+        free(b[i].skip_why);
+    }
 }
 
 /* ---- boot: figure 4 ---- */
@@ -252,6 +296,40 @@ static bool on_path(const char *cmd)
     return found;
 }
 
+/* One command's wall time per run, in ms, for as long as it runs as it
+ * must (status want, (expect) in its output); then why not. */
+struct series {
+    const char *const *argv;
+    int want;
+    const char *expect;
+    struct samples ms;
+    char *why;
+};
+
+static bool series_run(struct series *x)
+{
+    struct spawn_result r;
+    if (x->why)
+        return false;
+    bool ok = run_ok(x->argv, x->want, &r, &x->why);
+    if (ok && !strstr(r.out, x->expect)) {
+        if (asprintf(&x->why, "%s printed no '%s'", x->argv[0],
+                     x->expect) < 0)
+            err(71, "asprintf");
+        ok = false;
+    }
+    if (ok)
+        samples_add(&x->ms, r.wall_s * 1e3);
+    spawn_free(&r);
+    return ok;
+}
+
+static void series_free(struct series *x)
+{
+    samples_free(&x->ms);
+    free(x->why);
+}
+
 static void boot(void)
 {
     char *pmvm = path("pmvm"), *hello = path("guest/hello.elf");
@@ -262,62 +340,72 @@ static void boot(void)
      * filter, vCPU, one run to the exit port, teardown); with a local
      * APIC, which makes creating and destroying the vCPU cheaper here. */
     const char *raw_argv[] = {raw, "--irqchip", exit_bin, NULL};
-    /* As tests/integration/qemu_boot.sh boots the probes. */
+    /* As tests/integration/qemu_boot.sh boots the probes; isa-debug-exit:
+     * guest status 0 ends QEMU with 1. */
     const char *qemu_argv[] = {"qemu-system-x86_64", "-accel", "tcg",
                          "-nodefaults", "-display", "none", "-no-reboot",
                          "-serial", "stdio", "-device",
                          "isa-debug-exit,iobase=0xf4,iosize=1", "-kernel",
                          hello, NULL};
-    bool qemu = on_path(qemu_argv[0]);
-    struct samples pm = {0}, rm = {0}, qm = {0};
+    struct series pm = {pmvm_argv, 0, "ok 1 hello", {0}, NULL};
+    struct series rm = {raw_argv, 0, "", {0}, NULL};
+    struct series qm = {qemu_argv, 1, "ok 1 hello", {0}, NULL};
     struct samples pm_raw = {0}, qm_pm = {0};   /* ratios within a run */
     long rss = 0;
+    if (!on_path(qemu_argv[0]))
+        qm.why = strdup("qemu-system-x86_64 is not installed");
     fprintf(stderr, "bench: boot, %d runs of pmvm%s\n", BOOT_RUNS,
-            qemu ? " and QEMU" : "");
+            qm.why ? "" : " and QEMU");
+    /* The peak memory of one boot, from a run of its own. */
+    struct spawn_result r;
+    if (run_ok(pmvm_argv, 0, &r, &pm.why))
+        rss = r.maxrss_kib;
+    spawn_free(&r);
     for (int i = 0; i < BOOT_RUNS; i++) {
-        struct spawn_result r;
-        run_checked(pmvm_argv, 0, &r);
-        if (!strstr(r.out, "ok 1 hello"))
-            errx(1, "pmvm run %s: no 'ok 1 hello'", hello);
-        samples_add(&pm, r.wall_s * 1e3);
-        rss = r.maxrss_kib > rss ? r.maxrss_kib : rss;
-        spawn_free(&r);
-        run_checked(raw_argv, 0, &r);
-        samples_add(&rm, r.wall_s * 1e3);
-        samples_add(&pm_raw, pm.v[i] / rm.v[i]);
-        spawn_free(&r);
-        if (qemu && i < QEMU_RUNS) {
-            /* isa-debug-exit: guest status 0 ends QEMU with 1. */
-            run_checked(qemu_argv, 1, &r);
-            if (!strstr(r.out, "ok 1 hello"))
-                errx(1, "QEMU -kernel %s: no 'ok 1 hello'", hello);
-            samples_add(&qm, r.wall_s * 1e3);
-            samples_add(&qm_pm, qm.v[i] / pm.v[i]);
-            spawn_free(&r);
-        }
+        bool p = series_run(&pm), f = series_run(&rm);
+        if (p && f)
+            samples_add(&pm_raw, pm.ms.v[pm.ms.n - 1] / rm.ms.v[rm.ms.n - 1]);
+        if (i < QEMU_RUNS && series_run(&qm) && p)
+            samples_add(&qm_pm, qm.ms.v[qm.ms.n - 1] / pm.ms.v[pm.ms.n - 1]);
     }
-    double boot_ms = samples_median(&pm), raw_ms = samples_median(&rm);
-    figure("boot_ms", boot_ms, "ms", 2);
-    figure("raw_boot_ms", raw_ms, "ms", 2);
-    figure("boot_vs_raw_boot", samples_median(&pm_raw), "x", 2);
-    /* A floor is below what stands on it: the two share every round and
-     * the VM set-up (a split irqchip), so a ratio under 1 is noise. */
-    if (samples_median(&pm_raw) < 1)
-        fprintf(stderr, "bench: warning: the boot floor came out above "
-                "pmvm's boot (%.2f ms against %.2f ms): a noisy run\n",
-                raw_ms, boot_ms);
-    if (qemu) {
-        double q = samples_median(&qm);
-        figure("qemu_boot_ms", q, "ms", 1);
-        figure("qemu_vs_pmvm", samples_median(&qm_pm), "x", 1);
+    if (pm.why)
+        figure_skipped("boot_ms", pm.why);
+    else
+        figure("boot_ms", samples_median(&pm.ms), "ms", 2);
+    if (rm.why)
+        figure_skipped("raw_boot_ms", rm.why);
+    else
+        figure("raw_boot_ms", samples_median(&rm.ms), "ms", 2);
+    if (pm.why || rm.why) {
+        figure_skipped("boot_vs_raw_boot", pm.why ? pm.why : rm.why);
     } else {
-        figure_skipped("qemu_boot_ms", "qemu-system-x86_64 not installed");
-        figure_skipped("qemu_vs_pmvm", "qemu-system-x86_64 not installed");
+        double q = samples_median(&pm_raw);
+        figure("boot_vs_raw_boot", q, "x", 2);
+        /* A floor is below what stands on it: the two share every round
+         * and the VM set-up (a split irqchip), so a ratio under 1 is
+         * noise. */
+        if (q < 1)
+            fprintf(stderr, "bench: warning: the boot floor came out above "
+                    "pmvm's boot (%.2f ms against %.2f ms): a noisy run\n",
+                    samples_median(&rm.ms), samples_median(&pm.ms));
     }
-    figure("rss_mib", (double)rss / 1024, "MiB", 2);
-    samples_free(&pm);
-    samples_free(&rm);
-    samples_free(&qm);
+    if (qm.why) {
+        figure_skipped("qemu_boot_ms", qm.why);
+        figure_skipped("qemu_vs_pmvm", qm.why);
+    } else {
+        figure("qemu_boot_ms", samples_median(&qm.ms), "ms", 1);
+        if (pm.why)
+            figure_skipped("qemu_vs_pmvm", pm.why);
+        else
+            figure("qemu_vs_pmvm", samples_median(&qm_pm), "x", 1);
+    }
+    if (pm.why)
+        figure_skipped("rss_mib", pm.why);
+    else
+        figure("rss_mib", (double)rss / 1024, "MiB", 2);
+    series_free(&pm);
+    series_free(&rm);
+    series_free(&qm);
     samples_free(&pm_raw);
     samples_free(&qm_pm);
 }
@@ -332,24 +420,30 @@ static void probes(void)
      * ratio (the engine runs it by default on hosts that would interpret
      * it; elsewhere the two are the same). */
     const char *kvm_argv[] = {pmvm, "run", "--cpl0=kvm", rdpmc, NULL};
-    struct samples sw = {0}, kv = {0}, kv_sw = {0};
+    struct series sw = {sweep_argv, 0, "", {0}, NULL};
+    struct series kv = {kvm_argv, 0, "", {0}, NULL};
+    struct samples kv_sw = {0};
     fprintf(stderr, "bench: the RDPMC sweep probe, %d runs each way\n",
             SWEEP_RUNS);
     for (int i = 0; i < SWEEP_RUNS; i++) {
-        struct spawn_result r;
-        run_checked(sweep_argv, 0, &r);
-        samples_add(&sw, r.wall_s);
-        spawn_free(&r);
-        run_checked(kvm_argv, 0, &r);
-        samples_add(&kv, r.wall_s);
-        samples_add(&kv_sw, kv.v[i] / sw.v[i]);
-        spawn_free(&r);
+        bool engine = series_run(&sw), kvm = series_run(&kv);
+        if (engine && kvm)
+            samples_add(&kv_sw, kv.ms.v[kv.ms.n - 1] / sw.ms.v[sw.ms.n - 1]);
     }
-    figure("sweep_s", samples_median(&sw), "s", 2);
-    figure("sweep_kvm_cpl0_s", samples_median(&kv), "s", 2);
-    figure("sweep_kvm_cpl0_vs_sweep", samples_median(&kv_sw), "x", 2);
-    samples_free(&sw);
-    samples_free(&kv);
+    if (sw.why)
+        figure_skipped("sweep_s", sw.why);
+    else
+        figure("sweep_s", samples_median(&sw.ms) / 1e3, "s", 2);
+    if (kv.why)
+        figure_skipped("sweep_kvm_cpl0_s", kv.why);
+    else
+        figure("sweep_kvm_cpl0_s", samples_median(&kv.ms) / 1e3, "s", 2);
+    if (sw.why || kv.why)
+        figure_skipped("sweep_kvm_cpl0_vs_sweep", sw.why ? sw.why : kv.why);
+    else
+        figure("sweep_kvm_cpl0_vs_sweep", samples_median(&kv_sw), "x", 2);
+    series_free(&sw);
+    series_free(&kv);
     samples_free(&kv_sw);
 
     /* Every model and core type in configs/, the probes of all of them
@@ -373,13 +467,19 @@ static void engine_core(void)
     char *tool = path("bench/engine_core");
     const char *argv[] = {tool, "configs", NULL};
     struct spawn_result r;
+    char *why = NULL;
     fprintf(stderr, "bench: the engine alone, against the host CPU\n");
-    run_checked(argv, 0, &r);
-    char name[64], unit[16];
-    double v;
-    for (char *line = strtok(r.out, "\n"); line; line = strtok(NULL, "\n"))
-        if (sscanf(line, "BENCH %63s %lf %15s", name, &v, unit) == 3)
-            figure(name, v, unit, v >= 100 ? 0 : 1);
+    if (!run_ok(argv, 0, &r, &why)) {
+        figure_skipped("engine_core", why);
+        free(why);
+    } else {
+        char name[64], unit[16];
+        double v;
+        for (char *line = strtok(r.out, "\n"); line;
+             line = strtok(NULL, "\n"))
+            if (sscanf(line, "BENCH %63s %lf %15s", name, &v, unit) == 3)
+                figure(name, v, unit, v >= 100 ? 0 : 1);
+    }
     spawn_free(&r);
     free(tool);
 }
@@ -422,6 +522,9 @@ int main(int argc, char **argv)
         fprintf(stderr, "bench: warning: the TSC rate moved from %.0f to "
                 "%.0f Hz during the run\n", before, after);
     figure("tsc_mhz", before / 1e6, "MHz", 0);
+    if (nskipped)
+        fprintf(stderr, "bench: %u figure%s skipped, each with its reason "
+                "above\n", nskipped, nskipped == 1 ? "" : "s");
     if (fclose(txt) != 0)
         err(74, "%s", txt_path);
     fprintf(stderr, "bench: written to %s\n", txt_path);
