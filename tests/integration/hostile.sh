@@ -12,18 +12,27 @@ modes="--trap=auto --trap=bp --trap=step --cpl0=kvm --cpl0=engine
 # mode_args MODE: its options, one a word (a comma joins two).
 mode_args() { echo "$1" | tr ',' ' '; }
 
-# The probe (guest/probes/hostile.c): its own KTAP says what it saw.
-for mode in $modes; do
-	what="hostile probe with $(mode_args "$mode")"
-	if [ -n "$why" ]; then skip "$what" "$why"; continue; fi
+# in_mode WHAT MODE SECONDS IMAGE: runs the image in that mode, its
+# output in $tmp/out and $tmp/err and its status in rc; false, with the
+# SKIP said, where it cannot run here.
+in_mode() {
+	what=$1 mode=$2
+	if [ -n "$why" ]; then skip "$what" "$why"; return 1; fi
 	# shellcheck disable=SC2046
-	"$pmvm" run $(mode_args "$mode") --timeout=60 "$build/guest/hostile.elf" \
-		>"$tmp/out" 2>"$tmp/err"
+	"$pmvm" run $(mode_args "$mode") --timeout="$3" "$4" >"$tmp/out" 2>"$tmp/err"
 	rc=$?
 	if [ "$rc" = 69 ] && [ "$mode" = --trap=bp ] &&
 		grep -q "does not fire hardware breakpoints" "$tmp/err"; then
 		skip "$what" "this host's KVM does not fire hardware breakpoints"
-	elif [ "$rc" = 0 ] && ! grep -q '^not ok' "$tmp/out"; then
+		return 1
+	fi
+}
+
+# The probe (guest/probes/hostile.c): its own KTAP says what it saw.
+for mode in $modes; do
+	what="hostile probe with $(mode_args "$mode")"
+	in_mode "$what" "$mode" 60 "$build/guest/hostile.elf" || continue
+	if [ "$rc" = 0 ] && ! grep -q '^not ok' "$tmp/out"; then
 		ok "$what: $(grep -c '^ok' "$tmp/out") results pass"
 	else
 		not_ok "$what: status $rc: $(grep -m 2 '^not ok\|^# [0-9]* #DB' "$tmp/out" | tr '\n' ' ')$(head -n 1 "$tmp/err")"
@@ -36,14 +45,8 @@ done
 # (nested PVM) ends the run with 126 and one line naming its limit.
 for mode in $modes; do
 	what="INT3, ICEBP, #UD and #GP at CPL0 with $(mode_args "$mode")"
-	if [ -n "$why" ]; then skip "$what" "$why"; continue; fi
-	# shellcheck disable=SC2046
-	"$pmvm" run $(mode_args "$mode") --timeout=60 \
-		"$build/tests/guests/cpl0_events.elf" >"$tmp/out" 2>"$tmp/err"
-	rc=$?
-	if [ "$rc" = 69 ] && [ "$mode" = --trap=bp ]; then
-		skip "$what" "$(head -n 1 "$tmp/err")"
-	elif [ "$rc" = 0 ] && [ "$(grep -c '^ok' "$tmp/out")" = 4 ]; then
+	in_mode "$what" "$mode" 60 "$build/tests/guests/cpl0_events.elf" || continue
+	if [ "$rc" = 0 ] && [ "$(grep -c '^ok' "$tmp/out")" = 4 ]; then
 		ok "$what: each its one exception"
 	elif [ "$rc" = 126 ] && case $mode in --count=step*) true ;; *) false ;; esac &&
 		grep -q "^pmvm: host KVM failed to emulate the instruction at rip 0x[0-9a-f]*: this host cannot" "$tmp/err"; then
@@ -60,14 +63,8 @@ for mode in $modes; do
 	for g in halt_cli:0 halt_sti:124 halt_counted:0; do
 		name=${g%:*} want=${g#*:}
 		what="$name with $(mode_args "$mode"): status $want, nothing past the HLT"
-		if [ -n "$why" ]; then skip "$what" "$why"; continue; fi
-		# shellcheck disable=SC2046
-		"$pmvm" run $(mode_args "$mode") --timeout=1 \
-			"$build/tests/guests/$name.elf" >"$tmp/out" 2>"$tmp/err"
-		rc=$?
-		if [ "$rc" = 69 ] && [ "$mode" = --trap=bp ]; then
-			skip "$what" "$(head -n 1 "$tmp/err")"
-		elif [ "$rc" = "$want" ] && [ "$(cat "$tmp/out")" = halting ]; then
+		in_mode "$what" "$mode" 1 "$build/tests/guests/$name.elf" || continue
+		if [ "$rc" = "$want" ] && [ "$(cat "$tmp/out")" = halting ]; then
 			ok "$what"
 		else
 			not_ok "$what: status $rc, printed '$(tr '\n' ' ' <"$tmp/out")'"
