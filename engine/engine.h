@@ -99,7 +99,9 @@ struct engine_ops {
     enum engine_answer (*rdpmc)(void *ctx, uint32_t ecx, unsigned cpl,
                                 bool cr0_pe, bool cr4_pce, uint64_t *val);
     /* CPUID as the guest sees it at CPL0 (ENGINE_NOT_MINE: a leaf the
-     * caller leaves to KVM). */
+     * caller leaves to KVM). The engine also asks it which features the
+     * guest has (1-GiB pages, MAXPHYADDR, RDTSCP, RDPID, RTM); NULL: a
+     * CPU whose CPUID offers none of them. */
     enum engine_answer (*cpuid)(void *ctx, uint32_t leaf, uint32_t subleaf,
                                 uint32_t regs[4]);
     /* The time-stamp counter RDTSC reads; false: KVM reads it (the

@@ -184,6 +184,9 @@ struct eng {
     uint32_t *page_gen;      /* per guest-physical page */
     uint8_t *code_page;      /* per page: some decoded instruction is there */
     uint64_t ram_pages;
+    /* the guest's CPUID, read once (feature.c) */
+    bool pdpe1gb_known, pdpe1gb;
+    unsigned maxphyaddr;      /* 0: not read yet */
     uint64_t retired_total;
     uint64_t run_retired;    /* retired in this engine_run() */
     uint64_t budget, count;  /* this run's */
@@ -285,9 +288,12 @@ void eng_push(struct eng *e, unsigned size, uint64_t v);
 uint64_t eng_pop(struct eng *e, unsigned size);
 
 /* ---- the guest's CPUID (feature.c) ---- */
-enum eng_feature { FEAT_HLE, FEAT_RTM, FEAT_RDPID, FEAT_RDTSCP };
+enum eng_feature { FEAT_HLE, FEAT_RTM, FEAT_RDPID, FEAT_RDTSCP,
+                   FEAT_PDPE1GB };
 /* Does the guest's CPUID (through ops->cpuid) offer it? */
 bool eng_has(struct eng *e, enum eng_feature f);
+/* The guest's physical-address width, CPUID.80000008H:EAX[7:0]. */
+unsigned eng_maxphyaddr(struct eng *e);
 
 /* ---- instruction groups (exec_*.c): eng_exec_for() picks the handler */
 eng_exec_fn eng_exec_for(ZydisMnemonic m);

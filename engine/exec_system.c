@@ -35,7 +35,8 @@ static void exec_cpuid(struct eng *e, const struct eng_insn *in)
     uint32_t r[4];
 
     (void)in;
-    if (e->ops.cpuid(e->ops.ctx, (uint32_t)e->st->gpr[ENGINE_RAX],
+    if (!e->ops.cpuid ||
+        e->ops.cpuid(e->ops.ctx, (uint32_t)e->st->gpr[ENGINE_RAX],
                      (uint32_t)e->st->gpr[ENGINE_RCX], r) != ENGINE_OK)
         eng_handback(e, ENGINE_WHY_SYSTEM);
     e->st->gpr[ENGINE_RAX] = r[0];

@@ -1,4 +1,6 @@
 /* feature.c: what the guest's CPUID offers, for the instructions the engine runs only where it says so. */
+#include <string.h>
+
 #include "engine/engine_internal.h"
 
 static const struct {
@@ -9,11 +11,17 @@ static const struct {
     [FEAT_RTM] = {7, 1, 11},
     [FEAT_RDPID] = {7, 2, 22},
     [FEAT_RDTSCP] = {0x80000001u, 3, 27},
+    [FEAT_PDPE1GB] = {0x80000001u, 3, 26},
 };
 
-/* A CPUID answer the caller gives, or a hand-back if it gives none. */
+/* A CPUID answer the caller gives, or a hand-back if it gives none; no
+ * callback at all is a CPU whose CPUID offers nothing. */
 static void ask(struct eng *e, uint32_t leaf, uint32_t r[4])
 {
+    if (!e->ops.cpuid) {
+        memset(r, 0, 4 * sizeof(r[0]));
+        return;
+    }
     if (e->ops.cpuid(e->ops.ctx, leaf, 0, r) != ENGINE_OK)
         eng_handback(e, ENGINE_WHY_UNIMPLEMENTED);
 }
@@ -22,11 +30,35 @@ bool eng_has(struct eng *e, enum eng_feature f)
 {
     uint32_t r[4];
 
+    /* Page walks ask often; the guest's CPUID does not change. */
+    if (f == FEAT_PDPE1GB && e->pdpe1gb_known)
+        return e->pdpe1gb;
+
     /* A leaf above the highest of its range does not hold the bit (a
      * basic one would read as the highest basic leaf). */
     ask(e, where[f].leaf & 0x80000000u, r);
     if (r[0] < where[f].leaf)
         return false;
     ask(e, where[f].leaf, r);
-    return (r[where[f].reg] >> where[f].bit) & 1;
+    bool has = (r[where[f].reg] >> where[f].bit) & 1;
+    if (f == FEAT_PDPE1GB)
+        e->pdpe1gb_known = true, e->pdpe1gb = has;
+    return has;
+}
+
+unsigned eng_maxphyaddr(struct eng *e)
+{
+    uint32_t r[4];
+
+    if (!e->maxphyaddr) {
+        /* Without leaf 0x80000008, 36 bits (SDM CPUID, "MAXPHYADDR"). */
+        ask(e, 0x80000000u, r);
+        e->maxphyaddr = 36;
+        if (r[0] >= 0x80000008u) {
+            ask(e, 0x80000008u, r);
+            if (r[0] & 0xFF)
+                e->maxphyaddr = r[0] & 0xFF;
+        }
+    }
+    return e->maxphyaddr;
 }

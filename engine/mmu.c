@@ -12,9 +12,6 @@
 #define PTE_XD (1ull << 63)
 #define PTE_ADDR 0x000FFFFFFFFFF000ull
 
-/* Physical-address width the engine gives the guest: entries with bits
- * above it set have reserved bits (#PF with RSVD). */
-#define MAXPHYADDR 52
 
 static uint64_t *pte_at(struct eng *e, uint64_t gpa)
 {
@@ -62,16 +59,18 @@ static uint32_t pf_err(struct eng *e, enum acc acc, bool user, bool present)
     return err;
 }
 
-/* Reserved bits of a present entry at (level) (4 = PML4E): above
- * MAXPHYADDR, XD without EFER.NXE, PS in a PML4E, and the low bits of a
- * large page's address. */
+/* Reserved bits of a present entry at (level) (4 = PML4E): above the
+ * guest's MAXPHYADDR (CPUID.80000008H:EAX[7:0]), XD without EFER.NXE, PS
+ * in a PML4E, and in a PDPTE without 1-GiB pages (CPUID.80000001H:
+ * EDX[26]), and the low bits of a large page's address (SDM 4.5.4, as
+ * KVM's reserved-bit masks for the guest's CPUID). */
 static bool reserved(struct eng *e, uint64_t pte, int level)
 {
-    uint64_t rsvd = ~0ull << MAXPHYADDR & ~PTE_XD;
+    uint64_t rsvd = ~0ull << eng_maxphyaddr(e) & ~PTE_XD;
 
     if (!(e->st->efer & EFER_NXE))
         rsvd |= PTE_XD;
-    if (level == 4)
+    if (level == 4 || (level == 3 && !eng_has(e, FEAT_PDPE1GB)))
         rsvd |= PTE_PS;
     else if (level == 3 && (pte & PTE_PS))
         rsvd |= 0x3FFFE000ull;  /* bits 29:13 of a 1-GiB page */

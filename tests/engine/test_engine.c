@@ -117,6 +117,8 @@ static enum engine_answer on_cpuid(void *ctx, uint32_t leaf, uint32_t sub,
         r[0] = f->max_ext;
     if (leaf == 0x80000001u)
         r[3] = f->ext1_edx;
+    if (leaf == 0x80000008u)
+        r[0] = 46; /* MAXPHYADDR */
     return ENGINE_OK;
 }
 
@@ -622,6 +624,49 @@ static void test_double_and_triple_fault(void **state)
     assert_int_equal(fx.st.rip, KCODE);
 }
 
+/* The PDPTE that maps (la), for a 1-GiB page. */
+static uint64_t *pdpte(uint64_t la)
+{
+    uint64_t pml4e = ((uint64_t *)(void *)(fx.m.ram + fx.m.cr3))
+                         [(la >> 39) & 511];
+    return (uint64_t *)(void *)(fx.m.ram + (pml4e & 0x000FFFFFFFFFF000ull)) +
+           ((la >> 30) & 511);
+}
+
+/* A PDPTE with PS maps 1 GiB only where CPUID.80000001H:EDX[26] says so;
+ * else PS is reserved there: #PF with P, RSVD and U (0xd), CR2 the address
+ * (SDM 4.5.4, 4.7), as KVM gives a guest whose CPUID lacks it. */
+static void test_1g_page(void **state)
+{
+    const uint64_t big = 0x40000000ull; /* phys 0 .. 1 GiB */
+    struct engine_exit x;
+
+    (void)state;
+    machine_map(&fx.m, big, 0x1000, MAP_U | MAP_W);
+    *pdpte(big) = 0x87; /* P RW US PS, address 0 */
+    memcpy(fx.m.ram + 0x10, "\x78\x56\x34\x12", 4);
+    fx.max_ext = 0x80000008u;
+    RUN("\x8b\x04\x25\x10\x00\x00\x40" "\x0f\x0b", &x); /* mov big+0x10 */
+    assert_at_vector(&x, 14);
+    assert_int_equal(frame(0), 0xd);
+    assert_int_equal(fx.st.cr2, big + 0x10);
+}
+
+static void test_1g_page_offered(void **state)
+{
+    const uint64_t big = 0x40000000ull;
+    struct engine_exit x;
+
+    (void)state;
+    machine_map(&fx.m, big, 0x1000, MAP_U | MAP_W);
+    *pdpte(big) = 0x87;
+    memcpy(fx.m.ram + 0x10, "\x78\x56\x34\x12", 4);
+    fx.max_ext = 0x80000008u, fx.ext1_edx = 1u << 26;
+    RUN("\x8b\x04\x25\x10\x00\x00\x40" "\x0f\x0b", &x);
+    assert_at_vector(&x, 6);
+    assert_int_equal(fx.st.gpr[ENGINE_RAX], 0x12345678);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -646,6 +691,9 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_undefined_opcode, setup,
                                         teardown),
         cmocka_unit_test_setup_teardown(test_too_long, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_1g_page, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_1g_page_offered, setup,
+                                        teardown),
         cmocka_unit_test_setup_teardown(test_int_beyond_idt, setup,
                                         teardown),
         cmocka_unit_test_setup_teardown(test_double_and_triple_fault, setup,
