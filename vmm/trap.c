@@ -77,6 +77,11 @@ void trap_debug_update(struct pmvm *p)
         dbg.arch.debugreg[BP_TEMP_SLOT] = t->bp_temp;
         dbg.arch.debugreg[7] |= DR7_L(BP_TEMP_SLOT);
     }
+    /* Guest debug replaces the guest's own DR7: on only while pmvm has
+     * a breakpoint or a step to take, so that a guest's own breakpoints
+     * fire when pmvm needs none (docs/guest-abi.md). */
+    if (!dbg.arch.debugreg[7] && !t->step_armed)
+        dbg.control = 0;
     if (ioctl(p->vm.vcpu_fd, KVM_SET_GUEST_DEBUG, &dbg) < 0)
         err(STATUS_OSERR, "KVM_SET_GUEST_DEBUG");
 }

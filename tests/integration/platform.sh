@@ -85,6 +85,9 @@ else
 		not_ok "INT3 at CPL0: the dump follows"
 	fi
 fi
+# An image without RDPMC needs no breakpoint of pmvm's: guest debug is
+# off and the guest's own DR0 breakpoint fires (its #DB handler exits 7).
+expect 7 "the guest's own DR0 breakpoint fires where pmvm sets none" -- run "$img/guest_bp.elf"
 expect 0 "the command line reaches the guest" -- run "$img/cmdline.elf" -- one two
 if [ -n "$why" ]; then
 	skip "the command line is the image path and the words after --" "$why"
