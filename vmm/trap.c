@@ -194,10 +194,12 @@ static void rdpmc_at_rip(struct pmvm *p, const struct insn *in)
     count_on_emulated(p, in, addr, rdpmc_emulate(p, in->length));
 }
 
-bool trap_enters_user(struct pmvm *p, uint64_t rip)
+/* The instruction (offset) bytes past RIP returns to CPL3: SYSRET, or an
+ * IRET whose frame, at RSP, holds a CPL3 CS. */
+static bool enters_user(struct pmvm *p, uint64_t offset)
 {
     struct insn in;
-    if (rip != vm_regs(&p->vm)->rip || insn_at_rip(p, 0, &in) < 0 ||
+    if (insn_at_rip(p, offset, &in) < 0 ||
         (in.kind != INSN_IRET && in.kind != INSN_SYSRET))
         return false;
     if (in.kind == INSN_SYSRET)
@@ -210,6 +212,34 @@ bool trap_enters_user(struct pmvm *p, uint64_t rip)
         la = (s->ss.base + la) & 0xFFFFFFFF;
     paging_read(&p->vm, s, la, &cs, 2);
     return (cs & 3) == 3;
+}
+
+bool trap_enters_user(struct pmvm *p, uint64_t rip)
+{
+    return rip == vm_regs(&p->vm)->rip && enters_user(p, 0);
+}
+
+/*
+ * HLT runs unstepped, to the next exit: a step turns it into a no-op on
+ * nested PVM. So does CPL3 code on a host that cannot step it (nested
+ * PVM, where KVM's TF at CPL3 is a #DB the guest takes), from the return
+ * that enters it (count.c says what goes uncounted). (offset): the
+ * instruction's distance from RIP (past an exit KVM still completes).
+ * Either retires, and is counted, as it runs. True if so.
+ */
+static bool unstep_if_due(struct pmvm *p, uint64_t offset)
+{
+    struct insn in;
+    if (insn_at_rip(p, offset, &in) < 0)
+        return false;
+    if (in.kind != INSN_HLT &&
+        (host_steps_cpl3(p->vm.kvm_fd) || !enters_user(p, offset)))
+        return false;
+    count_prepare(p);
+    count_on_emulated(p, &in, vm_regs(&p->vm)->rip + offset, true);
+    p->trap.unstepped = true;
+    trap_debug_update(p);
+    return true;
 }
 
 /* Instructions that load RFLAGS or enter a handler: KVM's TF may be gone
@@ -255,21 +285,8 @@ void trap_before_run(struct pmvm *p)
         }
         t->step_rearm = insn_at_rip(p, 0, &in) == 0 &&
                         tf_may_change(in.kind);
-        /* HLT runs unstepped, to the next exit: it retires as it halts.
-         * So does CPL3 code on a host that cannot step it (nested PVM,
-         * where KVM's TF at CPL3 is a #DB the guest takes), from the
-         * return that enters it (count.c says what goes uncounted). */
-        uint64_t rip = vm_regs(&p->vm)->rip;
-        bool hlt = insn_at_rip(p, 0, &in) == 0 && in.kind == INSN_HLT;
-        if (hlt || (!host_steps_cpl3(p->vm.kvm_fd) &&
-                    trap_enters_user(p, rip))) {
-            count_prepare(p);
-            if (hlt)
-                count_on_emulated(p, &in, rip, true);
-            t->unstepped = true;
-            trap_debug_update(p);
+        if (unstep_if_due(p, 0))
             return;
-        }
         if (t->bp_temp && vm_regs(&p->vm)->rip != t->bp_temp) {
             t->bp_temp = 0;
             trap_debug_update(p);
@@ -277,16 +294,21 @@ void trap_before_run(struct pmvm *p)
         count_prepare(p);
         return;
     }
-    if (last != KVM_EXIT_IO && last != KVM_EXIT_X86_RDMSR &&
-        last != KVM_EXIT_X86_WRMSR)
-        return;
-    /* KVM completes the exiting instruction on the next run; RIP may
-     * still point at it. */
+    /* The run was not a step (an exit, or the watchdog's tick): RIP is
+     * at the next instruction, or with an exit KVM completes on the next
+     * run, at that one, and nested PVM then runs the one after it with
+     * no stop. */
     uint64_t next = 0;
-    if (insn_at_rip(p, 0, &in) == 0 &&
+    if ((last == KVM_EXIT_IO || last == KVM_EXIT_X86_RDMSR ||
+         last == KVM_EXIT_X86_WRMSR) && insn_at_rip(p, 0, &in) == 0 &&
         (in.kind == INSN_IO || in.kind == INSN_RDMSR ||
          in.kind == INSN_WRMSR))
         next = in.length;
+    if (unstep_if_due(p, next))
+        return;
+    if (last != KVM_EXIT_IO && last != KVM_EXIT_X86_RDMSR &&
+        last != KVM_EXIT_X86_WRMSR)
+        return;
     uint64_t at = vm_regs(&p->vm)->rip + next;
     if (insn_at_rip(p, next, &in) == 0 && in.kind == INSN_RDPMC &&
         !bp_site_hit(t, at) && t->bp_temp != at) {
