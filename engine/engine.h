@@ -185,6 +185,16 @@ void engine_run(struct engine *e, struct engine_state *st, uint64_t budget,
  * IF, the interrupt shadow and the local APIC's priorities). False: its
  * delivery would fault, the state is unchanged, and KVM must deliver it.
  */
+/*
+ * Undoes the delivery of an event whose frame (RIP, CS, RFLAGS, RSP, SS)
+ * is at the state's RSP, as IRETQ would return from it, but to (rip)
+ * and with RFLAGS.RF clear: the faulting instruction then counts as
+ * retired (pmvm answered it). False: IRETQ would fault there or the
+ * engine does not run it; the state is unchanged.
+ */
+bool engine_event_return(struct engine *e, struct engine_state *st,
+                         uint64_t rip);
+
 bool engine_interrupt(struct engine *e, struct engine_state *st,
                       unsigned vector);
 

@@ -267,6 +267,26 @@ static void exec_iret(struct eng *e, const struct eng_insn *in)
         e->stop_after = true;
 }
 
+bool engine_event_return(struct engine *ext, struct engine_state *st,
+                         uint64_t rip)
+{
+    struct eng *e = (struct eng *)ext;
+    struct engine_state saved = *st;
+    const struct eng_insn iretq = {.opsize = 8};
+
+    e->st = st;
+    e->insn_rip = st->rip;
+    if (setjmp(e->unwind) != 0) {
+        *st = saved;
+        return false;
+    }
+    exec_iret(e, &iretq);
+    st->rip = rip;
+    st->rflags &= ~FL_RF;
+    st->interrupt_shadow = false;
+    return true;
+}
+
 static uint64_t sys_msr(struct eng *e, uint32_t msr)
 {
     uint64_t v;

@@ -536,11 +536,28 @@ static bool interrupts(struct pmvm *p, struct engine_state *st)
 /* The engine takes over from KVM: what KVM cached is stale. */
 static void engine_takes_over(struct pmvm *p)
 {
+    trap_engine_takes_over(p);
     if (p->exec.kvm_ran) {
         engine_flush(p->exec.engine);
         memset(p->exec.sys_valid, 0, sizeof(p->exec.sys_valid));
         p->exec.kvm_ran = false;
     }
+}
+
+bool exec_event_return(struct pmvm *p, uint64_t rip)
+{
+    struct engine_state st;
+
+    if (!p->exec.engine)
+        return false;
+    state_in(p, &st);
+    engine_takes_over(p);
+    p->exec.st = &st; /* the callbacks' state */
+    bool ok = engine_event_return(p->exec.engine, &st, rip);
+    p->exec.st = NULL;
+    if (ok)
+        state_out(p, &st);
+    return ok;
 }
 
 int exec_rescue(struct pmvm *p)

@@ -83,6 +83,10 @@ int exec_run(struct pmvm *p);
 #define EXEC_NOT_RESCUED (-2)
 int exec_rescue(struct pmvm *p);
 
+/* Returns from the event whose frame is at the vCPU's RSP, as IRETQ
+ * does, to (rip) (engine_event_return()); false if it cannot. */
+bool exec_event_return(struct pmvm *p, uint64_t rip);
+
 /* After every KVM_RUN while a hand-back is under way: a step or
  * breakpoint ends a stepped one, any exit a free one, except an
  * interrupted wait of a halted vCPU (halted). */

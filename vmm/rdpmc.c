@@ -48,6 +48,7 @@ bool rdpmc_emulate(struct pmvm *p, unsigned length)
     uint64_t val = 0;
     if (!rdpmc_answer(p, ecx, &mode, r->rip, &val)) {
         vm_inject_exception(&p->vm, VECTOR_GP, 0);
+        p->trap.gp_answered = r->rip; /* gp_catch.c lets it through */
         return false;
     }
     r->rax = (uint32_t)val;

@@ -6,6 +6,7 @@
 
 #include "vmm/count.h"
 #include "vmm/exits.h"
+#include "vmm/gp_catch.h"
 #include "vmm/host_probe.h"
 #include "vmm/insn.h"
 #include "vmm/paging.h"
@@ -46,7 +47,7 @@ static bool stepping(const struct pmvm *p)
         (exec_handback(p) && !exec_handback_stepped(p)))
         return false;
     return p->trap.mode == TRAP_STEP || count_stepping(p) ||
-           exec_handback(p);
+           exec_handback(p) || p->trap.gp_stepping;
 }
 
 void trap_debug_update(struct pmvm *p)
@@ -72,6 +73,12 @@ void trap_debug_update(struct pmvm *p)
     for (size_t i = 0; i < t->nsites && slot < TRAP_MAX_BP; i++, slot++) {
         dbg.arch.debugreg[slot] = t->sites[i];
         dbg.arch.debugreg[7] |= DR7_L(slot);
+    }
+    /* Then the catcher of every other RDPMC (gp_catch.h). */
+    if (gp_catch_addr(p) && slot < TRAP_MAX_BP) {
+        dbg.arch.debugreg[slot] = gp_catch_addr(p);
+        dbg.arch.debugreg[7] |= DR7_L(slot);
+        slot++;
     }
     if (t->bp_temp && slot <= BP_TEMP_SLOT) {
         dbg.arch.debugreg[BP_TEMP_SLOT] = t->bp_temp;
@@ -317,9 +324,23 @@ void trap_before_run(struct pmvm *p)
     }
 }
 
+void trap_engine_takes_over(struct pmvm *p)
+{
+    if (p->trap.gp_stepping) {
+        p->trap.gp_stepping = false;
+        trap_debug_update(p);
+    }
+}
+
 void trap_after_run(struct pmvm *p, bool halted)
 {
     struct trap *t = &p->trap;
+    /* Until the step has left the handler's first instruction (nested
+     * PVM may stop once more where the step was armed). */
+    if (t->gp_stepping && vm_regs(&p->vm)->rip != t->gp_handler) {
+        t->gp_stepping = false;
+        trap_debug_update(p);
+    }
     if (!t->unstepped || halted)
         return;
     t->unstepped = false;
@@ -336,6 +357,8 @@ int exit_debug(struct pmvm *p)
     struct insn in;
     bool ours = bp_site_hit(t, rip) || (t->bp_temp && rip == t->bp_temp);
     bool breakpoint = d->exception == 1 && ours;
+    if (d->exception == 1 && gp_catch_hit(p, rip))
+        return RUN_CONTINUE;
     if (breakpoint && insn_at_rip(p, 0, &in) == 0 &&
         in.kind == INSN_RDPMC) {
         rdpmc_at_rip(p, &in);

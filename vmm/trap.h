@@ -25,6 +25,12 @@ struct trap {
     bool step_rearm;       /* the stepped instruction may clear TF */
     bool unstepped;        /* a HLT, or CPL3 code on a host that cannot
                               step it, runs unstepped to the next exit */
+    uint64_t gp_handler;   /* the guest's #GP handler, breakpointed
+                              (gp_catch.h), or 0 */
+    bool gp_warned;        /* said that one could not be answered */
+    bool gp_stepping;      /* the #GP handler's first instruction runs
+                              stepped, its breakpoint off */
+    uint64_t gp_answered;  /* an RDPMC whose #GP pmvm injected, or 0 */
 };
 
 struct pmvm;
@@ -46,6 +52,10 @@ void trap_before_run(struct pmvm *p);
 /* After each KVM_RUN: what ran unstepped has ended, unless the vCPU
  * still waits in a HLT (halted). */
 void trap_after_run(struct pmvm *p, bool halted);
+
+/* The engine runs the guest from here: what KVM was to single-step past
+ * the #GP catcher's breakpoint is the engine's (it looks at none). */
+void trap_engine_takes_over(struct pmvm *p);
 
 /* The instruction at (rip), the vCPU's, returns to CPL3: SYSRET, or an
  * IRET whose frame holds a CPL3 CS. */

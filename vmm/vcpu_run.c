@@ -7,6 +7,7 @@
 
 #include "vmm/dump.h"
 #include "vmm/exits.h"
+#include "vmm/gp_catch.h"
 #include "vmm/pmi.h"
 #include "vmm/status.h"
 #include "vmm/watchdog.h"
@@ -120,6 +121,7 @@ static int vcpu_run_loop(struct pmvm *p, double timeout_s)
         }
         if (!p->exec.handback)
             trap_before_run(p);
+        gp_catch_refresh(p);
         if (p->pmi_due) {
             pmi_deliver(p);
             p->pmi_due = false;

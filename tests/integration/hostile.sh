@@ -56,6 +56,24 @@ for mode in $modes; do
 	fi
 done
 
+# An RDPMC outside the image's code (a data page, a copy made at run
+# time), at CPL0 and CPL3 (tests/guests/rdpmc_anywhere.c): the model
+# answers it, through the breakpoint on the guest's #GP handler where
+# nothing else sees it. Without the engine (--count=step) the #GP goes
+# on to the guest, and pmvm says so in one line.
+for mode in $modes; do
+	what="RDPMC in data and in run-time code, CPL0 and CPL3, with $(mode_args "$mode")"
+	in_mode "$what" "$mode" 60 "$build/tests/guests/rdpmc_anywhere.elf" || continue
+	if [ "$rc" = 0 ] && [ "$(grep -c '^ok' "$tmp/out")" = 5 ]; then
+		ok "$what: the model answers each"
+	elif case $mode in --count=step*) true ;; *) false ;; esac &&
+		grep -q "^pmvm: the RDPMC at 0x[0-9a-f]*, outside the image's code, went to the guest's #GP handler: --count=step has no engine" "$tmp/err"; then
+		ok "$what: without the engine, pmvm names the RDPMC it cannot answer"
+	else
+		not_ok "$what: status $rc: $(grep -m 2 '^not ok' "$tmp/out" | tr '\n' ' ')$(head -n 1 "$tmp/err")"
+	fi
+done
+
 # HLT with interrupts off ends the run with 0 (docs/guest-abi.md); with
 # interrupts on and nothing due it waits, here until --timeout (124).
 # Either way nothing after the HLT runs.
