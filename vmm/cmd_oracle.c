@@ -145,9 +145,43 @@ static uint64_t parse_num(const char *what, const char *s, uint64_t max)
     return v;
 }
 
+static bool pmu_owns(uint32_t msr)
+{
+    const struct pmu_msr_range *r;
+    size_t n = pmu_msr_ranges(&r);
+
+    for (size_t i = 0; i < n; i++)
+        if (msr - r[i].first < r[i].count)
+            return true;
+    return false;
+}
+
+/* Who answers an MSR outside the model in a run (vmm/msr.c's filter). */
+static const char *kvm_rule(uint32_t msr, bool write)
+{
+    if (msr == 0xC0000080u)
+        return write ? "EFER: pmvm applies the write itself, as the CPU "
+                       "checks it (an unknown bit, or LME changed while "
+                       "paging is on: #GP); KVM answers a read"
+                     : "EFER: KVM answers a read (pmvm applies writes "
+                       "itself)";
+    if (msr == 0x48u || msr == 0x49u || msr == 0x10Bu)
+        return "speculation control: pmvm applies KVM's rules for the "
+               "guest's CPUID (#GP without the feature, PRED_CMD and "
+               "FLUSH_CMD write-only), then the vCPU's own MSR";
+    return "not an MSR of the PMU model: in a run KVM answers it as for "
+           "any guest (pmvm filters only the PMU MSRs, EFER writes and the "
+           "speculation-control MSRs)";
+}
+
 /* One access from the reset state: what it did and the rule. */
 static void explain_do(struct pmu *pmu, struct oracle_access *x)
 {
+    if (x->kind != ORACLE_RDPMC && !pmu_owns(x->ecx_or_msr)) {
+        x->by_kvm = true;
+        x->rule = kvm_rule(x->ecx_or_msr, x->kind == ORACLE_WRMSR);
+        return;
+    }
     if (x->kind == ORACLE_RDPMC) {
         x->rc = pmu_rdpmc(pmu, x->ecx_or_msr, &x->mode, &x->value, &x->rule);
         return;
@@ -179,14 +213,17 @@ static void explain_print(const struct oracle_access *x)
         break;
     case ORACLE_RDMSR:
         printf("rdmsr 0x%x\n", e);
-        if (x->rc == PMU_OK)
+        if (x->by_kvm)
+            printf("result: KVM's (pmvm's model has no such MSR)\n");
+        else if (x->rc == PMU_OK)
             printf("result: 0x%" PRIx64 "\n", x->value);
         else
             printf("result: #GP(0)\n");
         break;
     case ORACLE_WRMSR:
         printf("wrmsr 0x%x <- 0x%" PRIx64 "\n", e, x->written);
-        printf("result: %s\n", x->rc == PMU_OK ? "accepted" : "#GP(0)");
+        printf("result: %s\n", x->by_kvm ? "KVM's (pmvm's model has no "
+               "such MSR)" : x->rc == PMU_OK ? "accepted" : "#GP(0)");
         break;
     }
     printf("rule: %s\n", x->rule);

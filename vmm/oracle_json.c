@@ -108,8 +108,13 @@ void oracle_json_explain(const struct pmu_model *g,
     }
     if (x->kind == ORACLE_WRMSR)
         put(o, "written", hex64(x->written));
-    put(o, "result", json_object_new_string(x->rc == PMU_OK ? "ok" : "#GP"));
-    if (x->kind != ORACLE_WRMSR || x->then_read)
+    put(o, "result", json_object_new_string(x->by_kvm ? "kvm"
+                                            : x->rc == PMU_OK ? "ok"
+                                                              : "#GP"));
+    if (x->by_kvm)
+        put(o, x->kind == ORACLE_WRMSR ? "read_back" : "value",
+            json_object_new_null());
+    else if (x->kind != ORACLE_WRMSR || x->then_read)
         put(o, x->kind == ORACLE_WRMSR ? "read_back" : "value",
             x->rc == PMU_OK ? hex64(x->value) : json_object_new_null());
     put(o, "rule", json_object_new_string(x->rule));

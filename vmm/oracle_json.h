@@ -18,6 +18,7 @@ struct oracle_access {
     const char *rule;
     bool then_read;           /* a write was read back */
     const char *then_rule;
+    bool by_kvm;              /* not the model's: KVM answers it */
 };
 
 /* Prints the guest's CPUID leaves and PERF_CAPABILITIES as one object. */

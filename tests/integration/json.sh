@@ -44,6 +44,12 @@ check "explain --format=json: wrmsr GLOBAL_CTRL read back, 64 bits as a string" 
 	'.access == "wrmsr" and .msr == 911 and .written == "0x70000000f" and
 	 .result == "ok" and .read_back == "0x70000000f"' \
 	explain --cpu sapphire-rapids wrmsr 0x38f 0x70000000f --format=json
+# EFER is no MSR of the PMU model: KVM answers a read in a run, and the
+# guest reads it (no #GP); the rule says who.
+check "explain --format=json: rdmsr EFER is KVM's, no value" \
+	'.access == "rdmsr" and .msr == 3221225600 and .result == "kvm" and
+	 .value == null and (.rule | test("KVM"))' \
+	explain rdmsr 0xc0000080 --format=json
 out=$("$pmvm" cpuid --format=yaml 2>&1)
 if [ $? = 64 ] && [ "$out" = "pmvm: --format yaml: text or json" ]; then
 	ok "--format=yaml: refused, '$out'"
