@@ -16,8 +16,8 @@ static const char cpuid_usage[] =
     "usage: pmvm cpuid [--cpu M | --cpu host[:core|:atom] |\n"
     "                   --cpu-dump FILE [--core-type core|atom]]\n"
     "                  [--policy P] [--set pmu.KEY=VALUE]...\n"
-    "Prints the PMU's CPUID leaves (0, 1, 0xA, 0x23) and PERF_CAPABILITIES\n"
-    "as the guest sees them.\n";
+    "Prints the PMU's CPUID leaves (0, 1, 0xA, 0x1A, 0x23) and\n"
+    "PERF_CAPABILITIES as the guest sees them.\n";
 
 static const char explain_usage[] =
     "usage: pmvm explain [--cpu M] [--policy P] [--set pmu.KEY=VALUE]...\n"

@@ -25,7 +25,8 @@ static const char usage_text[] =
     "architectural PMU modelled in userspace.\n"
     "\n"
     "options (run takes all but the last three; every command takes\n"
-    "--cpu, --cpu-dump, --core-type, --policy and --set):\n"
+    "--cpu, --cpu-dump, --core-type and --set, and all but model\n"
+    "--policy):\n"
     "  --mem=SIZE          guest RAM: MiB, or with a K/M/G suffix (default 64)\n"
     "  --timeout=SECONDS   stop a guest still running after this (default 10,\n"
     "                      with --machine=pc 90 as kvm-unit-tests' runner;\n"
@@ -150,6 +151,12 @@ static int dispatch(int argc, char **argv)
         return cmd_diff(argc - 1, argv + 1);
     if (strcmp(cmd, "models") == 0) {
         char names[4096], *save = NULL;
+        if (argc == 3 && (!strcmp(argv[2], "--help") ||
+                          !strcmp(argv[2], "-h"))) {
+            printf("usage: pmvm models\nLists the CPU model names --cpu "
+                   "takes (configs/ and the models built in).\n");
+            return STATUS_OK;
+        }
         if (argc > 2)
             errx(STATUS_USAGE, "models: unexpected argument '%s'", argv[2]);
         model_list(names, sizeof(names));
