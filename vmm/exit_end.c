@@ -6,10 +6,21 @@
 #include "vmm/paging.h"
 #include "vmm/status.h"
 
+/* The vCPU as RESET leaves it (SDM 9.1.1: CS.base 0xFFFF0000, RIP
+ * 0xFFF0): KVM on SVM resets it when it intercepts the shutdown, so the
+ * registers no longer show the faulting instruction. */
+static bool in_reset_state(struct pmvm *p)
+{
+    return vm_regs(&p->vm)->rip == 0xFFF0 &&
+           vm_sregs(&p->vm)->cs.base == 0xFFFF0000;
+}
+
 int end_triple_fault(struct pmvm *p, const char *how)
 {
     console_flush(&p->console);
-    fprintf(stderr, "pmvm: guest triple-faulted (%s)\n", how);
+    fprintf(stderr, "pmvm: guest triple-faulted (%s)%s\n", how,
+            in_reset_state(p) ? "; this host's KVM reset the vCPU, so the "
+            "registers below are the reset state, not the fault's" : "");
     dump_vcpu(&p->vm, stderr);
     return STATUS_TRIPLE_FAULT;
 }

@@ -30,10 +30,15 @@ else
 fi
 expect 124 "HLT with interrupts on waits for an interrupt, as on hardware" -- run --timeout=0.5 "$img/halt_if.elf"
 expect 125 "a triple fault ends with 125" -- run "$img/triple.elf"
+# KVM on SVM resets the vCPU when it intercepts the shutdown: there the
+# registers are gone, and pmvm's line says so instead.
 if [ -n "$why" ]; then
 	skip "the triple-fault dump shows the code bytes at RIP (ud2)" "$why"
 elif grep -q "code at 0x10000c: 0f 0b" /tmp/pmvm-err.$$; then
 	ok "the triple-fault dump shows the code bytes at RIP (ud2)"
+elif head -n 1 /tmp/pmvm-err.$$ | grep -q "this host's KVM reset the vCPU, so the registers below are the reset state" &&
+	grep -q "rip=0x000000000000fff0" /tmp/pmvm-err.$$; then
+	ok "the triple-fault dump says this host's KVM reset the vCPU (SVM), and shows that state"
 else
 	not_ok "the triple-fault dump shows the code bytes at RIP"
 fi
