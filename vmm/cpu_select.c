@@ -88,7 +88,9 @@ static void model_locate(const char *cpu, struct model_found *found,
         strcpy(found->path, name);
         return;
     }
-    if (strspn(name, "abcdefghijklmnopqrstuvwxyz0123456789-_") != n)
+    /* Capitals are a model name's typo, found as one below. */
+    if (strspn(name, "abcdefghijklmnopqrstuvwxyz"
+                     "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-_") != n)
         errx(STATUS_USAGE, "--cpu %s: not a model name (letters, digits, "
              "'-'), optionally with :core or :atom, or a file ending in "
              ".ini", cpu);

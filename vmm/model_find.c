@@ -1,5 +1,7 @@
 /* model_find.c: where pmvm finds its data by name: CPU models (directories, then built in) and probe images. */
+#include <ctype.h>
 #include <dirent.h>
+#include <stdint.h>
 #include <errno.h>
 #include <stdbool.h>
 #include <stdio.h>
@@ -102,9 +104,12 @@ int model_find(const char *name, struct model_found *out, char *err,
     }
     const struct embedded_model *e = embedded_find(name);
     if (!e) {
-        char models[1024];
+        char models[1024], near[64];
         model_list(models, sizeof(models));
-        snprintf(err, errlen, "unknown CPU model (models: %s)", models);
+        bool guess = model_nearest(name, models, near, sizeof(near));
+        snprintf(err, errlen, "unknown CPU model%s%s%s (models: %s)",
+                 guess ? "; did you mean " : "", guess ? near : "",
+                 guess ? "?" : "", models);
         return -1;
     }
     snprintf(out->path, sizeof(out->path), "(built into pmvm)/%s.ini", name);
@@ -127,6 +132,52 @@ static void name_add(char **names, size_t *n, const char *name, size_t len)
             return;
     if (*n < MAX_NAMES && (names[*n] = strndup(name, len)))
         (*n)++;
+}
+
+/* Edits (insert, delete, substitute) between a and b, case aside. */
+static size_t distance(const char *a, const char *b)
+{
+    size_t la = strlen(a), lb = strlen(b), row[64];
+    if (la >= 64 || lb >= 64)
+        return SIZE_MAX;
+    for (size_t j = 0; j <= lb; j++)
+        row[j] = j;
+    for (size_t i = 1; i <= la; i++) {
+        size_t diag = row[0];
+        row[0] = i;
+        for (size_t j = 1; j <= lb; j++) {
+            size_t up = row[j];
+            bool same = tolower((unsigned char)a[i - 1]) ==
+                        tolower((unsigned char)b[j - 1]);
+            size_t best = diag + !same;
+            if (row[j] + 1 < best)
+                best = row[j] + 1;
+            if (row[j - 1] + 1 < best)
+                best = row[j - 1] + 1;
+            row[j] = best;
+            diag = up;
+        }
+    }
+    return row[lb];
+}
+
+bool model_nearest(const char *name, const char *models, char *out,
+                   size_t len)
+{
+    size_t best = SIZE_MAX;
+    char copy[1024], *save = NULL;
+
+    snprintf(copy, sizeof(copy), "%s", models);
+    for (char *m = strtok_r(copy, ", ", &save); m;
+         m = strtok_r(NULL, ", ", &save)) {
+        size_t d = distance(name, m);
+        if (d < best) {
+            best = d;
+            snprintf(out, len, "%s", m);
+        }
+    }
+    /* A typo, not another name: a few edits for a name this long. */
+    return best <= 2 || best <= strlen(name) / 4;
 }
 
 void model_list(char *out, size_t len)

@@ -3,6 +3,7 @@
 #define PMVM_MODEL_FIND_H
 
 #include <limits.h>
+#include <stdbool.h>
 #include <stddef.h>
 
 /* A model found: a file (text NULL), or a model built into pmvm. */
@@ -25,6 +26,11 @@ int model_find(const char *name, struct model_found *out, char *err,
 
 /* "a, b, c": every model name pmvm can find, sorted, never empty. */
 void model_list(char *out, size_t len);
+
+/* The name of (models), a model_list(), nearest to (name), in out: true
+ * if it is near enough to be a typo of it (case aside, a few edits). */
+bool model_nearest(const char *name, const char *models, char *out,
+                   size_t len);
 
 /* The i-th directory searched now (existing or not), NULL past the last. */
 const char *model_dir(size_t i);
