@@ -3,7 +3,9 @@
 #   make            build/pmvm, build/libpmu.a, build/guest/NAME.elf
 #   make run        install missing Debian packages, build, run the probe suite
 #                   (CPUS=all or CPUS=M1,M2: on those CPU models)
-#   make check      unit tests (cmocka) and integration tests (guests on /dev/kvm)
+#   make check      unit tests (cmocka) and integration tests (guests on
+#                   /dev/kvm, or in the test VM where it cannot run them)
+#   make check-vm   the KVM integration tests in the test VM (docs/testing.md)
 #   make SAN=1 ...  the same with ASan and UBSan, under build/san/
 #   make bench      performance figures, as ratios within one run (bench/)
 #   make fuzz       libFuzzer harnesses for a bounded time (tests/fuzz/)
@@ -39,7 +41,7 @@ CFLAGS := -std=c11 -O2 -g $(WARN) -D_GNU_SOURCE $(HARDEN) \
 LDFLAGS := -pie -Wl,-z,relro,-z,now,-z,noexecstack $(SANFLAGS)
 LDLIBS := $(shell $(PKG_CONFIG) --libs $(PKGS) 2>/dev/null) -lZydis -lZycore
 
-.PHONY: all deps run check clean difftest install uninstall man iso
+.PHONY: all deps run check check-vm clean difftest install uninstall man iso
 all: $(BUILD)/pmvm guests
 
 -include pmu/pmu.mk
@@ -60,6 +62,21 @@ run: deps
 check: deps
 	@$(MAKE) --no-print-directory all man tests
 	@tests/run.sh $(BUILD)
+
+# The KVM integration scripts in a throw-away VM, Debian 12's kernel under
+# QEMU TCG with KVM nested inside (scripts/testvm.sh, docs/testing.md):
+# for machines without a usable /dev/kvm. Fails if a test fails or the VM
+# does not run to its end.
+check-vm: deps
+	@$(MAKE) --no-print-directory all man tests
+	@mkdir -p $(BUILD)/testvm; log=$(BUILD)/testvm/check-vm.log; \
+	{ scripts/testvm.sh $(BUILD); echo $$? >$$log.rc; } | tee $$log; \
+	rc=$$(cat $$log.rc); \
+	p=$$(grep '^ok ' $$log | grep -vc '# SKIP'); \
+	s=$$(grep -c '^ok .*# SKIP' $$log); \
+	f=$$(grep -c '^not ok' $$log); \
+	echo "$$p passed, $$f failed, $$s skipped in the test VM"; \
+	[ "$$f" = 0 ] && [ "$$rc" = 0 ]
 
 # The counting engine against the host CPU, DIFFTEST_SEEDS sequences
 # (docs/counting.md has the figures).

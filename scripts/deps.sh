@@ -7,9 +7,10 @@ set -eu
 # help2man: the man page, pmvm(1), from pmvm --help.
 # jq: the tests that read --format=json with a JSON parser.
 # grub-*, xorriso, mtools: make iso, the probes on bare metal.
+# cpio: the test VM's initramfs (scripts/testvm.sh, docs/testing.md).
 PKGS="${*:-gcc make pkg-config binutils linux-libc-dev libcap-dev libseccomp-dev \
 libinih-dev libcmocka-dev libzydis-dev libjson-c-dev qemu-system-x86 cpuid \
-help2man jq grub-common grub-pc-bin grub-efi-amd64-bin xorriso mtools}"
+help2man jq grub-common grub-pc-bin grub-efi-amd64-bin xorriso mtools cpio}"
 missing=""
 for p in $PKGS; do
 	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "ok installed" ||

@@ -1,5 +1,6 @@
 #!/bin/sh
 # conformance.sh: runs the rdpmc, msr and cpuid probes on every CPU model under every policy and compares their `# obs` lines with tests/expect.
+# needs: /dev/kvm
 # One test per model, policy and probe. The tables are written by hand from the
 # spec (tests/expect/README.md); a table holding the single line `refused`
 # expects pmvm to refuse the pair: status 65 and one line on stderr.

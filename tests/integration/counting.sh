@@ -1,5 +1,6 @@
 #!/bin/sh
 # counting.sh: the counting probe on the four models: exact counts, and the same counts twice.
+# needs: /dev/kvm
 . tests/integration/lib.sh
 
 why=$(kvm_unusable)

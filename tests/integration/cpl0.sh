@@ -1,5 +1,6 @@
 #!/bin/sh
 # cpl0.sh: the probes give the same observations whoever runs the guest's CPL0 code (--cpl0=engine and --cpl0=kvm), and the engine's counts pass the count probe.
+# needs: /dev/kvm
 . tests/integration/lib.sh
 
 why=$(kvm_unusable)

@@ -1,11 +1,22 @@
 #!/bin/sh
 # kut.sh: kvm-unit-tests' own PMU images, unmodified, under pmvm on each model and policy, with the suite's PASS/FAIL/SKIP lines; pmu.flat under QEMU TCG beside them.
+# needs: /dev/kvm
 # usage: tests/integration/kut.sh BUILD_DIR   (from the repository root)
 # KUT_DIR=DIR: the directory of pmu.flat, pmu_lbr.flat and pmu_pebs.flat
 # (default ../shared/kvm-unit-tests/x86). KUT_JOBS=N: runs at a time (2).
 # KUT_PMVM_OPTS: more pmvm run options (e.g. --timeout=3000 on a slow host,
 # such as nested KVM under QEMU TCG, where pmu.flat takes about 20 minutes).
+# KUT_RUNS="NAME...": only these runs, by the names below (pmu.MODEL.POLICY,
+# lbr.MODEL, pebs.MODEL, msr.sapphire-rapids, tsc.sapphire-rapids); unset,
+# all of them (the test VM, scripts/testvm.sh, runs one pmu.flat), but
+# under the sanitizer build (make check SAN=1), where a pmu.flat run takes
+# minutes, two: a big core natively and an Atom with non-contiguous fixed
+# counters under kvm-legacy, the rest as always.
 . tests/integration/lib.sh
+
+case $build in
+*/san) : "${KUT_RUNS:=pmu.sapphire-rapids.native pmu.clearwater-forest.kvm-legacy lbr.sapphire-rapids pebs.sapphire-rapids msr.sapphire-rapids tsc.sapphire-rapids}" ;;
+esac
 
 dir=${KUT_DIR:-../shared/kvm-unit-tests/x86}
 jobs=${KUT_JOBS:-2}
@@ -49,7 +60,7 @@ report() {
 	rc=$(cat "$tmp/$name.rc")
 	grep -E '^(PASS|FAIL|SKIP|XFAIL|XPASS|SUMMARY)' "$tmp/$name" | sed 's/^/# /'
 	fails=$(grep -c '^FAIL' "$tmp/$name")
-	summary=$(grep -m 1 '^SUMMARY' "$tmp/$name")
+	summary=$(grep -m 1 '^SUMMARY' "$tmp/$name" | tr -d '\r')
 	if [ "$mode" = tsc ]; then
 		absent=$(grep -c '^rdtscp not supported\|^rdpid not supported' "$tmp/$name")
 		want=$((3 * (2 - absent)))
@@ -89,15 +100,26 @@ done
 for image in msr.flat tsc.flat; do
 	[ -f "$dir/$image" ] && set -- "$@" "${image%.flat}.sapphire-rapids:sapphire-rapids:native:$image"
 done
+if [ -n "${KUT_RUNS:-}" ]; then
+	for job in "$@"; do
+		shift
+		case " $KUT_RUNS " in *" ${job%%:*} "*) set -- "$@" "$job" ;; esac
+	done
+fi
 if [ -z "$why" ]; then
-	running=0
+	running=0 started=0 t0=$(date +%s)
 	for job in "$@"; do
 		IFS=: read -r name cpu pol image <<EOF
 $job
 EOF
 		run "$name" "$dir/$image" --cpu "$cpu" --policy "$pol" &
-		running=$((running + 1))
-		if [ "$running" -ge "$jobs" ]; then wait; running=0; fi
+		running=$((running + 1)) started=$((started + 1))
+		if [ "$running" -ge "$jobs" ]; then
+			wait
+			running=0
+			# Progress, a line a batch: the results come at the end.
+			echo "# kut.sh: $started of $# runs done, $(($(date +%s) - t0)) s"
+		fi
 	done
 	wait
 fi
@@ -133,6 +155,7 @@ side() {
 }
 echo "# pmu.flat side by side (sapphire-rapids, native):"
 if [ -n "$why" ]; then echo "#   pmvm: not run: $why"
+elif [ ! -f "$tmp/pmu.sapphire-rapids.native.rc" ]; then echo "#   pmvm: not run (KUT_RUNS)"
 else echo "#   pmvm: $(side "$tmp/pmu.sapphire-rapids.native" "$(cat "$tmp/pmu.sapphire-rapids.native.rc")")"; fi
 echo "#   QEMU TCG: $(side "$tmp/qemu" "$qrc")"
 if [ "$qrc" = 124 ]; then

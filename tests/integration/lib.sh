@@ -46,3 +46,30 @@ obs_matches() {
 		ok "$what"
 	fi
 }
+
+# refused_cmd STATUS WORDS -- COMMAND...: status, one stderr line, the
+# words ($tmp: the caller's scratch directory).
+refused_cmd() {
+	want=$1 words=$2
+	shift 3
+	"$@" >/dev/null 2>"$tmp/err"
+	rc=$?
+	lines=$(wc -l <"$tmp/err")
+	what=$(printf '%s ' "$@" | sed "s|$pmvm|pmvm|; s|$tmp/|TMP/|g; s| \$||")
+	if [ "$rc" != "$want" ]; then
+		not_ok "$what: status $rc, want $want ($(head -n 1 "$tmp/err"))"
+	elif [ "$lines" != 1 ]; then
+		not_ok "$what: $lines lines on stderr, want 1"
+	elif ! grep -q -- "$words" "$tmp/err"; then
+		not_ok "$what: '$(cat "$tmp/err")' does not say '$words'"
+	else
+		ok "$what: $want, '$(cat "$tmp/err")'"
+	fi
+}
+
+# refused STATUS WORDS -- PMVM-ARGS...
+refused() {
+	want=$1 words=$2
+	shift 3
+	refused_cmd "$want" "$words" -- "$pmvm" "$@"
+}

@@ -1,5 +1,6 @@
 #!/bin/sh
 # sandbox.sh: pmvm runs its guest with no capabilities, no_new_privs and a seccomp filter, unless --no-sandbox; an unprivileged user runs sandboxed too.
+# needs: /dev/kvm
 . tests/integration/lib.sh
 
 why=$(kvm_unusable)
@@ -61,6 +62,8 @@ if [ -n "$why" ]; then
 	skip "an unprivileged user runs hello sandboxed" "$why"
 elif [ "$(id -u)" != 0 ] || ! unshare --mount true 2>/dev/null; then
 	skip "an unprivileged user runs hello sandboxed" "needs root for unshare --mount and setpriv"
+elif ! setpriv --reuid=65534 --regid=65534 --clear-groups true 2>/dev/null; then
+	skip "an unprivileged user runs hello sandboxed" "this setpriv cannot change user (busybox's has no --reuid)"
 else
 	chmod 755 "$tmp"
 	pub=$(public_copy "$build/guest/hello.elf")

@@ -1,5 +1,6 @@
 #!/bin/sh
 # trap_step.sh: the msr and cpuid probes give the same observations when RDPMC is caught by single-step.
+# needs: /dev/kvm
 . tests/integration/lib.sh
 
 why=$(kvm_unusable)
