@@ -27,6 +27,7 @@ static const uint8_t rdpmc3[] = {0x90, 0x0F, 0x33, 0x0F, 0x0B};
 
 struct host_answers {
     bool steps_cpl3;
+    bool rdpmc_faults;
     bool breakpoints_fire;
     bool emulates_cpl0;
     uint64_t cpl0_emulated; /* of HOST_PROBE_CPL0_INSNS */
@@ -242,6 +243,13 @@ static void probe(int kvm_fd, struct host_answers *a)
     probe_debug(v.fd, KVM_GUESTDBG_ENABLE | KVM_GUESTDBG_SINGLESTEP, 0);
     a->steps_cpl3 = probe_step(v.fd, v.run, &rip) == KVM_EXIT_DEBUG &&
                     rip == CODE3 + 1;
+    /* Does an RDPMC at CPL0 fault (KVM's own vPMU off, or none), a triple
+     * fault with no IDT, or read something and go on to the HLT? On a
+     * fresh vCPU: the last question may have triple-faulted. */
+    probe_vcpu_new(kvm_fd, vmfd, ++id, &v);
+    probe_enter(v.fd, RDPMC0, 0);
+    probe_debug(v.fd, 0, 0);
+    a->rdpmc_faults = probe_step(v.fd, v.run, &rip) != KVM_EXIT_HLT;
 
     munmap(v.run, v.run_size);
     close(v.fd);
@@ -275,4 +283,9 @@ bool host_emulates_cpl0(int kvm_fd, uint64_t *emulated)
     if (emulated)
         *emulated = a->cpl0_emulated;
     return a->emulates_cpl0;
+}
+
+bool host_rdpmc_faults(int kvm_fd)
+{
+    return answers(kvm_fd)->rdpmc_faults;
 }

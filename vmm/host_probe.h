@@ -24,6 +24,14 @@ bool host_steps_cpl3(int kvm_fd);
 bool host_breakpoints_fire(int kvm_fd);
 
 /*
+ * Does an RDPMC at CPL0 raise #GP on (kvm_fd), as it does where KVM's own
+ * vPMU is off or absent? Where it reads something instead, an RDPMC
+ * nothing else traps gives KVM's (or the CPU's) answer, not pmvm's, and
+ * gp_catch.h sees nothing. The same guest.
+ */
+bool host_rdpmc_faults(int kvm_fd);
+
+/*
  * Does KVM on (kvm_fd) run CPL0 guest code through its instruction
  * emulator, one instruction at a time (nested PVM), rather than on the
  * CPU? Asked by the same tiny guest (16 NOPs and a HLT at CPL0) and KVM's

@@ -17,6 +17,9 @@
 
 #define DR7_L(i) (1ull << (2 * (i))) /* local enable; RW=00: execute */
 #define BP_TEMP_SLOT 3 /* step mode keeps DR3 for an RDPMC after an exit */
+#define DR6_B0_3 0xFull
+#define DR6_BS (1ull << 14)
+#define VECTOR_DB 1
 
 static const char *const mode_names[] = {"auto", "bp", "step"};
 
@@ -134,8 +137,21 @@ void trap_setup(struct pmvm *p, enum trap_mode requested,
         errx(STATUS_UNAVAILABLE, "--trap=bp: this host's KVM does not fire "
              "hardware breakpoints (KVM_GUESTDBG_USE_HW_BP), so no RDPMC "
              "would be trapped (use --trap=step or auto)");
-    t->mode = requested == TRAP_AUTO ? (fits && !no_bp ? TRAP_BP : TRAP_STEP)
-                                     : requested;
+    /* Where KVM answers an RDPMC itself (its own vPMU on: no #GP for
+     * gp_catch.c to see), only the engine, seeing every instruction,
+     * finds the RDPMCs outside the image's code. */
+    bool kvm_answers = !host_rdpmc_faults(p->vm.kvm_fd);
+    t->mode = requested == TRAP_AUTO
+                  ? (fits && !no_bp && !(kvm_answers && exec_counts(p))
+                         ? TRAP_BP : TRAP_STEP)
+                  : requested;
+    if (kvm_answers && !(t->mode == TRAP_STEP && exec_counts(p)))
+        fprintf(stderr, "pmvm: this host's KVM answers RDPMC itself (its own "
+                "vPMU is on), so an RDPMC outside the image's code gives "
+                "KVM's answer, not the model's%s\n",
+                exec_counts(p) ? " (--trap=auto would have the engine see "
+                "every instruction)" : " (--count=step has no engine to see "
+                "every instruction)");
     if (t->mode == TRAP_BP) {
         t->nsites = found;
         memcpy(t->sites, sites, found * sizeof sites[0]);
@@ -170,7 +186,9 @@ void trap_setup(struct pmvm *p, enum trap_mode requested,
                 : exec_counts(p) ? "the engine, which sees every instruction"
                                  : "single-step and decoding",
                 no_bp ? " (this host's KVM does not fire hardware "
-                        "breakpoints)" : "");
+                        "breakpoints)"
+                : kvm_answers && t->mode == TRAP_STEP
+                    ? " (this host's KVM answers RDPMC itself)" : "");
     }
     trap_debug_update(p);
 }
@@ -349,6 +367,31 @@ void trap_after_run(struct pmvm *p, bool halted)
     trap_debug_update(p);
 }
 
+/*
+ * A #DB of the guest's own that guest debug brought to pmvm: back to the
+ * guest. ICEBP is a trap: the engine delivers it where it can, else KVM,
+ * past the ICEBP. The guest's DR6 is left as it was: without
+ * KVM_CAP_EXCEPTION_PAYLOAD an injected #DB does not carry one.
+ */
+static int guest_debug_trap(struct pmvm *p)
+{
+    struct kvm_regs *r = vm_regs(&p->vm);
+    uint8_t byte = 0;
+    if (paging_read(&p->vm, vm_sregs(&p->vm), r->rip, &byte, 1) == 1 &&
+        byte == 0xF1) {
+        int status = exec_rescue(p);
+        if (status != EXEC_NOT_RESCUED)
+            return status;
+        r->rip += 1;
+        vm_regs_dirty(&p->vm);
+    }
+    vm_inject_exception(&p->vm, VECTOR_DB, -1);
+    if (p->trace)
+        fprintf(stderr, "pmvm: trace: the guest's own #DB at 0x%llx goes "
+                "back to it\n", (unsigned long long)r->rip);
+    return RUN_CONTINUE;
+}
+
 int exit_debug(struct pmvm *p)
 {
     struct trap *t = &p->trap;
@@ -364,6 +407,12 @@ int exit_debug(struct pmvm *p)
         rdpmc_at_rip(p, &in);
         return RUN_CONTINUE;
     }
+    /* DR6: BS for pmvm's single-step, B0-B3 for its breakpoints (every
+     * enabled slot is pmvm's). Neither: the guest's own #DB (ICEBP; its
+     * own TF or breakpoint, which guest debug takes from it). */
+    bool guests = d->exception == 1 && !(d->dr6 & (DR6_BS | DR6_B0_3));
+    if (guests)
+        return guest_debug_trap(p);
     if (stepping(p) && d->exception == 1)
         return RUN_CONTINUE; /* trap_before_run() takes it from here */
     return exit_unexpected(p);

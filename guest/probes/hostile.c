@@ -60,6 +60,15 @@ static uint64_t pushf_cpl0(void)
     return f;
 }
 
+/* The guest's own #DB: ICEBP (INT1) at CPL3, a trap to vector 1 (SDM
+ * Vol. 2, "INT n/INTO/INT3/INT1"): the frame's RIP is the next one. */
+__attribute__((noinline)) static uint64_t user_icebp(uint64_t arg)
+{
+    __asm__ volatile(".byte 0xf1\n.globl icebp_next\nicebp_next:");
+    return arg;
+}
+extern const char icebp_next[];
+
 /* One test: (what) ran, and no #DB came of it. */
 static void no_debug(const char *what)
 {
@@ -104,9 +113,17 @@ static void tests(const char *when)
     ktap_result(v == 1, "%s: FNINIT, FLD1, FISTP at CPL3 give 1 (%llu)",
                 when, (unsigned long long)v);
     no_debug(when);
+    /* The guest's own ICEBP at CPL3: its #DB, once, past the ICEBP. */
+    run_user(user_icebp, 0);
+    if (!ktap_result(debug_traps == 1 && debug_rip == (uint64_t)icebp_next,
+                     "%s: ICEBP at CPL3 gives the guest its one #DB", when))
+        ktap_diag("%u #DB, the last at rip 0x%llx, want 1 at 0x%llx",
+                  debug_traps, (unsigned long long)debug_rip,
+                  (unsigned long long)(uint64_t)icebp_next);
+    debug_traps = 0;
 }
 
-#define TESTS 8
+#define TESTS 9
 
 int main(void)
 {

@@ -76,7 +76,7 @@ else
 	first=$(head -n 1 /tmp/pmvm-err.$$)
 	if [ "$rc" = 126 ] && [ "$first" = "pmvm: host KVM failed to emulate the instruction at rip 0x10000c: this host cannot emulate INT3, ICEBP or INT n at CPL0" ]; then
 		ok "INT3 at CPL0: this host cannot emulate it (nested PVM): 126 and one line naming the host's limit"
-	elif [ "$rc" = 125 ] && [ "$first" = "pmvm: guest triple-faulted (KVM_EXIT_SHUTDOWN)" ]; then
+	elif [ "$rc" = 125 ] && case $first in "pmvm: guest triple-faulted (KVM_EXIT_SHUTDOWN)"*) true ;; *) false ;; esac; then
 		ok "INT3 at CPL0: this host delivers #BP, a triple fault with no IDT: 125 and one line"
 	else
 		not_ok "INT3 at CPL0: status $rc, want 126 or 125 with their line (got: $first)"
@@ -91,8 +91,15 @@ else
 	fi
 fi
 # An image without RDPMC needs no breakpoint of pmvm's: guest debug is
-# off and the guest's own DR0 breakpoint fires (its #DB handler exits 7).
-expect 7 "the guest's own DR0 breakpoint fires where pmvm sets none" -- run "$img/guest_bp.elf"
+# off and the guest's own DR0 breakpoint fires (its #DB handler exits 7),
+# where this host's KVM fires hardware breakpoints at all (not under QEMU
+# TCG's nested SVM: pmvm's --trace says which).
+if [ -z "$why" ] && "$pmvm" run --trace "$build/guest/hello.elf" 2>&1 >/dev/null |
+	grep -q "does not fire hardware breakpoints"; then
+	skip "the guest's own DR0 breakpoint fires where pmvm sets none" "this host's KVM does not fire hardware breakpoints"
+else
+	expect 7 "the guest's own DR0 breakpoint fires where pmvm sets none" -- run "$img/guest_bp.elf"
+fi
 expect 0 "the command line reaches the guest" -- run "$img/cmdline.elf" -- one two
 if [ -n "$why" ]; then
 	skip "the command line is the image path and the words after --" "$why"
