@@ -10,12 +10,6 @@
 #define RING_USER 2u
 #define MERGE_DEPTH 4 /* instructions one stop may cover on merging hosts */
 
-static unsigned cpl_now(struct pmvm *p)
-{
-    const struct kvm_sregs *s = vm_sregs(&p->vm);
-    return (s->cr0 & 1) ? s->ss.dpl : 0;
-}
-
 static int decode_at(struct pmvm *p, uint64_t rip, struct insn *in)
 {
     const struct kvm_sregs *s = vm_sregs(&p->vm);
@@ -123,7 +117,7 @@ void count_on_step(struct pmvm *p)
     /* No path: the instruction faulted and the stop is in a handler; a
      * faulting instruction does not retire. */
     if (path_find(p, c->resume, rip, MERGE_DEPTH, &path)) {
-        unsigned cpl = cpl_now(p);
+        unsigned cpl = vm_cpl(&p->vm);
         for (int i = 0; i < path.n; i++)
             retire(p, &path.in[i], path.addr[i], path.next[i], cpl);
     }
@@ -180,7 +174,7 @@ void count_on_emulated(struct pmvm *p, const struct insn *in, uint64_t addr,
     c->resume_valid = retired;
     if (!retired)
         return;
-    retire(p, in, addr, addr + in->length, cpl_now(p));
+    retire(p, in, addr, addr + in->length, vm_cpl(&p->vm));
     c->resume = addr + in->length;
     c->done = addr;
     c->done_valid = true;

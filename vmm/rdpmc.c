@@ -9,17 +9,7 @@
 #define CR0_PE (1ull << 0)
 #define CR4_PCE (1ull << 8)
 #define RFLAGS_RF (1ull << 16)
-#define RFLAGS_VM (1ull << 17)
 #define VECTOR_GP 13
-
-static unsigned cpl_of(const struct kvm_sregs *s, const struct kvm_regs *r)
-{
-    if (!(s->cr0 & CR0_PE))
-        return 0;
-    if (r->rflags & RFLAGS_VM)
-        return 3;
-    return s->ss.dpl; /* as KVM's get_cpl: the stack segment's DPL */
-}
 
 bool rdpmc_answer(struct pmvm *p, uint32_t ecx, const struct pmu_mode *mode,
                   uint64_t rip, uint64_t *val)
@@ -40,7 +30,7 @@ bool rdpmc_emulate(struct pmvm *p, unsigned length)
     struct kvm_regs *r = vm_regs(&p->vm);
     const struct kvm_sregs *s = vm_sregs(&p->vm);
     struct pmu_mode mode = {
-        .cpl = cpl_of(s, r),
+        .cpl = vm_cpl(&p->vm),
         .cr0_pe = s->cr0 & CR0_PE,
         .cr4_pce = s->cr4 & CR4_PCE,
     };

@@ -361,6 +361,11 @@ void trap_after_run(struct pmvm *p, bool halted)
     }
     if (!t->unstepped || halted)
         return;
+    /* CPL3 code a host cannot step runs unstepped until it is back at
+     * CPL0: an exit at CPL3 (the watchdog's tick, a port) leaves it so,
+     * or KVM's TF would be a #DB the guest takes. */
+    if (vm_cpl(&p->vm) == 3 && !host_steps_cpl3(p->vm.kvm_fd))
+        return;
     t->unstepped = false;
     count_reset(p);
     t->started = false; /* stepping starts afresh where the vCPU is */

@@ -62,6 +62,10 @@ void vm_regs_dirty(struct vm *vm);
 void vm_sregs_dirty(struct vm *vm);
 void vm_events_dirty(struct vm *vm);
 
+/* The vCPU's CPL as KVM's get_cpl: 0 in real mode, 3 in virtual-8086
+ * mode, else the stack segment's DPL. */
+unsigned vm_cpl(struct vm *vm);
+
 /*
  * Make the guest take exception (vector) at the current instruction, as if
  * the instruction had raised it; (error_code) < 0 means none is pushed.

@@ -75,6 +75,19 @@ for mode in $modes; do
 	fi
 done
 
+# CPL3 code spinning while a counter counts, with the watchdog's ticks
+# landing in it (tests/guests/user_ticks.c): no #DB of pmvm's, however
+# many exits come while the guest is at CPL3.
+for mode in $modes; do
+	what="CPL3 spin through watchdog ticks while counting, with $(mode_args "$mode")"
+	in_mode "$what" "$mode" 60 "$build/tests/guests/user_ticks.elf" || continue
+	if [ "$rc" = 0 ] && [ "$(grep -c '^ok' "$tmp/out")" = 4 ]; then
+		ok "$what: no #DB"
+	else
+		not_ok "$what: status $rc: $(grep -m 2 '^not ok\|^# [0-9]* #DB' "$tmp/out" | tr '\n' ' ')$(head -n 1 "$tmp/err")"
+	fi
+done
+
 # HLT with interrupts off ends the run with 0 (docs/guest-abi.md); with
 # interrupts on and nothing due it waits, here until --timeout (124).
 # Either way nothing after the HLT runs.

@@ -74,8 +74,8 @@ else
 		exec env -u PMVM_CONFIG_DIR setpriv --reuid=65534 \
 			--regid=65534 --clear-groups "$2/pmvm" run "$2/hello.elf"' \
 		sh "$tmp" "$pub" 2>"$tmp/err")
-	rm -rf "$pub"
 	rc=$?
+	rm -rf "$pub"
 	if [ "$rc" = 0 ] && printf '%s\n' "$out" | grep -qx 'ok 1 hello' &&
 		[ ! -s "$tmp/err" ]; then
 		ok "an unprivileged user runs hello sandboxed"
