@@ -35,7 +35,7 @@ static uint64_t handler_now(struct pmvm *p)
 
 void gp_catch_refresh(struct pmvm *p)
 {
-    uint64_t at = handler_now(p);
+    uint64_t at = p->trap.gp_catchable ? handler_now(p) : 0;
     if (at != p->trap.gp_handler) {
         p->trap.gp_handler = at;
         trap_debug_update(p);

@@ -20,6 +20,7 @@
 #define DR6_B0_3 0xFull
 #define DR6_BS (1ull << 14)
 #define VECTOR_DB 1
+#define OPCODE_ICEBP 0xF1
 
 static const char *const mode_names[] = {"auto", "bp", "step"};
 
@@ -60,7 +61,7 @@ void trap_debug_update(struct pmvm *p)
         .control = KVM_GUESTDBG_ENABLE | KVM_GUESTDBG_USE_HW_BP,
     };
     uint64_t hb[EXEC_MAX_BP];
-    unsigned nhb = exec_breakpoints(p, hb);
+    unsigned nhb = t->bp_blind ? 0 : exec_breakpoints(p, hb);
     t->step_armed = stepping(p);
     if (t->step_armed)
         dbg.control |= KVM_GUESTDBG_SINGLESTEP;
@@ -73,7 +74,8 @@ void trap_debug_update(struct pmvm *p)
         dbg.arch.debugreg[slot] = hb[i];
         dbg.arch.debugreg[7] |= DR7_L(slot);
     }
-    for (size_t i = 0; i < t->nsites && slot < TRAP_MAX_BP; i++, slot++) {
+    for (size_t i = 0; i < t->nsites && !t->bp_blind && slot < TRAP_MAX_BP;
+         i++, slot++) {
         dbg.arch.debugreg[slot] = t->sites[i];
         dbg.arch.debugreg[7] |= DR7_L(slot);
     }
@@ -83,7 +85,7 @@ void trap_debug_update(struct pmvm *p)
         dbg.arch.debugreg[7] |= DR7_L(slot);
         slot++;
     }
-    if (t->bp_temp && slot <= BP_TEMP_SLOT) {
+    if (t->bp_temp && !t->bp_blind && slot <= BP_TEMP_SLOT) {
         dbg.arch.debugreg[BP_TEMP_SLOT] = t->bp_temp;
         dbg.arch.debugreg[7] |= DR7_L(BP_TEMP_SLOT);
     }
@@ -137,18 +139,26 @@ void trap_setup(struct pmvm *p, enum trap_mode requested,
         errx(STATUS_UNAVAILABLE, "--trap=bp: this host's KVM does not fire "
              "hardware breakpoints (KVM_GUESTDBG_USE_HW_BP), so no RDPMC "
              "would be trapped (use --trap=step or auto)");
-    /* Where KVM answers an RDPMC itself (its own vPMU on: no #GP for
-     * gp_catch.c to see), only the engine, seeing every instruction,
-     * finds the RDPMCs outside the image's code. */
+    /* Where KVM answers an RDPMC itself (its own vPMU on: no #GP), or
+     * no breakpoint fires, gp_catch.c sees nothing: only the engine,
+     * seeing every instruction, finds the RDPMCs outside the image's
+     * code. Where breakpoints never fire, pmvm sets none: guest debug
+     * would only take the guest's own #DB from it (and KVM on SVM then
+     * runs a guest's ICEBP badly). */
     bool kvm_answers = !host_rdpmc_faults(p->vm.kvm_fd);
+    t->bp_blind = !host_breakpoints_fire(p->vm.kvm_fd);
+    t->gp_catchable = !kvm_answers && !t->bp_blind;
     t->mode = requested == TRAP_AUTO
-                  ? (fits && !no_bp && !(kvm_answers && exec_counts(p))
+                  ? (fits && !no_bp && (t->gp_catchable || !exec_counts(p))
                          ? TRAP_BP : TRAP_STEP)
                   : requested;
-    if (kvm_answers && !(t->mode == TRAP_STEP && exec_counts(p)))
-        fprintf(stderr, "pmvm: this host's KVM answers RDPMC itself (its own "
-                "vPMU is on), so an RDPMC outside the image's code gives "
-                "KVM's answer, not the model's%s\n",
+    if (!t->gp_catchable && !(t->mode == TRAP_STEP && exec_counts(p)))
+        fprintf(stderr, "pmvm: %s, so an RDPMC outside the image's code "
+                "gives %s, not the model's%s\n",
+                kvm_answers ? "this host's KVM answers RDPMC itself (its "
+                              "own vPMU is on)"
+                            : "this host's KVM fires no hardware breakpoints",
+                kvm_answers ? "KVM's answer" : "the guest a #GP",
                 exec_counts(p) ? " (--trap=auto would have the engine see "
                 "every instruction)" : " (--count=step has no engine to see "
                 "every instruction)");
@@ -276,6 +286,34 @@ static bool tf_may_change(enum insn_kind k)
 }
 
 /*
+ * ICEBP (INT1) under single-step: pmvm delivers its #DB, a trap past it,
+ * as the SDM has it, for KVM's is no good while it steps: SVM leaves RIP
+ * at the ICEBP with DR6.BS set, a step pmvm would take for its own and
+ * run again for ever (at CPL0; at CPL3 the guest got #UD), and nested
+ * PVM cannot run it at CPL0. Counted as retired, as the engine does.
+ */
+static void icebp_at_rip(struct pmvm *p)
+{
+    struct kvm_regs *r = vm_regs(&p->vm);
+    const struct kvm_sregs *s = vm_sregs(&p->vm);
+    uint64_t la = insn_mode_of(s) == INSN_MODE_64 ? r->rip
+                                                  : s->cs.base + r->rip;
+    struct insn in;
+    uint8_t byte = 0;
+    if (paging_read(&p->vm, s, la, &byte, 1) != 1 || byte != OPCODE_ICEBP ||
+        insn_at_rip(p, 0, &in) < 0)
+        return;
+    uint64_t at = r->rip;
+    count_on_emulated(p, &in, at, true);
+    r->rip += 1;
+    vm_regs_dirty(&p->vm);
+    vm_inject_exception(&p->vm, VECTOR_DB, -1);
+    if (p->trace)
+        fprintf(stderr, "pmvm: trace: ICEBP at 0x%llx: its #DB goes to the "
+                "guest\n", (unsigned long long)at);
+}
+
+/*
  * While single-stepping (step mode, or counting), a step exit stops before
  * the next instruction, so an RDPMC there is emulated now. After an exit
  * pmvm completes (I/O, MSR), nested PVM reports no step for the
@@ -308,6 +346,7 @@ void trap_before_run(struct pmvm *p)
             if (vm_regs(&p->vm)->rip == before)
                 break; /* #GP injected: the handler runs next */
         }
+        icebp_at_rip(p);
         t->step_rearm = insn_at_rip(p, 0, &in) == 0 &&
                         tf_may_change(in.kind);
         if (unstep_if_due(p, 0))
@@ -383,7 +422,7 @@ static int guest_debug_trap(struct pmvm *p)
     struct kvm_regs *r = vm_regs(&p->vm);
     uint8_t byte = 0;
     if (paging_read(&p->vm, vm_sregs(&p->vm), r->rip, &byte, 1) == 1 &&
-        byte == 0xF1) {
+        byte == OPCODE_ICEBP) {
         int status = exec_rescue(p);
         if (status != EXEC_NOT_RESCUED)
             return status;

@@ -25,6 +25,10 @@ struct trap {
     bool step_rearm;       /* the stepped instruction may clear TF */
     bool unstepped;        /* a HLT, or CPL3 code on a host that cannot
                               step it, runs unstepped to the next exit */
+    bool bp_blind;         /* this host's KVM fires no hardware
+                              breakpoints: pmvm sets none */
+    bool gp_catchable;     /* an RDPMC nothing else traps faults (#GP),
+                              and a breakpoint can see it */
     uint64_t gp_handler;   /* the guest's #GP handler, breakpointed
                               (gp_catch.h), or 0 */
     bool gp_warned;        /* said that one could not be answered */

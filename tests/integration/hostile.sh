@@ -61,14 +61,15 @@ done
 # answers it, through the breakpoint on the guest's #GP handler where
 # nothing else sees it. Without the engine (--count=step) the #GP goes
 # on to the guest, and pmvm says so in one line; so it does where KVM
-# answers RDPMC itself (no #GP to catch: the test VM's nested KVM).
+# answers RDPMC itself or fires no breakpoint (nothing to catch: the
+# test VM's nested KVM).
 for mode in $modes; do
 	what="RDPMC in data and in run-time code, CPL0 and CPL3, with $(mode_args "$mode")"
 	in_mode "$what" "$mode" 60 "$build/tests/guests/rdpmc_anywhere.elf" || continue
 	if [ "$rc" = 0 ] && [ "$(grep -c '^ok' "$tmp/out")" = 5 ]; then
 		ok "$what: the model answers each"
 	elif case $mode in --count=step*) true ;; *) false ;; esac &&
-		grep -q "^pmvm: the RDPMC at 0x[0-9a-f]*, outside the image's code, went to the guest's #GP handler: --count=step has no engine\|^pmvm: this host's KVM answers RDPMC itself (its own vPMU is on), so an RDPMC outside the image's code gives KVM's answer, not the model's (--count=step has no engine" "$tmp/err"; then
+		grep -q "^pmvm: the RDPMC at 0x[0-9a-f]*, outside the image's code, went to the guest's #GP handler: --count=step has no engine\|^pmvm: this host's KVM [A-Za-z ()'-]*, so an RDPMC outside the image's code gives [A-Za-z' #]*, not the model's (--count=step has no engine" "$tmp/err"; then
 		ok "$what: without the engine, pmvm says what it cannot answer: $(head -n 1 "$tmp/err" | cut -c 7-60)..."
 	else
 		not_ok "$what: status $rc: $(grep -m 2 '^not ok' "$tmp/out" | tr '\n' ' ')$(head -n 1 "$tmp/err")"
