@@ -98,9 +98,14 @@ $(BUILD)/%.o: %.c
 BINDIR ?= $(PREFIX)/bin
 MANDIR ?= $(PREFIX)/share/man
 COMPLETIONDIR ?= $(PREFIX)/share/bash-completion/completions
+# --help's examples, one a line, as they are: help2man would fill them
+# into one paragraph.
 man: $(BUILD)/pmvm.1
 $(BUILD)/pmvm.1: $(BUILD)/pmvm docs/pmvm.h2m
-	help2man --no-info --no-discard-stderr --include=docs/pmvm.h2m \
+	{ cat docs/pmvm.h2m; printf '\n[=EXAMPLES]\n.nf\n'; \
+	  $(BUILD)/pmvm --help | sed -n '/^Examples:$$/,$$p' | sed '1d; s/\\/\\e/g'; \
+	  printf '.fi\n'; } >$(BUILD)/pmvm.h2m
+	help2man --no-info --no-discard-stderr --include=$(BUILD)/pmvm.h2m \
 		--name="a userspace VMM with a modelled Intel PMU" \
 		--output=$@ $(BUILD)/pmvm
 

@@ -77,6 +77,30 @@ if [ -z "$missing" ] && grep -q '^\.TH PMVM "1"' "$man"; then
 else
 	not_ok "pmvm(1) lacks:$missing"
 fi
+# ... and reads as a man page: groff warns of nothing, the SYNOPSIS has
+# each usage line of --help whole, each example is a line of its own.
+if ! command -v groff >/dev/null 2>&1; then
+	skip "pmvm(1) renders cleanly" "no groff"
+else
+	page=$(groff -man -Tutf8 -P-cbou -ww "$man" 2>"$tmp/groff")
+	synopsis=$(printf '%s\n' "$page" | sed -n '/^SYNOPSIS/,/^DESCRIPTION/p' | sed 's/^ *//')
+	examples=$(printf '%s\n' "$page" | sed -n '/^EXAMPLES/,/^SEE ALSO/p' | sed 's/^ *//')
+	bad=
+	[ -s "$tmp/groff" ] && bad="$bad groff: $(head -n 1 "$tmp/groff");"
+	"$ipmvm" --help | sed -n 's/^\(Usage:\|   or:\) //p' >"$tmp/usage"
+	while IFS= read -r line; do
+		printf '%s\n' "$synopsis" | grep -qxF -- "$line" || bad="$bad SYNOPSIS lacks '$line';"
+	done <"$tmp/usage"
+	"$ipmvm" --help | sed -n '/^Examples:$/,$p' | sed '1d; s/^ *//' >"$tmp/examples"
+	while IFS= read -r line; do
+		printf '%s\n' "$examples" | grep -qxF -- "$line" || bad="$bad EXAMPLES lacks the line '$line';"
+	done <"$tmp/examples"
+	if [ -z "$bad" ] && [ -s "$tmp/usage" ] && [ -s "$tmp/examples" ]; then
+		ok "pmvm(1) renders cleanly: $(wc -l <"$tmp/usage") usage lines in SYNOPSIS, $(wc -l <"$tmp/examples") example lines in EXAMPLES"
+	else
+		not_ok "pmvm(1) does not read as --help:$bad"
+	fi
+fi
 
 comp=$root/share/bash-completion/completions/pmvm
 if command -v bash >/dev/null; then
