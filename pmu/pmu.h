@@ -320,6 +320,7 @@ bool pmu_pdcm(const struct pmu *pmu);           /* CPUID.1:ECX[15] */
 /* Every MSR the library implements for any model, as a static table of at
  * most 16 ranges of at most 0x600*8 MSRs (for a KVM MSR filter). */
 size_t pmu_msr_ranges(const struct pmu_msr_range **out);
+bool pmu_msr_owned(uint32_t msr); /* in one of pmu_msr_ranges() */
 
 /* ---- Counter access (for counting and the VMM) ---- */
 

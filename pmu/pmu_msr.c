@@ -22,6 +22,14 @@ size_t pmu_msr_ranges(const struct pmu_msr_range **out)
     return sizeof(ranges) / sizeof(ranges[0]);
 }
 
+bool pmu_msr_owned(uint32_t msr)
+{
+    for (size_t i = 0; i < sizeof(ranges) / sizeof(ranges[0]); i++)
+        if (msr - ranges[i].first < ranges[i].count)
+            return true;
+    return false;
+}
+
 static bool in(uint32_t msr, uint32_t base, uint32_t n, unsigned *i)
 {
     if (msr < base || msr >= base + n)

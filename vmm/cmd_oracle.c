@@ -145,17 +145,6 @@ static uint64_t parse_num(const char *what, const char *s, uint64_t max)
     return v;
 }
 
-static bool pmu_owns(uint32_t msr)
-{
-    const struct pmu_msr_range *r;
-    size_t n = pmu_msr_ranges(&r);
-
-    for (size_t i = 0; i < n; i++)
-        if (msr - r[i].first < r[i].count)
-            return true;
-    return false;
-}
-
 /* Who answers an MSR outside the model in a run (vmm/msr.c's filter). */
 static const char *kvm_rule(uint32_t msr, bool write)
 {
@@ -177,7 +166,7 @@ static const char *kvm_rule(uint32_t msr, bool write)
 /* One access from the reset state: what it did and the rule. */
 static void explain_do(struct pmu *pmu, struct oracle_access *x)
 {
-    if (x->kind != ORACLE_RDPMC && !pmu_owns(x->ecx_or_msr)) {
+    if (x->kind != ORACLE_RDPMC && !pmu_msr_owned(x->ecx_or_msr)) {
         x->by_kvm = true;
         x->rule = kvm_rule(x->ecx_or_msr, x->kind == ORACLE_WRMSR);
         return;

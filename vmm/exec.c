@@ -192,7 +192,7 @@ static enum engine_answer on_rdmsr(void *ctx, uint32_t msr, uint64_t *val)
 {
     if (msr_is_other(msr))
         return msr_other_read(ctx, msr, val) ? ENGINE_OK : ENGINE_GP;
-    if (!msr_is_pmu(msr))
+    if (!pmu_msr_owned(msr))
         return ENGINE_NOT_MINE;
     return msr_pmu_read(ctx, msr, val) ? ENGINE_OK : ENGINE_GP;
 }
@@ -204,7 +204,7 @@ static enum engine_answer on_wrmsr(void *ctx, uint32_t msr, uint64_t val,
 
     if (msr_is_other(msr))
         return msr_other_write(p, msr, val) ? ENGINE_OK : ENGINE_GP;
-    if (!msr_is_pmu(msr))
+    if (!pmu_msr_owned(msr))
         return ENGINE_NOT_MINE;
     if (!msr_pmu_write(p, msr, val))
         return ENGINE_GP;

@@ -93,17 +93,6 @@ static void msr_trace(const char *kind, uint32_t msr, uint64_t val, bool ok,
             ok ? "" : "#GP ", (unsigned long long)val, rule ? rule : "");
 }
 
-bool msr_is_pmu(uint32_t msr)
-{
-    const struct pmu_msr_range *r;
-    size_t n = pmu_msr_ranges(&r);
-
-    for (size_t i = 0; i < n; i++)
-        if (msr - r[i].first < r[i].count)
-            return true;
-    return false;
-}
-
 bool msr_pmu_read(struct pmvm *p, uint32_t msr, uint64_t *val)
 {
     const char *rule = NULL;
@@ -155,7 +144,7 @@ int exit_rdmsr(struct pmvm *p)
 {
     struct kvm_run *run = p->vm.run;
     uint64_t val;
-    bool ok = msr_is_pmu(run->msr.index)
+    bool ok = pmu_msr_owned(run->msr.index)
                   ? msr_pmu_read(p, run->msr.index, &val)
                   : msr_other_read(p, run->msr.index, &val);
 
@@ -175,7 +164,7 @@ int exit_wrmsr(struct pmvm *p)
         if (p->trace)
             msr_trace("wrmsr", run->msr.index, run->msr.data, ok,
                       "EFER: applied by pmvm");
-    } else if (msr_is_pmu(run->msr.index)) {
+    } else if (pmu_msr_owned(run->msr.index)) {
         ok = msr_pmu_write(p, run->msr.index, run->msr.data);
     } else {
         ok = msr_other_write(p, run->msr.index, run->msr.data);

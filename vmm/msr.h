@@ -14,9 +14,6 @@
  */
 void msr_filter_install(struct pmvm *p);
 
-/* The MSR is one of the PMU model's (pmu_msr_ranges()). */
-bool msr_is_pmu(uint32_t msr);
-
 /* A guest RDMSR/WRMSR of a PMU MSR answered by the model, traced with
  * --trace; false: #GP. */
 bool msr_pmu_read(struct pmvm *p, uint32_t msr, uint64_t *val);
