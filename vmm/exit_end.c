@@ -1,7 +1,7 @@
 /* exit_end.c: exits that end the run: triple fault, KVM errors and anything unexpected. */
 #include <stdio.h>
 
-#include "vmm/dump.h"
+#include "vmm/vcpu_dump.h"
 #include "vmm/exits.h"
 #include "vmm/paging.h"
 #include "vmm/status.h"

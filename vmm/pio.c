@@ -2,7 +2,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "vmm/count.h"
+#include "vmm/vpmu/count.h"
 #include "vmm/exits.h"
 #include "vmm/status.h"
 

@@ -6,16 +6,16 @@
 #include <stdint.h>
 
 #include "vmm/console.h"
-#include "vmm/count.h"
-#include "vmm/exec.h"
-#include "vmm/fw_cfg.h"
+#include "vmm/vpmu/count.h"
+#include "vmm/vpmu/engine_bridge.h"
+#include "devices/fw_cfg.h"
 #include "vmm/loader.h"
-#include "vmm/pic.h"
-#include "vmm/serial.h"
-#include "vmm/tf_scrub.h"
-#include "vmm/trap.h"
+#include "devices/pic.h"
+#include "devices/serial.h"
+#include "vmm/vpmu/tf_scrub.h"
+#include "vmm/vpmu/trap.h"
 #include "vmm/vm.h"
-#include "vmm/vtsc.h"
+#include "vmm/vpmu/vtsc.h"
 
 struct pmu;
 struct kvm_cpuid2;

@@ -23,7 +23,7 @@ static const unsigned long kvm_ioctls[] = {
     KVM_GET_VCPU_EVENTS, KVM_SET_VCPU_EVENTS, KVM_GET_MP_STATE,
     KVM_SET_GUEST_DEBUG, KVM_GET_LAPIC, KVM_SET_LAPIC, KVM_SIGNAL_MSI,
     KVM_NMI,
-    /* the engine's SYSCALL, SWAPGS, RDTSC(P) and RDPID MSRs (vmm/exec.c),
+    /* the engine's SYSCALL, SWAPGS, RDTSC(P) and RDPID MSRs (vmm/vpmu/engine_bridge.c),
      * the speculation-control MSRs (vmm/msr_spec.c) */
     KVM_GET_MSRS, KVM_SET_MSRS,
     /* host probe */

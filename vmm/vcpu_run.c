@@ -5,10 +5,10 @@
 #include <string.h>
 #include <sys/ioctl.h>
 
-#include "vmm/dump.h"
+#include "vmm/vcpu_dump.h"
 #include "vmm/exits.h"
-#include "vmm/gp_catch.h"
-#include "vmm/pmi.h"
+#include "vmm/vpmu/gp_catch.h"
+#include "vmm/vpmu/pmi.h"
 #include "vmm/status.h"
 #include "vmm/watchdog.h"
 

@@ -1,5 +1,5 @@
-# vmm/vmm.mk: builds the VMM, $(BUILD)/pmvm, from every vmm/*.c and the PMU library.
-VMM_SRCS := $(wildcard vmm/*.c)
+# vmm/vmm.mk: builds pmvm, $(BUILD)/pmvm, from cli/, cpu/, devices/, vmm/ and vmm/vpmu/, the engine and the PMU library.
+VMM_SRCS := $(wildcard cli/*.c cpu/*.c devices/*.c vmm/*.c vmm/vpmu/*.c)
 VMM_OBJS := $(VMM_SRCS:%.c=$(BUILD)/%.o)
 
 # The CPU models, built in so that pmvm finds them from anywhere.
@@ -9,7 +9,7 @@ $(BUILD)/gen/models.S: $(MODEL_FILES) scripts/embed_models.sh
 	scripts/embed_models.sh $(MODEL_FILES) >$@
 $(BUILD)/gen/models.o: $(BUILD)/gen/models.S $(MODEL_FILES)
 	$(CC) -c -o $@ $<
-$(BUILD)/vmm/model_find.o: CFLAGS += -DPMVM_DATADIR='"$(DATADIR)"'
+$(BUILD)/cpu/model_find.o: CFLAGS += -DPMVM_DATADIR='"$(DATADIR)"'
 
 $(BUILD)/pmvm: $(VMM_OBJS) $(BUILD)/gen/models.o $(ENGINE_LIB) $(PMU_LIB)
 	$(CC) $(LDFLAGS) -o $@ $(VMM_OBJS) $(BUILD)/gen/models.o $(ENGINE_LIB) \

@@ -2,7 +2,7 @@
 #include <stdlib.h>
 
 #include "tests/fuzz/fuzz.h"
-#include "vmm/insn.h"
+#include "vmm/vpmu/insn.h"
 
 int LLVMFuzzerInitialize(int *argc, char ***argv)
 {

@@ -2,7 +2,7 @@
 #include <stdlib.h>
 
 #include "tests/fuzz/fuzz.h"
-#include "vmm/insn.h"
+#include "vmm/vpmu/insn.h"
 #include "vmm/loader.h"
 
 /* Small RAM keeps each run fast; the loader must refuse whatever does not

@@ -1,0 +1,62 @@
+/* cmd_model.c: `pmvm model`: a CPU's model as the INI file --cpu FILE.ini takes back. */
+#include <err.h>
+#include <getopt.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "cli/cli.h"
+#include "cpu/cpu_select.h"
+#include "vmm/status.h"
+
+static const char model_usage[] =
+    "usage: pmvm model [--cpu M | --cpu host[:core|:atom] |\n"
+    "                   --cpu-dump FILE [--core-type core|atom]]\n"
+    "                  [--set pmu.KEY=VALUE]...\n"
+    "Prints the CPU's model (before any policy) as a commented INI file\n"
+    "that --cpu FILE.ini reads back to the same model. Values marked [I]\n"
+    "were inferred, not read from the CPU (docs/cpu-models.md).\n";
+
+/* The command line that made the model, for the file's first comment. */
+static void print_source(int argc, char **argv)
+{
+    fputs("; pmvm", stdout);
+    for (int i = 0; i < argc; i++)
+        printf(" %s", argv[i]);
+    printf("\n; a CPU model for pmvm (docs/cpu-models.md); pmvm %s\n",
+           PMVM_VERSION);
+}
+
+int cmd_model(int argc, char **argv)
+{
+    static const struct option opts[] = {
+        CPU_SELECT_LONG_OPTIONS,
+        {"help", no_argument, NULL, 'h'},
+        {NULL, 0, NULL, 0},
+    };
+    struct cpu_select sel;
+    struct pmu_model m;
+    uint64_t inferred;
+    int opt;
+
+    cpu_select_init(&sel);
+    optind = 1;
+    while ((opt = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
+        if (opt == CPU_SELECT_OPT_POLICY)
+            errx(STATUS_USAGE, "model: --policy: a model is the CPU's own; "
+                 "give the policy where the model is used");
+        if (cpu_select_option(&sel, opt, optarg))
+            continue;
+        if (opt == 'h') {
+            fputs(model_usage, stdout);
+            return STATUS_OK;
+        }
+        cli_bad_option(argv, optind);
+    }
+    if (optind < argc)
+        errx(STATUS_USAGE, "model: unexpected argument '%s' (see pmvm model"
+             " --help)", argv[optind]);
+    cpu_select_model(&sel, &m, &inferred);
+    print_source(argc, argv);
+    pmu_model_write_ini(&m, inferred, stdout);
+    return STATUS_OK;
+}

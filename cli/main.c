@@ -1,0 +1,188 @@
+/* main.c: pmvm's entry point: dispatches to the run, cpuid and explain subcommands. */
+#include <err.h>
+#include <fcntl.h>
+#include <getopt.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "cli/cli.h"
+#include "cpu/model_find.h"
+#include "vmm/status.h"
+
+static const char usage_text[] =
+    "Usage: pmvm run [options] IMAGE [-- ARGS...]\n"
+    "   or: pmvm cpuid [--cpu M] [--policy P] [--set pmu.KEY=VALUE]...\n"
+    "   or: pmvm explain [--cpu M] [--policy P] rdpmc ECX [--cpl N] [--pce 0|1]\n"
+    "   or: pmvm explain [--cpu M] [--policy P] rdmsr MSR | wrmsr MSR VALUE\n"
+    "   or: pmvm model [--cpu M] [--set pmu.KEY=VALUE]...\n"
+    "   or: pmvm models\n"
+    "   or: pmvm diff [options] IMAGE (--log FILE | -- COMMAND [ARGS...])\n"
+    "   or: pmvm --version\n"
+    "\n"
+    "pmvm boots a Multiboot v1 guest image on /dev/kvm and gives it an Intel\n"
+    "architectural PMU modelled in userspace.\n"
+    "\n"
+    "options (run takes all but the last six; every command takes\n"
+    "--cpu, --cpu-dump, --core-type and --set, and all but model\n"
+    "--policy):\n"
+    "  --mem=SIZE          guest RAM: MiB, or with a K/M/G suffix (default 64)\n"
+    "  --timeout=SECONDS   stop a guest still running after this (default 10,\n"
+    "                      with --machine=pc 90 as kvm-unit-tests' runner;\n"
+    "                      0: never); diff: the other command's (default 60)\n"
+    "  --exit-code=STYLE   pmvm: port 0xF4 value v is the status (default);\n"
+    "                      qemu: (v << 1) | 1, as QEMU's isa-debug-exit\n"
+    "  --machine=NAME      pmvm (default): pmvm's guest ABI; pc: QEMU's PC\n"
+    "                      as kvm-unit-tests uses it (128 MiB and\n"
+    "                      --exit-code=qemu unless given; an access to a\n"
+    "                      port pmvm does not model ends the run)\n"
+    "  --env=NAME=VALUE    an environment word in a Multiboot module, as\n"
+    "                      kvm-unit-tests reads it (repeatable)\n"
+    "  --initrd=FILE       FILE as the Multiboot module (QEMU's -initrd)\n"
+    "  --cpu=NAME|FILE.ini\n"
+    "                      CPU model: configs/NAME.ini, or a model file\n"
+    "                      (default sapphire-rapids); a hybrid CPU's core\n"
+    "                      type after a colon: lunar-lake:atom\n"
+    "  --cpu=host[:TYPE]   the CPU pmvm runs on (TYPE core or atom)\n"
+    "  --cpu-dump=FILE     the CPU of a dump: `cpuid -r` output or an\n"
+    "                      InstLatx64/AIDA64 CPUID dump\n"
+    "  --core-type=TYPE    core or atom: which CPUs of a hybrid dump\n"
+    "  --policy=NAME       native (default), kvm-legacy or kvm-mediated: the\n"
+    "                      PMU as the hardware has it, or as KVM gives it\n"
+    "  --set=pmu.KEY=VAL   override one value of the model (repeatable)\n"
+    "  --trap=MODE         how RDPMC is caught: auto (default), bp (hardware\n"
+    "                      breakpoints) or step (single-step)\n"
+    "  --count=HOW         how instructions are counted while a counter\n"
+    "                      counts: engine (default; pmvm runs the guest) or\n"
+    "                      step (KVM single-steps it)\n"
+    "  --cpl0=WHO          who runs the guest's CPL0 code while no counter\n"
+    "                      counts: auto (default; the engine where this\n"
+    "                      host's KVM would interpret it, as nested PVM\n"
+    "                      does, else KVM), kvm or engine\n"
+    "  --trace             one line per trapped event on stderr, exit counts\n"
+    "                      at the end\n"
+    "  --no-sandbox        keep capabilities and allow every system call in\n"
+    "                      the run loop (for debugging)\n"
+    "  --cpl=N             explain rdpmc: the CPL it runs at (default 0)\n"
+    "  --pce=0|1           explain rdpmc: CR4.PCE (default 0)\n"
+    "  --pe=0|1            explain rdpmc: CR0.PE (default 1; 0: real mode)\n"
+    "  --format=FORMAT     cpuid, explain, diff: text (default) or json\n"
+    "  --log=FILE          diff: the other side's captured log\n"
+    "  --pmvm-log=FILE     diff: pmvm's side from a log, not a run\n"
+    "\n"
+    "The guest's command line is IMAGE followed by ARGS, as with QEMU -kernel\n"
+    "and -append. A probe's name alone (rdpmc) runs pmvm's own image.\n"
+    "pmvm model prints a model as a file --cpu takes back; pmvm models\n"
+    "lists the model names.\n"
+    "\n"
+    "exit status (pmvm diff: 0 when every obs line agrees, 1 when any\n"
+    "differs, else as below):\n"
+    "  0     guest wrote 0 to port 0xF4, or halted with interrupts off\n"
+    "  v     guest wrote v to port 0xF4 (0..255; with --exit-code=qemu,\n"
+    "        (v << 1) | 1)\n"
+    "  64    bad option or number\n"
+    "  65    malformed image, CPU model or config value\n"
+    "  66    image missing or unreadable\n"
+    "  69    /dev/kvm missing, not permitted, or lacking a capability\n"
+    "  70    internal error in pmvm\n"
+    "  71    a system call pmvm needs failed\n"
+    "  74    standard output closed, or a write to it failed (the\n"
+    "        guest's console, or a command's output)\n"
+    "  124   guest still running after --timeout (also while its\n"
+    "        console waits on a reader that does not read)\n"
+    "  125   guest triple-faulted\n"
+    "  126   guest ended otherwise: unexpected exit, KVM internal or\n"
+    "        emulation error, entry failure\n"
+    "\n"
+    "Examples:\n"
+    "  pmvm run build/guest/hello.elf\n"
+    "  pmvm run --timeout=2 build/guest/cpuid.elf\n"
+    "  pmvm run --machine=pc --cpu icelake \"$KUT_DIR/pmu.flat\"\n"
+    "      (KUT_DIR: the x86 directory of a kvm-unit-tests build)\n"
+    "  pmvm cpuid --cpu clearwater-forest\n"
+    "  pmvm cpuid --cpu host --policy kvm-mediated\n"
+    "  pmvm model --cpu-dump my-cpuid-r.txt > my-cpu.ini\n"
+    "  pmvm explain --cpu sapphire-rapids rdpmc 0x20000000\n"
+    "  pmvm diff rdpmc -- qemu-system-x86_64 -accel tcg -display none \\\n"
+    "      -serial stdio -device isa-debug-exit,iobase=0xf4,iosize=1 \\\n"
+    "      -kernel build/guest/rdpmc.elf\n";
+
+void cli_usage(FILE *f)
+{
+    fputs(usage_text, f);
+}
+
+bool cli_format_json(const char *arg)
+{
+    if (strcmp(arg, "json") && strcmp(arg, "text"))
+        errx(STATUS_USAGE, "--format %s: text or json", arg);
+    return arg[0] == 'j';
+}
+
+void cli_bad_option(char **argv, int ind)
+{
+    const char *arg = argv[ind - 1];
+    if (optopt && optopt < 256)
+        errx(STATUS_USAGE, "unknown option -%c (see pmvm --help)", optopt);
+    errx(STATUS_USAGE, "unknown or incomplete option '%s' (see pmvm --help)",
+         arg);
+}
+
+static int dispatch(int argc, char **argv)
+{
+    if (argc < 2)
+        errx(STATUS_USAGE, "no command given (see pmvm --help)");
+    const char *cmd = argv[1];
+    if (strcmp(cmd, "--help") == 0 || strcmp(cmd, "-h") == 0 ||
+        strcmp(cmd, "help") == 0) {
+        cli_usage(stdout);
+        return STATUS_OK;
+    }
+    if (strcmp(cmd, "--version") == 0 || strcmp(cmd, "version") == 0) {
+        printf("pmvm %s\n", PMVM_VERSION);
+        return STATUS_OK;
+    }
+    if (strcmp(cmd, "run") == 0)
+        return cmd_run(argc - 1, argv + 1);
+    if (strcmp(cmd, "cpuid") == 0)
+        return cmd_cpuid(argc - 1, argv + 1);
+    if (strcmp(cmd, "explain") == 0)
+        return cmd_explain(argc - 1, argv + 1);
+    if (strcmp(cmd, "model") == 0)
+        return cmd_model(argc - 1, argv + 1);
+    if (strcmp(cmd, "diff") == 0)
+        return cmd_diff(argc - 1, argv + 1);
+    if (strcmp(cmd, "models") == 0) {
+        char names[4096], *save = NULL;
+        if (argc == 3 && (!strcmp(argv[2], "--help") ||
+                          !strcmp(argv[2], "-h"))) {
+            printf("usage: pmvm models\nLists the CPU model names --cpu "
+                   "takes (configs/ and the models built in).\n");
+            return STATUS_OK;
+        }
+        if (argc > 2)
+            errx(STATUS_USAGE, "models: unexpected argument '%s'", argv[2]);
+        model_list(names, sizeof(names));
+        for (char *n = strtok_r(names, ", ", &save); n;
+             n = strtok_r(NULL, ", ", &save))
+            puts(n);
+        return STATUS_OK;
+    }
+    errx(STATUS_USAGE, "unknown command '%s' (see pmvm --help)", cmd);
+}
+
+int main(int argc, char **argv)
+{
+    /* Output nobody can receive is an error, not a success: a closed
+     * stdout (whose descriptor a later open() would take over), and a
+     * write that failed (a full disk, /dev/full). pmvm run's console
+     * says so itself (vmm/console.c). */
+    if (fcntl(STDOUT_FILENO, F_GETFD) < 0)
+        errx(STATUS_IOERR, "standard output is closed");
+    int status = dispatch(argc, argv);
+    if (fflush(stdout) == EOF || ferror(stdout)) {
+        warn("cannot write to standard output");
+        return STATUS_IOERR;
+    }
+    return status;
+}

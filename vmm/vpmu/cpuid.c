@@ -1,0 +1,182 @@
+/* cpuid.c: the CPUID the guest sees: KVM's supported leaves, with vendor, signature and PMU leaves from the CPU model. */
+#include <err.h>
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+
+#include "pmu/pmu.h"
+#include "vmm/vpmu/cpuid.h"
+#include "vmm/status.h"
+
+#define CPUID_MAX_ENTRIES 256
+#define LEAF1_ECX_PDCM (1u << 15)
+#define LEAF_PMU 0xAu
+#define LEAF_PMU_EXT 0x23u
+#define LEAF_PMU_EXT_SUBLEAVES 6u
+#define LEAF_CORE_TYPE 0x1Au
+#define LEAF7_EDX_HYBRID (1u << 15)
+#define LEAF7_EBX_HLE (1u << 4)
+#define LEAF7_EBX_RTM (1u << 11)
+
+struct cpuid_table {
+    struct kvm_cpuid2 head;
+    struct kvm_cpuid_entry2 entries[CPUID_MAX_ENTRIES];
+};
+
+static void cpuid_supported(int kvm_fd, struct cpuid_table *t)
+{
+    t->head.nent = CPUID_MAX_ENTRIES;
+    if (ioctl(kvm_fd, KVM_GET_SUPPORTED_CPUID, &t->head) < 0)
+        err(STATUS_OSERR, "KVM_GET_SUPPORTED_CPUID");
+}
+
+static struct kvm_cpuid_entry2 *entry_get(struct cpuid_table *t,
+                                          uint32_t leaf, uint32_t subleaf)
+{
+    for (uint32_t i = 0; i < t->head.nent; i++) {
+        struct kvm_cpuid_entry2 *e = &t->entries[i];
+        if (e->function == leaf && (e->index == subleaf ||
+            !(e->flags & KVM_CPUID_FLAG_SIGNIFCANT_INDEX)))
+            return e;
+    }
+    if (t->head.nent == CPUID_MAX_ENTRIES)
+        errx(STATUS_SOFTWARE, "more than %d CPUID entries",
+             CPUID_MAX_ENTRIES);
+    struct kvm_cpuid_entry2 *e = &t->entries[t->head.nent++];
+    memset(e, 0, sizeof *e);
+    e->function = leaf;
+    e->index = subleaf;
+    if (leaf == LEAF_PMU_EXT || leaf == 7)
+        e->flags = KVM_CPUID_FLAG_SIGNIFCANT_INDEX;
+    return e;
+}
+
+static void entries_remove(struct cpuid_table *t, uint32_t leaf)
+{
+    uint32_t out = 0;
+    for (uint32_t i = 0; i < t->head.nent; i++)
+        if (t->entries[i].function != leaf)
+            t->entries[out++] = t->entries[i];
+    t->head.nent = out;
+}
+
+static void regs_put(struct kvm_cpuid_entry2 *e, const uint32_t r[4])
+{
+    e->eax = r[0], e->ebx = r[1], e->ecx = r[2], e->edx = r[3];
+}
+
+void cpuid_setup(struct pmvm *p)
+{
+    static struct cpuid_table t;
+    cpuid_supported(p->vm.kvm_fd, &t);
+
+    struct kvm_cpuid_entry2 *l0 = entry_get(&t, 0, 0);
+    const char *vendor = pmu_vendor(p->pmu); /* 12 characters */
+    memcpy(&l0->ebx, vendor, 4);
+    memcpy(&l0->edx, vendor + 4, 4);
+    memcpy(&l0->ecx, vendor + 8, 4);
+
+    struct kvm_cpuid_entry2 *l1 = entry_get(&t, 1, 0);
+    l1->eax = pmu_cpuid1_eax(p->pmu);
+    l1->ecx = (l1->ecx & ~LEAF1_ECX_PDCM) |
+              (pmu_pdcm(p->pmu) ? LEAF1_ECX_PDCM : 0);
+
+    uint32_t r[4];
+    if (!pmu_cpuid(p->pmu, LEAF_PMU, 0, r))
+        memset(r, 0, sizeof r);
+    regs_put(entry_get(&t, LEAF_PMU, 0), r);
+
+    /* A hybrid part's vCPU is of one core type: leaf 0x1A says which,
+     * and leaf 7 EDX[15] that the part is hybrid (native policy only:
+     * KVM gives hybrid hosts no vPMU and does not pass the bit [I]). */
+    const struct pmu_model *m = pmu_get_model(p->pmu);
+    entries_remove(&t, LEAF_CORE_TYPE);
+    if (pmu_cpuid(p->pmu, LEAF_CORE_TYPE, 0, r))
+        regs_put(entry_get(&t, LEAF_CORE_TYPE, 0), r);
+    struct kvm_cpuid_entry2 *l7 = entry_get(&t, 7, 0);
+    l7->edx = (l7->edx & ~LEAF7_EDX_HYBRID) |
+              (m->hybrid && m->policy == PMU_POLICY_NATIVE ? LEAF7_EDX_HYBRID
+                                                           : 0);
+    /* No TSX where KVM lets pmvm say so: the engine begins no
+     * transaction (docs/counting.md, "Transactions"). */
+    l7->ebx &= ~(LEAF7_EBX_HLE | LEAF7_EBX_RTM);
+
+    entries_remove(&t, LEAF_PMU_EXT);
+    for (uint32_t sub = 0; sub < LEAF_PMU_EXT_SUBLEAVES; sub++)
+        if (pmu_cpuid(p->pmu, LEAF_PMU_EXT, sub, r))
+            regs_put(entry_get(&t, LEAF_PMU_EXT, sub), r);
+    /* The model's highest leaf where it names one (a real CPU's); else
+     * never below KVM's, so the guest keeps every leaf KVM offers. */
+    l0 = entry_get(&t, 0, 0);
+    if (m->max_leaf || l0->eax < pmu_model_max_leaf(m))
+        l0->eax = pmu_model_max_leaf(m);
+
+    if (ioctl(p->vm.vcpu_fd, KVM_SET_CPUID2, &t.head) < 0)
+        err(STATUS_OSERR, "KVM_SET_CPUID2");
+    /* What the guest really sees: KVM may have changed entries (nested PVM
+     * ORs host bits into leaves 1 and 7, host-kvm-facts 5). KVM keeps as
+     * many entries as it was given, and some kernels (Linux 6.1) report
+     * nent only on failure: ask for exactly that many. */
+    if (ioctl(p->vm.vcpu_fd, KVM_GET_CPUID2, &t.head) < 0)
+        err(STATUS_OSERR, "KVM_GET_CPUID2");
+    p->cpuid = &t.head;
+    /* Nested PVM puts the host's HLE and RTM back: then the event
+     * selects have IN_TX and IN_TXCP, as KVM derives them from the
+     * guest's CPUID (intel_pmu_refresh). */
+    uint32_t r7[4];
+    pmu_set_tsx(p->pmu, cpuid_lookup(p, 0, 7, 0, r7) &&
+                            (r7[1] & (LEAF7_EBX_HLE | LEAF7_EBX_RTM)));
+}
+
+#define LEAF1_ECX_OSXSAVE (1u << 27)
+#define CR4_OSXSAVE (1ull << 18)
+#define LEAF_XSAVE 0xDu
+
+bool cpuid_lookup(const struct pmvm *p, uint64_t cr4, uint32_t leaf,
+                  uint32_t subleaf, uint32_t r[4])
+{
+    const struct kvm_cpuid2 *t = p->cpuid;
+    const struct kvm_cpuid_entry2 *e0 = NULL, *hit = NULL, *max = NULL;
+
+    /* Leaf 0xD depends on XCR0, which KVM keeps: its answer is KVM's. */
+    if (!t || leaf == LEAF_XSAVE)
+        return false;
+    for (uint32_t i = 0; i < t->nent; i++) {
+        const struct kvm_cpuid_entry2 *e = &t->entries[i];
+        if (e->function == 0)
+            e0 = e;
+        if (e->function == leaf && (e->index == subleaf ||
+            !(e->flags & KVM_CPUID_FLAG_SIGNIFCANT_INDEX)))
+            hit = e;
+    }
+    /* A basic leaf above the highest one reads that highest leaf (Intel;
+     * KVM's cpuid_entry2 lookup does the same for a GenuineIntel guest). */
+    if (!hit && e0 && leaf < 0x80000000u && leaf > e0->eax)
+        for (uint32_t i = 0; i < t->nent; i++)
+            if (t->entries[i].function == e0->eax &&
+                t->entries[i].index == 0)
+                max = &t->entries[i];
+    hit = hit ? hit : max;
+    memset(r, 0, 4 * sizeof(r[0]));
+    if (hit)
+        r[0] = hit->eax, r[1] = hit->ebx, r[2] = hit->ecx, r[3] = hit->edx;
+    /* OSXSAVE mirrors CR4 (KVM updates it at run time). */
+    if (leaf == 1)
+        r[2] = (r[2] & ~LEAF1_ECX_OSXSAVE) |
+               (cr4 & CR4_OSXSAVE ? LEAF1_ECX_OSXSAVE : 0);
+    return true;
+}
+
+bool cpuid_kvm_pmu_disable(struct pmvm *p)
+{
+    int caps = ioctl(p->vm.kvm_fd, KVM_CHECK_EXTENSION,
+                     KVM_CAP_PMU_CAPABILITY);
+    if (caps <= 0 || !(caps & KVM_PMU_CAP_DISABLE))
+        return false;
+    struct kvm_enable_cap cap = {
+        .cap = KVM_CAP_PMU_CAPABILITY,
+        .args = {KVM_PMU_CAP_DISABLE},
+    };
+    return ioctl(p->vm.vm_fd, KVM_ENABLE_CAP, &cap) == 0;
+}

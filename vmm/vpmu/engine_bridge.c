@@ -1,0 +1,639 @@
+/* engine_bridge.c: the engine runs the guest in pmvm's process (engine/) while a counter counts, and CPL0 code on hosts that interpret it; single instructions it leaves alone run on KVM. */
+#include <err.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/ioctl.h>
+
+#include "pmu/pmu.h"
+#include "vmm/vpmu/count.h"
+#include "vmm/vpmu/cpuid.h"
+#include "vmm/vpmu/engine_bridge.h"
+#include "vmm/exits.h"
+#include "vmm/host_probe.h"
+#include "vmm/vpmu/insn.h"
+#include "vmm/lapic.h"
+#include "vmm/vpmu/msr.h"
+#include "vmm/vpmu/pmi.h"
+#include "vmm/pmvm.h"
+#include "vmm/vpmu/rdpmc.h"
+#include "vmm/status.h"
+#include "vmm/vpmu/trap.h"
+
+/* Instructions per engine run: the run loop looks at the watchdog and at
+ * interrupts KVM holds between runs (about 10-20 ms of guest time). */
+#define EXEC_BUDGET 200000
+
+#define RFLAGS_IF (1ull << 9)
+#define CR0_PE (1ull << 0)
+#define CR4_PCE (1ull << 8)
+#define MSR_IA32_TSC 0x10u
+
+/* The engine's classes are the PMU model's, in the same order. */
+_Static_assert((int)ENGINE_CLASS_OTHER == (int)PMU_INSN_OTHER &&
+               (int)ENGINE_CLASS_JCC == (int)PMU_INSN_JCC &&
+               (int)ENGINE_CLASS_RET == (int)PMU_INSN_RET &&
+               (int)ENGINE_CLASS_FAR == (int)PMU_INSN_FAR &&
+               (int)ENGINE_CLASS_DIV == (int)PMU_INSN_DIV,
+               "engine and PMU instruction classes differ");
+
+/* ---- state between KVM (run->s) and the engine ---- */
+
+static void seg_in(struct engine_seg *e, const struct kvm_segment *k)
+{
+    *e = (struct engine_seg){
+        .base = k->base, .limit = k->limit, .selector = k->selector,
+        .type = k->type, .s = k->s, .dpl = k->dpl,
+        .present = k->present && !k->unusable, .db = k->db, .l = k->l,
+        .g = k->g};
+}
+
+static void seg_out(struct kvm_segment *k, const struct engine_seg *e)
+{
+    k->base = e->base;
+    k->limit = e->limit;
+    k->selector = e->selector;
+    k->type = e->type;
+    k->s = e->s;
+    k->dpl = e->dpl;
+    k->present = e->present;
+    k->unusable = !e->present;
+    k->db = e->db;
+    k->l = e->l;
+    k->g = e->g;
+}
+
+/* kvm_regs' order: rax rbx rcx rdx rsi rdi rsp rbp r8-r15. */
+static __u64 *kvm_gpr(struct kvm_regs *r, unsigned i)
+{
+    __u64 *const map[ENGINE_NR_GPRS] = {
+        &r->rax, &r->rcx, &r->rdx, &r->rbx, &r->rsp, &r->rbp, &r->rsi,
+        &r->rdi, &r->r8, &r->r9, &r->r10, &r->r11, &r->r12, &r->r13,
+        &r->r14, &r->r15};
+    return map[i];
+}
+
+static void state_in(struct pmvm *p, struct engine_state *st)
+{
+    struct kvm_regs *r = vm_regs(&p->vm);
+    const struct kvm_sregs *s = vm_sregs(&p->vm);
+    const struct kvm_vcpu_events *ev = vm_events(&p->vm);
+    const struct kvm_segment *segs[ENGINE_NR_SREGS] = {
+        &s->es, &s->cs, &s->ss, &s->ds, &s->fs, &s->gs};
+
+    for (unsigned i = 0; i < ENGINE_NR_GPRS; i++)
+        st->gpr[i] = *kvm_gpr(r, i);
+    st->rip = r->rip;
+    st->rflags = r->rflags;
+    for (unsigned i = 0; i < ENGINE_NR_SREGS; i++)
+        seg_in(&st->seg[i], segs[i]);
+    seg_in(&st->tr, &s->tr);
+    seg_in(&st->ldt, &s->ldt);
+    st->gdt_base = s->gdt.base;
+    st->gdt_limit = s->gdt.limit;
+    st->idt_base = s->idt.base;
+    st->idt_limit = s->idt.limit;
+    st->cr0 = s->cr0;
+    st->cr2 = s->cr2;
+    st->cr3 = s->cr3;
+    st->cr4 = s->cr4;
+    st->cr8 = s->cr8;
+    st->efer = s->efer;
+    st->interrupt_shadow = ev->interrupt.shadow != 0;
+}
+
+static void state_out(struct pmvm *p, const struct engine_state *st)
+{
+    struct kvm_regs *r = vm_regs(&p->vm);
+    struct kvm_sregs *s = vm_sregs(&p->vm);
+    struct kvm_vcpu_events *ev = vm_events(&p->vm);
+    struct kvm_segment *segs[ENGINE_NR_SREGS] = {
+        &s->es, &s->cs, &s->ss, &s->ds, &s->fs, &s->gs};
+
+    for (unsigned i = 0; i < ENGINE_NR_GPRS; i++)
+        *kvm_gpr(r, i) = st->gpr[i];
+    r->rip = st->rip;
+    r->rflags = st->rflags;
+    vm_regs_dirty(&p->vm);
+    for (unsigned i = 0; i < ENGINE_NR_SREGS; i++)
+        seg_out(segs[i], &st->seg[i]);
+    s->cr2 = st->cr2;
+    vm_sregs_dirty(&p->vm);
+    ev->interrupt.shadow = st->interrupt_shadow ? KVM_X86_SHADOW_INT_STI : 0;
+    ev->flags = KVM_VCPUEVENT_VALID_SHADOW;
+    vm_events_dirty(&p->vm);
+}
+
+/* An event KVM still has to inject: KVM goes first. */
+static bool kvm_event_pending(struct pmvm *p)
+{
+    const struct kvm_vcpu_events *ev = vm_events(&p->vm);
+
+    return ev->exception.injected || ev->exception.pending ||
+           ev->interrupt.injected || ev->nmi.injected || ev->nmi.pending;
+}
+
+/* ---- the engine's callbacks: the PMU model and pmvm's devices ---- */
+
+/*
+ * pmvm must see every instruction: a counter counts, or RDPMC is trapped
+ * by looking at each one (--trap=step). The engine is then faster than
+ * single-stepping on KVM, and runs CPL3 code on every host.
+ */
+static bool every_insn(const struct pmvm *p)
+{
+    return count_stepping(p) || p->trap.mode == TRAP_STEP;
+}
+
+/* The engine runs only CPL0 code now: at CPL3 the guest goes to KVM. */
+static bool cpl0_only(const struct pmvm *p)
+{
+    return p->exec.cpl0 && !every_insn(p);
+}
+
+static struct pmu_insn pmu_insn_of(const struct engine_retired *r)
+{
+    return (struct pmu_insn){
+        .addr = r->addr, .next = r->next, .length = r->length,
+        .cls = (enum pmu_insn_class)r->cls, .taken = r->taken,
+        .mem_read = r->mem_read, .mem_write = r->mem_write, .cpl = r->cpl,
+        .tx_abort = r->tx_abort,
+    };
+}
+
+static bool on_retire(void *ctx, const struct engine_retired *r)
+{
+    struct pmvm *p = ctx;
+    p->exec.retired++;
+    /* The model sees what counts, and nothing else: the same counts
+     * whichever way RDPMC is trapped. */
+    if (!count_stepping(p))
+        return cpl0_only(p) && (p->exec.st->seg[ENGINE_CS].selector & 3);
+    const struct pmu_insn in = pmu_insn_of(r);
+
+    if (pmu_retire(p->pmu, &in))
+        p->pmi_due = true;
+    return p->pmi_due;
+}
+
+static bool on_retire_repeat(void *ctx, const struct engine_retired *r,
+                             uint64_t n, uint64_t *done)
+{
+    struct pmvm *p = ctx;
+    const struct pmu_insn in = pmu_insn_of(r);
+
+    *done = n;
+    if (count_stepping(p) && pmu_retire_repeat(p->pmu, &in, n, done))
+        p->pmi_due = true;
+    p->exec.retired += *done;
+    return p->pmi_due;
+}
+
+static enum engine_answer on_rdmsr(void *ctx, uint32_t msr, uint64_t *val)
+{
+    if (msr_is_other(msr))
+        return msr_other_read(ctx, msr, val) ? ENGINE_OK : ENGINE_GP;
+    if (!pmu_msr_owned(msr))
+        return ENGINE_NOT_MINE;
+    return msr_pmu_read(ctx, msr, val) ? ENGINE_OK : ENGINE_GP;
+}
+
+static enum engine_answer on_wrmsr(void *ctx, uint32_t msr, uint64_t val,
+                                   bool *stop)
+{
+    struct pmvm *p = ctx;
+
+    if (msr_is_other(msr))
+        return msr_other_write(p, msr, val) ? ENGINE_OK : ENGINE_GP;
+    if (!pmu_msr_owned(msr))
+        return ENGINE_NOT_MINE;
+    if (!msr_pmu_write(p, msr, val))
+        return ENGINE_GP;
+    /* Counting may have ended: KVM runs the guest again from here,
+     * unless the engine runs CPL0 code anyway (a WRMSR runs at CPL0). */
+    if (count_update(p))
+        exec_counting_changed(p);
+    *stop = !every_insn(p) && !p->exec.cpl0;
+    return ENGINE_OK;
+}
+
+/* The cache model sees what counts, like the core model. */
+static void on_mem_access(void *ctx, uint64_t gpa, enum engine_mem kind)
+{
+    struct pmvm *p = ctx;
+
+    if (count_stepping(p))
+        pmu_mem_access(p->pmu, gpa, kind == ENGINE_MEM_FLUSH ? PMU_MEM_FLUSH
+                                    : kind == ENGINE_MEM_WRITE
+                                        ? PMU_MEM_WRITE : PMU_MEM_READ);
+}
+
+/* The counted region's clock (vtsc.c), else the vCPU's TSC as KVM keeps
+ * it: an ioctl, where a hand-back would cost a stepped run (and on a host
+ * that cannot step CPL3 code, a stop only at the next exit). */
+static bool on_rdtsc(void *ctx, uint64_t *tsc)
+{
+    struct pmvm *p = ctx;
+
+    if (!p->vtsc.on)
+        return vm_msr(&p->vm, false, MSR_IA32_TSC, tsc);
+    *tsc = vtsc_now(p);
+    return true;
+}
+
+static enum engine_answer on_rdpmc(void *ctx, uint32_t ecx, unsigned cpl,
+                                   bool cr0_pe, bool cr4_pce, uint64_t *val)
+{
+    struct pmvm *p = ctx;
+    const struct pmu_mode mode = {.cpl = cpl, .cr0_pe = cr0_pe,
+                                  .cr4_pce = cr4_pce};
+
+    return rdpmc_answer(p, ecx, &mode, p->exec.st->rip, val) ? ENGINE_OK
+                                                              : ENGINE_GP;
+}
+
+static enum engine_answer on_cpuid(void *ctx, uint32_t leaf, uint32_t sub,
+                                   uint32_t r[4])
+{
+    struct pmvm *p = ctx;
+
+    if (!cpuid_lookup(p, p->exec.st->cr4, leaf, sub, r))
+        return ENGINE_NOT_MINE;
+    if (p->trace)
+        fprintf(stderr, "pmvm: trace: engine: cpuid 0x%x.%u -> %08x %08x "
+                "%08x %08x\n", leaf, sub, r[0], r[1], r[2], r[3]);
+    return ENGINE_OK;
+}
+
+static const uint32_t sys_msrs[EXEC_SYS_MSRS] = {
+    0xC0000081u, 0xC0000082u, 0xC0000084u, 0xC0000102u, 0xC0000103u};
+
+static int sys_index(uint32_t msr)
+{
+    for (int i = 0; i < EXEC_SYS_MSRS; i++)
+        if (sys_msrs[i] == msr)
+            return i;
+    return -1;
+}
+
+static bool on_sys_read(void *ctx, uint32_t msr, uint64_t *val)
+{
+    struct pmvm *p = ctx;
+    int i = sys_index(msr);
+
+    if (i < 0)
+        return false;
+    if (!p->exec.sys_valid[i]) {
+        if (!vm_msr(&p->vm, false, msr, &p->exec.sys_msr[i]))
+            return false;
+        p->exec.sys_valid[i] = true;
+    }
+    *val = p->exec.sys_msr[i];
+    return true;
+}
+
+static bool on_sys_write(void *ctx, uint32_t msr, uint64_t val)
+{
+    struct pmvm *p = ctx;
+    int i = sys_index(msr);
+
+    if (i < 0 || !vm_msr(&p->vm, true, msr, &val))
+        return false;
+    p->exec.sys_msr[i] = val;
+    p->exec.sys_valid[i] = true;
+    return true;
+}
+
+static enum engine_answer on_io(void *ctx, uint16_t port, unsigned size,
+                                bool in, uint32_t *val, bool *stop)
+{
+    struct pmvm *p = ctx;
+    int status = pio_access(p, port, size, in, val);
+
+    if (status != RUN_CONTINUE) {
+        p->exec.ended = true;
+        p->exec.status = status;
+        *stop = true;
+    }
+    return ENGINE_OK;
+}
+
+static const char *const cpl0_names[] = {"auto", "kvm", "engine"};
+
+bool exec_cpl0_parse(const char *s, enum exec_cpl0 *out)
+{
+    for (int m = EXEC_CPL0_AUTO; m <= EXEC_CPL0_ENGINE; m++)
+        if (strcmp(s, cpl0_names[m]) == 0) {
+            *out = (enum exec_cpl0)m;
+            return true;
+        }
+    return false;
+}
+
+/* Does the engine run CPL0 code? Said with --trace. */
+static bool cpl0_choose(struct pmvm *p, bool use_engine, enum exec_cpl0 m)
+{
+    uint64_t emulated = 0;
+    bool on = (m == EXEC_CPL0_ENGINE && use_engine) ||
+              (m == EXEC_CPL0_AUTO && use_engine &&
+               host_emulates_cpl0(p->vm.kvm_fd, &emulated));
+    if (p->trace && m == EXEC_CPL0_AUTO && use_engine)
+        fprintf(stderr, "pmvm: trace: this host's KVM emulated %llu of a "
+                "probe's %u CPL0 instructions: %s runs the guest's CPL0 "
+                "code\n", (unsigned long long)emulated,
+                HOST_PROBE_CPL0_INSNS, on ? "the engine" : "KVM");
+    else if (p->trace)
+        fprintf(stderr, "pmvm: trace: %s runs the guest's CPL0 code "
+                "(--cpl0=%s)\n", on ? "the engine" : "KVM", cpl0_names[m]);
+    return on;
+}
+
+void exec_setup(struct pmvm *p, bool use_engine, enum exec_cpl0 cpl0)
+{
+    static const struct engine_ops ops_template = {
+        .retire = on_retire, .retire_repeat = on_retire_repeat,
+        .mem_access = on_mem_access,
+        .rdmsr = on_rdmsr, .wrmsr = on_wrmsr, .rdpmc = on_rdpmc,
+        .rdtsc = on_rdtsc, .cpuid = on_cpuid, .sys_msr_read = on_sys_read,
+        .sys_msr_write = on_sys_write, .io = on_io,
+    };
+    struct engine_ops ops = ops_template;
+
+    memset(&p->exec, 0, sizeof(p->exec));
+    p->exec.cpl0 = cpl0_choose(p, use_engine, cpl0);
+    if (!use_engine)
+        return;
+    ops.ctx = p;
+    p->exec.engine = engine_create(p->vm.mem, p->vm.mem_size, &ops);
+    if (!p->exec.engine)
+        errx(STATUS_OSERR, "cannot allocate the counting engine");
+}
+
+void exec_teardown(struct pmvm *p)
+{
+    if (p->trace && p->exec.engine)
+        fprintf(stderr, "pmvm: trace: engine: %llu instructions, %llu "
+                "handed to KVM\n", (unsigned long long)p->exec.retired,
+                (unsigned long long)p->exec.handbacks);
+    engine_destroy(p->exec.engine);
+    p->exec.engine = NULL;
+}
+
+void exec_counting_changed(struct pmvm *p)
+{
+    trap_debug_update(p);
+    if (!count_stepping(p))
+        vtsc_stop(p);
+}
+
+bool exec_counts(const struct pmvm *p)
+{
+    return p->exec.engine != NULL;
+}
+
+/* 64-bit code at CPL0: what --cpl0 gives the engine. (The 32-bit boot
+ * code stays on KVM without an engine run that would refuse it.) */
+static bool at_cpl0_64(struct pmvm *p)
+{
+    const struct kvm_sregs *s = vm_sregs(&p->vm);
+    return !(s->cs.selector & 3) && insn_mode_of(s) == INSN_MODE_64;
+}
+
+bool exec_active(struct pmvm *p)
+{
+    if (!p->exec.engine || p->exec.handback || p->exec.state_unsupported)
+        return false;
+    return every_insn(p) || (p->exec.cpl0 && at_cpl0_64(p));
+}
+
+bool exec_handback(const struct pmvm *p)
+{
+    return p->exec.handback;
+}
+
+bool exec_handback_stepped(const struct pmvm *p)
+{
+    return p->exec.handback && !p->exec.handback_free;
+}
+
+unsigned exec_breakpoints(const struct pmvm *p, uint64_t *bp)
+{
+    if (!p->exec.handback)
+        return 0;
+    memcpy(bp, p->exec.bp, p->exec.nbp * sizeof(bp[0]));
+    return p->exec.nbp;
+}
+
+/* While a counter counts, or RDPMC is caught by looking at every
+ * instruction, KVM ran code pmvm did not see: say so once, rather than
+ * give a wrong count or a host's RDPMC answer silently. */
+static void warn_unseen(struct pmvm *p, const struct engine_exit *x,
+                        uint64_t rip)
+{
+    bool counting = count_stepping(p), trapping = p->trap.mode == TRAP_STEP;
+    if ((!counting && !trapping) || p->exec.warned_unseen)
+        return;
+    fprintf(stderr, "pmvm: this host's KVM cannot stop after one CPL3 "
+            "instruction, so after %s at 0x%llx, which the engine leaves to "
+            "KVM, the guest ran on KVM until the next exit: %s "
+            "(docs/counting.md)\n",
+            x && x->mnemonic[0] ? x->mnemonic : "an event KVM delivers",
+            (unsigned long long)rip,
+            counting && trapping ? "counters did not count it, and an RDPMC "
+                                   "there would go untrapped"
+            : counting ? "counters did not count it"
+                       : "an RDPMC there would go untrapped");
+    p->exec.warned_unseen = true;
+}
+
+/*
+ * KVM runs the next instruction, single-stepped, and the counting code
+ * (count.c) counts it when the step stops after it. HLT runs free
+ * instead: KVM has the vCPU until its next exit. So does an instruction
+ * the engine does not implement at CPL3 on a host that cannot step CPL3
+ * code (nested PVM, which runs it on the CPU, where KVM's TF is a #DB the
+ * guest takes); breakpoints after it (and at a direct branch's target)
+ * end it there where they fire. What the engine leaves to KVM at CPL3
+ * for other reasons (CPUID leaf 0xD, memory outside RAM) leaves the CPU
+ * for the host, where KVM's step stops as its breakpoints fire. (x)
+ * NULL: KVM has an event to deliver first.
+ */
+static void handback_begin(struct pmvm *p, const struct engine_state *st,
+                           const struct engine_exit *x)
+{
+    bool cpl3 = st->seg[ENGINE_CS].selector & 3;
+    struct exec *ex = &p->exec;
+
+    ex->handback = true;
+    ex->handbacks++;
+    ex->nbp = 0;
+    ex->halt = x && x->why == ENGINE_WHY_HALT;
+    ex->handback_free = ex->halt ||
+                        (cpl3 && x && x->why == ENGINE_WHY_UNIMPLEMENTED &&
+                         !host_steps_cpl3(p->vm.kvm_fd));
+    if (x && cpl3 && x->length && ex->handback_free) {
+        ex->bp[ex->nbp++] = st->rip + x->length;
+        if (x->relative)
+            ex->bp[ex->nbp++] = st->rip + x->length + (uint64_t)x->rel;
+    }
+    if (p->trace)
+        fprintf(stderr, "pmvm: trace: engine: %s at 0x%llx goes to KVM "
+                "(%s)%s\n", x && x->mnemonic[0] ? x->mnemonic
+                                                 : "instruction",
+                (unsigned long long)st->rip,
+                x ? engine_why_name(x->why) : "an event KVM delivers",
+                ex->handback_free ? ", until its next exit" : "");
+    if (ex->handback_free && !ex->halt)
+        warn_unseen(p, x, st->rip);
+    count_prepare(p);
+    trap_debug_update(p);
+}
+
+void exec_after_exit(struct pmvm *p, bool halted)
+{
+    struct exec *ex = &p->exec;
+    bool stopped = p->vm.run->exit_reason == KVM_EXIT_DEBUG;
+
+    if (!ex->handback || (!ex->handback_free && !stopped) ||
+        (ex->halt && halted))
+        return;
+    if (ex->handback_free)
+        count_reset(p);
+    else
+        count_on_step(p);
+    ex->handback = ex->handback_free = ex->halt = false;
+    ex->nbp = 0;
+    trap_debug_update(p);
+}
+
+/* The guest can take an interrupt now. */
+static bool interruptible(const struct engine_state *st)
+{
+    return (st->rflags & RFLAGS_IF) && !st->interrupt_shadow;
+}
+
+/*
+ * Interrupts, as the CPU takes them between instructions: the PMI the
+ * engine stopped for (LVTPC's), then any the local APIC requests (pmvm's
+ * earlier PMI, KVM's timer). The engine delivers them through the IDT;
+ * an NMI or a delivery that would fault goes to KVM. False: KVM must run
+ * (a hand-back is under way).
+ */
+static bool interrupts(struct pmvm *p, struct engine_state *st)
+{
+    if (p->pmi_due) {
+        p->pmi_due = false;
+        int v = pmi_accept(p, interruptible(st));
+        if (v == PMI_KVM || (v >= 0 && !engine_interrupt(p->exec.engine,
+                                                         st, (unsigned)v)))
+            return false;
+    }
+    for (int v; interruptible(st) && (v = lapic_accept(p)) >= 0;)
+        if (!engine_interrupt(p->exec.engine, st, (unsigned)v))
+            return false;
+    return true;
+}
+
+/* The engine takes over from KVM: what KVM cached is stale. */
+static void engine_takes_over(struct pmvm *p)
+{
+    trap_engine_takes_over(p);
+    if (p->exec.kvm_ran) {
+        engine_flush(p->exec.engine);
+        memset(p->exec.sys_valid, 0, sizeof(p->exec.sys_valid));
+        p->exec.kvm_ran = false;
+    }
+}
+
+bool exec_event_return(struct pmvm *p, uint64_t rip)
+{
+    struct engine_state st;
+
+    if (!p->exec.engine)
+        return false;
+    state_in(p, &st);
+    engine_takes_over(p);
+    p->exec.st = &st; /* the callbacks' state */
+    bool ok = engine_event_return(p->exec.engine, &st, rip);
+    p->exec.st = NULL;
+    if (ok)
+        state_out(p, &st);
+    return ok;
+}
+
+int exec_rescue(struct pmvm *p)
+{
+    struct engine_state st;
+    struct engine_exit x;
+
+    if (!p->exec.engine)
+        return EXEC_NOT_RESCUED;
+    state_in(p, &st);
+    engine_takes_over(p);
+    p->exec.st = &st;
+    engine_run(p->exec.engine, &st, 1, &x);
+    p->exec.st = NULL;
+    if (x.stop == ENGINE_STOP_STATE || x.stop == ENGINE_STOP_HANDBACK)
+        return EXEC_NOT_RESCUED; /* the state is as it was */
+    state_out(p, &st);
+    count_reset(p);
+    if (p->trace)
+        fprintf(stderr, "pmvm: trace: engine: ran the instruction KVM "
+                "failed to emulate, now at 0x%llx\n",
+                (unsigned long long)st.rip);
+    if (p->exec.ended)
+        return p->exec.status;
+    if (x.stop == ENGINE_STOP_SHUTDOWN)
+        return end_triple_fault(p, "in pmvm's engine: a fault while "
+                                   "delivering #DF");
+    return RUN_CONTINUE;
+}
+
+int exec_run(struct pmvm *p)
+{
+    struct engine_state st;
+    struct engine_exit x;
+
+    state_in(p, &st);
+    if (kvm_event_pending(p)) {
+        handback_begin(p, &st, NULL); /* KVM delivers it first */
+        return RUN_CONTINUE;
+    }
+    engine_takes_over(p);
+    if (count_stepping(p))
+        vtsc_start(p);
+    p->exec.st = &st;
+    bool ok = interrupts(p, &st);
+    if (ok)
+        engine_run(p->exec.engine, &st, EXEC_BUDGET, &x);
+    ok = ok && interrupts(p, &st);
+    p->exec.st = NULL;
+    state_out(p, &st);
+    count_reset(p);
+    if (p->exec.ended)
+        return p->exec.status;
+    if (!ok) {
+        handback_begin(p, &st, NULL);
+        return RUN_CONTINUE;
+    }
+    if (x.stop == ENGINE_STOP_SHUTDOWN)
+        return end_triple_fault(p, "in pmvm's engine: a fault while "
+                                   "delivering #DF");
+    if (x.stop == ENGINE_STOP_HANDBACK) {
+        handback_begin(p, &st, &x);
+    } else if (x.stop == ENGINE_STOP_STATE) {
+        /* 32-bit code, TF, ...: KVM runs it until the next exit,
+         * single-stepped while a counter counts */
+        p->exec.state_unsupported = true;
+        count_prepare(p);
+        if (p->trace && p->exec.refused != x.why)
+            fprintf(stderr, "pmvm: trace: engine: the state at 0x%llx is "
+                    "not one it runs (%s): %s\n",
+                    (unsigned long long)st.rip, engine_why_name(x.why),
+                    every_insn(p) ? "single-stepping"
+                                  : "KVM runs it until the next exit");
+        p->exec.refused = x.why; /* said once for a stretch of them */
+        return RUN_CONTINUE;
+    }
+    p->exec.refused = ENGINE_WHY_NONE;
+    return RUN_CONTINUE;
+}
