@@ -1,5 +1,6 @@
 #!/bin/sh
 # suite.sh: runs every probe image under pmvm, one per CPU at a time, on one CPU model or several, and prints the results as one nested KTAP document.
+# It ends with a summary: one KTAP comment line per model, then the totals.
 # usage: scripts/suite.sh [BUILD_DIR] [--cpus=all|M1,M2,...] [pmvm run options...]
 #   --cpus: the suite on each of these models (all: every configs/*.ini,
 #   both core types of a hybrid one), one KTAP test per model; the probes
@@ -55,9 +56,43 @@ report() {
 	[ $failed = 0 ]
 }
 
+# tally MODEL: sets np, pp (probes run, passed) and t_ok, t_skip, t_fail:
+# each probe's own KTAP results, at any depth.
+tally() {
+	np=0 pp=0 t_ok=0 t_skip=0 t_fail=0
+	for img in $probes; do
+		name=$(basename "$img" .elf)
+		np=$((np + 1))
+		[ "$(cat "$tmp/$1.$name.rc")" = 0 ] && pp=$((pp + 1))
+		o=$(grep -Ec '^ *ok [0-9]' "$tmp/$1.$name.out")
+		k=$(grep -Ec '^ *ok [0-9].*# SKIP' "$tmp/$1.$name.out")
+		f=$(grep -Ec '^ *not ok [0-9]' "$tmp/$1.$name.out")
+		t_ok=$((t_ok + o - k)) t_skip=$((t_skip + k)) t_fail=$((t_fail + f))
+	done
+}
+
+# The closing lines: one per model, then the totals.
+summary() {
+	echo "# summary:"
+	all_p=0 all_n=0 all_ok=0 all_skip=0 all_fail=0
+	for m in ${models:--}; do
+		tally "$m"
+		label=$m; [ "$m" = - ] && label="the default model"
+		echo "#   $label: $pp of $np probes passed; $t_ok tests ok," \
+			"$t_skip skipped, $t_fail failed"
+		all_p=$((all_p + pp)) all_n=$((all_n + np))
+		all_ok=$((all_ok + t_ok)) all_skip=$((all_skip + t_skip))
+		all_fail=$((all_fail + t_fail))
+	done
+	echo "# $all_p of $all_n probe runs passed; $all_ok tests ok," \
+		"$all_skip skipped, $all_fail failed"
+}
+
 if [ -z "$models" ]; then
 	report - ""
-	exit
+	rc=$?
+	summary
+	exit $rc
 fi
 echo "KTAP version 1"
 echo "1..$(echo "$models" | wc -w)"
@@ -67,4 +102,5 @@ for m in $models; do
 	if report "$m" "    "; then echo "ok $k $m"
 	else echo "not ok $k $m"; bad=$((bad + 1)); fi
 done
+summary
 [ $bad = 0 ]
