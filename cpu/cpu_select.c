@@ -1,5 +1,6 @@
 /* cpu_select.c: resolves --cpu/--policy/--set into the guest's PMU model. */
 #include <err.h>
+#include <fcntl.h>
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -98,6 +99,22 @@ static void model_locate(const char *cpu, struct model_found *found,
         errx(STATUS_DATAERR, "--cpu %s: %s", name, err);
 }
 
+/* An input file pmvm is told to read: missing or unreadable is status 66
+ * for every input (as the image), not a malformed model (65). */
+static void input_check(const char *opt, const char *path)
+{
+    int fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK);
+    struct stat st;
+
+    if (fd < 0)
+        err(STATUS_NOINPUT, "%s %s", opt, path);
+    if (fstat(fd, &st) < 0)
+        err(STATUS_NOINPUT, "%s %s", opt, path);
+    close(fd);
+    if (S_ISDIR(st.st_mode))
+        errx(STATUS_NOINPUT, "%s %s: Is a directory", opt, path);
+}
+
 /* Alias files may name aliases; a chain this long is a loop. */
 #define MAX_ALIASES 4
 
@@ -125,6 +142,8 @@ static void model_from_cpu(const struct cpu_select *s, const char *type,
     char err[PATH_MAX + 512], note[PATH_MAX + 200] = "";
     const char *src = s->dump ? s->dump : "host";
     const char *base = strrchr(src, '/');
+    if (s->dump)
+        input_check("--cpu-dump", s->dump);
     int rc = s->dump ? cpu_dump_read(s->dump, type, &d, err, sizeof(err))
                      : cpu_host_read(type, &d, note, sizeof(note), err,
                                      sizeof(err));
@@ -187,6 +206,8 @@ void cpu_select_model(const struct cpu_select *s, struct pmu_model *m,
             errx(STATUS_DATAERR, "--cpu %s: aliases of aliases more than %d "
                  "deep (a loop?)", s->cpu, MAX_ALIASES);
         model_locate(cpu, &found, core);
+        if (!found.text)
+            input_check("--cpu", found.path);
         const struct pmu_model_src src = {
             .name = found.path, .text = found.text,
             .text_len = found.text_len, .core = core[0] ? core : NULL,

@@ -30,6 +30,7 @@ struct load {
     size_t errlen;
     bool failed;
     int failed_line;
+    unsigned keys;      /* key = value lines read */
 };
 
 static const char *const core_types[2] = {"core", "atom"};
@@ -112,6 +113,7 @@ static int handler(void *user, const char *section, const char *name,
     struct pmu_model scratch;
     int i, type, *where;
 
+    ld->keys++;
     if (strcmp(section, "alias") == 0)
         return alias_key(ld, name, value);
     if (!section_parse(section, base, &type)) {
@@ -327,6 +329,12 @@ int pmu_model_load_src(struct pmu_model *m, const struct pmu_model_src *src,
             return -1;
         }
         return 1;
+    }
+    if (ld.keys == 0) {
+        snprintf(err, errlen, "%s: empty: no \"key = value\" line (a model "
+                 "must at least say pmu.version)",
+                 src->name);
+        return -1;
     }
     if (ld.where[pmu_model_key_index("pmu.version")] == 0) {
         snprintf(err, errlen, "%s: pmu.version is missing (a model must "

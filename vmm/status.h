@@ -11,7 +11,7 @@ enum pmvm_status {
     STATUS_OK = 0,           /* guest wrote 0 to port 0xF4, or HLT with IF=0 */
     STATUS_USAGE = 64,       /* bad option or number */
     STATUS_DATAERR = 65,     /* malformed image, model or config */
-    STATUS_NOINPUT = 66,     /* image missing or unreadable */
+    STATUS_NOINPUT = 66,     /* an input file missing or unreadable */
     STATUS_UNAVAILABLE = 69, /* no /dev/kvm, no permission, missing capability */
     STATUS_SOFTWARE = 70,    /* internal error in pmvm */
     STATUS_OSERR = 71,       /* a system call pmvm needs failed */

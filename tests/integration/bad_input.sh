@@ -52,7 +52,9 @@ refused 65 "$tmp/section.ini:4: unknown section \[uncore\]" -- run --cpu="$tmp/s
 refused 65 "$tmp/syntax.ini:3: not \"key = value\"" -- run --cpu="$tmp/syntax.ini" x.elf
 refused 65 "$tmp/twice.ini:3: pmu.version: set twice (first at line 2)" -- run --cpu="$tmp/twice.ini" x.elf
 refused 65 "$tmp/noversion.ini: pmu.version is missing" -- run --cpu="$tmp/noversion.ini" x.elf
-refused 65 "$tmp/none.ini: No such file" -- run --cpu="$tmp/none.ini" x.elf
+refused 66 "\-\-cpu $tmp/none.ini: No such file" -- run --cpu="$tmp/none.ini" x.elf
+: >"$tmp/empty.ini"
+refused 65 "$tmp/empty.ini: empty: no \"key = value\" line" -- run --cpu="$tmp/empty.ini" x.elf
 refused 65 "\-\-set: pmu.version: \"abc\" is not a number" -- run --set=pmu.version=abc x.elf
 refused 65 "\-\-set: pmu.nokey: unknown key" -- run --set=pmu.nokey=1 x.elf
 refused 65 "unknown CPU model" -- cpuid --cpu=nosuch
@@ -60,7 +62,7 @@ refused 65 "unknown CPU model" -- cpuid --cpu=nosuch
 refused 65 "unknown CPU model; did you mean icelake?" -- cpuid --cpu Icelake
 refused 65 "unknown CPU model; did you mean sapphire-rapids?" -- cpuid --cpu sapphire-rapid
 mkdir "$tmp/dir.ini"
-refused 65 "$tmp/dir.ini: Is a directory" -- cpuid --cpu="$tmp/dir.ini"
+refused 66 "\-\-cpu $tmp/dir.ini: Is a directory" -- cpuid --cpu="$tmp/dir.ini"
 refused 65 "choose a core type (lunar-lake:core or lunar-lake:atom)" -- cpuid --cpu=lunar-lake
 refused 65 "no core type 'atom' (not a hybrid CPU)" -- cpuid --cpu=skylake:atom
 refused 64 "--cpu skylake:big: core type 'big': core or atom" -- cpuid --cpu=skylake:big
@@ -103,7 +105,7 @@ else
 	chmod 000 "$pub/mine.ini"
 	mkdir -m 700 "$pub/cfg"
 	cp configs/skylake.ini "$pub/cfg/"
-	refused_cmd 65 "$pub/mine.ini: Permission denied" -- $nobody "$pub/pmvm" cpuid --cpu "$pub/mine.ini"
+	refused_cmd 66 "--cpu $pub/mine.ini: Permission denied" -- $nobody "$pub/pmvm" cpuid --cpu "$pub/mine.ini"
 	refused_cmd 65 "$pub/cfg/skylake.ini: Permission denied" -- env PMVM_CONFIG_DIR="$pub/cfg" setpriv --reuid=65534 --regid=65534 --clear-groups "$pub/pmvm" cpuid --cpu skylake
 	refused_cmd 65 "unknown CPU model (models: arch-max, arrow-lake, clearwater-forest," -- $nobody "$pub/pmvm" cpuid --cpu nosuch
 fi

@@ -70,8 +70,17 @@ refused --cpu-dump "$cpuid_r/lunar-lake.txt" -- "a hybrid CPU"
 refused --cpu-dump "$cpuid_r/amd-epyc-zen4.txt" -- "vendor AuthenticAMD, not GenuineIntel"
 refused --cpu-dump "$tmp/text.txt" -- "not a CPUID dump"
 refused --cpu-dump "$dumps/skylake.txt" --core-type atom -- "not a hybrid CPU"
-refused --cpu-dump "$tmp/none.txt" -- "No such file or directory"
-refused --cpu-dump "$tmp" -- "Is a directory"
+# A missing input file is 66 for every input, as for the image.
+for f in none.txt .; do
+	"$pmvm" cpuid --cpu-dump "$tmp/$f" >/dev/null 2>"$tmp/err"
+	rc=$?
+	want="--cpu-dump $tmp/$f: $([ $f = . ] && echo 'Is a directory' || echo 'No such file or directory')"
+	if [ $rc = 66 ] && [ "$(cat "$tmp/err")" = "pmvm: $want" ]; then
+		ok "cpuid --cpu-dump $f: 66, '$want'"
+	else
+		not_ok "cpuid --cpu-dump $f: status $rc, '$(cat "$tmp/err")' (want 66, '$want')"
+	fi
+done
 refused --cpu-dump "$dumps/skylake.txt" --cpu icelake -- "give one of them"
 refused --cpu-dump "$dumps/lunar-lake.txt" --core-type big -- "core or atom"
 
