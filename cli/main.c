@@ -97,15 +97,16 @@ static const char usage_text[] =
     "Examples:\n"
     "  pmvm run build/guest/hello.elf\n"
     "  pmvm run --timeout=2 build/guest/cpuid.elf\n"
-    "  pmvm run --machine=pc --cpu icelake \"$KUT_DIR/pmu.flat\"\n"
-    "      (KUT_DIR: the x86 directory of a kvm-unit-tests build)\n"
+    "  pmvm run --machine=pc --cpu icelake \"$KUT_DIR/pmu.flat\"   # status 1\n"
+    "      (KUT_DIR: the x86 directory of a kvm-unit-tests build; 1: every\n"
+    "      check passed, as QEMU's isa-debug-exit gives it)\n"
     "  pmvm cpuid --cpu clearwater-forest\n"
-    "  pmvm cpuid --cpu host --policy kvm-mediated\n"
+    "  pmvm cpuid --cpu host --policy kvm-mediated  # on a PMU v4+ host\n"
     "  pmvm model --cpu-dump my-cpuid-r.txt > my-cpu.ini\n"
     "  pmvm explain --cpu sapphire-rapids rdpmc 0x20000000\n"
     "  pmvm diff rdpmc -- qemu-system-x86_64 -accel tcg -display none \\\n"
     "      -serial stdio -device isa-debug-exit,iobase=0xf4,iosize=1 \\\n"
-    "      -kernel build/guest/rdpmc.elf\n";
+    "      -kernel build/guest/rdpmc.elf           # status 1: they differ\n";
 
 void cli_usage(FILE *f)
 {

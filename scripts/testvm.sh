@@ -221,7 +221,9 @@ copy_bin "$bd/pmvm"
 (cd "$bd" && find guest tests -name '*.elf') | while read -r f; do
 	mkdir -p "$r/main/$rel/${f%/*}" && cp "$bd/$f" "$r/main/$rel/$f" || exit 1
 done || die 1 "cannot copy $bd's guest images"
-cp -R tests/integration tests/expect "$r/main/tests/" && cp -R configs "$r/main/" ||
+mkdir -p "$r/main/docs"
+cp -R tests/integration tests/expect "$r/main/tests/" && cp -R configs "$r/main/" &&
+	cp README.md "$r/main/" && cp docs/cli.md "$r/main/docs/" ||
 	die 1 "cannot copy the tests into $r"
 
 # kut.sh's images, when it runs.

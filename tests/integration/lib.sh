@@ -73,3 +73,68 @@ refused() {
 	shift 3
 	refused_cmd "$want" "$words" -- "$pmvm" "$@"
 }
+
+# doc_commands FILE...: every command of the files' ```sh blocks, one a
+# line as "FILE:LINE<TAB>COMMAND<TAB>COMMENT": continuation lines joined,
+# comment-only lines left out, the comment after " #" apart.
+doc_commands() {
+	for f; do
+		awk -v f="$f" '
+			/^```sh$/ { inb = 1; next }
+			/^```/ { inb = 0; next }
+			!inb { next }
+			{
+				line = $0
+				if (cmd == "") start = NR
+				if (line ~ /^[ \t]*#/ && cmd == "") next
+				c = ""
+				if (match(line, /[ \t]#[ \t]/)) {
+					c = substr(line, RSTART + 3)
+					line = substr(line, 1, RSTART - 1)
+				}
+				sub(/[ \t]+$/, "", line)
+				if (line ~ /\\$/) {
+					cmd = cmd substr(line, 1, length(line) - 1)
+					if (c != "") com = c
+					next
+				}
+				cmd = cmd line
+				if (c != "") com = c
+				gsub(/[ \t]+/, " ", cmd); sub(/^ /, "", cmd)
+				printf "%s:%d\t%s\t%s\n", f, start, cmd, com
+				cmd = ""; com = ""
+			}' "$f"
+	done
+}
+
+# help_examples: the command lines of pmvm --help's "Examples:", in the
+# same form (the location is "--help"; a comment after " # " apart).
+help_examples() {
+	"$pmvm" --help | awk '
+		/^Examples:/ { on = 1; next }
+		!on { next }
+		/^  pmvm / || cont {
+			line = $0
+			sub(/^[ \t]+/, "", line)
+			if (match(line, /[ \t]#[ \t]/)) {
+				com = substr(line, RSTART + 3)
+				line = substr(line, 1, RSTART - 1)
+				sub(/[ \t]+$/, "", line)
+			}
+			if (line ~ /\\$/) {
+				cmd = cmd substr(line, 1, length(line) - 1); cont = 1; next
+			}
+			cmd = cmd line; cont = 0
+			gsub(/[ \t]+/, " ", cmd)
+			printf "--help\t%s\t%s\n", cmd, com
+			cmd = ""; com = ""
+		}'
+}
+
+# doc_runs_guest COMMAND: true if the command boots a guest (needs KVM).
+doc_runs_guest() {
+	case $1 in
+	*"pmvm run "* | *"pmvm diff "*) case $1 in *--pmvm-log*) return 1 ;; esac; return 0 ;;
+	esac
+	return 1
+}
