@@ -145,7 +145,7 @@ static uint64_t parse_num(const char *what, const char *s, uint64_t max)
     return v;
 }
 
-/* Who answers an MSR outside the model in a run (vmm/msr.c's filter). */
+/* Who answers an MSR outside the model in a run (vmm/vpmu/msr.c's filter). */
 static const char *kvm_rule(uint32_t msr, bool write)
 {
     if (msr == 0xC0000080u)

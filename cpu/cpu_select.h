@@ -62,7 +62,7 @@ void cpu_select_model(const struct cpu_select *s, struct pmu_model *m,
                       uint64_t *inferred);
 
 /*
- * Finds the model (--cpu FILE.ini, or NAME as vmm/model_find.h says; a
+ * Finds the model (--cpu FILE.ini, or NAME as cpu/model_find.h says; a
  * hybrid CPU's core type after a colon: NAME:core, NAME:atom), follows
  * aliases, loads it with the overrides, validates it and applies the
  * policy. host may be NULL. On any error prints ONE line and exits: 64

@@ -15,7 +15,7 @@
 #include "vmm/status.h"
 
 /* Every KVM ioctl the run loop makes (vmm/vcpu_run.c and its handlers,
- * vmm/pmi.c, vmm/trap.c), and those of the host probe's throw-away VM
+ * vmm/vpmu/pmi.c, vmm/vpmu/trap.c), and those of the host probe's throw-away VM
  * (vmm/host_probe.c), which counting may start from inside the run loop. */
 static const unsigned long kvm_ioctls[] = {
     KVM_RUN,
@@ -24,7 +24,7 @@ static const unsigned long kvm_ioctls[] = {
     KVM_SET_GUEST_DEBUG, KVM_GET_LAPIC, KVM_SET_LAPIC, KVM_SIGNAL_MSI,
     KVM_NMI,
     /* the engine's SYSCALL, SWAPGS, RDTSC(P) and RDPID MSRs (vmm/vpmu/engine_bridge.c),
-     * the speculation-control MSRs (vmm/msr_spec.c) */
+     * the speculation-control MSRs (vmm/vpmu/msr_spec.c) */
     KVM_GET_MSRS, KVM_SET_MSRS,
     /* host probe */
     KVM_CREATE_VM, KVM_SET_USER_MEMORY_REGION, KVM_CREATE_VCPU,

@@ -32,7 +32,7 @@
  * A #DB is always a wrong outcome: the probe never sets TF. (The probe
  * found one: while pmvm single-stepped the guest to count, a CPL3 WRMSR's
  * #GP came back to CPL3 with pmvm's TF set on nested PVM; fixed in
- * vmm/trap.c, and chaos.sh's seeds 4, 7 and 0xdeadbeef hit that path.)
+ * vmm/vpmu/trap.c, and chaos.sh's seeds 4, 7 and 0xdeadbeef hit that path.)
  */
 
 #define DEFAULT_OPS 2000
