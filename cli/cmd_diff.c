@@ -39,12 +39,13 @@ struct diff_opts {
 };
 
 /* Runs file (found on PATH) with argv, stdout and stderr captured, killed
- * after timeout s. The output is NUL-terminated in *out; *status as
- * waitpid gives it. */
-static void run_capture(const char *file, char *const argv[],
+ * after timeout s. The output, as far as it got, is NUL-terminated in
+ * *out; *status as waitpid gives it. Returns false if it was killed. */
+static bool run_capture(const char *file, char *const argv[],
                         unsigned timeout, char **out, size_t *len,
                         int *status)
 {
+    bool finished = true;
     int fds[2];
     size_t cap = 1 << 16;
     time_t deadline = time(NULL) + timeout;
@@ -78,8 +79,8 @@ static void run_capture(const char *file, char *const argv[],
             err(STATUS_OSERR, "diff");
         if (left <= 0 || poll(&p, 1, left * 1000) == 0) {
             kill(-pid, SIGKILL);
-            errx(STATUS_TIMEOUT, "diff: %s still running after %u s "
-                 "(--timeout)", argv[0], timeout);
+            finished = false;
+            break;
         }
         if (*len + 4096 > cap)
             *out = realloc(*out, cap *= 2);
@@ -96,6 +97,26 @@ static void run_capture(const char *file, char *const argv[],
     close(fds[0]);
     if (waitpid(pid, status, 0) < 0)
         err(STATUS_OSERR, "diff: waitpid");
+    return finished;
+}
+
+/* The other command's own words (its output that is not a '# obs' line,
+ * QEMU's errors among them): the last few, on stderr. */
+static void say_what_it_said(const char *name, const char *out)
+{
+    enum { LAST = 5 };
+    const char *line[LAST];
+    size_t n = 0;
+
+    for (const char *l = out; *l; l += strcspn(l, "\n") + (l[strcspn(l, "\n")] != 0))
+        if (strncmp(l, "# obs ", 6) != 0 && l[strspn(l, " \t\r")] != '\n' &&
+            l[strspn(l, " \t\r")] != '\0')
+            line[n++ % LAST] = l;
+    for (size_t i = n > LAST ? n - LAST : 0; i < n; i++) {
+        const char *l = line[i % LAST];
+        fprintf(stderr, "pmvm diff: %s said: %.*s\n", name,
+                (int)strcspn(l, "\r\n"), l);
+    }
 }
 
 static void read_log(const char *path, char **out, size_t *len)
@@ -337,6 +358,7 @@ int cmd_diff(int argc, char **argv)
     char *a, *b;
     size_t alen, blen;
     int status = 0, mine_status;
+    bool finished = true;
 
     parse(argc, argv, &o);
     cpu_select_resolve(&o.sel, NULL, &guest);
@@ -344,7 +366,8 @@ int cmd_diff(int argc, char **argv)
     if (o.log)
         read_log(o.log, &b, &blen);
     else
-        run_capture(o.command[0], o.command, o.timeout, &b, &blen, &status);
+        finished = run_capture(o.command[0], o.command, o.timeout, &b,
+                               &blen, &status);
     if (obs_collect(a, alen, &mine) || obs_collect(b, blen, &other))
         err(STATUS_OSERR, "diff");
     /* pmvm's run could not start (no /dev/kvm, no image): its own line
@@ -361,12 +384,27 @@ int cmd_diff(int argc, char **argv)
         errx(STATUS_DATAERR, "diff: pmvm's run of %s printed no '# obs' "
              "lines: not a probe, or it failed (status %d): %.200s",
              o.image, mine_status, a);
-    if (other.n == 0)
-        errx(STATUS_DATAERR, "diff: %s printed no '# obs' lines%s",
-             o.log ? o.log : o.command[0],
-             WIFEXITED(status) && WEXITSTATUS(status) == 127
-                 ? " (it could not be run)" : "");
-    status = compare(&o, &guest, &mine, &other, o.log ? o.log : o.command[0]);
+    const char *other_name = o.log ? o.log : o.command[0];
+    if (!finished)
+        warnx("diff: %s still running after %u s (--timeout): killed; "
+              "comparing the %zu '# obs' lines it printed with pmvm's %zu",
+              other_name, o.timeout, other.n, mine.n);
+    bool not_run = WIFEXITED(status) && WEXITSTATUS(status) == 127;
+    if (!finished || (other.n == 0 && !not_run))
+        say_what_it_said(other_name, b);
+    if (other.n == 0 && finished)
+        errx(STATUS_DATAERR, "diff: %s printed no '# obs' lines (%s %d)%s",
+             other_name, WIFEXITED(status) ? "status" : "signal",
+             WIFEXITED(status) ? WEXITSTATUS(status) : WTERMSIG(status),
+             not_run ? ": it could not be run" : "");
+    status = compare(&o, &guest, &mine, &other, other_name);
+    if (!finished) {
+        if (other.n < mine.n)
+            warnx("diff: lines %zu to %zu of pmvm's are missing on the "
+                  "other side, which was killed (--timeout)", other.n + 1,
+                  mine.n);
+        status = STATUS_TIMEOUT;
+    }
     obs_free(&mine);
     obs_free(&other);
     free(a);

@@ -109,4 +109,31 @@ if [ "$rc" = 65 ] && [ "$(wc -l <"$tmp/err")" = 1 ] && grep -q 'could not be run
 else
 	not_ok "diff against a command that does not exist: status $rc, '$(cat "$tmp/err")'"
 fi
+# A command that fails says why: its own words, then pmvm's line.
+"$pmvm" diff --pmvm-log "$tmp/pmvm.log" rdpmc -- sh -c \
+	"echo 'qemu: could not open kernel file' >&2; exit 1" >/dev/null 2>"$tmp/err"
+rc=$?
+want="pmvm diff: sh said: qemu: could not open kernel file
+pmvm: diff: sh printed no '# obs' lines (status 1)"
+if [ "$rc" = 65 ] && [ "$(cat "$tmp/err")" = "$want" ]; then
+	ok "diff against a command that fails: 65, its own words, then pmvm's line"
+else
+	not_ok "diff against a command that fails: status $rc, '$(cat "$tmp/err")'"
+fi
+# One that outlives --timeout: what it printed is compared, what is
+# missing and what it said are named, and the status is 124.
+n_obs=$(grep -c '^# obs ' "$tmp/pmvm.log")
+first=$(grep -m 1 '^# obs ' "$tmp/pmvm.log")
+"$pmvm" diff --timeout=1 --pmvm-log "$tmp/pmvm.log" rdpmc -- sh -c \
+	"echo '$first'; echo booting >&2; sleep 30" >"$tmp/text" 2>"$tmp/err"
+rc=$?
+if [ "$rc" = 124 ] &&
+   grep -qx "pmvm: diff: sh still running after 1 s (--timeout): killed; comparing the 1 '# obs' lines it printed with pmvm's $n_obs" "$tmp/err" &&
+   grep -qx "pmvm diff: sh said: booting" "$tmp/err" &&
+   grep -qx "pmvm: diff: lines 2 to $n_obs of pmvm's are missing on the other side, which was killed (--timeout)" "$tmp/err" &&
+   grep -qx "pmvm diff: $n_obs obs lines, 1 agree, $((n_obs - 1)) differ (pmvm $n_obs lines, other 1)" "$tmp/text"; then
+	ok "diff against a command killed at --timeout: 124, compares its 1 line of $n_obs, names the rest and its words"
+else
+	not_ok "diff against a command killed at --timeout: status $rc, '$(cat "$tmp/err")', '$(tail -n 1 "$tmp/text")'"
+fi
 exit $status
