@@ -6,6 +6,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "arch/x86.h"
+
 /*
  * An x86-64 interpreter for the code that runs while a PMU counter counts
  * (docs/counting.md, "The engine"): 64-bit mode at any CPL, with the
@@ -46,6 +48,12 @@ struct engine_state {
     /* STI or MOV/POP SS just ran: no interrupt before the next one. */
     bool interrupt_shadow;
 };
+
+/* The state's CPL (arch/x86.h's x86_cpl(), from CS.RPL). */
+static inline unsigned engine_cpl(const struct engine_state *st)
+{
+    return x86_cpl(st->cr0, st->rflags, st->seg[ENGINE_CS].selector);
+}
 
 /* Classes of retired instructions, as the PMU model counts them (the
  * order of pmu/pmu.h's enum pmu_insn_class, which the VMM maps). */

@@ -6,69 +6,9 @@
 
 #include <Zydis/Zydis.h>
 
+#include "arch/x86.h"
 #include "engine/engine.h"
 
-/* RFLAGS bits. */
-#define FL_CF (1ull << 0)
-#define FL_PF (1ull << 2)
-#define FL_AF (1ull << 4)
-#define FL_ZF (1ull << 6)
-#define FL_SF (1ull << 7)
-#define FL_TF (1ull << 8)
-#define FL_IF (1ull << 9)
-#define FL_DF (1ull << 10)
-#define FL_OF (1ull << 11)
-#define FL_IOPL (3ull << 12)
-#define FL_NT (1ull << 14)
-#define FL_RF (1ull << 16)
-#define FL_VM (1ull << 17)
-#define FL_AC (1ull << 18)
-#define FL_VIF (1ull << 19)
-#define FL_VIP (1ull << 20)
-#define FL_ID (1ull << 21)
-#define FL_ARITH (FL_CF | FL_PF | FL_AF | FL_ZF | FL_SF | FL_OF)
-#define FL_FIXED1 (1ull << 1)
-
-#define CR0_PE (1ull << 0)
-#define CR0_MP (1ull << 1)
-#define CR0_EM (1ull << 2)
-#define CR0_TS (1ull << 3)
-#define CR0_NE (1ull << 5)
-#define CR0_WP (1ull << 16)
-#define CR0_AM (1ull << 18)
-#define CR0_PG (1ull << 31)
-#define CR4_TSD (1ull << 2)
-#define CR4_DE (1ull << 3)
-#define CR4_PSE (1ull << 4)
-#define CR4_PAE (1ull << 5)
-#define CR4_PGE (1ull << 7)
-#define CR4_PCE (1ull << 8)
-#define CR4_UMIP (1ull << 11)
-#define CR4_LA57 (1ull << 12)
-#define CR4_FSGSBASE (1ull << 16)
-#define CR4_PCIDE (1ull << 17)
-#define CR4_SMEP (1ull << 20)
-#define CR4_SMAP (1ull << 21)
-#define CR4_PKE (1ull << 22)
-#define CR4_CET (1ull << 23)
-#define EFER_SCE (1ull << 0)
-#define EFER_LME (1ull << 8)
-#define EFER_LMA (1ull << 10)
-#define EFER_NXE (1ull << 11)
-
-/* Exception vectors. */
-enum {
-    VEC_DE = 0, VEC_DB = 1, VEC_BP = 3, VEC_OF = 4, VEC_BR = 5, VEC_UD = 6,
-    VEC_NM = 7, VEC_DF = 8, VEC_TS = 10, VEC_NP = 11, VEC_SS = 12,
-    VEC_GP = 13, VEC_PF = 14, VEC_MF = 16, VEC_AC = 17,
-};
-
-/* #PF error code bits. */
-#define PFERR_P (1u << 0)
-#define PFERR_W (1u << 1)
-#define PFERR_U (1u << 2)
-#define PFERR_RSVD (1u << 3)
-#define PFERR_I (1u << 4)
 
 /* How an instruction's execution ends early (longjmp from deep inside a
  * memory access or a check). */
@@ -206,7 +146,7 @@ static inline _Noreturn void eng_gp0(struct eng *e)
 /* The CPL: CS.RPL, which the architecture keeps equal to it. */
 static inline unsigned eng_cpl(const struct eng *e)
 {
-    return e->st->seg[ENGINE_CS].selector & 3;
+    return engine_cpl(e->st);
 }
 
 /* ---- memory (mmu.c, mem.c) ---- */
@@ -328,7 +268,7 @@ enum cc_kind { CC_NONE, CC_JCC, CC_SET, CC_CMOV };
 enum cc_kind eng_cc_kind(ZydisMnemonic m);
 static inline void eng_set_arith(struct eng *e, uint64_t fl)
 {
-    e->st->rflags = (e->st->rflags & ~FL_ARITH) | fl;
+    e->st->rflags = (e->st->rflags & ~RFLAGS_ARITH) | fl;
 }
 
 /* ---- events (event.c) ---- */

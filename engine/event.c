@@ -153,9 +153,9 @@ static bool deliver(struct eng *e, unsigned vec, bool has_err, uint32_t err,
     cs.dpl = (uint8_t)new_cpl;
     st->seg[ENGINE_CS] = cs;
     st->gpr[ENGINE_RSP] = rsp;
-    st->rflags &= ~(FL_TF | FL_NT | FL_RF | FL_VM);
+    st->rflags &= ~(RFLAGS_TF | RFLAGS_NT | RFLAGS_RF | RFLAGS_VM);
     if (type == 0xE)
-        st->rflags &= ~FL_IF;
+        st->rflags &= ~RFLAGS_IF;
     st->rip = target;
     return true;
 }
@@ -235,7 +235,7 @@ static void deliver_or_fault(struct eng *e, struct event ev)
         if (ev.soft)
             ev.return_rip = e->insn_rip;
         ev.soft = false;
-        ev.rf = FL_RF;
+        ev.rf = RFLAGS_RF;
     }
 }
 
@@ -250,7 +250,7 @@ void eng_deliver_fault(struct eng *e, unsigned vec, bool has_err,
                        uint32_t err)
 {
     deliver_or_fault(e, (struct event){vec, has_err, false, err,
-                                       e->insn_rip, FL_RF});
+                                       e->insn_rip, RFLAGS_RF});
 }
 
 bool engine_interrupt(struct engine *ext, struct engine_state *st,

@@ -8,7 +8,7 @@ static void binary(struct eng *e, const struct eng_insn *in, ZydisMnemonic m)
 {
     unsigned sz = in->opsize;
     uint64_t a = eng_opnd_read(e, in, DST), b = eng_opnd_read(e, in, SRC);
-    uint64_t cf = e->st->rflags & FL_CF, res, fl;
+    uint64_t cf = e->st->rflags & RFLAGS_CF, res, fl;
 
     b &= eng_mask(sz);
     switch (m) {
@@ -45,7 +45,7 @@ static void incdec(struct eng *e, const struct eng_insn *in, bool inc)
     uint64_t fl = inc ? eng_flags_add(a, 1, 0, sz) : eng_flags_sub(a, 1, 0, sz);
 
     eng_opnd_write(e, in, DST, (inc ? a + 1 : a - 1) & eng_mask(sz));
-    eng_set_arith(e, (fl & ~FL_CF) | (e->st->rflags & FL_CF));
+    eng_set_arith(e, (fl & ~RFLAGS_CF) | (e->st->rflags & RFLAGS_CF));
 }
 
 static void exec_inc(struct eng *e, const struct eng_insn *in) { incdec(e, in, true); }
@@ -84,7 +84,7 @@ static void mul_flags(struct eng *e, uint64_t lo, unsigned sz, bool over)
 {
     uint64_t fl = eng_flags_logic(lo, sz);
 
-    eng_set_arith(e, fl | (over ? FL_CF | FL_OF : 0));
+    eng_set_arith(e, fl | (over ? RFLAGS_CF | RFLAGS_OF : 0));
 }
 
 static void exec_mul(struct eng *e, const struct eng_insn *in)
@@ -199,18 +199,18 @@ static void flag_op(struct eng *e, uint64_t clear, uint64_t set, uint64_t flip)
     e->st->rflags = ((e->st->rflags & ~clear) | set) ^ flip;
 }
 
-static void exec_clc(struct eng *e, const struct eng_insn *in) { (void)in; flag_op(e, FL_CF, 0, 0); }
-static void exec_stc(struct eng *e, const struct eng_insn *in) { (void)in; flag_op(e, 0, FL_CF, 0); }
-static void exec_cmc(struct eng *e, const struct eng_insn *in) { (void)in; flag_op(e, 0, 0, FL_CF); }
-static void exec_cld(struct eng *e, const struct eng_insn *in) { (void)in; flag_op(e, FL_DF, 0, 0); }
-static void exec_std(struct eng *e, const struct eng_insn *in) { (void)in; flag_op(e, 0, FL_DF, 0); }
+static void exec_clc(struct eng *e, const struct eng_insn *in) { (void)in; flag_op(e, RFLAGS_CF, 0, 0); }
+static void exec_stc(struct eng *e, const struct eng_insn *in) { (void)in; flag_op(e, 0, RFLAGS_CF, 0); }
+static void exec_cmc(struct eng *e, const struct eng_insn *in) { (void)in; flag_op(e, 0, 0, RFLAGS_CF); }
+static void exec_cld(struct eng *e, const struct eng_insn *in) { (void)in; flag_op(e, RFLAGS_DF, 0, 0); }
+static void exec_std(struct eng *e, const struct eng_insn *in) { (void)in; flag_op(e, 0, RFLAGS_DF, 0); }
 
 /* LAHF/SAHF: AH <-> SF ZF 0 AF 0 PF 1 CF (64-bit mode needs
  * CPUID.80000001H:ECX.LAHF-SAHF, which the guest has or KVM #UDs). */
 static void exec_lahf(struct eng *e, const struct eng_insn *in)
 {
     (void)in;
-    uint64_t f = (e->st->rflags & (FL_SF | FL_ZF | FL_AF | FL_PF | FL_CF)) | 2;
+    uint64_t f = (e->st->rflags & (RFLAGS_SF | RFLAGS_ZF | RFLAGS_AF | RFLAGS_PF | RFLAGS_CF)) | 2;
     struct eng_opnd ah = {.type = OPND_REG, .size = 1, .reg = 0, .high8 = 1};
     eng_reg_set(e, &ah, f);
 }
@@ -219,7 +219,7 @@ static void exec_sahf(struct eng *e, const struct eng_insn *in)
 {
     (void)in;
     uint64_t ah = (e->st->gpr[ENGINE_RAX] >> 8) & 0xFF;
-    uint64_t m = FL_SF | FL_ZF | FL_AF | FL_PF | FL_CF;
+    uint64_t m = RFLAGS_SF | RFLAGS_ZF | RFLAGS_AF | RFLAGS_PF | RFLAGS_CF;
     e->st->rflags = (e->st->rflags & ~m) | (ah & m);
 }
 

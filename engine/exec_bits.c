@@ -58,8 +58,8 @@ static void shift(struct eng *e, const struct eng_insn *in, int kind)
     }
     res &= eng_mask(sz);
     eng_opnd_write(e, in, DST, res);
-    eng_set_arith(e, eng_flags_logic(res, sz) | (cf ? FL_CF : 0) |
-                     (of ? FL_OF : 0));
+    eng_set_arith(e, eng_flags_logic(res, sz) | (cf ? RFLAGS_CF : 0) |
+                     (of ? RFLAGS_OF : 0));
 }
 
 static void exec_shl(struct eng *e, const struct eng_insn *in) { shift(e, in, 0); }
@@ -73,7 +73,7 @@ static void rotate(struct eng *e, const struct eng_insn *in, int kind)
     unsigned sz = in->opsize, bits = sz * 8;
     unsigned n = count_of(e, in, in->nopnd > 1 ? SRC : &in->op[3]);
     uint64_t a = eng_opnd_read(e, in, DST) & eng_mask(sz), m = eng_mask(sz);
-    uint64_t res = a, cf = e->st->rflags & FL_CF ? 1 : 0, of;
+    uint64_t res = a, cf = e->st->rflags & RFLAGS_CF ? 1 : 0, of;
 
     if (n == 0)
         return count_zero(e, in, a);
@@ -109,8 +109,8 @@ static void rotate(struct eng *e, const struct eng_insn *in, int kind)
                                             multiple: no change */
     }
     eng_opnd_write(e, in, DST, res);
-    e->st->rflags = (e->st->rflags & ~(FL_CF | FL_OF)) | (cf ? FL_CF : 0) |
-                    (of ? FL_OF : 0);
+    e->st->rflags = (e->st->rflags & ~(RFLAGS_CF | RFLAGS_OF)) | (cf ? RFLAGS_CF : 0) |
+                    (of ? RFLAGS_OF : 0);
 }
 
 static void exec_rol(struct eng *e, const struct eng_insn *in) { rotate(e, in, 0); }
@@ -142,8 +142,8 @@ static void double_shift(struct eng *e, const struct eng_insn *in, bool left)
     }
     of = msb(res, sz) ^ msb(a, sz);
     eng_opnd_write(e, in, DST, res);
-    eng_set_arith(e, eng_flags_logic(res, sz) | (cf ? FL_CF : 0) |
-                     (of ? FL_OF : 0));
+    eng_set_arith(e, eng_flags_logic(res, sz) | (cf ? RFLAGS_CF : 0) |
+                     (of ? RFLAGS_OF : 0));
 }
 
 static void exec_shld(struct eng *e, const struct eng_insn *in) { double_shift(e, in, true); }
@@ -179,7 +179,7 @@ static void bit_test(struct eng *e, const struct eng_insn *in, int op)
         v ^= 1ull << bit;
     if (op)
         eng_opnd_write(e, in, &dst, v);
-    e->st->rflags = (e->st->rflags & ~FL_CF) | (cf ? FL_CF : 0);
+    e->st->rflags = (e->st->rflags & ~RFLAGS_CF) | (cf ? RFLAGS_CF : 0);
 }
 
 static void exec_bt(struct eng *e, const struct eng_insn *in) { bit_test(e, in, 0); }
@@ -195,12 +195,12 @@ static void bit_scan(struct eng *e, const struct eng_insn *in, bool rev)
     uint64_t v = eng_opnd_read(e, in, SRC) & eng_mask(sz);
 
     if (!v) {
-        e->st->rflags |= FL_ZF;
+        e->st->rflags |= RFLAGS_ZF;
         return;
     }
     eng_opnd_write(e, in, DST, rev ? 63 - (unsigned)__builtin_clzll(v)
                                    : (unsigned)__builtin_ctzll(v));
-    e->st->rflags &= ~FL_ZF;
+    e->st->rflags &= ~RFLAGS_ZF;
 }
 
 static void exec_bsf(struct eng *e, const struct eng_insn *in) { bit_scan(e, in, false); }
@@ -212,7 +212,7 @@ static void exec_popcnt(struct eng *e, const struct eng_insn *in)
     uint64_t v = eng_opnd_read(e, in, SRC) & eng_mask(in->opsize);
 
     eng_opnd_write(e, in, DST, (uint64_t)__builtin_popcountll(v));
-    eng_set_arith(e, v ? 0 : FL_ZF);
+    eng_set_arith(e, v ? 0 : RFLAGS_ZF);
 }
 
 /* TZCNT/LZCNT: CF = source zero, ZF = result zero; the rest undefined,
@@ -229,8 +229,8 @@ static void zero_count(struct eng *e, const struct eng_insn *in, bool lead)
     else
         r = (unsigned)__builtin_ctzll(v);
     eng_opnd_write(e, in, DST, r);
-    e->st->rflags = (e->st->rflags & ~(FL_CF | FL_ZF)) | (v ? 0 : FL_CF) |
-                    (r ? 0 : FL_ZF);
+    e->st->rflags = (e->st->rflags & ~(RFLAGS_CF | RFLAGS_ZF)) | (v ? 0 : RFLAGS_CF) |
+                    (r ? 0 : RFLAGS_ZF);
 }
 
 static void exec_tzcnt(struct eng *e, const struct eng_insn *in) { zero_count(e, in, false); }

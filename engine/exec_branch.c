@@ -85,7 +85,7 @@ static void loop(struct eng *e, const struct eng_insn *in, int zf_want)
 {
     uint64_t c0 = count_reg(e, in) & eng_mask(in->addrsize);
     uint64_t c = (c0 - 1) & eng_mask(in->addrsize);
-    bool zf = e->st->rflags & FL_ZF;
+    bool zf = e->st->rflags & RFLAGS_ZF;
 
     if ((zf_want < 0 || zf == (bool)zf_want) && loop_batch(e, in, c0))
         return;

@@ -126,7 +126,7 @@ static void exec_pop(struct eng *e, const struct eng_insn *in)
 /* PUSHF: RFLAGS with VM and RF clear. */
 static void exec_pushf(struct eng *e, const struct eng_insn *in)
 {
-    eng_push(e, in->opsize, e->st->rflags & ~(FL_VM | FL_RF));
+    eng_push(e, in->opsize, e->st->rflags & ~(RFLAGS_VM | RFLAGS_RF));
 }
 
 /*
@@ -139,18 +139,18 @@ static void exec_popf(struct eng *e, const struct eng_insn *in)
 {
     unsigned sz = in->opsize, cpl = eng_cpl(e);
     uint64_t old = e->st->rflags, v = eng_pop(e, sz);
-    uint64_t mask = FL_ARITH | FL_TF | FL_DF | FL_NT | FL_AC | FL_ID;
+    uint64_t mask = RFLAGS_ARITH | RFLAGS_TF | RFLAGS_DF | RFLAGS_NT | RFLAGS_AC | RFLAGS_ID;
 
     if (cpl == 0)
-        mask |= FL_IOPL;
-    if (cpl <= ((old & FL_IOPL) >> 12))
-        mask |= FL_IF;
+        mask |= RFLAGS_IOPL;
+    if (cpl <= ((old & RFLAGS_IOPL) >> 12))
+        mask |= RFLAGS_IF;
     if (sz == 2)
         mask &= 0xFFFF;
-    e->st->rflags = (old & ~mask & ~FL_RF) | (v & mask) | FL_FIXED1;
+    e->st->rflags = (old & ~mask & ~RFLAGS_RF) | (v & mask) | RFLAGS_FIXED1;
     /* TF: the engine does not trap after instructions. IF newly set: the
      * VMM may have an interrupt to deliver. Either way, stop. */
-    if ((e->st->rflags & FL_TF) || (e->st->rflags & ~old & FL_IF))
+    if ((e->st->rflags & RFLAGS_TF) || (e->st->rflags & ~old & RFLAGS_IF))
         e->stop_after = true;
 }
 

@@ -30,7 +30,7 @@ static void addr_step(struct eng *e, const struct eng_insn *in,
 {
     uint64_t v = addr_get(e, in, reg);
 
-    v += (e->st->rflags & FL_DF) ? -(uint64_t)sz : sz;
+    v += (e->st->rflags & RFLAGS_DF) ? -(uint64_t)sz : sz;
     eng_gpr_set(e, reg, in->addrsize, v);
 }
 
@@ -120,9 +120,9 @@ static void string_op(struct eng *e, const struct eng_insn *in,
             eng_handback(e, ENGINE_WHY_NONE); /* resume it next run */
         iterate(e, in, op, sz);
         eng_gpr_set(e, ENGINE_RCX, in->addrsize, rcx - 1);
-        if (cond && in->rep && !(e->st->rflags & FL_ZF))
+        if (cond && in->rep && !(e->st->rflags & RFLAGS_ZF))
             return;
-        if (cond && in->repne && (e->st->rflags & FL_ZF))
+        if (cond && in->repne && (e->st->rflags & RFLAGS_ZF))
             return;
         /* The caller asked to stop (the guest ended itself): stop between
          * iterations, with RIP still on the instruction, as an interrupt

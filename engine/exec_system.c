@@ -144,7 +144,7 @@ static void exec_rdpid(struct eng *e, const struct eng_insn *in)
  * engine stops, so that the VMM lets a pending interrupt in. */
 static void cli_sti(struct eng *e, bool sti)
 {
-    unsigned iopl = (unsigned)((e->st->rflags & FL_IOPL) >> 12);
+    unsigned iopl = (unsigned)((e->st->rflags & RFLAGS_IOPL) >> 12);
 
     if (eng_cpl(e) > iopl) {
         if (e->st->cr4 & (1ull << 1)) /* CR4.PVI */
@@ -152,14 +152,14 @@ static void cli_sti(struct eng *e, bool sti)
         eng_gp0(e);
     }
     if (!sti) {
-        e->st->rflags &= ~FL_IF;
+        e->st->rflags &= ~RFLAGS_IF;
         return;
     }
-    if (!(e->st->rflags & FL_IF)) {
+    if (!(e->st->rflags & RFLAGS_IF)) {
         e->shadow_next = true;
         e->stop_after = true;
     }
-    e->st->rflags |= FL_IF;
+    e->st->rflags |= RFLAGS_IF;
 }
 
 static void exec_cli(struct eng *e, const struct eng_insn *in) { (void)in; cli_sti(e, false); }
@@ -171,9 +171,9 @@ static void exec_clac_stac(struct eng *e, const struct eng_insn *in)
     if (eng_cpl(e) != 0)
         eng_fault(e, VEC_UD, false, 0);
     if (in->mnemonic == ZYDIS_MNEMONIC_STAC)
-        e->st->rflags |= FL_AC;
+        e->st->rflags |= RFLAGS_AC;
     else
-        e->st->rflags &= ~FL_AC;
+        e->st->rflags &= ~RFLAGS_AC;
 }
 
 static void exec_ud(struct eng *e, const struct eng_insn *in)
@@ -207,7 +207,7 @@ static void exec_iret(struct eng *e, const struct eng_insn *in)
     unsigned cpl = eng_cpl(e);
     uint64_t rsp = st->gpr[ENGINE_RSP], cdesc[2], sdesc[2];
 
-    if (in->opsize != 8 || (st->rflags & FL_NT))
+    if (in->opsize != 8 || (st->rflags & RFLAGS_NT))
         eng_handback(e, ENGINE_WHY_SYSTEM);
     uint64_t rip = eng_read(e, ENGINE_SS, rsp, 8);
     uint16_t cs_sel = (uint16_t)eng_read(e, ENGINE_SS, rsp + 8, 8);
@@ -222,7 +222,7 @@ static void exec_iret(struct eng *e, const struct eng_insn *in)
     eng_seg_from_desc(&cs, cs_sel, cdesc);
     if (!cs.present || !cs.s || !(cs.type & 8) || !cs.l || cs.db ||
         ((cs.type & 4) ? cs.dpl > rpl : cs.dpl != rpl) ||
-        !eng_canonical(rip) || (fl & FL_VM))
+        !eng_canonical(rip) || (fl & RFLAGS_VM))
         eng_handback(e, ENGINE_WHY_SYSTEM);
     if ((ss_sel & ~3u) == 0) {
         if (rpl == 3)
@@ -238,16 +238,16 @@ static void exec_iret(struct eng *e, const struct eng_insn *in)
             eng_handback(e, ENGINE_WHY_SYSTEM);
     }
     /* the flags IRET may load, as POPF at the old CPL */
-    uint64_t mask = FL_ARITH | FL_TF | FL_DF | FL_NT | FL_AC | FL_ID | FL_RF;
+    uint64_t mask = RFLAGS_ARITH | RFLAGS_TF | RFLAGS_DF | RFLAGS_NT | RFLAGS_AC | RFLAGS_ID | RFLAGS_RF;
     if (cpl == 0)
-        mask |= FL_IOPL | FL_VIF | FL_VIP;
-    if (cpl <= ((st->rflags & FL_IOPL) >> 12))
-        mask |= FL_IF;
+        mask |= RFLAGS_IOPL | RFLAGS_VIF | RFLAGS_VIP;
+    if (cpl <= ((st->rflags & RFLAGS_IOPL) >> 12))
+        mask |= RFLAGS_IF;
     cs.selector = cs_sel;
     st->seg[ENGINE_CS] = cs;
     st->seg[ENGINE_SS] = ss;
     uint64_t old_flags = st->rflags;
-    st->rflags = (st->rflags & ~mask) | (fl & mask) | FL_FIXED1;
+    st->rflags = (st->rflags & ~mask) | (fl & mask) | RFLAGS_FIXED1;
     st->gpr[ENGINE_RSP] = new_rsp;
     /* DS, ES, FS, GS with a DPL below the new CPL become NULL (SDM IRET);
      * in 64-bit mode their bases do not matter but for FS and GS. */
@@ -263,7 +263,7 @@ static void exec_iret(struct eng *e, const struct eng_insn *in)
         }
     e->next_rip = rip;
     e->branch_taken = true;
-    if ((st->rflags & FL_TF) || (st->rflags & ~old_flags & FL_IF))
+    if ((st->rflags & RFLAGS_TF) || (st->rflags & ~old_flags & RFLAGS_IF))
         e->stop_after = true;
 }
 
@@ -282,7 +282,7 @@ bool engine_event_return(struct engine *ext, struct engine_state *st,
     }
     exec_iret(e, &iretq);
     st->rip = rip;
-    st->rflags &= ~FL_RF;
+    st->rflags &= ~RFLAGS_RF;
     st->interrupt_shadow = false;
     return true;
 }
@@ -310,9 +310,9 @@ static void exec_syscall(struct eng *e, const struct eng_insn *in)
     uint16_t sel = (uint16_t)((star >> 32) & 0xFFFC);
 
     st->gpr[ENGINE_RCX] = e->next_rip;
-    st->gpr[ENGINE_R11] = st->rflags & ~FL_RF;
-    st->rflags &= ~(fmask | FL_RF);
-    st->rflags |= FL_FIXED1;
+    st->gpr[ENGINE_R11] = st->rflags & ~RFLAGS_RF;
+    st->rflags &= ~(fmask | RFLAGS_RF);
+    st->rflags |= RFLAGS_FIXED1;
     st->seg[ENGINE_CS] = (struct engine_seg){
         .selector = sel, .base = 0, .limit = 0xFFFFFFFF, .type = 11,
         .s = 1, .dpl = 0, .present = 1, .l = 1, .db = 0, .g = 1};
@@ -321,7 +321,7 @@ static void exec_syscall(struct eng *e, const struct eng_insn *in)
         .type = 3, .s = 1, .dpl = 0, .present = 1, .l = 0, .db = 1, .g = 1};
     e->next_rip = lstar;
     e->branch_taken = true;
-    if (st->rflags & FL_TF)
+    if (st->rflags & RFLAGS_TF)
         e->stop_after = true;
 }
 
@@ -341,7 +341,7 @@ static void exec_sysret(struct eng *e, const struct eng_insn *in)
         eng_gp0(e);
     uint16_t base = (uint16_t)(sys_msr(e, MSR_STAR) >> 48);
 
-    st->rflags = (st->gpr[ENGINE_R11] & ~(FL_RF | FL_VM)) | FL_FIXED1;
+    st->rflags = (st->gpr[ENGINE_R11] & ~(RFLAGS_RF | RFLAGS_VM)) | RFLAGS_FIXED1;
     st->seg[ENGINE_CS] = (struct engine_seg){
         .selector = (uint16_t)((base + 16) | 3), .base = 0,
         .limit = 0xFFFFFFFF, .type = 11, .s = 1, .dpl = 3, .present = 1,
@@ -350,7 +350,7 @@ static void exec_sysret(struct eng *e, const struct eng_insn *in)
     st->seg[ENGINE_SS].dpl = 3;
     e->next_rip = st->gpr[ENGINE_RCX];
     e->branch_taken = true;
-    if (st->rflags & FL_TF)
+    if (st->rflags & RFLAGS_TF)
         e->stop_after = true;
 }
 
@@ -470,7 +470,7 @@ static void io_access(struct eng *e, const struct eng_insn *in,
 static void exec_io(struct eng *e, const struct eng_insn *in)
 {
     const struct engine_state *st = e->st;
-    unsigned iopl = (unsigned)((st->rflags & FL_IOPL) >> 12);
+    unsigned iopl = (unsigned)((st->rflags & RFLAGS_IOPL) >> 12);
     unsigned size = in->opsize ? in->opsize : 1;
     uint64_t port = 0;
 

@@ -53,7 +53,7 @@ static void exec_xtest(struct eng *e, const struct eng_insn *in)
 {
     (void)in;
     need(e, true);
-    e->st->rflags = (e->st->rflags & ~FL_ARITH) | FL_ZF;
+    e->st->rflags = (e->st->rflags & ~RFLAGS_ARITH) | RFLAGS_ZF;
 }
 
 eng_exec_fn eng_exec_tsx_for(ZydisMnemonic m)

@@ -4,7 +4,7 @@
 /* PF: the low byte of the result has an even number of set bits. */
 static uint64_t parity(uint64_t res)
 {
-    return __builtin_parity((unsigned)(res & 0xFF)) ? 0 : FL_PF;
+    return __builtin_parity((unsigned)(res & 0xFF)) ? 0 : RFLAGS_PF;
 }
 
 static uint64_t sign_bit(unsigned size)
@@ -16,7 +16,7 @@ static uint64_t sign_bit(unsigned size)
 static uint64_t szp(uint64_t res, unsigned size)
 {
     res &= eng_mask(size);
-    return (res ? 0 : FL_ZF) | (res & sign_bit(size) ? FL_SF : 0) |
+    return (res ? 0 : RFLAGS_ZF) | (res & sign_bit(size) ? RFLAGS_SF : 0) |
            parity(res);
 }
 
@@ -37,11 +37,11 @@ uint64_t eng_flags_add(uint64_t a, uint64_t b, uint64_t carry_in,
     b &= m;
     /* carry out of the top bit: the sum wrapped (or equalled with CF) */
     if (res < a || (carry_in && res == a))
-        fl |= FL_CF;
+        fl |= RFLAGS_CF;
     if (((a ^ res) & (b ^ res)) & sign_bit(size))
-        fl |= FL_OF;
+        fl |= RFLAGS_OF;
     if ((a ^ b ^ res) & 0x10)
-        fl |= FL_AF;
+        fl |= RFLAGS_AF;
     return fl;
 }
 
@@ -54,19 +54,19 @@ uint64_t eng_flags_sub(uint64_t a, uint64_t b, uint64_t borrow_in,
     a &= m;
     b &= m;
     if (a < b || (borrow_in && a == b))
-        fl |= FL_CF;
+        fl |= RFLAGS_CF;
     if (((a ^ b) & (a ^ res)) & sign_bit(size))
-        fl |= FL_OF;
+        fl |= RFLAGS_OF;
     if ((a ^ b ^ res) & 0x10)
-        fl |= FL_AF;
+        fl |= RFLAGS_AF;
     return fl;
 }
 
 /* Condition code (cc) = the low nibble of Jcc's opcode (SDM B.1.4.7). */
 bool eng_cond(uint64_t f, unsigned cc)
 {
-    bool of = f & FL_OF, cf = f & FL_CF, zf = f & FL_ZF, sf = f & FL_SF;
-    bool pf = f & FL_PF, r;
+    bool of = f & RFLAGS_OF, cf = f & RFLAGS_CF, zf = f & RFLAGS_ZF, sf = f & RFLAGS_SF;
+    bool pf = f & RFLAGS_PF, r;
 
     switch (cc >> 1) {
     case 0: r = of; break;               /* O */

@@ -82,7 +82,7 @@ uint64_t eng_linear(struct eng *e, unsigned seg, uint64_t off, unsigned size)
             eng_fault(e, VEC_SS, true, 0);
         eng_gp0(e);
     }
-    if ((st->cr0 & CR0_AM) && (st->rflags & FL_AC) && eng_cpl(e) == 3 &&
+    if ((st->cr0 & CR0_AM) && (st->rflags & RFLAGS_AC) && eng_cpl(e) == 3 &&
         (la & (size - 1)) && size <= 8)
         eng_fault(e, VEC_AC, true, 0);
     return la;

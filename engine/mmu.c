@@ -3,16 +3,6 @@
 
 #include "engine/engine_internal.h"
 
-#define PTE_P (1ull << 0)
-#define PTE_RW (1ull << 1)
-#define PTE_US (1ull << 2)
-#define PTE_A (1ull << 5)
-#define PTE_D (1ull << 6)
-#define PTE_PS (1ull << 7)
-#define PTE_XD (1ull << 63)
-#define PTE_ADDR 0x000FFFFFFFFFF000ull
-
-
 static uint64_t *pte_at(struct eng *e, uint64_t gpa)
 {
     if (gpa + 8 > e->ram_size || gpa + 8 < gpa)
@@ -166,7 +156,7 @@ uint64_t eng_translate(struct eng *e, uint64_t la, enum acc acc,
                (acc == ACC_FETCH && !t->exec) ||
                (acc == ACC_FETCH && t->user && (st->cr4 & CR4_SMEP)) ||
                (acc != ACC_FETCH && t->user && (st->cr4 & CR4_SMAP) &&
-                (supervisor || !(st->rflags & FL_AC)));
+                (supervisor || !(st->rflags & RFLAGS_AC)));
     }
     if (deny) {
         t->vpn = 0; /* a fault does not leave the translation cached */

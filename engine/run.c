@@ -121,7 +121,7 @@ static enum engine_why state_check(const struct engine_state *st)
     if (!(st->efer & EFER_LMA) || !(st->cr0 & CR0_PG) ||
         !st->seg[ENGINE_CS].l)
         return ENGINE_WHY_MODE;
-    if ((st->rflags & (FL_TF | FL_VM)) ||
+    if ((st->rflags & (RFLAGS_TF | RFLAGS_VM)) ||
         (st->cr4 & (CR4_LA57 | CR4_PKE | CR4_CET)))
         return ENGINE_WHY_FEATURE;
     return ENGINE_WHY_NONE;
@@ -173,7 +173,7 @@ static void step(struct eng *e)
         /* Retired (batched) times through ops->retire_repeat, which
          * counted them; RIP stays for the rest. */
         st->interrupt_shadow = false;
-        st->rflags &= ~FL_RF;
+        st->rflags &= ~RFLAGS_RF;
         e->retired_total += e->batched;
         e->run_retired += e->batched;
         e->count += e->batched - 1; /* engine_run() adds the last */
@@ -183,7 +183,7 @@ static void step(struct eng *e)
     st->interrupt_shadow = e->shadow_next;
     if (in->mnemonic != ZYDIS_MNEMONIC_IRETQ &&
         in->mnemonic != ZYDIS_MNEMONIC_IRET)
-        st->rflags &= ~FL_RF;
+        st->rflags &= ~RFLAGS_RF;
     e->retired_total++;
     e->run_retired++;
     const struct engine_retired r = {

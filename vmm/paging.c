@@ -2,15 +2,9 @@
 #include <stdbool.h>
 #include <string.h>
 
+#include "arch/x86.h"
 #include "vmm/paging.h"
 
-#define CR0_PG (1ull << 31)
-#define CR4_PSE (1ull << 4)
-#define CR4_PAE (1ull << 5)
-#define CR4_LA57 (1ull << 12)
-#define EFER_LMA (1ull << 10)
-#define PTE_P 1ull
-#define PTE_PS (1ull << 7)
 #define ADDR_MASK 0x000FFFFFFFFFF000ull
 
 static int read_entry(const struct vm *vm, uint64_t gpa, unsigned size,

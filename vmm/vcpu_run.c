@@ -5,6 +5,7 @@
 #include <string.h>
 #include <sys/ioctl.h>
 
+#include "arch/x86.h"
 #include "vmm/vcpu_dump.h"
 #include "vmm/exits.h"
 #include "vmm/vpmu/gp_catch.h"
@@ -23,8 +24,6 @@ static const exit_handler exit_handlers[EXIT_REASON_MAX] = {
     [KVM_EXIT_INTERNAL_ERROR] = exit_internal_error,
     [KVM_EXIT_FAIL_ENTRY] = exit_fail_entry,
 };
-
-#define RFLAGS_IF (1ull << 9)
 
 static bool halted(struct pmvm *p)
 {

@@ -9,11 +9,10 @@
 #include <sys/mman.h>
 #include <unistd.h>
 
+#include "arch/x86.h"
 #include "vmm/status.h"
 #include "vmm/vm.h"
 
-#define CR0_PE (1ull << 0)
-#define RFLAGS_VM (1ull << 17)
 #define SYNC_ALL (KVM_SYNC_X86_REGS | KVM_SYNC_X86_SREGS | KVM_SYNC_X86_EVENTS)
 
 struct required_cap {
@@ -179,11 +178,8 @@ struct kvm_sregs *vm_sregs(struct vm *vm)
 
 unsigned vm_cpl(struct vm *vm)
 {
-    if (!(vm_sregs(vm)->cr0 & CR0_PE))
-        return 0;
-    if (vm_regs(vm)->rflags & RFLAGS_VM)
-        return 3;
-    return vm_sregs(vm)->ss.dpl;
+    return x86_cpl(vm_sregs(vm)->cr0, vm_regs(vm)->rflags,
+                   vm_sregs(vm)->ss.dpl);
 }
 
 struct kvm_vcpu_events *vm_events(struct vm *vm)

@@ -27,8 +27,6 @@
 
 void native_enter(const uint64_t ctx[18]);
 
-#define FL_DF 0x400ull
-#define FL_IF 0x200ull
 
 /* The registers both sides end with. */
 struct result {
@@ -277,9 +275,9 @@ static int compare(const struct gen_seq *seq, const struct result *n,
                  reg_names[i], n->gpr[i], e->gpr[i]);
     uint64_t off = n->rip - GEN_CODE;
     uint64_t mask = (off < GEN_CODE_LEN ? seq->flags_defined[off] : 0) |
-                    FL_DF | FL_IF;
+                    RFLAGS_DF | RFLAGS_IF;
     if (n->vector == 3) /* a trap: RIP is past INT3, which changed nothing */
-        mask = (off >= 1 ? seq->flags_defined[off - 1] : 0) | FL_DF | FL_IF;
+        mask = (off >= 1 ? seq->flags_defined[off - 1] : 0) | RFLAGS_DF | RFLAGS_IF;
     if ((n->rflags ^ e->rflags) & mask)
         DIFF("#   rflags (defined 0x%" PRIx64 "): cpu 0x%" PRIx64
              ", engine 0x%" PRIx64 "\n", mask, n->rflags, e->rflags);

@@ -4,11 +4,6 @@
 
 #include "tests/engine/machine.h"
 
-#define PTE_P 1ull
-#define PTE_RW 2ull
-#define PTE_US 4ull
-#define PTE_XD (1ull << 63)
-#define PTE_ADDR 0x000FFFFFFFFFF000ull
 
 static uint64_t page_alloc(struct machine *m)
 {

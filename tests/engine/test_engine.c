@@ -30,8 +30,6 @@
 #define RFL_IF 0x200ull
 #define RFL_OF 0x800ull
 #define RFL_RF 0x10000ull
-#define PTE_A (1ull << 5)
-#define PTE_D (1ull << 6)
 
 struct fixture {
     struct machine m;

@@ -5,6 +5,7 @@
 #include <string.h>
 #include <sys/ioctl.h>
 
+#include "arch/x86.h"
 #include "pmu/pmu.h"
 #include "vmm/vpmu/cpuid.h"
 #include "vmm/status.h"
@@ -130,7 +131,6 @@ void cpuid_setup(struct pmvm *p)
 }
 
 #define LEAF1_ECX_OSXSAVE (1u << 27)
-#define CR4_OSXSAVE (1ull << 18)
 #define LEAF_XSAVE 0xDu
 
 bool cpuid_lookup(const struct pmvm *p, uint64_t cr4, uint32_t leaf,

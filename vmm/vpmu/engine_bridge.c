@@ -4,6 +4,7 @@
 #include <string.h>
 #include <sys/ioctl.h>
 
+#include "arch/x86.h"
 #include "pmu/pmu.h"
 #include "vmm/vpmu/count.h"
 #include "vmm/vpmu/cpuid.h"
@@ -23,9 +24,6 @@
  * interrupts KVM holds between runs (about 10-20 ms of guest time). */
 #define EXEC_BUDGET 200000
 
-#define RFLAGS_IF (1ull << 9)
-#define CR0_PE (1ull << 0)
-#define CR4_PCE (1ull << 8)
 #define MSR_IA32_TSC 0x10u
 
 /* The engine's classes are the PMU model's, in the same order. */
@@ -167,7 +165,7 @@ static bool on_retire(void *ctx, const struct engine_retired *r)
     /* The model sees what counts, and nothing else: the same counts
      * whichever way RDPMC is trapped. */
     if (!count_stepping(p))
-        return cpl0_only(p) && (p->exec.st->seg[ENGINE_CS].selector & 3);
+        return cpl0_only(p) && engine_cpl(p->exec.st) != 0;
     const struct pmu_insn in = pmu_insn_of(r);
 
     if (pmu_retire(p->pmu, &in))
@@ -395,7 +393,7 @@ bool exec_counts(const struct pmvm *p)
 static bool at_cpl0_64(struct pmvm *p)
 {
     const struct kvm_sregs *s = vm_sregs(&p->vm);
-    return !(s->cs.selector & 3) && insn_mode_of(s) == INSN_MODE_64;
+    return vm_cpl(&p->vm) == 0 && insn_mode_of(s) == INSN_MODE_64;
 }
 
 bool exec_active(struct pmvm *p)
@@ -460,7 +458,7 @@ static void warn_unseen(struct pmvm *p, const struct engine_exit *x,
 static void handback_begin(struct pmvm *p, const struct engine_state *st,
                            const struct engine_exit *x)
 {
-    bool cpl3 = st->seg[ENGINE_CS].selector & 3;
+    bool cpl3 = engine_cpl(st) != 0;
     struct exec *ex = &p->exec;
 
     ex->handback = true;

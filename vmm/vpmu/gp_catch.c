@@ -2,6 +2,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "arch/x86.h"
 #include "vmm/vpmu/count.h"
 #include "vmm/vpmu/engine_bridge.h"
 #include "vmm/vpmu/gp_catch.h"
@@ -10,10 +11,7 @@
 #include "vmm/pmvm.h"
 #include "vmm/vpmu/rdpmc.h"
 
-#define VECTOR_GP 13
 #define GATE_P (1ull << 47)
-#define CR0_PE (1ull << 0)
-#define CR4_PCE (1ull << 8)
 
 /* The #GP handler's linear address from IDT gate 13, or 0 (not 64-bit
  * mode, or no present interrupt or trap gate there). */
@@ -22,8 +20,8 @@ static uint64_t handler_now(struct pmvm *p)
     const struct kvm_sregs *s = vm_sregs(&p->vm);
     uint64_t gate[2];
     if (insn_mode_of(s) != INSN_MODE_64 ||
-        s->idt.limit < VECTOR_GP * 16 + 15 ||
-        paging_read(&p->vm, s, s->idt.base + VECTOR_GP * 16, gate,
+        s->idt.limit < VEC_GP * 16 + 15 ||
+        paging_read(&p->vm, s, s->idt.base + VEC_GP * 16, gate,
                     sizeof gate) != sizeof gate)
         return 0;
     unsigned type = (gate[0] >> 40) & 0xF;

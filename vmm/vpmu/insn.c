@@ -3,9 +3,8 @@
 
 #include <Zydis/Zydis.h>
 
+#include "arch/x86.h"
 #include "vmm/vpmu/insn.h"
-
-#define EFER_LMA (1ull << 10)
 
 enum insn_mode insn_mode_of(const struct kvm_sregs *s)
 {

@@ -4,6 +4,7 @@
 #include <string.h>
 #include <sys/ioctl.h>
 
+#include "arch/x86.h"
 #include "pmu/pmu.h"
 #include "vmm/vpmu/count.h"
 #include "vmm/exits.h"
@@ -11,13 +12,6 @@
 #include "vmm/vpmu/msr_spec.h"
 #include "vmm/status.h"
 #include "vmm/vpmu/trap.h"
-
-#define MSR_EFER 0xC0000080u
-#define EFER_SCE (1ull << 0)
-#define EFER_LME (1ull << 8)
-#define EFER_LMA (1ull << 10)
-#define EFER_NXE (1ull << 11)
-#define CR0_PG (1ull << 31)
 
 /*
  * EFER. On the nested PVM hosts pmvm is developed on, a guest's own WRMSR

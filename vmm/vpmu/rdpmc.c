@@ -1,15 +1,11 @@
 /* rdpmc.c: emulates one guest RDPMC from the PMU model, exactly as the hardware would retire or fault it. */
 #include <stdio.h>
 
+#include "arch/x86.h"
 #include "pmu/pmu.h"
 #include "vmm/vpmu/insn.h"
 #include "vmm/pmvm.h"
 #include "vmm/vpmu/rdpmc.h"
-
-#define CR0_PE (1ull << 0)
-#define CR4_PCE (1ull << 8)
-#define RFLAGS_RF (1ull << 16)
-#define VECTOR_GP 13
 
 bool rdpmc_answer(struct pmvm *p, uint32_t ecx, const struct pmu_mode *mode,
                   uint64_t rip, uint64_t *val)
@@ -37,7 +33,7 @@ bool rdpmc_emulate(struct pmvm *p, unsigned length)
     uint32_t ecx = (uint32_t)r->rcx; /* RCX[63:32] is ignored */
     uint64_t val = 0;
     if (!rdpmc_answer(p, ecx, &mode, r->rip, &val)) {
-        vm_inject_exception(&p->vm, VECTOR_GP, 0);
+        vm_inject_exception(&p->vm, VEC_GP, 0);
         p->trap.gp_answered = r->rip; /* gp_catch.c lets it through */
         return false;
     }

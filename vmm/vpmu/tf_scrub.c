@@ -1,13 +1,12 @@
 /* tf_scrub.c: takes the TF that pmvm's single-step leaves in what the guest keeps (an exception frame, SYSCALL's R11, PUSHF's image) back out. */
 #include <string.h>
 
+#include "arch/x86.h"
 #include "vmm/vpmu/insn.h"
 #include "vmm/paging.h"
 #include "vmm/pmvm.h"
 #include "vmm/vpmu/tf_scrub.h"
 
-#define RFLAGS_TF (1ull << 8)
-#define RFLAGS_RF (1ull << 16)
 #define TSS64_RSP0 4
 #define TSS64_IST1 0x24
 #define TSS64_NR_IST 7

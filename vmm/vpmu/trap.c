@@ -4,6 +4,7 @@
 #include <string.h>
 #include <sys/ioctl.h>
 
+#include "arch/x86.h"
 #include "vmm/vpmu/count.h"
 #include "vmm/exits.h"
 #include "vmm/vpmu/gp_catch.h"
@@ -15,11 +16,7 @@
 #include "vmm/status.h"
 #include "vmm/vpmu/trap.h"
 
-#define DR7_L(i) (1ull << (2 * (i))) /* local enable; RW=00: execute */
 #define BP_TEMP_SLOT 3 /* step mode keeps DR3 for an RDPMC after an exit */
-#define DR6_B0_3 0xFull
-#define DR6_BS (1ull << 14)
-#define VECTOR_DB 1
 #define OPCODE_ICEBP 0xF1
 
 static const char *const mode_names[] = {"auto", "bp", "step"};
@@ -307,7 +304,7 @@ static void icebp_at_rip(struct pmvm *p)
     count_on_emulated(p, &in, at, true);
     r->rip += 1;
     vm_regs_dirty(&p->vm);
-    vm_inject_exception(&p->vm, VECTOR_DB, -1);
+    vm_inject_exception(&p->vm, VEC_DB, -1);
     if (p->trace)
         fprintf(stderr, "pmvm: trace: ICEBP at 0x%llx: its #DB goes to the "
                 "guest\n", (unsigned long long)at);
@@ -429,7 +426,7 @@ static int guest_debug_trap(struct pmvm *p)
         r->rip += 1;
         vm_regs_dirty(&p->vm);
     }
-    vm_inject_exception(&p->vm, VECTOR_DB, -1);
+    vm_inject_exception(&p->vm, VEC_DB, -1);
     if (p->trace)
         fprintf(stderr, "pmvm: trace: the guest's own #DB at 0x%llx goes "
                 "back to it\n", (unsigned long long)r->rip);

@@ -1,0 +1,108 @@
+/* x86.h: the x86-64 architecture's register bits, exception vectors, page-table bits and CPL, defined once for engine/ and vmm/ (SDM vol. 3, chapters 2, 4, 6). */
+#ifndef PMVM_ARCH_X86_H
+#define PMVM_ARCH_X86_H
+
+#include <stdint.h>
+
+/* RFLAGS */
+#define RFLAGS_CF (1ull << 0)
+#define RFLAGS_FIXED1 (1ull << 1)
+#define RFLAGS_PF (1ull << 2)
+#define RFLAGS_AF (1ull << 4)
+#define RFLAGS_ZF (1ull << 6)
+#define RFLAGS_SF (1ull << 7)
+#define RFLAGS_TF (1ull << 8)
+#define RFLAGS_IF (1ull << 9)
+#define RFLAGS_DF (1ull << 10)
+#define RFLAGS_OF (1ull << 11)
+#define RFLAGS_IOPL (3ull << 12)
+#define RFLAGS_NT (1ull << 14)
+#define RFLAGS_RF (1ull << 16)
+#define RFLAGS_VM (1ull << 17)
+#define RFLAGS_AC (1ull << 18)
+#define RFLAGS_VIF (1ull << 19)
+#define RFLAGS_VIP (1ull << 20)
+#define RFLAGS_ID (1ull << 21)
+#define RFLAGS_ARITH (RFLAGS_CF | RFLAGS_PF | RFLAGS_AF | RFLAGS_ZF | \
+                      RFLAGS_SF | RFLAGS_OF)
+
+/* CR0 */
+#define CR0_PE (1ull << 0)
+#define CR0_MP (1ull << 1)
+#define CR0_EM (1ull << 2)
+#define CR0_TS (1ull << 3)
+#define CR0_NE (1ull << 5)
+#define CR0_WP (1ull << 16)
+#define CR0_AM (1ull << 18)
+#define CR0_PG (1ull << 31)
+
+/* CR4 */
+#define CR4_TSD (1ull << 2)
+#define CR4_DE (1ull << 3)
+#define CR4_PSE (1ull << 4)
+#define CR4_PAE (1ull << 5)
+#define CR4_PGE (1ull << 7)
+#define CR4_PCE (1ull << 8)
+#define CR4_UMIP (1ull << 11)
+#define CR4_LA57 (1ull << 12)
+#define CR4_FSGSBASE (1ull << 16)
+#define CR4_PCIDE (1ull << 17)
+#define CR4_OSXSAVE (1ull << 18)
+#define CR4_SMEP (1ull << 20)
+#define CR4_SMAP (1ull << 21)
+#define CR4_PKE (1ull << 22)
+#define CR4_CET (1ull << 23)
+
+/* IA32_EFER */
+#define MSR_EFER 0xC0000080u
+#define EFER_SCE (1ull << 0)
+#define EFER_LME (1ull << 8)
+#define EFER_LMA (1ull << 10)
+#define EFER_NXE (1ull << 11)
+
+/* DR6 and DR7 */
+#define DR6_B0_3 0xFull           /* breakpoint conditions 0-3 met */
+#define DR6_BS (1ull << 14)       /* single-step */
+#define DR7_L(i) (1ull << (2 * (i))) /* local enable; RW=00: execute */
+
+/* Exception vectors */
+enum {
+    VEC_DE = 0, VEC_DB = 1, VEC_BP = 3, VEC_OF = 4, VEC_BR = 5, VEC_UD = 6,
+    VEC_NM = 7, VEC_DF = 8, VEC_TS = 10, VEC_NP = 11, VEC_SS = 12,
+    VEC_GP = 13, VEC_PF = 14, VEC_MF = 16, VEC_AC = 17,
+};
+
+/* #PF error code */
+#define PFERR_P (1u << 0)
+#define PFERR_W (1u << 1)
+#define PFERR_U (1u << 2)
+#define PFERR_RSVD (1u << 3)
+#define PFERR_I (1u << 4)
+
+/* Paging-structure entries */
+#define PTE_P (1ull << 0)
+#define PTE_RW (1ull << 1)
+#define PTE_US (1ull << 2)
+#define PTE_A (1ull << 5)
+#define PTE_D (1ull << 6)
+#define PTE_PS (1ull << 7)
+#define PTE_XD (1ull << 63)
+#define PTE_ADDR 0x000FFFFFFFFFF000ull
+
+/*
+ * The current privilege level: 0 in real mode (CR0.PE clear), 3 in
+ * virtual-8086 mode (RFLAGS.VM), else the privilege the segment state
+ * holds, SS.DPL (as KVM reads it) or equally CS.RPL (the caller's
+ * choice: both equal the CPL in protected and long mode).
+ */
+static inline unsigned x86_cpl(uint64_t cr0, uint64_t rflags,
+                               unsigned ss_dpl_or_cs_rpl)
+{
+    if (!(cr0 & CR0_PE))
+        return 0;
+    if (rflags & RFLAGS_VM)
+        return 3;
+    return ss_dpl_or_cs_rpl & 3;
+}
+
+#endif
