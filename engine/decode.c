@@ -172,9 +172,9 @@ static enum engine_class class_of(const ZydisDecodedInstruction *zi,
 /* Memory the instruction itself reads or writes, for counting: explicit
  * operands and the implicit stack (address generation alone does not). */
 static void mem_use(const ZydisDecodedInstruction *zi,
-                    const ZydisDecodedOperand *ops, struct eng_insn *in)
+                    const ZydisDecodedOperand *ops, bool *read, bool *write)
 {
-    in->mem_read = in->mem_write = false;
+    *read = *write = false;
     if (zi->mnemonic == ZYDIS_MNEMONIC_LEA ||
         zi->mnemonic == ZYDIS_MNEMONIC_NOP)
         return;
@@ -182,10 +182,51 @@ static void mem_use(const ZydisDecodedInstruction *zi,
         if (ops[i].type != ZYDIS_OPERAND_TYPE_MEMORY ||
             ops[i].mem.type == ZYDIS_MEMOP_TYPE_AGEN)
             continue;
-        in->mem_read |= (ops[i].actions & ZYDIS_OPERAND_ACTION_MASK_READ) != 0;
-        in->mem_write |=
-            (ops[i].actions & ZYDIS_OPERAND_ACTION_MASK_WRITE) != 0;
+        *read |= (ops[i].actions & ZYDIS_OPERAND_ACTION_MASK_READ) != 0;
+        *write |= (ops[i].actions & ZYDIS_OPERAND_ACTION_MASK_WRITE) != 0;
     }
+}
+
+static const ZydisDecoder *decoder_for_bits(unsigned bits)
+{
+    static ZydisDecoder dec[3]; /* 16, 32, 64 */
+    static bool ready;
+
+    if (!ready) {
+        ZydisDecoderInit(&dec[0], ZYDIS_MACHINE_MODE_LEGACY_16,
+                         ZYDIS_STACK_WIDTH_16);
+        ZydisDecoderInit(&dec[1], ZYDIS_MACHINE_MODE_LEGACY_32,
+                         ZYDIS_STACK_WIDTH_32);
+        ZydisDecoderInit(&dec[2], ZYDIS_MACHINE_MODE_LONG_64,
+                         ZYDIS_STACK_WIDTH_64);
+        ready = true;
+    }
+    return &dec[bits == 64 ? 2 : bits == 32 ? 1 : 0];
+}
+
+int engine_insn_info(const uint8_t *code, size_t len, unsigned mode_bits,
+                     struct engine_insn_info *out)
+{
+    ZydisDecodedInstruction zi;
+    ZydisDecodedOperand ops[ZYDIS_MAX_OPERAND_COUNT];
+
+    if (!ZYAN_SUCCESS(ZydisDecoderDecodeFull(decoder_for_bits(mode_bits),
+                                             code, len, &zi, ops)))
+        return -1;
+    out->length = zi.length;
+    out->mnemonic = zi.mnemonic;
+    out->cls = class_of(&zi, ops);
+    out->rep = (zi.attributes & (ZYDIS_ATTRIB_HAS_REP | ZYDIS_ATTRIB_HAS_REPE |
+                                 ZYDIS_ATTRIB_HAS_REPNE)) != 0;
+    mem_use(&zi, ops, &out->mem_read, &out->mem_write);
+    out->xbegin = zi.mnemonic == ZYDIS_MNEMONIC_XBEGIN;
+    out->relative = ((out->cls >= ENGINE_CLASS_JCC &&
+                      out->cls <= ENGINE_CLASS_CALL) || out->xbegin) &&
+                    zi.operand_count_visible > 0 &&
+                    ops[0].type == ZYDIS_OPERAND_TYPE_IMMEDIATE &&
+                    ops[0].imm.is_relative;
+    out->rel = out->relative ? ops[0].imm.value.s : 0;
+    return 0;
 }
 
 /* Fills (in) from Zydis' decoding; an operand the engine cannot handle
@@ -204,7 +245,7 @@ static void convert(const ZydisDecodedInstruction *zi,
     in->lock = (zi->attributes & ZYDIS_ATTRIB_HAS_LOCK) != 0;
     in->cls = (uint8_t)class_of(zi, ops);
     in->cc = (uint8_t)eng_cc_of(zi->mnemonic);
-    mem_use(zi, ops, in);
+    mem_use(zi, ops, &in->mem_read, &in->mem_write);
     in->nopnd = zi->operand_count_visible > 4 ? 4
                                               : zi->operand_count_visible;
     in->exec = eng_exec_for(zi->mnemonic);

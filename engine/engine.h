@@ -65,6 +65,25 @@ enum engine_class {
     ENGINE_CLASS_DIV,
 };
 
+/* What counting and the single-step path need of one instruction
+ * (engine/decode.c): the one classification of pmvm. */
+struct engine_insn_info {
+    unsigned length;
+    unsigned mnemonic;     /* Zydis' ZydisMnemonic */
+    enum engine_class cls;
+    bool rep;              /* a REP, REPE or REPNE prefix */
+    bool relative;         /* a near branch to addr + length + rel (or
+                              XBEGIN's fallback address) */
+    int64_t rel;
+    bool xbegin;
+    bool mem_read, mem_write; /* memory it reads or writes itself */
+};
+
+/* Decodes (len) bytes as (mode_bits) 16-, 32- or 64-bit code: 0, or -1
+ * if they hold no valid instruction. */
+int engine_insn_info(const uint8_t *code, size_t len, unsigned mode_bits,
+                     struct engine_insn_info *out);
+
 /* One retired instruction. */
 struct engine_retired {
     uint64_t addr;        /* its linear address */

@@ -1,4 +1,4 @@
-/* insn.h: x86 instruction decoding (Zydis) for the instructions pmvm traps or counts. */
+/* insn.h: the instructions the single-step and trap paths look at: the engine's decoding and classification (engine_insn_info()), memoised, and the RDPMC scan. */
 #ifndef PMVM_INSN_H
 #define PMVM_INSN_H
 
