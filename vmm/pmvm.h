@@ -8,6 +8,7 @@
 #include "vmm/console.h"
 #include "vmm/vpmu/count.h"
 #include "vmm/vpmu/engine_bridge.h"
+#include "vmm/vpmu/guest_debug.h"
 #include "devices/fw_cfg.h"
 #include "vmm/loader.h"
 #include "devices/pic.h"
@@ -44,6 +45,7 @@ struct pmvm {
     struct console console; /* the guest's COM1 output, on stdout */
     struct pmu *pmu;     /* the guest's PMU: the model under its policy */
     struct trap trap;    /* how RDPMC reaches pmvm */
+    struct guest_debug debug; /* KVM's single-step and breakpoints */
     struct count count;  /* instruction counting by single-step */
     struct exec exec;    /* counting in the engine */
     struct tf_scrub tf_scrub; /* what a stepped run may leave in the guest */

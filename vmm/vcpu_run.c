@@ -9,6 +9,7 @@
 #include "vmm/vcpu_dump.h"
 #include "vmm/exits.h"
 #include "vmm/vpmu/gp_catch.h"
+#include "vmm/vpmu/guest_debug.h"
 #include "vmm/vpmu/pmi.h"
 #include "vmm/status.h"
 #include "vmm/watchdog.h"
@@ -126,9 +127,9 @@ static int vcpu_run_loop(struct pmvm *p, double timeout_s)
             p->pmi_due = false;
         }
         /* Single-step stays armed only at the RIP it was armed at. */
-        if (p->trap.step_armed && vm_regs_push(vm))
-            trap_debug_update(p);
-        if (p->trap.step_armed)
+        if (p->debug.step_armed && vm_regs_push(vm))
+            guest_debug_update(p);
+        if (p->debug.step_armed)
             tf_scrub_arm(p);
         vm_regs_flush(vm);
         int r = ioctl(vm->vcpu_fd, KVM_RUN, 0);

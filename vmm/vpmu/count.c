@@ -3,6 +3,7 @@
 
 #include "pmu/pmu.h"
 #include "vmm/vpmu/count.h"
+#include "vmm/vpmu/guest_debug.h"
 #include "vmm/host_probe.h"
 #include "vmm/paging.h"
 #include "vmm/pmvm.h"
@@ -25,7 +26,13 @@ void count_reset(struct pmvm *p)
     p->count.resume_valid = p->count.done_valid = false;
 }
 
-bool count_stepping(const struct pmvm *p)
+void count_debug_wish(const struct pmvm *p, struct debug_wish *w)
+{
+    if (count_active(p))
+        w->step = true;
+}
+
+bool count_active(const struct pmvm *p)
 {
     return p->count.rings != 0;
 }
@@ -130,7 +137,7 @@ void count_on_step(struct pmvm *p)
 static void warn_if_user_uncounted(struct pmvm *p, uint64_t rip)
 {
     struct count *c = &p->count;
-    if (c->warned_cpl3 || !(c->rings & RING_USER) || exec_counts(p) ||
+    if (c->warned_cpl3 || !(c->rings & RING_USER) || exec_has_engine(p) ||
         !trap_enters_user(p, rip) || host_steps_cpl3(p->vm.kvm_fd))
         return;
     fprintf(stderr, "pmvm: this host's KVM does not single-step CPL3 "

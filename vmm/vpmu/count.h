@@ -33,8 +33,13 @@ bool count_update(struct pmvm *p);
  * guest since. */
 void count_reset(struct pmvm *p);
 
-/* Is the guest being stepped for counting? */
-bool count_stepping(const struct pmvm *p);
+/* Its part of guest debug: single-step while it counts (guest_debug.h). */
+struct debug_wish;
+void count_debug_wish(const struct pmvm *p, struct debug_wish *w);
+
+/* Does a counter count (so that pmvm counts every retired instruction,
+ * in the engine or by single-step)? */
+bool count_active(const struct pmvm *p);
 
 /* A stop while stepping: count what retired since the vCPU resumed. */
 void count_on_step(struct pmvm *p);

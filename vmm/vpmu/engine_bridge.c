@@ -16,6 +16,7 @@
 #include "vmm/vpmu/msr.h"
 #include "vmm/vpmu/pmi.h"
 #include "vmm/pmvm.h"
+#include "vmm/vpmu/guest_debug.h"
 #include "vmm/vpmu/rdpmc.h"
 #include "vmm/status.h"
 #include "vmm/vpmu/trap.h"
@@ -139,7 +140,7 @@ static bool kvm_event_pending(struct pmvm *p)
  */
 static bool every_insn(const struct pmvm *p)
 {
-    return count_stepping(p) || p->trap.mode == TRAP_STEP;
+    return count_active(p) || p->trap.mode == TRAP_STEP;
 }
 
 /* The engine runs only CPL0 code now: at CPL3 the guest goes to KVM. */
@@ -164,7 +165,7 @@ static bool on_retire(void *ctx, const struct engine_retired *r)
     p->exec.retired++;
     /* The model sees what counts, and nothing else: the same counts
      * whichever way RDPMC is trapped. */
-    if (!count_stepping(p))
+    if (!count_active(p))
         return cpl0_only(p) && engine_cpl(p->exec.st) != 0;
     const struct pmu_insn in = pmu_insn_of(r);
 
@@ -180,7 +181,7 @@ static bool on_retire_repeat(void *ctx, const struct engine_retired *r,
     const struct pmu_insn in = pmu_insn_of(r);
 
     *done = n;
-    if (count_stepping(p) && pmu_retire_repeat(p->pmu, &in, n, done))
+    if (count_active(p) && pmu_retire_repeat(p->pmu, &in, n, done))
         p->pmi_due = true;
     p->exec.retired += *done;
     return p->pmi_due;
@@ -219,7 +220,7 @@ static void on_mem_access(void *ctx, uint64_t gpa, enum engine_mem kind)
 {
     struct pmvm *p = ctx;
 
-    if (count_stepping(p))
+    if (count_active(p))
         pmu_mem_access(p->pmu, gpa, kind == ENGINE_MEM_FLUSH ? PMU_MEM_FLUSH
                                     : kind == ENGINE_MEM_WRITE
                                         ? PMU_MEM_WRITE : PMU_MEM_READ);
@@ -378,12 +379,12 @@ void exec_teardown(struct pmvm *p)
 
 void exec_counting_changed(struct pmvm *p)
 {
-    trap_debug_update(p);
-    if (!count_stepping(p))
+    guest_debug_update(p);
+    if (!count_active(p))
         vtsc_stop(p);
 }
 
-bool exec_counts(const struct pmvm *p)
+bool exec_has_engine(const struct pmvm *p)
 {
     return p->exec.engine != NULL;
 }
@@ -403,22 +404,20 @@ bool exec_active(struct pmvm *p)
     return every_insn(p) || (p->exec.cpl0 && at_cpl0_64(p));
 }
 
-bool exec_handback(const struct pmvm *p)
-{
-    return p->exec.handback;
-}
-
-bool exec_handback_stepped(const struct pmvm *p)
-{
-    return p->exec.handback && !p->exec.handback_free;
-}
-
-unsigned exec_breakpoints(const struct pmvm *p, uint64_t *bp)
+/* A hand-back runs one instruction on KVM, stepped, which the engine
+ * knows is no RDPMC; its breakpoints come before the RDPMC sites. A free
+ * hand-back runs unstepped to the next exit (HLT; CPL3 on a host that
+ * cannot step it). */
+void exec_debug_wish(const struct pmvm *p, struct debug_wish *w)
 {
     if (!p->exec.handback)
-        return 0;
-    memcpy(bp, p->exec.bp, p->exec.nbp * sizeof(bp[0]));
-    return p->exec.nbp;
+        return;
+    if (p->exec.handback_free)
+        w->no_step = true;
+    else
+        w->step = true;
+    for (unsigned i = 0; i < p->exec.nbp; i++)
+        debug_wish_bp(w, p->exec.bp[i]);
 }
 
 /* While a counter counts, or RDPMC is caught by looking at every
@@ -427,7 +426,7 @@ unsigned exec_breakpoints(const struct pmvm *p, uint64_t *bp)
 static void warn_unseen(struct pmvm *p, const struct engine_exit *x,
                         uint64_t rip)
 {
-    bool counting = count_stepping(p), trapping = p->trap.mode == TRAP_STEP;
+    bool counting = count_active(p), trapping = p->trap.mode == TRAP_STEP;
     if ((!counting && !trapping) || p->exec.warned_unseen)
         return;
     fprintf(stderr, "pmvm: this host's KVM cannot stop after one CPL3 "
@@ -483,7 +482,7 @@ static void handback_begin(struct pmvm *p, const struct engine_state *st,
     if (ex->handback_free && !ex->halt)
         warn_unseen(p, x, st->rip);
     count_prepare(p);
-    trap_debug_update(p);
+    guest_debug_update(p);
 }
 
 void exec_after_exit(struct pmvm *p, bool halted)
@@ -500,7 +499,7 @@ void exec_after_exit(struct pmvm *p, bool halted)
         count_on_step(p);
     ex->handback = ex->handback_free = ex->halt = false;
     ex->nbp = 0;
-    trap_debug_update(p);
+    guest_debug_update(p);
 }
 
 /* The guest can take an interrupt now. */
@@ -597,7 +596,7 @@ int exec_run(struct pmvm *p)
         return RUN_CONTINUE;
     }
     engine_takes_over(p);
-    if (count_stepping(p))
+    if (count_active(p))
         vtsc_start(p);
     p->exec.st = &st;
     bool ok = interrupts(p, &st);

@@ -61,10 +61,11 @@ void exec_teardown(struct pmvm *p);
  * way; the state is one it runs)? */
 bool exec_active(struct pmvm *p);
 
-/* A hand-back is under way: KVM runs one instruction, single-stepped, or
- * (exec_handback_stepped() false) runs until its next exit. */
-bool exec_handback(const struct pmvm *p);
-bool exec_handback_stepped(const struct pmvm *p);
+/* What a hand-back needs of guest debug (guest_debug.h): KVM runs one
+ * instruction, single-stepped, or a free hand-back runs unstepped until
+ * its next exit. */
+struct debug_wish;
+void exec_debug_wish(const struct pmvm *p, struct debug_wish *w);
 
 /*
  * Runs the guest in the engine until it stops, and moves its state back
@@ -93,13 +94,13 @@ bool exec_event_return(struct pmvm *p, uint64_t rip);
 void exec_after_exit(struct pmvm *p, bool halted);
 
 /* Breakpoints a hand-back needs (addresses into bp, count returned). */
-unsigned exec_breakpoints(const struct pmvm *p, uint64_t *bp);
+
 
 /* Counting started or stopped (count_update() said so): guest debug
  * follows, and the counted region's clock (vtsc.c) stops with it. */
 void exec_counting_changed(struct pmvm *p);
 
-/* The engine counts for this run (it exists, and has not been refused). */
-bool exec_counts(const struct pmvm *p);
+/* This run has an engine (not --count=step, and not refused). */
+bool exec_has_engine(const struct pmvm *p);
 
 #endif

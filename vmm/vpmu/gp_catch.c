@@ -6,6 +6,7 @@
 #include "vmm/vpmu/count.h"
 #include "vmm/vpmu/engine_bridge.h"
 #include "vmm/vpmu/gp_catch.h"
+#include "vmm/vpmu/guest_debug.h"
 #include "vmm/vpmu/insn.h"
 #include "vmm/paging.h"
 #include "vmm/pmvm.h"
@@ -36,13 +37,19 @@ void gp_catch_refresh(struct pmvm *p)
     uint64_t at = p->trap.gp_catchable ? handler_now(p) : 0;
     if (at != p->trap.gp_handler) {
         p->trap.gp_handler = at;
-        trap_debug_update(p);
+        guest_debug_update(p);
     }
 }
 
 uint64_t gp_catch_addr(const struct pmvm *p)
 {
     return p->trap.gp_stepping ? 0 : p->trap.gp_handler;
+}
+
+void gp_catch_debug_wish(const struct pmvm *p, struct debug_wish *w)
+{
+    if (gp_catch_addr(p))
+        debug_wish_bp(w, gp_catch_addr(p));
 }
 
 /* The handler runs after all: in the engine where it runs CPL0 code, else
@@ -52,7 +59,7 @@ uint64_t gp_catch_addr(const struct pmvm *p)
 static bool handler_runs(struct pmvm *p)
 {
     p->trap.gp_stepping = true; /* or the engine runs it */
-    trap_debug_update(p);
+    guest_debug_update(p);
     return true;
 }
 

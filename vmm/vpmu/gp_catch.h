@@ -27,6 +27,10 @@ void gp_catch_refresh(struct pmvm *p);
 /* Where the breakpoint goes (linear), or 0 for none. */
 uint64_t gp_catch_addr(const struct pmvm *p);
 
+/* Its part of guest debug: that breakpoint (guest_debug.h). */
+struct debug_wish;
+void gp_catch_debug_wish(const struct pmvm *p, struct debug_wish *w);
+
 /* A debug exit at (rip): true if it was the catcher's, handled. */
 bool gp_catch_hit(struct pmvm *p, uint64_t rip);
 

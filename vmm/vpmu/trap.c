@@ -8,6 +8,7 @@
 #include "vmm/vpmu/count.h"
 #include "vmm/exits.h"
 #include "vmm/vpmu/gp_catch.h"
+#include "vmm/vpmu/guest_debug.h"
 #include "vmm/host_probe.h"
 #include "vmm/vpmu/insn.h"
 #include "vmm/paging.h"
@@ -16,7 +17,6 @@
 #include "vmm/status.h"
 #include "vmm/vpmu/trap.h"
 
-#define BP_TEMP_SLOT 3 /* step mode keeps DR3 for an RDPMC after an exit */
 #define OPCODE_ICEBP 0xF1
 
 static const char *const mode_names[] = {"auto", "bp", "step"};
@@ -36,63 +36,22 @@ const char *trap_mode_name(enum trap_mode m)
     return mode_names[m];
 }
 
-/* KVM single-steps the guest now; never for a HLT, which a step turns
+/* The trap's part of guest debug: single-step in step mode and for the
+ * #GP handler's first instruction; never for a HLT, which a step turns
  * into a NOP on nested PVM, nor for CPL3 code on a host that cannot step
- * it (from the return that enters it to the next exit), nor during a
- * free hand-back, whose
- * instruction KVM must run as it is (HLT) or cannot step (CPL3 on
- * nested PVM, where the step's TF is a #DB the guest takes). */
-static bool stepping(const struct pmvm *p)
+ * it (from the return that enters it to the next exit); a breakpoint on
+ * each RDPMC site, and after an exit the temporary one in DR3. */
+void trap_debug_wish(const struct pmvm *p, struct debug_wish *w)
 {
-    if (p->trap.unstepped ||
-        (exec_handback(p) && !exec_handback_stepped(p)))
-        return false;
-    return p->trap.mode == TRAP_STEP || count_stepping(p) ||
-           exec_handback(p) || p->trap.gp_stepping;
-}
+    const struct trap *t = &p->trap;
 
-void trap_debug_update(struct pmvm *p)
-{
-    struct trap *t = &p->trap;
-    struct kvm_guest_debug dbg = {
-        .control = KVM_GUESTDBG_ENABLE | KVM_GUESTDBG_USE_HW_BP,
-    };
-    uint64_t hb[EXEC_MAX_BP];
-    unsigned nhb = t->bp_blind ? 0 : exec_breakpoints(p, hb);
-    t->step_armed = stepping(p);
-    if (t->step_armed)
-        dbg.control |= KVM_GUESTDBG_SINGLESTEP;
-    /* A hand-back from the engine runs one instruction, which the engine
-     * knows is no RDPMC: its breakpoints come first, then the image's
-     * RDPMC sites where they fit (a free hand-back runs on to the next
-     * exit). */
-    unsigned slot = 0;
-    for (unsigned i = 0; i < nhb; i++, slot++) {
-        dbg.arch.debugreg[slot] = hb[i];
-        dbg.arch.debugreg[7] |= DR7_L(slot);
-    }
-    for (size_t i = 0; i < t->nsites && !t->bp_blind && slot < TRAP_MAX_BP;
-         i++, slot++) {
-        dbg.arch.debugreg[slot] = t->sites[i];
-        dbg.arch.debugreg[7] |= DR7_L(slot);
-    }
-    /* Then the catcher of every other RDPMC (gp_catch.h). */
-    if (gp_catch_addr(p) && slot < TRAP_MAX_BP) {
-        dbg.arch.debugreg[slot] = gp_catch_addr(p);
-        dbg.arch.debugreg[7] |= DR7_L(slot);
-        slot++;
-    }
-    if (t->bp_temp && !t->bp_blind && slot <= BP_TEMP_SLOT) {
-        dbg.arch.debugreg[BP_TEMP_SLOT] = t->bp_temp;
-        dbg.arch.debugreg[7] |= DR7_L(BP_TEMP_SLOT);
-    }
-    /* Guest debug replaces the guest's own DR7: on only while pmvm has
-     * a breakpoint or a step to take, so that a guest's own breakpoints
-     * fire when pmvm needs none (docs/guest-abi.md). */
-    if (!dbg.arch.debugreg[7] && !t->step_armed)
-        dbg.control = 0;
-    if (ioctl(p->vm.vcpu_fd, KVM_SET_GUEST_DEBUG, &dbg) < 0)
-        err(STATUS_OSERR, "KVM_SET_GUEST_DEBUG");
+    if (t->unstepped)
+        w->no_step = true;
+    if (t->mode == TRAP_STEP || t->gp_stepping)
+        w->step = true;
+    for (size_t i = 0; i < t->nsites; i++)
+        debug_wish_bp(w, t->sites[i]);
+    w->bp_dr3 = t->bp_temp;
 }
 
 /* Every RDPMC in the executable segments, at the addresses the image's
@@ -143,26 +102,26 @@ void trap_setup(struct pmvm *p, enum trap_mode requested,
      * would only take the guest's own #DB from it (and KVM on SVM then
      * runs a guest's ICEBP badly). */
     bool kvm_answers = !host_rdpmc_faults(p->vm.kvm_fd);
-    t->bp_blind = !host_breakpoints_fire(p->vm.kvm_fd);
-    t->gp_catchable = !kvm_answers && !t->bp_blind;
+    p->debug.bp_blind = !host_breakpoints_fire(p->vm.kvm_fd);
+    t->gp_catchable = !kvm_answers && !p->debug.bp_blind;
     t->mode = requested == TRAP_AUTO
-                  ? (fits && !no_bp && (t->gp_catchable || !exec_counts(p))
+                  ? (fits && !no_bp && (t->gp_catchable || !exec_has_engine(p))
                          ? TRAP_BP : TRAP_STEP)
                   : requested;
-    if (!t->gp_catchable && !(t->mode == TRAP_STEP && exec_counts(p)))
+    if (!t->gp_catchable && !(t->mode == TRAP_STEP && exec_has_engine(p)))
         fprintf(stderr, "pmvm: %s, so an RDPMC outside the image's code "
                 "gives %s, not the model's%s\n",
                 kvm_answers ? "this host's KVM answers RDPMC itself (its "
                               "own vPMU is on)"
                             : "this host's KVM fires no hardware breakpoints",
                 kvm_answers ? "KVM's answer" : "the guest a #GP",
-                exec_counts(p) ? " (--trap=auto would have the engine see "
+                exec_has_engine(p) ? " (--trap=auto would have the engine see "
                 "every instruction)" : " (--count=step has no engine to see "
                 "every instruction)");
     if (t->mode == TRAP_BP) {
         t->nsites = found;
         memcpy(t->sites, sites, found * sizeof sites[0]);
-    } else if (!exec_counts(p) && !host_steps_cpl3(p->vm.kvm_fd)) {
+    } else if (!exec_has_engine(p) && !host_steps_cpl3(p->vm.kvm_fd)) {
         /* Say what pmvm chose and why, in the user's terms. (The engine,
          * when there is one, runs CPL3 code itself.) */
         if (requested == TRAP_STEP)
@@ -190,14 +149,14 @@ void trap_setup(struct pmvm *p, enum trap_mode requested,
         fprintf(stderr, "%s; trapping RDPMC with %s%s\n",
                 writable_code ? ", code is writable" : "",
                 t->mode == TRAP_BP ? "hardware breakpoints"
-                : exec_counts(p) ? "the engine, which sees every instruction"
+                : exec_has_engine(p) ? "the engine, which sees every instruction"
                                  : "single-step and decoding",
                 no_bp ? " (this host's KVM does not fire hardware "
                         "breakpoints)"
                 : kvm_answers && t->mode == TRAP_STEP
                     ? " (this host's KVM answers RDPMC itself)" : "");
     }
-    trap_debug_update(p);
+    guest_debug_update(p);
 }
 
 /* Decode the instruction at the vCPU's RIP. */
@@ -270,7 +229,7 @@ static bool unstep_if_due(struct pmvm *p, uint64_t offset)
     count_prepare(p);
     count_on_emulated(p, &in, vm_regs(&p->vm)->rip + offset, true);
     p->trap.unstepped = true;
-    trap_debug_update(p);
+    guest_debug_update(p);
     return true;
 }
 
@@ -325,7 +284,7 @@ static void icebp_at_rip(struct pmvm *p)
 void trap_before_run(struct pmvm *p)
 {
     struct trap *t = &p->trap;
-    if (!stepping(p))
+    if (!guest_debug_wants_step(p))
         return;
     uint32_t last = p->vm.run->exit_reason;
     bool after_step = !t->started || last == KVM_EXIT_DEBUG;
@@ -333,7 +292,7 @@ void trap_before_run(struct pmvm *p)
     struct insn in;
     if (t->step_rearm || !after_step) {
         t->step_rearm = false;
-        trap_debug_update(p);
+        guest_debug_update(p);
     }
     if (after_step) {
         count_on_step(p);
@@ -350,7 +309,7 @@ void trap_before_run(struct pmvm *p)
             return;
         if (t->bp_temp && vm_regs(&p->vm)->rip != t->bp_temp) {
             t->bp_temp = 0;
-            trap_debug_update(p);
+            guest_debug_update(p);
         }
         count_prepare(p);
         return;
@@ -374,7 +333,7 @@ void trap_before_run(struct pmvm *p)
     if (insn_at_rip(p, next, &in) == 0 && in.kind == INSN_RDPMC &&
         !bp_site_hit(t, at) && t->bp_temp != at) {
         t->bp_temp = at;
-        trap_debug_update(p);
+        guest_debug_update(p);
     }
 }
 
@@ -382,7 +341,7 @@ void trap_engine_takes_over(struct pmvm *p)
 {
     if (p->trap.gp_stepping) {
         p->trap.gp_stepping = false;
-        trap_debug_update(p);
+        guest_debug_update(p);
     }
 }
 
@@ -393,7 +352,7 @@ void trap_after_run(struct pmvm *p, bool halted)
      * PVM may stop once more where the step was armed). */
     if (t->gp_stepping && vm_regs(&p->vm)->rip != t->gp_handler) {
         t->gp_stepping = false;
-        trap_debug_update(p);
+        guest_debug_update(p);
     }
     if (!t->unstepped || halted)
         return;
@@ -405,7 +364,7 @@ void trap_after_run(struct pmvm *p, bool halted)
     t->unstepped = false;
     count_reset(p);
     t->started = false; /* stepping starts afresh where the vCPU is */
-    trap_debug_update(p);
+    guest_debug_update(p);
 }
 
 /*
@@ -454,7 +413,7 @@ int exit_debug(struct pmvm *p)
     bool guests = d->exception == 1 && !(d->dr6 & (DR6_BS | DR6_B0_3));
     if (guests)
         return guest_debug_trap(p);
-    if (stepping(p) && d->exception == 1)
+    if (guest_debug_wants_step(p) && d->exception == 1)
         return RUN_CONTINUE; /* trap_before_run() takes it from here */
     return exit_unexpected(p);
 }

@@ -21,12 +21,9 @@ struct trap {
     bool step_blind_cpl3;  /* host single-step skips CPL3 code */
     uint64_t bp_temp;      /* step mode: breakpoint past an exit, or 0 */
     bool started;
-    bool step_armed;       /* the last guest debug set asked for single-step */
     bool step_rearm;       /* the stepped instruction may clear TF */
     bool unstepped;        /* a HLT, or CPL3 code on a host that cannot
                               step it, runs unstepped to the next exit */
-    bool bp_blind;         /* this host's KVM fires no hardware
-                              breakpoints: pmvm sets none */
     bool gp_catchable;     /* an RDPMC nothing else traps faults (#GP),
                               and a breakpoint can see it */
     uint64_t gp_handler;   /* the guest's #GP handler, breakpointed
@@ -47,8 +44,9 @@ struct pmvm;
 void trap_setup(struct pmvm *p, enum trap_mode requested,
                 const uint8_t *image);
 
-/* Program KVM's guest debug for the current mechanism and counting. */
-void trap_debug_update(struct pmvm *p);
+/* What the trap needs of guest debug now (guest_debug.h). */
+struct debug_wish;
+void trap_debug_wish(const struct pmvm *p, struct debug_wish *w);
 
 /* Before each KVM_RUN: in step mode, emulate an RDPMC about to run. */
 void trap_before_run(struct pmvm *p);

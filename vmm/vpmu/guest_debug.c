@@ -1,0 +1,64 @@
+/* guest_debug.c: the one owner of KVM_SET_GUEST_DEBUG for the guest's vCPU: the trap, counting, engine-bridge and #GP-catcher paths each say what they need now, and this programs KVM's single-step and DR0-DR3 from their wishes. */
+#include <err.h>
+#include <sys/ioctl.h>
+
+#include "arch/x86.h"
+#include "vmm/pmvm.h"
+#include "vmm/status.h"
+#include "vmm/vpmu/gp_catch.h"
+#include "vmm/vpmu/guest_debug.h"
+
+#define DR3_SLOT 3
+
+void debug_wish_bp(struct debug_wish *w, uint64_t addr)
+{
+    if (w->nbp < sizeof(w->bp) / sizeof(w->bp[0]))
+        w->bp[w->nbp++] = addr;
+}
+
+static void gather(const struct pmvm *p, struct debug_wish *w)
+{
+    *w = (struct debug_wish){0};
+    exec_debug_wish(p, w);
+    trap_debug_wish(p, w);
+    count_debug_wish(p, w);
+    gp_catch_debug_wish(p, w);
+}
+
+bool guest_debug_wants_step(const struct pmvm *p)
+{
+    struct debug_wish w;
+    gather(p, &w);
+    return w.step && !w.no_step;
+}
+
+void guest_debug_update(struct pmvm *p)
+{
+    struct guest_debug *d = &p->debug;
+    struct kvm_guest_debug dbg = {
+        .control = KVM_GUESTDBG_ENABLE | KVM_GUESTDBG_USE_HW_BP,
+    };
+    struct debug_wish w;
+    unsigned slot = 0;
+
+    gather(p, &w);
+    d->step_armed = w.step && !w.no_step;
+    if (d->step_armed)
+        dbg.control |= KVM_GUESTDBG_SINGLESTEP;
+    for (unsigned i = 0; i < w.nbp && !d->bp_blind && slot < DEBUG_MAX_BP;
+         i++, slot++) {
+        dbg.arch.debugreg[slot] = w.bp[i];
+        dbg.arch.debugreg[7] |= DR7_L(slot);
+    }
+    if (w.bp_dr3 && !d->bp_blind && slot <= DR3_SLOT) {
+        dbg.arch.debugreg[DR3_SLOT] = w.bp_dr3;
+        dbg.arch.debugreg[7] |= DR7_L(DR3_SLOT);
+    }
+    /* Guest debug replaces the guest's own DR7: on only while pmvm has
+     * a breakpoint or a step to take, so that a guest's own breakpoints
+     * fire when pmvm needs none (docs/guest-abi.md). */
+    if (!dbg.arch.debugreg[7] && !d->step_armed)
+        dbg.control = 0;
+    if (ioctl(p->vm.vcpu_fd, KVM_SET_GUEST_DEBUG, &dbg) < 0)
+        err(STATUS_OSERR, "KVM_SET_GUEST_DEBUG");
+}

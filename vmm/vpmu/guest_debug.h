@@ -1,0 +1,40 @@
+/* guest_debug.h: the one owner of KVM_SET_GUEST_DEBUG for the guest's vCPU: the trap, counting, engine-bridge and #GP-catcher paths each say what they need now, and this programs KVM's single-step and DR0-DR3 from their wishes. */
+#ifndef PMVM_GUEST_DEBUG_H
+#define PMVM_GUEST_DEBUG_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#define DEBUG_MAX_BP 4 /* DR0-DR3 */
+
+struct guest_debug {
+    bool bp_blind;   /* this host's KVM fires no hardware breakpoints:
+                        pmvm sets none (host_probe.c) */
+    bool step_armed; /* the last KVM_SET_GUEST_DEBUG asked for single-step */
+};
+
+/* What the paths need now, gathered in a fixed order: the engine
+ * bridge's hand-back breakpoints, the trap's RDPMC sites, the #GP
+ * catcher; the trap's temporary breakpoint goes in DR3 if it is free. */
+struct debug_wish {
+    bool step;    /* someone needs single-step */
+    bool no_step; /* someone needs it off (a HLT, unstepped CPL3 code, a
+                     free hand-back): wins over step */
+    unsigned nbp;
+    uint64_t bp[DEBUG_MAX_BP + 4]; /* execute breakpoints, first first */
+    uint64_t bp_dr3;               /* a breakpoint for DR3 only, or 0 */
+};
+
+struct pmvm;
+
+/* Ask every path and program KVM accordingly; KVM's guest debug is off
+ * altogether when nothing is needed, so that the guest's own DR7 works. */
+void guest_debug_update(struct pmvm *p);
+
+/* Would the paths have the guest single-stepped now? */
+bool guest_debug_wants_step(const struct pmvm *p);
+
+/* For the paths' wish functions: one more breakpoint. */
+void debug_wish_bp(struct debug_wish *w, uint64_t addr);
+
+#endif
