@@ -160,6 +160,16 @@ typedef void (*ex_handler_t)(struct ex_regs *regs);
 /* Install (or with NULL remove) the handler for vector (< IDT_VECTORS). */
 void set_exception_handler(unsigned vector, ex_handler_t handler);
 
+/* The #DBs the guest took (debug_tally.c): how many, the last one's RIP. */
+struct debug_tally {
+    volatile unsigned traps;
+    volatile uint64_t rip;
+};
+extern struct debug_tally debug_tally;
+void debug_tally_start(void); /* count from now: the #DB handler */
+/* None since the last call? If some, a diagnostic line; counts anew. */
+bool debug_tally_none(void);
+
 /* The name of an exception vector ("#GP"), or "" if it has none. */
 const char *exception_name(unsigned vector);
 

@@ -19,16 +19,6 @@
 #define MSR_GLOBAL_CTRL 0x38Fu
 #define MSR_EVTSEL0 0x186u
 
-static volatile unsigned debug_traps;
-static volatile uint64_t debug_rip;
-
-static void on_debug(struct ex_regs *r)
-{
-    debug_traps++;
-    debug_rip = r->rip;
-    r->rflags &= ~RFLAGS_TF; /* take it once, report it */
-}
-
 static uint64_t user_rdtsc(uint64_t arg)
 {
     uint32_t lo, hi;
@@ -72,10 +62,8 @@ extern const char icebp_next[];
 /* One test: (what) ran, and no #DB came of it. */
 static void no_debug(const char *what)
 {
-    if (!ktap_result(debug_traps == 0, "%s: no #DB", what))
-        ktap_diag("%u #DB, the last at rip 0x%llx", debug_traps,
-                  (unsigned long long)debug_rip);
-    debug_traps = 0;
+    bool none = debug_tally_none();
+    ktap_result(none, "%s: no #DB", what);
 }
 
 static void tests(const char *when)
@@ -115,19 +103,20 @@ static void tests(const char *when)
     no_debug(when);
     /* The guest's own ICEBP at CPL3: its #DB, once, past the ICEBP. */
     run_user(user_icebp, 0);
-    if (!ktap_result(debug_traps == 1 && debug_rip == (uint64_t)icebp_next,
+    if (!ktap_result(debug_tally.traps == 1 &&
+                         debug_tally.rip == (uint64_t)icebp_next,
                      "%s: ICEBP at CPL3 gives the guest its one #DB", when))
         ktap_diag("%u #DB, the last at rip 0x%llx, want 1 at 0x%llx",
-                  debug_traps, (unsigned long long)debug_rip,
+                  debug_tally.traps, (unsigned long long)debug_tally.rip,
                   (unsigned long long)(uint64_t)icebp_next);
-    debug_traps = 0;
+    debug_tally.traps = 0;
 }
 
 #define TESTS 9
 
 int main(void)
 {
-    set_exception_handler(1, on_debug);
+    debug_tally_start();
     ktap_plan(2 * TESTS);
     tests("nothing counts");
     /* Instructions retired, at CPL0 and CPL3: the engine, or KVM

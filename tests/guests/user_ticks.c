@@ -17,16 +17,6 @@
 #define SPIN_CYCLES (1ull << 27)
 #define SPINS 4
 
-static volatile unsigned debug_traps;
-static volatile uint64_t debug_rip;
-
-static void on_debug(struct ex_regs *r)
-{
-    debug_traps++;
-    debug_rip = r->rip;
-    r->rflags &= ~RFLAGS_TF; /* take it once, report it */
-}
-
 static uint64_t user_spin(uint64_t cycles)
 {
     uint64_t start = rdtsc(), loops = 0;
@@ -38,7 +28,7 @@ static uint64_t user_spin(uint64_t cycles)
 int main(void)
 {
     uint32_t err;
-    set_exception_handler(1, on_debug);
+    debug_tally_start();
     ktap_plan(SPINS);
     if (wrmsr_safe(MSR_EVTSEL0, 0xC0 | (3ull << 16) | (1ull << 22), &err)) {
         for (unsigned i = 0; i < SPINS; i++)
@@ -48,11 +38,9 @@ int main(void)
     wrmsr_safe(MSR_GLOBAL_CTRL, 1, &err);
     for (unsigned i = 0; i < SPINS; i++) {
         uint64_t loops = run_user(user_spin, SPIN_CYCLES);
-        if (!ktap_result(debug_traps == 0, "CPL3 spin %u (%llu loops): no #DB",
-                         i, (unsigned long long)loops))
-            ktap_diag("%u #DB, the last at rip 0x%llx", debug_traps,
-                      (unsigned long long)debug_rip);
-        debug_traps = 0;
+        bool none = debug_tally_none();
+        ktap_result(none, "CPL3 spin %u (%llu loops): no #DB", i,
+                    (unsigned long long)loops);
     }
     wrmsr_safe(MSR_GLOBAL_CTRL, 0, &err);
     ktap_exit();
