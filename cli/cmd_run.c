@@ -298,7 +298,7 @@ int cmd_run(int argc, char **argv)
     module.data = module_data;
 
     vm_create(&p.vm, o.mem);
-    bool kvm_pmu_off = cpuid_kvm_pmu_disable(&p);
+    bool kvm_pmu_off = vm_kvm_pmu_disable(&p.vm);
     if (p.trace)
         fprintf(stderr, "pmvm: trace: KVM's own vPMU %s\n", kvm_pmu_off
                 ? "switched off (KVM_CAP_PMU_CAPABILITY)"
