@@ -16,7 +16,7 @@
 #include <json-c/json.h>
 
 #include "cli/cli.h"
-#include "cli/cli_num.h"
+#include "cli/options.h"
 #include "cpu/cpu_select.h"
 #include "cli/obs.h"
 #include "vmm/status.h"

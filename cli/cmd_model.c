@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "cli/cli.h"
+#include "cli/options.h"
 #include "cpu/cpu_select.h"
 #include "vmm/status.h"
 

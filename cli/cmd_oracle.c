@@ -7,7 +7,7 @@
 #include <string.h>
 
 #include "cli/cli.h"
-#include "cli/cli_num.h"
+#include "cli/options.h"
 #include "cpu/cpu_select.h"
 #include "cli/oracle_json.h"
 #include "vmm/status.h"

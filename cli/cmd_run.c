@@ -12,7 +12,7 @@
 
 #include "vmm/boot.h"
 #include "cli/cli.h"
-#include "cli/cli_num.h"
+#include "cli/options.h"
 #include "cpu/cpu_select.h"
 #include "vmm/vpmu/cpuid.h"
 #include "cpu/model_find.h"
@@ -145,15 +145,21 @@ static uint8_t *module_build(const struct run_options *o, size_t *len)
     return m;
 }
 
-static void machine_choose(struct run_options *o, const char *name)
-{
-    if (strcmp(name, "pmvm") == 0)
-        o->machine = MACHINE_PMVM;
-    else if (strcmp(name, "pc") == 0)
-        o->machine = MACHINE_PC;
-    else
-        errx(STATUS_USAGE, "--machine: '%s' is neither pmvm nor pc", name);
-}
+/* The words of the enum-valued options, indexed by the enums' values. */
+static const char *const trap_words[] = {
+    [TRAP_AUTO] = "auto", [TRAP_BP] = "bp", [TRAP_STEP] = "step",
+};
+static const char *const count_words[] = {"engine", "step"};
+static const char *const cpl0_words[] = {
+    [EXEC_CPL0_AUTO] = "auto", [EXEC_CPL0_KVM] = "kvm",
+    [EXEC_CPL0_ENGINE] = "engine",
+};
+static const char *const machine_words[] = {
+    [MACHINE_PMVM] = "pmvm", [MACHINE_PC] = "pc",
+};
+static const char *const exit_code_words[] = {
+    [EXIT_CODE_PMVM] = "pmvm", [EXIT_CODE_QEMU] = "qemu",
+};
 
 static void run_options_parse(struct run_options *o, int argc, char **argv)
 {
@@ -185,23 +191,16 @@ static void run_options_parse(struct run_options *o, int argc, char **argv)
             continue;
         switch (c) {
         case OPT_TRAP:
-            if (!trap_mode_parse(optarg, &o->trap))
-                errx(STATUS_USAGE, "--trap: '%s' is not auto, bp or step",
-                     optarg);
+            o->trap = CLI_ENUM("--trap", optarg, trap_words);
             break;
         case OPT_COUNT:
-            if (strcmp(optarg, "engine") && strcmp(optarg, "step"))
-                errx(STATUS_USAGE, "--count: '%s' is neither engine nor "
-                     "step", optarg);
-            o->count_step = strcmp(optarg, "step") == 0;
+            o->count_step = CLI_ENUM("--count", optarg, count_words) == 1;
             break;
         case OPT_CPL0:
-            if (!exec_cpl0_parse(optarg, &o->cpl0))
-                errx(STATUS_USAGE, "--cpl0: '%s' is not auto, kvm or "
-                     "engine", optarg);
+            o->cpl0 = CLI_ENUM("--cpl0", optarg, cpl0_words);
             break;
         case OPT_MACHINE:
-            machine_choose(o, optarg);
+            o->machine = CLI_ENUM("--machine", optarg, machine_words);
             break;
         case OPT_ENV:
             env_add(o, optarg);
@@ -226,13 +225,7 @@ static void run_options_parse(struct run_options *o, int argc, char **argv)
             break;
         case OPT_EXIT_CODE:
             o->exit_code_given = true;
-            if (strcmp(optarg, "pmvm") == 0)
-                o->exit_code = EXIT_CODE_PMVM;
-            else if (strcmp(optarg, "qemu") == 0)
-                o->exit_code = EXIT_CODE_QEMU;
-            else
-                errx(STATUS_USAGE, "--exit-code: '%s' is neither pmvm nor "
-                     "qemu", optarg);
+            o->exit_code = CLI_ENUM("--exit-code", optarg, exit_code_words);
             break;
         case OPT_TRACE:
             o->trace = true;

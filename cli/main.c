@@ -113,22 +113,6 @@ void cli_usage(FILE *f)
     fputs(usage_text, f);
 }
 
-bool cli_format_json(const char *arg)
-{
-    if (strcmp(arg, "json") && strcmp(arg, "text"))
-        errx(STATUS_USAGE, "--format %s: text or json", arg);
-    return arg[0] == 'j';
-}
-
-void cli_bad_option(char **argv, int ind)
-{
-    const char *arg = argv[ind - 1];
-    if (optopt && optopt < 256)
-        errx(STATUS_USAGE, "unknown option -%c (see pmvm --help)", optopt);
-    errx(STATUS_USAGE, "unknown or incomplete option '%s' (see pmvm --help)",
-         arg);
-}
-
 static int dispatch(int argc, char **argv)
 {
     if (argc < 2)

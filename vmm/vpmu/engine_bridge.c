@@ -319,16 +319,6 @@ static enum engine_answer on_io(void *ctx, uint16_t port, unsigned size,
 
 static const char *const cpl0_names[] = {"auto", "kvm", "engine"};
 
-bool exec_cpl0_parse(const char *s, enum exec_cpl0 *out)
-{
-    for (int m = EXEC_CPL0_AUTO; m <= EXEC_CPL0_ENGINE; m++)
-        if (strcmp(s, cpl0_names[m]) == 0) {
-            *out = (enum exec_cpl0)m;
-            return true;
-        }
-    return false;
-}
-
 /* Does the engine run CPL0 code? Said with --trace. */
 static bool cpl0_choose(struct pmvm *p, bool use_engine, enum exec_cpl0 m)
 {
