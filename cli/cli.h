@@ -15,6 +15,7 @@ int cmd_run(int argc, char **argv);
 int cmd_cpuid(int argc, char **argv);
 int cmd_explain(int argc, char **argv);
 int cmd_model(int argc, char **argv);
+int cmd_models(int argc, char **argv);
 int cmd_diff(int argc, char **argv);
 
 /* Print pmvm's usage, with every exit status, to (f). */
