@@ -186,10 +186,17 @@ static void run_options_parse(struct run_options *o, int argc, char **argv)
     cpu_select_init(&o->cpu);
     opterr = 0;
     int c;
-    while ((c = getopt_long(argc, argv, "+h", longopts, NULL)) != -1) {
+    /* '-': options anywhere before "--", the image among them (code 1). */
+    while ((c = getopt_long(argc, argv, "-h", longopts, NULL)) != -1) {
         if (cpu_select_option(&o->cpu, c, optarg))
             continue;
         switch (c) {
+        case 1:
+            if (o->image)
+                errx(STATUS_USAGE, "run: unexpected '%s' after the image "
+                     "(one image; guest arguments go after --)", optarg);
+            o->image = optarg;
+            break;
         case OPT_TRAP:
             o->trap = CLI_ENUM("--trap", optarg, trap_words);
             break;
@@ -251,18 +258,16 @@ static void run_options_parse(struct run_options *o, int argc, char **argv)
         o->timeout = PC_DEFAULT_TIMEOUT;
     if (o->machine == MACHINE_PC && !o->exit_code_given)
         o->exit_code = EXIT_CODE_QEMU;
-    if (optind >= argc)
+    /* getopt stopped at "--" (then optind is past it) or at the end;
+     * "run [options] -- IMAGE ARGS" names the image after it. */
+    if (!o->image && optind < argc)
+        o->image = argv[optind++];
+    if (!o->image)
         errx(STATUS_USAGE, "run: no image given (pmvm run [options] IMAGE "
              "[-- ARGS...])");
-    o->image = argv[optind++];
     static char found[PATH_MAX];
     if (image_find(o->image, found, sizeof(found)) == 0)
         o->image = found;
-    if (optind < argc && strcmp(argv[optind], "--") == 0)
-        optind++;
-    else if (optind < argc)
-        errx(STATUS_USAGE, "run: unexpected '%s' after the image (options "
-             "go before it, guest arguments after --)", argv[optind]);
     o->cmdline = cmdline_join(o->image, argc - optind, argv + optind);
 }
 
