@@ -5,6 +5,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "vmm/config.h"
 #include "vmm/console.h"
 #include "vmm/vpmu/count.h"
 #include "vmm/vpmu/engine_bridge.h"
@@ -24,18 +25,6 @@ struct kvm_cpuid2;
 #define RUN_CONTINUE (-1)
 
 #define EXIT_REASON_MAX 64 /* above every KVM_EXIT_* pmvm knows */
-
-/* The platform around the vCPU (--machine). */
-enum machine {
-    MACHINE_PMVM, /* pmvm's guest ABI: unused ports read all ones */
-    MACHINE_PC,   /* QEMU's PC as kvm-unit-tests uses it: an access to
-                     a port pmvm does not model ends the run */
-};
-
-enum exit_code_style {
-    EXIT_CODE_PMVM, /* the guest's value v is the status */
-    EXIT_CODE_QEMU, /* (v << 1) | 1, as QEMU's isa-debug-exit */
-};
 
 struct pmvm {
     struct vm vm;
