@@ -146,7 +146,8 @@ static void run_options_parse(struct run_options *o, int argc, char **argv)
             if (cli_parse_size(optarg, &o->cfg.mem) < 0)
                 errx(STATUS_USAGE, "--mem: '%s' is not a size (examples: "
                      "64, 64M, 1G)", optarg);
-            if (o->cfg.mem < MIN_MEM || o->cfg.mem > MAX_MEM || o->cfg.mem % 4096)
+            if (o->cfg.mem < MIN_MEM || o->cfg.mem > MAX_MEM ||
+                o->cfg.mem % 4096)
                 errx(STATUS_USAGE, "--mem: %s is outside 2 MiB .. 3 GiB or "
                      "not a whole number of 4 KiB pages", optarg);
             break;
@@ -158,7 +159,8 @@ static void run_options_parse(struct run_options *o, int argc, char **argv)
             break;
         case OPT_EXIT_CODE:
             o->exit_code_given = true;
-            o->cfg.exit_code = CLI_ENUM("--exit-code", optarg, exit_code_words);
+            o->cfg.exit_code = CLI_ENUM("--exit-code", optarg,
+                                        exit_code_words);
             break;
         case OPT_TRACE:
             o->cfg.trace = true;

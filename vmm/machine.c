@@ -78,6 +78,20 @@ static uint8_t *module_build(const struct run_config *o, size_t *len)
     return m;
 }
 
+/* The devices on the port bus; kvm-unit-tests' runner gives
+ * isa-debug-exit four ports (iosize=4), pmvm's guest ABI one. */
+static void devices_attach(struct pmvm *p, const struct run_config *cfg)
+{
+    bus_init(&p->bus);
+    if (!serial_attach(&p->serial, &p->bus) ||
+        !exit_port_attach(&p->exit_port, &p->bus,
+                          cfg->exit_code == EXIT_CODE_QEMU, cfg->trace,
+                          cfg->machine == MACHINE_PC ? 4 : 1) ||
+        !fw_cfg_attach(&p->fw_cfg, &p->bus) ||
+        !pic_attach(&p->pic, &p->bus))
+        errx(STATUS_SOFTWARE, "two devices claim the same port");
+}
+
 int vmm_run(const struct run_config *cfg)
 {
     static struct pmvm p;
@@ -91,7 +105,6 @@ int vmm_run(const struct run_config *cfg)
     if (loader_parse(image, len, cfg->mem, &p.image, why, sizeof why) < 0)
         errx(STATUS_DATAERR, "%s: %s", cfg->image, why);
     p.trace = cfg->trace;
-    p.exit_code = cfg->exit_code;
     p.machine = cfg->machine;
     struct boot_module module = {0};
     uint8_t *module_data = module_build(cfg, &module.len);
@@ -119,6 +132,7 @@ int vmm_run(const struct run_config *cfg)
     signal(SIGPIPE, SIG_IGN);
     console_init(&p.console, STDOUT_FILENO);
     serial_init(&p.serial, console_putc, &p.console);
+    devices_attach(&p, cfg);
 
     if (cfg->sandbox)
         sandbox_install();

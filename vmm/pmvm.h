@@ -9,6 +9,8 @@
 #include "vmm/console.h"
 #include "vmm/vpmu/count.h"
 #include "vmm/vpmu/engine_bridge.h"
+#include "devices/bus.h"
+#include "devices/exit_port.h"
 #include "devices/fw_cfg.h"
 #include "vmm/loader.h"
 #include "devices/pic.h"
@@ -37,8 +39,9 @@ struct pmvm {
     struct exec exec;    /* counting in the engine */
     struct tf_scrub tf_scrub; /* what a stepped run may leave in the guest */
     bool pmi_due;        /* a counter overflowed with its PMI enabled */
-    enum exit_code_style exit_code;
     enum machine machine;
+    struct bus bus;      /* the ports the devices below registered */
+    struct exit_port exit_port;
     struct fw_cfg fw_cfg;
     struct pic pic;
     struct vtsc vtsc;    /* the TSC while the engine counts */

@@ -307,7 +307,7 @@ static enum engine_answer on_io(void *ctx, uint16_t port, unsigned size,
                                 bool in, uint32_t *val, bool *stop)
 {
     struct pmvm *p = ctx;
-    int status = pio_access(p, port, size, in, val);
+    int status = exit_io_access(p, port, size, in, val);
 
     if (status != RUN_CONTINUE) {
         p->exec.ended = true;
