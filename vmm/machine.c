@@ -92,36 +92,51 @@ static void devices_attach(struct pmvm *p, const struct run_config *cfg)
         errx(STATUS_SOFTWARE, "two devices claim the same port");
 }
 
+/* The image read and checked before KVM is touched, so that a bad one
+ * is refused whatever /dev/kvm is. */
+static uint8_t *image_load(struct pmvm *p, const struct run_config *cfg)
+{
+    size_t len;
+    uint8_t *image = file_read("image", cfg->image, cfg->mem, &len);
+    char why[256];
+    if (loader_parse(image, len, cfg->mem, &p->image, why, sizeof why) < 0)
+        errx(STATUS_DATAERR, "%s: %s", cfg->image, why);
+    return image;
+}
+
+/* The VM in the order KVM needs: VM-wide settings before the vCPU,
+ * CPUID before the first run, the traps once the image is in RAM. */
+static void vm_setup(struct pmvm *p, const struct run_config *cfg,
+                     const uint8_t *image)
+{
+    vm_create(&p->vm, cfg->mem);
+    bool kvm_pmu_off = vm_kvm_pmu_disable(&p->vm);
+    if (p->trace)
+        fprintf(stderr, "pmvm: trace: KVM's own vPMU %s\n", kvm_pmu_off
+                ? "switched off (KVM_CAP_PMU_CAPABILITY)"
+                : "cannot be switched off here (no KVM_CAP_PMU_CAPABILITY)");
+    msr_filter_install(p);
+    vm_create_vcpu(&p->vm);
+    cpuid_setup(p);
+    loader_copy(&p->image, image, p->vm.mem);
+    exec_setup(p, !cfg->count_step, cfg->cpl0);
+    trap_setup(p, cfg->trap, image);
+}
+
 int vmm_run(const struct run_config *cfg)
 {
     static struct pmvm p;
     p.pmu = pmu_create(&cfg->pmu_model);
     if (!p.pmu)
         errx(STATUS_OSERR, "cannot allocate the PMU model");
-
-    size_t len;
-    uint8_t *image = file_read("image", cfg->image, cfg->mem, &len);
-    char why[256];
-    if (loader_parse(image, len, cfg->mem, &p.image, why, sizeof why) < 0)
-        errx(STATUS_DATAERR, "%s: %s", cfg->image, why);
     p.trace = cfg->trace;
     p.machine = cfg->machine;
+    uint8_t *image = image_load(&p, cfg);
     struct boot_module module = {0};
     uint8_t *module_data = module_build(cfg, &module.len);
     module.data = module_data;
 
-    vm_create(&p.vm, cfg->mem);
-    bool kvm_pmu_off = vm_kvm_pmu_disable(&p.vm);
-    if (p.trace)
-        fprintf(stderr, "pmvm: trace: KVM's own vPMU %s\n", kvm_pmu_off
-                ? "switched off (KVM_CAP_PMU_CAPABILITY)"
-                : "cannot be switched off here (no KVM_CAP_PMU_CAPABILITY)");
-    msr_filter_install(&p);
-    vm_create_vcpu(&p.vm);
-    cpuid_setup(&p);
-    loader_copy(&p.image, image, p.vm.mem);
-    exec_setup(&p, !cfg->count_step, cfg->cpl0);
-    trap_setup(&p, cfg->trap, image);
+    vm_setup(&p, cfg, image);
     free(image);
     boot_multiboot(&p.vm, &p.image, cfg->cmdline, &module);
     free(module_data);
