@@ -15,18 +15,10 @@ int cmd_run(int argc, char **argv);
 int cmd_cpuid(int argc, char **argv);
 int cmd_explain(int argc, char **argv);
 int cmd_model(int argc, char **argv);
+int cmd_models(int argc, char **argv);
 int cmd_diff(int argc, char **argv);
-
-/* --format=text|json, an option of cpuid, explain and diff. */
-enum { OPT_FORMAT = 0x180 };
-
-/* true for "json", false for "text"; exits 64 for anything else. */
-bool cli_format_json(const char *arg);
 
 /* Print pmvm's usage, with every exit status, to (f). */
 void cli_usage(FILE *f);
-
-/* Report the option getopt_long just refused, in one line, and exit. */
-void cli_bad_option(char **argv, int optind) __attribute__((noreturn));
 
 #endif

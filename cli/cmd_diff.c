@@ -16,7 +16,7 @@
 #include <json-c/json.h>
 
 #include "cli/cli.h"
-#include "cli/cli_num.h"
+#include "cli/options.h"
 #include "cpu/cpu_select.h"
 #include "cli/obs.h"
 #include "vmm/status.h"
@@ -306,11 +306,18 @@ static void parse(int argc, char **argv, struct diff_opts *o)
     cpu_select_init(&o->sel);
     o->timeout = 60;
     optind = 1;
-    /* '+': stop at IMAGE, so a command's own options are left alone. */
-    while ((opt = getopt_long(argc, argv, "+h", opts, NULL)) != -1) {
+    /* '-': options anywhere before "--", the image among them (code 1);
+     * getopt stops at "--", so the command's own options are left alone. */
+    while ((opt = getopt_long(argc, argv, "-h", opts, NULL)) != -1) {
         if (cpu_select_option(&o->sel, opt, optarg))
             continue;
         switch (opt) {
+        case 1:
+            if (o->image)
+                errx(STATUS_USAGE, "diff: unexpected '%s' after the image "
+                     "(the other command goes after --)", optarg);
+            o->image = optarg;
+            break;
         case OPT_FORMAT:
             o->json = cli_format_json(optarg);
             break;
@@ -333,17 +340,16 @@ static void parse(int argc, char **argv, struct diff_opts *o)
             cli_bad_option(argv, optind);
         }
     }
-    if (optind >= argc)
+    /* "diff [options] -- IMAGE -- COMMAND" names the image after "--". */
+    if (!o->image && optind < argc)
+        o->image = argv[optind++];
+    if (!o->image)
         errx(STATUS_USAGE, "diff: no image given (see pmvm diff --help)");
-    o->image = argv[optind++];
-    /* IMAGE --log FILE reads as naturally as --log FILE IMAGE */
-    if (optind < argc && strncmp(argv[optind], "--log=", 6) == 0)
-        o->log = argv[optind++] + 6;
-    else if (optind + 1 < argc && strcmp(argv[optind], "--log") == 0)
-        o->log = argv[optind + 1], optind += 2;
     if (optind < argc && strcmp(argv[optind], "--") == 0)
         optind++;
-    if (optind < argc)
+    /* The command: what follows "--" (getopt stops there and optind is
+     * past it); without "--" there is none. */
+    if (optind < argc && strcmp(argv[optind - 1], "--") == 0)
         o->command = argv + optind;
     if (!o->command == !o->log)
         errx(STATUS_USAGE, "diff: give the other side: --log FILE or -- "

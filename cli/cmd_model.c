@@ -1,11 +1,13 @@
-/* cmd_model.c: `pmvm model`: a CPU's model as the INI file --cpu FILE.ini takes back. */
+/* cmd_model.c: `pmvm model`: a CPU's model as the INI file --cpu FILE.ini takes back; `pmvm models`: the model names. */
 #include <err.h>
 #include <getopt.h>
 #include <stdio.h>
 #include <string.h>
 
 #include "cli/cli.h"
+#include "cli/options.h"
 #include "cpu/cpu_select.h"
+#include "cpu/model_find.h"
 #include "vmm/status.h"
 
 static const char model_usage[] =
@@ -58,5 +60,23 @@ int cmd_model(int argc, char **argv)
     cpu_select_model(&sel, &m, &inferred);
     print_source(argc, argv);
     pmu_model_write_ini(&m, inferred, stdout);
+    return STATUS_OK;
+}
+
+int cmd_models(int argc, char **argv)
+{
+    char names[4096], *save = NULL;
+
+    if (argc == 2 && (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h"))) {
+        printf("usage: pmvm models\nLists the CPU model names --cpu "
+               "takes (configs/ and the models built in).\n");
+        return STATUS_OK;
+    }
+    if (argc > 1)
+        errx(STATUS_USAGE, "models: unexpected argument '%s'", argv[1]);
+    model_list(names, sizeof(names));
+    for (char *n = strtok_r(names, ", ", &save); n;
+         n = strtok_r(NULL, ", ", &save))
+        puts(n);
     return STATUS_OK;
 }

@@ -1,13 +1,11 @@
-/* main.c: pmvm's entry point: dispatches to the run, cpuid and explain subcommands. */
+/* main.c: pmvm's entry point: the usage text and the table of commands it dispatches to. */
 #include <err.h>
 #include <fcntl.h>
-#include <getopt.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
 #include "cli/cli.h"
-#include "cpu/model_find.h"
 #include "vmm/status.h"
 
 static const char usage_text[] =
@@ -113,63 +111,47 @@ void cli_usage(FILE *f)
     fputs(usage_text, f);
 }
 
-bool cli_format_json(const char *arg)
+static int cmd_help(int argc, char **argv)
 {
-    if (strcmp(arg, "json") && strcmp(arg, "text"))
-        errx(STATUS_USAGE, "--format %s: text or json", arg);
-    return arg[0] == 'j';
+    (void)argc, (void)argv;
+    cli_usage(stdout);
+    return STATUS_OK;
 }
 
-void cli_bad_option(char **argv, int ind)
+static int cmd_version(int argc, char **argv)
 {
-    const char *arg = argv[ind - 1];
-    if (optopt && optopt < 256)
-        errx(STATUS_USAGE, "unknown option -%c (see pmvm --help)", optopt);
-    errx(STATUS_USAGE, "unknown or incomplete option '%s' (see pmvm --help)",
-         arg);
+    (void)argc, (void)argv;
+    printf("pmvm %s\n", PMVM_VERSION);
+    return STATUS_OK;
 }
+
+/* The commands, as kvmtool's builtin table: argv[0] of fn is the name. */
+static const struct command {
+    const char *name;
+    int (*fn)(int argc, char **argv);
+    const char *summary;
+} commands[] = {
+    {"run", cmd_run, "boot a Multiboot image with the modelled PMU"},
+    {"cpuid", cmd_cpuid, "the PMU's CPUID leaves as the guest sees them"},
+    {"explain", cmd_explain, "what one RDPMC, RDMSR or WRMSR does, and why"},
+    {"model", cmd_model, "a CPU's model as a file --cpu reads back"},
+    {"models", cmd_models, "the CPU model names --cpu takes"},
+    {"diff", cmd_diff, "a probe under pmvm against the same elsewhere"},
+    {"help", cmd_help, "this text"},
+    {"--help", cmd_help, NULL},
+    {"-h", cmd_help, NULL},
+    {"version", cmd_version, "pmvm's version"},
+    {"--version", cmd_version, NULL},
+};
 
 static int dispatch(int argc, char **argv)
 {
     if (argc < 2)
         errx(STATUS_USAGE, "no command given (see pmvm --help)");
-    const char *cmd = argv[1];
-    if (strcmp(cmd, "--help") == 0 || strcmp(cmd, "-h") == 0 ||
-        strcmp(cmd, "help") == 0) {
-        cli_usage(stdout);
-        return STATUS_OK;
-    }
-    if (strcmp(cmd, "--version") == 0 || strcmp(cmd, "version") == 0) {
-        printf("pmvm %s\n", PMVM_VERSION);
-        return STATUS_OK;
-    }
-    if (strcmp(cmd, "run") == 0)
-        return cmd_run(argc - 1, argv + 1);
-    if (strcmp(cmd, "cpuid") == 0)
-        return cmd_cpuid(argc - 1, argv + 1);
-    if (strcmp(cmd, "explain") == 0)
-        return cmd_explain(argc - 1, argv + 1);
-    if (strcmp(cmd, "model") == 0)
-        return cmd_model(argc - 1, argv + 1);
-    if (strcmp(cmd, "diff") == 0)
-        return cmd_diff(argc - 1, argv + 1);
-    if (strcmp(cmd, "models") == 0) {
-        char names[4096], *save = NULL;
-        if (argc == 3 && (!strcmp(argv[2], "--help") ||
-                          !strcmp(argv[2], "-h"))) {
-            printf("usage: pmvm models\nLists the CPU model names --cpu "
-                   "takes (configs/ and the models built in).\n");
-            return STATUS_OK;
-        }
-        if (argc > 2)
-            errx(STATUS_USAGE, "models: unexpected argument '%s'", argv[2]);
-        model_list(names, sizeof(names));
-        for (char *n = strtok_r(names, ", ", &save); n;
-             n = strtok_r(NULL, ", ", &save))
-            puts(n);
-        return STATUS_OK;
-    }
-    errx(STATUS_USAGE, "unknown command '%s' (see pmvm --help)", cmd);
+    for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
+        if (strcmp(argv[1], commands[i].name) == 0)
+            return commands[i].fn(argc - 1, argv + 1);
+    errx(STATUS_USAGE, "unknown command '%s' (see pmvm --help)", argv[1]);
 }
 
 int main(int argc, char **argv)

@@ -1,4 +1,4 @@
-/* cpu_dump.h: a CPU's own CPUID answers, from a dump file (--cpu-dump) or from the host (--cpu host). */
+/* cpu_dump.h: a CPU's own CPUID answers from a dump file (--cpu-dump); cpu_host.h has the host's. */
 #ifndef PMVM_CPU_DUMP_H
 #define PMVM_CPU_DUMP_H
 
@@ -18,14 +18,5 @@
  */
 int cpu_dump_read(const char *path, const char *core_type,
                   struct pmu_cpuid_dump *out, char *err, size_t errlen);
-
-/*
- * The same leaves from the CPU pmvm runs on: CPUID executed by pmvm on a
- * logical CPU of core_type (NULL: any, refused on a hybrid host), and
- * IA32_PERF_CAPABILITIES from /dev/cpu/N/msr where it can be read (note
- * says where it came from). Returns 0, or -1 with one line in err.
- */
-int cpu_host_read(const char *core_type, struct pmu_cpuid_dump *out,
-                  char *note, size_t notelen, char *err, size_t errlen);
 
 #endif

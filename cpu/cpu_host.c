@@ -7,7 +7,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "cpu/cpu_dump.h"
+#include "cpu/cpu_host.h"
 
 static void host_leaf(struct pmu_cpuid_dump *d, uint32_t leaf, uint32_t sub)
 {

@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include "cpu/cpu_dump.h"
+#include "cpu/cpu_host.h"
 #include "cpu/cpu_select.h"
 #include "cpu/model_find.h"
 #include "vmm/status.h"

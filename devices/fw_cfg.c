@@ -41,21 +41,30 @@ static unsigned item(const struct fw_cfg *f, uint16_t key, uint8_t out[8])
     return n;
 }
 
-void fw_cfg_access(struct fw_cfg *f, uint16_t port, bool in, uint32_t *value)
+static int fw_cfg_io(void *dev, uint16_t offset, unsigned size, bool in,
+                     uint32_t *value)
 {
-    if (port == FW_CFG_PORT_SEL) {
+    struct fw_cfg *f = dev;
+    (void)size;
+    if (offset == 0) { /* FW_CFG_PORT_SEL */
         if (in) {
             *value = 0; /* the selector is write-only */
         } else {
             f->key = (uint16_t)*value;
             f->offset = 0;
         }
-        return;
+        return BUS_CONTINUE;
     }
     if (!in)
-        return; /* the data port's writes are ignored (QEMU 2.4 on) */
+        return BUS_CONTINUE; /* data port writes are ignored (QEMU 2.4 on) */
     uint8_t bytes[8];
     unsigned n = item(f, f->key, bytes);
     *value = f->offset < n ? bytes[f->offset] : 0;
     f->offset++;
+    return BUS_CONTINUE;
+}
+
+bool fw_cfg_attach(struct fw_cfg *f, struct bus *b)
+{
+    return bus_register(b, FW_CFG_PORT_SEL, 2, fw_cfg_io, f);
 }

@@ -5,6 +5,8 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "devices/bus.h"
+
 #define FW_CFG_PORT_SEL 0x510u  /* 16-bit item selector */
 #define FW_CFG_PORT_DATA 0x511u /* the item's bytes, one per read */
 
@@ -16,7 +18,7 @@ struct fw_cfg {
 
 void fw_cfg_init(struct fw_cfg *f, uint64_t ram_size);
 
-/* A port access at FW_CFG_PORT_SEL or FW_CFG_PORT_DATA. */
-void fw_cfg_access(struct fw_cfg *f, uint16_t port, bool in, uint32_t *value);
+/* Registers FW_CFG_PORT_SEL and FW_CFG_PORT_DATA; false if taken. */
+bool fw_cfg_attach(struct fw_cfg *f, struct bus *b);
 
 #endif

@@ -30,16 +30,22 @@ static void chip_write(struct pic_chip *c, bool data, uint8_t v)
     }
 }
 
-bool pic_access(struct pic *p, uint16_t port, bool in, uint32_t *value)
+/* One chip's ports: offset 0 the command port, 1 the data port. */
+static int pic_io(void *dev, uint16_t offset, unsigned size, bool in,
+                  uint32_t *value)
 {
-    unsigned base = port & ~1u;
-    if (base != PIC_MASTER && base != PIC_SLAVE)
-        return false;
-    struct pic_chip *c = &p->chip[base == PIC_SLAVE];
-    bool data = port & 1;
+    struct pic_chip *c = dev;
+    bool data = offset & 1;
+    (void)size;
     if (in)
         *value = data ? c->imr : 0; /* IRR or ISR: nothing pending */
     else
         chip_write(c, data, (uint8_t)*value);
-    return true;
+    return BUS_CONTINUE;
+}
+
+bool pic_attach(struct pic *p, struct bus *b)
+{
+    return bus_register(b, PIC_MASTER, 2, pic_io, &p->chip[0]) &&
+           bus_register(b, PIC_SLAVE, 2, pic_io, &p->chip[1]);
 }

@@ -5,6 +5,8 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "devices/bus.h"
+
 #define PIC_MASTER 0x20u /* command 0x20, data 0x21 */
 #define PIC_SLAVE 0xA0u  /* command 0xA0, data 0xA1 */
 
@@ -18,7 +20,7 @@ struct pic {
     struct pic_chip chip[2]; /* master, slave */
 };
 
-/* True if (port) is one of the four; then the access is done. */
-bool pic_access(struct pic *p, uint16_t port, bool in, uint32_t *value);
+/* Registers each chip's command and data port; false if taken. */
+bool pic_attach(struct pic *p, struct bus *b);
 
 #endif

@@ -71,3 +71,19 @@ uint8_t serial_read(struct serial *s, unsigned reg)
         return 0xFF;
     }
 }
+
+static int serial_io(void *dev, uint16_t offset, unsigned size, bool in,
+                     uint32_t *value)
+{
+    (void)size;
+    if (in)
+        *value = serial_read(dev, offset);
+    else
+        serial_write(dev, offset, *value & 0xFF);
+    return BUS_CONTINUE;
+}
+
+bool serial_attach(struct serial *s, struct bus *b)
+{
+    return bus_register(b, SERIAL_COM1, SERIAL_NPORTS, serial_io, s);
+}

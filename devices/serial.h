@@ -5,6 +5,8 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "devices/bus.h"
+
 #define SERIAL_COM1 0x3F8u
 #define SERIAL_NPORTS 8u
 
@@ -18,5 +20,8 @@ void serial_init(struct serial *s, void (*out)(void *ctx, uint8_t byte),
                  void *ctx);
 void serial_write(struct serial *s, unsigned reg, uint8_t val);
 uint8_t serial_read(struct serial *s, unsigned reg);
+
+/* Registers its SERIAL_NPORTS ports at SERIAL_COM1; false if taken. */
+bool serial_attach(struct serial *s, struct bus *b);
 
 #endif

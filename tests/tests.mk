@@ -16,7 +16,7 @@ $(BUILD)/tests/test_loader: $(BUILD)/tests/unit/test_loader.o \
 	$(CC) $(LDFLAGS) -o $@ $^ $(TEST_LDLIBS)
 
 $(BUILD)/tests/test_cli_num: $(BUILD)/tests/unit/test_cli_num.o \
-		$(BUILD)/cli/cli_num.o
+		$(BUILD)/cli/options.o
 	$(CC) $(LDFLAGS) -o $@ $^ $(TEST_LDLIBS)
 
 $(BUILD)/tests/test_sandbox: $(BUILD)/tests/unit/test_sandbox.o \

@@ -19,8 +19,8 @@ int end_triple_fault(struct pmvm *p, const char *how);
 
 /* One port access of (size) bytes, from an exit or from the engine: OUT
  * takes *value, IN sets it. RUN_CONTINUE, or the status the guest ended
- * with (the exit port). */
-int pio_access(struct pmvm *p, uint16_t port, unsigned size, bool in,
-               uint32_t *value);
+ * with (the exit port). vmm/exit_io.c, with exit_io(). */
+int exit_io_access(struct pmvm *p, uint16_t port, unsigned size, bool in,
+                   uint32_t *value);
 
 #endif

@@ -5,10 +5,13 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "vmm/config.h"
 #include "vmm/console.h"
 #include "vmm/vpmu/count.h"
 #include "vmm/vpmu/engine_bridge.h"
 #include "vmm/vpmu/guest_debug.h"
+#include "devices/bus.h"
+#include "devices/exit_port.h"
 #include "devices/fw_cfg.h"
 #include "vmm/loader.h"
 #include "devices/pic.h"
@@ -26,18 +29,6 @@ struct kvm_cpuid2;
 
 #define EXIT_REASON_MAX 64 /* above every KVM_EXIT_* pmvm knows */
 
-/* The platform around the vCPU (--machine). */
-enum machine {
-    MACHINE_PMVM, /* pmvm's guest ABI: unused ports read all ones */
-    MACHINE_PC,   /* QEMU's PC as kvm-unit-tests uses it: an access to
-                     a port pmvm does not model ends the run */
-};
-
-enum exit_code_style {
-    EXIT_CODE_PMVM, /* the guest's value v is the status */
-    EXIT_CODE_QEMU, /* (v << 1) | 1, as QEMU's isa-debug-exit */
-};
-
 struct pmvm {
     struct vm vm;
     struct load_image image;
@@ -50,8 +41,9 @@ struct pmvm {
     struct exec exec;    /* counting in the engine */
     struct tf_scrub tf_scrub; /* what a stepped run may leave in the guest */
     bool pmi_due;        /* a counter overflowed with its PMI enabled */
-    enum exit_code_style exit_code;
     enum machine machine;
+    struct bus bus;      /* the ports the devices below registered */
+    struct exit_port exit_port;
     struct fw_cfg fw_cfg;
     struct pic pic;
     struct vtsc vtsc;    /* the TSC while the engine counts */

@@ -291,3 +291,16 @@ void vm_regs_invalidate(struct vm *vm)
     /* From the first exit on, KVM fills run->s for us. */
     vm->sync_active = vm->sync_regs;
 }
+
+bool vm_kvm_pmu_disable(struct vm *vm)
+{
+    int caps = ioctl(vm->kvm_fd, KVM_CHECK_EXTENSION,
+                     KVM_CAP_PMU_CAPABILITY);
+    if (caps <= 0 || !(caps & KVM_PMU_CAP_DISABLE))
+        return false;
+    struct kvm_enable_cap cap = {
+        .cap = KVM_CAP_PMU_CAPABILITY,
+        .args = {KVM_PMU_CAP_DISABLE},
+    };
+    return ioctl(vm->vm_fd, KVM_ENABLE_CAP, &cap) == 0;
+}

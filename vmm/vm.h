@@ -37,6 +37,13 @@ struct vm {
  */
 void vm_create(struct vm *vm, uint64_t mem_size);
 
+/*
+ * Switch KVM's own vPMU off for the VM (KVM_CAP_PMU_CAPABILITY), so that
+ * the model is the only authority. Must precede the vCPU. False where KVM
+ * does not offer it (then KVM's vPMU stays off only if the host has none).
+ */
+bool vm_kvm_pmu_disable(struct vm *vm);
+
 /* Create the vCPU, after any VM-wide set-up that must precede it. */
 void vm_create_vcpu(struct vm *vm);
 

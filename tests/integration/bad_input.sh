@@ -19,6 +19,9 @@ refused 64 "--timeout: '-1' is not a number" -- run --timeout=-1 x.elf
 refused 64 "--timeout: 'soon' is not a number" -- run --timeout=soon x.elf
 refused 64 "--exit-code: 'bash' is neither" -- run --exit-code=bash x.elf
 refused 64 "unexpected 'extra' after the image" -- run x.elf extra
+refused 64 "unexpected 'extra' after the image" -- run x.elf --timeout=5 extra -- arg
+refused 64 "--timeout: 'soon' is not a number" -- run x.elf --timeout=soon
+refused 64 "diff: unexpected 'extra' after the image" -- diff rdpmc extra --log x.log
 refused 64 "--cpl0: 'user' is not auto, kvm or engine" -- run --cpl0=user x.elf
 refused 64 "--cpl0=engine needs the engine, which --count=step leaves out" -- run --cpl0=engine --count=step x.elf
 refused 66 "cannot open image $tmp/none.elf" -- run "$tmp/none.elf"

@@ -111,5 +111,19 @@ else
 		not_ok "the command line is the image path and the words after -- (got: $got)"
 	fi
 fi
+# Options may stand anywhere before "--", as GNU getopt permutes them;
+# the words after it are the guest's, options or not.
+expect 0 "an option after the image: pmvm run rdpmc --timeout=5" -- run rdpmc --timeout=5
+expect 0 "options after the image, guest words after --" -- run "$img/cmdline.elf" --timeout=5 -- one --two
+if [ -n "$why" ]; then
+	skip "a word after -- that looks like an option is the guest's" "$why"
+else
+	got=$(cat /tmp/pmvm-out.$$)
+	if [ "$got" = "$img/cmdline.elf one --two" ]; then
+		ok "a word after -- that looks like an option is the guest's"
+	else
+		not_ok "a word after -- that looks like an option is the guest's (got: $got)"
+	fi
+fi
 rm -f /tmp/pmvm-out.$$ /tmp/pmvm-err.$$
 exit $status

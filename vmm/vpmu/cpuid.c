@@ -167,16 +167,3 @@ bool cpuid_lookup(const struct pmvm *p, uint64_t cr4, uint32_t leaf,
                (cr4 & CR4_OSXSAVE ? LEAF1_ECX_OSXSAVE : 0);
     return true;
 }
-
-bool cpuid_kvm_pmu_disable(struct pmvm *p)
-{
-    int caps = ioctl(p->vm.kvm_fd, KVM_CHECK_EXTENSION,
-                     KVM_CAP_PMU_CAPABILITY);
-    if (caps <= 0 || !(caps & KVM_PMU_CAP_DISABLE))
-        return false;
-    struct kvm_enable_cap cap = {
-        .cap = KVM_CAP_PMU_CAPABILITY,
-        .args = {KVM_PMU_CAP_DISABLE},
-    };
-    return ioctl(p->vm.vm_fd, KVM_ENABLE_CAP, &cap) == 0;
-}

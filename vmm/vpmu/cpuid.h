@@ -12,13 +12,6 @@
 void cpuid_setup(struct pmvm *p);
 
 /*
- * Switch KVM's own vPMU off (KVM_CAP_PMU_CAPABILITY), so that the model is
- * the only authority. Must precede the vCPU. False where KVM does not
- * offer it (then KVM's vPMU stays off only if the host has none).
- */
-bool cpuid_kvm_pmu_disable(struct pmvm *p);
-
-/*
  * CPUID (leaf, subleaf) as the guest sees it at CPL0, from the table
  * KVM took (for the engine, which answers CPUID itself), with CR4's
  * OSXSAVE. False for a leaf whose answer depends on state KVM keeps

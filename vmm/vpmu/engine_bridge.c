@@ -306,7 +306,7 @@ static enum engine_answer on_io(void *ctx, uint16_t port, unsigned size,
                                 bool in, uint32_t *val, bool *stop)
 {
     struct pmvm *p = ctx;
-    int status = pio_access(p, port, size, in, val);
+    int status = exit_io_access(p, port, size, in, val);
 
     if (status != RUN_CONTINUE) {
         p->exec.ended = true;
@@ -317,16 +317,6 @@ static enum engine_answer on_io(void *ctx, uint16_t port, unsigned size,
 }
 
 static const char *const cpl0_names[] = {"auto", "kvm", "engine"};
-
-bool exec_cpl0_parse(const char *s, enum exec_cpl0 *out)
-{
-    for (int m = EXEC_CPL0_AUTO; m <= EXEC_CPL0_ENGINE; m++)
-        if (strcmp(s, cpl0_names[m]) == 0) {
-            *out = (enum exec_cpl0)m;
-            return true;
-        }
-    return false;
-}
 
 /* Does the engine run CPL0 code? Said with --trace. */
 static bool cpl0_choose(struct pmvm *p, bool use_engine, enum exec_cpl0 m)

@@ -43,8 +43,6 @@ struct exec {
 
 struct pmvm;
 
-bool exec_cpl0_parse(const char *s, enum exec_cpl0 *out);
-
 /*
  * The engine over the VM's RAM, or none (then counting single-steps).
  * With (cpl0) auto, the engine also runs CPL0 code if the host's KVM

@@ -21,16 +21,6 @@
 
 static const char *const mode_names[] = {"auto", "bp", "step"};
 
-bool trap_mode_parse(const char *s, enum trap_mode *out)
-{
-    for (int m = TRAP_AUTO; m <= TRAP_STEP; m++)
-        if (strcmp(s, mode_names[m]) == 0) {
-            *out = (enum trap_mode)m;
-            return true;
-        }
-    return false;
-}
-
 const char *trap_mode_name(enum trap_mode m)
 {
     return mode_names[m];

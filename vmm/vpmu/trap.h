@@ -63,8 +63,7 @@ void trap_engine_takes_over(struct pmvm *p);
  * IRET whose frame holds a CPL3 CS. */
 bool trap_enters_user(struct pmvm *p, uint64_t rip);
 
-/* Parse "auto", "bp" or "step"; false if none. */
-bool trap_mode_parse(const char *s, enum trap_mode *out);
+/* "auto", "bp" or "step", for --trace. */
 const char *trap_mode_name(enum trap_mode m);
 
 #endif

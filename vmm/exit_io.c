@@ -1,22 +1,14 @@
-/* pio.c: the guest's ports: COM1 console, the 0xF4 exit port (QEMU's isa-debug-exit), fw_cfg and the 8259A pair; what else a guest touches. */
+/* exit_io.c: the guest's port accesses (KVM_EXIT_IO, and the engine's IN and OUT) through the port bus its devices registered into; what a port no device claims does. */
 #include <stdio.h>
 #include <string.h>
 
+#include "devices/bus.h"
 #include "vmm/vpmu/count.h"
 #include "vmm/exits.h"
 #include "vmm/status.h"
 
-#define EXIT_PORT 0xF4u
-
-static int exit_port_write(struct pmvm *p, uint32_t value)
-{
-    uint8_t v = value & 0xFF;
-    if (p->trace)
-        fprintf(stderr, "pmvm: trace: exit port: guest wrote %u\n", v);
-    if (p->exit_code == EXIT_CODE_QEMU)
-        return ((v << 1) | 1) & 0xFF;
-    return v;
-}
+_Static_assert(BUS_CONTINUE == RUN_CONTINUE,
+               "a device's 'keep running' is the run loop's");
 
 /*
  * A port no device answers. pmvm's own guests rely on a PC's floating
@@ -43,30 +35,12 @@ static int unmodelled(struct pmvm *p, uint16_t port, unsigned size, bool in,
     return RUN_CONTINUE;
 }
 
-int pio_access(struct pmvm *p, uint16_t port, unsigned size, bool in,
-               uint32_t *value)
+int exit_io_access(struct pmvm *p, uint16_t port, unsigned size, bool in,
+                   uint32_t *value)
 {
-    if (port - SERIAL_COM1 < SERIAL_NPORTS) {
-        if (in)
-            *value = serial_read(&p->serial, port - SERIAL_COM1);
-        else
-            serial_write(&p->serial, port - SERIAL_COM1, *value & 0xFF);
-        return RUN_CONTINUE;
-    }
-    /* kvm-unit-tests' runner gives isa-debug-exit four ports (iosize=4);
-     * pmvm's guest ABI has one. */
-    if (port - EXIT_PORT < (p->machine == MACHINE_PC ? 4u : 1u)) {
-        if (!in)
-            return exit_port_write(p, *value);
-        *value = 0; /* isa-debug-exit reads as 0 */
-        return RUN_CONTINUE;
-    }
-    if (port == FW_CFG_PORT_SEL || port == FW_CFG_PORT_DATA) {
-        fw_cfg_access(&p->fw_cfg, port, in, value);
-        return RUN_CONTINUE;
-    }
-    if (pic_access(&p->pic, port, in, value))
-        return RUN_CONTINUE;
+    int status;
+    if (bus_access(&p->bus, port, size, in, value, &status))
+        return status;
     return unmodelled(p, port, size, in, value);
 }
 
@@ -82,7 +56,7 @@ int exit_io(struct pmvm *p)
         bool in = run->io.direction != KVM_EXIT_IO_OUT;
         if (!in)
             memcpy(&value, data, size);
-        int status = pio_access(p, run->io.port, size, in, &value);
+        int status = exit_io_access(p, run->io.port, size, in, &value);
         if (status != RUN_CONTINUE)
             return status;
         if (in)

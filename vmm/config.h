@@ -1,0 +1,44 @@
+/* config.h: one run as the command line asked for it, parsed: what vmm_run() sets up and runs. */
+#ifndef PMVM_CONFIG_H
+#define PMVM_CONFIG_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "pmu/pmu.h"
+#include "vmm/vpmu/engine_bridge.h"
+#include "vmm/vpmu/trap.h"
+
+/* The platform around the vCPU (--machine). */
+enum machine {
+    MACHINE_PMVM, /* pmvm's guest ABI: unused ports read all ones */
+    MACHINE_PC,   /* QEMU's PC as kvm-unit-tests uses it: an access to
+                     a port pmvm does not model ends the run */
+};
+
+enum exit_code_style {
+    EXIT_CODE_PMVM, /* the guest's value v is the status */
+    EXIT_CODE_QEMU, /* (v << 1) | 1, as QEMU's isa-debug-exit */
+};
+
+struct run_config {
+    uint64_t mem;                   /* guest RAM, bytes */
+    double timeout;                 /* seconds; 0: none */
+    enum exit_code_style exit_code;
+    enum machine machine;
+    bool trace;                     /* a line per trapped event */
+    bool sandbox;                   /* drop capabilities, filter syscalls */
+    enum trap_mode trap;            /* how RDPMC is caught */
+    bool count_step;                /* count by single-stepping, no engine */
+    enum exec_cpl0 cpl0;            /* who runs CPL0 code */
+    struct pmu_model pmu_model;     /* the guest's, under its policy */
+    const char *image;              /* the Multiboot image's path */
+    const char *cmdline;            /* the guest's command line */
+    const char *initrd;             /* the module's file, or NULL */
+    const char *env;                /* then these lines in the module
+                                       (kvm-unit-tests' environment) */
+    size_t env_len;
+};
+
+#endif

@@ -1,0 +1,161 @@
+/* machine.c: one run of a guest from its parsed configuration: the VM set up in KVM's order, run to its end, torn down. */
+#include <err.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "vmm/boot.h"
+#include "vmm/machine.h"
+#include "vmm/pmvm.h"
+#include "vmm/sandbox.h"
+#include "vmm/status.h"
+#include "vmm/vpmu/cpuid.h"
+#include "vmm/vpmu/msr.h"
+#include "vmm/vpmu/trap.h"
+
+/* Read a whole file (what: "image" or "initrd", for messages); its size
+ * is checked against guest RAM first so a huge file is refused before it
+ * is read. */
+static uint8_t *file_read(const char *what, const char *path, uint64_t mem,
+                          size_t *len)
+{
+    /* Non-blocking: a FIFO without a writer would block open() itself,
+     * before the watchdog runs; only a regular file is read. */
+    int fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK);
+    if (fd < 0)
+        err(STATUS_NOINPUT, "cannot open %s %s", what, path);
+    struct stat st;
+    if (fstat(fd, &st) < 0)
+        err(STATUS_NOINPUT, "cannot stat %s %s", what, path);
+    if (!S_ISREG(st.st_mode))
+        errx(STATUS_NOINPUT, "%s %s is not a regular file", what, path);
+    if ((uint64_t)st.st_size > mem)
+        errx(STATUS_DATAERR, "%s %s is %lld bytes, larger than guest RAM "
+             "(%llu MiB): use a larger --mem", what, path,
+             (long long)st.st_size, (unsigned long long)(mem >> 20));
+    *len = (size_t)st.st_size;
+    uint8_t *buf = malloc(*len ? *len : 1);
+    if (!buf)
+        err(STATUS_OSERR, "malloc");
+    size_t done = 0;
+    while (done < *len) {
+        ssize_t n = read(fd, buf + done, *len - done);
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n < 0)
+            err(STATUS_NOINPUT, "cannot read %s %s", what, path);
+        if (n == 0)
+            errx(STATUS_NOINPUT, "%s %s shrank while being read", what,
+                 path);
+        done += (size_t)n;
+    }
+    close(fd);
+    return buf;
+}
+
+/* The Multiboot module: the --initrd file, then the --env lines. */
+static uint8_t *module_build(const struct run_config *o, size_t *len)
+{
+    size_t file_len = 0;
+    uint8_t *file = o->initrd ? file_read("initrd", o->initrd, o->mem,
+                                          &file_len)
+                              : NULL;
+    *len = file_len + o->env_len;
+    if (!*len) {
+        free(file);
+        return NULL;
+    }
+    uint8_t *m = realloc(file, *len);
+    if (!m)
+        err(STATUS_OSERR, "realloc");
+    if (o->env_len)
+        memcpy(m + file_len, o->env, o->env_len);
+    return m;
+}
+
+/* The devices on the port bus; kvm-unit-tests' runner gives
+ * isa-debug-exit four ports (iosize=4), pmvm's guest ABI one. */
+static void devices_attach(struct pmvm *p, const struct run_config *cfg)
+{
+    bus_init(&p->bus);
+    if (!serial_attach(&p->serial, &p->bus) ||
+        !exit_port_attach(&p->exit_port, &p->bus,
+                          cfg->exit_code == EXIT_CODE_QEMU, cfg->trace,
+                          cfg->machine == MACHINE_PC ? 4 : 1) ||
+        !fw_cfg_attach(&p->fw_cfg, &p->bus) ||
+        !pic_attach(&p->pic, &p->bus))
+        errx(STATUS_SOFTWARE, "two devices claim the same port");
+}
+
+/* The image read and checked before KVM is touched, so that a bad one
+ * is refused whatever /dev/kvm is. */
+static uint8_t *image_load(struct pmvm *p, const struct run_config *cfg)
+{
+    size_t len;
+    uint8_t *image = file_read("image", cfg->image, cfg->mem, &len);
+    char why[256];
+    if (loader_parse(image, len, cfg->mem, &p->image, why, sizeof why) < 0)
+        errx(STATUS_DATAERR, "%s: %s", cfg->image, why);
+    return image;
+}
+
+/* The VM in the order KVM needs: VM-wide settings before the vCPU,
+ * CPUID before the first run, the traps once the image is in RAM. */
+static void vm_setup(struct pmvm *p, const struct run_config *cfg,
+                     const uint8_t *image)
+{
+    vm_create(&p->vm, cfg->mem);
+    bool kvm_pmu_off = vm_kvm_pmu_disable(&p->vm);
+    if (p->trace)
+        fprintf(stderr, "pmvm: trace: KVM's own vPMU %s\n", kvm_pmu_off
+                ? "switched off (KVM_CAP_PMU_CAPABILITY)"
+                : "cannot be switched off here (no KVM_CAP_PMU_CAPABILITY)");
+    msr_filter_install(p);
+    vm_create_vcpu(&p->vm);
+    cpuid_setup(p);
+    loader_copy(&p->image, image, p->vm.mem);
+    exec_setup(p, !cfg->count_step, cfg->cpl0);
+    trap_setup(p, cfg->trap, image);
+}
+
+int vmm_run(const struct run_config *cfg)
+{
+    static struct pmvm p;
+    p.pmu = pmu_create(&cfg->pmu_model);
+    if (!p.pmu)
+        errx(STATUS_OSERR, "cannot allocate the PMU model");
+    p.trace = cfg->trace;
+    p.machine = cfg->machine;
+    uint8_t *image = image_load(&p, cfg);
+    struct boot_module module = {0};
+    uint8_t *module_data = module_build(cfg, &module.len);
+    module.data = module_data;
+
+    vm_setup(&p, cfg, image);
+    free(image);
+    boot_multiboot(&p.vm, &p.image, cfg->cmdline, &module);
+    free(module_data);
+    fw_cfg_init(&p.fw_cfg, cfg->mem);
+
+    /* A reader that goes away is a failed write (EPIPE, said in one
+     * line), not a signal that ends pmvm mid-sentence. */
+    signal(SIGPIPE, SIG_IGN);
+    console_init(&p.console, STDOUT_FILENO);
+    serial_init(&p.serial, console_putc, &p.console);
+    devices_attach(&p, cfg);
+
+    if (cfg->sandbox)
+        sandbox_install();
+    int status = vcpu_run(&p, cfg->timeout);
+    if (p.trace)
+        vcpu_print_exit_counts(&p);
+    exec_teardown(&p);
+    vm_destroy(&p.vm);
+    pmu_destroy(p.pmu);
+    return status;
+}
