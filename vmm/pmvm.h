@@ -5,20 +5,20 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-#include "vmm/config.h"
-#include "vmm/console.h"
-#include "vmm/vpmu/count.h"
-#include "vmm/vpmu/engine_bridge.h"
-#include "vmm/vpmu/guest_debug.h"
 #include "devices/bus.h"
 #include "devices/exit_port.h"
 #include "devices/fw_cfg.h"
-#include "vmm/loader.h"
 #include "devices/pic.h"
 #include "devices/serial.h"
+#include "vmm/config.h"
+#include "vmm/console.h"
+#include "vmm/loader.h"
+#include "vmm/vm.h"
+#include "vmm/vpmu/count.h"
+#include "vmm/vpmu/engine_bridge.h"
+#include "vmm/vpmu/guest_debug.h"
 #include "vmm/vpmu/tf_scrub.h"
 #include "vmm/vpmu/trap.h"
-#include "vmm/vm.h"
 #include "vmm/vpmu/vtsc.h"
 
 struct pmu;
