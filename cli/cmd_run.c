@@ -100,7 +100,7 @@ static void run_options_parse(struct run_options *o, int argc, char **argv)
         {"machine", required_argument, NULL, OPT_MACHINE},
         {"env", required_argument, NULL, OPT_ENV},
         {"initrd", required_argument, NULL, OPT_INITRD},
-        {"trace", no_argument, NULL, OPT_TRACE},
+        {"trace", optional_argument, NULL, OPT_TRACE},
         {"no-sandbox", no_argument, NULL, OPT_NO_SANDBOX},
         {"help", no_argument, NULL, 'h'},
         {0, 0, 0, 0},
@@ -163,7 +163,11 @@ static void run_options_parse(struct run_options *o, int argc, char **argv)
                                         exit_code_words);
             break;
         case OPT_TRACE:
+            if (optarg && strcmp(optarg, "all"))
+                errx(STATUS_USAGE, "--trace: '%s' is not all (--trace, "
+                     "or --trace=all)", optarg);
             o->cfg.trace = true;
+            o->cfg.trace_all = optarg != NULL;
             break;
         case OPT_NO_SANDBOX:
             o->cfg.sandbox = false;

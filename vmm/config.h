@@ -28,6 +28,7 @@ struct run_config {
     enum exit_code_style exit_code;
     enum machine machine;
     bool trace;                     /* a line per trapped event */
+    bool trace_all;                 /* ... without folding a sweep */
     bool sandbox;                   /* drop capabilities, filter syscalls */
     enum trap_mode trap;            /* how RDPMC is caught */
     bool count_step;                /* count by single-stepping, no engine */

@@ -39,6 +39,8 @@ int exit_io_access(struct pmvm *p, uint16_t port, unsigned size, bool in,
                    uint32_t *value)
 {
     int status;
+    if (p->trace)
+        rdpmc_trace_flush(p); /* before the exit port's own line */
     if (bus_access(&p->bus, port, size, in, value, &status))
         return status;
     return unmodelled(p, port, size, in, value);

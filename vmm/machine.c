@@ -130,6 +130,7 @@ int vmm_run(const struct run_config *cfg)
     if (!p.pmu)
         errx(STATUS_OSERR, "cannot allocate the PMU model");
     p.trace = cfg->trace;
+    p.trace_all = cfg->trace_all;
     p.machine = cfg->machine;
     uint8_t *image = image_load(&p, cfg);
     struct boot_module module = {0};
@@ -152,6 +153,7 @@ int vmm_run(const struct run_config *cfg)
     if (cfg->sandbox)
         sandbox_install();
     int status = vcpu_run(&p, cfg->timeout);
+    rdpmc_trace_flush(&p);
     if (p.trace)
         vcpu_print_exit_counts(&p);
     exec_teardown(&p);

@@ -17,6 +17,7 @@
 #include "vmm/vpmu/count.h"
 #include "vmm/vpmu/engine_bridge.h"
 #include "vmm/vpmu/guest_debug.h"
+#include "vmm/vpmu/rdpmc.h"
 #include "vmm/vpmu/tf_scrub.h"
 #include "vmm/vpmu/trap.h"
 #include "vmm/vpmu/vtsc.h"
@@ -48,6 +49,8 @@ struct pmvm {
     struct pic pic;
     struct vtsc vtsc;    /* the TSC while the engine counts */
     bool trace;
+    bool trace_all;      /* --trace=all: no sweep folded into a line */
+    struct rdpmc_trace rdpmc_trace;
     const struct kvm_cpuid2 *cpuid; /* what the guest's CPUID answers */
     uint64_t exits[EXIT_REASON_MAX + 1]; /* by reason; the last: others */
 };

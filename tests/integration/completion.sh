@@ -36,6 +36,8 @@ offers "--cpu=: the host" "host host:core host:atom" pmvm model --cpu = ho
 offers "--policy: every policy" "native kvm-legacy kvm-mediated" pmvm explain --policy ""
 offers "--format=: text and json" "text json" pmvm cpuid --format = ""
 offers "--trap values" "auto bp step" pmvm run --trap ""
+offers "--trace=: all" "all" pmvm run --trace = ""
+offers "--trace then a word: the image, not a value" rdpmc pmvm run --trace rdp
 offers "--exit-code values" "pmvm qemu" pmvm run --exit-code ""
 offers "--cpl0 values" "auto kvm engine" pmvm run --cpl0 ""
 offers "--count values" "engine step" pmvm run --count ""

@@ -125,5 +125,32 @@ else
 		not_ok "a word after -- that looks like an option is the guest's (got: $got)"
 	fi
 fi
+# --trace folds a sweep of RDPMCs into a line for the rest; --trace=all
+# lists every one. Each folded line must add up (first + (N - 1) * step =
+# last), and the two traces must hold the same RDPMCs.
+if [ -n "$why" ]; then
+	skip "--trace folds the rdpmc probe's sweep, --trace=all lists it" "$why"
+else
+	"$pmvm" run --trace "$build/guest/rdpmc.elf" 2>/tmp/pmvm-err.$$ >/dev/null
+	folded=$(grep -c 'trace: rdpmc' /tmp/pmvm-err.$$)
+	sums=$(awk 'function hex(s, v, i) { sub(/^0x/, "", s); sub(/,$/, "", s)
+			v = 0; for (i = 1; i <= length(s); i++)
+				v = v * 16 + index("0123456789abcdef", substr(s, i, 1)) - 1
+			return v }
+		/trace: rdpmc and [0-9]+ more at/ {
+		n = $5; a = hex($10); b = hex($12); st = hex($16)
+		if (n < 3 || a + (n - 1) * st != b) bad++
+		more += n; lines++ }
+		/trace: rdpmc 0x/ { single++ }
+		END { printf "%d %d %d\n", bad, single + more, lines }' /tmp/pmvm-err.$$)
+	"$pmvm" run --trace=all "$build/guest/rdpmc.elf" 2>/tmp/pmvm-err.$$ >/dev/null
+	all=$(grep -c 'trace: rdpmc 0x' /tmp/pmvm-err.$$)
+	set -- $sums
+	if [ "$1" = 0 ] && [ "$2" = "$all" ] && [ "$3" -gt 0 ] && [ "$folded" -lt 200 ]; then
+		ok "--trace: $folded RDPMC lines for the rdpmc probe's $all (--trace=all), $3 of them folded sweeps that add up"
+	else
+		not_ok "--trace: $folded lines, $1 folded lines that do not add up, $2 RDPMCs in them, $all with --trace=all"
+	fi
+fi
 rm -f /tmp/pmvm-out.$$ /tmp/pmvm-err.$$
 exit $status

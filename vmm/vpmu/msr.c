@@ -80,9 +80,10 @@ void msr_filter_install(struct pmvm *p)
         err(STATUS_UNAVAILABLE, "KVM_X86_SET_MSR_FILTER");
 }
 
-static void msr_trace(const char *kind, uint32_t msr, uint64_t val, bool ok,
-                      const char *rule)
+static void msr_trace(struct pmvm *p, const char *kind, uint32_t msr,
+                      uint64_t val, bool ok, const char *rule)
 {
+    rdpmc_trace_flush(p);
     fprintf(stderr, "pmvm: trace: %s 0x%x %s0x%llx (%s)\n", kind, msr,
             ok ? "" : "#GP ", (unsigned long long)val, rule ? rule : "");
 }
@@ -95,7 +96,7 @@ bool msr_pmu_read(struct pmvm *p, uint32_t msr, uint64_t *val)
     if (!ok)
         *val = 0;
     if (p->trace)
-        msr_trace("rdmsr", msr, *val, ok, rule);
+        msr_trace(p, "rdmsr", msr, *val, ok, rule);
     return ok;
 }
 
@@ -105,7 +106,7 @@ bool msr_pmu_write(struct pmvm *p, uint32_t msr, uint64_t val)
     bool ok = pmu_wrmsr(p->pmu, msr, val, &rule) == PMU_OK;
 
     if (p->trace)
-        msr_trace("wrmsr", msr, val, ok, rule);
+        msr_trace(p, "wrmsr", msr, val, ok, rule);
     return ok;
 }
 
@@ -114,7 +115,7 @@ bool msr_other_read(struct pmvm *p, uint32_t msr, uint64_t *val)
     bool ok = msr_spec_read(p, msr, val);
 
     if (p->trace)
-        msr_trace("rdmsr", msr, *val, ok, "speculation control: KVM's "
+        msr_trace(p, "rdmsr", msr, *val, ok, "speculation control: KVM's "
                   "rules for the guest's CPUID");
     return ok;
 }
@@ -124,7 +125,7 @@ bool msr_other_write(struct pmvm *p, uint32_t msr, uint64_t val)
     bool ok = msr_spec_write(p, msr, val);
 
     if (p->trace)
-        msr_trace("wrmsr", msr, val, ok, "speculation control: KVM's "
+        msr_trace(p, "wrmsr", msr, val, ok, "speculation control: KVM's "
                   "rules for the guest's CPUID");
     return ok;
 }
@@ -156,7 +157,7 @@ int exit_wrmsr(struct pmvm *p)
     if (run->msr.index == MSR_EFER) {
         ok = efer_write(p, run->msr.data);
         if (p->trace)
-            msr_trace("wrmsr", run->msr.index, run->msr.data, ok,
+            msr_trace(p, "wrmsr", run->msr.index, run->msr.data, ok,
                       "EFER: applied by pmvm");
     } else if (pmu_msr_owned(run->msr.index)) {
         ok = msr_pmu_write(p, run->msr.index, run->msr.data);
