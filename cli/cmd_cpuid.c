@@ -89,6 +89,7 @@ int cmd_cpuid(int argc, char **argv)
 
     cpu_select_init(&sel);
     optind = 1;
+    opterr = 0; /* cli_bad_option() says it, in one line */
     while ((opt = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
         if (cpu_select_option(&sel, opt, optarg))
             continue;

@@ -308,6 +308,7 @@ static void parse(int argc, char **argv, struct diff_opts *o)
     optind = 1;
     /* '-': options anywhere before "--", the image among them (code 1);
      * getopt stops at "--", so the command's own options are left alone. */
+    opterr = 0; /* cli_bad_option() says it, in one line */
     while ((opt = getopt_long(argc, argv, "-h", opts, NULL)) != -1) {
         if (cpu_select_option(&o->sel, opt, optarg))
             continue;

@@ -25,6 +25,9 @@ struct explain_args {
     bool mode_given;
 };
 
+/* A number as C reads it (0x hex, a leading 0 octal, else decimal). ECX,
+ * MSR indices and values are written in hex in the SDM, so one without
+ * its 0x that is more than one digit is said on stderr as read. */
 static uint64_t parse_num(const char *what, const char *s, uint64_t max)
 {
     uint64_t v;
@@ -32,6 +35,10 @@ static uint64_t parse_num(const char *what, const char *s, uint64_t max)
     if (cli_parse_u64(s, &v) || v > max)
         errx(STATUS_USAGE, "explain: %s '%s' is not a number from 0 to %"
              PRIu64, what, s, max);
+    if (strlen(s) > 1 && s[1] != 'x' && s[1] != 'X')
+        fprintf(stderr, "pmvm: explain: %s %s read as %s, 0x%" PRIx64
+                " (hex is written 0x%s)\n", what, s,
+                s[0] == '0' ? "octal" : "decimal", v, s + (s[0] == '0'));
     return v;
 }
 
@@ -163,6 +170,7 @@ int cmd_explain(int argc, char **argv)
 
     cpu_select_init(&sel);
     optind = 1;
+    opterr = 0; /* cli_bad_option() says it, in one line */
     while ((opt = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
         if (cpu_select_option(&sel, opt, optarg))
             continue;

@@ -42,6 +42,7 @@ int cmd_model(int argc, char **argv)
 
     cpu_select_init(&sel);
     optind = 1;
+    opterr = 0; /* cli_bad_option() says it, in one line */
     while ((opt = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
         if (opt == CPU_SELECT_OPT_POLICY)
             errx(STATUS_USAGE, "model: --policy: a model is the CPU's own; "
@@ -63,13 +64,47 @@ int cmd_model(int argc, char **argv)
     return STATUS_OK;
 }
 
+/* What a name is, beside it: an alias's model, a hybrid part's core
+ * types; nothing for a plain model. Asks the model library, which is
+ * what --cpu would do with the name. */
+static void print_name(const char *name)
+{
+    struct model_found f;
+    struct pmu_model m;
+    char alias[128], err[512];
+
+    if (model_find(name, &f, err, sizeof(err))) {
+        printf("%-20s (%s)\n", name, err);
+        return;
+    }
+    struct pmu_model_src src = {.name = f.path, .text = f.text,
+                                .text_len = f.text_len};
+    int rc = pmu_model_load_src(&m, &src, NULL, 0, alias, sizeof(alias),
+                                err, sizeof(err));
+    if (rc == 1) {
+        printf("%-20s alias of %s\n", name, alias);
+        return;
+    }
+    if (rc == 0) {
+        puts(name);
+        return;
+    }
+    src.core = "atom";
+    if (pmu_model_load_src(&m, &src, NULL, 0, alias, sizeof(alias), err,
+                           sizeof(err)) == 0)
+        printf("%-20s hybrid: %s:core, %s:atom\n", name, name, name);
+    else
+        printf("%-20s (cannot be loaded: %s)\n", name, err);
+}
+
 int cmd_models(int argc, char **argv)
 {
     char names[4096], *save = NULL;
 
     if (argc == 2 && (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h"))) {
         printf("usage: pmvm models\nLists the CPU model names --cpu "
-               "takes (configs/ and the models built in).\n");
+               "takes (configs/ and the models built in), one a line;\n"
+               "an alias says its model, a hybrid part its core types.\n");
         return STATUS_OK;
     }
     if (argc > 1)
@@ -77,6 +112,6 @@ int cmd_models(int argc, char **argv)
     model_list(names, sizeof(names));
     for (char *n = strtok_r(names, ", ", &save); n;
          n = strtok_r(NULL, ", ", &save))
-        puts(n);
+        print_name(n);
     return STATUS_OK;
 }

@@ -141,4 +141,15 @@ if [ $? = 64 ] && grep -q 'model: --policy' "$tmp/err"; then
 else
 	not_ok "model --policy: not refused: $(cat "$tmp/err")"
 fi
+# pmvm models marks what a name is: lunar-lake-p is an alias file
+# (configs/lunar-lake-p.ini), lunar-lake a hybrid part ([cpu.atom]),
+# skylake neither.
+"$pmvm" models >"$tmp/models"
+if grep -qx 'lunar-lake-p *alias of lunar-lake:core' "$tmp/models" &&
+   grep -qx 'lunar-lake *hybrid: lunar-lake:core, lunar-lake:atom' "$tmp/models" &&
+   grep -qx skylake "$tmp/models"; then
+	ok "pmvm models marks the alias and the hybrid part"
+else
+	not_ok "pmvm models: $(tr '\n' ';' <"$tmp/models")"
+fi
 exit $status

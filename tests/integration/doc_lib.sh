@@ -43,6 +43,12 @@ doc_needs() {
 	done
 }
 
+# doc_guest_ready COMMAND: it boots a guest and needs nothing else that
+# is missing here: doc_guests.sh's (a KVM test skips only for KVM).
+doc_guest_ready() {
+	doc_runs_guest "$1" && [ -z "$(doc_needs "$1")" ]
+}
+
 # doc_run SELECT: runs every command for which SELECT COMMAND is true.
 doc_run() {
 	select=$1
