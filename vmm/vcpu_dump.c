@@ -55,7 +55,7 @@ void dump_vcpu(struct vm *vm, FILE *f)
             r->r8, r->r9, r->r10, r->r11, r->r12, r->r13, r->r14, r->r15,
             r->rip, r->rflags);
     fprintf(f, "  cr0=0x%llx cr2=0x%llx cr3=0x%llx cr4=0x%llx efer=0x%llx "
-            "cpl=%u\n", s->cr0, s->cr2, s->cr3, s->cr4, s->efer, s->cs.dpl);
+            "cpl=%u\n", s->cr0, s->cr2, s->cr3, s->cr4, s->efer, vm_cpl(vm));
     dump_segment(f, "cs", &s->cs);
     dump_segment(f, "ss", &s->ss);
     dump_segment(f, "ds", &s->ds);
