@@ -33,9 +33,11 @@ doc_needs() {
 		[ $(( 0x${v:-0} & 0xff )) -ge 4 ] ||
 			{ echo "needs a host PMU of version 4 or later (CPUID.0xA:EAX[7:0] here: $(( 0x${v:-0} & 0xff )))"; return; } ;;
 	esac
-	for opt in --log --cpu-dump; do
+	for opt in --log --cpu-dump --cpu; do
 		case $1 in *"$opt "*)
 			f=${1#*"$opt "}; f=${f%% *}
+			# --cpu: only a model file (an earlier command may make it)
+			case $opt:$f in --cpu:*.ini) ;; --cpu:*) continue ;; esac
 			case $1 in *"> $f "*) continue ;; esac
 			[ -e "$scratch/$f" ] || [ -e "$f" ] ||
 				{ echo "needs $f, a file of the reader's own ($opt)"; return; } ;;
