@@ -74,8 +74,8 @@ static const char *const trap_words[] = {
 };
 static const char *const count_words[] = {"engine", "step"};
 static const char *const cpl0_words[] = {
-    [EXEC_CPL0_AUTO] = "auto", [EXEC_CPL0_KVM] = "kvm",
-    [EXEC_CPL0_ENGINE] = "engine",
+    [BRIDGE_CPL0_AUTO] = "auto", [BRIDGE_CPL0_KVM] = "kvm",
+    [BRIDGE_CPL0_ENGINE] = "engine",
 };
 static const char *const machine_words[] = {
     [MACHINE_PMVM] = "pmvm", [MACHINE_PC] = "pc",
@@ -179,7 +179,7 @@ static void run_options_parse(struct run_options *o, int argc, char **argv)
             cli_bad_option(argv, optind);
         }
     }
-    if (o->cfg.cpl0 == EXEC_CPL0_ENGINE && o->cfg.count_step)
+    if (o->cfg.cpl0 == BRIDGE_CPL0_ENGINE && o->cfg.count_step)
         errx(STATUS_USAGE, "--cpl0=engine needs the engine, which "
              "--count=step leaves out");
     /* QEMU's PC: its default RAM and isa-debug-exit's status, and the

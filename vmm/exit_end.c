@@ -62,8 +62,8 @@ int exit_internal_error(struct pmvm *p)
 {
     struct kvm_run *run = p->vm.run;
     if (run->internal.suberror == KVM_INTERNAL_ERROR_EMULATION) {
-        int status = exec_rescue(p);
-        if (status != EXEC_NOT_RESCUED)
+        int status = bridge_rescue(p);
+        if (status != BRIDGE_NOT_RESCUED)
             return status;
     }
     console_flush(&p->console);

@@ -119,7 +119,7 @@ static void vm_setup(struct pmvm *p, const struct run_config *cfg,
     vm_create_vcpu(&p->vm);
     cpuid_setup(p);
     loader_copy(&p->image, image, p->vm.mem);
-    exec_setup(p, !cfg->count_step, cfg->cpl0);
+    bridge_setup(p, !cfg->count_step, cfg->cpl0);
     trap_setup(p, cfg->trap, image);
 }
 
@@ -156,7 +156,7 @@ int vmm_run(const struct run_config *cfg)
     rdpmc_trace_flush(&p);
     if (p.trace)
         vcpu_print_exit_counts(&p);
-    exec_teardown(&p);
+    bridge_teardown(&p);
     vm_destroy(&p.vm);
     pmu_destroy(p.pmu);
     return status;

@@ -106,20 +106,20 @@ static int vcpu_run_loop(struct pmvm *p, double timeout_s)
             return console_failed(p, timeout_s);
         /* While a counter counts, the engine runs the guest; KVM runs it
          * otherwise, and for single instructions the engine hands back. */
-        if (exec_active(p) && incomplete) {
+        if (bridge_active(p) && incomplete) {
             complete_exit(p);
             incomplete = false;
         }
-        if (exec_active(p)) {
-            int status = exec_run(p);
+        if (bridge_active(p)) {
+            int status = bridge_run(p);
             if (status != RUN_CONTINUE)
                 return status;
             if (watchdog_expired())
                 return timed_out(p, timeout_s);
-            if (exec_active(p))
+            if (bridge_active(p))
                 continue;
         }
-        if (!p->exec.handback)
+        if (!p->bridge.handback)
             trap_before_run(p);
         gp_catch_refresh(p);
         if (p->pmi_due) {
@@ -135,9 +135,9 @@ static int vcpu_run_loop(struct pmvm *p, double timeout_s)
         int r = ioctl(vm->vcpu_fd, KVM_RUN, 0);
         vm_regs_invalidate(vm);
         tf_scrub_after_run(p);
-        p->exec.kvm_ran = true;
+        p->bridge.kvm_ran = true;
         incomplete = false;
-        p->exec.state_unsupported = false; /* the engine may take it now */
+        p->bridge.state_unsupported = false; /* the engine may take it now */
         if (r < 0) {
             if (errno != EINTR && errno != EAGAIN)
                 err(STATUS_OSERR, "KVM_RUN");
@@ -149,7 +149,7 @@ static int vcpu_run_loop(struct pmvm *p, double timeout_s)
                 return STATUS_OK;
             if (watchdog_expired())
                 return timed_out(p, timeout_s);
-            exec_after_exit(p, waits);
+            bridge_after_exit(p, waits);
             trap_after_run(p, waits);
             continue;
         }
@@ -161,7 +161,7 @@ static int vcpu_run_loop(struct pmvm *p, double timeout_s)
         int status = h ? h(p) : exit_unexpected(p);
         if (status != RUN_CONTINUE)
             return status;
-        exec_after_exit(p, false);
+        bridge_after_exit(p, false);
         trap_after_run(p, false);
     }
 }

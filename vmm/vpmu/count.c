@@ -137,7 +137,7 @@ void count_on_step(struct pmvm *p)
 static void warn_if_user_uncounted(struct pmvm *p, uint64_t rip)
 {
     struct count *c = &p->count;
-    if (c->warned_cpl3 || !(c->rings & RING_USER) || exec_has_engine(p) ||
+    if (c->warned_cpl3 || !(c->rings & RING_USER) || bridge_has_engine(p) ||
         !trap_enters_user(p, rip) || host_steps_cpl3(p->vm.kvm_fd))
         return;
     fprintf(stderr, "pmvm: this host's KVM does not single-step CPL3 "

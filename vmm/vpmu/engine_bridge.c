@@ -23,7 +23,7 @@
 
 /* Instructions per engine run: the run loop looks at the watchdog and at
  * interrupts KVM holds between runs (about 10-20 ms of guest time). */
-#define EXEC_BUDGET 200000
+#define BRIDGE_BUDGET 200000
 
 #define MSR_IA32_TSC 0x10u
 
@@ -146,7 +146,7 @@ static bool every_insn(const struct pmvm *p)
 /* The engine runs only CPL0 code now: at CPL3 the guest goes to KVM. */
 static bool cpl0_only(const struct pmvm *p)
 {
-    return p->exec.cpl0 && !every_insn(p);
+    return p->bridge.cpl0 && !every_insn(p);
 }
 
 static struct pmu_insn pmu_insn_of(const struct engine_retired *r)
@@ -162,11 +162,11 @@ static struct pmu_insn pmu_insn_of(const struct engine_retired *r)
 static bool on_retire(void *ctx, const struct engine_retired *r)
 {
     struct pmvm *p = ctx;
-    p->exec.retired++;
+    p->bridge.retired++;
     /* The model sees what counts, and nothing else: the same counts
      * whichever way RDPMC is trapped. */
     if (!count_active(p))
-        return cpl0_only(p) && engine_cpl(p->exec.st) != 0;
+        return cpl0_only(p) && engine_cpl(p->bridge.st) != 0;
     const struct pmu_insn in = pmu_insn_of(r);
 
     if (pmu_retire(p->pmu, &in))
@@ -183,7 +183,7 @@ static bool on_retire_repeat(void *ctx, const struct engine_retired *r,
     *done = n;
     if (count_active(p) && pmu_retire_repeat(p->pmu, &in, n, done))
         p->pmi_due = true;
-    p->exec.retired += *done;
+    p->bridge.retired += *done;
     return p->pmi_due;
 }
 
@@ -210,8 +210,8 @@ static enum engine_answer on_wrmsr(void *ctx, uint32_t msr, uint64_t val,
     /* Counting may have ended: KVM runs the guest again from here,
      * unless the engine runs CPL0 code anyway (a WRMSR runs at CPL0). */
     if (count_update(p))
-        exec_counting_changed(p);
-    *stop = !every_insn(p) && !p->exec.cpl0;
+        bridge_counting_changed(p);
+    *stop = !every_insn(p) && !p->bridge.cpl0;
     return ENGINE_OK;
 }
 
@@ -246,7 +246,7 @@ static enum engine_answer on_rdpmc(void *ctx, uint32_t ecx, unsigned cpl,
     const struct pmu_mode mode = {.cpl = cpl, .cr0_pe = cr0_pe,
                                   .cr4_pce = cr4_pce};
 
-    return rdpmc_answer(p, ecx, &mode, p->exec.st->rip, val) ? ENGINE_OK
+    return rdpmc_answer(p, ecx, &mode, p->bridge.st->rip, val) ? ENGINE_OK
                                                               : ENGINE_GP;
 }
 
@@ -255,7 +255,7 @@ static enum engine_answer on_cpuid(void *ctx, uint32_t leaf, uint32_t sub,
 {
     struct pmvm *p = ctx;
 
-    if (!cpuid_lookup(p, p->exec.st->cr4, leaf, sub, r))
+    if (!cpuid_lookup(p, p->bridge.st->cr4, leaf, sub, r))
         return ENGINE_NOT_MINE;
     if (p->trace)
         fprintf(stderr, "pmvm: trace: engine: cpuid 0x%x.%u -> %08x %08x "
@@ -263,12 +263,12 @@ static enum engine_answer on_cpuid(void *ctx, uint32_t leaf, uint32_t sub,
     return ENGINE_OK;
 }
 
-static const uint32_t sys_msrs[EXEC_SYS_MSRS] = {
+static const uint32_t sys_msrs[BRIDGE_SYS_MSRS] = {
     0xC0000081u, 0xC0000082u, 0xC0000084u, 0xC0000102u, 0xC0000103u};
 
 static int sys_index(uint32_t msr)
 {
-    for (int i = 0; i < EXEC_SYS_MSRS; i++)
+    for (int i = 0; i < BRIDGE_SYS_MSRS; i++)
         if (sys_msrs[i] == msr)
             return i;
     return -1;
@@ -281,12 +281,12 @@ static bool on_sys_read(void *ctx, uint32_t msr, uint64_t *val)
 
     if (i < 0)
         return false;
-    if (!p->exec.sys_valid[i]) {
-        if (!vm_msr(&p->vm, false, msr, &p->exec.sys_msr[i]))
+    if (!p->bridge.sys_valid[i]) {
+        if (!vm_msr(&p->vm, false, msr, &p->bridge.sys_msr[i]))
             return false;
-        p->exec.sys_valid[i] = true;
+        p->bridge.sys_valid[i] = true;
     }
-    *val = p->exec.sys_msr[i];
+    *val = p->bridge.sys_msr[i];
     return true;
 }
 
@@ -297,8 +297,8 @@ static bool on_sys_write(void *ctx, uint32_t msr, uint64_t val)
 
     if (i < 0 || !vm_msr(&p->vm, true, msr, &val))
         return false;
-    p->exec.sys_msr[i] = val;
-    p->exec.sys_valid[i] = true;
+    p->bridge.sys_msr[i] = val;
+    p->bridge.sys_valid[i] = true;
     return true;
 }
 
@@ -309,8 +309,8 @@ static enum engine_answer on_io(void *ctx, uint16_t port, unsigned size,
     int status = exit_io_access(p, port, size, in, val);
 
     if (status != RUN_CONTINUE) {
-        p->exec.ended = true;
-        p->exec.status = status;
+        p->bridge.ended = true;
+        p->bridge.status = status;
         *stop = true;
     }
     return ENGINE_OK;
@@ -319,13 +319,13 @@ static enum engine_answer on_io(void *ctx, uint16_t port, unsigned size,
 static const char *const cpl0_names[] = {"auto", "kvm", "engine"};
 
 /* Does the engine run CPL0 code? Said with --trace. */
-static bool cpl0_choose(struct pmvm *p, bool use_engine, enum exec_cpl0 m)
+static bool cpl0_choose(struct pmvm *p, bool use_engine, enum bridge_cpl0 m)
 {
     uint64_t emulated = 0;
-    bool on = (m == EXEC_CPL0_ENGINE && use_engine) ||
-              (m == EXEC_CPL0_AUTO && use_engine &&
+    bool on = (m == BRIDGE_CPL0_ENGINE && use_engine) ||
+              (m == BRIDGE_CPL0_AUTO && use_engine &&
                host_emulates_cpl0(p->vm.kvm_fd, &emulated));
-    if (p->trace && m == EXEC_CPL0_AUTO && use_engine)
+    if (p->trace && m == BRIDGE_CPL0_AUTO && use_engine)
         fprintf(stderr, "pmvm: trace: this host's KVM emulated %llu of a "
                 "probe's %u CPL0 instructions: %s runs the guest's CPL0 "
                 "code\n", (unsigned long long)emulated,
@@ -336,7 +336,7 @@ static bool cpl0_choose(struct pmvm *p, bool use_engine, enum exec_cpl0 m)
     return on;
 }
 
-void exec_setup(struct pmvm *p, bool use_engine, enum exec_cpl0 cpl0)
+void bridge_setup(struct pmvm *p, bool use_engine, enum bridge_cpl0 cpl0)
 {
     static const struct engine_ops ops_template = {
         .retire = on_retire, .retire_repeat = on_retire_repeat,
@@ -347,36 +347,36 @@ void exec_setup(struct pmvm *p, bool use_engine, enum exec_cpl0 cpl0)
     };
     struct engine_ops ops = ops_template;
 
-    memset(&p->exec, 0, sizeof(p->exec));
-    p->exec.cpl0 = cpl0_choose(p, use_engine, cpl0);
+    memset(&p->bridge, 0, sizeof(p->bridge));
+    p->bridge.cpl0 = cpl0_choose(p, use_engine, cpl0);
     if (!use_engine)
         return;
     ops.ctx = p;
-    p->exec.engine = engine_create(p->vm.mem, p->vm.mem_size, &ops);
-    if (!p->exec.engine)
+    p->bridge.engine = engine_create(p->vm.mem, p->vm.mem_size, &ops);
+    if (!p->bridge.engine)
         errx(STATUS_OSERR, "cannot allocate the counting engine");
 }
 
-void exec_teardown(struct pmvm *p)
+void bridge_teardown(struct pmvm *p)
 {
-    if (p->trace && p->exec.engine)
+    if (p->trace && p->bridge.engine)
         fprintf(stderr, "pmvm: trace: engine: %llu instructions, %llu "
-                "handed to KVM\n", (unsigned long long)p->exec.retired,
-                (unsigned long long)p->exec.handbacks);
-    engine_destroy(p->exec.engine);
-    p->exec.engine = NULL;
+                "handed to KVM\n", (unsigned long long)p->bridge.retired,
+                (unsigned long long)p->bridge.handbacks);
+    engine_destroy(p->bridge.engine);
+    p->bridge.engine = NULL;
 }
 
-void exec_counting_changed(struct pmvm *p)
+void bridge_counting_changed(struct pmvm *p)
 {
     guest_debug_update(p);
     if (!count_active(p))
         vtsc_stop(p);
 }
 
-bool exec_has_engine(const struct pmvm *p)
+bool bridge_has_engine(const struct pmvm *p)
 {
-    return p->exec.engine != NULL;
+    return p->bridge.engine != NULL;
 }
 
 /* 64-bit code at CPL0: what --cpl0 gives the engine. (The 32-bit boot
@@ -387,27 +387,27 @@ static bool at_cpl0_64(struct pmvm *p)
     return vm_cpl(&p->vm) == 0 && insn_mode_of(s) == INSN_MODE_64;
 }
 
-bool exec_active(struct pmvm *p)
+bool bridge_active(struct pmvm *p)
 {
-    if (!p->exec.engine || p->exec.handback || p->exec.state_unsupported)
+    if (!p->bridge.engine || p->bridge.handback || p->bridge.state_unsupported)
         return false;
-    return every_insn(p) || (p->exec.cpl0 && at_cpl0_64(p));
+    return every_insn(p) || (p->bridge.cpl0 && at_cpl0_64(p));
 }
 
 /* A hand-back runs one instruction on KVM, stepped, which the engine
  * knows is no RDPMC; its breakpoints come before the RDPMC sites. A free
  * hand-back runs unstepped to the next exit (HLT; CPL3 on a host that
  * cannot step it). */
-void exec_debug_wish(const struct pmvm *p, struct debug_wish *w)
+void bridge_debug_wish(const struct pmvm *p, struct debug_wish *w)
 {
-    if (!p->exec.handback)
+    if (!p->bridge.handback)
         return;
-    if (p->exec.handback_free)
+    if (p->bridge.handback_free)
         w->no_step = true;
     else
         w->step = true;
-    for (unsigned i = 0; i < p->exec.nbp; i++)
-        debug_wish_bp(w, p->exec.bp[i]);
+    for (unsigned i = 0; i < p->bridge.nbp; i++)
+        debug_wish_bp(w, p->bridge.bp[i]);
 }
 
 /* While a counter counts, or RDPMC is caught by looking at every
@@ -417,7 +417,7 @@ static void warn_unseen(struct pmvm *p, const struct engine_exit *x,
                         uint64_t rip)
 {
     bool counting = count_active(p), trapping = p->trap.mode == TRAP_STEP;
-    if ((!counting && !trapping) || p->exec.warned_unseen)
+    if ((!counting && !trapping) || p->bridge.warned_unseen)
         return;
     fprintf(stderr, "pmvm: this host's KVM cannot stop after one CPL3 "
             "instruction, so after %s at 0x%llx, which the engine leaves to "
@@ -429,7 +429,7 @@ static void warn_unseen(struct pmvm *p, const struct engine_exit *x,
                                    "there would go untrapped"
             : counting ? "counters did not count it"
                        : "an RDPMC there would go untrapped");
-    p->exec.warned_unseen = true;
+    p->bridge.warned_unseen = true;
 }
 
 /*
@@ -448,7 +448,7 @@ static void handback_begin(struct pmvm *p, const struct engine_state *st,
                            const struct engine_exit *x)
 {
     bool cpl3 = engine_cpl(st) != 0;
-    struct exec *ex = &p->exec;
+    struct bridge *ex = &p->bridge;
 
     ex->handback = true;
     ex->handbacks++;
@@ -475,9 +475,9 @@ static void handback_begin(struct pmvm *p, const struct engine_state *st,
     guest_debug_update(p);
 }
 
-void exec_after_exit(struct pmvm *p, bool halted)
+void bridge_after_exit(struct pmvm *p, bool halted)
 {
-    struct exec *ex = &p->exec;
+    struct bridge *ex = &p->bridge;
     bool stopped = p->vm.run->exit_reason == KVM_EXIT_DEBUG;
 
     if (!ex->handback || (!ex->handback_free && !stopped) ||
@@ -510,12 +510,12 @@ static bool interrupts(struct pmvm *p, struct engine_state *st)
     if (p->pmi_due) {
         p->pmi_due = false;
         int v = pmi_accept(p, interruptible(st));
-        if (v == PMI_KVM || (v >= 0 && !engine_interrupt(p->exec.engine,
+        if (v == PMI_KVM || (v >= 0 && !engine_interrupt(p->bridge.engine,
                                                          st, (unsigned)v)))
             return false;
     }
     for (int v; interruptible(st) && (v = lapic_accept(p)) >= 0;)
-        if (!engine_interrupt(p->exec.engine, st, (unsigned)v))
+        if (!engine_interrupt(p->bridge.engine, st, (unsigned)v))
             return false;
     return true;
 }
@@ -524,58 +524,58 @@ static bool interrupts(struct pmvm *p, struct engine_state *st)
 static void engine_takes_over(struct pmvm *p)
 {
     trap_engine_takes_over(p);
-    if (p->exec.kvm_ran) {
-        engine_flush(p->exec.engine);
-        memset(p->exec.sys_valid, 0, sizeof(p->exec.sys_valid));
-        p->exec.kvm_ran = false;
+    if (p->bridge.kvm_ran) {
+        engine_flush(p->bridge.engine);
+        memset(p->bridge.sys_valid, 0, sizeof(p->bridge.sys_valid));
+        p->bridge.kvm_ran = false;
     }
 }
 
-bool exec_event_return(struct pmvm *p, uint64_t rip)
+bool bridge_event_return(struct pmvm *p, uint64_t rip)
 {
     struct engine_state st;
 
-    if (!p->exec.engine)
+    if (!p->bridge.engine)
         return false;
     state_in(p, &st);
     engine_takes_over(p);
-    p->exec.st = &st; /* the callbacks' state */
-    bool ok = engine_event_return(p->exec.engine, &st, rip);
-    p->exec.st = NULL;
+    p->bridge.st = &st; /* the callbacks' state */
+    bool ok = engine_event_return(p->bridge.engine, &st, rip);
+    p->bridge.st = NULL;
     if (ok)
         state_out(p, &st);
     return ok;
 }
 
-int exec_rescue(struct pmvm *p)
+int bridge_rescue(struct pmvm *p)
 {
     struct engine_state st;
     struct engine_exit x;
 
-    if (!p->exec.engine)
-        return EXEC_NOT_RESCUED;
+    if (!p->bridge.engine)
+        return BRIDGE_NOT_RESCUED;
     state_in(p, &st);
     engine_takes_over(p);
-    p->exec.st = &st;
-    engine_run(p->exec.engine, &st, 1, &x);
-    p->exec.st = NULL;
+    p->bridge.st = &st;
+    engine_run(p->bridge.engine, &st, 1, &x);
+    p->bridge.st = NULL;
     if (x.stop == ENGINE_STOP_STATE || x.stop == ENGINE_STOP_HANDBACK)
-        return EXEC_NOT_RESCUED; /* the state is as it was */
+        return BRIDGE_NOT_RESCUED; /* the state is as it was */
     state_out(p, &st);
     count_reset(p);
     if (p->trace)
         fprintf(stderr, "pmvm: trace: engine: ran the instruction KVM "
                 "failed to emulate, now at 0x%llx\n",
                 (unsigned long long)st.rip);
-    if (p->exec.ended)
-        return p->exec.status;
+    if (p->bridge.ended)
+        return p->bridge.status;
     if (x.stop == ENGINE_STOP_SHUTDOWN)
         return end_triple_fault(p, "in pmvm's engine: a fault while "
                                    "delivering #DF");
     return RUN_CONTINUE;
 }
 
-int exec_run(struct pmvm *p)
+int bridge_run(struct pmvm *p)
 {
     struct engine_state st;
     struct engine_exit x;
@@ -588,16 +588,16 @@ int exec_run(struct pmvm *p)
     engine_takes_over(p);
     if (count_active(p))
         vtsc_start(p);
-    p->exec.st = &st;
+    p->bridge.st = &st;
     bool ok = interrupts(p, &st);
     if (ok)
-        engine_run(p->exec.engine, &st, EXEC_BUDGET, &x);
+        engine_run(p->bridge.engine, &st, BRIDGE_BUDGET, &x);
     ok = ok && interrupts(p, &st);
-    p->exec.st = NULL;
+    p->bridge.st = NULL;
     state_out(p, &st);
     count_reset(p);
-    if (p->exec.ended)
-        return p->exec.status;
+    if (p->bridge.ended)
+        return p->bridge.status;
     if (!ok) {
         handback_begin(p, &st, NULL);
         return RUN_CONTINUE;
@@ -610,17 +610,17 @@ int exec_run(struct pmvm *p)
     } else if (x.stop == ENGINE_STOP_STATE) {
         /* 32-bit code, TF, ...: KVM runs it until the next exit,
          * single-stepped while a counter counts */
-        p->exec.state_unsupported = true;
+        p->bridge.state_unsupported = true;
         count_prepare(p);
-        if (p->trace && p->exec.refused != x.why)
+        if (p->trace && p->bridge.refused != x.why)
             fprintf(stderr, "pmvm: trace: engine: the state at 0x%llx is "
                     "not one it runs (%s): %s\n",
                     (unsigned long long)st.rip, engine_why_name(x.why),
                     every_insn(p) ? "single-stepping"
                                   : "KVM runs it until the next exit");
-        p->exec.refused = x.why; /* said once for a stretch of them */
+        p->bridge.refused = x.why; /* said once for a stretch of them */
         return RUN_CONTINUE;
     }
-    p->exec.refused = ENGINE_WHY_NONE;
+    p->bridge.refused = ENGINE_WHY_NONE;
     return RUN_CONTINUE;
 }

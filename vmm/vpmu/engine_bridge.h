@@ -7,17 +7,17 @@
 
 #include "engine/engine.h"
 
-#define EXEC_MAX_BP 2
-#define EXEC_SYS_MSRS 5
+#define BRIDGE_MAX_BP 2
+#define BRIDGE_SYS_MSRS 5
 
 /* Who runs the guest's CPL0 code while no counter counts (--cpl0). */
-enum exec_cpl0 {
-    EXEC_CPL0_AUTO,   /* the engine where KVM would interpret it */
-    EXEC_CPL0_KVM,
-    EXEC_CPL0_ENGINE,
+enum bridge_cpl0 {
+    BRIDGE_CPL0_AUTO,   /* the engine where KVM would interpret it */
+    BRIDGE_CPL0_KVM,
+    BRIDGE_CPL0_ENGINE,
 };
 
-struct exec {
+struct bridge {
     struct engine *engine;  /* NULL: counting single-steps (--count=step) */
     bool cpl0;              /* the engine runs CPL0 code, counted or not */
     bool handback;          /* KVM runs the next instruction, stepped */
@@ -26,7 +26,7 @@ struct exec {
                                it (its TF would be a #DB in the guest) */
     bool halt;              /* that hand-back is a HLT */
     bool warned_unseen;     /* said once that a free one went unseen */
-    uint64_t bp[EXEC_MAX_BP]; /* where a CPL3 hand-back ends on a host
+    uint64_t bp[BRIDGE_MAX_BP]; /* where a CPL3 hand-back ends on a host
                                  that cannot step CPL3 code */
     unsigned nbp;
     bool state_unsupported; /* the engine refused the state: step it */
@@ -35,9 +35,9 @@ struct exec {
     bool ended;             /* the guest ended itself in the engine */
     int status;             /* with this status */
     struct engine_state *st; /* the state being run, for the callbacks */
-    uint64_t sys_msr[EXEC_SYS_MSRS]; /* STAR, LSTAR, FMASK,
+    uint64_t sys_msr[BRIDGE_SYS_MSRS]; /* STAR, LSTAR, FMASK,
                                         KERNEL_GS_BASE, TSC_AUX */
-    bool sys_valid[EXEC_SYS_MSRS]; /* read from KVM since KVM last ran */
+    bool sys_valid[BRIDGE_SYS_MSRS]; /* read from KVM since KVM last ran */
     uint64_t retired, handbacks; /* statistics for --trace */
 };
 
@@ -51,19 +51,19 @@ struct pmvm;
  * I/O cost no exit. Without an engine, KVM runs CPL0 code whatever
  * (cpl0) says (the CLI refuses --cpl0=engine with --count=step).
  */
-void exec_setup(struct pmvm *p, bool use_engine, enum exec_cpl0 cpl0);
-void exec_teardown(struct pmvm *p);
+void bridge_setup(struct pmvm *p, bool use_engine, enum bridge_cpl0 cpl0);
+void bridge_teardown(struct pmvm *p);
 
 /* Does the engine run the guest now (a counter counts, or it runs CPL0
  * code and the guest is in 64-bit mode at CPL0; no hand-back is under
  * way; the state is one it runs)? */
-bool exec_active(struct pmvm *p);
+bool bridge_active(struct pmvm *p);
 
 /* What a hand-back needs of guest debug (guest_debug.h): KVM runs one
  * instruction, single-stepped, or a free hand-back runs unstepped until
  * its next exit. */
 struct debug_wish;
-void exec_debug_wish(const struct pmvm *p, struct debug_wish *w);
+void bridge_debug_wish(const struct pmvm *p, struct debug_wish *w);
 
 /*
  * Runs the guest in the engine until it stops, and moves its state back
@@ -71,34 +71,34 @@ void exec_debug_wish(const struct pmvm *p, struct debug_wish *w);
  * it, either the engine runs again, or KVM does: a hand-back (one
  * stepped instruction), an interrupt for KVM to deliver, or counting over.
  */
-int exec_run(struct pmvm *p);
+int bridge_run(struct pmvm *p);
 
 /*
  * KVM failed to emulate the instruction at RIP (nested PVM cannot INT n,
  * INT3 or ICEBP at CPL0, nor raise #UD for bytes it cannot decode): the
  * engine runs that one, if it runs the state. RUN_CONTINUE when it did,
- * the status the run ends with if that ended it, else EXEC_NOT_RESCUED.
+ * the status the run ends with if that ended it, else BRIDGE_NOT_RESCUED.
  */
-#define EXEC_NOT_RESCUED (-2)
-int exec_rescue(struct pmvm *p);
+#define BRIDGE_NOT_RESCUED (-2)
+int bridge_rescue(struct pmvm *p);
 
 /* Returns from the event whose frame is at the vCPU's RSP, as IRETQ
  * does, to (rip) (engine_event_return()); false if it cannot. */
-bool exec_event_return(struct pmvm *p, uint64_t rip);
+bool bridge_event_return(struct pmvm *p, uint64_t rip);
 
 /* After every KVM_RUN while a hand-back is under way: a step or
  * breakpoint ends a stepped one, any exit a free one, except an
  * interrupted wait of a halted vCPU (halted). */
-void exec_after_exit(struct pmvm *p, bool halted);
+void bridge_after_exit(struct pmvm *p, bool halted);
 
 /* Breakpoints a hand-back needs (addresses into bp, count returned). */
 
 
 /* Counting started or stopped (count_update() said so): guest debug
  * follows, and the counted region's clock (vtsc.c) stops with it. */
-void exec_counting_changed(struct pmvm *p);
+void bridge_counting_changed(struct pmvm *p);
 
 /* This run has an engine (not --count=step, and not refused). */
-bool exec_has_engine(const struct pmvm *p);
+bool bridge_has_engine(const struct pmvm *p);
 
 #endif

@@ -89,7 +89,7 @@ bool gp_catch_hit(struct pmvm *p, uint64_t rip)
     uint64_t val;
     if (!rdpmc_answer(p, (uint32_t)r->rcx, &mode, frame[1], &val))
         return handler_runs(p); /* the model's #GP too */
-    if (!p->exec.engine) {
+    if (!p->bridge.engine) {
         if (!p->trap.gp_warned)
             fprintf(stderr, "pmvm: the RDPMC at 0x%llx, outside the "
                     "image's code, went to the guest's #GP handler: "
@@ -104,7 +104,7 @@ bool gp_catch_hit(struct pmvm *p, uint64_t rip)
     r->rdx = (uint32_t)(val >> 32);
     r->rsp += 8; /* to the frame's RIP, as IRETQ pops it */
     vm_regs_dirty(&p->vm);
-    if (!exec_event_return(p, frame[1] + 2)) {
+    if (!bridge_event_return(p, frame[1] + 2)) {
         r = vm_regs(&p->vm);
         r->rax = rax, r->rdx = rdx, r->rsp -= 8;
         return handler_runs(p);

@@ -19,7 +19,7 @@ void debug_wish_bp(struct debug_wish *w, uint64_t addr)
 static void gather(const struct pmvm *p, struct debug_wish *w)
 {
     *w = (struct debug_wish){0};
-    exec_debug_wish(p, w);
+    bridge_debug_wish(p, w);
     trap_debug_wish(p, w);
     count_debug_wish(p, w);
     gp_catch_debug_wish(p, w);

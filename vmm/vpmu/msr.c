@@ -168,7 +168,7 @@ int exit_wrmsr(struct pmvm *p)
     /* The write may start or stop counting; the WRMSR itself counts if a
      * counter is enabled after it (checklist 47). */
     if (ok && count_update(p))
-        exec_counting_changed(p);
+        bridge_counting_changed(p);
     count_on_completed_exit(p, ok);
     return RUN_CONTINUE;
 }

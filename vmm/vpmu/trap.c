@@ -95,23 +95,23 @@ void trap_setup(struct pmvm *p, enum trap_mode requested,
     p->debug.bp_blind = !host_breakpoints_fire(p->vm.kvm_fd);
     t->gp_catchable = !kvm_answers && !p->debug.bp_blind;
     t->mode = requested == TRAP_AUTO
-                  ? (fits && !no_bp && (t->gp_catchable || !exec_has_engine(p))
+                  ? (fits && !no_bp && (t->gp_catchable || !bridge_has_engine(p))
                          ? TRAP_BP : TRAP_STEP)
                   : requested;
-    if (!t->gp_catchable && !(t->mode == TRAP_STEP && exec_has_engine(p)))
+    if (!t->gp_catchable && !(t->mode == TRAP_STEP && bridge_has_engine(p)))
         fprintf(stderr, "pmvm: %s, so an RDPMC outside the image's code "
                 "gives %s, not the model's%s\n",
                 kvm_answers ? "this host's KVM answers RDPMC itself (its "
                               "own vPMU is on)"
                             : "this host's KVM fires no hardware breakpoints",
                 kvm_answers ? "KVM's answer" : "the guest a #GP",
-                exec_has_engine(p) ? " (--trap=auto would have the engine see "
+                bridge_has_engine(p) ? " (--trap=auto would have the engine see "
                 "every instruction)" : " (--count=step has no engine to see "
                 "every instruction)");
     if (t->mode == TRAP_BP) {
         t->nsites = found;
         memcpy(t->sites, sites, found * sizeof sites[0]);
-    } else if (!exec_has_engine(p) && !host_steps_cpl3(p->vm.kvm_fd)) {
+    } else if (!bridge_has_engine(p) && !host_steps_cpl3(p->vm.kvm_fd)) {
         /* Say what pmvm chose and why, in the user's terms. (The engine,
          * when there is one, runs CPL3 code itself.) */
         if (requested == TRAP_STEP)
@@ -139,7 +139,7 @@ void trap_setup(struct pmvm *p, enum trap_mode requested,
         fprintf(stderr, "%s; trapping RDPMC with %s%s\n",
                 writable_code ? ", code is writable" : "",
                 t->mode == TRAP_BP ? "hardware breakpoints"
-                : exec_has_engine(p) ? "the engine, which sees every instruction"
+                : bridge_has_engine(p) ? "the engine, which sees every instruction"
                                  : "single-step and decoding",
                 no_bp ? " (this host's KVM does not fire hardware "
                         "breakpoints)"
@@ -369,8 +369,8 @@ static int guest_debug_trap(struct pmvm *p)
     uint8_t byte = 0;
     if (paging_read(&p->vm, vm_sregs(&p->vm), r->rip, &byte, 1) == 1 &&
         byte == OPCODE_ICEBP) {
-        int status = exec_rescue(p);
-        if (status != EXEC_NOT_RESCUED)
+        int status = bridge_rescue(p);
+        if (status != BRIDGE_NOT_RESCUED)
             return status;
         r->rip += 1;
         vm_regs_dirty(&p->vm);
