@@ -8,6 +8,7 @@
 #include "cli/options.h"
 #include "cli/oracle_json.h"
 #include "cli/oracle_text.h"
+#include "cli/cpu_options.h"
 #include "cpu/cpu_select.h"
 #include "vmm/status.h"
 
@@ -77,7 +78,7 @@ static void print_cpuid(const struct pmu_model *g)
 int cmd_cpuid(int argc, char **argv)
 {
     static const struct option opts[] = {
-        CPU_SELECT_LONG_OPTIONS,
+        CPU_LONG_OPTIONS,
         {"format", required_argument, NULL, OPT_FORMAT},
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0},
@@ -91,7 +92,7 @@ int cmd_cpuid(int argc, char **argv)
     optind = 1;
     opterr = 0; /* cli_bad_option() says it, in one line */
     while ((opt = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
-        if (cpu_select_option(&sel, opt, optarg))
+        if (cli_cpu_option(&sel, opt, optarg))
             continue;
         if (opt == OPT_FORMAT) {
             json = cli_format_json(optarg);

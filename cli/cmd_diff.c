@@ -17,6 +17,7 @@
 
 #include "cli/cli.h"
 #include "cli/options.h"
+#include "cli/cpu_options.h"
 #include "cpu/cpu_select.h"
 #include "cli/obs.h"
 #include "vmm/status.h"
@@ -173,7 +174,7 @@ static int pmvm_side(const struct diff_opts *o, char **out, size_t *len)
         argv[n++] = arg(o->sel.core_type);
     }
     argv[n++] = arg("--policy");
-    argv[n++] = arg(o->sel.policy);
+    argv[n++] = arg(pmu_policy_name(o->sel.policy));
     for (size_t i = 0; i < o->sel.nsets; i++) {
         argv[n++] = arg("--set");
         argv[n++] = arg(o->sel.sets[i]);
@@ -291,7 +292,7 @@ static void parse(int argc, char **argv, struct diff_opts *o)
 {
     enum { OPT_LOG = 0x200, OPT_PMVM_LOG, OPT_TIMEOUT };
     static const struct option opts[] = {
-        CPU_SELECT_LONG_OPTIONS,
+        CPU_LONG_OPTIONS,
         {"format", required_argument, NULL, OPT_FORMAT},
         {"log", required_argument, NULL, OPT_LOG},
         {"pmvm-log", required_argument, NULL, OPT_PMVM_LOG},
@@ -310,7 +311,7 @@ static void parse(int argc, char **argv, struct diff_opts *o)
      * getopt stops at "--", so the command's own options are left alone. */
     opterr = 0; /* cli_bad_option() says it, in one line */
     while ((opt = getopt_long(argc, argv, "-h", opts, NULL)) != -1) {
-        if (cpu_select_option(&o->sel, opt, optarg))
+        if (cli_cpu_option(&o->sel, opt, optarg))
             continue;
         switch (opt) {
         case 1:

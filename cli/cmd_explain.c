@@ -9,6 +9,7 @@
 #include "cli/options.h"
 #include "cli/oracle_json.h"
 #include "cli/oracle_text.h"
+#include "cli/cpu_options.h"
 #include "cpu/cpu_select.h"
 #include "vmm/status.h"
 
@@ -154,7 +155,7 @@ int cmd_explain(int argc, char **argv)
     struct oracle_access x;
     bool json = false;
     static const struct option opts[] = {
-        CPU_SELECT_LONG_OPTIONS,
+        CPU_LONG_OPTIONS,
         {"cpl", required_argument, NULL, OPT_CPL},
         {"pce", required_argument, NULL, OPT_PCE},
         {"pe", required_argument, NULL, OPT_PE},
@@ -172,7 +173,7 @@ int cmd_explain(int argc, char **argv)
     optind = 1;
     opterr = 0; /* cli_bad_option() says it, in one line */
     while ((opt = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
-        if (cpu_select_option(&sel, opt, optarg))
+        if (cli_cpu_option(&sel, opt, optarg))
             continue;
         switch (opt) {
         case OPT_CPL:

@@ -6,6 +6,7 @@
 
 #include "cli/cli.h"
 #include "cli/options.h"
+#include "cli/cpu_options.h"
 #include "cpu/cpu_select.h"
 #include "cpu/model_find.h"
 #include "vmm/status.h"
@@ -31,7 +32,7 @@ static void print_source(int argc, char **argv)
 int cmd_model(int argc, char **argv)
 {
     static const struct option opts[] = {
-        CPU_SELECT_LONG_OPTIONS,
+        CPU_LONG_OPTIONS,
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0},
     };
@@ -44,10 +45,10 @@ int cmd_model(int argc, char **argv)
     optind = 1;
     opterr = 0; /* cli_bad_option() says it, in one line */
     while ((opt = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
-        if (opt == CPU_SELECT_OPT_POLICY)
+        if (opt == CPU_OPT_POLICY)
             errx(STATUS_USAGE, "model: --policy: a model is the CPU's own; "
                  "give the policy where the model is used");
-        if (cpu_select_option(&sel, opt, optarg))
+        if (cli_cpu_option(&sel, opt, optarg))
             continue;
         if (opt == 'h') {
             fputs(model_usage, stdout);

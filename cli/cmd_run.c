@@ -8,6 +8,7 @@
 
 #include "cli/cli.h"
 #include "cli/options.h"
+#include "cli/cpu_options.h"
 #include "cpu/cpu_select.h"
 #include "cpu/model_find.h"
 #include "vmm/machine.h"
@@ -90,7 +91,7 @@ static void run_options_parse(struct run_options *o, int argc, char **argv)
            OPT_TRAP, OPT_NO_SANDBOX, OPT_COUNT, OPT_CPL0, OPT_MACHINE,
            OPT_ENV, OPT_INITRD };
     static const struct option longopts[] = {
-        CPU_SELECT_LONG_OPTIONS,
+        CPU_LONG_OPTIONS,
         {"trap", required_argument, NULL, OPT_TRAP},
         {"count", required_argument, NULL, OPT_COUNT},
         {"cpl0", required_argument, NULL, OPT_CPL0},
@@ -114,7 +115,7 @@ static void run_options_parse(struct run_options *o, int argc, char **argv)
     int c;
     /* '-': options anywhere before "--", the image among them (code 1). */
     while ((c = getopt_long(argc, argv, "-h", longopts, NULL)) != -1) {
-        if (cpu_select_option(&o->cpu, c, optarg))
+        if (cli_cpu_option(&o->cpu, c, optarg))
             continue;
         switch (c) {
         case 1:

@@ -1,4 +1,4 @@
-/* cpu_select.c: resolves --cpu/--policy/--set into the guest's PMU model. */
+/* cpu_select.c: resolves a struct cpu_select (model name, file, dump or host; policy; overrides) into the guest's PMU model. */
 #include <err.h>
 #include <fcntl.h>
 #include <limits.h>
@@ -18,43 +18,7 @@ void cpu_select_init(struct cpu_select *s)
 {
     memset(s, 0, sizeof(*s));
     s->cpu = CPU_SELECT_DEFAULT_CPU;
-    s->policy = CPU_SELECT_DEFAULT_POLICY;
-}
-
-bool cpu_select_option(struct cpu_select *s, int opt, const char *arg)
-{
-    const char *eq, *dot;
-
-    switch (opt) {
-    case CPU_SELECT_OPT_CPU:
-        s->cpu = arg;
-        s->cpu_given = true;
-        return true;
-    case CPU_SELECT_OPT_DUMP:
-        s->dump = arg;
-        return true;
-    case CPU_SELECT_OPT_CORE_TYPE:
-        if (strcmp(arg, "core") && strcmp(arg, "atom"))
-            errx(STATUS_USAGE, "--core-type %s: core or atom", arg);
-        s->core_type = arg;
-        return true;
-    case CPU_SELECT_OPT_POLICY:
-        s->policy = arg;
-        return true;
-    case CPU_SELECT_OPT_SET:
-        eq = strchr(arg, '=');
-        dot = strchr(arg, '.');
-        if (!eq || !dot || dot > eq || dot == arg || dot + 1 == eq)
-            errx(STATUS_USAGE, "--set %s: expected section.KEY=VALUE, e.g. "
-                 "pmu.gp_counters=4", arg);
-        if (s->nsets == CPU_SELECT_MAX_SETS)
-            errx(STATUS_USAGE, "--set: more than %d overrides",
-                 CPU_SELECT_MAX_SETS);
-        s->sets[s->nsets++] = arg;
-        return true;
-    default:
-        return false;
-    }
+    s->policy = PMU_POLICY_NATIVE;
 }
 
 static bool ends_with_ini(const char *s, size_t n)
@@ -176,16 +140,12 @@ static bool is_host(const char *cpu, const char **type)
 void cpu_select_model(const struct cpu_select *s, struct pmu_model *m,
                       uint64_t *inferred)
 {
-    enum pmu_policy policy;
     struct model_found found;
     char core[8], alias[2][128], err[PATH_MAX + 512];
     const char *cpu = s->cpu, *type = NULL;
     uint64_t none;
     int rc = 1;
 
-    if (!pmu_policy_from_string(s->policy, &policy))
-        errx(STATUS_USAGE, "--policy %s: unknown policy (native, kvm-legacy,"
-             " kvm-mediated)", s->policy);
     if (!inferred)
         inferred = &none;
     *inferred = 0;
@@ -229,13 +189,12 @@ void cpu_select_resolve(const struct cpu_select *s, struct pmu_model *host,
                         struct pmu_model *guest)
 {
     struct pmu_model h;
-    enum pmu_policy policy;
     char err[512];
 
     cpu_select_model(s, &h, NULL);
-    pmu_policy_from_string(s->policy, &policy);
-    if (pmu_policy_apply(&h, policy, guest, err, sizeof(err)))
-        errx(STATUS_DATAERR, "--policy %s: %s", s->policy, err);
+    if (pmu_policy_apply(&h, s->policy, guest, err, sizeof(err)))
+        errx(STATUS_DATAERR, "--policy %s: %s", pmu_policy_name(s->policy),
+             err);
     if (host)
         *host = h;
 }

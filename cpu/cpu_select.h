@@ -1,55 +1,33 @@
-/* cpu_select.h: --cpu, --policy and --set: which PMU model the guest gets. */
+/* cpu_select.h: which PMU model the guest gets, from a model name or file, a CPUID dump or the host, a policy and overrides. */
 #ifndef PMVM_CPU_SELECT_H
 #define PMVM_CPU_SELECT_H
 
-#include <getopt.h>
 #include <stdbool.h>
 #include <stddef.h>
 
 #include "pmu/pmu.h"
 
 #define CPU_SELECT_DEFAULT_CPU "sapphire-rapids"
-#define CPU_SELECT_DEFAULT_POLICY "native"
 #define CPU_SELECT_MAX_SETS 64
 
 /*
- * The options a subcommand collects before resolving a model: --cpu NAME
- * (configs/NAME.ini) or --cpu FILE.ini, --policy NAME, and repeated
- * --set section.KEY=VALUE overrides (pmu.* or cpu.*), applied in order.
+ * What a command was asked for (cli/cpu_options.h reads it from --cpu,
+ * --cpu-dump, --core-type, --policy and --set): a model NAME, FILE.ini or
+ * host[:TYPE], or a dump; the policy; section.KEY=VALUE overrides (pmu.*
+ * or cpu.*), applied in order.
  */
 struct cpu_select {
     const char *cpu;
     bool cpu_given;        /* --cpu was on the command line */
     const char *dump;      /* --cpu-dump FILE */
-    const char *core_type; /* --core-type core|atom */
-    const char *policy;
+    const char *core_type; /* "core", "atom" or NULL */
+    enum pmu_policy policy;
     const char *sets[CPU_SELECT_MAX_SETS];
     size_t nsets;
 };
 
-/* getopt_long codes and entries for the options; put
- * CPU_SELECT_LONG_OPTIONS in a subcommand's struct option table. */
-enum {
-    CPU_SELECT_OPT_CPU = 0x100,
-    CPU_SELECT_OPT_POLICY,
-    CPU_SELECT_OPT_SET,
-    CPU_SELECT_OPT_DUMP,
-    CPU_SELECT_OPT_CORE_TYPE,
-};
-#define CPU_SELECT_LONG_OPTIONS                                   \
-    {"cpu", required_argument, NULL, CPU_SELECT_OPT_CPU},         \
-    {"policy", required_argument, NULL, CPU_SELECT_OPT_POLICY},   \
-    {"set", required_argument, NULL, CPU_SELECT_OPT_SET},         \
-    {"cpu-dump", required_argument, NULL, CPU_SELECT_OPT_DUMP},   \
-    {"core-type", required_argument, NULL, CPU_SELECT_OPT_CORE_TYPE}
-
 /* Defaults: sapphire-rapids, native, no overrides. */
 void cpu_select_init(struct cpu_select *s);
-
-/* Takes getopt_long's (opt, optarg) if it is one of these options and
- * returns true; false for any other option. Exits 64 on a malformed --set
- * or too many of them. */
-bool cpu_select_option(struct cpu_select *s, int opt, const char *arg);
 
 /*
  * The CPU's own model before any policy: from --cpu-dump FILE, --cpu host

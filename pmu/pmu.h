@@ -264,6 +264,9 @@ int pmu_model_from_cpuid(struct pmu_model *m, const struct pmu_cpuid_dump *d,
 /* ---- Policies (pmu_policy.c) ---- */
 
 /* "native", "kvm-legacy", "kvm-mediated" -> enum; false if unknown. */
+#define PMU_POLICY_COUNT (PMU_POLICY_KVM_MEDIATED + 1)
+/* Each policy's name, indexed by enum pmu_policy. */
+extern const char *const pmu_policy_names[PMU_POLICY_COUNT];
 bool pmu_policy_from_string(const char *name, enum pmu_policy *out);
 const char *pmu_policy_name(enum pmu_policy p);
 

@@ -13,7 +13,7 @@
 /* kvm_init_pmu_capability: version = min(host, 2) (pmu-spec 2.1, 5.1). */
 #define KVM_MAX_VERSION 2
 
-static const char *const policy_names[] = {
+const char *const pmu_policy_names[PMU_POLICY_COUNT] = {
     [PMU_POLICY_NATIVE] = "native",
     [PMU_POLICY_KVM_LEGACY] = "kvm-legacy",
     [PMU_POLICY_KVM_MEDIATED] = "kvm-mediated",
@@ -21,8 +21,8 @@ static const char *const policy_names[] = {
 
 bool pmu_policy_from_string(const char *name, enum pmu_policy *out)
 {
-    for (size_t i = 0; i < sizeof(policy_names) / sizeof(*policy_names); i++)
-        if (strcmp(name, policy_names[i]) == 0) {
+    for (size_t i = 0; i < PMU_POLICY_COUNT; i++)
+        if (strcmp(name, pmu_policy_names[i]) == 0) {
             *out = (enum pmu_policy)i;
             return true;
         }
@@ -31,8 +31,8 @@ bool pmu_policy_from_string(const char *name, enum pmu_policy *out)
 
 const char *pmu_policy_name(enum pmu_policy p)
 {
-    if ((size_t)p < sizeof(policy_names) / sizeof(*policy_names))
-        return policy_names[p];
+    if ((size_t)p < PMU_POLICY_COUNT)
+        return pmu_policy_names[p];
     return "unknown";
 }
 

@@ -73,6 +73,8 @@ refused 66 "\-\-cpu $tmp/dir.ini: Is a directory" -- cpuid --cpu="$tmp/dir.ini"
 refused 65 "choose a core type (lunar-lake:core or lunar-lake:atom)" -- cpuid --cpu=lunar-lake
 refused 65 "no core type 'atom' (not a hybrid CPU)" -- cpuid --cpu=skylake:atom
 refused 64 "--cpu skylake:big: core type 'big': core or atom" -- cpuid --cpu=skylake:big
+refused 64 "--policy: 'kvm' is not native, kvm-legacy or kvm-mediated" -- cpuid --policy=kvm
+refused 64 "--core-type: 'big' is neither core nor atom" -- model --cpu=host --core-type=big
 
 # An image pmvm may not read, and /dev/kvm missing or not permitted: run
 # as an unprivileged user (setpriv) or with /dev hidden in a private mount

@@ -82,7 +82,7 @@ for f in none.txt .; do
 	fi
 done
 refused --cpu-dump "$dumps/skylake.txt" --cpu icelake -- "give one of them"
-refused --cpu-dump "$dumps/lunar-lake.txt" --core-type big -- "core or atom"
+refused --cpu-dump "$dumps/lunar-lake.txt" --core-type big -- "--core-type: 'big' is neither core nor atom"
 
 # --cpu host: this machine's own CPUID. An Intel host gets its model (leaf
 # 0xA as the CPUID instruction gives it, where Debian's cpuid can say);

@@ -28,9 +28,9 @@ kvm=$(grep -l '#include <linux/kvm\.h>\|ioctl(' pmu/*.[ch] engine/*.[ch] arch/*.
 if [ -z "$kvm" ]; then ok "pmu/, engine/, arch/, cpu/ and devices/ know nothing of KVM"
 else not_ok "KVM outside vmm/ and cli/: $kvm"; fi
 
-words=$(grep -ln 'getopt\|optarg\|argv\|_parse(const char \*' vmm/*.[ch] vmm/vpmu/*.[ch])
-if [ -z "$words" ]; then ok "no file under vmm/ parses a command-line word"
-else not_ok "command-line parsing under vmm/: $words"; fi
+words=$(grep -ln 'getopt\|optarg\|argv\|_parse(const char \*' cpu/*.[ch] vmm/*.[ch] vmm/vpmu/*.[ch])
+if [ -z "$words" ]; then ok "no file under cpu/ or vmm/ parses a command-line word"
+else not_ok "command-line parsing under cpu/ or vmm/: $words"; fi
 
 nocomment=
 for f in cli/*.[ch] cpu/*.[ch] devices/*.[ch] vmm/*.[ch] vmm/vpmu/*.[ch] \
