@@ -1,4 +1,4 @@
-/* cli.h: pmvm's command line: the subcommands and their shared usage text. */
+/* cli.h: pmvm's command line: the commands main.c dispatches to. */
 #ifndef PMVM_CLI_H
 #define PMVM_CLI_H
 
@@ -18,7 +18,7 @@ int cmd_model(int argc, char **argv);
 int cmd_models(int argc, char **argv);
 int cmd_diff(int argc, char **argv);
 
-/* Print pmvm's usage, with every exit status, to (f). */
-void cli_usage(FILE *f);
+/* One line per command of the table: its name and what it does. */
+void cli_commands(FILE *f);
 
 #endif

@@ -9,6 +9,7 @@
 #include "cli/oracle_json.h"
 #include "cli/oracle_text.h"
 #include "cli/cpu_options.h"
+#include "cli/help.h"
 #include "cpu/cpu_select.h"
 #include "vmm/status.h"
 
@@ -91,7 +92,7 @@ int cmd_cpuid(int argc, char **argv)
     cpu_select_init(&sel);
     optind = 1;
     opterr = 0; /* cli_bad_option() says it, in one line */
-    while ((opt = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
+    while ((opt = getopt_long(argc, argv, ":h", opts, NULL)) != -1) {
         if (cli_cpu_option(&sel, opt, optarg))
             continue;
         if (opt == OPT_FORMAT) {
@@ -99,10 +100,9 @@ int cmd_cpuid(int argc, char **argv)
             continue;
         }
         if (opt == 'h') {
-            fputs(cpuid_usage, stdout);
-            return STATUS_OK;
+            return help_command(cpuid_usage, HELP_CPUID);
         }
-        cli_bad_option(argv, optind);
+        cli_bad_option(opt, argv, optind);
     }
     if (optind < argc)
         errx(STATUS_USAGE, "cpuid: unexpected argument '%s' (see pmvm cpuid"

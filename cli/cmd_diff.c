@@ -18,6 +18,7 @@
 #include "cli/cli.h"
 #include "cli/options.h"
 #include "cli/cpu_options.h"
+#include "cli/help.h"
 #include "cpu/cpu_select.h"
 #include "cli/obs.h"
 #include "vmm/status.h"
@@ -310,7 +311,7 @@ static void parse(int argc, char **argv, struct diff_opts *o)
     /* '-': options anywhere before "--", the image among them (code 1);
      * getopt stops at "--", so the command's own options are left alone. */
     opterr = 0; /* cli_bad_option() says it, in one line */
-    while ((opt = getopt_long(argc, argv, "-h", opts, NULL)) != -1) {
+    while ((opt = getopt_long(argc, argv, "-:h", opts, NULL)) != -1) {
         if (cli_cpu_option(&o->sel, opt, optarg))
             continue;
         switch (opt) {
@@ -336,10 +337,9 @@ static void parse(int argc, char **argv, struct diff_opts *o)
             o->timeout = (unsigned)t;
             break;
         case 'h':
-            fputs(diff_usage, stdout);
-            exit(STATUS_OK);
+            exit(help_command(diff_usage, HELP_DIFF));
         default:
-            cli_bad_option(argv, optind);
+            cli_bad_option(opt, argv, optind);
         }
     }
     /* "diff [options] -- IMAGE -- COMMAND" names the image after "--". */

@@ -10,6 +10,7 @@
 #include "cli/oracle_json.h"
 #include "cli/oracle_text.h"
 #include "cli/cpu_options.h"
+#include "cli/help.h"
 #include "cpu/cpu_select.h"
 #include "vmm/status.h"
 
@@ -172,7 +173,7 @@ int cmd_explain(int argc, char **argv)
     cpu_select_init(&sel);
     optind = 1;
     opterr = 0; /* cli_bad_option() says it, in one line */
-    while ((opt = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
+    while ((opt = getopt_long(argc, argv, ":h", opts, NULL)) != -1) {
         if (cli_cpu_option(&sel, opt, optarg))
             continue;
         switch (opt) {
@@ -192,10 +193,9 @@ int cmd_explain(int argc, char **argv)
             json = cli_format_json(optarg);
             break;
         case 'h':
-            fputs(explain_usage, stdout);
-            return STATUS_OK;
+            return help_command(explain_usage, HELP_EXPLAIN);
         default:
-            cli_bad_option(argv, optind);
+            cli_bad_option(opt, argv, optind);
         }
     }
     if (optind >= argc)

@@ -7,6 +7,7 @@
 #include "cli/cli.h"
 #include "cli/options.h"
 #include "cli/cpu_options.h"
+#include "cli/help.h"
 #include "cpu/cpu_select.h"
 #include "cpu/model_find.h"
 #include "vmm/status.h"
@@ -44,17 +45,16 @@ int cmd_model(int argc, char **argv)
     cpu_select_init(&sel);
     optind = 1;
     opterr = 0; /* cli_bad_option() says it, in one line */
-    while ((opt = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
+    while ((opt = getopt_long(argc, argv, ":h", opts, NULL)) != -1) {
         if (opt == CPU_OPT_POLICY)
             errx(STATUS_USAGE, "model: --policy: a model is the CPU's own; "
                  "give the policy where the model is used");
         if (cli_cpu_option(&sel, opt, optarg))
             continue;
         if (opt == 'h') {
-            fputs(model_usage, stdout);
-            return STATUS_OK;
+            return help_command(model_usage, HELP_MODEL);
         }
-        cli_bad_option(argv, optind);
+        cli_bad_option(opt, argv, optind);
     }
     if (optind < argc)
         errx(STATUS_USAGE, "model: unexpected argument '%s' (see pmvm model"

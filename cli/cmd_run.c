@@ -7,8 +7,9 @@
 #include <string.h>
 
 #include "cli/cli.h"
-#include "cli/options.h"
 #include "cli/cpu_options.h"
+#include "cli/help.h"
+#include "cli/options.h"
 #include "cpu/cpu_select.h"
 #include "cpu/model_find.h"
 #include "vmm/machine.h"
@@ -34,6 +35,13 @@ struct run_options {
 
 /* The multiboot command line: the image path, then the words after --,
  * as QEMU's -kernel and -append give it. */
+static const char run_usage[] =
+    "usage: pmvm run [options] IMAGE [-- ARGS...]\n"
+    "Boots IMAGE, a Multiboot v1 image or a probe's name (rdpmc runs\n"
+    "pmvm's own), on /dev/kvm with the modelled PMU. IMAGE and ARGS are the\n"
+    "guest's command line, as with QEMU -kernel and -append. The status is\n"
+    "the guest's (below).\n";
+
 static char *cmdline_join(const char *image, int argc, char **argv)
 {
     size_t len = strlen(image) + 1;
@@ -114,7 +122,7 @@ static void run_options_parse(struct run_options *o, int argc, char **argv)
     opterr = 0;
     int c;
     /* '-': options anywhere before "--", the image among them (code 1). */
-    while ((c = getopt_long(argc, argv, "-h", longopts, NULL)) != -1) {
+    while ((c = getopt_long(argc, argv, "-:h", longopts, NULL)) != -1) {
         if (cli_cpu_option(&o->cpu, c, optarg))
             continue;
         switch (c) {
@@ -174,10 +182,9 @@ static void run_options_parse(struct run_options *o, int argc, char **argv)
             o->cfg.sandbox = false;
             break;
         case 'h':
-            cli_usage(stdout);
-            exit(STATUS_OK);
+            exit(help_command(run_usage, HELP_RUN));
         default:
-            cli_bad_option(argv, optind);
+            cli_bad_option(c, argv, optind);
         }
     }
     if (o->cfg.cpl0 == BRIDGE_CPL0_ENGINE && o->cfg.count_step)

@@ -98,11 +98,16 @@ bool cli_format_json(const char *arg)
     return arg[0] == 'j';
 }
 
-void cli_bad_option(char **argv, int ind)
+void cli_bad_option(int opt, char **argv, int ind)
 {
     const char *arg = argv[ind - 1];
+
+    if (opt == ':')
+        errx(STATUS_USAGE, "option '%s' needs a value (see pmvm %s --help)",
+             arg, argv[0]);
     if (optopt && optopt < 256)
-        errx(STATUS_USAGE, "unknown option -%c (see pmvm --help)", optopt);
-    errx(STATUS_USAGE, "unknown or incomplete option '%s' (see pmvm --help)",
-         arg);
+        errx(STATUS_USAGE, "unknown option -%c (see pmvm %s --help)", optopt,
+             argv[0]);
+    errx(STATUS_USAGE, "unknown or ambiguous option '%s' (see pmvm %s "
+         "--help)", arg, argv[0]);
 }

@@ -37,7 +37,10 @@ unsigned cli_enum(const char *option, const char *arg,
 /* --format: true for "json", false for "text"; exits 64 for anything else. */
 bool cli_format_json(const char *arg);
 
-/* Report the option getopt_long just refused, in one line, and exit 64. */
-void cli_bad_option(char **argv, int optind) __attribute__((noreturn));
+/* Report the option getopt_long just refused (opt, what it returned: ':'
+ * for a missing value, '?' for the rest; its optstring starts ":" or
+ * "-:") in one line naming the command's --help, and exit 64. */
+void cli_bad_option(int opt, char **argv, int optind)
+    __attribute__((noreturn));
 
 #endif

@@ -10,11 +10,14 @@ head -c $((3 << 20)) /dev/zero >"$tmp/big.elf"
 
 refused 64 "no command" --
 refused 64 "unknown command 'frobnicate'" -- frobnicate
-refused 64 "unknown or incomplete option '--bogus'" -- run --bogus x.elf
-# One line for every command, not getopt's own and then pmvm's.
+# One line for every command, not getopt's own and then pmvm's, naming
+# that command's --help; a missing value is said as such.
+refused 64 "unknown or ambiguous option '--bogus' (see pmvm run --help)" -- run --bogus x.elf
 for cmd in cpuid explain model diff; do
-	refused 64 "unknown or incomplete option '--bogus'" -- $cmd --bogus
+	refused 64 "unknown or ambiguous option '--bogus' (see pmvm $cmd --help)" -- $cmd --bogus
 done
+refused 64 "option '--mem' needs a value (see pmvm run --help)" -- run x.elf --mem
+refused 64 "option '--cpu' needs a value (see pmvm cpuid --help)" -- cpuid --cpu
 refused 64 "no image given" -- run
 refused 64 "--mem: '12q' is not a size" -- run --mem=12q x.elf
 refused 64 "outside 2 MiB .. 3 GiB" -- run --mem=1 x.elf
