@@ -101,6 +101,36 @@ static bool opnd_of(const ZydisDecodedOperand *z, struct eng_opnd *o)
     }
 }
 
+/* What the VMM's trap paths look for (engine.h's enum engine_kind). */
+static enum engine_kind kind_of(ZydisMnemonic m)
+{
+    switch (m) {
+    case ZYDIS_MNEMONIC_RDPMC: return ENGINE_KIND_RDPMC;
+    case ZYDIS_MNEMONIC_RDMSR: return ENGINE_KIND_RDMSR;
+    case ZYDIS_MNEMONIC_WRMSR: return ENGINE_KIND_WRMSR;
+    case ZYDIS_MNEMONIC_CPUID: return ENGINE_KIND_CPUID;
+    case ZYDIS_MNEMONIC_HLT: return ENGINE_KIND_HLT;
+    case ZYDIS_MNEMONIC_IRET: case ZYDIS_MNEMONIC_IRETD:
+    case ZYDIS_MNEMONIC_IRETQ: return ENGINE_KIND_IRET;
+    case ZYDIS_MNEMONIC_SYSRET: case ZYDIS_MNEMONIC_SYSEXIT:
+        return ENGINE_KIND_SYSRET;
+    case ZYDIS_MNEMONIC_POPF: case ZYDIS_MNEMONIC_POPFD:
+    case ZYDIS_MNEMONIC_POPFQ: return ENGINE_KIND_POPF;
+    case ZYDIS_MNEMONIC_PUSHF: case ZYDIS_MNEMONIC_PUSHFD:
+    case ZYDIS_MNEMONIC_PUSHFQ: return ENGINE_KIND_PUSHF;
+    case ZYDIS_MNEMONIC_SYSCALL: case ZYDIS_MNEMONIC_SYSENTER:
+    case ZYDIS_MNEMONIC_INT: case ZYDIS_MNEMONIC_INT3:
+    case ZYDIS_MNEMONIC_INT1: case ZYDIS_MNEMONIC_INTO:
+        return ENGINE_KIND_SYSCALL;
+    case ZYDIS_MNEMONIC_IN: case ZYDIS_MNEMONIC_OUT:
+    case ZYDIS_MNEMONIC_INSB: case ZYDIS_MNEMONIC_INSW:
+    case ZYDIS_MNEMONIC_INSD: case ZYDIS_MNEMONIC_OUTSB:
+    case ZYDIS_MNEMONIC_OUTSW: case ZYDIS_MNEMONIC_OUTSD:
+        return ENGINE_KIND_IO;
+    default: return ENGINE_KIND_OTHER;
+    }
+}
+
 /* The instruction's class for counting (pmu/pmu.h's classes). */
 static enum engine_class class_of(const ZydisDecodedInstruction *zi,
                                   const ZydisDecodedOperand *ops)
@@ -215,6 +245,7 @@ int engine_insn_info(const uint8_t *code, size_t len, unsigned mode_bits,
         return -1;
     out->length = zi.length;
     out->mnemonic = zi.mnemonic;
+    out->kind = kind_of(zi.mnemonic);
     out->cls = class_of(&zi, ops);
     out->rep = (zi.attributes & (ZYDIS_ATTRIB_HAS_REP | ZYDIS_ATTRIB_HAS_REPE |
                                  ZYDIS_ATTRIB_HAS_REPNE)) != 0;
@@ -227,6 +258,30 @@ int engine_insn_info(const uint8_t *code, size_t len, unsigned mode_bits,
                     ops[0].imm.is_relative;
     out->rel = out->relative ? ops[0].imm.value.s : 0;
     return 0;
+}
+
+size_t engine_find_rdpmc(const uint8_t *code, size_t len, uint64_t base,
+                         uint64_t *sites, size_t max)
+{
+    /* Lengths and mnemonics only: no operands. */
+    const ZydisDecoder *dec = decoder_for_bits(64);
+    ZydisDecodedInstruction zi;
+    size_t found = 0;
+
+    for (size_t off = 0; off < len;) {
+        if (!ZYAN_SUCCESS(ZydisDecoderDecodeInstruction(
+                dec, NULL, code + off, len - off, &zi))) {
+            off++;
+            continue;
+        }
+        if (zi.mnemonic == ZYDIS_MNEMONIC_RDPMC) {
+            if (found < max)
+                sites[found] = base + off;
+            found++;
+        }
+        off += zi.length;
+    }
+    return found;
 }
 
 /* Fills (in) from Zydis' decoding; an operand the engine cannot handle

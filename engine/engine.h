@@ -65,11 +65,28 @@ enum engine_class {
     ENGINE_CLASS_DIV,
 };
 
+/* The instructions the VMM's trap and single-step paths look for. */
+enum engine_kind {
+    ENGINE_KIND_OTHER,
+    ENGINE_KIND_RDPMC,
+    ENGINE_KIND_RDMSR,
+    ENGINE_KIND_WRMSR,
+    ENGINE_KIND_CPUID,
+    ENGINE_KIND_IO,      /* IN, OUT, INS, OUTS */
+    ENGINE_KIND_HLT,
+    ENGINE_KIND_IRET,    /* IRET, IRETD, IRETQ */
+    ENGINE_KIND_SYSRET,  /* SYSRET, SYSEXIT: always to CPL3 */
+    ENGINE_KIND_POPF,    /* POPF, POPFD, POPFQ */
+    ENGINE_KIND_PUSHF,   /* PUSHF, PUSHFD, PUSHFQ */
+    ENGINE_KIND_SYSCALL, /* SYSCALL, SYSENTER, INT n, INT3, INT1, INTO */
+};
+
 /* What counting and the single-step path need of one instruction
  * (engine/decode.c): the one classification of pmvm. */
 struct engine_insn_info {
     unsigned length;
     unsigned mnemonic;     /* Zydis' ZydisMnemonic */
+    enum engine_kind kind;
     enum engine_class cls;
     bool rep;              /* a REP, REPE or REPNE prefix */
     bool relative;         /* a near branch to addr + length + rel (or
@@ -83,6 +100,15 @@ struct engine_insn_info {
  * if they hold no valid instruction. */
 int engine_insn_info(const uint8_t *code, size_t len, unsigned mode_bits,
                      struct engine_insn_info *out);
+
+/*
+ * Finds every RDPMC in (len) bytes of 64-bit code at address (base),
+ * decoding linearly and resynchronising byte by byte after anything
+ * undecodable. Stores up to (max) addresses in (sites); returns how many
+ * were found in all (which may exceed max).
+ */
+size_t engine_find_rdpmc(const uint8_t *code, size_t len, uint64_t base,
+                         uint64_t *sites, size_t max);
 
 /* One retired instruction. */
 struct engine_retired {

@@ -22,6 +22,6 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
             abort(); /* a decoded length fits what was given */
     }
     uint64_t sites[4];
-    insn_find_rdpmc(data, size, 0x100000, sites, 4);
+    engine_find_rdpmc(data, size, 0x100000, sites, 4);
     return 0;
 }

@@ -34,7 +34,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         uint64_t sites[4];
         for (unsigned i = 0; i < li.nsegs; i++)
             if (li.segs[i].exec)
-                insn_find_rdpmc(image + li.segs[i].offset, li.segs[i].filesz,
+                engine_find_rdpmc(image + li.segs[i].offset, li.segs[i].filesz,
                                 li.segs[i].vaddr, sites, 4);
     } else if (why[0] == '\0' || strchr(why, '\n')) {
         abort(); /* a refusal is one non-empty line */

@@ -113,7 +113,7 @@ bool gp_catch_hit(struct pmvm *p, uint64_t rip)
         fprintf(stderr, "pmvm: trace: rdpmc at 0x%llx caught at the "
                 "guest's #GP handler 0x%llx\n",
                 (unsigned long long)frame[1], (unsigned long long)rip);
-    struct insn in = {.kind = INSN_RDPMC, .length = 2,
+    struct insn in = {.kind = ENGINE_KIND_RDPMC, .length = 2,
                       .cls = PMU_INSN_SERIALIZING};
     count_on_emulated(p, &in, frame[1], true);
     return true;

@@ -114,7 +114,7 @@ void tf_scrub_arm(struct pmvm *p)
     uint64_t la = t->wide ? r->rip : (s->cs.base + r->rip) & 0xFFFFFFFF;
     size_t n = paging_read(&p->vm, s, la, code, sizeof code);
     bool decoded = n && insn_decode(code, n, mode, &in) == 0;
-    t->kind = decoded ? (uint8_t)in.kind : INSN_OTHER;
+    t->kind = decoded ? (uint8_t)in.kind : ENGINE_KIND_OTHER;
     t->next = t->rip + (decoded ? in.length : 0);
 }
 
@@ -126,7 +126,7 @@ void tf_scrub_after_run(struct pmvm *p)
     t->armed = false;
     struct kvm_regs *r = vm_regs(&p->vm);
     /* SYSCALL: RCX is the next instruction, R11 the RFLAGS it saved. */
-    if (t->kind == INSN_SYSCALL && t->wide && r->rcx == t->next &&
+    if (t->kind == ENGINE_KIND_SYSCALL && t->wide && r->rcx == t->next &&
         flags_with_our_tf(t, r->r11)) {
         r->r11 &= ~RFLAGS_TF;
         vm_regs_dirty(&p->vm);
@@ -134,7 +134,7 @@ void tf_scrub_after_run(struct pmvm *p)
     }
     /* PUSHF: its image is at the new stack top, 2, 4 or 8 bytes down. */
     uint64_t pushed = t->rsp - r->rsp, image;
-    if (t->kind == INSN_PUSHF && r->rip == t->next &&
+    if (t->kind == ENGINE_KIND_PUSHF && r->rip == t->next &&
         (pushed == 2 || pushed == 4 || pushed == 8)) {
         const struct kvm_sregs *s = vm_sregs(&p->vm);
         uint64_t la = t->wide ? r->rsp : (s->ss.base + r->rsp) & 0xFFFFFFFF;

@@ -22,7 +22,7 @@ struct tf_scrub {
     bool wide;         /* 64-bit mode */
     uint64_t rip, rsp, rflags, next;
     uint16_t cs;
-    uint8_t kind;      /* enum insn_kind of the instruction at rip */
+    uint8_t kind;      /* enum engine_kind of the instruction at rip */
     unsigned opsize;   /* its operand size in bytes (PUSHF's image) */
 };
 

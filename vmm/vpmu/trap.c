@@ -56,7 +56,7 @@ static size_t sites_find(struct pmvm *p, const uint8_t *image,
         if (!s->exec)
             continue;
         *writable_code |= s->writable;
-        size_t n = insn_find_rdpmc(image + s->offset, s->filesz, s->vaddr,
+        size_t n = engine_find_rdpmc(image + s->offset, s->filesz, s->vaddr,
                                    found < max ? sites + found : NULL,
                                    found < max ? max - found : 0);
         found += n;
@@ -181,9 +181,9 @@ static bool enters_user(struct pmvm *p, uint64_t offset)
 {
     struct insn in;
     if (insn_at_rip(p, offset, &in) < 0 ||
-        (in.kind != INSN_IRET && in.kind != INSN_SYSRET))
+        (in.kind != ENGINE_KIND_IRET && in.kind != ENGINE_KIND_SYSRET))
         return false;
-    if (in.kind == INSN_SYSRET)
+    if (in.kind == ENGINE_KIND_SYSRET)
         return true;
     uint64_t cs = 0; /* the frame's CS, above RIP */
     const struct kvm_sregs *s = vm_sregs(&p->vm);
@@ -213,7 +213,7 @@ static bool unstep_if_due(struct pmvm *p, uint64_t offset)
     struct insn in;
     if (insn_at_rip(p, offset, &in) < 0)
         return false;
-    if (in.kind != INSN_HLT &&
+    if (in.kind != ENGINE_KIND_HLT &&
         (host_steps_cpl3(p->vm.kvm_fd) || !enters_user(p, offset)))
         return false;
     count_prepare(p);
@@ -225,10 +225,10 @@ static bool unstep_if_due(struct pmvm *p, uint64_t offset)
 
 /* Instructions that load RFLAGS or enter a handler: KVM's TF may be gone
  * after them, so single-step is armed again at the next instruction. */
-static bool tf_may_change(enum insn_kind k)
+static bool tf_may_change(enum engine_kind k)
 {
-    return k == INSN_IRET || k == INSN_SYSRET || k == INSN_POPF ||
-           k == INSN_SYSCALL;
+    return k == ENGINE_KIND_IRET || k == ENGINE_KIND_SYSRET || k == ENGINE_KIND_POPF ||
+           k == ENGINE_KIND_SYSCALL;
 }
 
 /*
@@ -286,7 +286,7 @@ void trap_before_run(struct pmvm *p)
     }
     if (after_step) {
         count_on_step(p);
-        while (insn_at_rip(p, 0, &in) == 0 && in.kind == INSN_RDPMC) {
+        while (insn_at_rip(p, 0, &in) == 0 && in.kind == ENGINE_KIND_RDPMC) {
             uint64_t before = vm_regs(&p->vm)->rip;
             rdpmc_at_rip(p, &in);
             if (vm_regs(&p->vm)->rip == before)
@@ -311,8 +311,8 @@ void trap_before_run(struct pmvm *p)
     uint64_t next = 0;
     if ((last == KVM_EXIT_IO || last == KVM_EXIT_X86_RDMSR ||
          last == KVM_EXIT_X86_WRMSR) && insn_at_rip(p, 0, &in) == 0 &&
-        (in.kind == INSN_IO || in.kind == INSN_RDMSR ||
-         in.kind == INSN_WRMSR))
+        (in.kind == ENGINE_KIND_IO || in.kind == ENGINE_KIND_RDMSR ||
+         in.kind == ENGINE_KIND_WRMSR))
         next = in.length;
     if (unstep_if_due(p, next))
         return;
@@ -320,7 +320,7 @@ void trap_before_run(struct pmvm *p)
         last != KVM_EXIT_X86_WRMSR)
         return;
     uint64_t at = vm_regs(&p->vm)->rip + next;
-    if (insn_at_rip(p, next, &in) == 0 && in.kind == INSN_RDPMC &&
+    if (insn_at_rip(p, next, &in) == 0 && in.kind == ENGINE_KIND_RDPMC &&
         !bp_site_hit(t, at) && t->bp_temp != at) {
         t->bp_temp = at;
         guest_debug_update(p);
@@ -393,7 +393,7 @@ int exit_debug(struct pmvm *p)
     if (d->exception == 1 && gp_catch_hit(p, rip))
         return RUN_CONTINUE;
     if (breakpoint && insn_at_rip(p, 0, &in) == 0 &&
-        in.kind == INSN_RDPMC) {
+        in.kind == ENGINE_KIND_RDPMC) {
         rdpmc_at_rip(p, &in);
         return RUN_CONTINUE;
     }
