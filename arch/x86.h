@@ -64,6 +64,8 @@
 #define DR6_B0_3 0xFull           /* breakpoint conditions 0-3 met */
 #define DR6_BS (1ull << 14)       /* single-step */
 #define DR7_L(i) (1ull << (2 * (i))) /* local enable; RW=00: execute */
+#define DR7_EN(i) (3ull << (2 * (i)))  /* local or global enable */
+#define DR7_ENABLES 0xFFull              /* L0-L3, G0-G3 */
 
 /* Exception vectors */
 enum {

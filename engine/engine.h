@@ -45,6 +45,9 @@ struct engine_state {
     uint64_t gdt_base, idt_base;
     uint16_t gdt_limit, idt_limit;
     uint64_t cr0, cr2, cr3, cr4, cr8, efer;
+    /* The guest's own debug registers: its breakpoints and TF raise #DB
+     * in the engine, which sets DR6 as the processor would. */
+    uint64_t dr[4], dr6, dr7;
     /* STI or MOV/POP SS just ran: no interrupt before the next one. */
     bool interrupt_shadow;
 };

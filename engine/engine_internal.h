@@ -116,6 +116,8 @@ struct eng {
                                 once (exec_branch.c: a LOOP to itself) */
     bool shadow_next;        /* STI/MOV SS: shadow the next instruction */
     bool mem_read, mem_write;
+    bool tf_start;           /* TF was set as the instruction began */
+    uint8_t bp_hits;         /* data breakpoints its accesses met */
     /* caches */
     struct tlb_slot tlb[TLB_SLOTS];
     uint32_t tlb_epoch;      /* a flush starts a new one */
@@ -132,6 +134,16 @@ struct eng {
     uint64_t budget, count;  /* this run's */
     ZydisDecoder dec64;
 };
+
+/* ---- the guest's debug features (debug.c) ---- */
+/* Before an instruction: its execute breakpoints, unless RF; true if one
+ * was met and its #DB delivered (the instruction does not run). */
+bool eng_debug_fetch(struct eng *e);
+/* An access of the instruction's own: the data breakpoints it meets. */
+void eng_debug_access(struct eng *e, uint64_t la, unsigned size,
+                      bool write);
+/* After it retired: the single-step trap and the data breakpoints. */
+void eng_debug_after(struct eng *e, const struct eng_insn *in);
 
 /* ---- faults and hand-backs (run.c) ---- */
 _Noreturn void eng_fault(struct eng *e, unsigned vec, bool has_err,

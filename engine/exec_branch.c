@@ -59,7 +59,9 @@ static bool loop_batch(struct eng *e, const struct eng_insn *in, uint64_t c0)
 {
     uint64_t room = e->budget - e->count, n = c0 - 2, done = 0;
 
-    if (!e->ops.retire_repeat || c0 < 3 ||
+    /* Under TF or a breakpoint each iteration is its own #DB's. */
+    if (!e->ops.retire_repeat || c0 < 3 || e->tf_start ||
+        (e->st->dr7 & DR7_ENABLES) ||
         e->next_rip + DST->imm != e->insn_rip)
         return false;
     if (n > room)

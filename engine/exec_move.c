@@ -148,9 +148,9 @@ static void exec_popf(struct eng *e, const struct eng_insn *in)
     if (sz == 2)
         mask &= 0xFFFF;
     e->st->rflags = (old & ~mask & ~RFLAGS_RF) | (v & mask) | RFLAGS_FIXED1;
-    /* TF: the engine does not trap after instructions. IF newly set: the
-     * VMM may have an interrupt to deliver. Either way, stop. */
-    if ((e->st->rflags & RFLAGS_TF) || (e->st->rflags & ~old & RFLAGS_IF))
+    /* IF newly set: the VMM may have an interrupt to deliver: stop. (TF
+     * is the engine's own to honour, debug.c.) */
+    if (e->st->rflags & ~old & RFLAGS_IF)
         e->stop_after = true;
 }
 

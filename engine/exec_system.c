@@ -263,8 +263,8 @@ static void exec_iret(struct eng *e, const struct eng_insn *in)
         }
     e->next_rip = rip;
     e->branch_taken = true;
-    if ((st->rflags & RFLAGS_TF) || (st->rflags & ~old_flags & RFLAGS_IF))
-        e->stop_after = true;
+    if (st->rflags & ~old_flags & RFLAGS_IF)
+        e->stop_after = true; /* an interrupt may be due */
 }
 
 bool engine_event_return(struct engine *ext, struct engine_state *st,
@@ -321,8 +321,6 @@ static void exec_syscall(struct eng *e, const struct eng_insn *in)
         .type = 3, .s = 1, .dpl = 0, .present = 1, .l = 0, .db = 1, .g = 1};
     e->next_rip = lstar;
     e->branch_taken = true;
-    if (st->rflags & RFLAGS_TF)
-        e->stop_after = true;
 }
 
 /* SYSRET to 64-bit code (REX.W): RIP = RCX (#GP if not canonical), RFLAGS
@@ -350,8 +348,6 @@ static void exec_sysret(struct eng *e, const struct eng_insn *in)
     st->seg[ENGINE_SS].dpl = 3;
     e->next_rip = st->gpr[ENGINE_RCX];
     e->branch_taken = true;
-    if (st->rflags & RFLAGS_TF)
-        e->stop_after = true;
 }
 
 /* SWAPGS: GS.base <-> IA32_KERNEL_GS_BASE, CPL 0 only. */

@@ -28,6 +28,8 @@ uint64_t eng_read_la(struct eng *e, uint64_t la, unsigned size,
     uint64_t v = 0;
     unsigned first = 0x1000 - (unsigned)(la & 0xFFF);
 
+    if (!supervisor && (e->st->dr7 & DR7_ENABLES))
+        eng_debug_access(e, la, size, false);
     if (first >= size) {
         uint64_t gpa = eng_translate(e, la, ACC_READ, supervisor);
         memcpy(&v, e->ram + gpa, size);
@@ -48,6 +50,8 @@ void eng_write_la(struct eng *e, uint64_t la, unsigned size, uint64_t v,
 {
     unsigned first = 0x1000 - (unsigned)(la & 0xFFF);
 
+    if (!supervisor && (e->st->dr7 & DR7_ENABLES))
+        eng_debug_access(e, la, size, true);
     if (first >= size) {
         uint64_t gpa = eng_translate(e, la, ACC_WRITE, supervisor);
         memcpy(e->ram + gpa, &v, size);

@@ -121,7 +121,7 @@ static enum engine_why state_check(const struct engine_state *st)
     if (!(st->efer & EFER_LMA) || !(st->cr0 & CR0_PG) ||
         !st->seg[ENGINE_CS].l)
         return ENGINE_WHY_MODE;
-    if ((st->rflags & (RFLAGS_TF | RFLAGS_VM)) ||
+    if ((st->rflags & RFLAGS_VM) ||
         (st->cr4 & (CR4_LA57 | CR4_PKE | CR4_CET)))
         return ENGINE_WHY_FEATURE;
     return ENGINE_WHY_NONE;
@@ -161,6 +161,10 @@ static void step(struct eng *e)
     unsigned cpl = eng_cpl(e);
 
     e->insn_rip = st->rip;
+    e->tf_start = (st->rflags & RFLAGS_TF) != 0;
+    e->bp_hits = 0;
+    if (eng_debug_fetch(e))
+        return;
     const struct eng_insn *in = eng_decode_at_rip(e);
     e->next_rip = st->rip + in->length;
     e->branch_taken = false;
@@ -199,6 +203,7 @@ static void step(struct eng *e)
     };
     if (e->ops.retire(e->ops.ctx, &r))
         e->stop_after = true;
+    eng_debug_after(e, in);
 }
 
 void engine_run(struct engine *ext, struct engine_state *st, uint64_t budget,

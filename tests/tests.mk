@@ -68,6 +68,11 @@ $(BUILD)/tests/test_engine: $(BUILD)/tests/engine/test_engine.o \
 		$(ENGINE_TEST_OBJS) $(ENGINE_LIB)
 	$(CC) $(LDFLAGS) -o $@ $^ $(TEST_LDLIBS) -lZydis -lZycore
 
+tests: $(BUILD)/tests/test_debug
+$(BUILD)/tests/test_debug: $(BUILD)/tests/engine/test_debug.o \
+		$(ENGINE_TEST_OBJS) $(ENGINE_LIB)
+	$(CC) $(LDFLAGS) -o $@ $^ $(TEST_LDLIBS) -lZydis -lZycore
+
 tests: $(BUILD)/tests/test_decode
 $(BUILD)/tests/test_decode: $(BUILD)/tests/engine/test_decode.o $(ENGINE_LIB)
 	$(CC) $(LDFLAGS) -o $@ $^ $(TEST_LDLIBS) -lZydis -lZycore

@@ -26,6 +26,8 @@ static const unsigned long kvm_ioctls[] = {
     /* the engine's SYSCALL, SWAPGS, RDTSC(P) and RDPID MSRs (vmm/vpmu/engine_bridge.c),
      * the speculation-control MSRs (vmm/vpmu/msr_spec.c) */
     KVM_GET_MSRS, KVM_SET_MSRS,
+    /* the guest's own debug registers, which the engine honours */
+    KVM_GET_DEBUGREGS, KVM_SET_DEBUGREGS,
     /* host probe */
     KVM_CREATE_VM, KVM_SET_USER_MEMORY_REGION, KVM_CREATE_VCPU,
     KVM_GET_VCPU_MMAP_SIZE, KVM_GET_STATS_FD,

@@ -136,6 +136,7 @@ static int vcpu_run_loop(struct pmvm *p, double timeout_s)
         vm_regs_invalidate(vm);
         tf_scrub_after_run(p);
         p->bridge.kvm_ran = true;
+        p->debug.guest_valid = false;
         incomplete = false;
         p->bridge.state_unsupported = false; /* the engine may take it now */
         if (r < 0) {

@@ -285,6 +285,12 @@ bool vm_msr(struct vm *vm, bool set, uint32_t msr, uint64_t *val)
     return true;
 }
 
+void vm_debugregs(struct vm *vm, bool set, struct kvm_debugregs *d)
+{
+    if (ioctl(vm->vcpu_fd, set ? KVM_SET_DEBUGREGS : KVM_GET_DEBUGREGS, d) < 0)
+        err(STATUS_OSERR, set ? "KVM_SET_DEBUGREGS" : "KVM_GET_DEBUGREGS");
+}
+
 void vm_regs_invalidate(struct vm *vm)
 {
     vm->regs_valid = vm->sregs_valid = vm->events_valid = false;

@@ -95,6 +95,10 @@ bool vm_regs_push(struct vm *vm);
  * if KVM refused it. */
 bool vm_msr(struct vm *vm, bool set, uint32_t msr, uint64_t *val);
 
+/* The guest's own DR0-DR3, DR6 and DR7 (KVM keeps them apart from the
+ * breakpoints of KVM_SET_GUEST_DEBUG), read or written (set). */
+void vm_debugregs(struct vm *vm, bool set, struct kvm_debugregs *d);
+
 /* Forget cached registers after KVM_RUN. */
 void vm_regs_invalidate(struct vm *vm);
 

@@ -144,6 +144,13 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
                 ((uint64_t)(setup >> 3) & 3) << 12;
     if (setup & 0x20)
         st.cr4 |= 0x100;
+    if (setup & 0x80) { /* the guest's own TF and breakpoints */
+        uint64_t bits = fuzz_u64(&in);
+        st.rflags |= (bits & 1) << 8;
+        st.dr7 = bits & 0xFFFF03FFull;
+        for (unsigned i = 0; i < 4; i++)
+            st.dr[i] = (i & 1 ? CODE : st.gpr[i]) + fuzz_u8(&in);
+    }
     answers = fuzz_u8(&in);
     calls = 0;
     size_t n = in.left < CODE_MAX ? in.left : CODE_MAX;

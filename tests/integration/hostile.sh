@@ -89,6 +89,46 @@ for mode in $modes; do
 	fi
 done
 
+# The guest's own debug features (tests/guests/guest_debug.c): its DR0-DR3
+# breakpoints (execute, write, read/write; CPL0 and CPL3) and its TF, each
+# its #DB with DR6 as the SDM sets it. pmvm's engine honours them all, and
+# runs the guest while a counter counts, while RDPMC is caught by looking
+# at each instruction, and while the guest has breakpoints enabled; where
+# it runs the guest's CPL0 code too, every result holds. Where KVM runs
+# CPL0 code (--cpl0=kvm, or a host whose KVM runs it natively), a
+# breakpoint the guest sets there takes effect from pmvm's next exit, so
+# only TF and the counted half are asked of it; --count=step, which has no
+# engine, keeps the guest's TF only while it does not step (nothing
+# counts). docs/guest-abi.md says so.
+engine_cpl0_here=
+if [ -z "$why" ] && "$pmvm" run --trace "$build/guest/hello.elf" 2>&1 >/dev/null |
+	grep -q "the engine runs the guest's CPL0 code"; then
+	engine_cpl0_here=1
+fi
+for mode in $modes; do
+	case "$mode" in
+	*--count=step*) need='nothing counts: TF' ;;
+	*--trap=step*|*--cpl0=engine*) need='' ;;
+	*--cpl0=kvm*) need='nothing counts: TF|a counter counts' ;;
+	*) if [ -n "$engine_cpl0_here" ]; then need=''
+	   else need='nothing counts: TF|a counter counts'; fi ;;
+	esac
+	what="the guest's own breakpoints and TF with $(mode_args "$mode")"
+	in_mode "$what" "$mode" 60 "$build/tests/guests/guest_debug.elf" || continue
+	if [ -z "$need" ]; then
+		asked=$(grep -c '^ok\|^not ok' "$tmp/out")
+		bad=$(grep '^not ok' "$tmp/out" | head -n 2 | tr '\n' ' ')
+	else
+		asked=$(grep -E "^(not )?ok [0-9]+ ($need)" "$tmp/out" | grep -c .)
+		bad=$(grep -E "^not ok [0-9]+ ($need)" "$tmp/out" | head -n 2 | tr '\n' ' ')
+	fi
+	if [ "$asked" -ge 3 ] && [ -z "$bad" ] && grep -q '^1\.\.14$' "$tmp/out"; then
+		ok "$what: the $asked results asked of this mode hold"
+	else
+		not_ok "$what: status $rc, $asked results asked: $bad$(head -n 1 "$tmp/err")"
+	fi
+done
+
 # HLT with interrupts off ends the run with 0 (docs/guest-abi.md); with
 # interrupts on and nothing due it waits, here until --timeout (124).
 # Either way nothing after the HLT runs.

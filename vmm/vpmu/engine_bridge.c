@@ -98,6 +98,12 @@ static void state_in(struct pmvm *p, struct engine_state *st)
     st->cr8 = s->cr8;
     st->efer = s->efer;
     st->interrupt_shadow = ev->interrupt.shadow != 0;
+    /* Only MOV DR changes them, and the engine leaves that to KVM. */
+    const struct kvm_debugregs *g = guest_debug_regs(p);
+    for (unsigned i = 0; i < 4; i++)
+        st->dr[i] = g->db[i];
+    st->dr6 = g->dr6;
+    st->dr7 = g->dr7;
 }
 
 static void state_out(struct pmvm *p, const struct engine_state *st)
@@ -120,6 +126,9 @@ static void state_out(struct pmvm *p, const struct engine_state *st)
     ev->interrupt.shadow = st->interrupt_shadow ? KVM_X86_SHADOW_INT_STI : 0;
     ev->flags = KVM_VCPUEVENT_VALID_SHADOW;
     vm_events_dirty(&p->vm);
+    /* A #DB the engine raised set DR6, as the processor would. */
+    if (st->dr6 != guest_debug_regs(p)->dr6)
+        guest_debug_set_dr6(p, st->dr6);
 }
 
 /* An event KVM still has to inject: KVM goes first. */
@@ -138,13 +147,18 @@ static bool kvm_event_pending(struct pmvm *p)
  * by looking at each one (--trap=step). The engine is then faster than
  * single-stepping on KVM, and runs CPL3 code on every host.
  */
-static bool every_insn(const struct pmvm *p)
+/* The engine runs every instruction: a counter counts, RDPMC is caught
+ * by looking at each, or the guest has breakpoints of its own (which the
+ * engine honours at any CPL; KVM fires none at CPL3 on some hosts, nested
+ * PVM among them, nor data breakpoints in code it interprets). */
+static bool every_insn(struct pmvm *p)
 {
-    return count_active(p) || p->trap.mode == TRAP_STEP;
+    return count_active(p) || p->trap.mode == TRAP_STEP ||
+           guest_debug_guest_armed(p);
 }
 
 /* The engine runs only CPL0 code now: at CPL3 the guest goes to KVM. */
-static bool cpl0_only(const struct pmvm *p)
+static bool cpl0_only(struct pmvm *p)
 {
     return p->bridge.cpl0 && !every_insn(p);
 }
@@ -457,6 +471,13 @@ static void handback_begin(struct pmvm *p, const struct engine_state *st,
     ex->handback_free = ex->halt ||
                         (cpl3 && x && x->why == ENGINE_WHY_UNIMPLEMENTED &&
                          !host_steps_cpl3(p->vm.kvm_fd));
+    /* KVM's single-step hides the guest's own TF and drops it when pmvm
+     * stops stepping: pmvm gives it back, with the trap it owes. */
+    ex->guest_tf = x && x->length && !ex->handback_free &&
+                   (st->rflags & RFLAGS_TF);
+    ex->tf_next[0] = st->rip + (x ? x->length : 0);
+    ex->tf_next[1] = x && x->relative ? ex->tf_next[0] + (uint64_t)x->rel
+                                      : ex->tf_next[0];
     if (x && cpl3 && x->length && ex->handback_free) {
         ex->bp[ex->nbp++] = st->rip + x->length;
         if (x->relative)
@@ -490,6 +511,17 @@ void bridge_after_exit(struct pmvm *p, bool halted)
     ex->handback = ex->handback_free = ex->halt = false;
     ex->nbp = 0;
     guest_debug_update(p);
+    if (ex->guest_tf) {
+        struct kvm_regs *r = vm_regs(&p->vm);
+        ex->guest_tf = false;
+        r->rflags |= RFLAGS_TF;
+        vm_regs_dirty(&p->vm);
+        if (r->rip == ex->tf_next[0] || r->rip == ex->tf_next[1]) {
+            guest_debug_set_dr6(p, (guest_debug_regs(p)->dr6 & ~DR6_B0_3) |
+                                       DR6_BS);
+            vm_inject_exception(&p->vm, VEC_DB, -1);
+        }
+    }
 }
 
 /* The guest can take an interrupt now. */

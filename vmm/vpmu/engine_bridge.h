@@ -25,6 +25,9 @@ struct bridge {
                                or CPL3 code on a host that cannot step
                                it (its TF would be a #DB in the guest) */
     bool halt;              /* that hand-back is a HLT */
+    bool guest_tf;          /* ... began with the guest's own TF set, */
+    uint64_t tf_next[2];    /* ... and ends at one of these unless it
+                               raised an exception */
     bool warned_unseen;     /* said once that a free one went unseen */
     uint64_t bp[BRIDGE_MAX_BP]; /* where a CPL3 hand-back ends on a host
                                  that cannot step CPL3 code */

@@ -1,4 +1,4 @@
-/* guest_debug.c: the one owner of KVM_SET_GUEST_DEBUG for the guest's vCPU: the trap, counting, engine-bridge and #GP-catcher paths each say what they need now, and this programs KVM's single-step and DR0-DR3 from their wishes. */
+/* guest_debug.c: the one owner of KVM_SET_GUEST_DEBUG for the guest's vCPU: the trap, counting, engine-bridge and #GP-catcher paths each say what they need now, and this programs KVM's single-step and DR0-DR3 from their wishes; it also keeps the guest's own debug registers. */
 #include <err.h>
 #include <sys/ioctl.h>
 
@@ -56,9 +56,35 @@ void guest_debug_update(struct pmvm *p)
     }
     /* Guest debug replaces the guest's own DR7: on only while pmvm has
      * a breakpoint or a step to take, so that a guest's own breakpoints
-     * fire when pmvm needs none (docs/guest-abi.md). */
+     * fire when pmvm needs none; while the guest has some, the engine
+     * runs it (docs/guest-abi.md). */
     if (!dbg.arch.debugreg[7] && !d->step_armed)
         dbg.control = 0;
     if (ioctl(p->vm.vcpu_fd, KVM_SET_GUEST_DEBUG, &dbg) < 0)
         err(STATUS_OSERR, "KVM_SET_GUEST_DEBUG");
+}
+
+const struct kvm_debugregs *guest_debug_regs(struct pmvm *p)
+{
+    struct guest_debug *d = &p->debug;
+
+    if (!d->guest_valid) {
+        vm_debugregs(&p->vm, false, &d->guest);
+        d->guest_valid = true;
+    }
+    return &d->guest;
+}
+
+void guest_debug_set_dr6(struct pmvm *p, uint64_t dr6)
+{
+    struct guest_debug *d = &p->debug;
+
+    guest_debug_regs(p);
+    d->guest.dr6 = dr6;
+    vm_debugregs(&p->vm, true, &d->guest);
+}
+
+bool guest_debug_guest_armed(struct pmvm *p)
+{
+    return (guest_debug_regs(p)->dr7 & DR7_ENABLES) != 0;
 }

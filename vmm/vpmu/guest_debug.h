@@ -1,9 +1,11 @@
-/* guest_debug.h: the one owner of KVM_SET_GUEST_DEBUG for the guest's vCPU: the trap, counting, engine-bridge and #GP-catcher paths each say what they need now, and this programs KVM's single-step and DR0-DR3 from their wishes. */
+/* guest_debug.h: the one owner of KVM_SET_GUEST_DEBUG for the guest's vCPU: the trap, counting, engine-bridge and #GP-catcher paths each say what they need now, and this programs KVM's single-step and DR0-DR3 from their wishes; it also keeps the guest's own debug registers. */
 #ifndef PMVM_GUEST_DEBUG_H
 #define PMVM_GUEST_DEBUG_H
 
 #include <stdbool.h>
 #include <stdint.h>
+
+#include <linux/kvm.h>
 
 #define DEBUG_MAX_BP 4 /* DR0-DR3 */
 
@@ -11,6 +13,8 @@ struct guest_debug {
     bool bp_blind;   /* this host's KVM fires no hardware breakpoints:
                         pmvm sets none (host_probe.c) */
     bool step_armed; /* the last KVM_SET_GUEST_DEBUG asked for single-step */
+    struct kvm_debugregs guest; /* the guest's own DR0-DR3, DR6, DR7 */
+    bool guest_valid;  /* read since KVM last ran the guest */
 };
 
 /* What the paths need now, gathered in a fixed order: the engine
@@ -30,6 +34,15 @@ struct pmvm;
 /* Ask every path and program KVM accordingly; KVM's guest debug is off
  * altogether when nothing is needed, so that the guest's own DR7 works. */
 void guest_debug_update(struct pmvm *p);
+
+/* The guest's own debug registers, read from KVM once after each run. */
+const struct kvm_debugregs *guest_debug_regs(struct pmvm *p);
+
+/* The guest's DR6 after a #DB the engine raised. */
+void guest_debug_set_dr6(struct pmvm *p, uint64_t dr6);
+
+/* Has the guest enabled a breakpoint of its own (DR7 L0-L3, G0-G3)? */
+bool guest_debug_guest_armed(struct pmvm *p);
 
 /* Would the paths have the guest single-stepped now? */
 bool guest_debug_wants_step(const struct pmvm *p);

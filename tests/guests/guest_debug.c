@@ -1,0 +1,182 @@
+/* guest_debug.c: the guest's own debug features work under pmvm: its DR0-DR3 breakpoints fire (execute, write, read/write; CPL0 and CPL3) and its own TF single-steps it, whoever runs it. */
+#include "guest.h"
+#include "x86.h"
+
+/*
+ * Expected from the SDM (Vol. 3, 18.2-18.3): an execute breakpoint is a
+ * fault, its frame at the instruction, DR6.Bn set; a data breakpoint is
+ * a trap, its frame after the access; the handler sets RF in the frame
+ * so that the instruction then runs. TF set by POPF traps after each
+ * instruction that begins with TF set: the POPF that sets it is not one,
+ * the POPF that clears it is (DR6.BS each time). The handler clears DR6,
+ * as the SDM asks of it.
+ */
+
+#define RFLAGS_RF (1ull << 16)
+#define DR6_B0_3 0xFull
+#define DR6_BS (1ull << 14)
+#define DR7_FIXED 0x400ull
+#define DR7_L(n) (1ull << (2 * (n)))
+#define DR7_RW(n, rw) ((uint64_t)(rw) << (16 + 4 * (n)))
+#define DR7_LEN4(n) (3ull << (18 + 4 * (n)))
+#define RW_EXEC 0
+#define RW_WRITE 1
+#define RW_RDWR 3
+#define DR6_CLEAR 0xFFFF0FF0ull
+
+static volatile unsigned hits;
+static volatile uint64_t hit_rip, hit_dr6;
+static volatile uint32_t watched;
+
+#define SET_DR(n, v) __asm__ volatile("mov %0, %%dr" #n :: "r"((uint64_t)(v)))
+
+static void on_debug(struct ex_regs *r)
+{
+    uint64_t dr6;
+
+    __asm__ volatile("mov %%dr6, %0" : "=r"(dr6));
+    SET_DR(6, DR6_CLEAR);
+    hits++;
+    hit_rip = r->rip;
+    hit_dr6 |= dr6;
+    if (dr6 & DR6_B0_3)
+        r->rflags |= RFLAGS_RF; /* an execute breakpoint: run it now */
+}
+
+static void arm(void)
+{
+    hits = 0, hit_rip = 0, hit_dr6 = 0;
+}
+
+/* (ok) with what the #DBs were, for the diagnostic. */
+static void result(bool ok, const char *when, const char *what,
+                   unsigned want_hits, uint64_t want_rip, uint64_t want_dr6)
+{
+    if (!ktap_result(ok, "%s: %s", when, what))
+        ktap_diag("%u #DB, last at 0x%llx, DR6 bits 0x%llx; want %u at "
+                  "0x%llx with 0x%llx", hits, (unsigned long long)hit_rip,
+                  (unsigned long long)(hit_dr6 & (DR6_B0_3 | DR6_BS)),
+                  want_hits, (unsigned long long)want_rip,
+                  (unsigned long long)want_dr6);
+}
+
+__attribute__((noinline)) static void kernel_target(void)
+{
+    __asm__ volatile("nop");
+}
+
+__attribute__((noinline)) static uint64_t user_target(uint64_t arg)
+{
+    __asm__ volatile("nop");
+    return arg;
+}
+
+static uint64_t user_read(uint64_t arg)
+{
+    return watched + arg;
+}
+
+/* Five instructions under TF: NOP, NOP, PUSHF, AND, and the POPF that
+ * clears it; returns the address after the last. */
+#define TF_STRETCH(after)                                                   \
+    __asm__ volatile("pushfq; orq $0x100, (%%rsp); popfq\n"                 \
+                     "nop; nop; pushfq; andq $~0x100, (%%rsp); popfq\n"      \
+                     "1: lea 1b(%%rip), %0"                                 \
+                     : "=r"(after) :: "memory", "cc")
+
+/* The same with MOV to DR0 (which pmvm's engine leaves to KVM) in place
+ * of the second NOP. */
+#define TF_STRETCH_MOV_DR(after)                                            \
+    __asm__ volatile("pushfq; orq $0x100, (%%rsp); popfq\n"                 \
+                     "nop; mov %1, %%dr0; pushfq; andq $~0x100, (%%rsp)\n"  \
+                     "popfq\n"                                              \
+                     "1: lea 1b(%%rip), %0"                                 \
+                     : "=r"(after) : "r"(0ull) : "memory", "cc")
+
+static uint64_t user_tf(uint64_t arg)
+{
+    uint64_t after;
+    (void)arg;
+    TF_STRETCH(after);
+    return after;
+}
+
+static void tests(const char *when)
+{
+    uint64_t after;
+
+    arm();
+    SET_DR(0, kernel_target);
+    SET_DR(7, DR7_FIXED | DR7_L(0) | DR7_RW(0, RW_EXEC));
+    kernel_target();
+    SET_DR(7, DR7_FIXED);
+    result(hits == 1 && hit_rip == (uint64_t)kernel_target &&
+               (hit_dr6 & DR6_B0_3) == 1,
+           when, "DR0 execute breakpoint at CPL0", 1,
+           (uint64_t)kernel_target, 1);
+
+    arm();
+    SET_DR(1, &watched);
+    SET_DR(7, DR7_FIXED | DR7_L(1) | DR7_RW(1, RW_WRITE) | DR7_LEN4(1));
+    __asm__ volatile("movl $5, %1\n1: lea 1b(%%rip), %0"
+                     : "=r"(after), "=m"(watched) :: "memory");
+    SET_DR(7, DR7_FIXED);
+    result(hits == 1 && hit_rip == after && (hit_dr6 & DR6_B0_3) == 2, when,
+           "DR1 write breakpoint at CPL0", 1, after, 2);
+
+    arm();
+    SET_DR(0, user_target);
+    SET_DR(7, DR7_FIXED | DR7_L(0) | DR7_RW(0, RW_EXEC));
+    run_user(user_target, 0);
+    SET_DR(7, DR7_FIXED);
+    result(hits == 1 && hit_rip == (uint64_t)user_target &&
+               (hit_dr6 & DR6_B0_3) == 1, when,
+           "DR0 execute breakpoint at CPL3", 1, (uint64_t)user_target, 1);
+
+    arm();
+    SET_DR(2, &watched);
+    SET_DR(7, DR7_FIXED | DR7_L(2) | DR7_RW(2, RW_RDWR) | DR7_LEN4(2));
+    run_user(user_read, 0);
+    SET_DR(7, DR7_FIXED);
+    result(hits == 1 && (hit_dr6 & DR6_B0_3) == 4, when,
+           "DR2 read/write breakpoint at CPL3", 1, 0, 4);
+
+    arm();
+    TF_STRETCH(after);
+    result(hits == 5 && hit_rip == after && (hit_dr6 & DR6_BS), when,
+           "TF at CPL0 traps after each of 5 instructions", 5,
+           after, DR6_BS);
+
+    arm();
+    TF_STRETCH_MOV_DR(after);
+    result(hits == 5 && hit_rip == after && (hit_dr6 & DR6_BS), when,
+           "TF at CPL0 traps after each of 5 instructions, MOV DR among "
+           "them", 5, after, DR6_BS);
+
+    arm();
+    after = run_user(user_tf, 0);
+    result(hits == 5 && hit_rip == after && (hit_dr6 & DR6_BS), when,
+           "TF at CPL3 traps after each of 5 instructions", 5,
+           after, DR6_BS);
+}
+
+#define TESTS 7
+
+int main(void)
+{
+    uint32_t err;
+
+    set_exception_handler(1, on_debug);
+    ktap_plan(2 * TESTS);
+    tests("nothing counts");
+    if (wrmsr_safe(0x186, 0xC0 | (3ull << 16) | (1ull << 22), &err)) {
+        for (unsigned i = 0; i < TESTS; i++)
+            ktap_skip("the model has no GP counter", "a counter counts");
+        ktap_exit();
+    }
+    wrmsr_safe(0x38F, 1, &err);
+    tests("a counter counts");
+    wrmsr_safe(0x38F, 0, &err);
+    wrmsr(0x186, 0);
+    ktap_exit();
+}
