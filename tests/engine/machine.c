@@ -174,3 +174,11 @@ int machine_vector_at(uint64_t rip)
         return -1;
     return (int)((rip - MACHINE_HANDLERS) / 16);
 }
+
+uint64_t machine_stack(struct machine *m, const struct engine_state *st,
+                       unsigned slot)
+{
+    uint64_t v;
+    memcpy(&v, machine_ptr(m, st->gpr[ENGINE_RSP] + 8 * slot), 8);
+    return v;
+}

@@ -63,4 +63,9 @@ void machine_gate(struct machine *m, unsigned vec, unsigned dpl,
 /* The vector whose handler the state stopped at, or -1. */
 int machine_vector_at(uint64_t rip);
 
+/* The (slot)th 8 bytes above the state's RSP: an exception frame's RIP
+ * (0), CS, RFLAGS, RSP and SS. */
+uint64_t machine_stack(struct machine *m, const struct engine_state *st,
+                       unsigned slot);
+
 #endif

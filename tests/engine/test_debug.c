@@ -85,9 +85,7 @@ static int run_at(uint64_t at, const char *code, size_t len)
 
 static uint64_t frame(unsigned slot)
 {
-    uint64_t v;
-    memcpy(&v, machine_ptr(&fx.m, fx.st.gpr[ENGINE_RSP] + 8 * slot), 8);
-    return v;
+    return machine_stack(&fx.m, &fx.st, slot);
 }
 
 /* nop; nop under TF: the trap comes after the first NOP. */

@@ -233,9 +233,7 @@ static void assert_at_vector(const struct engine_exit *x, int vec)
 
 static uint64_t frame(unsigned slot)
 {
-    uint64_t v;
-    memcpy(&v, machine_ptr(&fx.m, fx.st.gpr[ENGINE_RSP] + 8 * slot), 8);
-    return v;
+    return machine_stack(&fx.m, &fx.st, slot);
 }
 
 /* 0x7fffffff + 1 = 0x80000000: OF, SF, AF (carry out of bit 3), PF (low
