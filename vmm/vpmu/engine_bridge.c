@@ -511,17 +511,18 @@ void bridge_after_exit(struct pmvm *p, bool halted)
     ex->handback = ex->handback_free = ex->halt = false;
     ex->nbp = 0;
     guest_debug_update(p);
-    if (ex->guest_tf) {
-        struct kvm_regs *r = vm_regs(&p->vm);
-        ex->guest_tf = false;
+    /* Where it went on as the instruction does (not into a handler,
+     * which runs without TF): TF back, and its trap. */
+    struct kvm_regs *r = vm_regs(&p->vm);
+    if (ex->guest_tf && (r->rip == ex->tf_next[0] ||
+                         r->rip == ex->tf_next[1])) {
         r->rflags |= RFLAGS_TF;
         vm_regs_dirty(&p->vm);
-        if (r->rip == ex->tf_next[0] || r->rip == ex->tf_next[1]) {
-            guest_debug_set_dr6(p, (guest_debug_regs(p)->dr6 & ~DR6_B0_3) |
-                                       DR6_BS);
-            vm_inject_exception(&p->vm, VEC_DB, -1);
-        }
+        guest_debug_set_dr6(p, (guest_debug_regs(p)->dr6 & ~DR6_B0_3) |
+                                   DR6_BS);
+        vm_inject_exception(&p->vm, VEC_DB, -1);
     }
+    ex->guest_tf = false;
 }
 
 /* The guest can take an interrupt now. */
