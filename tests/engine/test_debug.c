@@ -162,6 +162,7 @@ static void test_data_breakpoint(void **state)
     assert_int_equal(frame(0), CODE + 2);
     assert_int_equal(fx.st.dr6, DR6_INIT | 0x2);
 
+    teardown(state);
     setup(state);
     fx.st.dr[1] = DATA + 8;
     fx.st.dr7 = 0x400 | (1u << 2) | (1u << 20) | (3u << 22);
