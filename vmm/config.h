@@ -32,7 +32,7 @@ struct run_config {
     bool sandbox;                   /* drop capabilities, filter syscalls */
     enum trap_mode trap;            /* how RDPMC is caught */
     bool count_step;                /* count by single-stepping, no engine */
-    enum bridge_cpl0 cpl0;            /* who runs CPL0 code */
+    enum bridge_cpl0 cpl0;          /* who runs CPL0 code */
     struct pmu_model pmu_model;     /* the guest's, under its policy */
     const char *image;              /* the Multiboot image's path */
     const char *cmdline;            /* the guest's command line */

@@ -39,7 +39,7 @@ struct pmvm {
     struct trap trap;    /* how RDPMC reaches pmvm */
     struct guest_debug debug; /* KVM's single-step and breakpoints */
     struct count count;  /* instruction counting by single-step */
-    struct bridge bridge;  /* the engine bridge: counting and CPL0 code in the engine */
+    struct bridge bridge; /* the engine running the guest (engine_bridge.h) */
     struct tf_scrub tf_scrub; /* what a stepped run may leave in the guest */
     bool pmi_due;        /* a counter overflowed with its PMI enabled */
     enum machine machine;

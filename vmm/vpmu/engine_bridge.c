@@ -143,14 +143,14 @@ static bool kvm_event_pending(struct pmvm *p)
 /* ---- the engine's callbacks: the PMU model and pmvm's devices ---- */
 
 /*
- * pmvm must see every instruction: a counter counts, or RDPMC is trapped
- * by looking at each one (--trap=step). The engine is then faster than
- * single-stepping on KVM, and runs CPL3 code on every host.
+ * The engine runs every instruction: pmvm must see each (a counter counts,
+ * or RDPMC is trapped by looking at each one, --trap=step), where the
+ * engine is faster than single-stepping on KVM and runs CPL3 code on
+ * every host; or the guest has breakpoints of its own, which the engine
+ * honours at any CPL, while pmvm's guest debug replaces them in KVM (and
+ * nested PVM fires none at CPL3, nor data breakpoints in code it
+ * interprets).
  */
-/* The engine runs every instruction: a counter counts, RDPMC is caught
- * by looking at each, or the guest has breakpoints of its own (which the
- * engine honours at any CPL; KVM fires none at CPL3 on some hosts, nested
- * PVM among them, nor data breakpoints in code it interprets). */
 static bool every_insn(struct pmvm *p)
 {
     return count_active(p) || p->trap.mode == TRAP_STEP ||
