@@ -245,6 +245,9 @@ esac
 	echo "intel=$(sq "$(paste -s -d " " "$kit/intel.order")")"
 	echo "shell=$(sq "${TESTVM_SHELL:-}")"
 	echo "export PMVM_CONFIG_DIR=/main/configs"
+	# for the tests that must know they run in this stand-in, ten times
+	# slower than the hosts whose timings the docs give
+	echo "export PMVM_TESTVM=1"
 	# One pmvm at a time: -smp 1 gains nothing from more, and many at once
 	# have frozen this guest kernel.
 	echo "export CONFORMANCE_JOBS=$(sq "${CONFORMANCE_JOBS:-1}")"
