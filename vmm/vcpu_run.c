@@ -142,6 +142,11 @@ static int vcpu_run_loop(struct pmvm *p, double timeout_s)
         if (r < 0) {
             if (errno != EINTR && errno != EAGAIN)
                 err(STATUS_OSERR, "KVM_RUN");
+            /* With immediate_exit (the watchdog's tick came between runs)
+             * KVM returns at once and leaves exit_reason as the last exit
+             * had it: a stale KVM_EXIT_DEBUG would pass for a step taken
+             * (a hand-back ended, a count) when nothing ran. */
+            vm->run->exit_reason = KVM_EXIT_INTR;
             watchdog_resume();
             /* A guest halted with interrupts off: the in-kernel local
              * APIC keeps it inside KVM_RUN for ever, so the tick asks. */
