@@ -512,15 +512,20 @@ void bridge_after_exit(struct pmvm *p, bool halted)
     ex->nbp = 0;
     guest_debug_update(p);
     /* Where it went on as the instruction does (not into a handler,
-     * which runs without TF): TF back, and its trap. */
+     * which runs without TF): TF back, and its trap, which the engine
+     * delivers (interrupts()): KVM, stepping the delivery, would push
+     * the RFLAGS its single-step shows, without TF. */
     struct kvm_regs *r = vm_regs(&p->vm);
     if (ex->guest_tf && (r->rip == ex->tf_next[0] ||
                          r->rip == ex->tf_next[1])) {
         r->rflags |= RFLAGS_TF;
         vm_regs_dirty(&p->vm);
-        guest_debug_set_dr6(p, (guest_debug_regs(p)->dr6 & ~DR6_B0_3) |
-                                   DR6_BS);
-        vm_inject_exception(&p->vm, VEC_DB, -1);
+        ex->db_due = bridge_active(p);
+        if (!ex->db_due) { /* KVM runs on, unstepped */
+            guest_debug_set_dr6(p, (guest_debug_regs(p)->dr6 & ~DR6_B0_3) |
+                                       DR6_BS);
+            vm_inject_exception(&p->vm, VEC_DB, -1);
+        }
     }
     ex->guest_tf = false;
 }
@@ -532,7 +537,8 @@ static bool interruptible(const struct engine_state *st)
 }
 
 /*
- * Interrupts, as the CPU takes them between instructions: the PMI the
+ * Interrupts, as the CPU takes them between instructions: the single-step
+ * trap a hand-back owes the guest's own TF, the PMI the
  * engine stopped for (LVTPC's), then any the local APIC requests (pmvm's
  * earlier PMI, KVM's timer). The engine delivers them through the IDT;
  * an NMI or a delivery that would fault goes to KVM. False: KVM must run
@@ -540,6 +546,15 @@ static bool interruptible(const struct engine_state *st)
  */
 static bool interrupts(struct pmvm *p, struct engine_state *st)
 {
+    if (p->bridge.db_due) {
+        p->bridge.db_due = false;
+        st->dr6 = (st->dr6 & ~DR6_B0_3) | DR6_BS;
+        if (!engine_interrupt(p->bridge.engine, st, VEC_DB)) {
+            guest_debug_set_dr6(p, st->dr6); /* its delivery faults: */
+            vm_inject_exception(&p->vm, VEC_DB, -1); /* KVM's to do */
+            return false;
+        }
+    }
     if (p->pmi_due) {
         p->pmi_due = false;
         int v = pmi_accept(p, interruptible(st));

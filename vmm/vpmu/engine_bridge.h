@@ -28,6 +28,7 @@ struct bridge {
     bool guest_tf;          /* ... began with the guest's own TF set, */
     uint64_t tf_next[2];    /* ... and ends at one of these unless it
                                raised an exception */
+    bool db_due;            /* the #DB (DR6.BS) that hand-back owes */
     bool warned_unseen;     /* said once that a free one went unseen */
     uint64_t bp[BRIDGE_MAX_BP]; /* where a CPL3 hand-back ends on a host
                                  that cannot step CPL3 code */
