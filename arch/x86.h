@@ -2,6 +2,7 @@
 #ifndef PMVM_ARCH_X86_H
 #define PMVM_ARCH_X86_H
 
+#include <stdbool.h>
 #include <stdint.h>
 
 /* RFLAGS */
@@ -105,6 +106,15 @@ static inline unsigned x86_cpl(uint64_t cr0, uint64_t rflags,
     if (rflags & RFLAGS_VM)
         return 3;
     return ss_dpl_or_cs_rpl & 3;
+}
+
+/* DR6 after a #DB whose conditions are the breakpoints (hits) and, for a
+ * single-step, BS: B0-B3 say which were met, the rest stays (SDM Vol. 3,
+ * 18.2.3). */
+static inline uint64_t x86_dr6_after_db(uint64_t dr6, unsigned hits,
+                                        bool step)
+{
+    return (dr6 & ~DR6_B0_3) | hits | (step ? DR6_BS : 0);
 }
 
 #endif

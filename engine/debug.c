@@ -21,12 +21,11 @@ static uint64_t len_of(uint64_t dr7, unsigned n)
     return len[(dr7 >> (18 + 4 * n)) & 3];
 }
 
-/* A #DB whose conditions are (hits) and, for a single-step, BS: B0-B3
- * say which breakpoints were met, the rest of DR6 stays (SDM 18.2.3). */
+/* A #DB whose conditions are (hits) and, for a single-step, BS. */
 static void raise_db(struct eng *e, unsigned hits, bool step,
                      uint64_t return_rip)
 {
-    e->st->dr6 = (e->st->dr6 & ~DR6_B0_3) | hits | (step ? DR6_BS : 0);
+    e->st->dr6 = x86_dr6_after_db(e->st->dr6, hits, step);
     eng_deliver(e, VEC_DB, false, 0, false, return_rip);
 }
 

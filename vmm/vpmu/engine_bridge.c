@@ -522,8 +522,8 @@ void bridge_after_exit(struct pmvm *p, bool halted)
         vm_regs_dirty(&p->vm);
         ex->db_due = bridge_active(p);
         if (!ex->db_due) { /* KVM runs on, unstepped */
-            guest_debug_set_dr6(p, (guest_debug_regs(p)->dr6 & ~DR6_B0_3) |
-                                       DR6_BS);
+            guest_debug_set_dr6(p, x86_dr6_after_db(guest_debug_regs(p)->dr6,
+                                                    0, true));
             vm_inject_exception(&p->vm, VEC_DB, -1);
         }
     }
@@ -548,7 +548,7 @@ static bool interrupts(struct pmvm *p, struct engine_state *st)
 {
     if (p->bridge.db_due) {
         p->bridge.db_due = false;
-        st->dr6 = (st->dr6 & ~DR6_B0_3) | DR6_BS;
+        st->dr6 = x86_dr6_after_db(st->dr6, 0, true);
         if (!engine_interrupt(p->bridge.engine, st, VEC_DB)) {
             guest_debug_set_dr6(p, st->dr6); /* its delivery faults: */
             vm_inject_exception(&p->vm, VEC_DB, -1); /* KVM's to do */

@@ -38,7 +38,7 @@ void guest_debug_update(struct pmvm *p);
 /* The guest's own debug registers, read from KVM once after each run. */
 const struct kvm_debugregs *guest_debug_regs(struct pmvm *p);
 
-/* The guest's DR6 after a #DB the engine raised. */
+/* The guest's DR6 after a #DB pmvm's engine raised or pmvm injects. */
 void guest_debug_set_dr6(struct pmvm *p, uint64_t dr6);
 
 /* Has the guest enabled a breakpoint of its own (DR7 L0-L3, G0-G3)? */
