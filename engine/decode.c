@@ -7,6 +7,15 @@ void eng_decode_init(struct eng *e)
 {
     ZydisDecoderInit(&e->dec64, ZYDIS_MACHINE_MODE_LONG_64,
                      ZYDIS_STACK_WIDTH_64);
+    ZydisDecoderInit(&e->dec32, ZYDIS_MACHINE_MODE_LEGACY_32,
+                     ZYDIS_STACK_WIDTH_32);
+}
+
+/* The decoder for the code at RIP: 64-bit mode's, or 32-bit code's
+ * (machine mode; the state check refused 16-bit code). */
+static const ZydisDecoder *decoder_of(const struct eng *e)
+{
+    return eng_mode64(e) ? &e->dec64 : &e->dec32;
 }
 
 /* O(1): the VMM flushes after every instruction KVM runs for the engine,
@@ -96,8 +105,13 @@ static bool opnd_of(const ZydisDecodedOperand *z, struct eng_opnd *o)
         o->type = OPND_IMM;
         o->imm = z->imm.is_signed ? (uint64_t)z->imm.value.s : z->imm.value.u;
         return true;
+    case ZYDIS_OPERAND_TYPE_POINTER: /* ptr16:16, ptr16:32 (not in 64-bit) */
+        o->type = OPND_PTR;
+        o->ptr_seg = z->ptr.segment;
+        o->imm = z->ptr.offset;
+        return true;
     default:
-        return false; /* far pointers do not exist in 64-bit mode */
+        return false;
     }
 }
 
@@ -327,7 +341,7 @@ static int decode_bytes(struct eng *e, const uint8_t *code, size_t len,
 {
     ZydisDecodedInstruction zi;
     ZydisDecodedOperand ops[ZYDIS_MAX_OPERAND_COUNT];
-    ZyanStatus s = ZydisDecoderDecodeFull(&e->dec64, code, len, &zi, ops);
+    ZyanStatus s = ZydisDecoderDecodeFull(decoder_of(e), code, len, &zi, ops);
 
     *more = s == ZYDIS_STATUS_NO_MORE_DATA;
     *too_long = s == ZYDIS_STATUS_INSTRUCTION_TOO_LONG ||
@@ -371,15 +385,16 @@ static _Noreturn void undefined(struct eng *e, bool too_long)
 const struct eng_insn *eng_decode_at_rip(struct eng *e)
 {
     static __thread struct eng_insn crossing;
-    uint64_t la = e->st->rip, gpa, gpa2;
+    uint64_t la = eng_code_la(e, e->st->rip), gpa, gpa2;
     uint8_t code[15];
     bool more, too_long;
+    uint8_t mode = eng_mode64(e) ? 64 : 32;
 
     gpa = eng_translate(e, la, ACC_FETCH, false);
     struct icache_slot *slot = slot_of(e, gpa);
     uint64_t pfn = gpa >> 12;
     if (slot->gpa == gpa && slot->gen == e->page_gen[pfn] &&
-        slot->epoch == e->icache_epoch)
+        slot->epoch == e->icache_epoch && slot->mode == mode)
         return &slot->in;
 
     size_t n = eng_fetch(e, la, code, sizeof(code), &gpa);
@@ -387,6 +402,7 @@ const struct eng_insn *eng_decode_at_rip(struct eng *e)
         slot->gpa = gpa;
         slot->gen = e->page_gen[pfn];
         slot->epoch = e->icache_epoch;
+        slot->mode = mode;
         e->code_page[pfn] = 1;
         return &slot->in;
     }

@@ -175,6 +175,22 @@ struct engine_ops {
      * port access is then handed back. */
     enum engine_answer (*io)(void *ctx, uint16_t port, unsigned size,
                              bool in, uint32_t *val, bool *stop);
+    /* The engine is the whole CPU (pmvm --accel=engine): it runs the
+     * system instructions and the 32-bit protected mode it would
+     * otherwise hand back (control and debug registers, IA32_EFER,
+     * IA32_FS_BASE, IA32_GS_BASE, descriptor tables, segment loads, far
+     * transfers, HLT as ENGINE_STOP_HALT). False: everything as without
+     * it, 64-bit mode only. */
+    bool machine;
+    /* A data access of (size) 1, 2, 4 or 8 bytes to guest-physical
+     * (gpa) outside RAM (the local APIC page in practice): *val is read
+     * for a write, written for a read. Only a plain load or store through
+     * a segment (a MOV's) comes here; one that crosses a page, a locked
+     * read-modify-write, a descriptor-table or page-table access outside
+     * RAM still hand back ENGINE_WHY_MMIO. NULL, or ENGINE_NOT_MINE: hand
+     * back ENGINE_WHY_MMIO; ENGINE_GP raises #GP(0). */
+    enum engine_answer (*mmio)(void *ctx, uint64_t gpa, unsigned size,
+                               bool write, uint64_t *val);
 };
 
 /* Why engine_run() returned. The state is always consistent: it is the
@@ -186,6 +202,10 @@ enum engine_stop {
     ENGINE_STOP_STATE,      /* the state is one the engine does not run */
     ENGINE_STOP_SHUTDOWN,   /* a triple fault (a fault delivering #DF):
                                the state is the one before the event */
+    ENGINE_STOP_HALT,       /* machine mode only: a HLT at CPL0 retired
+                               (through ops->retire, RIP after it) and
+                               the vCPU waits for an interrupt; the
+                               caller decides what comes next */
 };
 
 /* Why the next instruction is KVM's (ENGINE_STOP_HANDBACK), or why the
@@ -200,7 +220,9 @@ enum engine_why {
                                  (descriptor tables, control registers) */
     ENGINE_WHY_EVENT,         /* an event through a descriptor the engine
                                  does not run (a TSS that is not there) */
-    ENGINE_WHY_MODE,          /* not 64-bit mode */
+    ENGINE_WHY_MODE,          /* not 64-bit mode (machine mode: not
+                                 protected mode with a 32-bit or 64-bit
+                                 code segment) */
     ENGINE_WHY_FEATURE,       /* a control bit the engine does not model
                                  (TF, DR7, PKE, LA57, ...) */
     ENGINE_WHY_HALT,          /* HLT: the vCPU waits for an interrupt */

@@ -74,6 +74,7 @@ struct icache_slot {
     uint64_t gpa;            /* ~0: empty */
     uint32_t gen;
     uint32_t epoch;          /* valid only in the epoch it was filled in */
+    uint8_t mode;            /* decoded as 32- or 64-bit code */
     struct eng_insn in;
 };
 
@@ -89,7 +90,9 @@ struct tlb_slot {
     bool accessed;           /* A is set in every entry of the walk */
     bool dirty;              /* D is set (writes need no walk) */
     uint8_t nent;
-    uint64_t *ent[4];        /* the walk's entries, until A is set */
+    uint32_t *ent[4];        /* the low doublewords (A and D are there,
+                                in 4- and 8-byte entries alike) of the
+                                walk's entries, until A is set */
 };
 
 #define MAX_MEM_LOG 8
@@ -132,8 +135,38 @@ struct eng {
     uint64_t retired_total;
     uint64_t run_retired;    /* retired in this engine_run() */
     uint64_t budget, count;  /* this run's */
-    ZydisDecoder dec64;
+    ZydisDecoder dec64, dec32;
+    /* machine mode (engine_ops.machine) */
+    bool insn_lock;          /* the instruction has a LOCK prefix */
+    bool halted;             /* a HLT retired: stop with ENGINE_STOP_HALT */
+    bool mode_changed;       /* paging, EFER or CS changed: check again */
 };
+
+/* ---- modes (mode32.c): 64-bit mode, and machine mode's 32-bit one ---- */
+/* 64-bit mode: IA-32e mode with CS.L (otherwise 32-bit code, protected
+ * or compatibility mode, which only machine mode runs). */
+static inline bool eng_mode64(const struct eng *e)
+{
+    return (e->st->efer & EFER_LMA) && e->st->seg[ENGINE_CS].l;
+}
+/* The stack's address size: RSP, ESP (SS.B) or SP. */
+static inline unsigned eng_stack_width(const struct eng *e)
+{
+    return eng_mode64(e) ? 8 : e->st->seg[ENGINE_SS].db ? 4 : 2;
+}
+uint64_t eng_sp(const struct eng *e);
+void eng_sp_set(struct eng *e, uint64_t v);
+/* Legacy segmentation for 32-bit code (SDM 5.3, 5.4): usable segment,
+ * type and limit checks, base added, 32-bit linear address. */
+uint64_t eng_linear32(struct eng *e, unsigned seg, uint64_t off,
+                      unsigned size, bool write);
+/* A near branch target's check: canonical in 64-bit mode, within CS's
+ * limit otherwise (#GP(0)). */
+void eng_check_target(struct eng *e, uint64_t target);
+/* The linear address of the instruction at offset (rip). */
+uint64_t eng_code_la(const struct eng *e, uint64_t rip);
+/* Why machine mode cannot run (st), or ENGINE_WHY_NONE. */
+enum engine_why eng_machine_state_check(const struct engine_state *st);
 
 /* ---- the guest's debug features (debug.c) ---- */
 /* Before an instruction: its execute breakpoints, unless RF; true if one
@@ -170,6 +203,10 @@ enum acc { ACC_READ, ACC_WRITE, ACC_FETCH };
 uint64_t eng_translate(struct eng *e, uint64_t la, enum acc acc,
                        bool supervisor);
 void eng_tlb_flush(struct eng *e);
+/* The same without the RAM check: a guest-physical address that may be
+ * outside RAM (machine mode's MMIO). */
+uint64_t eng_translate_any(struct eng *e, uint64_t la, enum acc acc,
+                           bool supervisor);
 void eng_tlb_flush_page(struct eng *e, uint64_t la);
 
 /* Data at a linear address (any alignment, may cross pages). */
@@ -259,6 +296,22 @@ eng_exec_fn eng_exec_tsx_for(ZydisMnemonic m);
 void eng_exec_unimplemented(struct eng *e, const struct eng_insn *in);
 /* MOV with a segment, control or debug register operand. */
 void eng_exec_mov_special(struct eng *e, const struct eng_insn *in);
+/* Machine mode's system instructions (exec_cr.c, exec_desc.c,
+ * exec_far.c): MOV to and from CRn and DRn, CLTS, LMSW, INVLPG, WBINVD,
+ * HLT; LGDT and friends, segment loads; far JMP, CALL, RET. */
+eng_exec_fn eng_exec_cr_for(ZydisMnemonic m);
+eng_exec_fn eng_exec_desc_for(ZydisMnemonic m);
+void eng_exec_mov_cr_dr(struct eng *e, const struct eng_insn *in);
+void eng_exec_far(struct eng *e, const struct eng_insn *in);
+/* Loads segment register (sreg) with (sel) as MOV Sreg does (its
+ * descriptor checks and faults). */
+void eng_load_sreg(struct eng *e, unsigned sreg, uint16_t sel);
+/* RDMSR/WRMSR of the MSRs the state holds (IA32_EFER, FS and GS bases):
+ * true if (msr) is one of them. */
+bool eng_state_rdmsr(struct eng *e, uint32_t msr, uint64_t *val);
+bool eng_state_wrmsr(struct eng *e, uint32_t msr, uint64_t val);
+/* Sets a descriptor's accessed (or a TSS's busy) bit in its table. */
+void eng_desc_set_bit(struct eng *e, uint16_t sel, unsigned bit);
 /* OUTS, REP OUTS (exec_string.c), once exec_system.c has checked the
  * port's permission. */
 void eng_exec_outs(struct eng *e, const struct eng_insn *in);

@@ -3,15 +3,23 @@
 
 #define DST (&in->op[0])
 
-/* A near branch to (target): non-canonical targets #GP at the branch
- * (Intel; SDM JMP). */
+/* A target truncated to the operand size: 16 bits with 66h, 32 bits in
+ * 32-bit code (SDM JMP: EIP <- tempEIP AND 0000FFFFH). */
+static uint64_t masked(const struct eng *e, const struct eng_insn *in,
+                       uint64_t target)
+{
+    if (in->opsize == 2)
+        return target & 0xFFFF;
+    return eng_mode64(e) ? target : target & 0xFFFFFFFFull;
+}
+
+/* A near branch to (target): non-canonical targets (beyond CS's limit in
+ * 32-bit code) #GP at the branch (Intel; SDM JMP). */
 static void branch_to(struct eng *e, const struct eng_insn *in,
                       uint64_t target)
 {
-    if (in->opsize == 2)
-        target &= 0xFFFF; /* a 16-bit operand size truncates (66h) */
-    if (!eng_canonical(target))
-        eng_gp0(e);
+    target = masked(e, in, target);
+    eng_check_target(e, target);
     e->next_rip = target;
     e->branch_taken = true;
 }
@@ -24,10 +32,20 @@ static uint64_t target_of(struct eng *e, const struct eng_insn *in)
     return eng_opnd_read(e, in, DST);
 }
 
+/* Far JMP, CALL and RET are machine mode's (exec_far.c). */
+static void far_transfer(struct eng *e, const struct eng_insn *in)
+{
+    if (!e->ops.machine)
+        eng_handback(e, ENGINE_WHY_SYSTEM);
+    eng_exec_far(e, in);
+}
+
 static void exec_jmp(struct eng *e, const struct eng_insn *in)
 {
-    if (in->cls == ENGINE_CLASS_FAR)
-        eng_handback(e, ENGINE_WHY_SYSTEM);
+    if (in->cls == ENGINE_CLASS_FAR) {
+        far_transfer(e, in);
+        return;
+    }
     branch_to(e, in, target_of(e, in));
 }
 
@@ -95,8 +113,8 @@ static void loop(struct eng *e, const struct eng_insn *in, int zf_want)
     /* the target is checked before anything changes */
     uint64_t target = e->next_rip + DST->imm;
     bool jump = c != 0 && (zf_want < 0 || zf == (bool)zf_want);
-    if (jump && !eng_canonical(target))
-        eng_gp0(e);
+    if (jump)
+        eng_check_target(e, masked(e, in, target));
     eng_gpr_set(e, ENGINE_RCX, in->addrsize, c);
     if (jump)
         branch_to(e, in, target);
@@ -110,31 +128,31 @@ static void exec_loopne(struct eng *e, const struct eng_insn *in) { loop(e, in, 
  * leaves RSP alone); the return address is the next instruction's. */
 static void exec_call(struct eng *e, const struct eng_insn *in)
 {
-    if (in->cls == ENGINE_CLASS_FAR)
-        eng_handback(e, ENGINE_WHY_SYSTEM);
-    uint64_t target = target_of(e, in);
-    if (in->opsize == 2)
-        target &= 0xFFFF;
-    if (!eng_canonical(target))
-        eng_gp0(e);
-    eng_push(e, in->opsize == 2 ? 2 : 8, e->next_rip);
+    if (in->cls == ENGINE_CLASS_FAR) {
+        far_transfer(e, in);
+        return;
+    }
+    uint64_t target = masked(e, in, target_of(e, in));
+    eng_check_target(e, target);
+    eng_push(e, in->opsize == 2 ? 2 : eng_mode64(e) ? 8 : 4, e->next_rip);
     branch_to(e, in, target);
 }
 
 /* RET [imm16]: pops the target, then releases imm16 more bytes. */
 static void exec_ret(struct eng *e, const struct eng_insn *in)
 {
-    if (in->cls == ENGINE_CLASS_FAR)
-        eng_handback(e, ENGINE_WHY_SYSTEM);
-    unsigned sz = in->opsize == 2 ? 2 : 8;
-    uint64_t rsp = e->st->gpr[ENGINE_RSP];
+    if (in->cls == ENGINE_CLASS_FAR) {
+        far_transfer(e, in);
+        return;
+    }
+    unsigned sz = in->opsize == 2 ? 2 : eng_mode64(e) ? 8 : 4;
+    uint64_t rsp = eng_sp(e);
     uint64_t target = eng_read(e, ENGINE_SS, rsp, sz);
     uint64_t extra = in->nopnd && DST->type == OPND_IMM ? DST->imm & 0xFFFF
                                                         : 0;
 
-    if (!eng_canonical(target))
-        eng_gp0(e);
-    e->st->gpr[ENGINE_RSP] = rsp + sz + extra;
+    eng_check_target(e, target);
+    eng_sp_set(e, rsp + sz + extra);
     e->next_rip = target;
     e->branch_taken = true;
 }

@@ -96,8 +96,17 @@ static void exec_cmpxchg(struct eng *e, const struct eng_insn *in)
  * pushes the value before the push. */
 static void exec_push(struct eng *e, const struct eng_insn *in)
 {
-    if (DST->type == OPND_REG && DST->regkind != REGK_GPR)
-        eng_handback(e, ENGINE_WHY_SYSTEM); /* PUSH FS/GS */
+    if (DST->type == OPND_REG && DST->regkind != REGK_GPR) {
+        if (!e->ops.machine || DST->regkind != REGK_SEG)
+            eng_handback(e, ENGINE_WHY_SYSTEM); /* PUSH FS/GS */
+        /* A segment register: recent processors write just the selector,
+         * the stack pointer moving by the operand size (SDM PUSH). */
+        uint64_t rsp = (eng_sp(e) - in->opsize) &
+                       eng_mask(eng_stack_width(e));
+        eng_write(e, ENGINE_SS, rsp, 2, e->st->seg[DST->reg].selector);
+        eng_sp_set(e, rsp);
+        return;
+    }
     eng_push(e, in->opsize, eng_opnd_read(e, in, DST));
 }
 
@@ -106,20 +115,27 @@ static void exec_push(struct eng *e, const struct eng_insn *in)
 static void exec_pop(struct eng *e, const struct eng_insn *in)
 {
     unsigned sz = in->opsize;
-    uint64_t rsp = e->st->gpr[ENGINE_RSP];
+    uint64_t full = e->st->gpr[ENGINE_RSP], rsp = eng_sp(e);
     uint64_t v = eng_read(e, ENGINE_SS, rsp, sz);
 
-    if (DST->type == OPND_REG && DST->regkind != REGK_GPR)
-        eng_handback(e, ENGINE_WHY_SYSTEM); /* POP FS/GS */
-    if (DST->type == OPND_MEM) {
-        e->st->gpr[ENGINE_RSP] = rsp + sz;
-        uint64_t ea = eng_ea(e, in, DST);
-        e->st->gpr[ENGINE_RSP] = rsp;
-        eng_write(e, DST->seg, ea, sz, v);
-        e->st->gpr[ENGINE_RSP] = rsp + sz;
+    if (DST->type == OPND_REG && DST->regkind != REGK_GPR) {
+        if (!e->ops.machine || DST->regkind != REGK_SEG)
+            eng_handback(e, ENGINE_WHY_SYSTEM); /* POP FS/GS */
+        eng_load_sreg(e, DST->reg, (uint16_t)v);
+        eng_sp_set(e, rsp + sz);
+        if (DST->reg == ENGINE_SS)
+            e->shadow_next = true;
         return;
     }
-    e->st->gpr[ENGINE_RSP] = rsp + sz;
+    if (DST->type == OPND_MEM) {
+        eng_sp_set(e, rsp + sz);
+        uint64_t ea = eng_ea(e, in, DST);
+        e->st->gpr[ENGINE_RSP] = full;
+        eng_write(e, DST->seg, ea, sz, v);
+        eng_sp_set(e, rsp + sz);
+        return;
+    }
+    eng_sp_set(e, rsp + sz);
     eng_opnd_write(e, in, DST, v); /* POP rSP loads the popped value */
 }
 
@@ -160,6 +176,9 @@ static void exec_enter(struct eng *e, const struct eng_insn *in)
     unsigned sz = in->opsize, level = (unsigned)(SRC->imm & 31);
     uint64_t size = DST->imm & 0xFFFF;
     struct engine_state *st = e->st;
+
+    if (!eng_mode64(e))
+        eng_handback(e, ENGINE_WHY_UNIMPLEMENTED); /* 32-bit frames */
     uint64_t rsp = st->gpr[ENGINE_RSP], rbp = st->gpr[ENGINE_RBP];
 
     rsp -= sz;
@@ -186,10 +205,10 @@ static void exec_enter(struct eng *e, const struct eng_insn *in)
 static void exec_leave(struct eng *e, const struct eng_insn *in)
 {
     unsigned sz = in->opsize;
-    uint64_t rbp = e->st->gpr[ENGINE_RBP];
+    uint64_t rbp = eng_gpr_get(e, ENGINE_RBP, eng_stack_width(e));
     uint64_t v = eng_read(e, ENGINE_SS, rbp, sz);
 
-    e->st->gpr[ENGINE_RSP] = rbp + sz;
+    eng_sp_set(e, rbp + sz);
     eng_gpr_set(e, ENGINE_RBP, sz, v);
 }
 
@@ -223,8 +242,10 @@ eng_exec_fn eng_exec_move_for(ZydisMnemonic m)
     case ZYDIS_MNEMONIC_CMPXCHG: return exec_cmpxchg;
     case ZYDIS_MNEMONIC_PUSH: return exec_push;
     case ZYDIS_MNEMONIC_POP: return exec_pop;
-    case ZYDIS_MNEMONIC_PUSHF: case ZYDIS_MNEMONIC_PUSHFQ: return exec_pushf;
-    case ZYDIS_MNEMONIC_POPF: case ZYDIS_MNEMONIC_POPFQ: return exec_popf;
+    case ZYDIS_MNEMONIC_PUSHF: case ZYDIS_MNEMONIC_PUSHFD:
+    case ZYDIS_MNEMONIC_PUSHFQ: return exec_pushf;
+    case ZYDIS_MNEMONIC_POPF: case ZYDIS_MNEMONIC_POPFD:
+    case ZYDIS_MNEMONIC_POPFQ: return exec_popf;
     case ZYDIS_MNEMONIC_ENTER: return exec_enter;
     case ZYDIS_MNEMONIC_LEAVE: return exec_leave;
     case ZYDIS_MNEMONIC_NOP: case ZYDIS_MNEMONIC_PAUSE:

@@ -1,4 +1,4 @@
-/* exec_system.c: the engine's system instructions: CPUID, RDMSR/WRMSR and RDPMC through the caller, CLI/STI, INT n, IRETQ, SYSCALL/SYSRET, SWAPGS, control registers, I/O permission; the rest go back to KVM. */
+/* exec_system.c: the engine's system instructions: CPUID, RDMSR/WRMSR and RDPMC through the caller, CLI/STI, INT n, IRETQ, SYSCALL/SYSRET, SWAPGS, control registers, I/O permission; the rest go back to KVM, or in machine mode to exec_cr.c and exec_desc.c. */
 #include "engine/engine_internal.h"
 
 #define DST (&in->op[0])
@@ -51,6 +51,11 @@ static void exec_rdmsr(struct eng *e, const struct eng_insn *in)
 
     (void)in;
     need_cpl0(e);
+    if (e->ops.machine &&
+        eng_state_rdmsr(e, (uint32_t)e->st->gpr[ENGINE_RCX], &v)) {
+        set_edx_eax(e, v);
+        return;
+    }
     switch (e->ops.rdmsr(e->ops.ctx, (uint32_t)e->st->gpr[ENGINE_RCX], &v)) {
     case ENGINE_OK: set_edx_eax(e, v); return;
     case ENGINE_GP: eng_gp0(e);
@@ -64,6 +69,9 @@ static void exec_wrmsr(struct eng *e, const struct eng_insn *in)
 
     (void)in;
     need_cpl0(e);
+    if (e->ops.machine &&
+        eng_state_wrmsr(e, (uint32_t)e->st->gpr[ENGINE_RCX], edx_eax(e)))
+        return;
     switch (e->ops.wrmsr(e->ops.ctx, (uint32_t)e->st->gpr[ENGINE_RCX],
                          edx_eax(e), &stop)) {
     case ENGINE_OK: e->stop_after |= stop; return;
@@ -406,6 +414,21 @@ static void exec_mov_cr(struct eng *e, const struct eng_insn *in)
  * with the MOV mnemonic, so exec_move's MOV sends it here. */
 void eng_exec_mov_special(struct eng *e, const struct eng_insn *in)
 {
+    if (e->ops.machine) {
+        if (DST->type == OPND_REG && DST->regkind == REGK_SEG) {
+            eng_load_sreg(e, DST->reg, (uint16_t)eng_opnd_read(e, in, SRC));
+            if (DST->reg == ENGINE_SS)
+                e->shadow_next = true; /* MOV SS shadows the next one */
+            return;
+        }
+        if ((DST->type == OPND_REG && (DST->regkind == REGK_CR ||
+                                       DST->regkind == REGK_DR)) ||
+            (SRC->type == OPND_REG && (SRC->regkind == REGK_CR ||
+                                       SRC->regkind == REGK_DR))) {
+            eng_exec_mov_cr_dr(e, in);
+            return;
+        }
+    }
     if (SRC->type == OPND_REG && SRC->regkind == REGK_CR)
         exec_mov_cr(e, in);
     else
@@ -502,10 +525,56 @@ static void exec_privileged(struct eng *e, const struct eng_insn *in)
     eng_handback(e, ENGINE_WHY_SYSTEM);
 }
 
-/* HLT: the vCPU halts until an interrupt, which is KVM's to wait for. */
+/* Machine mode's handler for a system instruction (exec_cr.c,
+ * exec_desc.c), or NULL. */
+static eng_exec_fn machine_handler(const struct eng *e,
+                                   const struct eng_insn *in)
+{
+    eng_exec_fn f;
+
+    if (!e->ops.machine)
+        return NULL;
+    if ((f = eng_exec_cr_for((ZydisMnemonic)in->mnemonic)) ||
+        (f = eng_exec_desc_for((ZydisMnemonic)in->mnemonic)))
+        return f;
+    return NULL;
+}
+
+/* Descriptor tables, TLB and cache control: machine mode's, else KVM's
+ * as exec_privileged. */
+static void exec_machine_or_privileged(struct eng *e,
+                                       const struct eng_insn *in)
+{
+    eng_exec_fn f = machine_handler(e, in);
+
+    if (f) {
+        f(e, in);
+        return;
+    }
+    exec_privileged(e, in);
+}
+
+/* SGDT, SIDT, SLDT, STR, SMSW: machine mode's, else not the engine's. */
+static void exec_machine_or_unimplemented(struct eng *e,
+                                          const struct eng_insn *in)
+{
+    eng_exec_fn f = machine_handler(e, in);
+
+    if (!f)
+        eng_handback(e, ENGINE_WHY_UNIMPLEMENTED);
+    f(e, in);
+}
+
+/* HLT: the vCPU halts until an interrupt, which is KVM's to wait for
+ * (machine mode: it retires, and the engine stops, ENGINE_STOP_HALT). */
 static void exec_hlt(struct eng *e, const struct eng_insn *in)
 {
-    (void)in;
+    eng_exec_fn f = machine_handler(e, in);
+
+    if (f) {
+        f(e, in);
+        return;
+    }
     need_cpl0(e);
     eng_handback(e, ENGINE_WHY_HALT);
 }
@@ -547,7 +616,11 @@ eng_exec_fn eng_exec_system_for(ZydisMnemonic m)
     case ZYDIS_MNEMONIC_INVPCID: case ZYDIS_MNEMONIC_WBINVD:
     case ZYDIS_MNEMONIC_INVD: case ZYDIS_MNEMONIC_CLTS:
     case ZYDIS_MNEMONIC_LMSW: case ZYDIS_MNEMONIC_XSETBV:
-        return exec_privileged;
+        return exec_machine_or_privileged;
+    case ZYDIS_MNEMONIC_SGDT: case ZYDIS_MNEMONIC_SIDT:
+    case ZYDIS_MNEMONIC_SLDT: case ZYDIS_MNEMONIC_STR:
+    case ZYDIS_MNEMONIC_SMSW:
+        return exec_machine_or_unimplemented;
     default:
         return NULL;
     }

@@ -1,4 +1,4 @@
-/* mem.c: the engine's guest memory accesses: segments and canonical checks, alignment checks, page-crossing reads and writes, instruction fetch. */
+/* mem.c: the engine's guest memory accesses: segments and canonical checks, devices outside RAM (ops->mmio), alignment checks, page-crossing reads and writes, instruction fetch. */
 #include <string.h>
 
 #include "engine/engine_internal.h"
@@ -22,8 +22,32 @@ static void log_access(struct eng *e, uint64_t gpa, bool write)
                           write ? ENGINE_MEM_WRITE : ENGINE_MEM_READ);
 }
 
-uint64_t eng_read_la(struct eng *e, uint64_t la, unsigned size,
-                     bool supervisor)
+/*
+ * A plain load or store that lands outside RAM: the caller's device
+ * (ops->mmio) answers it, or the instruction goes back (a locked
+ * read-modify-write must not become two separate device accesses).
+ */
+static void mmio(struct eng *e, uint64_t gpa, unsigned size, bool write,
+                 uint64_t *v)
+{
+    if (!e->ops.mmio || e->insn_lock)
+        eng_handback(e, ENGINE_WHY_MMIO);
+    switch (e->ops.mmio(e->ops.ctx, gpa, size, write, v)) {
+    case ENGINE_OK:
+        if (!write)
+            *v &= eng_mask(size);
+        return;
+    case ENGINE_GP:
+        eng_gp0(e);
+    default:
+        eng_handback(e, ENGINE_WHY_MMIO);
+    }
+}
+
+/* (data): an instruction's own load through a segment, which may reach
+ * a device through ops->mmio. */
+static uint64_t read_la(struct eng *e, uint64_t la, unsigned size,
+                        bool supervisor, bool data)
 {
     uint64_t v = 0;
     unsigned first = 0x1000 - (unsigned)(la & 0xFFF);
@@ -31,7 +55,13 @@ uint64_t eng_read_la(struct eng *e, uint64_t la, unsigned size,
     if (!supervisor && (e->st->dr7 & DR7_ENABLES))
         eng_debug_access(e, la, size, false);
     if (first >= size) {
-        uint64_t gpa = eng_translate(e, la, ACC_READ, supervisor);
+        uint64_t gpa = data && e->ops.mmio
+                           ? eng_translate_any(e, la, ACC_READ, supervisor)
+                           : eng_translate(e, la, ACC_READ, supervisor);
+        if (gpa >= e->ram_size) {
+            mmio(e, gpa, size, false, &v);
+            return v;
+        }
         memcpy(&v, e->ram + gpa, size);
         log_access(e, gpa, false);
         return v;
@@ -45,15 +75,28 @@ uint64_t eng_read_la(struct eng *e, uint64_t la, unsigned size,
     return v;
 }
 
-void eng_write_la(struct eng *e, uint64_t la, unsigned size, uint64_t v,
-                  bool supervisor)
+uint64_t eng_read_la(struct eng *e, uint64_t la, unsigned size,
+                     bool supervisor)
+{
+    return read_la(e, la, size, supervisor, false);
+}
+
+static void write_la(struct eng *e, uint64_t la, unsigned size, uint64_t v,
+                     bool supervisor, bool data)
 {
     unsigned first = 0x1000 - (unsigned)(la & 0xFFF);
 
     if (!supervisor && (e->st->dr7 & DR7_ENABLES))
         eng_debug_access(e, la, size, true);
     if (first >= size) {
-        uint64_t gpa = eng_translate(e, la, ACC_WRITE, supervisor);
+        uint64_t gpa = data && e->ops.mmio
+                           ? eng_translate_any(e, la, ACC_WRITE, supervisor)
+                           : eng_translate(e, la, ACC_WRITE, supervisor);
+        if (gpa >= e->ram_size) {
+            v &= eng_mask(size);
+            mmio(e, gpa, size, true, &v);
+            return;
+        }
         memcpy(e->ram + gpa, &v, size);
         eng_code_written(e, gpa);
         log_access(e, gpa, true);
@@ -68,16 +111,26 @@ void eng_write_la(struct eng *e, uint64_t la, unsigned size, uint64_t v,
     log_access(e, g0, true);
 }
 
+void eng_write_la(struct eng *e, uint64_t la, unsigned size, uint64_t v,
+                  bool supervisor)
+{
+    write_la(e, la, size, v, supervisor, false);
+}
+
 /*
  * 64-bit mode segmentation (SDM 3.2.4, 5.3.1): no limits, bases only for
  * FS and GS; a non-canonical address is #SS(0) through SS and #GP(0)
  * otherwise. With CR0.AM, RFLAGS.AC and CPL 3 a misaligned access is
  * #AC(0) (SDM 6.15).
  */
-uint64_t eng_linear(struct eng *e, unsigned seg, uint64_t off, unsigned size)
+static uint64_t linear(struct eng *e, unsigned seg, uint64_t off,
+                       unsigned size, bool write)
 {
     const struct engine_state *st = e->st;
     uint64_t la = off;
+
+    if (!eng_mode64(e))
+        return eng_linear32(e, seg, off, size, write);
 
     if (seg == ENGINE_FS || seg == ENGINE_GS)
         la += st->seg[seg].base;
@@ -92,15 +145,20 @@ uint64_t eng_linear(struct eng *e, unsigned seg, uint64_t off, unsigned size)
     return la;
 }
 
+uint64_t eng_linear(struct eng *e, unsigned seg, uint64_t off, unsigned size)
+{
+    return linear(e, seg, off, size, false);
+}
+
 uint64_t eng_read(struct eng *e, unsigned seg, uint64_t off, unsigned size)
 {
-    return eng_read_la(e, eng_linear(e, seg, off, size), size, false);
+    return read_la(e, linear(e, seg, off, size, false), size, false, true);
 }
 
 void eng_write(struct eng *e, unsigned seg, uint64_t off, unsigned size,
                uint64_t v)
 {
-    eng_write_la(e, eng_linear(e, seg, off, size), size, v, false);
+    write_la(e, linear(e, seg, off, size, true), size, v, false, true);
 }
 
 size_t eng_fetch(struct eng *e, uint64_t la, uint8_t *buf, size_t len,
@@ -117,19 +175,20 @@ size_t eng_fetch(struct eng *e, uint64_t la, uint8_t *buf, size_t len,
     return n;
 }
 
+/* The stack pointer's width is the stack's (RSP, ESP or SP, SS.B). */
 void eng_push(struct eng *e, unsigned size, uint64_t v)
 {
-    uint64_t rsp = e->st->gpr[ENGINE_RSP] - size;
+    uint64_t rsp = (eng_sp(e) - size) & eng_mask(eng_stack_width(e));
 
     eng_write(e, ENGINE_SS, rsp, size, v);
-    e->st->gpr[ENGINE_RSP] = rsp;
+    eng_sp_set(e, rsp);
 }
 
 uint64_t eng_pop(struct eng *e, unsigned size)
 {
-    uint64_t rsp = e->st->gpr[ENGINE_RSP];
+    uint64_t rsp = eng_sp(e);
     uint64_t v = eng_read(e, ENGINE_SS, rsp, size);
 
-    e->st->gpr[ENGINE_RSP] = rsp + size;
+    eng_sp_set(e, rsp + size);
     return v;
 }

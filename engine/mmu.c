@@ -1,13 +1,85 @@
-/* mmu.c: the guest's 4-level paging in the engine: walks, permissions, accessed and dirty bits, #PF error codes, a small TLB. */
+/* mmu.c: the guest's paging in the engine (4-level; 32-bit and PAE in machine mode): walks, permissions, accessed and dirty bits, #PF error codes, a small TLB. */
 #include <string.h>
 
 #include "engine/engine_internal.h"
 
-static uint64_t *pte_at(struct eng *e, uint64_t gpa)
+static void *pte_at(struct eng *e, uint64_t gpa, unsigned size)
 {
-    if (gpa + 8 > e->ram_size || gpa + 8 < gpa)
+    if (gpa + size > e->ram_size || gpa + size < gpa)
         eng_handback(e, ENGINE_WHY_MMIO); /* tables outside RAM */
-    return (uint64_t *)(void *)(e->ram + gpa);
+    return e->ram + gpa;
+}
+
+/* The paging structures in use (SDM 4.1.1, Table 4-1): 64-bit mode's
+ * 4-level paging, and machine mode's others. */
+enum paging { PAGING_NONE, PAGING_32, PAGING_PAE, PAGING_4LEVEL };
+
+static enum paging paging_of(const struct engine_state *st)
+{
+    if (!(st->cr0 & CR0_PG))
+        return PAGING_NONE;
+    if (!(st->cr4 & CR4_PAE))
+        return PAGING_32;
+    return (st->efer & EFER_LMA) ? PAGING_4LEVEL : PAGING_PAE;
+}
+
+/* One format's geometry: 32-bit paging has 4-byte entries, 10 bits a
+ * level (SDM 4.3); PAE's top level is the 4 PDPTEs at CR3[31:5] (4.4.1). */
+struct fmt {
+    enum paging pg;
+    unsigned esize;
+    int top;
+};
+
+static struct fmt fmt_of(const struct engine_state *st)
+{
+    enum paging pg = paging_of(st);
+
+    return (struct fmt){pg, pg == PAGING_32 ? 4 : 8,
+                        pg == PAGING_4LEVEL ? 4 : pg == PAGING_PAE ? 3 : 2};
+}
+
+static uint64_t root_of(const struct engine_state *st, struct fmt f)
+{
+    if (f.pg == PAGING_PAE)
+        return st->cr3 & 0xFFFFFFE0ull;
+    if (f.pg == PAGING_32)
+        return st->cr3 & 0xFFFFF000ull;
+    return st->cr3 & PTE_ADDR;
+}
+
+static unsigned shift_of(struct fmt f, int level)
+{
+    return f.pg == PAGING_32 ? 12 + 10 * (level - 1) : 12 + 9 * (level - 1);
+}
+
+static unsigned index_of(struct fmt f, uint64_t la, int level)
+{
+    unsigned mask = f.pg == PAGING_32 ? 1023
+                    : f.pg == PAGING_PAE && level == 3 ? 3 : 511;
+    return (unsigned)(la >> shift_of(f, level)) & mask;
+}
+
+static uint64_t entry_read(const void *p, struct fmt f)
+{
+    if (f.esize == 4)
+        return *(const uint32_t *)p;
+    return *(const uint64_t *)p;
+}
+
+/* Does (pte) at (level) map a page (rather than point to a table)? A PDE
+ * with PS (4 MiB in 32-bit paging only with CR4.PSE), a PDPTE with PS in
+ * 4-level paging (1 GiB). */
+static bool is_leaf(const struct engine_state *st, struct fmt f,
+                    uint64_t pte, int level)
+{
+    if (level == 1)
+        return true;
+    if (!(pte & PTE_PS))
+        return false;
+    if (level == 2)
+        return f.pg != PAGING_32 || (st->cr4 & CR4_PSE);
+    return level == 3 && f.pg == PAGING_4LEVEL;
 }
 
 static struct tlb_slot *tlb_slot_of(struct eng *e, uint64_t la)
@@ -44,7 +116,8 @@ static uint32_t pf_err(struct eng *e, enum acc acc, bool user, bool present)
     if (user)
         err |= PFERR_U;
     if (acc == ACC_FETCH &&
-        ((e->st->efer & EFER_NXE) || (e->st->cr4 & CR4_SMEP)))
+        (((e->st->efer & EFER_NXE) && (e->st->cr4 & CR4_PAE)) ||
+         (e->st->cr4 & CR4_SMEP)))
         err |= PFERR_I;
     return err;
 }
@@ -54,9 +127,23 @@ static uint32_t pf_err(struct eng *e, enum acc acc, bool user, bool present)
  * in a PML4E, and in a PDPTE without 1-GiB pages (CPUID.80000001H:
  * EDX[26]), and the low bits of a large page's address (SDM 4.5.4, as
  * KVM's reserved-bit masks for the guest's CPUID). */
-static bool reserved(struct eng *e, uint64_t pte, int level)
+static bool reserved(struct eng *e, struct fmt f, uint64_t pte, int level)
 {
+    if (f.pg == PAGING_32) {
+        /* Only a 4-MiB page has reserved bits: 21, and those of bits
+         * 20:13 (PA 39:32) above MAXPHYADDR (SDM 4.3, Table 4-4). */
+        if (level != 2 || !is_leaf(e->st, f, pte, level))
+            return false;
+        unsigned m = eng_maxphyaddr(e);
+        uint64_t rsvd = 1ull << 21;
+        if (m < 40)
+            rsvd |= (0xFFull << (13 + m - 32)) & 0x1FE000ull;
+        return (pte & rsvd) != 0;
+    }
     uint64_t rsvd = ~0ull << eng_maxphyaddr(e) & ~PTE_XD;
+
+    if (f.pg == PAGING_PAE && level == 3) /* a PDPTE (SDM 4.4.1, Table 4-8) */
+        return (pte & (~0ull << eng_maxphyaddr(e) | 0x1E6ull)) != 0;
 
     if (!(e->st->efer & EFER_NXE))
         rsvd |= PTE_XD;
@@ -80,32 +167,40 @@ static struct tlb_slot *walk(struct eng *e, uint64_t la, enum acc acc,
                              bool user_access)
 {
     const struct engine_state *st = e->st;
-    uint64_t table = st->cr3 & PTE_ADDR, *ent[4], pte = 0;
+    struct fmt f = fmt_of(st);
+    uint64_t table = root_of(st, f), pte = 0;
+    uint32_t *ent[4];
     bool user = true, write = true, exec = true;
+    bool nx = (st->efer & EFER_NXE) && f.pg != PAGING_32;
     int level, n = 0;
 
-    for (level = 4; level >= 1; level--) {
-        unsigned idx = (la >> (12 + 9 * (level - 1))) & 511;
-        uint64_t *p = pte_at(e, table + idx * 8);
-        pte = *p;
+    for (level = f.top; level >= 1; level--) {
+        void *p = pte_at(e, table + index_of(f, la, level) * f.esize, f.esize);
+        pte = entry_read(p, f);
         if (!(pte & PTE_P))
             eng_fault_pf(e, la, pf_err(e, acc, user_access, false));
-        if (reserved(e, pte, level))
+        if (reserved(e, f, pte, level))
             eng_fault_pf(e, la, pf_err(e, acc, user_access, true) |
                                 PFERR_RSVD);
+        table = pte & PTE_ADDR;
+        /* PAE's PDPTEs have no permissions and no accessed flag. */
+        if (f.pg == PAGING_PAE && level == 3)
+            continue;
         user &= (pte & PTE_US) != 0;
         write &= (pte & PTE_RW) != 0;
-        exec &= !((e->st->efer & EFER_NXE) && (pte & PTE_XD));
+        exec &= !(nx && (pte & PTE_XD));
         ent[n++] = p;
-        if (level <= 3 && (pte & PTE_PS))
+        if (is_leaf(st, f, pte, level))
             break;
-        table = pte & PTE_ADDR;
     }
     if (level < 1)
         level = 1;
     /* the page frame of (la)'s 4-KiB page */
-    uint64_t span = 1ull << (12 + 9 * (level - 1));
+    uint64_t span = 1ull << shift_of(f, level);
     uint64_t frame = (pte & PTE_ADDR & ~(span - 1)) | (la & (span - 1));
+    if (f.pg == PAGING_32 && level == 2) /* PSE-36: PA 39:32 in 20:13 */
+        frame = (pte & 0xFFC00000ull) | ((pte >> 13) & 0xFF) << 32 |
+                (la & (span - 1));
     struct tlb_slot *t = tlb_slot_of(e, la);
     *t = (struct tlb_slot){.vpn = (la >> 12) + 1, .epoch = e->tlb_epoch,
                            .pfn = frame >> 12,
@@ -122,26 +217,32 @@ static struct tlb_slot *walk(struct eng *e, uint64_t la, enum acc acc,
  * accessed, so present: the TLB said so). */
 static void set_dirty(struct eng *e, uint64_t la)
 {
-    uint64_t table = e->st->cr3 & PTE_ADDR;
+    struct fmt f = fmt_of(e->st);
+    uint64_t table = root_of(e->st, f);
 
-    for (int level = 4; level >= 1; level--) {
-        unsigned idx = (la >> (12 + 9 * (level - 1))) & 511;
-        uint64_t *p = pte_at(e, table + idx * 8);
-        if (!(*p & PTE_P))
+    for (int level = f.top; level >= 1; level--) {
+        uint32_t *p = pte_at(e, table + index_of(f, la, level) * f.esize,
+                             f.esize);
+        uint64_t pte = entry_read(p, f);
+        if (!(pte & PTE_P))
             return; /* changed under the TLB: the next walk faults */
-        if (level == 1 || (level <= 3 && (*p & PTE_PS))) {
-            *p |= PTE_D | PTE_A;
+        if (!(f.pg == PAGING_PAE && level == 3) &&
+            is_leaf(e->st, f, pte, level)) {
+            *p |= (uint32_t)(PTE_D | PTE_A);
             return;
         }
-        table = *p & PTE_ADDR;
+        table = pte & PTE_ADDR;
     }
 }
 
-uint64_t eng_translate(struct eng *e, uint64_t la, enum acc acc,
-                       bool supervisor)
+uint64_t eng_translate_any(struct eng *e, uint64_t la, enum acc acc,
+                           bool supervisor)
 {
     const struct engine_state *st = e->st;
     bool user_access = !supervisor && eng_cpl(e) == 3;
+
+    if (!(st->cr0 & CR0_PG))
+        return la; /* machine mode without paging: linear is physical */
     struct tlb_slot *t = tlb_slot_of(e, la);
 
     if (t->vpn != (la >> 12) + 1 || t->epoch != e->tlb_epoch)
@@ -164,14 +265,21 @@ uint64_t eng_translate(struct eng *e, uint64_t la, enum acc acc,
     }
     if (!t->accessed) {
         for (unsigned i = 0; i < t->nent; i++)
-            *t->ent[i] |= PTE_A;
+            *t->ent[i] |= (uint32_t)PTE_A;
         t->accessed = true;
     }
     if (acc == ACC_WRITE && !t->dirty) {
         set_dirty(e, la);
         t->dirty = true;
     }
-    uint64_t gpa = t->pfn << 12 | (la & 0xFFF);
+    return t->pfn << 12 | (la & 0xFFF);
+}
+
+uint64_t eng_translate(struct eng *e, uint64_t la, enum acc acc,
+                       bool supervisor)
+{
+    uint64_t gpa = eng_translate_any(e, la, acc, supervisor);
+
     if (gpa >= e->ram_size)
         eng_handback(e, ENGINE_WHY_MMIO);
     return gpa;

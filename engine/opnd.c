@@ -46,6 +46,8 @@ uint64_t eng_ea(struct eng *e, const struct eng_insn *in,
         a += e->st->gpr[(unsigned)o->base];
     if (o->index != REG_NONE)
         a += e->st->gpr[(unsigned)o->index] * o->scale;
+    if (in->addrsize == 2) /* 16-bit addressing (67h in 32-bit code) */
+        return (uint16_t)a;
     return in->addrsize == 4 ? (uint32_t)a : a;
 }
 

@@ -12,7 +12,7 @@ static const char *const why_names[] = {
     [ENGINE_WHY_MSR] = "an MSR the PMU model does not own",
     [ENGINE_WHY_SYSTEM] = "a system instruction left to KVM",
     [ENGINE_WHY_EVENT] = "an exception through a descriptor it does not run",
-    [ENGINE_WHY_MODE] = "not 64-bit mode",
+    [ENGINE_WHY_MODE] = "a mode the engine does not run",
     [ENGINE_WHY_FEATURE] = "a control bit the engine does not model",
     [ENGINE_WHY_HALT] = "HLT, which waits for an interrupt",
 };
@@ -116,8 +116,11 @@ uint64_t engine_retired_total(const struct engine *ext)
 }
 
 /* Why the engine cannot run this state, or ENGINE_WHY_NONE. */
-static enum engine_why state_check(const struct engine_state *st)
+static enum engine_why state_check(const struct eng *e,
+                                   const struct engine_state *st)
 {
+    if (e->ops.machine)
+        return eng_machine_state_check(st);
     if (!(st->efer & EFER_LMA) || !(st->cr0 & CR0_PG) ||
         !st->seg[ENGINE_CS].l)
         return ENGINE_WHY_MODE;
@@ -137,10 +140,10 @@ static void describe(struct eng *e, struct engine_exit *out)
     volatile size_t n = 0;
 
     if (setjmp(e->unwind) == 0) {
-        n = eng_fetch(e, e->st->rip, code, sizeof(code), &gpa);
+        uint64_t la = eng_code_la(e, e->st->rip);
+        n = eng_fetch(e, la, code, sizeof(code), &gpa);
         if (n < sizeof(code))
-            n += eng_fetch(e, e->st->rip + n, code + n, sizeof(code) - n,
-                           &gpa);
+            n += eng_fetch(e, la + n, code + n, sizeof(code) - n, &gpa);
     }
     if (n == 0 || !eng_decode_bytes(e, code, n, &in))
         return;
@@ -167,6 +170,16 @@ static void step(struct eng *e)
         return;
     const struct eng_insn *in = eng_decode_at_rip(e);
     e->next_rip = st->rip + in->length;
+    if (!eng_mode64(e)) {
+        /* EIP wraps at 4 GiB; the whole instruction lies within CS's
+         * limit (SDM 5.3) */
+        if (e->next_rip - 1 > st->seg[ENGINE_CS].limit)
+            eng_gp0(e);
+        e->next_rip &= 0xFFFFFFFFull;
+    }
+    e->insn_lock = in->lock;
+    e->halted = false;
+    e->mode_changed = false;
     e->branch_taken = false;
     e->tx_abort = false;
     e->shadow_next = false;
@@ -216,7 +229,8 @@ void engine_run(struct engine *ext, struct engine_state *st, uint64_t budget,
     e->budget = budget;
     e->count = 0;
     e->run_retired = 0;
-    out->why = state_check(st);
+    e->halted = e->mode_changed = false;
+    out->why = state_check(e, st);
     if (out->why != ENGINE_WHY_NONE) {
         out->stop = ENGINE_STOP_STATE;
         return;
@@ -227,12 +241,20 @@ void engine_run(struct engine *ext, struct engine_state *st, uint64_t budget,
     case UNWIND_FAULT:
         /* The instruction at insn_rip faulted: nothing of it retired. */
         st->rip = e->insn_rip;
+        if (!(st->efer & EFER_LMA)) {
+            /* Machine mode's legacy protected mode: the engine does not
+             * deliver through a 32-bit IDT; the faulting instruction has
+             * not run. */
+            out->stop = ENGINE_STOP_STATE;
+            out->why = ENGINE_WHY_EVENT;
+            goto done;
+        }
         if (e->fault_cr2_valid)
             st->cr2 = e->fault_cr2;
         eng_deliver_fault(e, e->fault_vec, e->fault_has_err, e->fault_err);
         st->interrupt_shadow = false;
         e->count++; /* a handler that faults again must not spin here */
-        if ((out->why = state_check(st)) != ENGINE_WHY_NONE) {
+        if ((out->why = state_check(e, st)) != ENGINE_WHY_NONE) {
             out->stop = ENGINE_STOP_STATE;
             goto done;
         }
@@ -255,6 +277,15 @@ void engine_run(struct engine *ext, struct engine_state *st, uint64_t budget,
         e->stop_after = false;
         step(e);
         e->count++;
+        if (e->halted) {
+            out->stop = ENGINE_STOP_HALT;
+            goto done;
+        }
+        if (e->mode_changed &&
+            (out->why = state_check(e, st)) != ENGINE_WHY_NONE) {
+            out->stop = ENGINE_STOP_STATE;
+            goto done;
+        }
         if (e->stop_after) {
             out->stop = ENGINE_STOP_RETIRE;
             goto done;
