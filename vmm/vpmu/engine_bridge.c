@@ -9,6 +9,7 @@
 #include "vmm/vpmu/count.h"
 #include "vmm/vpmu/cpuid.h"
 #include "vmm/vpmu/engine_bridge.h"
+#include "vmm/engine_state.h"
 #include "vmm/exits.h"
 #include "vmm/host_probe.h"
 #include "vmm/vpmu/insn.h"
@@ -35,68 +36,13 @@ _Static_assert((int)ENGINE_CLASS_OTHER == (int)PMU_INSN_OTHER &&
                (int)ENGINE_CLASS_DIV == (int)PMU_INSN_DIV,
                "engine and PMU instruction classes differ");
 
-/* ---- state between KVM (run->s) and the engine ---- */
-
-static void seg_in(struct engine_seg *e, const struct kvm_segment *k)
-{
-    *e = (struct engine_seg){
-        .base = k->base, .limit = k->limit, .selector = k->selector,
-        .type = k->type, .s = k->s, .dpl = k->dpl,
-        .present = k->present && !k->unusable, .db = k->db, .l = k->l,
-        .g = k->g};
-}
-
-static void seg_out(struct kvm_segment *k, const struct engine_seg *e)
-{
-    k->base = e->base;
-    k->limit = e->limit;
-    k->selector = e->selector;
-    k->type = e->type;
-    k->s = e->s;
-    k->dpl = e->dpl;
-    k->present = e->present;
-    k->unusable = !e->present;
-    k->db = e->db;
-    k->l = e->l;
-    k->g = e->g;
-}
-
-/* kvm_regs' order: rax rbx rcx rdx rsi rdi rsp rbp r8-r15. */
-static __u64 *kvm_gpr(struct kvm_regs *r, unsigned i)
-{
-    __u64 *const map[ENGINE_NR_GPRS] = {
-        &r->rax, &r->rcx, &r->rdx, &r->rbx, &r->rsp, &r->rbp, &r->rsi,
-        &r->rdi, &r->r8, &r->r9, &r->r10, &r->r11, &r->r12, &r->r13,
-        &r->r14, &r->r15};
-    return map[i];
-}
+/* ---- state between KVM (run->s) and the engine (vmm/engine_state.c) ---- */
 
 static void state_in(struct pmvm *p, struct engine_state *st)
 {
-    struct kvm_regs *r = vm_regs(&p->vm);
-    const struct kvm_sregs *s = vm_sregs(&p->vm);
     const struct kvm_vcpu_events *ev = vm_events(&p->vm);
-    const struct kvm_segment *segs[ENGINE_NR_SREGS] = {
-        &s->es, &s->cs, &s->ss, &s->ds, &s->fs, &s->gs};
 
-    for (unsigned i = 0; i < ENGINE_NR_GPRS; i++)
-        st->gpr[i] = *kvm_gpr(r, i);
-    st->rip = r->rip;
-    st->rflags = r->rflags;
-    for (unsigned i = 0; i < ENGINE_NR_SREGS; i++)
-        seg_in(&st->seg[i], segs[i]);
-    seg_in(&st->tr, &s->tr);
-    seg_in(&st->ldt, &s->ldt);
-    st->gdt_base = s->gdt.base;
-    st->gdt_limit = s->gdt.limit;
-    st->idt_base = s->idt.base;
-    st->idt_limit = s->idt.limit;
-    st->cr0 = s->cr0;
-    st->cr2 = s->cr2;
-    st->cr3 = s->cr3;
-    st->cr4 = s->cr4;
-    st->cr8 = s->cr8;
-    st->efer = s->efer;
+    engine_state_from_kvm(st, vm_regs(&p->vm), vm_sregs(&p->vm));
     st->interrupt_shadow = ev->interrupt.shadow != 0;
     /* Only MOV DR changes them, and the engine leaves that to KVM. */
     const struct kvm_debugregs *g = guest_debug_regs(p);
@@ -108,20 +54,11 @@ static void state_in(struct pmvm *p, struct engine_state *st)
 
 static void state_out(struct pmvm *p, const struct engine_state *st)
 {
-    struct kvm_regs *r = vm_regs(&p->vm);
-    struct kvm_sregs *s = vm_sregs(&p->vm);
     struct kvm_vcpu_events *ev = vm_events(&p->vm);
-    struct kvm_segment *segs[ENGINE_NR_SREGS] = {
-        &s->es, &s->cs, &s->ss, &s->ds, &s->fs, &s->gs};
 
-    for (unsigned i = 0; i < ENGINE_NR_GPRS; i++)
-        *kvm_gpr(r, i) = st->gpr[i];
-    r->rip = st->rip;
-    r->rflags = st->rflags;
+    engine_state_to_kvm_regs(st, vm_regs(&p->vm));
     vm_regs_dirty(&p->vm);
-    for (unsigned i = 0; i < ENGINE_NR_SREGS; i++)
-        seg_out(segs[i], &st->seg[i]);
-    s->cr2 = st->cr2;
+    engine_state_to_kvm_sregs(st, vm_sregs(&p->vm), false);
     vm_sregs_dirty(&p->vm);
     ev->interrupt.shadow = st->interrupt_shadow ? KVM_X86_SHADOW_INT_STI : 0;
     ev->flags = KVM_VCPUEVENT_VALID_SHADOW;
