@@ -279,6 +279,16 @@ bool engine_interrupt(struct engine *e, struct engine_state *st,
 /* Forget cached translations and decoded instructions. */
 void engine_flush(struct engine *e);
 
+/* One CPUID leaf: (leaf, subleaf) -> EAX, EBX, ECX, EDX. */
+struct engine_cpuid_leaf {
+    uint32_t leaf, subleaf;
+    uint32_t regs[4];
+};
+
+/* The CPUID of the CPU the engine implements, when it is the whole CPU
+ * (engine/cpuid_base.c): its leaves in *leaves, their number returned. */
+size_t engine_cpuid_base(const struct engine_cpuid_leaf **leaves);
+
 /* A short name for a why, for messages. */
 const char *engine_why_name(enum engine_why why);
 

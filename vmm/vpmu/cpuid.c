@@ -1,4 +1,4 @@
-/* cpuid.c: the CPUID the guest sees: KVM's supported leaves, with vendor, signature and PMU leaves from the CPU model. */
+/* cpuid.c: the CPUID the guest sees: KVM's supported leaves (or the engine's, without KVM), with vendor, signature and PMU leaves from the CPU model. */
 #include <err.h>
 #include <errno.h>
 #include <stdlib.h>
@@ -6,6 +6,7 @@
 #include <sys/ioctl.h>
 
 #include "arch/x86.h"
+#include "engine/engine.h"
 #include "pmu/pmu.h"
 #include "vmm/vpmu/cpuid.h"
 #include "vmm/status.h"
@@ -67,18 +68,17 @@ static void regs_put(struct kvm_cpuid_entry2 *e, const uint32_t r[4])
     e->eax = r[0], e->ebx = r[1], e->ecx = r[2], e->edx = r[3];
 }
 
-void cpuid_setup(struct pmvm *p)
+/* The model's vendor, signature, PDCM and PMU leaves over a base table
+ * (KVM's supported CPUID, or the engine's own). */
+static void model_overlay(struct pmvm *p, struct cpuid_table *t)
 {
-    static struct cpuid_table t;
-    cpuid_supported(p->vm.kvm_fd, &t);
-
-    struct kvm_cpuid_entry2 *l0 = entry_get(&t, 0, 0);
+    struct kvm_cpuid_entry2 *l0 = entry_get(t, 0, 0);
     const char *vendor = pmu_vendor(p->pmu); /* 12 characters */
     memcpy(&l0->ebx, vendor, 4);
     memcpy(&l0->edx, vendor + 4, 4);
     memcpy(&l0->ecx, vendor + 8, 4);
 
-    struct kvm_cpuid_entry2 *l1 = entry_get(&t, 1, 0);
+    struct kvm_cpuid_entry2 *l1 = entry_get(t, 1, 0);
     l1->eax = pmu_cpuid1_eax(p->pmu);
     l1->ecx = (l1->ecx & ~LEAF1_ECX_PDCM) |
               (pmu_pdcm(p->pmu) ? LEAF1_ECX_PDCM : 0);
@@ -86,16 +86,16 @@ void cpuid_setup(struct pmvm *p)
     uint32_t r[4];
     if (!pmu_cpuid(p->pmu, LEAF_PMU, 0, r))
         memset(r, 0, sizeof r);
-    regs_put(entry_get(&t, LEAF_PMU, 0), r);
+    regs_put(entry_get(t, LEAF_PMU, 0), r);
 
     /* A hybrid part's vCPU is of one core type: leaf 0x1A says which,
      * and leaf 7 EDX[15] that the part is hybrid (native policy only:
      * KVM gives hybrid hosts no vPMU and does not pass the bit [I]). */
     const struct pmu_model *m = pmu_get_model(p->pmu);
-    entries_remove(&t, LEAF_CORE_TYPE);
+    entries_remove(t, LEAF_CORE_TYPE);
     if (pmu_cpuid(p->pmu, LEAF_CORE_TYPE, 0, r))
-        regs_put(entry_get(&t, LEAF_CORE_TYPE, 0), r);
-    struct kvm_cpuid_entry2 *l7 = entry_get(&t, 7, 0);
+        regs_put(entry_get(t, LEAF_CORE_TYPE, 0), r);
+    struct kvm_cpuid_entry2 *l7 = entry_get(t, 7, 0);
     l7->edx = (l7->edx & ~LEAF7_EDX_HYBRID) |
               (m->hybrid && m->policy == PMU_POLICY_NATIVE ? LEAF7_EDX_HYBRID
                                                            : 0);
@@ -103,15 +103,22 @@ void cpuid_setup(struct pmvm *p)
      * transaction (docs/counting.md, "Transactions"). */
     l7->ebx &= ~(LEAF7_EBX_HLE | LEAF7_EBX_RTM);
 
-    entries_remove(&t, LEAF_PMU_EXT);
+    entries_remove(t, LEAF_PMU_EXT);
     for (uint32_t sub = 0; sub < LEAF_PMU_EXT_SUBLEAVES; sub++)
         if (pmu_cpuid(p->pmu, LEAF_PMU_EXT, sub, r))
-            regs_put(entry_get(&t, LEAF_PMU_EXT, sub), r);
+            regs_put(entry_get(t, LEAF_PMU_EXT, sub), r);
     /* The model's highest leaf where it names one (a real CPU's); else
-     * never below KVM's, so the guest keeps every leaf KVM offers. */
-    l0 = entry_get(&t, 0, 0);
+     * never below the base's, so the guest keeps every leaf it offers. */
+    l0 = entry_get(t, 0, 0);
     if (m->max_leaf || l0->eax < pmu_model_max_leaf(m))
         l0->eax = pmu_model_max_leaf(m);
+}
+
+void cpuid_setup(struct pmvm *p)
+{
+    static struct cpuid_table t;
+    cpuid_supported(p->vm.kvm_fd, &t);
+    model_overlay(p, &t);
 
     if (ioctl(p->vm.vcpu_fd, KVM_SET_CPUID2, &t.head) < 0)
         err(STATUS_OSERR, "KVM_SET_CPUID2");
@@ -130,6 +137,20 @@ void cpuid_setup(struct pmvm *p)
                             (r7[1] & (LEAF7_EBX_HLE | LEAF7_EBX_RTM)));
 }
 
+void cpuid_setup_engine(struct pmvm *p)
+{
+    static struct cpuid_table t;
+    const struct engine_cpuid_leaf *base;
+    size_t n = engine_cpuid_base(&base);
+
+    t.head.nent = 0;
+    for (size_t i = 0; i < n; i++)
+        regs_put(entry_get(&t, base[i].leaf, base[i].subleaf), base[i].regs);
+    model_overlay(p, &t);
+    p->cpuid = &t.head;
+    pmu_set_tsx(p->pmu, false);
+}
+
 #define LEAF1_ECX_OSXSAVE (1u << 27)
 #define LEAF_XSAVE 0xDu
 
@@ -139,8 +160,9 @@ bool cpuid_lookup(const struct pmvm *p, uint64_t cr4, uint32_t leaf,
     const struct kvm_cpuid2 *t = p->cpuid;
     const struct kvm_cpuid_entry2 *e0 = NULL, *hit = NULL, *max = NULL;
 
-    /* Leaf 0xD depends on XCR0, which KVM keeps: its answer is KVM's. */
-    if (!t || leaf == LEAF_XSAVE)
+    /* Leaf 0xD depends on XCR0, which KVM keeps: its answer is KVM's
+     * (the engine's CPU has no XSAVE: its table answers). */
+    if (!t || (leaf == LEAF_XSAVE && p->vm.kvm_fd >= 0))
         return false;
     for (uint32_t i = 0; i < t->nent; i++) {
         const struct kvm_cpuid_entry2 *e = &t->entries[i];

@@ -1,4 +1,4 @@
-/* cpuid.h: the CPUID the guest sees: KVM's supported leaves, with vendor, signature and PMU leaves from the CPU model. */
+/* cpuid.h: the CPUID the guest sees: KVM's supported leaves (or the engine's), with vendor, signature and PMU leaves from the CPU model. */
 #ifndef PMVM_CPUID_H
 #define PMVM_CPUID_H
 
@@ -10,6 +10,9 @@
 /* Give the vCPU KVM's supported CPUID with the model's vendor, family/
  * model/stepping, PDCM, leaf 0xA and leaf 0x23. Before the first run. */
 void cpuid_setup(struct pmvm *p);
+
+/* The same over the engine's own CPUID (--accel=engine), with no KVM. */
+void cpuid_setup_engine(struct pmvm *p);
 
 /*
  * CPUID (leaf, subleaf) as the guest sees it at CPL0, from the table
