@@ -1,0 +1,36 @@
+/* msr_file.h: the MSRs KVM would keep for the vCPU, kept by pmvm when the engine is the CPU (--accel=engine), with KVM's rules for what a guest may write. */
+#ifndef PMVM_MSR_FILE_H
+#define PMVM_MSR_FILE_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#define MSR_FILE_VAR_MTRRS 8
+
+struct msr_file {
+    uint64_t tsc_offset;      /* TSC = clock + offset */
+    uint64_t tsc_adjust;      /* IA32_TSC_ADJUST */
+    uint64_t apic_base;
+    uint64_t pat, misc_enable, feature_control;
+    uint64_t star, lstar, cstar, fmask, kernel_gs_base, tsc_aux;
+    uint64_t sysenter_cs, sysenter_esp, sysenter_eip;
+    uint64_t mtrr_def_type, mtrr_fixed[11];
+    uint64_t mtrr_var[2 * MSR_FILE_VAR_MTRRS]; /* base, mask pairs */
+    unsigned maxphyaddr;
+};
+
+/* The values at reset (KVM's kvm_vcpu_reset() and the SDM's power-up
+ * state), for a guest whose physical addresses have (maxphyaddr) bits. */
+void msr_file_init(struct msr_file *f, unsigned maxphyaddr);
+
+/* Does the file keep (msr)? */
+bool msr_file_owns(uint32_t msr);
+
+/* RDMSR and WRMSR of an MSR the file keeps, at clock value (now): false
+ * is #GP(0), as KVM raises it. */
+bool msr_file_read(const struct msr_file *f, uint32_t msr, uint64_t now,
+                   uint64_t *val);
+bool msr_file_write(struct msr_file *f, uint32_t msr, uint64_t val,
+                    uint64_t now);
+
+#endif
