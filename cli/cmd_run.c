@@ -38,9 +38,9 @@ struct run_options {
 static const char run_usage[] =
     "usage: pmvm run [options] IMAGE [-- ARGS...]\n"
     "Boots IMAGE, a Multiboot v1 image or a probe's name (rdpmc runs\n"
-    "pmvm's own), on /dev/kvm with the modelled PMU. IMAGE and ARGS are the\n"
-    "guest's command line, as with QEMU -kernel and -append. The status is\n"
-    "the guest's (below).\n";
+    "pmvm's own), on /dev/kvm or in pmvm's engine, with the modelled PMU.\n"
+    "IMAGE and ARGS are the guest's command line, as with QEMU -kernel and\n"
+    "-append. The status is the guest's (below).\n";
 
 static char *cmdline_join(const char *image, int argc, char **argv)
 {
@@ -86,6 +86,9 @@ static const char *const cpl0_words[] = {
     [BRIDGE_CPL0_AUTO] = "auto", [BRIDGE_CPL0_KVM] = "kvm",
     [BRIDGE_CPL0_ENGINE] = "engine",
 };
+static const char *const accel_words[] = {
+    [ACCEL_AUTO] = "auto", [ACCEL_KVM] = "kvm", [ACCEL_ENGINE] = "engine",
+};
 static const char *const machine_words[] = {
     [MACHINE_PMVM] = "pmvm", [MACHINE_PC] = "pc",
 };
@@ -97,9 +100,10 @@ static void run_options_parse(struct run_options *o, int argc, char **argv)
 {
     enum { OPT_MEM = 0x200, OPT_TIMEOUT, OPT_EXIT_CODE, OPT_TRACE,
            OPT_TRAP, OPT_NO_SANDBOX, OPT_COUNT, OPT_CPL0, OPT_MACHINE,
-           OPT_ENV, OPT_INITRD };
+           OPT_ENV, OPT_INITRD, OPT_ACCEL };
     static const struct option longopts[] = {
         CPU_LONG_OPTIONS,
+        {"accel", required_argument, NULL, OPT_ACCEL},
         {"trap", required_argument, NULL, OPT_TRAP},
         {"count", required_argument, NULL, OPT_COUNT},
         {"cpl0", required_argument, NULL, OPT_CPL0},
@@ -131,6 +135,9 @@ static void run_options_parse(struct run_options *o, int argc, char **argv)
                 errx(STATUS_USAGE, "run: unexpected '%s' after the image "
                      "(one image; guest arguments go after --)", optarg);
             o->cfg.image = optarg;
+            break;
+        case OPT_ACCEL:
+            o->cfg.accel = CLI_ENUM("--accel", optarg, accel_words);
             break;
         case OPT_TRAP:
             o->cfg.trap = CLI_ENUM("--trap", optarg, trap_words);
@@ -187,6 +194,10 @@ static void run_options_parse(struct run_options *o, int argc, char **argv)
             cli_bad_option(c, argv, optind);
         }
     }
+    const char *kvm_only = run_config_needs_kvm(&o->cfg);
+    if (o->cfg.accel == ACCEL_ENGINE && kvm_only)
+        errx(STATUS_USAGE, "%s is KVM's, which --accel=engine leaves out",
+             kvm_only);
     if (o->cfg.cpl0 == BRIDGE_CPL0_ENGINE && o->cfg.count_step)
         errx(STATUS_USAGE, "--cpl0=engine needs the engine, which "
              "--count=step leaves out");

@@ -8,9 +8,10 @@ set -eu
 # jq: the tests that read --format=json with a JSON parser.
 # grub-*, xorriso, mtools: make iso, the probes on bare metal.
 # cpio: the test VM's initramfs (scripts/testvm.sh, docs/testing.md).
+# strace: the test that --accel=engine makes no KVM call (engine_boot.sh).
 PKGS="${*:-gcc make pkg-config binutils linux-libc-dev libcap-dev libseccomp-dev \
 libinih-dev libcmocka-dev libzydis-dev libjson-c-dev qemu-system-x86 cpuid \
-help2man jq grub-common grub-pc-bin grub-efi-amd64-bin xorriso mtools cpio}"
+help2man jq grub-common grub-pc-bin grub-efi-amd64-bin xorriso mtools cpio strace}"
 missing=""
 for p in $PKGS; do
 	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "ok installed" ||

@@ -17,6 +17,13 @@ enum machine {
                      a port pmvm does not model ends the run */
 };
 
+/* What runs the guest (--accel). */
+enum accel {
+    ACCEL_AUTO,   /* KVM where /dev/kvm answers, else the engine */
+    ACCEL_KVM,
+    ACCEL_ENGINE, /* pmvm's engine is the CPU: no KVM ioctl at all */
+};
+
 enum exit_code_style {
     EXIT_CODE_PMVM, /* the guest's value v is the status */
     EXIT_CODE_QEMU, /* (v << 1) | 1, as QEMU's isa-debug-exit */
@@ -33,6 +40,7 @@ struct run_config {
     enum trap_mode trap;            /* how RDPMC is caught */
     bool count_step;                /* count by single-stepping, no engine */
     enum bridge_cpl0 cpl0;          /* who runs CPL0 code */
+    enum accel accel;               /* KVM or pmvm's engine */
     struct pmu_model pmu_model;     /* the guest's, under its policy */
     const char *image;              /* the Multiboot image's path */
     const char *cmdline;            /* the guest's command line */
@@ -41,5 +49,18 @@ struct run_config {
                                        (kvm-unit-tests' environment) */
     size_t env_len;
 };
+
+/* The option that only KVM can honour ("--count=step", ...), or NULL:
+ * with the engine as the CPU every instruction is pmvm's anyway. */
+static inline const char *run_config_needs_kvm(const struct run_config *c)
+{
+    if (c->count_step)
+        return "--count=step";
+    if (c->cpl0 == BRIDGE_CPL0_KVM)
+        return "--cpl0=kvm";
+    if (c->trap == TRAP_BP)
+        return "--trap=bp";
+    return NULL;
+}
 
 #endif

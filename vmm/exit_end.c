@@ -1,5 +1,6 @@
-/* exit_end.c: exits that end the run: triple fault, KVM errors and anything unexpected. */
+/* exit_end.c: exits that end the run: triple fault, timeout, a console nobody reads, KVM errors and anything unexpected. */
 #include <stdio.h>
+#include <string.h>
 
 #include "vmm/vcpu_dump.h"
 #include "vmm/exits.h"
@@ -23,6 +24,24 @@ int end_triple_fault(struct pmvm *p, const char *how)
             "registers below are the reset state, not the fault's" : "");
     dump_vcpu(&p->vm, stderr);
     return STATUS_TRIPLE_FAULT;
+}
+
+int end_timeout(struct pmvm *p, double timeout_s)
+{
+    console_flush(&p->console);
+    fprintf(stderr, "pmvm: guest still running after the %g s timeout "
+            "(--timeout)\n", timeout_s);
+    dump_vcpu(&p->vm, stderr);
+    return STATUS_TIMEOUT;
+}
+
+int end_console_failed(struct pmvm *p, double timeout_s)
+{
+    if (p->console.timed_out)
+        return end_timeout(p, timeout_s);
+    fprintf(stderr, "pmvm: cannot write the guest's console to standard "
+            "output: %s\n", strerror(p->console.err));
+    return STATUS_IOERR;
 }
 
 int exit_shutdown(struct pmvm *p)

@@ -17,6 +17,13 @@ int exit_unexpected(struct pmvm *p);
 /* The guest triple-faulted (how: who saw it): one line, the dump, 125. */
 int end_triple_fault(struct pmvm *p, const char *how);
 
+/* The --timeout ran out: one line, the dump, 124. */
+int end_timeout(struct pmvm *p, double timeout_s);
+
+/* The console could not take the guest's output: a reader that left it
+ * blocked until --timeout (124), or a write that failed (74). */
+int end_console_failed(struct pmvm *p, double timeout_s);
+
 /* One port access of (size) bytes, from an exit or from the engine: OUT
  * takes *value, IN sets it. RUN_CONTINUE, or the status the guest ended
  * with (the exit port). vmm/exit_io.c, with exit_io(). */

@@ -123,6 +123,34 @@ static void vm_setup(struct pmvm *p, const struct run_config *cfg,
     trap_setup(p, cfg->trap, image);
 }
 
+/* Without KVM the engine is the CPU: RAM, the engine's CPUID under the
+ * model's leaves, the image. No KVM call is made. */
+static void vm_setup_engine(struct pmvm *p, const struct run_config *cfg,
+                            const uint8_t *image)
+{
+    vm_create_ram(&p->vm, cfg->mem);
+    cpuid_setup_engine(p);
+    loader_copy(&p->image, image, p->vm.mem);
+}
+
+/* --accel: auto takes KVM where /dev/kvm answers, and says so when it
+ * does not. */
+static bool engine_chosen(const struct run_config *cfg)
+{
+    char why[256];
+
+    if (cfg->accel != ACCEL_AUTO)
+        return cfg->accel == ACCEL_ENGINE;
+    if (vm_kvm_usable(why, sizeof why))
+        return false;
+    const char *kvm_only = run_config_needs_kvm(cfg);
+    if (kvm_only)
+        errx(STATUS_UNAVAILABLE, "%s, and %s needs KVM", why, kvm_only);
+    fprintf(stderr, "pmvm: %s: the guest runs in pmvm's engine "
+            "(--accel=engine)\n", why);
+    return true;
+}
+
 int vmm_run(const struct run_config *cfg)
 {
     static struct pmvm p;
@@ -137,9 +165,15 @@ int vmm_run(const struct run_config *cfg)
     uint8_t *module_data = module_build(cfg, &module.len);
     module.data = module_data;
 
-    vm_setup(&p, cfg, image);
+    bool engine = engine_chosen(cfg);
+    if (engine)
+        vm_setup_engine(&p, cfg, image);
+    else
+        vm_setup(&p, cfg, image);
     free(image);
     boot_multiboot(&p.vm, &p.image, cfg->cmdline, &module);
+    if (engine)
+        engine_cpu_setup(&p);
     free(module_data);
     fw_cfg_init(&p.fw_cfg, cfg->mem);
 
@@ -154,9 +188,10 @@ int vmm_run(const struct run_config *cfg)
         sandbox_install();
     int status = vcpu_run(&p, cfg->timeout);
     rdpmc_trace_flush(&p);
-    if (p.trace)
+    if (p.trace && !engine)
         vcpu_print_exit_counts(&p);
     bridge_teardown(&p);
+    engine_cpu_teardown(&p);
     vm_destroy(&p.vm);
     pmu_destroy(p.pmu);
     return status;

@@ -12,6 +12,7 @@
 #include "devices/serial.h"
 #include "vmm/config.h"
 #include "vmm/console.h"
+#include "vmm/engine_cpu/engine_cpu.h"
 #include "vmm/loader.h"
 #include "vmm/vm.h"
 #include "vmm/vpmu/count.h"
@@ -41,6 +42,7 @@ struct pmvm {
     struct count count;  /* instruction counting by single-step */
     struct bridge bridge; /* the engine running the guest (engine_bridge.h) */
     struct tf_scrub tf_scrub; /* what a stepped run may leave in the guest */
+    struct engine_cpu ecpu; /* the engine as the CPU (--accel=engine) */
     bool pmi_due;        /* a counter overflowed with its PMI enabled */
     enum machine machine;
     struct bus bus;      /* the ports the devices below registered */

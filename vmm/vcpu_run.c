@@ -6,6 +6,7 @@
 #include <sys/ioctl.h>
 
 #include "arch/x86.h"
+#include "vmm/engine_cpu/engine_cpu.h"
 #include "vmm/vcpu_dump.h"
 #include "vmm/exits.h"
 #include "vmm/vpmu/gp_catch.h"
@@ -35,40 +36,20 @@ static bool halted(struct pmvm *p)
 }
 
 static int vcpu_run_loop(struct pmvm *p, double timeout_s);
-static int timed_out(struct pmvm *p, double timeout_s);
-
-/* The console could not take the guest's output: a reader that left it
- * blocked until --timeout, or a write that failed. */
-static int console_failed(struct pmvm *p, double timeout_s)
-{
-    if (p->console.timed_out)
-        return timed_out(p, timeout_s);
-    fprintf(stderr, "pmvm: cannot write the guest's console to standard "
-            "output: %s\n", strerror(p->console.err));
-    return STATUS_IOERR;
-}
 
 int vcpu_run(struct pmvm *p, double timeout_s)
 {
     watchdog_arm(p->vm.run, timeout_s);
-    int status = vcpu_run_loop(p, timeout_s);
+    int status = engine_cpu_on(p) ? engine_cpu_loop(p, timeout_s)
+                                  : vcpu_run_loop(p, timeout_s);
     /* The last line, while --timeout still holds for a slow reader; a
      * console that lost the guest's output overrides the guest's status. */
     console_flush(&p->console);
     if (!console_ok(&p->console) && status != STATUS_IOERR &&
         status != STATUS_TIMEOUT)
-        status = console_failed(p, timeout_s);
+        status = end_console_failed(p, timeout_s);
     watchdog_disarm();
     return status;
-}
-
-static int timed_out(struct pmvm *p, double timeout_s)
-{
-    console_flush(&p->console);
-    fprintf(stderr, "pmvm: guest still running after the %g s timeout "
-            "(--timeout)\n", timeout_s);
-    dump_vcpu(&p->vm, stderr);
-    return STATUS_TIMEOUT;
 }
 
 /*
@@ -103,7 +84,7 @@ static int vcpu_run_loop(struct pmvm *p, double timeout_s)
     bool incomplete = false; /* the last exit's instruction is unfinished */
     for (;;) {
         if (!console_ok(&p->console))
-            return console_failed(p, timeout_s);
+            return end_console_failed(p, timeout_s);
         /* While a counter counts, the engine runs the guest; KVM runs it
          * otherwise, and for single instructions the engine hands back. */
         if (bridge_active(p) && incomplete) {
@@ -115,7 +96,7 @@ static int vcpu_run_loop(struct pmvm *p, double timeout_s)
             if (status != RUN_CONTINUE)
                 return status;
             if (watchdog_expired())
-                return timed_out(p, timeout_s);
+                return end_timeout(p, timeout_s);
             if (bridge_active(p))
                 continue;
         }
@@ -154,7 +135,7 @@ static int vcpu_run_loop(struct pmvm *p, double timeout_s)
             if (waits && !(vm_regs(vm)->rflags & RFLAGS_IF))
                 return STATUS_OK;
             if (watchdog_expired())
-                return timed_out(p, timeout_s);
+                return end_timeout(p, timeout_s);
             bridge_after_exit(p, waits);
             trap_after_run(p, waits);
             continue;

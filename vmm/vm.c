@@ -66,7 +66,28 @@ static void kvm_open(struct vm *vm)
     vm->sync_regs = sync > 0 && (sync & SYNC_ALL) == SYNC_ALL;
 }
 
-static void vm_mem_init(struct vm *vm, uint64_t mem_size)
+bool vm_kvm_usable(char *why, size_t len)
+{
+    int fd = open("/dev/kvm", O_RDWR | O_CLOEXEC);
+    if (fd < 0) {
+        snprintf(why, len, "cannot open /dev/kvm: %s", strerror(errno));
+        return false;
+    }
+    int version = ioctl(fd, KVM_GET_API_VERSION, 0);
+    int e = errno;
+    close(fd);
+    if (version == KVM_API_VERSION)
+        return true;
+    if (version < 0)
+        snprintf(why, len, "/dev/kvm is not a KVM device "
+                 "(KVM_GET_API_VERSION: %s)", strerror(e));
+    else
+        snprintf(why, len, "/dev/kvm speaks KVM API version %d, pmvm "
+                 "needs %d", version, KVM_API_VERSION);
+    return false;
+}
+
+static void ram_map(struct vm *vm, uint64_t mem_size)
 {
     vm->mem_size = mem_size;
     vm->mem = mmap(NULL, mem_size, PROT_READ | PROT_WRITE,
@@ -74,6 +95,20 @@ static void vm_mem_init(struct vm *vm, uint64_t mem_size)
     if (vm->mem == MAP_FAILED)
         err(STATUS_OSERR, "cannot map %llu MiB of guest RAM",
             (unsigned long long)(mem_size >> 20));
+}
+
+void vm_create_ram(struct vm *vm, uint64_t mem_size)
+{
+    memset(vm, 0, sizeof *vm);
+    vm->kvm_fd = vm->vm_fd = vm->vcpu_fd = -1;
+    ram_map(vm, mem_size);
+    /* The register cache is the vCPU: always valid, never fetched. */
+    vm->regs_valid = vm->sregs_valid = vm->events_valid = true;
+}
+
+static void vm_mem_init(struct vm *vm, uint64_t mem_size)
+{
+    ram_map(vm, mem_size);
     struct kvm_userspace_memory_region region = {
         .slot = 0,
         .guest_phys_addr = 0,

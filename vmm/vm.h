@@ -38,6 +38,19 @@ struct vm {
 void vm_create(struct vm *vm, uint64_t mem_size);
 
 /*
+ * Does /dev/kvm open and answer KVM_GET_API_VERSION with the version pmvm
+ * speaks? If not, why (one line) in (why). Opens and closes it.
+ */
+bool vm_kvm_usable(char *why, size_t len);
+
+/*
+ * Guest RAM alone, for --accel=engine: no KVM. The register cache
+ * (vm_regs(), vm_sregs(), vm_events()) holds the vCPU's state and is never
+ * flushed; nothing that makes a KVM call may be used on such a vm.
+ */
+void vm_create_ram(struct vm *vm, uint64_t mem_size);
+
+/*
  * Switch KVM's own vPMU off for the VM (KVM_CAP_PMU_CAPABILITY), so that
  * the model is the only authority. Must precede the vCPU. False where KVM
  * does not offer it (then KVM's vPMU stays off only if the host has none).

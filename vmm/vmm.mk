@@ -1,5 +1,6 @@
 # vmm/vmm.mk: builds pmvm, $(BUILD)/pmvm, from cli/, cpu/, devices/, vmm/ and vmm/vpmu/, the engine and the PMU library.
-VMM_SRCS := $(wildcard cli/*.c cpu/*.c devices/*.c vmm/*.c vmm/vpmu/*.c)
+VMM_SRCS := $(wildcard cli/*.c cpu/*.c devices/*.c vmm/*.c vmm/vpmu/*.c \
+	vmm/engine_cpu/*.c)
 VMM_OBJS := $(VMM_SRCS:%.c=$(BUILD)/%.o)
 
 # The CPU models, built in so that pmvm finds them from anywhere.

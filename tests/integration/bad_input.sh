@@ -31,6 +31,10 @@ refused 64 "--timeout: 'soon' is not a number" -- run x.elf --timeout=soon
 refused 64 "diff: unexpected 'extra' after the image" -- diff rdpmc extra --log x.log
 refused 64 "--cpl0: 'user' is not auto, kvm or engine" -- run --cpl0=user x.elf
 refused 64 "--cpl0=engine needs the engine, which --count=step leaves out" -- run --cpl0=engine --count=step x.elf
+refused 64 "--accel: 'tcg' is not auto, kvm or engine" -- run --accel=tcg x.elf
+refused 64 "--count=step is KVM's, which --accel=engine leaves out" -- run --accel=engine --count=step x.elf
+refused 64 "--cpl0=kvm is KVM's, which --accel=engine leaves out" -- run --accel=engine --cpl0=kvm x.elf
+refused 64 "--trap=bp is KVM's, which --accel=engine leaves out" -- run --accel=engine --trap=bp x.elf
 refused 66 "cannot open image $tmp/none.elf" -- run "$tmp/none.elf"
 refused 66 "is not a regular file" -- run "$tmp"
 # A FIFO nobody writes: refused at once, not waited on in open().
@@ -93,7 +97,7 @@ if [ "$(id -u)" != 0 ] || ! $nobody true 2>/dev/null; then
 else
 	refused_cmd 66 "cannot open image $pub/secret.elf: Permission denied" -- $nobody "$pub/pmvm" run "$pub/secret.elf"
 	if [ -e /dev/kvm ] && [ "$(stat -c %a /dev/kvm)" != 666 ]; then
-		refused_cmd 69 "cannot open /dev/kvm: Permission denied" -- $nobody "$pub/pmvm" run "$pub/hello.elf"
+		refused_cmd 69 "cannot open /dev/kvm: Permission denied" -- $nobody "$pub/pmvm" run --accel=kvm "$pub/hello.elf"
 	else
 		skip "/dev/kvm not permitted: 69" "/dev/kvm is missing or open to everyone here"
 	fi
@@ -124,11 +128,15 @@ fi
 if [ "$(id -u)" != 0 ] || ! unshare --mount true 2>/dev/null; then
 	skip "no /dev/kvm: 69" "needs root and unshare --mount"
 	skip "/dev/kvm is not KVM: 69" "needs root and unshare --mount"
+	skip "no /dev/kvm and --count=step: 69" "needs root and unshare --mount"
 else
-	refused_cmd 69 "cannot open /dev/kvm: No such file or directory" -- unshare --mount sh -c 'mount -t tmpfs tmpfs /dev && exec "$0" run "$1"' "$pmvm" "$build/guest/hello.elf"
+	refused_cmd 69 "cannot open /dev/kvm: No such file or directory" -- unshare --mount sh -c 'mount -t tmpfs tmpfs /dev && exec "$0" run --accel=kvm "$1"' "$pmvm" "$build/guest/hello.elf"
 	# A private /dev holding a null device named kvm: works whether or not
 	# this machine has a /dev/kvm to bind over.
-	refused_cmd 69 "/dev/kvm is not a KVM device" -- unshare --mount sh -c 'mount -t tmpfs tmpfs /dev && mknod /dev/kvm c 1 3 && exec "$0" run "$1"' "$pmvm" "$build/guest/hello.elf"
+	refused_cmd 69 "/dev/kvm is not a KVM device" -- unshare --mount sh -c 'mount -t tmpfs tmpfs /dev && mknod /dev/kvm c 1 3 && exec "$0" run --accel=kvm "$1"' "$pmvm" "$build/guest/hello.elf"
+	# --accel=auto (the default) without KVM: KVM's own options are
+	# refused, naming why KVM is not there.
+	refused_cmd 69 "cannot open /dev/kvm: No such file or directory, and --count=step needs KVM" -- unshare --mount sh -c 'mount -t tmpfs tmpfs /dev && exec "$0" run --count=step "$1"' "$pmvm" "$build/guest/hello.elf"
 fi
 
 exit $status

@@ -19,7 +19,7 @@ only() {
 
 only "cpu/ includes only cpu/, pmu/ and vmm/status.h" 'cpu/*.[ch]' 'cpu/|pmu/pmu\.h|vmm/status\.h'
 only "devices/ includes only devices/" 'devices/*.[ch]' 'devices/'
-only "vmm/ includes neither cli/ nor cpu/" 'vmm/*.[ch] vmm/vpmu/*.[ch]' 'vmm/|devices/|pmu/pmu\.h|engine/engine\.h|arch/'
+only "vmm/ includes neither cli/ nor cpu/" 'vmm/*.[ch] vmm/vpmu/*.[ch] vmm/engine_cpu/*.[ch]' 'vmm/|devices/|pmu/pmu\.h|engine/engine\.h|arch/'
 only "pmu/ includes only pmu/" 'pmu/*.[ch]' 'pmu/'
 only "engine/ includes only engine/, pmu/pmu.h and arch/" 'engine/*.[ch]' 'engine/|pmu/pmu\.h|arch/'
 only "arch/ includes nothing of pmvm's" 'arch/*.h' 'arch/'
@@ -28,12 +28,12 @@ kvm=$(grep -l '#include <linux/kvm\.h>\|ioctl(' pmu/*.[ch] engine/*.[ch] arch/*.
 if [ -z "$kvm" ]; then ok "pmu/, engine/, arch/, cpu/ and devices/ know nothing of KVM"
 else not_ok "KVM outside vmm/ and cli/: $kvm"; fi
 
-words=$(grep -ln 'getopt\|optarg\|argv\|_parse(const char \*' cpu/*.[ch] vmm/*.[ch] vmm/vpmu/*.[ch])
+words=$(grep -ln 'getopt\|optarg\|argv\|_parse(const char \*' cpu/*.[ch] vmm/*.[ch] vmm/vpmu/*.[ch] vmm/engine_cpu/*.[ch])
 if [ -z "$words" ]; then ok "no file under cpu/ or vmm/ parses a command-line word"
 else not_ok "command-line parsing under cpu/ or vmm/: $words"; fi
 
 nocomment=
-for f in cli/*.[ch] cpu/*.[ch] devices/*.[ch] vmm/*.[ch] vmm/vpmu/*.[ch] \
+for f in cli/*.[ch] cpu/*.[ch] devices/*.[ch] vmm/*.[ch] vmm/vpmu/*.[ch] vmm/engine_cpu/*.[ch] \
 	pmu/*.[ch] engine/*.[ch] arch/*.h; do
 	head -n 1 "$f" | grep -q "^/\* $(basename "$f"): ." || nocomment="$nocomment $f"
 done
@@ -43,7 +43,7 @@ else not_ok "no opening comment naming the file:$nocomment"; fi
 # Header-only by design: statuses, the run's state and its configuration,
 # the exit handlers' table, the architecture, a library's internals.
 orphans=
-for h in cli/*.h cpu/*.h devices/*.h vmm/*.h vmm/vpmu/*.h; do
+for h in cli/*.h cpu/*.h devices/*.h vmm/*.h vmm/vpmu/*.h vmm/engine_cpu/*.h; do
 	case $h in vmm/status.h | vmm/pmvm.h | vmm/config.h | vmm/exits.h | cli/cli.h) continue ;; esac
 	[ -f "${h%.h}.c" ] || orphans="$orphans $h"
 done

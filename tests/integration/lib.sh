@@ -16,7 +16,7 @@ kvm_unusable() {
 	if [ ! -r /dev/kvm ] || [ ! -w /dev/kvm ]; then
 		echo "no read/write permission on /dev/kvm"; return
 	fi
-	out=$("$pmvm" run --timeout=20 "$build/guest/hello.elf" 2>&1 >/dev/null)
+	out=$("$pmvm" run --accel=kvm --timeout=20 "$build/guest/hello.elf" 2>&1 >/dev/null)
 	[ $? = 69 ] && echo "$out"
 }
 
