@@ -374,6 +374,115 @@ static void test_mmio_without_callback(void **state)
     assert_int_equal(fx.st.rip, BOOT);
 }
 
+/* ---- events in legacy protected mode (SDM 6.12.1: same privilege, a
+ * 32-bit gate; Figure 6-4's frame: EFLAGS, CS, EIP, error code) ---- */
+
+#define IDTR32 0x2020u   /* 6 bytes: limit, 32-bit base */
+#define HANDLER (BOOT + 0x1000)
+
+/* A GDT entry 0x30 (data, base 0, byte-granular limit 0xFFF) and a
+ * 32-bit interrupt gate for #GP to HANDLER (SDM 6.11, Figure 6-2). */
+static void idt32(void)
+{
+    fx.ram[GDTR] = 0x37;
+    put64(GDT + 0x30, 0x0040920000000FFFull);
+    fx.ram[IDTR32] = 0xFF, fx.ram[IDTR32 + 1] = 0x07;
+    put32(IDTR32 + 2, IDT);
+    put64(IDT + 13 * 8, (HANDLER & 0xFFFF) | 0x08ull << 16 | 0x8E00ull << 32 |
+                            (uint64_t)(HANDLER >> 16) << 48);
+}
+
+static uint32_t stack32(unsigned slot)
+{
+    return get32(fx.st.gpr[ENGINE_RSP] + 4 * slot);
+}
+
+/* A load beyond DS's limit is #GP(0) (SDM 5.3); the handler drops the
+ * error code, steps the frame's EIP past the 5-byte MOV and IRETs
+ * (SDM IRET: same privilege pops EIP, CS, EFLAGS). */
+static void test_fault_and_iret_32(void **state)
+{
+    static const char code[] =
+        "\x0f\x01\x15\x00\x20\x00\x00"  /* lgdt 0x2000 */
+        "\x0f\x01\x1d\x20\x20\x00\x00"  /* lidt 0x2020 */
+        "\xb8\x30\x00\x00\x00"          /* mov $0x30, %eax */
+        "\x8e\xd8"                      /* mov %eax, %ds */
+        "\xa1\x00\x10\x00\x00"          /* mov 0x1000, %eax: #GP(0) */
+        "\xf4";                         /* hlt */
+    static const char handler[] =
+        "\x83\xc4\x04"                  /* add $4, %esp */
+        "\x83\x04\x24\x05"              /* addl $5, (%esp) */
+        "\xcf";                         /* iret */
+    struct engine_exit x;
+
+    (void)state;
+    idt32();
+    LOAD(BOOT, code);
+    LOAD(HANDLER, handler);
+    engine_run(fx.e, &fx.st, 1000, &x);
+    assert_int_equal(x.stop, ENGINE_STOP_HALT);
+    assert_int_equal(fx.st.rip, BOOT + 0x1b);
+    assert_int_equal(x.retired, 8);
+    assert_int_equal(fx.st.gpr[ENGINE_RSP], 0x80000);
+    assert_int_equal(fx.st.gpr[ENGINE_RAX], 0x30); /* the load did not run */
+    assert_int_equal(fx.st.seg[ENGINE_DS].selector, 0x30);
+    assert_int_equal(fx.st.seg[ENGINE_DS].limit, 0xFFF);
+    assert_int_equal(fx.ram[GDT + 0x30 + 5], 0x93); /* accessed */
+    /* the frame the #GP pushed, its EIP stepped by the handler; RF set
+     * in the pushed EFLAGS of a fault (SDM 17.3.1.1) */
+    assert_int_equal(get32(0x80000 - 16), 0);
+    assert_int_equal(get32(0x80000 - 12), BOOT + 0x15 + 5);
+    assert_int_equal(get32(0x80000 - 8), 0x08);
+    assert_int_equal(get32(0x80000 - 4), 0x10002);
+    assert_int_equal(fx.st.rflags, 0x2);
+}
+
+/* A far CALL to the same privilege pushes CS and EIP, RETF returns (SDM
+ * CALL, RET); MOV DS of a TSS descriptor is #GP(selector) (SDM MOV). */
+static void test_far_call_and_sreg_gp_32(void **state)
+{
+    static const char code[] =
+        "\x0f\x01\x15\x00\x20\x00\x00"  /* lgdt 0x2000 */
+        "\x0f\x01\x1d\x20\x20\x00\x00"  /* lidt 0x2020 */
+        "\x9a\x00\x02\x10\x00\x08\x00"  /* lcall $0x8, $0x100200 */
+        "\xb8\x20\x00\x00\x00"          /* mov $0x20, %eax */
+        "\x8e\xd8";                     /* mov %eax, %ds: #GP(0x20) */
+    static const char callee[] =
+        "\xbb\x07\x00\x00\x00"          /* mov $7, %ebx */
+        "\xcb";                         /* lret */
+    struct engine_exit x;
+
+    (void)state;
+    idt32();
+    LOAD(BOOT, code);
+    LOAD(BOOT + 0x200, callee);
+    LOAD(HANDLER, "\xf4");
+    engine_run(fx.e, &fx.st, 1000, &x);
+    assert_int_equal(x.stop, ENGINE_STOP_HALT);
+    assert_int_equal(fx.st.rip, HANDLER + 1);
+    assert_int_equal(x.retired, 7);
+    assert_int_equal(fx.st.gpr[ENGINE_RBX], 7);
+    assert_int_equal(stack32(0), 0x20);        /* error code: selector */
+    assert_int_equal(stack32(1), BOOT + 0x1a); /* the MOV DS: 7+7+7+5 */
+    assert_int_equal(stack32(2), 0x08);
+    assert_int_equal(fx.st.gpr[ENGINE_RSP], 0x80000 - 16);
+    assert_int_equal(fx.st.seg[ENGINE_DS].selector, 0x10);
+}
+
+/* #UD with an empty IDT: delivering it is #GP (beyond the limit), whose
+ * delivery is #GP again, a #DF (SDM Table 6-5), which cannot be
+ * delivered either: a triple fault. */
+static void test_triple_fault_32(void **state)
+{
+    struct engine_exit x;
+
+    (void)state;
+    LOAD(BOOT, "\x0f\x0b"); /* ud2 */
+    engine_run(fx.e, &fx.st, 1000, &x);
+    assert_int_equal(x.stop, ENGINE_STOP_SHUTDOWN);
+    assert_int_equal(x.retired, 0);
+}
+
 /* ---- 64-bit machine mode on tests/engine/machine.c's machine: the
  * #GP(0) rules, delivered through its IDT to a handler's HLT ---- */
 
@@ -552,6 +661,12 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_pae_32bit, setup, teardown),
         cmocka_unit_test_setup_teardown(test_mmio, setup_mmio, teardown),
         cmocka_unit_test_setup_teardown(test_mmio_without_callback, setup,
+                                        teardown),
+        cmocka_unit_test_setup_teardown(test_fault_and_iret_32, setup,
+                                        teardown),
+        cmocka_unit_test_setup_teardown(test_far_call_and_sreg_gp_32, setup,
+                                        teardown),
+        cmocka_unit_test_setup_teardown(test_triple_fault_32, setup,
                                         teardown),
         cmocka_unit_test_setup_teardown(test_gp_cr0_pg_without_pe, setup64,
                                         teardown64),
