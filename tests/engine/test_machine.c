@@ -618,6 +618,49 @@ static void test_gp_ltr_busy_tss(void **state)
     assert_fault(&x, 13, 0x28, CODE64 + 4);
 }
 
+/* SDM MOV DRn (64-bit mode): a DR7 write with bits 63:32 set is #GP(0). */
+static void test_gp_dr7_upper_bits(void **state)
+{
+    struct engine_exit x;
+
+    (void)state;
+    RUN64("\xb8\x01\x00\x00\x00"   /* mov $1, %eax */
+          "\x48\xc1\xe0\x20"       /* shl $32, %rax */
+          "\x0f\x23\xf8", &x);      /* mov %rax, %dr7 */
+    assert_fault(&x, 13, 0, CODE64 + 9);
+    assert_int_equal(fx.st.dr7, 0);
+}
+
+/* SDM MOV DRn: DR4 with CR4.DE is #UD (no error code: the frame starts
+ * with RIP). */
+static void test_ud_dr4_with_de(void **state)
+{
+    struct engine_exit x;
+
+    (void)state;
+    fx.st.cr4 |= 0x8; /* DE */
+    RUN64("\x0f\x21\xe0", &x);      /* mov %dr4, %rax */
+    assert_int_equal(x.stop, ENGINE_STOP_HALT);
+    assert_int_equal(machine_vector_at(fx.st.rip - 1), 6);
+    assert_int_equal(machine_stack(&fx.m, &fx.st, 0), CODE64);
+}
+
+/* DR0 holds what was written (SDM 18.2.1), at CPL0. */
+static void test_dr0_write_read(void **state)
+{
+    struct engine_exit x;
+
+    (void)state;
+    RUN64("\xb8\x34\x12\x00\x00"   /* mov $0x1234, %eax */
+          "\x0f\x23\xc0"            /* mov %rax, %dr0 */
+          "\x0f\x21\xc3"            /* mov %dr0, %rbx */
+          "\xf4", &x);                /* hlt */
+    assert_int_equal(x.stop, ENGINE_STOP_HALT);
+    assert_int_equal(x.retired, 4);
+    assert_int_equal(fx.st.dr[0], 0x1234);
+    assert_int_equal(fx.st.gpr[ENGINE_RBX], 0x1234);
+}
+
 /* machine == false: MOV to CR3 is still KVM's (a read still runs). */
 static void test_not_machine_cr3_hands_back(void **state)
 {
@@ -679,6 +722,12 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_gp_ltr_not_tss, setup64,
                                         teardown64),
         cmocka_unit_test_setup_teardown(test_gp_ltr_busy_tss, setup64,
+                                        teardown64),
+        cmocka_unit_test_setup_teardown(test_gp_dr7_upper_bits, setup64,
+                                        teardown64),
+        cmocka_unit_test_setup_teardown(test_ud_dr4_with_de, setup64,
+                                        teardown64),
+        cmocka_unit_test_setup_teardown(test_dr0_write_read, setup64,
                                         teardown64),
         cmocka_unit_test_setup_teardown(test_not_machine_cr3_hands_back,
                                         setup64_kvm, teardown64),
