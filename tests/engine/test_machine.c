@@ -331,6 +331,37 @@ static void test_pae_32bit(void **state)
     assert_int_equal(get64(0x15000), 0x83 | 0x20 | 0x40);
 }
 
+/* 32-bit paging's 4-KiB pages (SDM 4.3, Figure 4-2): linear 0x400010 is
+ * PDE 1, PTE 0, offset 0x10; the walk sets A in the PDE, A and D in the
+ * PTE (SDM 4.8). The code runs from a 4-MiB page (PSE). */
+static void test_32bit_paging_4k(void **state)
+{
+    static const char code[] =
+        "\xb8\x00\x30\x01\x00"      /* mov $0x13000, %eax */
+        "\x0f\x22\xd8"              /* mov %eax, %cr3 */
+        "\x0f\x20\xe0"              /* mov %cr4, %eax */
+        "\x83\xc8\x10"              /* or $0x10, %eax (PSE) */
+        "\x0f\x22\xe0"              /* mov %eax, %cr4 */
+        "\x0f\x20\xc0"              /* mov %cr0, %eax */
+        "\x0d\x00\x00\x00\x80"      /* or $0x80000000, %eax */
+        "\x0f\x22\xc0"              /* mov %eax, %cr0 */
+        "\xc7\x05\x10\x00\x40\x00\x77\x00\x00\x00" /* movl $0x77, 0x400010 */
+        "\xf4";                     /* hlt */
+    struct engine_exit x;
+
+    (void)state;
+    LOAD(BOOT, code);
+    put32(PD32, 0x00000083);         /* 4 MiB at 0 */
+    put32(PD32 + 4, 0x16000 | 0x7);  /* PDE 1: a page table */
+    put32(0x16000, 0x3000 | 0x3);    /* PTE 0: 0x3000 */
+    engine_run(fx.e, &fx.st, 1000, &x);
+    assert_int_equal(x.stop, ENGINE_STOP_HALT);
+    assert_int_equal(x.retired, 10);
+    assert_int_equal(get32(0x3010), 0x77);
+    assert_int_equal(get32(PD32 + 4), 0x16000 | 0x7 | 0x20);
+    assert_int_equal(get32(0x16000), 0x3000 | 0x3 | 0x20 | 0x40);
+}
+
 /* Loads outside RAM go to ops->mmio with their guest-physical address and
  * size; stores with their value. A locked read-modify-write there goes
  * back (ENGINE_WHY_MMIO). */
@@ -489,6 +520,8 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_boot_after_32bit_paging, setup,
                                         teardown),
         cmocka_unit_test_setup_teardown(test_pae_32bit, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_32bit_paging_4k, setup,
+                                        teardown),
         cmocka_unit_test_setup_teardown(test_mmio, setup_mmio, teardown),
         cmocka_unit_test_setup_teardown(test_mmio_without_callback, setup,
                                         teardown),
