@@ -18,6 +18,21 @@
  * implement (an instruction, a state such as 32-bit mode or guest debug
  * registers, a memory access outside RAM) it does not guess: it stops
  * before that instruction and says so, and the VMM has KVM execute it.
+ *
+ * In machine mode (engine_ops.machine, pmvm --accel=engine) the engine is
+ * the whole CPU from the Multiboot entry on: it also runs 32-bit code
+ * (protected mode with paging off, 32-bit paging with CR4.PSE, PAE
+ * paging; compatibility mode), with legacy segmentation (bases, limits,
+ * types of usable segments: the state's data segments need s = 1 and
+ * present = 1), the control and debug registers, IA32_EFER and the FS/GS
+ * base MSRs, descriptor-table and segment loads, far JMP/CALL/RET and
+ * IRETD to the same privilege, exceptions and interrupts through a
+ * 32-bit IDT to the same privilege, and the switch to long mode (SDM
+ * 9.8.5). It still stops on real mode and 16-bit code (ENGINE_STOP_STATE,
+ * WHY_MODE), call gates, task switches, privilege changes in legacy mode
+ * (hand-backs, WHY_SYSTEM or WHY_EVENT) and what the engine does not
+ * implement at all (WHY_UNIMPLEMENTED: PUSHA, BOUND, ENTER in 32-bit
+ * code, x87/SSE, ...).
  */
 
 /* A segment register with its hidden part, as the CPU caches it. */
@@ -262,6 +277,8 @@ void engine_run(struct engine *e, struct engine_state *st, uint64_t budget,
  * does at an instruction boundary with RFLAGS.IF set (the caller checked
  * IF, the interrupt shadow and the local APIC's priorities). False: its
  * delivery would fault, the state is unchanged, and KVM must deliver it.
+ * (Machine mode, legacy protected mode: through a 32-bit interrupt or
+ * trap gate to the same privilege; false for anything else.)
  */
 /*
  * Undoes the delivery of an event whose frame (RIP, CS, RFLAGS, RSP, SS)

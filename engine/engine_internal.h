@@ -303,6 +303,15 @@ eng_exec_fn eng_exec_cr_for(ZydisMnemonic m);
 eng_exec_fn eng_exec_desc_for(ZydisMnemonic m);
 void eng_exec_mov_cr_dr(struct eng *e, const struct eng_insn *in);
 void eng_exec_far(struct eng *e, const struct eng_insn *in);
+/* The code segment of a far JMP or CALL (ret: RET, IRET) to (sel):
+ * (off), with the same-privilege checks (exec_far.c). */
+struct engine_seg eng_far_target(struct eng *e, uint16_t sel, uint64_t off,
+                                 bool ret);
+/* Legacy protected mode's events (event32.c): delivery through the
+ * 32-bit IDT (false: not the engine's), and IRETD. */
+bool eng_deliver32(struct eng *e, unsigned vec, bool has_err, uint32_t err,
+                   bool soft, uint64_t return_rip, uint64_t rf);
+void eng_iret32(struct eng *e, const struct eng_insn *in);
 /* Loads segment register (sreg) with (sel) as MOV Sreg does (its
  * descriptor checks and faults). */
 void eng_load_sreg(struct eng *e, unsigned sreg, uint16_t sel);

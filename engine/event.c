@@ -86,8 +86,9 @@ static bool deliver(struct eng *e, unsigned vec, bool has_err, uint32_t err,
     uint64_t gate[2], cdesc[2];
     bool ext = !soft;
 
-    if (!(st->efer & EFER_LMA))
-        return false; /* machine mode's 32-bit IDT: not the engine's */
+    if (!(st->efer & EFER_LMA)) /* machine mode's legacy protected mode */
+        return e->ops.machine && eng_deliver32(e, vec, has_err, err, soft,
+                                               return_rip, rf);
     if (vec * 16 + 15 > st->idt_limit)
         eng_fault(e, VEC_GP, true, idt_err(vec, ext));
     gate[0] = eng_read_la(e, st->idt_base + vec * 16, 8, true);

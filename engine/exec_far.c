@@ -18,8 +18,8 @@ static _Noreturn void sel_fault(struct eng *e, unsigned vec, uint16_t sel)
  * present #NP(sel); L and D both set in IA-32e mode #GP(sel). The offset
  * must be canonical for 64-bit code, within the limit otherwise (#GP(0)).
  */
-static struct engine_seg far_target(struct eng *e, uint16_t sel,
-                                    uint64_t off, bool ret)
+struct engine_seg eng_far_target(struct eng *e, uint16_t sel, uint64_t off,
+                                 bool ret)
 {
     unsigned cpl = eng_cpl(e), rpl = sel & 3;
     bool lma = (e->st->efer & EFER_LMA) != 0;
@@ -98,7 +98,7 @@ static void far_jmp(struct eng *e, const struct eng_insn *in)
     uint64_t off;
     uint16_t sel = far_pointer(e, in, &osz, &off);
 
-    enter(e, far_target(e, sel, off, false), off);
+    enter(e, eng_far_target(e, sel, off, false), off);
 }
 
 /* CALL: CS then the return offset, each of the operand size (CS
@@ -109,7 +109,7 @@ static void far_call(struct eng *e, const struct eng_insn *in)
     unsigned osz;
     uint64_t off;
     uint16_t sel = far_pointer(e, in, &osz, &off);
-    struct engine_seg cs = far_target(e, sel, off, false);
+    struct engine_seg cs = eng_far_target(e, sel, off, false);
     uint64_t m = eng_mask(eng_stack_width(e));
     uint64_t sp1 = (eng_sp(e) - osz) & m, sp2 = (sp1 - osz) & m;
 
@@ -128,7 +128,7 @@ static void far_ret(struct eng *e, const struct eng_insn *in)
     uint16_t sel = (uint16_t)eng_read(e, ENGINE_SS, (sp + osz) & m, 2);
     uint64_t extra = in->nopnd && DST->type == OPND_IMM ? DST->imm & 0xFFFF
                                                         : 0;
-    struct engine_seg cs = far_target(e, sel, off, true);
+    struct engine_seg cs = eng_far_target(e, sel, off, true);
 
     eng_sp_set(e, (sp + 2 * osz + extra) & m);
     enter(e, cs, off);

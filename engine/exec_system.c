@@ -215,6 +215,10 @@ static void exec_iret(struct eng *e, const struct eng_insn *in)
     unsigned cpl = eng_cpl(e);
     uint64_t rsp = st->gpr[ENGINE_RSP], cdesc[2], sdesc[2];
 
+    if (e->ops.machine && !(st->efer & EFER_LMA) && in->opsize == 4) {
+        eng_iret32(e, in);
+        return;
+    }
     if (in->opsize != 8 || (st->rflags & RFLAGS_NT))
         eng_handback(e, ENGINE_WHY_SYSTEM);
     uint64_t rip = eng_read(e, ENGINE_SS, rsp, 8);
@@ -284,6 +288,8 @@ bool engine_event_return(struct engine *ext, struct engine_state *st,
 
     e->st = st;
     e->insn_rip = st->rip;
+    if (!(st->efer & EFER_LMA))
+        return false; /* IRETQ's frame is 64-bit mode's */
     if (setjmp(e->unwind) != 0) {
         *st = saved;
         return false;
@@ -311,6 +317,8 @@ static void exec_syscall(struct eng *e, const struct eng_insn *in)
     struct engine_state *st = e->st;
 
     (void)in;
+    if (!eng_mode64(e)) /* CSTAR, legacy mode's #UD: not the engine's */
+        eng_handback(e, ENGINE_WHY_SYSTEM);
     if (!(st->efer & EFER_SCE))
         eng_fault(e, VEC_UD, false, 0);
     uint64_t star = sys_msr(e, MSR_STAR), lstar = sys_msr(e, MSR_LSTAR);
@@ -338,6 +346,8 @@ static void exec_sysret(struct eng *e, const struct eng_insn *in)
 {
     struct engine_state *st = e->st;
 
+    if (!eng_mode64(e))
+        eng_handback(e, ENGINE_WHY_SYSTEM);
     if (!(st->efer & EFER_SCE))
         eng_fault(e, VEC_UD, false, 0);
     need_cpl0(e);
@@ -362,6 +372,8 @@ static void exec_sysret(struct eng *e, const struct eng_insn *in)
 static void exec_swapgs(struct eng *e, const struct eng_insn *in)
 {
     (void)in;
+    if (!eng_mode64(e)) /* SDM SWAPGS: #UD outside 64-bit mode */
+        eng_fault(e, VEC_UD, false, 0);
     need_cpl0(e);
     uint64_t k = sys_msr(e, MSR_KERNEL_GS_BASE);
     if (!e->ops.sys_msr_write(e->ops.ctx, MSR_KERNEL_GS_BASE,
@@ -379,7 +391,7 @@ static void exec_fsgsbase(struct eng *e, const struct eng_insn *in)
               in->mnemonic == ZYDIS_MNEMONIC_WRGSBASE;
     struct engine_seg *s = &e->st->seg[gs ? ENGINE_GS : ENGINE_FS];
 
-    if (!(e->st->cr4 & CR4_FSGSBASE))
+    if (!(e->st->cr4 & CR4_FSGSBASE) || !eng_mode64(e))
         eng_fault(e, VEC_UD, false, 0);
     if (!wr) {
         eng_opnd_write(e, in, DST, s->base);

@@ -25,8 +25,9 @@ static void exec_xbegin(struct eng *e, const struct eng_insn *in)
 
     if (in->opsize == 2)
         target &= 0xFFFF;
-    if (!eng_canonical(target))
-        eng_gp0(e);
+    else if (!eng_mode64(e))
+        target &= 0xFFFFFFFFull; /* 32-bit code (machine mode) */
+    eng_check_target(e, target);
     e->st->gpr[ENGINE_RAX] = 0;
     e->next_rip = target;
     e->branch_taken = target != e->insn_rip + in->length;

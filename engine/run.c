@@ -199,6 +199,7 @@ static void step(struct eng *e)
     st->rip = e->next_rip;
     st->interrupt_shadow = e->shadow_next;
     if (in->mnemonic != ZYDIS_MNEMONIC_IRETQ &&
+        in->mnemonic != ZYDIS_MNEMONIC_IRETD &&
         in->mnemonic != ZYDIS_MNEMONIC_IRET)
         st->rflags &= ~RFLAGS_RF;
     e->retired_total++;
@@ -241,14 +242,6 @@ void engine_run(struct engine *ext, struct engine_state *st, uint64_t budget,
     case UNWIND_FAULT:
         /* The instruction at insn_rip faulted: nothing of it retired. */
         st->rip = e->insn_rip;
-        if (!(st->efer & EFER_LMA)) {
-            /* Machine mode's legacy protected mode: the engine does not
-             * deliver through a 32-bit IDT; the faulting instruction has
-             * not run. */
-            out->stop = ENGINE_STOP_STATE;
-            out->why = ENGINE_WHY_EVENT;
-            goto done;
-        }
         if (e->fault_cr2_valid)
             st->cr2 = e->fault_cr2;
         eng_deliver_fault(e, e->fault_vec, e->fault_has_err, e->fault_err);

@@ -77,6 +77,16 @@ $(BUILD)/tests/test_debug: $(BUILD)/tests/engine/test_debug.o \
 		$(ENGINE_TEST_OBJS) $(ENGINE_LIB)
 	$(CC) $(LDFLAGS) -o $@ $^ $(TEST_LDLIBS) -lZydis -lZycore
 
+tests: $(BUILD)/tests/test_machine
+$(BUILD)/tests/test_machine: $(BUILD)/tests/engine/test_machine.o \
+		$(ENGINE_TEST_OBJS) $(ENGINE_LIB)
+	$(CC) $(LDFLAGS) -o $@ $^ $(TEST_LDLIBS) -lZydis -lZycore
+
+tests: $(BUILD)/tests/test_machine64
+$(BUILD)/tests/test_machine64: $(BUILD)/tests/engine/test_machine64.o \
+		$(ENGINE_TEST_OBJS) $(ENGINE_LIB)
+	$(CC) $(LDFLAGS) -o $@ $^ $(TEST_LDLIBS) -lZydis -lZycore
+
 tests: $(BUILD)/tests/test_decode
 $(BUILD)/tests/test_decode: $(BUILD)/tests/engine/test_decode.o $(ENGINE_LIB)
 	$(CC) $(LDFLAGS) -o $@ $^ $(TEST_LDLIBS) -lZydis -lZycore
