@@ -43,6 +43,22 @@ if grep -q "code at 0x10000c: eb fe" "$tmp/err"; then
 else
 	not_ok "the watchdog's dump shows the spinning jmp at RIP: $(grep -m 1 'code at' "$tmp/err")"
 fi
+expect 125 "a fault with no IDT becomes a triple fault" -- "$img/triple.elf"
+if grep -q "code at 0x10000c: 0f 0b" "$tmp/err"; then
+	ok "the triple-fault dump shows the code bytes at RIP (ud2)"
+else
+	not_ok "the triple-fault dump shows the code bytes at RIP (ud2): $(grep -m 1 'code at' "$tmp/err")"
+fi
+expect 125 "INT3 at CPL0 with no IDT: #BP, then a triple fault" -- "$img/int3.elf"
+expect 7 "the guest's own DR0 breakpoint fires (its #DB handler exits 7)" -- "$img/guest_bp.elf"
+# What the engine does not run: one line naming it, its address and its
+# bytes, then the dump; 126.
+expect 126 "a load outside RAM ends the run" -- "$img/mmio.elf"
+if [ "$(head -n 1 "$tmp/err")" = "pmvm: the engine does not run mov at 0x10000c (memory outside RAM; bytes a1 00 00 00 d0)" ]; then
+	ok "it is named in one line: the instruction, its address and bytes"
+else
+	not_ok "it is named in one line (got: $(head -n 1 "$tmp/err"))"
+fi
 expect 0 "the command line reaches the guest" -- "$img/cmdline.elf" -- one two
 stdout_is "$img/cmdline.elf one two" "the command line is the image path and the words after --"
 
