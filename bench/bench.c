@@ -460,6 +460,56 @@ static void probes(void)
     spawn_free(&r);
 }
 
+/* ---- the engine as the CPU (--accel=engine): no KVM needed ---- */
+
+static void engine_boot(void)
+{
+    char *pmvm = path("pmvm"), *hello = path("guest/hello.elf");
+    char *rdpmc = path("guest/rdpmc.elf");
+    const char *eng_argv[] = {pmvm, "run", "--accel=engine", hello, NULL};
+    const char *sweep_argv[] = {pmvm, "run", "--accel=engine", rdpmc, NULL};
+    /* QEMU's own interpreter, as boot() runs it. */
+    const char *qemu_argv[] = {"qemu-system-x86_64", "-accel", "tcg",
+                         "-nodefaults", "-display", "none", "-no-reboot",
+                         "-serial", "stdio", "-device",
+                         "isa-debug-exit,iobase=0xf4,iosize=1", "-kernel",
+                         hello, NULL};
+    struct series em = {eng_argv, 0, "ok 1 hello", {0}, NULL};
+    struct series qm = {qemu_argv, 1, "ok 1 hello", {0}, NULL};
+    struct series sw = {sweep_argv, 0, "", {0}, NULL};
+    struct samples qm_em = {0};
+    if (!on_path(qemu_argv[0]))
+        qm.why = strdup("qemu-system-x86_64 is not installed");
+    fprintf(stderr, "bench: boot with the engine as the CPU, %d runs%s\n",
+            BOOT_RUNS, qm.why ? "" : ", and QEMU TCG's");
+    for (int i = 0; i < BOOT_RUNS; i++) {
+        bool e = series_run(&em);
+        if (i < QEMU_RUNS && series_run(&qm) && e)
+            samples_add(&qm_em, qm.ms.v[qm.ms.n - 1] / em.ms.v[em.ms.n - 1]);
+    }
+    for (int i = 0; i < SWEEP_RUNS; i++)
+        series_run(&sw);
+    if (em.why)
+        figure_skipped("engine_boot_ms", em.why);
+    else
+        figure("engine_boot_ms", samples_median(&em.ms), "ms", 2);
+    if (qm.why || em.why)
+        figure_skipped("qemu_tcg_vs_engine_boot", qm.why ? qm.why : em.why);
+    else
+        figure("qemu_tcg_vs_engine_boot", samples_median(&qm_em), "x", 1);
+    if (sw.why)
+        figure_skipped("engine_sweep_s", sw.why);
+    else
+        figure("engine_sweep_s", samples_median(&sw.ms) / 1e3, "s", 2);
+    series_free(&em);
+    series_free(&qm);
+    series_free(&sw);
+    samples_free(&qm_em);
+    free(pmvm);
+    free(hello);
+    free(rdpmc);
+}
+
 /* ---- the engine alone (bench/engine_core): no KVM needed ---- */
 
 static void engine_core(void)
@@ -505,6 +555,7 @@ int main(int argc, char **argv)
     if (!txt)
         err(73, "%s", txt_path);
     engine_core();
+    engine_boot();
     const char *why = kvm_unusable();
     if (why) {
         fprintf(stderr, "bench: /dev/kvm: %s: the figures that run guests "

@@ -360,12 +360,13 @@ bool eng_decode_bytes(struct eng *e, const uint8_t *code, size_t len,
     return decode_bytes(e, code, len, in, &more, &too_long) == 0;
 }
 
-/* The cache slot for an instruction at (gpa). */
+/* The cache slot for an instruction at (gpa): by its address, so that
+ * neighbouring instructions share the host pages of the cache (each page
+ * first touched costs a fault and a clear: with a hashed index, most of
+ * a boot in the engine). */
 static struct icache_slot *slot_of(struct eng *e, uint64_t gpa)
 {
-    uint64_t h = gpa * 0x9E3779B97F4A7C15ull;
-
-    return &e->icache[(h >> 40) % ICACHE_SLOTS];
+    return &e->icache[gpa % ICACHE_SLOTS];
 }
 
 /*
