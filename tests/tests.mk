@@ -23,6 +23,10 @@ $(BUILD)/tests/test_sandbox: $(BUILD)/tests/unit/test_sandbox.o \
 		$(BUILD)/vmm/sandbox.o
 	$(CC) $(LDFLAGS) -o $@ $^ $(TEST_LDLIBS) $(LDLIBS)
 
+$(BUILD)/tests/test_apic: $(BUILD)/tests/unit/test_apic.o \
+		$(BUILD)/devices/apic.o
+	$(CC) $(LDFLAGS) -o $@ $^ $(TEST_LDLIBS)
+
 # Runs a program on a /dev/kvm that lacks one capability (bad_input.sh).
 tests: $(BUILD)/tests/kvm_without
 $(BUILD)/tests/kvm_without: $(BUILD)/tests/kvm_without.o
