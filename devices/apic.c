@@ -1,16 +1,13 @@
-/* apic.c: the local APIC's registers, priorities, self-IPIs, LVT inputs and timer (Intel SDM vol. 3 ch. 11), deterministic on the caller's TSC clock. */
+/* apic.c: the local APIC's registers, priorities, self-IPIs and LVT inputs (Intel SDM vol. 3 ch. 11); its timer is apic_timer.c. */
 #include <string.h>
 
 #include "devices/apic.h"
+#include "devices/apic_timer.h"
 
-#define LVT_MASKED (1u << 16)
 #define LVT_MODE(v) (((v) >> 8) & 7u)  /* delivery mode, SDM 11.5.1 */
 #define MODE_FIXED 0u
 #define MODE_NMI 4u
 #define MODE_EXTINT 7u
-#define TIMER_MODE(v) (((v) >> 17) & 3u)
-#define TIMER_PERIODIC 1u
-#define TIMER_DEADLINE 2u
 #define SVR_ENABLE (1u << 8)
 #define ESR_SEND_ILLEGAL (1u << 5)    /* SDM 11.5.3 */
 #define ESR_RECV_ILLEGAL (1u << 6)
@@ -36,14 +33,9 @@ enum {
     R_DCR = 0x3E, R_SELF = 0x3F,
 };
 
-static bool hw_enabled(const struct apic *a)
-{
-    return a->base & APIC_BASE_EN;
-}
-
 static bool x2apic(const struct apic *a)
 {
-    return hw_enabled(a) && (a->base & APIC_BASE_EXTD);
+    return apic_hw_enabled(a) && (a->base & APIC_BASE_EXTD);
 }
 
 /* The highest vector set in a 256-bit register, or -1. */
@@ -111,7 +103,7 @@ static void deliver(struct apic *a, unsigned mode, unsigned vector,
     a->irr[vector / 32] |= 1u << (vector % 32);
 }
 
-static void lvt_fire(struct apic *a, unsigned i)
+void apic_lvt_fire(struct apic *a, unsigned i)
 {
     uint32_t v = a->lvt[i];
     if (!(v & LVT_MASKED))
@@ -119,115 +111,14 @@ static void lvt_fire(struct apic *a, unsigned i)
                 ESR_RECV_ILLEGAL);
 }
 
-/* ---- the timer (SDM 11.5.4) ---- */
-
-static unsigned timer_mode(const struct apic *a)
-{
-    return TIMER_MODE(a->lvt[APIC_LVT_TIMER]);
-}
-
-/* Divide configuration bits 3, 1:0 (SDM Figure 11-10): 0..6 divide by
- * 2^(n+1), 7 by 1. */
-static uint64_t divisor(uint32_t dcr)
-{
-    unsigned n = (dcr & 3u) | ((dcr >> 1) & 4u);
-    return n == 7 ? 1 : 2ull << n;
-}
-
-/* Timer-clock ticks from the count's start to (now). */
-static uint64_t bus_elapsed(const struct apic *a, uint64_t now)
-{
-    if (now <= a->timer_start)
-        return 0;
-    unsigned __int128 t = (unsigned __int128)(now - a->timer_start) *
-                          a->timer_hz / a->tsc_hz;
-    return t > UINT64_MAX ? UINT64_MAX : (uint64_t)t;
-}
-
-/* Whole counts (decrements) since the start. */
-static uint64_t counts(const struct apic *a, uint64_t now)
-{
-    return bus_elapsed(a, now) / a->timer_div;
-}
-
-/* The first TSC time at which (k) periods have elapsed: the smallest t
- * with bus_elapsed(t) >= k * period, so the two never disagree. */
-static uint64_t period_end(const struct apic *a, uint64_t k)
-{
-    unsigned __int128 bus = (unsigned __int128)k * a->init_count * a->timer_div;
-    unsigned __int128 tsc = (bus * a->tsc_hz + a->timer_hz - 1) / a->timer_hz;
-    tsc += a->timer_start;
-    return tsc >= UINT64_MAX ? UINT64_MAX : (uint64_t)tsc;
-}
-
-static bool counting(const struct apic *a)
-{
-    return hw_enabled(a) && a->init_count && timer_mode(a) != TIMER_DEADLINE;
-}
-
-void apic_advance(struct apic *a, uint64_t now)
-{
-    if (timer_mode(a) == TIMER_DEADLINE) {
-        /* SDM 11.5.4.1: expiry disarms it and clears the MSR. */
-        if (hw_enabled(a) && a->tsc_deadline && now >= a->tsc_deadline) {
-            a->tsc_deadline = 0;
-            lvt_fire(a, APIC_LVT_TIMER);
-        }
-        return;
-    }
-    if (!counting(a))
-        return;
-    uint64_t periods = counts(a, now) / a->init_count;
-    if (periods <= a->timer_done)
-        return;
-    bool fire = timer_mode(a) == TIMER_PERIODIC || a->timer_done == 0;
-    a->timer_done = periods;
-    if (fire)
-        lvt_fire(a, APIC_LVT_TIMER);
-}
-
-uint64_t apic_next_event(const struct apic *a)
-{
-    if (timer_mode(a) == TIMER_DEADLINE)
-        return hw_enabled(a) && a->tsc_deadline ? a->tsc_deadline
-                                                : UINT64_MAX;
-    if (!counting(a))
-        return UINT64_MAX;
-    if (timer_mode(a) != TIMER_PERIODIC && a->timer_done)
-        return UINT64_MAX;
-    /* A one-shot that expired with its period is kept counting so that
-     * a switch to periodic goes on in phase. */
-    return period_end(a, a->timer_done + 1);
-}
-
-static uint32_t current_count(const struct apic *a, uint64_t now)
-{
-    if (!counting(a))
-        return 0; /* also TSC-deadline mode (SDM 11.5.4.1) */
-    uint64_t c = counts(a, now);
-    if (timer_mode(a) == TIMER_PERIODIC)
-        return a->init_count - (uint32_t)(c % a->init_count);
-    return c >= a->init_count ? 0 : a->init_count - (uint32_t)c;
-}
-
-static void timer_start(struct apic *a, uint32_t count, uint64_t now)
-{
-    if (timer_mode(a) == TIMER_DEADLINE)
-        return; /* SDM 11.5.4.1: ignored in TSC-deadline mode */
-    a->init_count = count; /* 0 stops it */
-    a->timer_start = now;
-    /* A divide-register write takes effect at the next start. */
-    a->timer_div = divisor(a->dcr);
-    a->timer_done = 0;
-}
-
 static void lvt_write(struct apic *a, unsigned i, uint32_t val)
 {
     val &= lvt_writable[i];
     if (!(a->svr & SVR_ENABLE))
         val |= LVT_MASKED; /* SDM 11.4.7.2 */
+    bool deadline = TIMER_MODE(val) == TIMER_DEADLINE;
     if (i == APIC_LVT_TIMER &&
-        (TIMER_MODE(val) == TIMER_DEADLINE) != (timer_mode(a) == TIMER_DEADLINE)) {
+        deadline != (apic_timer_mode(a) == TIMER_DEADLINE)) {
         /* SDM 11.5.4.1: moving into or out of TSC-deadline disarms. */
         a->init_count = 0;
         a->tsc_deadline = 0;
@@ -235,25 +126,11 @@ static void lvt_write(struct apic *a, unsigned i, uint32_t val)
     a->lvt[i] = (a->lvt[i] & ~lvt_writable[i]) | val;
 }
 
-uint64_t apic_tsc_deadline(const struct apic *a)
-{
-    return timer_mode(a) == TIMER_DEADLINE ? a->tsc_deadline : 0;
-}
-
-void apic_tsc_deadline_write(struct apic *a, uint64_t val, uint64_t now)
-{
-    apic_advance(a, now);
-    if (!hw_enabled(a) || timer_mode(a) != TIMER_DEADLINE)
-        return;
-    a->tsc_deadline = val;
-    apic_advance(a, now); /* a deadline already past fires now */
-}
-
 /* ---- interrupts ---- */
 
 static int acceptable(const struct apic *a)
 {
-    if (!hw_enabled(a))
+    if (!apic_hw_enabled(a))
         return -1;
     int v = highest(a->irr);
     return v >= 0 && ((uint32_t)v & 0xF0u) > (ppr(a) & 0xF0u) ? v : -1;
@@ -283,9 +160,9 @@ bool apic_take_nmi(struct apic *a)
 
 void apic_pmi(struct apic *a)
 {
-    if (!hw_enabled(a) || (a->lvt[APIC_LVT_PMC] & LVT_MASKED))
+    if (!apic_hw_enabled(a) || (a->lvt[APIC_LVT_PMC] & LVT_MASKED))
         return;
-    lvt_fire(a, APIC_LVT_PMC);
+    apic_lvt_fire(a, APIC_LVT_PMC);
     a->lvt[APIC_LVT_PMC] |= LVT_MASKED;
 }
 
@@ -293,7 +170,7 @@ enum apic_lint apic_lint(struct apic *a, unsigned pin, unsigned *vector)
 {
     if (pin > 1)
         return APIC_LINT_MASKED;
-    if (!hw_enabled(a)) {
+    if (!apic_hw_enabled(a)) {
         if (pin == 0)
             return APIC_LINT_EXTINT;
         a->nmi_pending = true;
@@ -452,7 +329,7 @@ static bool reg_write(struct apic *a, unsigned r, bool x2, uint64_t val,
             return false;
         a->icr = (uint64_t)(v & 0xFF000000u) << 32 | (uint32_t)a->icr;
         return true;
-    case R_INIT: timer_start(a, v, now); return true;
+    case R_INIT: apic_timer_start(a, v, now); return true;
     case R_DCR: a->dcr = v & 0xBu; return true;
     case R_SELF:
         if (!x2)
@@ -473,10 +350,10 @@ static bool reg_write(struct apic *a, unsigned r, bool x2, uint64_t val,
 uint32_t apic_mmio_read(struct apic *a, unsigned offset, uint64_t now)
 {
     apic_advance(a, now);
-    if (!hw_enabled(a) || x2apic(a) || (offset & 0xFu) || offset >= 0x1000)
+    if (!apic_hw_enabled(a) || x2apic(a) || (offset & 0xFu) || offset >= 0x1000)
         return 0;
     if (offset >> 4 == R_CUR)
-        return current_count(a, now);
+        return apic_timer_current(a, now);
     uint64_t v;
     reg_read(a, offset >> 4, false, &v);
     return (uint32_t)v;
@@ -486,7 +363,7 @@ void apic_mmio_write(struct apic *a, unsigned offset, uint32_t val,
                      uint64_t now)
 {
     apic_advance(a, now);
-    if (!hw_enabled(a) || x2apic(a) || (offset & 0xFu) || offset >= 0x1000)
+    if (!apic_hw_enabled(a) || x2apic(a) || (offset & 0xFu) || offset >= 0x1000)
         return;
     reg_write(a, offset >> 4, false, val, now);
 }
@@ -498,7 +375,7 @@ bool apic_msr_read(struct apic *a, uint32_t msr, uint64_t *val, uint64_t now)
     if (!x2apic(a) || msr < 0x800 || msr > 0x83F)
         return false;
     if (msr - 0x800 == R_CUR) {
-        *val = current_count(a, now);
+        *val = apic_timer_current(a, now);
         return true;
     }
     return reg_read(a, msr - 0x800, true, val);
@@ -531,9 +408,9 @@ bool apic_base_write(struct apic *a, uint64_t val)
         return false; /* the invalid state */
     if (x2apic(a) && en && !extd)
         return false; /* x2APIC to xAPIC: only through disabled */
-    if (!hw_enabled(a) && extd)
+    if (!apic_hw_enabled(a) && extd)
         return false; /* disabled to x2APIC: only through xAPIC */
-    if (hw_enabled(a) && !en)
+    if (apic_hw_enabled(a) && !en)
         regs_reset(a); /* 11.12.5.1: nothing but the IDs is kept */
     a->base = val;
     return true;

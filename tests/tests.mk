@@ -24,7 +24,7 @@ $(BUILD)/tests/test_sandbox: $(BUILD)/tests/unit/test_sandbox.o \
 	$(CC) $(LDFLAGS) -o $@ $^ $(TEST_LDLIBS) $(LDLIBS)
 
 $(BUILD)/tests/test_apic: $(BUILD)/tests/unit/test_apic.o \
-		$(BUILD)/devices/apic.o
+		$(BUILD)/devices/apic.o $(BUILD)/devices/apic_timer.o
 	$(CC) $(LDFLAGS) -o $@ $^ $(TEST_LDLIBS)
 
 # Runs a program on a /dev/kvm that lacks one capability (bad_input.sh).
