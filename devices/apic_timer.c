@@ -37,7 +37,8 @@ static uint64_t period_end(const struct apic *a, uint64_t k)
 
 static bool counting(const struct apic *a)
 {
-    return apic_hw_enabled(a) && a->init_count && apic_timer_mode(a) != TIMER_DEADLINE;
+    return apic_hw_enabled(a) && a->init_count &&
+           apic_timer_mode(a) != TIMER_DEADLINE;
 }
 
 void apic_advance(struct apic *a, uint64_t now)
@@ -65,13 +66,13 @@ uint64_t apic_next_event(const struct apic *a)
 {
     if (apic_timer_mode(a) == TIMER_DEADLINE)
         return apic_hw_enabled(a) && a->tsc_deadline ? a->tsc_deadline
-                                                : UINT64_MAX;
+                                                     : UINT64_MAX;
     if (!counting(a))
         return UINT64_MAX;
+    /* An expired one-shot has no event, but apic_advance() still counts
+     * its periods, so that a switch to periodic goes on in phase. */
     if (apic_timer_mode(a) != TIMER_PERIODIC && a->timer_done)
         return UINT64_MAX;
-    /* A one-shot that expired with its period is kept counting so that
-     * a switch to periodic goes on in phase. */
     return period_end(a, a->timer_done + 1);
 }
 
@@ -95,7 +96,6 @@ void apic_timer_start(struct apic *a, uint32_t count, uint64_t now)
     a->timer_div = divisor(a->dcr);
     a->timer_done = 0;
 }
-
 
 uint64_t apic_tsc_deadline(const struct apic *a)
 {
