@@ -27,6 +27,10 @@ $(BUILD)/tests/test_msr_file: $(BUILD)/tests/unit/test_msr_file.o \
 		$(BUILD)/vmm/engine_cpu/msr_file.o
 	$(CC) $(LDFLAGS) -o $@ $^ $(TEST_LDLIBS)
 
+$(BUILD)/tests/test_apic: $(BUILD)/tests/unit/test_apic.o \
+		$(BUILD)/devices/apic.o $(BUILD)/devices/apic_timer.o
+	$(CC) $(LDFLAGS) -o $@ $^ $(TEST_LDLIBS)
+
 # Runs a program on a /dev/kvm that lacks one capability (bad_input.sh).
 tests: $(BUILD)/tests/kvm_without
 $(BUILD)/tests/kvm_without: $(BUILD)/tests/kvm_without.o
