@@ -24,7 +24,7 @@ $(BUILD)/tests/test_sandbox: $(BUILD)/tests/unit/test_sandbox.o \
 	$(CC) $(LDFLAGS) -o $@ $^ $(TEST_LDLIBS) $(LDLIBS)
 
 $(BUILD)/tests/test_msr_file: $(BUILD)/tests/unit/test_msr_file.o \
-		$(BUILD)/vmm/engine_cpu/msr_file.o
+		$(BUILD)/vmm/engine_cpu/msr_file.o $(BUILD)/vmm/engine_cpu/msr_mce.o
 	$(CC) $(LDFLAGS) -o $@ $^ $(TEST_LDLIBS)
 
 $(BUILD)/tests/test_apic: $(BUILD)/tests/unit/test_apic.o \

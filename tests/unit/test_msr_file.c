@@ -16,16 +16,15 @@ static uint64_t rd(const struct msr_file *f, uint32_t msr)
     return v;
 }
 
-/* Power-up values: PAT (SDM vol. 3, Table 13-12), IA32_APIC_BASE (SDM
- * 11.4.4: base 0xFEE00000, BSP, enabled); KVM's MTRRCAP (8 variable
- * ranges, fixed, WC) and MISC_ENABLE (BTS and PEBS unavailable). */
+/* Power-up values: PAT (SDM vol. 3, Table 13-12); KVM's MTRRCAP (8
+ * variable ranges, fixed, WC) and MISC_ENABLE (BTS and PEBS
+ * unavailable). */
 static void test_reset(void **state)
 {
     struct msr_file f;
     (void)state;
     msr_file_init(&f, 39);
     assert_int_equal(rd(&f, 0x277), 0x0007040600070406ull);
-    assert_int_equal(rd(&f, 0x1B), 0xFEE00900ull);
     assert_int_equal(rd(&f, 0xFE), 0x508);
     assert_int_equal(rd(&f, 0x1A0), (1u << 11) | (1u << 12));
     assert_int_equal(rd(&f, 0x2FF), 0);
@@ -124,6 +123,31 @@ static void test_debugctl(void **state)
     assert_false(msr_file_write(&f, 0x1D9, 1u << 6, NOW));
 }
 
+/* Machine checks as KVM gives them (set_msr_mce, get_msr_mce): 32 banks
+ * and no MCG_CTL_P in MCG_CAP, which is read-only; a bank's CTL takes 0
+ * or all ones, its STATUS only 0; the MSR past the last bank is none. */
+static void test_mce(void **state)
+{
+    struct msr_file f;
+    uint64_t v;
+    (void)state;
+    msr_file_init(&f, 39);
+    assert_int_equal(rd(&f, 0x179), 32);
+    assert_false(msr_file_write(&f, 0x179, 0, NOW));
+    assert_false(msr_file_read(&f, 0x17B, NOW, &v)); /* MCG_CTL */
+    assert_true(msr_file_write(&f, 0x17A, 5, NOW));
+    assert_int_equal(rd(&f, 0x17A), 5);
+    assert_true(msr_file_write(&f, 0x400, ~0ull, NOW));
+    assert_true(msr_file_write(&f, 0x400, 0, NOW));
+    assert_false(msr_file_write(&f, 0x400, 0x8000000000000000ull, NOW));
+    assert_true(msr_file_write(&f, 0x401, 0, NOW));
+    assert_false(msr_file_write(&f, 0x401, 1, NOW));
+    assert_true(msr_file_write(&f, 0x47E, 0x8000000000000000ull, NOW));
+    assert_int_equal(rd(&f, 0x47E), 0x8000000000000000ull);
+    assert_true(msr_file_owns(0x47F));
+    assert_false(msr_file_owns(0x480));
+}
+
 /* What the file does not keep is no MSR of this CPU. */
 static void test_ownership(void **state)
 {
@@ -134,6 +158,7 @@ static void test_ownership(void **state)
     assert_true(msr_file_owns(0x277));
     assert_true(msr_file_owns(0x20F));
     assert_false(msr_file_owns(0x210));
+    assert_false(msr_file_owns(0x1B)); /* the local APIC's */
     assert_false(msr_file_owns(0x12345));
     assert_false(msr_file_read(&f, 0x12345, NOW, &v));
     assert_false(msr_file_write(&f, 0x12345, 0, NOW));
@@ -149,6 +174,7 @@ int main(void)
         cmocka_unit_test(test_system_msrs),
         cmocka_unit_test(test_feature_control),
         cmocka_unit_test(test_debugctl),
+        cmocka_unit_test(test_mce),
         cmocka_unit_test(test_ownership),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -1,4 +1,4 @@
-/* engine_cpu.c: the vCPU when pmvm's engine is the CPU (--accel=engine): the engine's questions answered from the PMU model, the MSR file and the port bus, and the run loop. */
+/* engine_cpu.c: the vCPU when pmvm's engine is the CPU (--accel=engine): the engine's questions answered from the PMU model, the MSR file, the local APIC and the port bus, and the run loop. */
 #include <err.h>
 #include <poll.h>
 #include <stdio.h>
@@ -26,6 +26,10 @@
 
 /* The guest's physical-address width (engine/cpuid_base.c's). */
 #define MAXPHYADDR 39
+/* The virtual clock's rate as the guest may reckon it, and the local
+ * APIC timer's: 1 GHz each, KVM's APIC bus (one timer tick a TSC tick). */
+#define TSC_HZ 1000000000ull
+#define APIC_TIMER_HZ 1000000000ull
 
 static struct engine_cpu *cpu_of(void *ctx)
 {
@@ -100,6 +104,47 @@ static void msr_trace_file(struct pmvm *p, const char *kind, uint32_t msr,
                                : "an MSR this CPU does not have");
 }
 
+/* The local APIC's MSRs: its base, TSC_DEADLINE, the x2APIC range. */
+static bool apic_owns(uint32_t msr)
+{
+    return msr == APIC_BASE_MSR || msr == APIC_TSC_DEADLINE_MSR ||
+           (msr >= 0x800 && msr <= 0x8FF);
+}
+
+static bool apic_rdmsr(struct engine_cpu *c, uint32_t msr, uint64_t *val)
+{
+    *val = 0;
+    if (msr == APIC_BASE_MSR)
+        *val = apic_base(&c->apic);
+    else if (msr == APIC_TSC_DEADLINE_MSR)
+        *val = apic_tsc_deadline(&c->apic);
+    else
+        return apic_msr_read(&c->apic, msr, val, c->clock);
+    return true;
+}
+
+static bool apic_wrmsr(struct engine_cpu *c, uint32_t msr, uint64_t val)
+{
+    if (msr == APIC_BASE_MSR)
+        return apic_base_write(&c->apic, val);
+    if (msr == APIC_TSC_DEADLINE_MSR) {
+        apic_tsc_deadline_write(&c->apic, val, c->clock);
+        return true;
+    }
+    return apic_msr_write(&c->apic, msr, val, c->clock);
+}
+
+static void msr_trace_apic(struct pmvm *p, const char *kind, uint32_t msr,
+                           uint64_t val, bool ok)
+{
+    if (!p->trace)
+        return;
+    rdpmc_trace_flush(p);
+    fprintf(stderr, "pmvm: trace: %s 0x%x %s0x%llx (the local APIC: the "
+            "SDM's and KVM's rules)\n", kind, msr, ok ? "" : "#GP ",
+            (unsigned long long)val);
+}
+
 static enum engine_answer on_rdmsr(void *ctx, uint32_t msr, uint64_t *val)
 {
     struct pmvm *p = ctx;
@@ -109,7 +154,10 @@ static enum engine_answer on_rdmsr(void *ctx, uint32_t msr, uint64_t *val)
         ok = msr_other_read(p, msr, val);
     else if (pmu_msr_owned(msr))
         ok = msr_pmu_read(p, msr, val);
-    else {
+    else if (apic_owns(msr)) {
+        ok = apic_rdmsr(&p->ecpu, msr, val);
+        msr_trace_apic(p, "rdmsr", msr, *val, ok);
+    } else {
         ok = msr_file_read(&p->ecpu.msrs, msr, p->ecpu.clock, val);
         msr_trace_file(p, "rdmsr", msr, *val, ok);
     }
@@ -129,6 +177,10 @@ static enum engine_answer on_wrmsr(void *ctx, uint32_t msr, uint64_t val,
         ok = msr_pmu_write(p, msr, val);
         if (ok)
             count_update(p); /* counting may start or stop here */
+    } else if (apic_owns(msr)) {
+        ok = apic_wrmsr(&p->ecpu, msr, val);
+        msr_trace_apic(p, "wrmsr", msr, val, ok);
+        *stop = ok; /* an interrupt may be due (a self-IPI, a timer) */
     } else {
         ok = msr_file_write(&p->ecpu.msrs, msr, val, p->ecpu.clock);
         msr_trace_file(p, "wrmsr", msr, val, ok);
@@ -181,6 +233,37 @@ static bool on_sys_write(void *ctx, uint32_t msr, uint64_t val)
     return msr_file_write(&c->msrs, msr, val, c->clock);
 }
 
+/* Is (gpa) in the xAPIC page (the APIC enabled, not in x2APIC mode)? */
+static bool xapic_page(const struct apic *a, uint64_t gpa)
+{
+    uint64_t base = apic_base(a);
+    uint64_t page = base & ~0xFFFull & ((1ull << MAXPHYADDR) - 1);
+
+    return (base & APIC_BASE_EN) && !(base & APIC_BASE_EXTD) &&
+           (gpa & ~0xFFFull) == page;
+}
+
+/* The xAPIC page; anything else outside RAM is no device's. */
+static enum engine_answer on_mmio(void *ctx, uint64_t gpa, unsigned size,
+                                  bool write, uint64_t *val)
+{
+    struct engine_cpu *c = cpu_of(ctx);
+
+    if (!xapic_page(&c->apic, gpa))
+        return ENGINE_NOT_MINE;
+    unsigned off = (unsigned)(gpa & 0xFFF);
+    if (size != 4) { /* undefined by the SDM: read 0, write nothing */
+        if (!write)
+            *val = 0;
+        return ENGINE_OK;
+    }
+    if (write)
+        apic_mmio_write(&c->apic, off, (uint32_t)*val, c->clock);
+    else
+        *val = apic_mmio_read(&c->apic, off, c->clock);
+    return ENGINE_OK;
+}
+
 static enum engine_answer on_io(void *ctx, uint16_t port, unsigned size,
                                 bool in, uint32_t *val, bool *stop)
 {
@@ -202,7 +285,7 @@ void engine_cpu_setup(struct pmvm *p)
         .mem_access = on_mem_access, .rdmsr = on_rdmsr, .wrmsr = on_wrmsr,
         .rdpmc = on_rdpmc, .cpuid = on_cpuid, .rdtsc = on_rdtsc,
         .sys_msr_read = on_sys_read, .sys_msr_write = on_sys_write,
-        .io = on_io, .machine = true,
+        .io = on_io, .mmio = on_mmio, .machine = true,
     };
     struct engine_ops ops = ops_template;
     struct engine_cpu *c = &p->ecpu;
@@ -210,6 +293,8 @@ void engine_cpu_setup(struct pmvm *p)
     memset(c, 0, sizeof *c);
     ops.ctx = p;
     msr_file_init(&c->msrs, MAXPHYADDR);
+    apic_init(&c->apic, 0, TSC_HZ, APIC_TIMER_HZ);
+    c->apic.maxphyaddr = MAXPHYADDR;
     engine_state_from_kvm(&c->st, vm_regs(&p->vm), vm_sregs(&p->vm));
     c->engine = engine_create(p->vm.mem, p->vm.mem_size, &ops);
     if (!c->engine)
@@ -260,21 +345,8 @@ static int end_unrun(struct pmvm *p, const struct engine_exit *x)
     return STATUS_GUEST_FAILED;
 }
 
-/* A PMI is due, but this CPU has no local APIC yet: said once. */
-static void pmi_undelivered(struct pmvm *p)
-{
-    p->pmi_due = false;
-    if (p->ecpu.warned_pmi)
-        return;
-    p->ecpu.warned_pmi = true;
-    fprintf(stderr, "pmvm: a counter overflowed with its PMI enabled, but "
-            "the engine's CPU has no local APIC yet: the PMI is not "
-            "delivered (--accel=kvm delivers it)\n");
-}
-
-/* HLT with interrupts on: nothing in this CPU raises one yet, so the
- * guest waits for --timeout, as a halted CPU with no interrupt source
- * would for ever. */
+/* HLT with interrupts on and no timer armed: nothing will wake the
+ * guest, which waits for --timeout, as a halted CPU would for ever. */
 static int wait_forever(struct pmvm *p, double timeout_s)
 {
     /* poll() with nothing to watch sleeps until the next tick; the
@@ -286,10 +358,79 @@ static int wait_forever(struct pmvm *p, double timeout_s)
     return end_timeout(p, timeout_s);
 }
 
+/* Could not deliver (vector): said in one line, 126. */
+static int end_undelivered(struct pmvm *p, unsigned vector)
+{
+    console_flush(&p->console);
+    fprintf(stderr, "pmvm: the engine cannot deliver interrupt vector %u "
+            "at 0x%llx (its delivery would fault through a descriptor the "
+            "engine does not run)\n", vector,
+            (unsigned long long)p->ecpu.st.rip);
+    dump_vcpu(&p->vm, stderr);
+    return STATUS_GUEST_FAILED;
+}
+
+/*
+ * Between instructions: the clock's timers, the PMI the model raised,
+ * then an NMI or the highest interrupt the local APIC lets through, which
+ * the engine delivers through the IDT. -1, or the status the run ends
+ * with.
+ */
+static int interrupts(struct pmvm *p)
+{
+    struct engine_cpu *c = &p->ecpu;
+
+    apic_advance(&c->apic, c->clock);
+    if (p->pmi_due) {
+        p->pmi_due = false;
+        apic_pmi(&c->apic);
+    }
+    if (apic_take_nmi(&c->apic) && !engine_interrupt(c->engine, &c->st, 2))
+        return end_undelivered(p, 2);
+    if (!(c->st.rflags & RFLAGS_IF) || c->st.interrupt_shadow)
+        return -1;
+    int v = apic_accept(&c->apic);
+    if (v >= 0 && !engine_interrupt(c->engine, &c->st, (unsigned)v))
+        return end_undelivered(p, (unsigned)v);
+    return -1;
+}
+
+/* Instructions to run before the next timer is due (at least one); one
+ * where an interrupt waits only for the shadow of an STI or MOV SS. (With
+ * IF clear the engine stops by itself where STI, POPF or IRET set it.) */
+static uint64_t budget(const struct engine_cpu *c)
+{
+    uint64_t next = apic_next_event(&c->apic);
+    if (next <= c->clock || (c->st.interrupt_shadow &&
+                             (c->st.rflags & RFLAGS_IF) &&
+                             apic_has_interrupt(&c->apic)))
+        return 1;
+    return next - c->clock < SLICE ? next - c->clock : SLICE;
+}
+
+/* HLT: the end with interrupts off; else the clock skips to the next
+ * timer, or the guest waits for --timeout. -1: it runs on. */
+static int halted(struct pmvm *p, double timeout_s)
+{
+    struct engine_cpu *c = &p->ecpu;
+
+    if (!(c->st.rflags & RFLAGS_IF))
+        return STATUS_OK; /* docs/guest-abi.md: the run's end */
+    apic_advance(&c->apic, c->clock);
+    if (apic_has_interrupt(&c->apic))
+        return -1;
+    uint64_t next = apic_next_event(&c->apic);
+    if (next == UINT64_MAX)
+        return wait_forever(p, timeout_s);
+    c->clock = next;
+    return -1;
+}
+
 int engine_cpu_loop(struct pmvm *p, double timeout_s)
 {
     struct engine_cpu *c = &p->ecpu;
     struct engine_exit x;
+    int status;
 
     for (;;) {
         if (!console_ok(&p->console))
@@ -298,9 +439,9 @@ int engine_cpu_loop(struct pmvm *p, double timeout_s)
             state_sync(p);
             return end_timeout(p, timeout_s);
         }
-        if (p->pmi_due)
-            pmi_undelivered(p);
-        engine_run(c->engine, &c->st, SLICE, &x);
+        if ((status = interrupts(p)) >= 0)
+            return status;
+        engine_run(c->engine, &c->st, budget(c), &x);
         state_sync(p);
         if (c->ended)
             return c->status;
@@ -309,9 +450,9 @@ int engine_cpu_loop(struct pmvm *p, double timeout_s)
         case ENGINE_STOP_BUDGET:
             continue;
         case ENGINE_STOP_HALT:
-            if (!(c->st.rflags & RFLAGS_IF))
-                return STATUS_OK; /* docs/guest-abi.md: the run's end */
-            return wait_forever(p, timeout_s);
+            if ((status = halted(p, timeout_s)) >= 0)
+                return status;
+            continue;
         case ENGINE_STOP_SHUTDOWN:
             return end_triple_fault(p, "in pmvm's engine: a fault while "
                                        "delivering #DF");

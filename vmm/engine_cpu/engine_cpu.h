@@ -1,10 +1,11 @@
-/* engine_cpu.h: the vCPU when pmvm's engine is the CPU (--accel=engine): the engine's questions answered from the PMU model, the MSR file and the port bus, and the run loop. */
+/* engine_cpu.h: the vCPU when pmvm's engine is the CPU (--accel=engine): the engine's questions answered from the PMU model, the MSR file, the local APIC and the port bus, and the run loop. */
 #ifndef PMVM_ENGINE_CPU_H
 #define PMVM_ENGINE_CPU_H
 
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "devices/apic.h"
 #include "engine/engine.h"
 #include "vmm/engine_cpu/msr_file.h"
 
@@ -12,13 +13,13 @@ struct engine_cpu {
     struct engine *engine;  /* NULL: KVM is the CPU */
     struct engine_state st; /* the vCPU */
     struct msr_file msrs;
+    struct apic apic;       /* the local APIC KVM would keep in-kernel */
     /* The virtual clock, in TSC ticks: one a retired instruction, or the
      * model's core cycles while a counter counts (vmm/vpmu/vtsc.c's
      * rule), so that a run is the same bytes every time. */
     uint64_t clock;
     bool ended;             /* the guest ended itself (the exit port) */
     int status;
-    bool warned_pmi;
 };
 
 struct pmvm;

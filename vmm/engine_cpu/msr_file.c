@@ -3,7 +3,7 @@
 #include "vmm/engine_cpu/msr_file.h"
 
 enum {
-    MSR_TSC = 0x10, MSR_APIC_BASE = 0x1B, MSR_FEATURE_CONTROL = 0x3A,
+    MSR_TSC = 0x10, MSR_FEATURE_CONTROL = 0x3A,
     MSR_TSC_ADJUST = 0x3B, MSR_UCODE_REV = 0x8B, MSR_MTRRCAP = 0xFE,
     MSR_SYSENTER_CS = 0x174, MSR_SYSENTER_ESP = 0x175,
     MSR_SYSENTER_EIP = 0x176, MSR_MISC_ENABLE = 0x1A0,
@@ -28,8 +28,6 @@ static const uint32_t mtrr_fixed_msrs[11] = {
 #define MISC_ENABLE_RESET ((1ull << 11) | (1ull << 12))
 /* The power-up PAT (SDM vol. 3, 13.12.4). */
 #define PAT_RESET 0x0007040600070406ull
-/* The BSP's local APIC at its default base, enabled (SDM 11.4.4). */
-#define APIC_BASE_RESET 0xFEE00900ull
 /* DEBUGCTL bits KVM takes from a guest without LBRs and drops: LBR and
  * BTF, which it does not emulate (vmx.c, vmx_set_msr). */
 #define DEBUGCTL_LBR (1ull << 0)
@@ -68,7 +66,7 @@ static int fixed_index(uint32_t msr)
 void msr_file_init(struct msr_file *f, unsigned maxphyaddr)
 {
     *f = (struct msr_file){
-        .apic_base = APIC_BASE_RESET, .pat = PAT_RESET,
+        .pat = PAT_RESET,
         .misc_enable = MISC_ENABLE_RESET, .maxphyaddr = maxphyaddr,
     };
 }
@@ -76,7 +74,7 @@ void msr_file_init(struct msr_file *f, unsigned maxphyaddr)
 bool msr_file_owns(uint32_t msr)
 {
     switch (msr) {
-    case MSR_TSC: case MSR_APIC_BASE: case MSR_FEATURE_CONTROL:
+    case MSR_TSC: case MSR_FEATURE_CONTROL:
     case MSR_TSC_ADJUST: case MSR_UCODE_REV: case MSR_MTRRCAP:
     case MSR_SYSENTER_CS: case MSR_SYSENTER_ESP: case MSR_SYSENTER_EIP:
     case MSR_MISC_ENABLE: case MSR_DEBUGCTL: case MSR_PAT:
@@ -84,7 +82,7 @@ bool msr_file_owns(uint32_t msr)
     case MSR_FMASK: case MSR_KERNEL_GS_BASE: case MSR_TSC_AUX:
         return true;
     default:
-        return fixed_index(msr) >= 0 ||
+        return msr_mce_owns(msr) || fixed_index(msr) >= 0 ||
                (msr >= MSR_MTRR_VAR &&
                 msr < MSR_MTRR_VAR + 2 * MSR_FILE_VAR_MTRRS);
     }
@@ -96,6 +94,8 @@ bool msr_file_read(const struct msr_file *f, uint32_t msr, uint64_t now,
     int fixed = fixed_index(msr);
 
     *val = 0;
+    if (msr_mce_owns(msr))
+        return msr_mce_read(f, msr, val);
     if (fixed >= 0) {
         *val = f->mtrr_fixed[fixed];
         return true;
@@ -107,7 +107,6 @@ bool msr_file_read(const struct msr_file *f, uint32_t msr, uint64_t now,
     switch (msr) {
     case MSR_TSC: *val = now + f->tsc_offset; return true;
     case MSR_TSC_ADJUST: *val = f->tsc_adjust; return true;
-    case MSR_APIC_BASE: *val = f->apic_base; return true;
     case MSR_FEATURE_CONTROL: *val = f->feature_control; return true;
     case MSR_UCODE_REV: *val = UCODE_REV; return true;
     case MSR_MTRRCAP: *val = MTRRCAP; return true;
@@ -144,6 +143,8 @@ bool msr_file_write(struct msr_file *f, uint32_t msr, uint64_t val,
 {
     int fixed = fixed_index(msr);
 
+    if (msr_mce_owns(msr))
+        return msr_mce_write(f, msr, val);
     if (fixed >= 0) {
         if (!types_ok(val, false))
             return false;
@@ -170,9 +171,6 @@ bool msr_file_write(struct msr_file *f, uint32_t msr, uint64_t val,
         f->tsc_offset += val - f->tsc_adjust;
         f->tsc_adjust = val;
         return true;
-    case MSR_APIC_BASE:
-        /* No local APIC to move or switch yet: its reset value only. */
-        return val == f->apic_base;
     case MSR_FEATURE_CONTROL:
         /* Only the lock bit (no VMX, no SGX offered), and not after it. */
         if ((f->feature_control & 1) || (val & ~1ull))
