@@ -271,6 +271,37 @@ static void test_not_machine_hlt_and_mode(void **state)
     assert_int_equal(x.stop, ENGINE_STOP_STATE);
     assert_int_equal(x.why, ENGINE_WHY_MODE);
 }
+/* The engine's CPU has no VMX, SVM or RDPRU (engine/cpuid_base.c): VMCALL
+ * outside VMX operation is #UD (SDM VMCALL), RDPRU where CPUID lacks it
+ * too (AMD APM, RDPRU); no error code, RIP at the instruction. */
+static void test_absent_features_ud(void **state)
+{
+    struct engine_exit x;
+
+    (void)state;
+    RUN64("\x0f\x01\xc1", &x);          /* vmcall */
+    assert_int_equal(x.stop, ENGINE_STOP_HALT);
+    assert_int_equal(machine_vector_at(fx.st.rip - 1), 6);
+    assert_int_equal(machine_stack(&fx.m, &fx.st, 0), CODE64);
+    machine_state(&fx.m, &fx.st, 0, CODE64, MACHINE_KSTACK_TOP - 0x100);
+    RUN64("\x0f\x01\xfd", &x);          /* rdpru */
+    assert_int_equal(x.stop, ENGINE_STOP_HALT);
+    assert_int_equal(machine_vector_at(fx.st.rip - 1), 6);
+    assert_int_equal(machine_stack(&fx.m, &fx.st, 0), CODE64);
+}
+
+/* machine == false: KVM has them, so they go back to it. */
+static void test_not_machine_vmcall_hands_back(void **state)
+{
+    struct engine_exit x;
+
+    (void)state;
+    RUN64("\x0f\x01\xc1", &x);
+    assert_int_equal(x.stop, ENGINE_STOP_HANDBACK);
+    assert_int_equal(x.why, ENGINE_WHY_UNIMPLEMENTED);
+    assert_int_equal(fx.st.rip, CODE64);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -293,6 +324,10 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_dr0_write_read, setup64,
                                         teardown64),
         cmocka_unit_test_setup_teardown(test_not_machine_cr3_hands_back,
+                                        setup64_kvm, teardown64),
+        cmocka_unit_test_setup_teardown(test_absent_features_ud, setup64,
+                                        teardown64),
+        cmocka_unit_test_setup_teardown(test_not_machine_vmcall_hands_back,
                                         setup64_kvm, teardown64),
         cmocka_unit_test_setup_teardown(test_not_machine_hlt_and_mode,
                                         setup64_kvm, teardown64),
