@@ -62,6 +62,16 @@ fi
 expect 0 "the command line reaches the guest" -- "$img/cmdline.elf" -- one two
 stdout_is "$img/cmdline.elf one two" "the command line is the image path and the words after --"
 
+# The local APIC the engine's CPU has: its timer wakes HLT in each mode
+# (tests/guests/apic_timer.c), the clock skipping to the expiry.
+expect 0 "the local APIC timer wakes HLT: one-shot, periodic, TSC-deadline" -- --timeout=20 "$build/tests/guests/apic_timer.elf"
+n_ok=$(grep -c '^ok [0-9]' "$tmp/out")
+if [ "$n_ok" = 4 ] && ! grep -q '^not ok\|# SKIP' "$tmp/out"; then
+	ok "the timer's four results hold"
+else
+	not_ok "the timer's four results hold: $n_ok ok, $(grep -m 2 '^not ok\|# SKIP' "$tmp/out" | tr '\n' ' ')"
+fi
+
 # With the engine every instruction is pmvm's: the same image prints the
 # same bytes every time, whatever the host does meanwhile.
 "$pmvm" run --accel=engine --cpu icelake "$build/guest/rdpmc.elf" >"$tmp/a" 2>&1
