@@ -36,7 +36,7 @@ done | sort -s -k1,1 | cut -d' ' -f2- |
 		n=$(basename "$img" .elf)
 		if [ "$m" = - ]; then set -- "$@" "$img"
 		else set -- "$@" --cpu="$m" "$img"; fi
-		"$@" >"$tmp/$m.$n.out" 2>&1
+		"$@" >"$tmp/$m.$n.out" 2>"$tmp/$m.$n.err"
 		echo $? >"$tmp/$m.$n.rc"' sh-job {} "$tmp" "$build/pmvm" run "$@"
 
 # report MODEL INDENT: the probes' KTAP for one model, in the probes'
@@ -49,6 +49,9 @@ report() {
 		i=$((i + 1))
 		name=$(basename "$img" .elf)
 		sed "s/^/${2}    /" "$tmp/$1.$name.out"
+		# pmvm's own lines (the engine chosen without KVM, a warning):
+		# KTAP diagnostics, after the probe's.
+		sed "s/^/${2}    # /" "$tmp/$1.$name.err"
 		rc=$(cat "$tmp/$1.$name.rc")
 		if [ "$rc" = 0 ]; then echo "${2}ok $i $name"
 		else echo "${2}not ok $i $name # exit status $rc"; failed=$((failed + 1)); fi

@@ -12,7 +12,8 @@ cat >"$fake/pmvm" <<'FAKE'
 #!/bin/sh
 for a; do img=$a; done
 case $img in
-*good.elf) printf 'KTAP version 1\n1..2\nok 1 a\nok 2 b # SKIP why\n'; exit 0 ;;
+*good.elf) printf 'KTAP version 1\n1..2\nok 1 a\nok 2 b # SKIP why\n'
+	echo "pmvm: a line of pmvm's own" >&2; exit 0 ;;
 *) printf 'KTAP version 1\n1..2\nok 1 a\nnot ok 2 b\n'; exit 1 ;;
 esac
 FAKE
@@ -34,6 +35,15 @@ if printf '%s\n' "$out" | grep -qx 'not ok 1 icelake' &&
 	ok "the failed probe and its model are 'not ok' in the KTAP"
 else
 	not_ok "the failed probe and its model are 'not ok' in the KTAP"
+fi
+
+# pmvm's stderr (the engine chosen where KVM is not, a warning) is a KTAP
+# diagnostic in the probe's block, never a line KTAP would misread.
+if printf '%s\n' "$out" | grep -qx "        # pmvm: a line of pmvm's own" &&
+   ! printf '%s\n' "$out" | grep -q '^ *pmvm:'; then
+	ok "pmvm's own stderr lines are KTAP diagnostics in the probe's block"
+else
+	not_ok "pmvm's own stderr lines are KTAP diagnostics: $(printf '%s\n' "$out" | grep -m 1 'pmvm:')"
 fi
 
 rm "$fake/guest/bad.elf"
