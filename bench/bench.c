@@ -460,6 +460,53 @@ static void probes(void)
     spawn_free(&r);
 }
 
+/* ---- kvm-unit-tests' pmu.flat, in the engine and on KVM ---- */
+
+/* The image: $KUT_DIR/pmu.flat, as tests/integration/kut.sh finds it;
+ * NULL with (why) set where there is none. */
+static char *pmu_flat(char **why)
+{
+    const char *dir = getenv("KUT_DIR");
+    char *f;
+    if (asprintf(&f, "%s/pmu.flat",
+                 dir ? dir : "../shared/kvm-unit-tests/x86") < 0)
+        err(71, "asprintf");
+    if (access(f, R_OK) == 0)
+        return f;
+    if (asprintf(why, "no %s (set KUT_DIR)", f) < 0)
+        err(71, "asprintf");
+    free(f);
+    return NULL;
+}
+
+/* One pmu.flat run (sapphire-rapids, native) with (accel): its seconds,
+ * or the figure skipped with why. */
+static double pmu_flat_run(const char *name, const char *accel)
+{
+    char *why = NULL, *flat = pmu_flat(&why), *pmvm = path("pmvm");
+    double s = -1;
+    if (flat) {
+        const char *argv[] = {pmvm, "run", accel, "--machine=pc",
+                              "--cpu=sapphire-rapids", flat, NULL};
+        struct spawn_result r;
+        fprintf(stderr, "bench: pmu.flat with %s\n", accel);
+        /* kvm-unit-tests' success is status 1 (QEMU's isa-debug-exit). */
+        if (run_ok(argv, 1, &r, &why))
+            s = r.wall_s;
+        spawn_free(&r);
+    }
+    if (s < 0)
+        figure_skipped(name, why);
+    else
+        figure(name, s, "s", 1);
+    free(why);
+    free(flat);
+    free(pmvm);
+    return s;
+}
+
+static double engine_pmu_flat_s = -1;
+
 /* ---- the engine as the CPU (--accel=engine): no KVM needed ---- */
 
 static void engine_boot(void)
@@ -505,6 +552,7 @@ static void engine_boot(void)
     series_free(&qm);
     series_free(&sw);
     samples_free(&qm_em);
+    engine_pmu_flat_s = pmu_flat_run("engine_pmu_flat_s", "--accel=engine");
     free(pmvm);
     free(hello);
     free(rdpmc);
@@ -568,6 +616,13 @@ int main(int argc, char **argv)
     loops();
     boot();
     probes();
+    double kvm_s = pmu_flat_run("kvm_pmu_flat_s", "--accel=kvm");
+    if (kvm_s < 0 || engine_pmu_flat_s < 0)
+        figure_skipped("engine_vs_kvm_pmu_flat", kvm_s < 0
+                       ? "pmu.flat did not run on KVM"
+                       : "pmu.flat did not run in the engine");
+    else
+        figure("engine_vs_kvm_pmu_flat", engine_pmu_flat_s / kvm_s, "x", 2);
     double after = tsc_hz_measure();
     if (fabs(after - before) > before * 0.01)
         fprintf(stderr, "bench: warning: the TSC rate moved from %.0f to "
