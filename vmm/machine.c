@@ -139,8 +139,12 @@ static bool engine_chosen(const struct run_config *cfg)
 {
     char why[256];
 
-    if (cfg->accel != ACCEL_AUTO)
+    if (cfg->accel != ACCEL_AUTO) {
+        if (cfg->trace && cfg->accel == ACCEL_ENGINE)
+            fprintf(stderr, "pmvm: trace: the engine is the CPU "
+                    "(--accel=engine): no KVM\n");
         return cfg->accel == ACCEL_ENGINE;
+    }
     if (vm_kvm_usable(why, sizeof why))
         return false;
     const char *kvm_only = run_config_needs_kvm(cfg);
@@ -148,6 +152,8 @@ static bool engine_chosen(const struct run_config *cfg)
         errx(STATUS_UNAVAILABLE, "%s, and %s needs KVM", why, kvm_only);
     fprintf(stderr, "pmvm: %s: the guest runs in pmvm's engine "
             "(--accel=engine)\n", why);
+    if (cfg->trace)
+        fprintf(stderr, "pmvm: trace: the engine is the CPU: no KVM\n");
     return true;
 }
 
