@@ -294,6 +294,8 @@ eng_exec_fn eng_exec_string_for(ZydisMnemonic m);
 eng_exec_fn eng_exec_system_for(ZydisMnemonic m);
 eng_exec_fn eng_exec_tsx_for(ZydisMnemonic m);
 eng_exec_fn eng_exec_absent_for(ZydisMnemonic m);
+eng_exec_fn eng_exec_syscall_for(ZydisMnemonic m);
+eng_exec_fn eng_exec_io_for(ZydisMnemonic m);
 void eng_exec_unimplemented(struct eng *e, const struct eng_insn *in);
 /* MOV with a segment, control or debug register operand. */
 void eng_exec_mov_special(struct eng *e, const struct eng_insn *in);

@@ -1,13 +1,9 @@
-/* exec_system.c: the engine's system instructions: CPUID, RDMSR/WRMSR and RDPMC through the caller, CLI/STI, INT n, IRETQ, SYSCALL/SYSRET, SWAPGS, control registers, I/O permission; the rest go back to KVM, or in machine mode to exec_cr.c and exec_desc.c. */
+/* exec_system.c: the engine's system instructions: CPUID, RDMSR/WRMSR and RDPMC through the caller, RDTSC and kin, CLI/STI, INT n, IRETQ, reads of control registers; the rest go back to KVM, or in machine mode to exec_cr.c and exec_desc.c (fast system calls: exec_syscall.c; port I/O: exec_io.c). */
 #include "engine/engine_internal.h"
 
 #define DST (&in->op[0])
 #define SRC (&in->op[1])
 
-#define MSR_STAR 0xC0000081u
-#define MSR_LSTAR 0xC0000082u
-#define MSR_FMASK 0xC0000084u
-#define MSR_KERNEL_GS_BASE 0xC0000102u
 #define MSR_TSC_AUX 0xC0000103u
 
 static void need_cpl0(struct eng *e)
@@ -301,108 +297,6 @@ bool engine_event_return(struct engine *ext, struct engine_state *st,
     return true;
 }
 
-static uint64_t sys_msr(struct eng *e, uint32_t msr)
-{
-    uint64_t v;
-
-    if (!e->ops.sys_msr_read || !e->ops.sys_msr_read(e->ops.ctx, msr, &v))
-        eng_handback(e, ENGINE_WHY_SYSTEM);
-    return v;
-}
-
-/* SYSCALL (SDM): RCX = next RIP, R11 = RFLAGS, CS/SS from STAR[47:32],
- * RIP = LSTAR, RFLAGS &= ~SFMASK, CPL 0. #UD without EFER.SCE. */
-static void exec_syscall(struct eng *e, const struct eng_insn *in)
-{
-    struct engine_state *st = e->st;
-
-    (void)in;
-    if (!eng_mode64(e)) /* CSTAR, legacy mode's #UD: not the engine's */
-        eng_handback(e, ENGINE_WHY_SYSTEM);
-    if (!(st->efer & EFER_SCE))
-        eng_fault(e, VEC_UD, false, 0);
-    uint64_t star = sys_msr(e, MSR_STAR), lstar = sys_msr(e, MSR_LSTAR);
-    uint64_t fmask = sys_msr(e, MSR_FMASK);
-    uint16_t sel = (uint16_t)((star >> 32) & 0xFFFC);
-
-    st->gpr[ENGINE_RCX] = e->next_rip;
-    st->gpr[ENGINE_R11] = st->rflags & ~RFLAGS_RF;
-    st->rflags &= ~(fmask | RFLAGS_RF);
-    st->rflags |= RFLAGS_FIXED1;
-    st->seg[ENGINE_CS] = (struct engine_seg){
-        .selector = sel, .base = 0, .limit = 0xFFFFFFFF, .type = 11,
-        .s = 1, .dpl = 0, .present = 1, .l = 1, .db = 0, .g = 1};
-    st->seg[ENGINE_SS] = (struct engine_seg){
-        .selector = (uint16_t)(sel + 8), .base = 0, .limit = 0xFFFFFFFF,
-        .type = 3, .s = 1, .dpl = 0, .present = 1, .l = 0, .db = 1, .g = 1};
-    e->next_rip = lstar;
-    e->branch_taken = true;
-}
-
-/* SYSRET to 64-bit code (REX.W): RIP = RCX (#GP if not canonical), RFLAGS
- * from R11, CS = STAR[63:48] + 16, SS = STAR[63:48] + 8, CPL 3. A SYSRET
- * to 32-bit code goes back to KVM. */
-static void exec_sysret(struct eng *e, const struct eng_insn *in)
-{
-    struct engine_state *st = e->st;
-
-    if (!eng_mode64(e))
-        eng_handback(e, ENGINE_WHY_SYSTEM);
-    if (!(st->efer & EFER_SCE))
-        eng_fault(e, VEC_UD, false, 0);
-    need_cpl0(e);
-    if (in->opsize != 8)
-        eng_handback(e, ENGINE_WHY_SYSTEM);
-    if (!eng_canonical(st->gpr[ENGINE_RCX]))
-        eng_gp0(e);
-    uint16_t base = (uint16_t)(sys_msr(e, MSR_STAR) >> 48);
-
-    st->rflags = (st->gpr[ENGINE_R11] & ~(RFLAGS_RF | RFLAGS_VM)) | RFLAGS_FIXED1;
-    st->seg[ENGINE_CS] = (struct engine_seg){
-        .selector = (uint16_t)((base + 16) | 3), .base = 0,
-        .limit = 0xFFFFFFFF, .type = 11, .s = 1, .dpl = 3, .present = 1,
-        .l = 1, .db = 0, .g = 1};
-    st->seg[ENGINE_SS].selector = (uint16_t)((base + 8) | 3);
-    st->seg[ENGINE_SS].dpl = 3;
-    e->next_rip = st->gpr[ENGINE_RCX];
-    e->branch_taken = true;
-}
-
-/* SWAPGS: GS.base <-> IA32_KERNEL_GS_BASE, CPL 0 only. */
-static void exec_swapgs(struct eng *e, const struct eng_insn *in)
-{
-    (void)in;
-    if (!eng_mode64(e)) /* SDM SWAPGS: #UD outside 64-bit mode */
-        eng_fault(e, VEC_UD, false, 0);
-    need_cpl0(e);
-    uint64_t k = sys_msr(e, MSR_KERNEL_GS_BASE);
-    if (!e->ops.sys_msr_write(e->ops.ctx, MSR_KERNEL_GS_BASE,
-                              e->st->seg[ENGINE_GS].base))
-        eng_handback(e, ENGINE_WHY_SYSTEM);
-    e->st->seg[ENGINE_GS].base = k;
-}
-
-/* RDFSBASE and friends: #UD without CR4.FSGSBASE. */
-static void exec_fsgsbase(struct eng *e, const struct eng_insn *in)
-{
-    bool gs = in->mnemonic == ZYDIS_MNEMONIC_RDGSBASE ||
-              in->mnemonic == ZYDIS_MNEMONIC_WRGSBASE;
-    bool wr = in->mnemonic == ZYDIS_MNEMONIC_WRFSBASE ||
-              in->mnemonic == ZYDIS_MNEMONIC_WRGSBASE;
-    struct engine_seg *s = &e->st->seg[gs ? ENGINE_GS : ENGINE_FS];
-
-    if (!(e->st->cr4 & CR4_FSGSBASE) || !eng_mode64(e))
-        eng_fault(e, VEC_UD, false, 0);
-    if (!wr) {
-        eng_opnd_write(e, in, DST, s->base);
-        return;
-    }
-    uint64_t v = eng_opnd_read(e, in, DST);
-    if (!eng_canonical(v))
-        eng_gp0(e);
-    s->base = v;
-}
-
 /* MOV from CR0, CR2, CR3, CR4, CR8 (CPL 0); writes and the debug
  * registers are KVM's (a CR3 or CR4 write must reach the real TLB). */
 static void exec_mov_cr(struct eng *e, const struct eng_insn *in)
@@ -445,87 +339,6 @@ void eng_exec_mov_special(struct eng *e, const struct eng_insn *in)
         exec_mov_cr(e, in);
     else
         eng_handback(e, ENGINE_WHY_SYSTEM);
-}
-
-/* One port access through the caller: *val is written for OUT, read for
- * IN. */
-void eng_port_io(struct eng *e, uint16_t port, unsigned size, bool in,
-                 uint32_t *val)
-{
-    bool stop = false;
-
-    if (!e->ops.io)
-        eng_handback(e, ENGINE_WHY_IO);
-    switch (e->ops.io(e->ops.ctx, port, size, in, val, &stop)) {
-    case ENGINE_OK:
-        e->stop_after |= stop;
-        return;
-    case ENGINE_GP:
-        eng_gp0(e);
-    default:
-        eng_handback(e, ENGINE_WHY_IO);
-    }
-}
-
-/* IN and OUT; OUTS in exec_string.c; INS goes back to KVM (its port read
- * would happen again if the memory write then faulted). */
-static void io_access(struct eng *e, const struct eng_insn *in,
-                      unsigned size)
-{
-    struct engine_state *st = e->st;
-    bool is_in = in->mnemonic == ZYDIS_MNEMONIC_IN;
-    uint16_t port = (uint16_t)(st->gpr[ENGINE_RDX] & 0xFFFF);
-    uint32_t val = (uint32_t)st->gpr[ENGINE_RAX];
-
-    if (in->mnemonic == ZYDIS_MNEMONIC_OUTSB ||
-        in->mnemonic == ZYDIS_MNEMONIC_OUTSW ||
-        in->mnemonic == ZYDIS_MNEMONIC_OUTSD) {
-        eng_exec_outs(e, in);
-        return;
-    }
-    if (!is_in && in->mnemonic != ZYDIS_MNEMONIC_OUT)
-        eng_handback(e, ENGINE_WHY_IO);
-    for (unsigned i = 0; i < in->nopnd; i++)
-        if (in->op[i].type == OPND_IMM)
-            port = (uint16_t)(in->op[i].imm & 0xFF);
-    eng_port_io(e, port, size, is_in, &val);
-    if (is_in)
-        eng_gpr_set(e, ENGINE_RAX, size, val);
-}
-
-/*
- * Port I/O: allowed at CPL <= IOPL, else where the TSS's I/O bitmap
- * clears every bit of the ports (SDM 19.5); refused is #GP(0), allowed is
- * KVM's to run.
- */
-static void exec_io(struct eng *e, const struct eng_insn *in)
-{
-    const struct engine_state *st = e->st;
-    unsigned iopl = (unsigned)((st->rflags & RFLAGS_IOPL) >> 12);
-    unsigned size = in->opsize ? in->opsize : 1;
-    uint64_t port = 0;
-
-    if (eng_cpl(e) > iopl) {
-        /* the port: an immediate operand, or DX */
-        bool imm = false;
-        for (unsigned i = 0; i < in->nopnd; i++)
-            if (in->op[i].type == OPND_IMM) {
-                port = in->op[i].imm & 0xFF;
-                imm = true;
-            }
-        if (!imm)
-            port = st->gpr[ENGINE_RDX] & 0xFFFF;
-        if (st->tr.limit < 103)
-            eng_gp0(e);
-        uint64_t base = (uint16_t)eng_read_la(e, st->tr.base + 102, 2, true);
-        uint64_t byte = base + port / 8;
-        if (byte + 1 > st->tr.limit)
-            eng_gp0(e);
-        uint64_t bits = eng_read_la(e, st->tr.base + byte, 2, true);
-        if ((bits >> (port % 8)) & ((1u << size) - 1))
-            eng_gp0(e);
-    }
-    io_access(e, in, size);
 }
 
 /* HLT, descriptor tables, TLB and cache control, RDTSC, and the like: KVM
@@ -610,17 +423,6 @@ eng_exec_fn eng_exec_system_for(ZydisMnemonic m)
     case ZYDIS_MNEMONIC_INT1: return exec_int;
     case ZYDIS_MNEMONIC_IRETQ: case ZYDIS_MNEMONIC_IRET:
     case ZYDIS_MNEMONIC_IRETD: return exec_iret;
-    case ZYDIS_MNEMONIC_SYSCALL: return exec_syscall;
-    case ZYDIS_MNEMONIC_SYSRET: return exec_sysret;
-    case ZYDIS_MNEMONIC_SWAPGS: return exec_swapgs;
-    case ZYDIS_MNEMONIC_RDFSBASE: case ZYDIS_MNEMONIC_RDGSBASE:
-    case ZYDIS_MNEMONIC_WRFSBASE: case ZYDIS_MNEMONIC_WRGSBASE:
-        return exec_fsgsbase;
-    case ZYDIS_MNEMONIC_IN: case ZYDIS_MNEMONIC_OUT:
-    case ZYDIS_MNEMONIC_INSB: case ZYDIS_MNEMONIC_INSW:
-    case ZYDIS_MNEMONIC_INSD: case ZYDIS_MNEMONIC_OUTSB:
-    case ZYDIS_MNEMONIC_OUTSW: case ZYDIS_MNEMONIC_OUTSD:
-        return exec_io;
     case ZYDIS_MNEMONIC_HLT: return exec_hlt;
     case ZYDIS_MNEMONIC_LGDT:
     case ZYDIS_MNEMONIC_LIDT: case ZYDIS_MNEMONIC_LTR:
