@@ -17,16 +17,6 @@ static struct engine_cpu *cpu_of(void *ctx)
     return &((struct pmvm *)ctx)->ecpu;
 }
 
-static struct pmu_insn pmu_insn_of(const struct engine_retired *r)
-{
-    return (struct pmu_insn){
-        .addr = r->addr, .next = r->next, .length = r->length,
-        .cls = (enum pmu_insn_class)r->cls, .taken = r->taken,
-        .mem_read = r->mem_read, .mem_write = r->mem_write, .cpl = r->cpl,
-        .tx_abort = r->tx_abort,
-    };
-}
-
 /* Counted instructions advance the clock by the model's cycles, the
  * rest by one tick each. */
 static bool on_retire(void *ctx, const struct engine_retired *r)
@@ -38,7 +28,7 @@ static bool on_retire(void *ctx, const struct engine_retired *r)
         return false;
     }
     uint64_t before = pmu_core_cycles(p->pmu);
-    const struct pmu_insn in = pmu_insn_of(r);
+    const struct pmu_insn in = count_insn_of(r);
     if (pmu_retire(p->pmu, &in))
         p->pmi_due = true;
     p->ecpu.clock += pmu_core_cycles(p->pmu) - before;
@@ -56,7 +46,7 @@ static bool on_retire_repeat(void *ctx, const struct engine_retired *r,
         return false;
     }
     uint64_t before = pmu_core_cycles(p->pmu);
-    const struct pmu_insn in = pmu_insn_of(r);
+    const struct pmu_insn in = count_insn_of(r);
     if (pmu_retire_repeat(p->pmu, &in, n, done))
         p->pmi_due = true;
     p->ecpu.clock += pmu_core_cycles(p->pmu) - before;
@@ -65,12 +55,7 @@ static bool on_retire_repeat(void *ctx, const struct engine_retired *r,
 
 static void on_mem_access(void *ctx, uint64_t gpa, enum engine_mem kind)
 {
-    struct pmvm *p = ctx;
-
-    if (count_active(p))
-        pmu_mem_access(p->pmu, gpa, kind == ENGINE_MEM_FLUSH ? PMU_MEM_FLUSH
-                                    : kind == ENGINE_MEM_WRITE
-                                        ? PMU_MEM_WRITE : PMU_MEM_READ);
+    count_mem_access(ctx, gpa, kind);
 }
 
 static void msr_trace_file(struct pmvm *p, const char *kind, uint32_t msr,

@@ -5,6 +5,8 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "engine/engine.h"
+#include "pmu/pmu.h"
 #include "vmm/vpmu/insn.h"
 
 /*
@@ -40,6 +42,14 @@ void count_debug_wish(const struct pmvm *p, struct debug_wish *w);
 /* Does a counter count (so that pmvm counts every retired instruction,
  * in the engine or by single-step)? */
 bool count_active(const struct pmvm *p);
+
+/* An instruction the engine retired, as the PMU model counts it (the
+ * engine's classes are the model's, in the same order). */
+struct pmu_insn count_insn_of(const struct engine_retired *r);
+
+/* A memory access the engine made: the cache model sees it while a
+ * counter counts, like the core model. */
+void count_mem_access(struct pmvm *p, uint64_t gpa, enum engine_mem kind);
 
 /* A stop while stepping: count what retired since the vCPU resumed. */
 void count_on_step(struct pmvm *p);

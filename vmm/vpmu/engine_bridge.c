@@ -100,16 +100,6 @@ static bool cpl0_only(struct pmvm *p)
     return p->bridge.cpl0 && !every_insn(p);
 }
 
-static struct pmu_insn pmu_insn_of(const struct engine_retired *r)
-{
-    return (struct pmu_insn){
-        .addr = r->addr, .next = r->next, .length = r->length,
-        .cls = (enum pmu_insn_class)r->cls, .taken = r->taken,
-        .mem_read = r->mem_read, .mem_write = r->mem_write, .cpl = r->cpl,
-        .tx_abort = r->tx_abort,
-    };
-}
-
 static bool on_retire(void *ctx, const struct engine_retired *r)
 {
     struct pmvm *p = ctx;
@@ -118,7 +108,7 @@ static bool on_retire(void *ctx, const struct engine_retired *r)
      * whichever way RDPMC is trapped. */
     if (!count_active(p))
         return cpl0_only(p) && engine_cpl(p->bridge.st) != 0;
-    const struct pmu_insn in = pmu_insn_of(r);
+    const struct pmu_insn in = count_insn_of(r);
 
     if (pmu_retire(p->pmu, &in))
         p->pmi_due = true;
@@ -129,7 +119,7 @@ static bool on_retire_repeat(void *ctx, const struct engine_retired *r,
                              uint64_t n, uint64_t *done)
 {
     struct pmvm *p = ctx;
-    const struct pmu_insn in = pmu_insn_of(r);
+    const struct pmu_insn in = count_insn_of(r);
 
     *done = n;
     if (count_active(p) && pmu_retire_repeat(p->pmu, &in, n, done))
@@ -166,15 +156,9 @@ static enum engine_answer on_wrmsr(void *ctx, uint32_t msr, uint64_t val,
     return ENGINE_OK;
 }
 
-/* The cache model sees what counts, like the core model. */
 static void on_mem_access(void *ctx, uint64_t gpa, enum engine_mem kind)
 {
-    struct pmvm *p = ctx;
-
-    if (count_active(p))
-        pmu_mem_access(p->pmu, gpa, kind == ENGINE_MEM_FLUSH ? PMU_MEM_FLUSH
-                                    : kind == ENGINE_MEM_WRITE
-                                        ? PMU_MEM_WRITE : PMU_MEM_READ);
+    count_mem_access(ctx, gpa, kind);
 }
 
 /* The counted region's clock (vtsc.c), else the vCPU's TSC as KVM keeps
