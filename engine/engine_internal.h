@@ -194,6 +194,37 @@ static inline unsigned eng_cpl(const struct eng *e)
     return engine_cpl(e->st);
 }
 
+/* A privileged instruction: #GP(0) above CPL 0. */
+static inline void eng_need_cpl0(struct eng *e)
+{
+    if (eng_cpl(e) != 0)
+        eng_gp0(e);
+}
+
+/* Segment descriptor bits (SDM 3.4.5). */
+#define DESC_P (1ull << 47)
+#define DESC_S (1ull << 44)
+#define DESC_L (1ull << 53)
+#define DESC_DB (1ull << 54)
+#define DESC_G (1ull << 55)
+
+/* Error codes (SDM 6.13): a selector's, or an IDT entry's (IDT, bit 1);
+ * EXT (bit 0) for an event the program did not raise itself. */
+static inline uint32_t eng_sel_err(uint16_t sel, bool ext)
+{
+    return (sel & 0xFFFCu) + ext;
+}
+static inline uint32_t eng_idt_err(unsigned vec, bool ext)
+{
+    return vec * 8 + 2 + ext;
+}
+/* A fault whose error code is a selector (EXT and IDT clear). */
+static inline _Noreturn void eng_sel_fault(struct eng *e, unsigned vec,
+                                           uint16_t sel)
+{
+    eng_fault(e, vec, true, eng_sel_err(sel, false));
+}
+
 /* ---- memory (mmu.c, mem.c) ---- */
 enum acc { ACC_READ, ACC_WRITE, ACC_FETCH };
 
@@ -312,6 +343,12 @@ struct engine_seg eng_far_target(struct eng *e, uint16_t sel, uint64_t off,
                                  bool ret);
 /* Legacy protected mode's events (event32.c): delivery through the
  * 32-bit IDT (false: not the engine's), and IRETD. */
+/* The code segment of an IDT gate's selector (sel), with the checks both
+ * gate formats share (SDM 6.12.1.1): NULL #GP(EXT), outside its table,
+ * not code, more privileged than the CPL, or (want64) not a 64-bit
+ * code segment #GP(sel), not present #NP(sel). */
+struct engine_seg eng_gate_code(struct eng *e, uint16_t sel, bool ext,
+                                bool want64);
 bool eng_deliver32(struct eng *e, unsigned vec, bool has_err, uint32_t err,
                    bool soft, uint64_t return_rip, uint64_t rf);
 void eng_iret32(struct eng *e, const struct eng_insn *in);

@@ -3,11 +3,6 @@
 
 #include "engine/engine_internal.h"
 
-#define DESC_P (1ull << 47)
-#define DESC_S (1ull << 44)
-#define DESC_L (1ull << 53)
-#define DESC_DB (1ull << 54)
-#define DESC_G (1ull << 55)
 
 /* A descriptor's two quadwords from the GDT (TI = 0) or LDT; false if the
  * selector points outside the table. Read as supervisor accesses. */
@@ -56,17 +51,23 @@ static struct engine_seg null_ss(unsigned rpl)
                                .s = 1, .type = 3, .db = 1};
 }
 
-/* The error code of a fault during delivery (SDM 6.13): a selector or
- * the IDT entry (IDT bit 1), and EXT (bit 0) unless the event was INT n,
- * INT3 or INTO, the program's own. */
-static uint32_t idt_err(unsigned vec, bool ext)
+struct engine_seg eng_gate_code(struct eng *e, uint16_t sel, bool ext,
+                                bool want64)
 {
-    return vec * 8 + 2 + ext;
-}
+    uint64_t desc[2];
+    struct engine_seg cs;
 
-static uint32_t sel_err(uint16_t sel, bool ext)
-{
-    return (sel & 0xFFFCu) + ext;
+    if ((sel & ~3u) == 0)
+        eng_fault(e, VEC_GP, true, ext);
+    if (!eng_desc_read(e, sel, desc))
+        eng_fault(e, VEC_GP, true, eng_sel_err(sel, ext));
+    eng_seg_from_desc(&cs, sel, desc);
+    if (!cs.s || !(cs.type & 8) || cs.dpl > eng_cpl(e) ||
+        (want64 && (!cs.l || cs.db)))
+        eng_fault(e, VEC_GP, true, eng_sel_err(sel, ext));
+    if (!cs.present)
+        eng_fault(e, VEC_NP, true, eng_sel_err(sel, ext));
+    return cs;
 }
 
 /*
@@ -83,38 +84,29 @@ static bool deliver(struct eng *e, unsigned vec, bool has_err, uint32_t err,
 {
     struct engine_state *st = e->st;
     unsigned cpl = eng_cpl(e);
-    uint64_t gate[2], cdesc[2];
+    uint64_t gate[2];
     bool ext = !soft;
 
     if (!(st->efer & EFER_LMA)) /* machine mode's legacy protected mode */
         return e->ops.machine && eng_deliver32(e, vec, has_err, err, soft,
                                                return_rip, rf);
     if (vec * 16 + 15 > st->idt_limit)
-        eng_fault(e, VEC_GP, true, idt_err(vec, ext));
+        eng_fault(e, VEC_GP, true, eng_idt_err(vec, ext));
     gate[0] = eng_read_la(e, st->idt_base + vec * 16, 8, true);
     gate[1] = eng_read_la(e, st->idt_base + vec * 16 + 8, 8, true);
     unsigned type = (gate[0] >> 40) & 0xF, dpl = (gate[0] >> 45) & 3;
     if (type != 0xE && type != 0xF)
-        eng_fault(e, VEC_GP, true, idt_err(vec, ext));
+        eng_fault(e, VEC_GP, true, eng_idt_err(vec, ext));
     /* INT n through a gate of lower privilege: #GP(vector * 8 + 2) */
     if (soft && cpl > dpl)
-        eng_fault(e, VEC_GP, true, idt_err(vec, ext));
+        eng_fault(e, VEC_GP, true, eng_idt_err(vec, ext));
     if (!(gate[0] & DESC_P))
-        eng_fault(e, VEC_NP, true, idt_err(vec, ext));
+        eng_fault(e, VEC_NP, true, eng_idt_err(vec, ext));
     uint16_t sel = (uint16_t)(gate[0] >> 16);
     uint64_t target = (gate[0] & 0xFFFF) | ((gate[0] >> 32) & 0xFFFF0000) |
                       gate[1] << 32;
     unsigned ist = (gate[0] >> 32) & 7;
-    if ((sel & ~3u) == 0)
-        eng_fault(e, VEC_GP, true, ext);
-    if (!eng_desc_read(e, sel, cdesc))
-        eng_fault(e, VEC_GP, true, sel_err(sel, ext));
-    struct engine_seg cs;
-    eng_seg_from_desc(&cs, sel, cdesc);
-    if (!cs.s || !(cs.type & 8) || !cs.l || cs.db || cs.dpl > cpl)
-        eng_fault(e, VEC_GP, true, sel_err(sel, ext));
-    if (!cs.present)
-        eng_fault(e, VEC_NP, true, sel_err(sel, ext));
+    struct engine_seg cs = eng_gate_code(e, sel, ext, true);
     if (!eng_canonical(target))
         eng_fault(e, VEC_GP, true, ext);
     unsigned new_cpl = (cs.type & 4) ? cpl : cs.dpl; /* conforming keeps */
@@ -125,7 +117,7 @@ static bool deliver(struct eng *e, unsigned vec, bool has_err, uint32_t err,
         if (!st->tr.present)
             return false;
         if (off + 7 > st->tr.limit)
-            eng_fault(e, VEC_TS, true, sel_err(st->tr.selector, ext));
+            eng_fault(e, VEC_TS, true, eng_sel_err(st->tr.selector, ext));
         rsp = eng_read_la(e, tss + off, 8, true);
         if (!eng_canonical(rsp))
             eng_fault(e, VEC_SS, true, ext);

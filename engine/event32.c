@@ -1,19 +1,6 @@
 /* event32.c: machine mode's events in legacy protected mode: delivery through 32-bit interrupt and trap gates to a handler of the same privilege (SDM 6.11, 6.12.1), and IRETD back to the same privilege. */
 #include "engine/engine_internal.h"
 
-#define DESC_P (1ull << 47)
-#define DESC_S (1ull << 44)
-
-static uint32_t idt_err(unsigned vec, bool ext)
-{
-    return vec * 8 + 2 + ext;
-}
-
-static uint32_t sel_err(uint16_t sel, bool ext)
-{
-    return (sel & 0xFFFCu) + ext;
-}
-
 /*
  * The 8-byte gate (SDM 6.11, Figure 6-2): beyond the IDT's limit, not a
  * 32-bit interrupt or trap gate #GP(vector); INT n through a gate of
@@ -31,33 +18,23 @@ bool eng_deliver32(struct eng *e, unsigned vec, bool has_err, uint32_t err,
     struct engine_state *st = e->st;
     unsigned cpl = eng_cpl(e);
     bool ext = !soft;
-    uint64_t cdesc[2];
 
     if (vec * 8 + 7 > st->idt_limit)
-        eng_fault(e, VEC_GP, true, idt_err(vec, ext));
+        eng_fault(e, VEC_GP, true, eng_idt_err(vec, ext));
     uint64_t gate = eng_read_la(e, (st->idt_base + vec * 8) & 0xFFFFFFFFull,
                                 8, true);
     unsigned type = (gate >> 40) & 0xF, dpl = (gate >> 45) & 3;
     if (!(gate & DESC_S) && (type == 5 || type == 6 || type == 7))
         return false; /* a task gate, 16-bit gates */
     if ((gate & DESC_S) || (type != 0xE && type != 0xF))
-        eng_fault(e, VEC_GP, true, idt_err(vec, ext));
+        eng_fault(e, VEC_GP, true, eng_idt_err(vec, ext));
     if (soft && cpl > dpl)
-        eng_fault(e, VEC_GP, true, idt_err(vec, ext));
+        eng_fault(e, VEC_GP, true, eng_idt_err(vec, ext));
     if (!(gate & DESC_P))
-        eng_fault(e, VEC_NP, true, idt_err(vec, ext));
+        eng_fault(e, VEC_NP, true, eng_idt_err(vec, ext));
     uint16_t sel = (uint16_t)(gate >> 16);
     uint64_t target = (gate & 0xFFFF) | ((gate >> 32) & 0xFFFF0000);
-    if ((sel & ~3u) == 0)
-        eng_fault(e, VEC_GP, true, ext);
-    if (!eng_desc_read(e, sel, cdesc))
-        eng_fault(e, VEC_GP, true, sel_err(sel, ext));
-    struct engine_seg cs;
-    eng_seg_from_desc(&cs, sel, cdesc);
-    if (!cs.s || !(cs.type & 8) || cs.dpl > cpl)
-        eng_fault(e, VEC_GP, true, sel_err(sel, ext));
-    if (!cs.present)
-        eng_fault(e, VEC_NP, true, sel_err(sel, ext));
+    struct engine_seg cs = eng_gate_code(e, sel, ext, false);
     unsigned new_cpl = (cs.type & 4) ? cpl : cs.dpl;
     if (new_cpl != cpl || !cs.db)
         return false; /* an inner stack from the TSS; 16-bit code */

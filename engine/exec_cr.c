@@ -32,12 +32,6 @@
 #define DR7_VOLATILE 0xFFFF2BFFull
 #define DR7_GD (1ull << 13)
 
-static void need_cpl0(struct eng *e)
-{
-    if (eng_cpl(e) != 0)
-        eng_gp0(e);
-}
-
 /*
  * MOV to CR0 (SDM MOV, 9.8.5; KVM kvm_set_cr0): bits 63:32 #GP(0); PG
  * without PE, NW without CD #GP(0). Setting PG with EFER.LME activates
@@ -150,7 +144,7 @@ static unsigned dr_index(struct eng *e, unsigned n)
 {
     struct engine_state *st = e->st;
 
-    need_cpl0(e);
+    eng_need_cpl0(e);
     if (n == 4 || n == 5) {
         if (st->cr4 & CR4_DE)
             eng_fault(e, VEC_UD, false, 0);
@@ -192,14 +186,14 @@ void eng_exec_mov_cr_dr(struct eng *e, const struct eng_insn *in)
 {
     if (DST->regkind == REGK_CR || DST->regkind == REGK_DR) {
         uint64_t v = eng_gpr_get(e, SRC->reg, SRC->size);
-        need_cpl0(e);
+        eng_need_cpl0(e);
         if (DST->regkind == REGK_CR)
             write_cr(e, DST->reg, v);
         else
             write_dr(e, DST->reg, v);
         return;
     }
-    need_cpl0(e);
+    eng_need_cpl0(e);
     uint64_t v = SRC->regkind == REGK_CR ? read_cr(e, SRC->reg)
                                          : read_dr(e, SRC->reg);
     eng_gpr_set(e, DST->reg, DST->size, v);
@@ -208,7 +202,7 @@ void eng_exec_mov_cr_dr(struct eng *e, const struct eng_insn *in)
 static void exec_clts(struct eng *e, const struct eng_insn *in)
 {
     (void)in;
-    need_cpl0(e);
+    eng_need_cpl0(e);
     e->st->cr0 &= ~CR0_TS;
 }
 
@@ -216,7 +210,7 @@ static void exec_clts(struct eng *e, const struct eng_insn *in)
  * cleared (SDM LMSW). */
 static void exec_lmsw(struct eng *e, const struct eng_insn *in)
 {
-    need_cpl0(e);
+    eng_need_cpl0(e);
     uint64_t v = eng_opnd_read(e, in, DST) & 0xF;
     struct engine_state *st = e->st;
     uint64_t cr0 = (st->cr0 & ~0xEull) | v;
@@ -238,7 +232,7 @@ static void exec_smsw(struct eng *e, const struct eng_insn *in)
 static void exec_invlpg(struct eng *e, const struct eng_insn *in)
 {
     (void)in;
-    need_cpl0(e);
+    eng_need_cpl0(e);
     eng_tlb_flush(e);
 }
 
@@ -246,7 +240,7 @@ static void exec_invlpg(struct eng *e, const struct eng_insn *in)
 static void exec_wbinvd(struct eng *e, const struct eng_insn *in)
 {
     (void)in;
-    need_cpl0(e);
+    eng_need_cpl0(e);
 }
 
 /* HLT: retires; the vCPU then waits for an interrupt, the caller's to
@@ -254,7 +248,7 @@ static void exec_wbinvd(struct eng *e, const struct eng_insn *in)
 static void exec_hlt_machine(struct eng *e, const struct eng_insn *in)
 {
     (void)in;
-    need_cpl0(e);
+    eng_need_cpl0(e);
     e->halted = true;
 }
 

@@ -3,18 +3,6 @@
 
 #define DST (&in->op[0])
 
-static void need_cpl0(struct eng *e)
-{
-    if (eng_cpl(e) != 0)
-        eng_gp0(e);
-}
-
-/* A fault whose error code is a selector (SDM 6.13: EXT and IDT clear). */
-static _Noreturn void sel_fault(struct eng *e, unsigned vec, uint16_t sel)
-{
-    eng_fault(e, vec, true, sel & 0xFFFCu);
-}
-
 void eng_desc_set_bit(struct eng *e, uint16_t sel, unsigned bit)
 {
     const struct engine_state *st = e->st;
@@ -41,7 +29,7 @@ static void exec_lgdt(struct eng *e, const struct eng_insn *in)
 {
     struct engine_state *st = e->st;
 
-    need_cpl0(e);
+    eng_need_cpl0(e);
     uint64_t ea = eng_ea(e, in, DST), base;
     uint16_t limit = (uint16_t)eng_read(e, DST->seg, ea, 2);
     if (eng_mode64(e)) {
@@ -97,14 +85,14 @@ static struct engine_seg system_desc(struct eng *e, uint16_t sel)
     bool lma = (e->st->efer & EFER_LMA) != 0;
 
     if ((sel & 4) || !eng_desc_read(e, sel, d))
-        sel_fault(e, VEC_GP, sel);
+        eng_sel_fault(e, VEC_GP, sel);
     if (lma && (uint64_t)(sel & ~7u) + 15 > e->st->gdt_limit)
-        sel_fault(e, VEC_GP, sel);
+        eng_sel_fault(e, VEC_GP, sel);
     eng_seg_from_desc(&s, sel, d);
     if (lma) {
         s.base |= d[1] << 32;
         if (!eng_canonical(s.base))
-            sel_fault(e, VEC_GP, sel);
+            eng_sel_fault(e, VEC_GP, sel);
     }
     return s;
 }
@@ -113,7 +101,7 @@ static struct engine_seg system_desc(struct eng *e, uint16_t sel)
  * LDT descriptor (type 2) in the GDT, present. */
 static void exec_lldt(struct eng *e, const struct eng_insn *in)
 {
-    need_cpl0(e);
+    eng_need_cpl0(e);
     uint16_t sel = (uint16_t)eng_opnd_read(e, in, DST);
     if ((sel & ~3u) == 0) {
         e->st->ldt = (struct engine_seg){.selector = sel};
@@ -121,9 +109,9 @@ static void exec_lldt(struct eng *e, const struct eng_insn *in)
     }
     struct engine_seg s = system_desc(e, sel);
     if (s.s || s.type != 2)
-        sel_fault(e, VEC_GP, sel);
+        eng_sel_fault(e, VEC_GP, sel);
     if (!s.present)
-        sel_fault(e, VEC_NP, sel);
+        eng_sel_fault(e, VEC_NP, sel);
     e->st->ldt = s;
 }
 
@@ -131,16 +119,16 @@ static void exec_lldt(struct eng *e, const struct eng_insn *in)
  * IA-32e mode) in the GDT, present; it becomes busy in the GDT too. */
 static void exec_ltr(struct eng *e, const struct eng_insn *in)
 {
-    need_cpl0(e);
+    eng_need_cpl0(e);
     uint16_t sel = (uint16_t)eng_opnd_read(e, in, DST);
     if ((sel & ~3u) == 0)
         eng_gp0(e);
     struct engine_seg s = system_desc(e, sel);
     bool lma = (e->st->efer & EFER_LMA) != 0;
     if (s.s || !(s.type == 9 || (!lma && s.type == 1)))
-        sel_fault(e, VEC_GP, sel);
+        eng_sel_fault(e, VEC_GP, sel);
     if (!s.present)
-        sel_fault(e, VEC_NP, sel);
+        eng_sel_fault(e, VEC_NP, sel);
     eng_desc_set_bit(e, sel, 41); /* type bit 1: busy */
     s.type |= 2;
     e->st->tr = s;
@@ -177,21 +165,21 @@ void eng_load_sreg(struct eng *e, unsigned sreg, uint16_t sel)
         return;
     }
     if (!eng_desc_read(e, sel, d))
-        sel_fault(e, VEC_GP, sel);
+        eng_sel_fault(e, VEC_GP, sel);
     eng_seg_from_desc(&s, sel, d);
     bool code = (s.type & 8) != 0;
     if (sreg == ENGINE_SS) {
         if (rpl != cpl || !s.s || code || !(s.type & 2) || s.dpl != cpl)
-            sel_fault(e, VEC_GP, sel);
+            eng_sel_fault(e, VEC_GP, sel);
         if (!s.present)
-            sel_fault(e, VEC_SS, sel);
+            eng_sel_fault(e, VEC_SS, sel);
     } else {
         bool conforming = code && (s.type & 4);
         if (!s.s || (code && !(s.type & 2)) ||
             (!conforming && (rpl > s.dpl || cpl > s.dpl)))
-            sel_fault(e, VEC_GP, sel);
+            eng_sel_fault(e, VEC_GP, sel);
         if (!s.present)
-            sel_fault(e, VEC_NP, sel);
+            eng_sel_fault(e, VEC_NP, sel);
     }
     if (!(s.type & 1)) {
         eng_desc_set_bit(e, sel, 40);

@@ -3,11 +3,6 @@
 
 #define DST (&in->op[0])
 
-static _Noreturn void sel_fault(struct eng *e, unsigned vec, uint16_t sel)
-{
-    eng_fault(e, vec, true, sel & 0xFFFCu);
-}
-
 /*
  * The code segment a far transfer goes to, checked as SDM JMP, CALL
  * (protected mode, "same privilege") and RET ("return to same privilege
@@ -29,31 +24,31 @@ struct engine_seg eng_far_target(struct eng *e, uint16_t sel, uint64_t off,
     if ((sel & ~3u) == 0)
         eng_gp0(e);
     if (ret && rpl < cpl)
-        sel_fault(e, VEC_GP, sel);
+        eng_sel_fault(e, VEC_GP, sel);
     if (!eng_desc_read(e, sel, d))
-        sel_fault(e, VEC_GP, sel);
+        eng_sel_fault(e, VEC_GP, sel);
     eng_seg_from_desc(&cs, sel, d);
     if (!cs.s) {
         if (ret)
-            sel_fault(e, VEC_GP, sel);
+            eng_sel_fault(e, VEC_GP, sel);
         eng_handback(e, ENGINE_WHY_SYSTEM); /* gates and task switches */
     }
     if (!(cs.type & 8))
-        sel_fault(e, VEC_GP, sel);
+        eng_sel_fault(e, VEC_GP, sel);
     if (ret && rpl > cpl)
         eng_handback(e, ENGINE_WHY_SYSTEM); /* to an outer level */
     if (cs.type & 4) {
         if (cs.dpl > (ret ? rpl : cpl))
-            sel_fault(e, VEC_GP, sel);
+            eng_sel_fault(e, VEC_GP, sel);
     } else if (ret ? cs.dpl != rpl : (rpl > cpl || cs.dpl != cpl)) {
-        sel_fault(e, VEC_GP, sel);
+        eng_sel_fault(e, VEC_GP, sel);
     }
     if (!cs.present)
-        sel_fault(e, VEC_NP, sel);
+        eng_sel_fault(e, VEC_NP, sel);
     if (!lma)
         cs.l = 0; /* L is reserved outside IA-32e mode */
     if (cs.l && cs.db)
-        sel_fault(e, VEC_GP, sel);
+        eng_sel_fault(e, VEC_GP, sel);
     if (cs.l ? !eng_canonical(off) : off > cs.limit)
         eng_gp0(e);
     cs.selector = (uint16_t)((sel & ~3u) | cpl);

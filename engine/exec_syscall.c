@@ -8,12 +8,6 @@
 #define MSR_FMASK 0xC0000084u
 #define MSR_KERNEL_GS_BASE 0xC0000102u
 
-static void need_cpl0(struct eng *e)
-{
-    if (eng_cpl(e) != 0)
-        eng_gp0(e);
-}
-
 static uint64_t sys_msr(struct eng *e, uint32_t msr)
 {
     uint64_t v;
@@ -63,7 +57,7 @@ static void exec_sysret(struct eng *e, const struct eng_insn *in)
         eng_handback(e, ENGINE_WHY_SYSTEM);
     if (!(st->efer & EFER_SCE))
         eng_fault(e, VEC_UD, false, 0);
-    need_cpl0(e);
+    eng_need_cpl0(e);
     if (in->opsize != 8)
         eng_handback(e, ENGINE_WHY_SYSTEM);
     if (!eng_canonical(st->gpr[ENGINE_RCX]))
@@ -87,7 +81,7 @@ static void exec_swapgs(struct eng *e, const struct eng_insn *in)
     (void)in;
     if (!eng_mode64(e)) /* SDM SWAPGS: #UD outside 64-bit mode */
         eng_fault(e, VEC_UD, false, 0);
-    need_cpl0(e);
+    eng_need_cpl0(e);
     uint64_t k = sys_msr(e, MSR_KERNEL_GS_BASE);
     if (!e->ops.sys_msr_write(e->ops.ctx, MSR_KERNEL_GS_BASE,
                               e->st->seg[ENGINE_GS].base))

@@ -6,12 +6,6 @@
 
 #define MSR_TSC_AUX 0xC0000103u
 
-static void need_cpl0(struct eng *e)
-{
-    if (eng_cpl(e) != 0)
-        eng_gp0(e);
-}
-
 static void set_edx_eax(struct eng *e, uint64_t v)
 {
     e->st->gpr[ENGINE_RAX] = (uint32_t)v;
@@ -46,7 +40,7 @@ static void exec_rdmsr(struct eng *e, const struct eng_insn *in)
     uint64_t v;
 
     (void)in;
-    need_cpl0(e);
+    eng_need_cpl0(e);
     if (e->ops.machine &&
         eng_state_rdmsr(e, (uint32_t)e->st->gpr[ENGINE_RCX], &v)) {
         set_edx_eax(e, v);
@@ -64,7 +58,7 @@ static void exec_wrmsr(struct eng *e, const struct eng_insn *in)
     bool stop = false;
 
     (void)in;
-    need_cpl0(e);
+    eng_need_cpl0(e);
     if (e->ops.machine &&
         eng_state_wrmsr(e, (uint32_t)e->st->gpr[ENGINE_RCX], edx_eax(e)))
         return;
@@ -303,7 +297,7 @@ static void exec_mov_cr(struct eng *e, const struct eng_insn *in)
 {
     const struct engine_state *st = e->st;
 
-    need_cpl0(e);
+    eng_need_cpl0(e);
     if (DST->type != OPND_REG || DST->regkind != REGK_GPR)
         eng_handback(e, ENGINE_WHY_SYSTEM);
     switch (SRC->reg) {
@@ -346,7 +340,7 @@ void eng_exec_mov_special(struct eng *e, const struct eng_insn *in)
 static void exec_privileged(struct eng *e, const struct eng_insn *in)
 {
     (void)in;
-    need_cpl0(e);
+    eng_need_cpl0(e);
     eng_handback(e, ENGINE_WHY_SYSTEM);
 }
 
@@ -400,7 +394,7 @@ static void exec_hlt(struct eng *e, const struct eng_insn *in)
         f(e, in);
         return;
     }
-    need_cpl0(e);
+    eng_need_cpl0(e);
     eng_handback(e, ENGINE_WHY_HALT);
 }
 
