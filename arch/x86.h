@@ -32,9 +32,12 @@
 #define CR0_MP (1ull << 1)
 #define CR0_EM (1ull << 2)
 #define CR0_TS (1ull << 3)
+#define CR0_ET (1ull << 4)
 #define CR0_NE (1ull << 5)
 #define CR0_WP (1ull << 16)
 #define CR0_AM (1ull << 18)
+#define CR0_NW (1ull << 29)
+#define CR0_CD (1ull << 30)
 #define CR0_PG (1ull << 31)
 
 /* CR4 */
@@ -54,8 +57,11 @@
 #define CR4_PKE (1ull << 22)
 #define CR4_CET (1ull << 23)
 
-/* IA32_EFER */
+/* IA32_TSC, IA32_EFER and the segment-base MSRs */
+#define MSR_IA32_TSC 0x10u
 #define MSR_EFER 0xC0000080u
+#define MSR_FS_BASE 0xC0000100u
+#define MSR_GS_BASE 0xC0000101u
 #define EFER_SCE (1ull << 0)
 #define EFER_LME (1ull << 8)
 #define EFER_LMA (1ull << 10)
@@ -63,7 +69,10 @@
 
 /* DR6 and DR7 */
 #define DR6_B0_3 0xFull           /* breakpoint conditions 0-3 met */
+#define DR6_BD (1ull << 13)       /* a MOV DR while DR7.GD */
 #define DR6_BS (1ull << 14)       /* single-step */
+#define DR6_RTM (1ull << 16)      /* clear: in an RTM region (active low) */
+#define DR7_GD (1ull << 13)       /* general detect */
 #define DR7_L(i) (1ull << (2 * (i))) /* local enable; RW=00: execute */
 #define DR7_EN(i) (3ull << (2 * (i)))  /* local or global enable */
 #define DR7_ENABLES 0xFFull              /* L0-L3, G0-G3 */
@@ -111,6 +120,23 @@ static inline unsigned x86_cpl(uint64_t cr0, uint64_t rflags,
 /* DR6 after a #DB whose conditions are the breakpoints (hits) and, for a
  * single-step, BS: B0-B3 say which were met, the rest stays (SDM Vol. 3,
  * 18.2.3). */
+/*
+ * A WRMSR of IA32_EFER as KVM's set_efer() takes it: bits other than SCE,
+ * LME, LMA, NXE are reserved, and LME cannot change while CR0.PG is set
+ * (SDM 9.8.5): false is #GP(0). LMA is the processor's: the value written
+ * there is ignored. The new EFER in *out.
+ */
+static inline bool x86_efer_write(uint64_t efer, uint64_t cr0, uint64_t val,
+                                  uint64_t *out)
+{
+    if (val & ~(EFER_SCE | EFER_LME | EFER_LMA | EFER_NXE))
+        return false;
+    if ((cr0 & CR0_PG) && ((val ^ efer) & EFER_LME))
+        return false;
+    *out = (val & ~EFER_LMA) | (efer & EFER_LMA);
+    return true;
+}
+
 static inline uint64_t x86_dr6_after_db(uint64_t dr6, unsigned hits,
                                         bool step)
 {

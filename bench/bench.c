@@ -330,6 +330,14 @@ static void series_free(struct series *x)
     free(x->why);
 }
 
+/* QEMU's own interpreter booting (kernel), as tests/integration/
+ * qemu_boot.sh boots the probes; isa-debug-exit: guest status 0 ends
+ * QEMU with 1. */
+#define QEMU_TCG_ARGV(kernel)                                               \
+    {"qemu-system-x86_64", "-accel", "tcg", "-nodefaults", "-display",     \
+     "none", "-no-reboot", "-serial", "stdio", "-device",                  \
+     "isa-debug-exit,iobase=0xf4,iosize=1", "-kernel", kernel, NULL}
+
 static void boot(void)
 {
     char *pmvm = path("pmvm"), *hello = path("guest/hello.elf");
@@ -340,13 +348,7 @@ static void boot(void)
      * filter, vCPU, one run to the exit port, teardown); with a local
      * APIC, which makes creating and destroying the vCPU cheaper here. */
     const char *raw_argv[] = {raw, "--irqchip", exit_bin, NULL};
-    /* As tests/integration/qemu_boot.sh boots the probes; isa-debug-exit:
-     * guest status 0 ends QEMU with 1. */
-    const char *qemu_argv[] = {"qemu-system-x86_64", "-accel", "tcg",
-                         "-nodefaults", "-display", "none", "-no-reboot",
-                         "-serial", "stdio", "-device",
-                         "isa-debug-exit,iobase=0xf4,iosize=1", "-kernel",
-                         hello, NULL};
+    const char *qemu_argv[] = QEMU_TCG_ARGV(hello);
     struct series pm = {pmvm_argv, 0, "ok 1 hello", {0}, NULL};
     struct series rm = {raw_argv, 0, "", {0}, NULL};
     struct series qm = {qemu_argv, 1, "ok 1 hello", {0}, NULL};
@@ -515,12 +517,7 @@ static void engine_boot(void)
     char *rdpmc = path("guest/rdpmc.elf");
     const char *eng_argv[] = {pmvm, "run", "--accel=engine", hello, NULL};
     const char *sweep_argv[] = {pmvm, "run", "--accel=engine", rdpmc, NULL};
-    /* QEMU's own interpreter, as boot() runs it. */
-    const char *qemu_argv[] = {"qemu-system-x86_64", "-accel", "tcg",
-                         "-nodefaults", "-display", "none", "-no-reboot",
-                         "-serial", "stdio", "-device",
-                         "isa-debug-exit,iobase=0xf4,iosize=1", "-kernel",
-                         hello, NULL};
+    const char *qemu_argv[] = QEMU_TCG_ARGV(hello);
     struct series em = {eng_argv, 0, "ok 1 hello", {0}, NULL};
     struct series qm = {qemu_argv, 1, "ok 1 hello", {0}, NULL};
     struct series sw = {sweep_argv, 0, "", {0}, NULL};

@@ -278,8 +278,12 @@ void engine_run(struct engine *e, struct engine_state *st, uint64_t budget,
  * IF, the interrupt shadow and the local APIC's priorities). False: its
  * delivery would fault, the state is unchanged, and KVM must deliver it.
  * (Machine mode, legacy protected mode: through a 32-bit interrupt or
- * trap gate to the same privilege; false for anything else.)
+ * trap gate to the same privilege; false for anything else. Where the
+ * engine is the CPU, nothing else can deliver it: pmvm ends the run.)
  */
+bool engine_interrupt(struct engine *e, struct engine_state *st,
+                      unsigned vector);
+
 /*
  * Undoes the delivery of an event whose frame (RIP, CS, RFLAGS, RSP, SS)
  * is at the state's RSP, as IRETQ would return from it, but to (rip)
@@ -289,9 +293,6 @@ void engine_run(struct engine *e, struct engine_state *st, uint64_t budget,
  */
 bool engine_event_return(struct engine *e, struct engine_state *st,
                          uint64_t rip);
-
-bool engine_interrupt(struct engine *e, struct engine_state *st,
-                      unsigned vector);
 
 /* Forget cached translations and decoded instructions. */
 void engine_flush(struct engine *e);

@@ -4,9 +4,6 @@
 #define DST (&in->op[0])
 #define SRC (&in->op[1])
 
-#define CR0_ET (1ull << 4)
-#define CR0_NW (1ull << 29)
-#define CR0_CD (1ull << 30)
 /* CR0's defined bits (SDM 2.5); writes of the others are dropped, as
  * KVM's kvm_set_cr0 drops them. */
 #define CR0_DEFINED (CR0_PE | CR0_MP | CR0_EM | CR0_TS | CR0_ET | CR0_NE | \
@@ -20,17 +17,11 @@
 #define CR4_PAGING (CR4_PSE | CR4_PAE | CR4_PGE | CR4_PCIDE | CR4_SMEP | \
                     CR4_SMAP | CR4_PKE | CR4_LA57)
 
-#define MSR_FS_BASE 0xC0000100u
-#define MSR_GS_BASE 0xC0000101u
-#define EFER_WRITABLE (EFER_SCE | EFER_LME | EFER_LMA | EFER_NXE)
 
 #define DR6_FIXED_1 0xFFFE0FF0ull  /* KVM's DR6_FIXED_1 */
 #define DR6_VOLATILE 0x0001E00Full /* B0-B3, BD, BS, BT, RTM */
-#define DR6_RTM (1ull << 16)
-#define DR6_BD (1ull << 13)
 #define DR7_FIXED_1 0x400ull
 #define DR7_VOLATILE 0xFFFF2BFFull
-#define DR7_GD (1ull << 13)
 
 /*
  * MOV to CR0 (SDM MOV, 9.8.5; KVM kvm_set_cr0): bits 63:32 #GP(0); PG
@@ -286,10 +277,8 @@ bool eng_state_wrmsr(struct eng *e, uint32_t msr, uint64_t v)
 
     switch (msr) {
     case MSR_EFER:
-        if ((v & ~EFER_WRITABLE) ||
-            ((st->cr0 & CR0_PG) && ((v ^ st->efer) & EFER_LME)))
+        if (!x86_efer_write(st->efer, st->cr0, v, &v))
             eng_gp0(e);
-        v = (v & ~EFER_LMA) | (st->efer & EFER_LMA);
         if ((v ^ st->efer) & EFER_NXE)
             eng_tlb_flush(e);
         st->efer = v;

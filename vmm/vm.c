@@ -35,26 +35,41 @@ static const struct required_cap required_caps[] = {
     {KVM_CAP_MP_STATE, "KVM_CAP_MP_STATE", "noticing a halted guest"},
 };
 
+/* /dev/kvm opened and its API version checked: the descriptor, or -1
+ * with the reason, in one line, in (why). */
+static int kvm_dev_open(char *why, size_t len)
+{
+    int fd = open("/dev/kvm", O_RDWR | O_CLOEXEC);
+    if (fd < 0) {
+        int e = errno;
+        snprintf(why, len, "cannot open /dev/kvm: %s%s", strerror(e),
+                 e == EACCES || e == EPERM
+                     ? " (add your user to the kvm group)"
+                 : e == ENOENT || e == ENXIO || e == ENODEV
+                     ? " (KVM is not available: load the kvm module or "
+                       "enable virtualization)"
+                     : "");
+        return -1;
+    }
+    int version = ioctl(fd, KVM_GET_API_VERSION, 0);
+    if (version == KVM_API_VERSION)
+        return fd;
+    if (version < 0)
+        snprintf(why, len, "/dev/kvm is not a KVM device "
+                 "(KVM_GET_API_VERSION: %s)", strerror(errno));
+    else
+        snprintf(why, len, "/dev/kvm speaks KVM API version %d, pmvm "
+                 "needs %d", version, KVM_API_VERSION);
+    close(fd);
+    return -1;
+}
+
 static void kvm_open(struct vm *vm)
 {
-    vm->kvm_fd = open("/dev/kvm", O_RDWR | O_CLOEXEC);
-    if (vm->kvm_fd < 0) {
-        if (errno == EACCES || errno == EPERM)
-            errx(STATUS_UNAVAILABLE, "cannot open /dev/kvm: %s (add your "
-                 "user to the kvm group)", strerror(errno));
-        if (errno == ENOENT || errno == ENXIO || errno == ENODEV)
-            errx(STATUS_UNAVAILABLE, "cannot open /dev/kvm: %s (KVM is not "
-                 "available: load the kvm module or enable virtualization)",
-                 strerror(errno));
-        err(STATUS_UNAVAILABLE, "cannot open /dev/kvm");
-    }
-    int version = ioctl(vm->kvm_fd, KVM_GET_API_VERSION, 0);
-    if (version < 0)
-        errx(STATUS_UNAVAILABLE, "/dev/kvm is not a KVM device "
-             "(KVM_GET_API_VERSION: %s)", strerror(errno));
-    if (version != KVM_API_VERSION)
-        errx(STATUS_UNAVAILABLE, "/dev/kvm speaks KVM API version %d, "
-             "pmvm needs %d", version, KVM_API_VERSION);
+    char why[256];
+    vm->kvm_fd = kvm_dev_open(why, sizeof why);
+    if (vm->kvm_fd < 0)
+        errx(STATUS_UNAVAILABLE, "%s", why);
     for (size_t i = 0; i < sizeof required_caps / sizeof required_caps[0];
          i++) {
         const struct required_cap *c = &required_caps[i];
@@ -68,23 +83,11 @@ static void kvm_open(struct vm *vm)
 
 bool vm_kvm_usable(char *why, size_t len)
 {
-    int fd = open("/dev/kvm", O_RDWR | O_CLOEXEC);
-    if (fd < 0) {
-        snprintf(why, len, "cannot open /dev/kvm: %s", strerror(errno));
+    int fd = kvm_dev_open(why, len);
+    if (fd < 0)
         return false;
-    }
-    int version = ioctl(fd, KVM_GET_API_VERSION, 0);
-    int e = errno;
     close(fd);
-    if (version == KVM_API_VERSION)
-        return true;
-    if (version < 0)
-        snprintf(why, len, "/dev/kvm is not a KVM device "
-                 "(KVM_GET_API_VERSION: %s)", strerror(e));
-    else
-        snprintf(why, len, "/dev/kvm speaks KVM API version %d, pmvm "
-                 "needs %d", version, KVM_API_VERSION);
-    return false;
+    return true;
 }
 
 static void ram_map(struct vm *vm, uint64_t mem_size)

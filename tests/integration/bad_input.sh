@@ -136,7 +136,7 @@ else
 	refused_cmd 69 "/dev/kvm is not a KVM device" -- unshare --mount sh -c 'mount -t tmpfs tmpfs /dev && mknod /dev/kvm c 1 3 && exec "$0" run --accel=kvm "$1"' "$pmvm" "$build/guest/hello.elf"
 	# --accel=auto (the default) without KVM: KVM's own options are
 	# refused, naming why KVM is not there.
-	refused_cmd 69 "cannot open /dev/kvm: No such file or directory, and --count=step needs KVM" -- unshare --mount sh -c 'mount -t tmpfs tmpfs /dev && exec "$0" run --count=step "$1"' "$pmvm" "$build/guest/hello.elf"
+	refused_cmd 69 "cannot open /dev/kvm: No such file or directory (KVM is not available: load the kvm module or enable virtualization), and --count=step needs KVM" -- unshare --mount sh -c 'mount -t tmpfs tmpfs /dev && exec "$0" run --count=step "$1"' "$pmvm" "$build/guest/hello.elf"
 fi
 
 exit $status

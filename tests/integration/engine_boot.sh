@@ -107,7 +107,7 @@ else
 	unshare --mount sh -c 'mount -t tmpfs tmpfs /dev && exec "$0" run "$1"' \
 		"$pmvm" "$build/guest/hello.elf" >"$tmp/out" 2>"$tmp/err"
 	rc=$?
-	want="pmvm: cannot open /dev/kvm: No such file or directory: the guest runs in pmvm's engine (--accel=engine)"
+	want="pmvm: cannot open /dev/kvm: No such file or directory (KVM is not available: load the kvm module or enable virtualization): the guest runs in pmvm's engine (--accel=engine)"
 	if [ "$rc" = 0 ] && [ "$(cat "$tmp/err")" = "$want" ] &&
 		grep -q '^ok 1 hello$' "$tmp/out"; then
 		ok "no /dev/kvm: auto runs the guest in the engine, said in one line"

@@ -1,6 +1,7 @@
 /* cpu_ops.c: the engine's questions when it is the CPU (--accel=engine), answered from the PMU model, the MSR file, the local APIC and the port bus; the virtual clock advances as it retires. */
 #include <stdio.h>
 
+#include "arch/x86.h"
 #include "pmu/pmu.h"
 #include "vmm/engine_cpu/engine_cpu.h"
 #include "vmm/exits.h"
@@ -10,7 +11,6 @@
 #include "vmm/vpmu/msr.h"
 #include "vmm/vpmu/rdpmc.h"
 
-#define MSR_IA32_TSC 0x10u
 
 static struct engine_cpu *cpu_of(void *ctx)
 {
@@ -203,7 +203,7 @@ static bool on_sys_write(void *ctx, uint32_t msr, uint64_t val)
 static bool xapic_page(const struct apic *a, uint64_t gpa)
 {
     uint64_t base = apic_base(a);
-    uint64_t page = base & ~0xFFFull & ((1ull << ENGINE_CPU_MAXPHYADDR) - 1);
+    uint64_t page = base & ~0xFFFull & ((1ull << a->maxphyaddr) - 1);
 
     return (base & APIC_BASE_EN) && !(base & APIC_BASE_EXTD) &&
            (gpa & ~0xFFFull) == page;

@@ -12,6 +12,7 @@
 #include "vmm/pmvm.h"
 #include "vmm/status.h"
 #include "vmm/vcpu_dump.h"
+#include "vmm/vpmu/cpuid.h"
 #include "vmm/watchdog.h"
 
 /* Instructions per engine run: the loop looks at the watchdog and the
@@ -27,11 +28,17 @@ void engine_cpu_setup(struct pmvm *p)
     struct engine_ops ops = engine_cpu_ops;
     struct engine_cpu *c = &p->ecpu;
 
+    /* The physical-address width is the CPUID's (leaf 0x80000008,
+     * engine/cpuid_base.c), which the MTRRs and the APIC base obey. */
+    uint32_t r[4];
+    unsigned maxphyaddr = cpuid_lookup(p, 0, 0x80000008u, 0, r) &&
+                                  (r[0] & 0xFF) ? r[0] & 0xFF : 36;
+
     memset(c, 0, sizeof *c);
     ops.ctx = p;
-    msr_file_init(&c->msrs, ENGINE_CPU_MAXPHYADDR);
+    msr_file_init(&c->msrs, maxphyaddr);
     apic_init(&c->apic, 0, TSC_HZ, APIC_TIMER_HZ);
-    c->apic.maxphyaddr = ENGINE_CPU_MAXPHYADDR;
+    c->apic.maxphyaddr = maxphyaddr;
     engine_state_from_kvm(&c->st, vm_regs(&p->vm), vm_sregs(&p->vm));
     c->engine = engine_create(p->vm.mem, p->vm.mem_size, &ops);
     if (!c->engine)

@@ -24,9 +24,6 @@ struct engine_cpu {
 
 struct pmvm;
 
-/* The guest's physical-address width (engine/cpuid_base.c's). */
-#define ENGINE_CPU_MAXPHYADDR 39
-
 /* The engine's callbacks, answered for a struct pmvm (vmm/engine_cpu/
  * cpu_ops.c); ctx is set at set-up. */
 extern const struct engine_ops engine_cpu_ops;

@@ -26,7 +26,6 @@
  * interrupts KVM holds between runs (about 10-20 ms of guest time). */
 #define BRIDGE_BUDGET 200000
 
-#define MSR_IA32_TSC 0x10u
 
 /* The engine's classes are the PMU model's, in the same order. */
 _Static_assert((int)ENGINE_CLASS_OTHER == (int)PMU_INSN_OTHER &&

@@ -23,11 +23,9 @@
 static bool efer_write(struct pmvm *p, uint64_t val)
 {
     struct kvm_sregs *s = vm_sregs(&p->vm);
-    if (val & ~(EFER_SCE | EFER_LME | EFER_LMA | EFER_NXE))
+    uint64_t efer;
+    if (!x86_efer_write(s->efer, s->cr0, val, &efer))
         return false;
-    if ((s->cr0 & CR0_PG) && ((val ^ s->efer) & EFER_LME))
-        return false; /* LME cannot change while paging is on */
-    uint64_t efer = (val & ~EFER_LMA) | (s->efer & EFER_LMA);
     /* Nested PVM re-executes a WRMSR whose exit changed EFER, so the
      * same write arrives twice; the second must leave EFER alone. */
     if (efer != s->efer) {

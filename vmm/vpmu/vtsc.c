@@ -1,12 +1,12 @@
 /* vtsc.c: a counted region's clock: RDTSC in the engine reads the guest's TSC at the region's start plus the model's cycles since, and KVM's TSC resumes from there. */
 #include <err.h>
 
+#include "arch/x86.h"
 #include "pmu/pmu.h"
 #include "vmm/pmvm.h"
 #include "vmm/status.h"
 #include "vmm/vpmu/vtsc.h"
 
-#define MSR_IA32_TSC 0x10u
 
 /*
  * The engine runs a guest many times slower than the CPU does, so the
