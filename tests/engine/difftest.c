@@ -213,8 +213,9 @@ static void engine_setup(void)
     uint64_t d = 0xFFFFull | 0xFull << 48 | 0xFBull << 40 | 1ull << 54 |
                  1ull << 55;
     memcpy(machine_ptr(&m, MACHINE_GDT + (SEL_UCODE32 & ~3)), &d, 8);
-    /* as Linux: INT3 reachable from CPL3 */
+    /* as Linux: INT3 and INTO reachable from CPL3 */
     machine_gate(&m, 3, 3, 0, false);
+    machine_gate(&m, 4, 3, 0, false);
     fam64.eng = engine_create(m.ram, m.ram_size, &ops);
     fam32.eng = engine_create(m.ram, m.ram_size, &ops32);
     if (!fam64.eng || !fam32.eng)
@@ -345,7 +346,8 @@ static int compare(const struct family *f, const struct gen_seq *seq,
     uint64_t off = n->rip - f->code;
     uint64_t mask = (off < GEN_CODE_LEN ? seq->flags_defined[off] : 0) |
                     RFLAGS_DF | RFLAGS_IF;
-    if (n->vector == 3) /* a trap: RIP is past INT3, which changed nothing */
+    if (n->vector == 3 || n->vector == 4)
+        /* a trap: RIP is past INT3 or INTO, which changed nothing */
         mask = (off >= 1 ? seq->flags_defined[off - 1] : 0) | RFLAGS_DF | RFLAGS_IF;
     if ((n->rflags ^ e->rflags) & mask)
         DIFF("#   rflags (defined 0x%" PRIx64 "): cpu 0x%" PRIx64
@@ -431,9 +433,10 @@ static bool run_family(const struct family *f, int num, uint64_t first,
     }
     printf("# %s: %" PRIu64 " sequences from seed %" PRIu64 ", %" PRIu64
            " instructions; ended by #DE %" PRIu64 ", #BP %" PRIu64
-           ", #UD %" PRIu64 ", #GP %" PRIu64 ", #PF %" PRIu64 "\n", f->name,
-           count, first, total_insns, by_vector[0], by_vector[3],
-           by_vector[6], by_vector[13], by_vector[14]);
+           ", #OF %" PRIu64 ", #UD %" PRIu64 ", #GP %" PRIu64 ", #PF %"
+           PRIu64 "\n", f->name, count, first, total_insns, by_vector[0],
+           by_vector[3], by_vector[4], by_vector[6], by_vector[13],
+           by_vector[14]);
     if (failed)
         printf("not ok %d engine against the CPU, %s: %" PRIu64 " of %" PRIu64
                " sequences differ\n", num, f->name, failed, count);

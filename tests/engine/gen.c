@@ -586,15 +586,19 @@ static bool gen_jump(struct g *g)
         return false;
     if (g->cap - g->len < 64)
         return false;
+    /* JCXZ in 32-bit code: 67h makes CX the count, not ECX */
+    bool cx = g->m32 && kind == 2 && rnd(g, 2);
     g->def_at[g->len] = (uint16_t)g->def;
+    if (cx)
+        g->buf[g->len++] = 0x67;
     g->len += 2; /* the branch, rel8 */
     size_t n = filler(g, 1 + rnd(g, 3));
     if (n > 127) {
         g->len = at;
         return false;
     }
-    g->buf[at] = kind == 0 ? jcc[cc] : kind == 1 ? 0xEB : 0xE3;
-    g->buf[at + 1] = (uint8_t)n;
+    g->buf[at + cx] = kind == 0 ? jcc[cc] : kind == 1 ? 0xEB : 0xE3;
+    g->buf[at + cx + 1] = (uint8_t)n;
     g->ninsns++;
     if (kind == 1)
         g->def = before; /* the filler never runs */
@@ -615,7 +619,9 @@ static bool gen_loop(struct g *g)
     g->no_rcx = g->no_flags_read = true;
     size_t n = filler(g, 1 + rnd(g, 3));
     g->no_rcx = g->no_flags_read = false;
-    if (n + 2 > 128) {
+    /* 32-bit code: 67h counts in CX (its upper half the random one's) */
+    size_t cx = g->m32 && rnd(g, 2);
+    if (n + 2 + cx > 128) {
         g->len = body;
         return false;
     }
@@ -624,8 +630,10 @@ static bool gen_loop(struct g *g)
     if (k && !(g->def & ZF))
         k = 0;
     g->def_at[g->len] = (uint16_t)g->def;
+    if (cx)
+        g->buf[g->len++] = 0x67;
     g->buf[g->len] = loops[k];
-    g->buf[g->len + 1] = (uint8_t)(-(int)(n + 2));
+    g->buf[g->len + 1] = (uint8_t)(-(int)(n + 2 + cx));
     g->len += 2;
     g->ninsns++;
     return true;
@@ -660,6 +668,50 @@ static bool gen_call(struct g *g)
     return true;
 }
 
+/* 32-bit code's own forms: LEA with 16-bit addressing (67h: BX/BP base,
+ * SI/DI index, disp16, the address wrapping at 64 KiB) and a 16-bit
+ * PUSH (66h) with its POP. (No memory access through 16-bit addresses:
+ * nothing is mapped below 64 KiB. DAA, DAS, AAA, AAS, AAM, AAD, PUSHA,
+ * POPA, BOUND are not generated: the engine hands them back.) */
+static bool gen_legacy32(struct g *g)
+{
+    static const uint8_t regs[6] = {0, 1, 2, 3, 6, 7}; /* not SP, BP */
+    uint8_t b[8], r = regs[rnd(g, 6)];
+    size_t n = 0;
+
+    if (g->no_rcx && r == 1)
+        return false; /* a LOOP body's */
+
+    if (rnd(g, 3)) {
+        unsigned mod = rnd(g, 3), rm = rnd(g, 8);
+        b[n++] = 0x67;
+        if (rnd(g, 2))
+            b[n++] = 0x66;
+        b[n++] = 0x8D;
+        b[n++] = (uint8_t)(mod << 6 | r << 3 | rm);
+        unsigned disp = mod == 1 ? 1 : mod == 2 || (mod == 0 && rm == 6) ? 2 : 0;
+        for (unsigned i = 0; i < disp; i++)
+            b[n++] = (uint8_t)rnd(g, 256);
+        return raw(g, (const char *)b, n);
+    }
+    if (g->no_stack)
+        return false;
+    if (rnd(g, 2)) {
+        b[n++] = 0x66;
+        b[n++] = (uint8_t)(0x50 + regs[rnd(g, 6)]);   /* push r16 */
+    } else {
+        b[n++] = 0x66;
+        b[n++] = 0x68;                                 /* push imm16 */
+        b[n++] = (uint8_t)rnd(g, 256);
+        b[n++] = (uint8_t)rnd(g, 256);
+    }
+    if (!raw(g, (const char *)b, n))
+        return false;
+    b[0] = 0x66;
+    b[1] = (uint8_t)(0x58 + r);                        /* pop r16 */
+    return raw(g, (const char *)b, 2);
+}
+
 static bool gen_simple(struct g *g)
 {
     switch (rnd(g, 11)) {
@@ -685,6 +737,7 @@ static bool gen_any(struct g *g)
     case 4: return gen_loop(g);
     case 5: return gen_call(g);
     case 6: return gen_stack(g);
+    case 7: return g->m32 ? gen_legacy32(g) : gen_simple(g);
     default: return gen_simple(g);
     }
 }
@@ -729,6 +782,8 @@ static void gen_end(struct g *g)
 
     if (g->m32 && k < 3)
         gen_wild32(g, k);
+    else if (g->m32 && k == 9 && (g->def & OF))
+        raw(g, "\xce", 1); /* into: #OF, a trap, if OF (defined) */
     else switch (k) {
     case 0: /* a write to the read-only page: #PF P|W|U */
         EMIT(g, ZYDIS_MNEMONIC_MOV, R(ZYDIS_REGISTER_R13), I(GEN_RO + rnd(g, 0xFF8)));
