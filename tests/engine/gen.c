@@ -668,11 +668,41 @@ static bool gen_call(struct g *g)
     return true;
 }
 
+/* The decimal adjustments, each only where the flags it reads are
+ * defined; the flags they leave undefined become so. */
+static bool gen_bcd(struct g *g)
+{
+    char b[2] = {(char)0xD4, (char)(1 + rnd(g, 255))};
+
+    switch (rnd(g, 4)) {
+    case 0: /* daa, das: AL, AF, CF in; OF undefined */
+        if ((g->def & (AF | CF)) != (AF | CF) || g->no_flags_read ||
+            !raw(g, rnd(g, 2) ? "\x27" : "\x2f", 1))
+            return false;
+        g->def = ALL & ~OF;
+        return true;
+    case 1: /* aaa, aas: AL, AH, AF in; OF SF ZF PF undefined */
+        if (!(g->def & AF) || g->no_flags_read ||
+            !raw(g, rnd(g, 2) ? "\x37" : "\x3f", 1))
+            return false;
+        g->def = AF | CF;
+        return true;
+    default: /* aam, aad imm8 (aam 0, #DE, ends sequences): OF AF CF
+              * undefined */
+        if (rnd(g, 2))
+            b[0] = (char)0xD5;
+        if (!raw(g, b, 2))
+            return false;
+        g->def = SF | ZF | PF;
+        return true;
+    }
+}
+
 /* 32-bit code's own forms: LEA with 16-bit addressing (67h: BX/BP base,
- * SI/DI index, disp16, the address wrapping at 64 KiB) and a 16-bit
- * PUSH (66h) with its POP. (No memory access through 16-bit addresses:
- * nothing is mapped below 64 KiB. DAA, DAS, AAA, AAS, AAM, AAD, PUSHA,
- * POPA, BOUND are not generated: the engine hands them back.) */
+ * SI/DI index, disp16, the address wrapping at 64 KiB), a 16-bit PUSH
+ * (66h) with its POP, the decimal adjustments. (No memory access through
+ * 16-bit addresses: nothing is mapped below 64 KiB. PUSHA, POPA, BOUND
+ * are not generated: the engine hands them back.) */
 static bool gen_legacy32(struct g *g)
 {
     static const uint8_t regs[6] = {0, 1, 2, 3, 6, 7}; /* not SP, BP */
@@ -681,6 +711,8 @@ static bool gen_legacy32(struct g *g)
 
     if (g->no_rcx && r == 1)
         return false; /* a LOOP body's */
+    if (rnd(g, 3) == 0)
+        return gen_bcd(g);
 
     if (rnd(g, 3)) {
         unsigned mod = rnd(g, 3), rm = rnd(g, 8);
@@ -784,6 +816,8 @@ static void gen_end(struct g *g)
         gen_wild32(g, k);
     else if (g->m32 && k == 9 && (g->def & OF))
         raw(g, "\xce", 1); /* into: #OF, a trap, if OF (defined) */
+    else if (g->m32 && k == 10)
+        raw(g, "\xd4\x00", 2); /* aam 0: #DE */
     else switch (k) {
     case 0: /* a write to the read-only page: #PF P|W|U */
         EMIT(g, ZYDIS_MNEMONIC_MOV, R(ZYDIS_REGISTER_R13), I(GEN_RO + rnd(g, 0xFF8)));
