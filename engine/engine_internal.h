@@ -318,6 +318,7 @@ unsigned eng_maxphyaddr(struct eng *e);
 /* ---- instruction groups (exec_*.c): eng_exec_for() picks the handler */
 eng_exec_fn eng_exec_for(ZydisMnemonic m);
 eng_exec_fn eng_exec_alu_for(ZydisMnemonic m);
+eng_exec_fn eng_exec_bcd_for(ZydisMnemonic m);
 eng_exec_fn eng_exec_bits_for(ZydisMnemonic m);
 eng_exec_fn eng_exec_move_for(ZydisMnemonic m);
 eng_exec_fn eng_exec_branch_for(ZydisMnemonic m);

@@ -161,7 +161,9 @@ eng_exec_fn eng_exec_branch_for(ZydisMnemonic m)
 {
     switch (m) {
     case ZYDIS_MNEMONIC_JMP: return exec_jmp;
-    case ZYDIS_MNEMONIC_JRCXZ: case ZYDIS_MNEMONIC_JECXZ: return exec_jrcxz;
+    /* JCXZ: 67h in 32-bit code, CX the count (SDM Vol. 2A "Jcc") */
+    case ZYDIS_MNEMONIC_JRCXZ: case ZYDIS_MNEMONIC_JECXZ:
+    case ZYDIS_MNEMONIC_JCXZ: return exec_jrcxz;
     case ZYDIS_MNEMONIC_LOOP: return exec_loop;
     case ZYDIS_MNEMONIC_LOOPE: return exec_loope;
     case ZYDIS_MNEMONIC_LOOPNE: return exec_loopne;

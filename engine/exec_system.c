@@ -180,11 +180,17 @@ static void exec_ud(struct eng *e, const struct eng_insn *in)
     eng_fault(e, VEC_UD, false, 0);
 }
 
-/* INT n, INT3, INT1: delivered by the engine, returning after them. */
+/* INT n, INT3, INT1, INTO: delivered by the engine, returning after
+ * them. INTO (outside 64-bit mode, where it is #UD) raises #OF only with
+ * OF set, as a software interrupt: the gate's DPL is checked as INT n's
+ * (SDM Vol. 2A "INTn/INTO/INT3/INT1"; Vol. 3A 6.4.1). */
 static void exec_int(struct eng *e, const struct eng_insn *in)
 {
+    if (in->mnemonic == ZYDIS_MNEMONIC_INTO && !(e->st->rflags & RFLAGS_OF))
+        return;
     unsigned vec = in->mnemonic == ZYDIS_MNEMONIC_INT3 ? VEC_BP :
                    in->mnemonic == ZYDIS_MNEMONIC_INT1 ? VEC_DB :
+                   in->mnemonic == ZYDIS_MNEMONIC_INTO ? VEC_OF :
                    (unsigned)(DST->imm & 0xFF);
 
     eng_deliver(e, vec, false, 0, in->mnemonic != ZYDIS_MNEMONIC_INT1,
@@ -414,7 +420,7 @@ eng_exec_fn eng_exec_system_for(ZydisMnemonic m)
     case ZYDIS_MNEMONIC_UD0: case ZYDIS_MNEMONIC_UD1:
     case ZYDIS_MNEMONIC_UD2: return exec_ud;
     case ZYDIS_MNEMONIC_INT: case ZYDIS_MNEMONIC_INT3:
-    case ZYDIS_MNEMONIC_INT1: return exec_int;
+    case ZYDIS_MNEMONIC_INT1: case ZYDIS_MNEMONIC_INTO: return exec_int;
     case ZYDIS_MNEMONIC_IRETQ: case ZYDIS_MNEMONIC_IRET:
     case ZYDIS_MNEMONIC_IRETD: return exec_iret;
     case ZYDIS_MNEMONIC_HLT: return exec_hlt;

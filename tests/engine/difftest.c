@@ -1,4 +1,4 @@
-/* difftest.c: the engine against the host CPU: seeded random instruction sequences run natively at CPL3 and in the engine, registers, flags, faults and memory compared. */
+/* difftest.c: the engine against the host CPU: seeded random instruction sequences run natively at CPL3 and in the engine, registers, flags, faults and memory compared, in 64-bit and in compatibility mode. */
 #include <errno.h>
 #include <inttypes.h>
 #include <setjmp.h>
@@ -23,9 +23,38 @@
  * same bytes on a machine of its own (tests/engine/machine.c) whose IDT
  * stops it at the handler. Only what the architecture defines is
  * compared: flags the sequence left undefined are not (gen.c tracks them).
+ *
+ * Two families, each with its own seeds: 64-bit code, and 32-bit code in
+ * compatibility mode (CS 0x23, Linux's __USER32_CS, natively; a CS with
+ * L = 0, D = 1 under IA-32e paging in the engine, which runs it in
+ * machine mode). In compatibility mode only the low halves of the eight
+ * legacy GPRs are compared: the upper ones are undefined there (SDM Vol.
+ * 1, 3.4.1.1).
  */
 
 void native_enter(const uint64_t ctx[18]);
+void native32_enter(const uint64_t ctx[18]);
+
+/* A family: its generator, pages, native entry and engine. */
+struct family {
+    const char *name;
+    bool m32;
+    uint64_t code, data, ro, none, base, stack;
+    void (*gen)(uint64_t seed, unsigned n, struct gen_seq *out);
+    void (*enter)(const uint64_t ctx[18]);
+    struct engine *eng;
+};
+
+static struct family fam64 = {
+    "64-bit code", false, GEN_CODE, GEN_DATA, GEN_RO, GEN_NONE, GEN_BASE,
+    GEN_STACK, gen_sequence, native_enter, NULL};
+static struct family fam32 = {
+    "32-bit code in compatibility mode", true, GEN32_CODE, GEN32_DATA,
+    GEN32_RO, GEN32_NONE, GEN32_BASE, GEN32_STACK, gen_sequence32,
+    native32_enter, NULL};
+
+/* The machine's 32-bit user code segment (after the TSS's 16 bytes). */
+#define SEL_UCODE32 0x3b
 
 
 /* The registers both sides end with. */
@@ -35,6 +64,7 @@ struct result {
     uint64_t cr2;
     uint64_t gpr[ENGINE_NR_GPRS];
     uint64_t rip, rflags;
+    uint16_t cs;
 };
 
 static sigjmp_buf native_back;
@@ -56,6 +86,7 @@ static void on_signal(int sig, siginfo_t *si, void *ucv)
         native_res.gpr[i] = (uint64_t)g[greg_of[i]];
     native_res.rip = (uint64_t)g[REG_RIP];
     native_res.rflags = (uint64_t)g[REG_EFL];
+    native_res.cs = (uint16_t)g[REG_CSGSFS];
     native_res.vector = (int)g[REG_TRAPNO];
     native_res.err = (uint32_t)g[REG_ERR];
     native_res.cr2 = (uint64_t)g[REG_CR2];
@@ -80,11 +111,14 @@ static void native_setup(void)
     stack_t ss = {.ss_sp = altstack, .ss_size = sizeof(altstack)};
     struct sigaction sa;
 
-    map_fixed(GEN_CODE, GEN_CODE_LEN);
-    map_fixed(GEN_DATA, GEN_DATA_LEN);
-    map_fixed(GEN_RO, 0x1000);
-    map_fixed(GEN_NONE, 0x1000);
-    mprotect((void *)GEN_NONE, 0x1000, PROT_NONE);
+    for (int i = 0; i < 2; i++) {
+        const struct family *f = i ? &fam32 : &fam64;
+        map_fixed(f->code, GEN_CODE_LEN);
+        map_fixed(f->data, GEN_DATA_LEN);
+        map_fixed(f->ro, 0x1000);
+        map_fixed(f->none, 0x1000);
+        mprotect((void *)f->none, 0x1000, PROT_NONE);
+    }
     if (sigaltstack(&ss, NULL) < 0)
         exit(2);
     memset(&sa, 0, sizeof(sa));
@@ -97,24 +131,26 @@ static void native_setup(void)
     sigaction(SIGBUS, &sa, NULL);
 }
 
-static void native_run(const struct gen_seq *seq, const uint8_t *data,
-                       const uint8_t *ro, const uint64_t ctx[18])
+static void native_run(const struct family *f, const struct gen_seq *seq,
+                       const uint8_t *data, const uint8_t *ro,
+                       const uint64_t ctx[18])
 {
-    mprotect((void *)GEN_CODE, GEN_CODE_LEN, PROT_READ | PROT_WRITE);
-    memcpy((void *)GEN_CODE, seq->code, seq->len);
-    mprotect((void *)GEN_CODE, GEN_CODE_LEN, PROT_READ | PROT_EXEC);
-    memcpy((void *)GEN_DATA, data, GEN_DATA_LEN);
-    mprotect((void *)GEN_RO, 0x1000, PROT_READ | PROT_WRITE);
-    memcpy((void *)GEN_RO, ro, 0x1000);
-    mprotect((void *)GEN_RO, 0x1000, PROT_READ);
+    void *code = (void *)f->code, *rop = (void *)f->ro;
+
+    mprotect(code, GEN_CODE_LEN, PROT_READ | PROT_WRITE);
+    memcpy(code, seq->code, seq->len);
+    mprotect(code, GEN_CODE_LEN, PROT_READ | PROT_EXEC);
+    memcpy((void *)f->data, data, GEN_DATA_LEN);
+    mprotect(rop, 0x1000, PROT_READ | PROT_WRITE);
+    memcpy(rop, ro, 0x1000);
+    mprotect(rop, 0x1000, PROT_READ);
     if (sigsetjmp(native_back, 1) == 0)
-        native_enter(ctx);
+        f->enter(ctx);
 }
 
 /* ---- the engine side ---- */
 
 struct machine m;
-static struct engine *eng;
 
 static bool on_retire(void *ctx, const struct engine_retired *r)
 {
@@ -153,21 +189,36 @@ static enum engine_answer cpuid_host(void *ctx, uint32_t leaf, uint32_t sub,
     return ENGINE_OK;
 }
 
+/* One machine with both families' pages; the 32-bit family's engine is
+ * in machine mode, the only one that runs compatibility mode. */
 static void engine_setup(void)
 {
     static const struct engine_ops ops = {
         .retire = on_retire, .rdmsr = no_msr, .wrmsr = no_wrmsr,
         .rdpmc = rdpmc_host, .cpuid = cpuid_host,
     };
+    static const struct engine_ops ops32 = {
+        .retire = on_retire, .rdmsr = no_msr, .wrmsr = no_wrmsr,
+        .rdpmc = rdpmc_host, .cpuid = cpuid_host, .machine = true,
+    };
     machine_init(&m, 16 << 20);
-    machine_map(&m, GEN_CODE, GEN_CODE_LEN, MAP_U);
-    machine_map(&m, GEN_DATA, GEN_DATA_LEN, MAP_U | MAP_W | MAP_NX);
-    machine_map(&m, GEN_RO, 0x1000, MAP_U | MAP_NX);
-    machine_map(&m, GEN_NONE, 0x1000, MAP_U | MAP_NX | MAP_NP);
-    /* as Linux: INT3 reachable from CPL3 */
+    for (int i = 0; i < 2; i++) {
+        const struct family *f = i ? &fam32 : &fam64;
+        machine_map(&m, f->code, GEN_CODE_LEN, MAP_U);
+        machine_map(&m, f->data, GEN_DATA_LEN, MAP_U | MAP_W | MAP_NX);
+        machine_map(&m, f->ro, 0x1000, MAP_U | MAP_NX);
+        machine_map(&m, f->none, 0x1000, MAP_U | MAP_NX | MAP_NP);
+    }
+    /* a flat 32-bit user code segment: DPL 3, execute/read, D, G */
+    uint64_t d = 0xFFFFull | 0xFull << 48 | 0xFBull << 40 | 1ull << 54 |
+                 1ull << 55;
+    memcpy(machine_ptr(&m, MACHINE_GDT + (SEL_UCODE32 & ~3)), &d, 8);
+    /* as Linux: INT3 and INTO reachable from CPL3 */
     machine_gate(&m, 3, 3, 0, false);
-    eng = engine_create(m.ram, m.ram_size, &ops);
-    if (!eng)
+    machine_gate(&m, 4, 3, 0, false);
+    fam64.eng = engine_create(m.ram, m.ram_size, &ops);
+    fam32.eng = engine_create(m.ram, m.ram_size, &ops32);
+    if (!fam64.eng || !fam32.eng)
         exit(2);
 }
 
@@ -177,27 +228,37 @@ static bool has_error_code(int vec)
 }
 
 /* The engine's run; false with a reason if it did not end at a handler. */
-static bool engine_side(const struct gen_seq *seq, const uint8_t *data,
-                        const uint8_t *ro, const uint64_t ctx[18],
-                        struct result *res, char *why, size_t len)
+static bool engine_side(const struct family *fam, const struct gen_seq *seq,
+                        const uint8_t *data, const uint8_t *ro,
+                        const uint64_t ctx[18], struct result *res,
+                        char *why, size_t len)
 {
     struct engine_state st;
     struct engine_exit x;
     uint64_t f[6];
 
     for (size_t off = 0; off < GEN_CODE_LEN; off += 0x1000)
-        memset(machine_ptr(&m, GEN_CODE + off), 0, 0x1000);
-    memcpy(machine_ptr(&m, GEN_CODE), seq->code, seq->len);
+        memset(machine_ptr(&m, fam->code + off), 0, 0x1000);
+    memcpy(machine_ptr(&m, fam->code), seq->code, seq->len);
     for (size_t off = 0; off < GEN_DATA_LEN; off += 0x1000)
-        memcpy(machine_ptr(&m, GEN_DATA + off), data + off, 0x1000);
-    memcpy(machine_ptr(&m, GEN_RO), ro, 0x1000);
+        memcpy(machine_ptr(&m, fam->data + off), data + off, 0x1000);
+    memcpy(machine_ptr(&m, fam->ro), ro, 0x1000);
     machine_state(&m, &st, 3, ctx[16], ctx[ENGINE_RSP]);
+    if (fam->m32) {
+        /* compatibility mode: CS.L = 0, CS.D = 1; the GDT ends at it */
+        st.seg[ENGINE_CS].selector = SEL_UCODE32;
+        st.seg[ENGINE_CS].l = 0;
+        st.seg[ENGINE_CS].db = 1;
+        st.gdt_limit = (SEL_UCODE32 | 7);
+    }
     memcpy(st.gpr, ctx, sizeof(st.gpr));
     st.rflags = ctx[17];
-    engine_flush(eng);
-    engine_run(eng, &st, 200000, &x);
-    int vec = machine_vector_at(st.rip);
-    if (x.stop != ENGINE_STOP_HANDBACK || vec < 0) {
+    engine_flush(fam->eng);
+    engine_run(fam->eng, &st, 200000, &x);
+    /* machine mode retires the handler's HLT at CPL0: the stop is after it */
+    bool halted = fam->m32 && x.stop == ENGINE_STOP_HALT;
+    int vec = machine_vector_at(halted ? st.rip - 1 : st.rip);
+    if ((x.stop != ENGINE_STOP_HANDBACK && !halted) || vec < 0) {
         snprintf(why, len, "the engine stopped (%d, %s%s%s) at 0x%" PRIx64
                  " after %" PRIu64 " instructions", x.stop,
                  engine_why_name(x.why), x.mnemonic[0] ? ": " : "",
@@ -218,7 +279,7 @@ static bool engine_side(const struct gen_seq *seq, const uint8_t *data,
     return true;
 }
 
-static void disassemble(const struct gen_seq *seq)
+static void disassemble(const struct family *f, const struct gen_seq *seq)
 {
     ZydisDecoder dec;
     ZydisFormatter fmt;
@@ -226,7 +287,12 @@ static void disassemble(const struct gen_seq *seq)
     ZydisDecodedOperand ops[ZYDIS_MAX_OPERAND_COUNT];
     char text[128];
 
-    ZydisDecoderInit(&dec, ZYDIS_MACHINE_MODE_LONG_64, ZYDIS_STACK_WIDTH_64);
+    if (f->m32)
+        ZydisDecoderInit(&dec, ZYDIS_MACHINE_MODE_LEGACY_32,
+                         ZYDIS_STACK_WIDTH_32);
+    else
+        ZydisDecoderInit(&dec, ZYDIS_MACHINE_MODE_LONG_64,
+                         ZYDIS_STACK_WIDTH_64);
     ZydisFormatterInit(&fmt, ZYDIS_FORMATTER_STYLE_ATT);
     for (size_t off = 0; off < seq->len;) {
         if (!ZYAN_SUCCESS(ZydisDecoderDecodeFull(&dec, seq->code + off,
@@ -234,7 +300,7 @@ static void disassemble(const struct gen_seq *seq)
             break;
         ZydisFormatterFormatInstruction(&fmt, &zi, ops,
                                         zi.operand_count_visible, text,
-                                        sizeof(text), GEN_CODE + off, NULL);
+                                        sizeof(text), f->code + off, NULL);
         fprintf(stderr, "#   %5zx  %s\n", off, text);
         off += zi.length;
     }
@@ -245,9 +311,13 @@ static const char *const reg_names[ENGINE_NR_GPRS] = {
     "r8", "r9", "r10", "r11", "r12", "r13", "r14", "r15"};
 
 /* Differences, one line each, into (out); their count. */
-static int compare(const struct gen_seq *seq, const struct result *n,
-                   const struct result *e, char *out, size_t len)
+static int compare(const struct family *f, const struct gen_seq *seq,
+                   const struct result *n, const struct result *e,
+                   char *out, size_t len)
 {
+    /* compatibility mode: the legacy GPRs' low halves (see above) */
+    int ngprs = f->m32 ? 8 : ENGINE_NR_GPRS;
+    uint64_t gmask = f->m32 ? 0xFFFFFFFFull : ~0ull;
     int diffs = 0;
     size_t used = 0;
 #define DIFF(...)                                                          \
@@ -269,19 +339,20 @@ static int compare(const struct gen_seq *seq, const struct result *n,
     if (n->vector == 14 && n->cr2 != e->cr2)
         DIFF("#   cr2: cpu 0x%" PRIx64 ", engine 0x%" PRIx64 "\n", n->cr2,
              e->cr2);
-    for (int i = 0; i < ENGINE_NR_GPRS; i++)
-        if (n->gpr[i] != e->gpr[i])
+    for (int i = 0; i < ngprs; i++)
+        if ((n->gpr[i] ^ e->gpr[i]) & gmask)
             DIFF("#   %s: cpu 0x%" PRIx64 ", engine 0x%" PRIx64 "\n",
                  reg_names[i], n->gpr[i], e->gpr[i]);
-    uint64_t off = n->rip - GEN_CODE;
+    uint64_t off = n->rip - f->code;
     uint64_t mask = (off < GEN_CODE_LEN ? seq->flags_defined[off] : 0) |
                     RFLAGS_DF | RFLAGS_IF;
-    if (n->vector == 3) /* a trap: RIP is past INT3, which changed nothing */
+    if (n->vector == 3 || n->vector == 4)
+        /* a trap: RIP is past INT3 or INTO, which changed nothing */
         mask = (off >= 1 ? seq->flags_defined[off - 1] : 0) | RFLAGS_DF | RFLAGS_IF;
     if ((n->rflags ^ e->rflags) & mask)
         DIFF("#   rflags (defined 0x%" PRIx64 "): cpu 0x%" PRIx64
              ", engine 0x%" PRIx64 "\n", mask, n->rflags, e->rflags);
-    for (uint64_t a = GEN_DATA; a < GEN_DATA + GEN_DATA_LEN; a += 8) {
+    for (uint64_t a = f->data; a < f->data + GEN_DATA_LEN; a += 8) {
         uint64_t x, y;
         memcpy(&x, (void *)a, 8);
         memcpy(&y, machine_ptr(&m, a), 8);
@@ -294,42 +365,22 @@ static int compare(const struct gen_seq *seq, const struct result *n,
     return diffs;
 }
 
-int main(int argc, char **argv)
+/* One family's seeds [first, first + count): KTAP test (num); true if
+ * every sequence agreed. */
+static bool run_family(const struct family *f, int num, uint64_t first,
+                       uint64_t count, unsigned insns, bool verbose)
 {
-    uint64_t first = 1, count = 1000;
-    unsigned insns = 24;
-    bool verbose = false;
-
-    for (int i = 1; i < argc; i++) {
-        if (!strncmp(argv[i], "--seeds=", 8))
-            count = strtoull(argv[i] + 8, NULL, 0);
-        else if (!strncmp(argv[i], "--first=", 8))
-            first = strtoull(argv[i] + 8, NULL, 0);
-        else if (!strncmp(argv[i], "--insns=", 8))
-            insns = (unsigned)strtoul(argv[i] + 8, NULL, 0);
-        else if (!strcmp(argv[i], "--verbose"))
-            verbose = true;
-        else {
-            fprintf(stderr, "usage: difftest [--seeds=N] [--first=SEED] "
-                    "[--insns=N] [--verbose]\n");
-            return 2;
-        }
-    }
-    native_setup();
-    engine_setup();
-
     static struct gen_seq seq;
     static uint8_t data[GEN_DATA_LEN], ro[0x1000];
     uint64_t failed = 0, total_insns = 0, by_vector[32] = {0};
     char diff[4096], why[256];
 
-    printf("KTAP version 1\n1..1\n");
     for (uint64_t s = first; s < first + count; s++) {
         uint64_t rng = s * 0x2545F4914F6CDD1Dull;
         uint64_t ctx[18];
         struct result e;
 
-        gen_sequence(s, insns, &seq);
+        f->gen(s, insns, &seq);
         total_insns += seq.ninsns;
         for (size_t i = 0; i < GEN_DATA_LEN; i += 8) {
             uint64_t v = gen_rand(&rng);
@@ -341,40 +392,97 @@ int main(int argc, char **argv)
         }
         for (int i = 0; i < ENGINE_NR_GPRS; i++)
             ctx[i] = gen_rand(&rng);
-        ctx[ENGINE_RSP] = GEN_STACK;
-        ctx[ENGINE_R13] = GEN_DATA;
-        ctx[ENGINE_R15] = GEN_BASE;
-        ctx[16] = GEN_CODE;
+        if (f->m32) {
+            /* ESP and EBP with upper halves the 32-bit code ignores;
+             * R8-R15 are the harness's natively, not compared */
+            ctx[ENGINE_RSP] = (ctx[ENGINE_RSP] & ~0xFFFFFFFFull) | f->stack;
+            ctx[ENGINE_RBP] = (ctx[ENGINE_RBP] & ~0xFFFFFFFFull) | f->base;
+        } else {
+            ctx[ENGINE_RSP] = f->stack;
+            ctx[ENGINE_R13] = f->data;
+            ctx[ENGINE_R15] = f->base;
+        }
+        ctx[16] = f->code;
         ctx[17] = 0x202 | (gen_rand(&rng) & GEN_FLAGS_ALL);
 
-        native_run(&seq, data, ro, ctx);
-        if (!engine_side(&seq, data, ro, ctx, &e, why, sizeof(why))) {
+        native_run(f, &seq, data, ro, ctx);
+        if (native_res.cs != (f->m32 ? 0x23 : 0x33)) {
+            /* the CPU must have run it in the family's mode */
             failed++;
-            fprintf(stderr, "# seed %" PRIu64 ": %s\n", s, why);
-            disassemble(&seq);
+            fprintf(stderr, "# %s, seed %" PRIu64 ": native CS 0x%x\n",
+                    f->name, s, native_res.cs);
+            continue;
+        }
+        if (!engine_side(f, &seq, data, ro, ctx, &e, why, sizeof(why))) {
+            failed++;
+            fprintf(stderr, "# %s, seed %" PRIu64 ": %s\n", f->name, s, why);
+            disassemble(f, &seq);
             continue;
         }
         if (native_res.vector >= 0 && native_res.vector < 32)
             by_vector[native_res.vector]++;
-        if (compare(&seq, &native_res, &e, diff, sizeof(diff))) {
+        if (compare(f, &seq, &native_res, &e, diff, sizeof(diff))) {
             failed++;
-            fprintf(stderr, "# seed %" PRIu64 ": differs\n%s", s, diff);
-            disassemble(&seq);
+            fprintf(stderr, "# %s, seed %" PRIu64 ": differs\n%s", f->name,
+                    s, diff);
+            disassemble(f, &seq);
         } else if (verbose) {
             printf("# seed %" PRIu64 ": %u instructions, vector %d\n", s,
                    seq.ninsns, native_res.vector);
         }
     }
-    printf("# %" PRIu64 " sequences from seed %" PRIu64 ", %" PRIu64
+    printf("# %s: %" PRIu64 " sequences from seed %" PRIu64 ", %" PRIu64
            " instructions; ended by #DE %" PRIu64 ", #BP %" PRIu64
-           ", #UD %" PRIu64 ", #GP %" PRIu64 ", #PF %" PRIu64 "\n", count,
-           first, total_insns, by_vector[0], by_vector[3], by_vector[6],
-           by_vector[13], by_vector[14]);
+           ", #OF %" PRIu64 ", #UD %" PRIu64 ", #GP %" PRIu64 ", #PF %"
+           PRIu64 "\n", f->name, count, first, total_insns, by_vector[0],
+           by_vector[3], by_vector[4], by_vector[6], by_vector[13],
+           by_vector[14]);
     if (failed)
-        printf("not ok 1 engine against the CPU: %" PRIu64 " of %" PRIu64
-               " sequences differ\n", failed, count);
+        printf("not ok %d engine against the CPU, %s: %" PRIu64 " of %" PRIu64
+               " sequences differ\n", num, f->name, failed, count);
     else
-        printf("ok 1 engine against the CPU: %" PRIu64 " sequences agree\n",
-               count);
-    return failed ? 1 : 0;
+        printf("ok %d engine against the CPU, %s: %" PRIu64
+               " sequences agree\n", num, f->name, count);
+    return failed == 0;
+}
+
+int main(int argc, char **argv)
+{
+    uint64_t first = 1, count = 1000;
+    unsigned insns = 24;
+    bool verbose = false;
+    const char *family = "all";
+
+    for (int i = 1; i < argc; i++) {
+        if (!strncmp(argv[i], "--seeds=", 8))
+            count = strtoull(argv[i] + 8, NULL, 0);
+        else if (!strncmp(argv[i], "--first=", 8))
+            first = strtoull(argv[i] + 8, NULL, 0);
+        else if (!strncmp(argv[i], "--insns=", 8))
+            insns = (unsigned)strtoul(argv[i] + 8, NULL, 0);
+        else if (!strncmp(argv[i], "--family=", 9))
+            family = argv[i] + 9;
+        else if (!strcmp(argv[i], "--verbose"))
+            verbose = true;
+        else
+            family = NULL;
+        if (!family || (strcmp(family, "all") && strcmp(family, "64") &&
+                        strcmp(family, "32"))) {
+            fprintf(stderr, "usage: difftest [--family=64|32|all] "
+                    "[--seeds=N] [--first=SEED] [--insns=N] [--verbose]\n"
+                    "  (all: each family runs its own N seeds)\n");
+            return 2;
+        }
+    }
+    native_setup();
+    engine_setup();
+
+    bool all = !strcmp(family, "all"), ok = true;
+    int num = 0;
+    printf("KTAP version 1\n1..%d\n", all ? 2 : 1);
+    if (all || !strcmp(family, "64"))
+        ok &= run_family(&fam64, ++num, first, count, insns, verbose);
+    if (all || !strcmp(family, "32"))
+        ok &= run_family(&fam32, ++num, first, count, insns, verbose);
+    return ok ? 0 : 1;
 }

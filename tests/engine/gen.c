@@ -1,4 +1,4 @@
-/* gen.c: random instruction sequences for the engine's differential test: integer, flag, shift, multiply and divide, string, stack and branch instructions, with some that fault. */
+/* gen.c: random instruction sequences for the engine's differential test: integer, flag, shift, multiply and divide, string, stack and branch instructions, with some that fault; 64-bit code, or 32-bit code (gen_sequence32) for compatibility mode. */
 #include <stdbool.h>
 #include <string.h>
 
@@ -31,6 +31,7 @@ struct g {
     bool no_rcx;         /* inside a LOOP body: RCX is the loop's */
     bool no_flags_read;  /* inside a LOOP body: no flag consumers */
     bool no_stack;       /* inside a call block: no pushes or pops */
+    bool m32;            /* 32-bit code: 8 GPRs, no REX, sizes 1, 2, 4 */
     unsigned ninsns;
 };
 
@@ -57,6 +58,21 @@ static const ZydisRegister pool64[] = {
     ZYDIS_REGISTER_R14,
 };
 #define NPOOL (sizeof(pool64) / sizeof(pool64[0]))
+/* In 32-bit code: all but ESP (the stack) and EBP (the data base). */
+#define NPOOL32 6
+
+/* The address and stack width: 8 bytes, or 4 in 32-bit code. */
+static unsigned W(const struct g *g)
+{
+    return g->m32 ? 4 : 8;
+}
+
+/* An operand size of 1, 2, 4 or 8 as the mode allows: 8 becomes 4 in
+ * 32-bit code, which has no REX.W. */
+static unsigned cap_size(const struct g *g, unsigned sz)
+{
+    return g->m32 && sz == 8 ? 4 : sz;
+}
 
 /* The same register at (size) bytes; AH..BH sometimes for bytes. */
 static ZydisRegister sized(struct g *g, ZydisRegister r64, unsigned size)
@@ -83,15 +99,17 @@ static ZydisRegister pick(struct g *g, unsigned size)
     ZydisRegister r;
 
     do
-        r = pool64[rnd(g, NPOOL)];
-    while (g->no_rcx && r == ZYDIS_REGISTER_RCX);
+        r = pool64[rnd(g, g->m32 ? NPOOL32 : NPOOL)];
+    while ((g->no_rcx && r == ZYDIS_REGISTER_RCX) ||
+           /* no SIL/DIL without REX */
+           (g->m32 && size == 1 && ZydisRegisterGetId(r) >= 4));
     return sized(g, r, size);
 }
 
 static unsigned pick_size(struct g *g)
 {
     static const unsigned sizes[] = {1, 2, 4, 8, 4, 8};
-    return sizes[rnd(g, 6)];
+    return cap_size(g, sizes[rnd(g, 6)]);
 }
 
 static ZydisEncoderOperand R(ZydisRegister r)
@@ -108,11 +126,12 @@ static ZydisEncoderOperand I(uint64_t v)
     return o;
 }
 
-/* A memory operand in the data pages, through R15. */
+/* A memory operand in the data pages, through R15 (EBP in 32-bit code,
+ * through SS). */
 static ZydisEncoderOperand M(struct g *g, unsigned size)
 {
     ZydisEncoderOperand o = {.type = ZYDIS_OPERAND_TYPE_MEMORY};
-    o.mem.base = ZYDIS_REGISTER_R15;
+    o.mem.base = g->m32 ? ZYDIS_REGISTER_EBP : ZYDIS_REGISTER_R15;
     o.mem.displacement = (int64_t)rnd(g, 0x2800) - 0x800;
     o.mem.size = (ZyanU16)size;
     return o;
@@ -127,7 +146,8 @@ static bool emit(struct g *g, ZydisMnemonic m, unsigned n,
     if (g->cap - g->len < 20)
         return false;
     memset(&req, 0, sizeof(req));
-    req.machine_mode = ZYDIS_MACHINE_MODE_LONG_64;
+    req.machine_mode = g->m32 ? ZYDIS_MACHINE_MODE_LEGACY_32
+                              : ZYDIS_MACHINE_MODE_LONG_64;
     req.mnemonic = m;
     req.operand_count = (ZyanU8)n;
     memcpy(req.operands, ops, n * sizeof(ops[0]));
@@ -269,7 +289,7 @@ static bool gen_double_shift(struct g *g)
 {
     ZydisMnemonic m = rnd(g, 2) ? ZYDIS_MNEMONIC_SHLD : ZYDIS_MNEMONIC_SHRD;
     static const unsigned sizes[] = {2, 4, 8};
-    unsigned sz = sizes[rnd(g, 3)];
+    unsigned sz = sizes[rnd(g, g->m32 ? 2 : 3)];
     ZydisEncoderOperand dst = rnd(g, 3) ? R(pick(g, sz)) : M(g, sz);
     bool cl = sz >= 4 && !g->no_rcx && rnd(g, 2);
     unsigned count = 1 + rnd(g, sz * 8 - 1);
@@ -315,8 +335,8 @@ static bool gen_div(struct g *g, bool may_fault)
     ZydisRegister d;
 
     do
-        d = pick(g, 8);
-    while (d == ZYDIS_REGISTER_RAX || d == ZYDIS_REGISTER_RDX);
+        d = pick(g, W(g));
+    while (ZydisRegisterGetId(d) == 0 || ZydisRegisterGetId(d) == 2);
     uint64_t dv = may_fault && rnd(g, 4) == 0 ? 0 : 1 + rnd(g, 200000);
     if (!EMIT(g, ZYDIS_MNEMONIC_MOV, R(d), I(dv)))
         return false;
@@ -351,18 +371,20 @@ static bool gen_move(struct g *g)
     case 2: return EMIT(g, ZYDIS_MNEMONIC_MOV, R(r), M(g, sz));
     case 3: return EMIT(g, ZYDIS_MNEMONIC_MOV, M(g, sz), R(r));
     case 4: {
-        unsigned ssz = rnd(g, 2) ? 1 : 2, dsz = ssz == 1 ? 2 << rnd(g, 3) : 4 << rnd(g, 2);
+        unsigned ssz = rnd(g, 2) ? 1 : 2;
+        unsigned dsz = cap_size(g, ssz == 1 ? 2 << rnd(g, 3) : 4 << rnd(g, 2));
         ZydisEncoderOperand src = rnd(g, 2) ? R(pick(g, ssz)) : M(g, ssz);
         return EMIT(g, rnd(g, 2) ? ZYDIS_MNEMONIC_MOVZX : ZYDIS_MNEMONIC_MOVSX,
                     R(pick(g, dsz)), src);
     }
-    case 5: return EMIT(g, ZYDIS_MNEMONIC_MOVSXD, R(pick(g, 8)),
+    case 5: /* 63 is ARPL outside 64-bit mode */
+        return !g->m32 && EMIT(g, ZYDIS_MNEMONIC_MOVSXD, R(pick(g, 8)),
                         rnd(g, 2) ? R(pick(g, 4)) : M(g, 4));
     case 6: {
         ZydisEncoderOperand m = M(g, sz);
         m.type = ZYDIS_OPERAND_TYPE_MEMORY;
         if (rnd(g, 2)) {
-            m.mem.index = pick(g, 8);
+            m.mem.index = pick(g, W(g));
             m.mem.scale = (ZyanU8)(1 << rnd(g, 4));
         }
         return sz >= 2 && EMIT(g, ZYDIS_MNEMONIC_LEA, R(r), m);
@@ -402,7 +424,7 @@ static bool gen_cond(struct g *g)
         return false;
     if (rnd(g, 2))
         return EMIT(g, set[cc], rnd(g, 2) ? R(pick(g, 1)) : M(g, 1));
-    unsigned sz = 2 << rnd(g, 3);
+    unsigned sz = cap_size(g, 2 << rnd(g, 3));
     return EMIT(g, cmov[cc], R(pick(g, sz)), rnd(g, 2) ? R(pick(g, sz)) : M(g, sz));
 }
 
@@ -410,7 +432,7 @@ static bool gen_bits(struct g *g)
 {
     static const ZydisMnemonic bt[] = {ZYDIS_MNEMONIC_BT, ZYDIS_MNEMONIC_BTS,
                                        ZYDIS_MNEMONIC_BTR, ZYDIS_MNEMONIC_BTC};
-    unsigned sz = 2 << rnd(g, 3), form = rnd(g, 6);
+    unsigned sz = cap_size(g, 2 << rnd(g, 3)), form = rnd(g, 6);
     ZydisRegister r = pick(g, sz);
 
     switch (form) {
@@ -463,8 +485,9 @@ static bool gen_flags(struct g *g)
         return (g->def & (SF | ZF | AF | PF | CF)) == (SF | ZF | AF | PF | CF) &&
                !g->no_flags_read && raw(g, "\x9f", 1);
     case 6: g->def |= SF | ZF | AF | PF | CF; return raw(g, "\x9e", 1); /* sahf */
-    case 7: return raw_sized(g, 1 << rnd(g, 4), 0x98, 0x98, 0);         /* cbw.. */
-    default: return !g->no_rcx && raw_sized(g, 2 << rnd(g, 3), 0x99, 0x99, 0);
+    case 7: return raw_sized(g, cap_size(g, 1 << rnd(g, 4)), 0x98, 0x98, 0); /* cbw.. */
+    default: return !g->no_rcx &&
+                    raw_sized(g, cap_size(g, 2 << rnd(g, 3)), 0x99, 0x99, 0);
     }
 }
 
@@ -478,12 +501,12 @@ static bool gen_stack(struct g *g)
         if (g->depth >= 32)
             return false;
         g->depth++;
-        return EMIT(g, ZYDIS_MNEMONIC_PUSH, R(pick(g, 8)));
+        return EMIT(g, ZYDIS_MNEMONIC_PUSH, R(pick(g, W(g))));
     case 1:
         if (g->depth >= 32)
             return false;
         g->depth++;
-        return rnd(g, 2) ? EMIT(g, ZYDIS_MNEMONIC_PUSH, M(g, 8))
+        return rnd(g, 2) ? EMIT(g, ZYDIS_MNEMONIC_PUSH, M(g, W(g)))
                          : EMIT(g, ZYDIS_MNEMONIC_PUSH,
                                 I((uint64_t)(int64_t)(int32_t)gen_rand(&g->rng)));
     case 2:
@@ -491,12 +514,12 @@ static bool gen_stack(struct g *g)
         if (g->depth == 0)
             return false;
         g->depth--;
-        return rnd(g, 3) ? EMIT(g, ZYDIS_MNEMONIC_POP, R(pick(g, 8)))
-                         : EMIT(g, ZYDIS_MNEMONIC_POP, M(g, 8));
+        return rnd(g, 3) ? EMIT(g, ZYDIS_MNEMONIC_POP, R(pick(g, W(g))))
+                         : EMIT(g, ZYDIS_MNEMONIC_POP, M(g, W(g)));
     case 4: /* pushfq; pop r: every flag must be defined */
         if (g->def != ALL || g->no_flags_read)
             return false;
-        return raw(g, "\x9c", 1) && EMIT(g, ZYDIS_MNEMONIC_POP, R(pick(g, 8)));
+        return raw(g, "\x9c", 1) && EMIT(g, ZYDIS_MNEMONIC_POP, R(pick(g, W(g))));
     default: { /* push imm; popfq: the arithmetic flags and DF */
         uint64_t f = gen_rand(&g->rng) & (ALL | 0x400);
         if (!EMIT(g, ZYDIS_MNEMONIC_PUSH, I(f)) || !raw(g, "\x9d", 1))
@@ -511,20 +534,21 @@ static bool gen_stack(struct g *g)
 static bool gen_string(struct g *g)
 {
     static const uint8_t op8[] = {0xA4, 0xAA, 0xAC, 0xA6, 0xAE};
-    unsigned k = rnd(g, 5), sz = 1 << rnd(g, 4), n = 1 + rnd(g, 24);
+    unsigned k = rnd(g, 5), sz = cap_size(g, 1 << rnd(g, 4)), n = 1 + rnd(g, 24);
+    ZydisRegister base = g->m32 ? ZYDIS_REGISTER_EBP : ZYDIS_REGISTER_R15;
     unsigned rep = rnd(g, 3);
     bool cmp = k >= 3;
 
     if (g->no_rcx)
         return false;
-    if (!EMIT(g, ZYDIS_MNEMONIC_LEA, R(ZYDIS_REGISTER_RSI),
+    if (!EMIT(g, ZYDIS_MNEMONIC_LEA, R(sized(g, ZYDIS_REGISTER_RSI, W(g))),
               ((ZydisEncoderOperand){.type = ZYDIS_OPERAND_TYPE_MEMORY,
-                  .mem = {.base = ZYDIS_REGISTER_R15, .displacement = 0x800 + rnd(g, 0x800),
-                          .size = 8}})) ||
-        !EMIT(g, ZYDIS_MNEMONIC_LEA, R(ZYDIS_REGISTER_RDI),
+                  .mem = {.base = base, .displacement = 0x800 + rnd(g, 0x800),
+                          .size = (ZyanU16)W(g)}})) ||
+        !EMIT(g, ZYDIS_MNEMONIC_LEA, R(sized(g, ZYDIS_REGISTER_RDI, W(g))),
               ((ZydisEncoderOperand){.type = ZYDIS_OPERAND_TYPE_MEMORY,
-                  .mem = {.base = ZYDIS_REGISTER_R15, .displacement = 0x1800 + rnd(g, 0x800),
-                          .size = 8}})) ||
+                  .mem = {.base = base, .displacement = 0x1800 + rnd(g, 0x800),
+                          .size = (ZyanU16)W(g)}})) ||
         !EMIT(g, ZYDIS_MNEMONIC_MOV, R(ZYDIS_REGISTER_ECX), I(n)))
         return false;
     uint8_t prefix = rep == 0 ? 0 : (cmp && rep == 2) ? 0xF2 : 0xF3;
@@ -562,15 +586,19 @@ static bool gen_jump(struct g *g)
         return false;
     if (g->cap - g->len < 64)
         return false;
+    /* JCXZ in 32-bit code: 67h makes CX the count, not ECX */
+    bool cx = g->m32 && kind == 2 && rnd(g, 2);
     g->def_at[g->len] = (uint16_t)g->def;
+    if (cx)
+        g->buf[g->len++] = 0x67;
     g->len += 2; /* the branch, rel8 */
     size_t n = filler(g, 1 + rnd(g, 3));
     if (n > 127) {
         g->len = at;
         return false;
     }
-    g->buf[at] = kind == 0 ? jcc[cc] : kind == 1 ? 0xEB : 0xE3;
-    g->buf[at + 1] = (uint8_t)n;
+    g->buf[at + cx] = kind == 0 ? jcc[cc] : kind == 1 ? 0xEB : 0xE3;
+    g->buf[at + cx + 1] = (uint8_t)n;
     g->ninsns++;
     if (kind == 1)
         g->def = before; /* the filler never runs */
@@ -591,7 +619,9 @@ static bool gen_loop(struct g *g)
     g->no_rcx = g->no_flags_read = true;
     size_t n = filler(g, 1 + rnd(g, 3));
     g->no_rcx = g->no_flags_read = false;
-    if (n + 2 > 128) {
+    /* 32-bit code: 67h counts in CX (its upper half the random one's) */
+    size_t cx = g->m32 && rnd(g, 2);
+    if (n + 2 + cx > 128) {
         g->len = body;
         return false;
     }
@@ -600,8 +630,10 @@ static bool gen_loop(struct g *g)
     if (k && !(g->def & ZF))
         k = 0;
     g->def_at[g->len] = (uint16_t)g->def;
+    if (cx)
+        g->buf[g->len++] = 0x67;
     g->buf[g->len] = loops[k];
-    g->buf[g->len + 1] = (uint8_t)(-(int)(n + 2));
+    g->buf[g->len + 1] = (uint8_t)(-(int)(n + 2 + cx));
     g->len += 2;
     g->ninsns++;
     return true;
@@ -614,7 +646,7 @@ static bool gen_call(struct g *g)
         return false;
     if (rnd(g, 3) == 0)
         return raw(g, "\xe8\x00\x00\x00\x00", 5) &&
-               EMIT(g, ZYDIS_MNEMONIC_POP, R(pick(g, 8)));
+               EMIT(g, ZYDIS_MNEMONIC_POP, R(pick(g, W(g))));
     size_t at = g->len;
     g->def_at[at] = g->def_at[at + 5] = (uint16_t)g->def;
     g->len += 5 + 2; /* call rel32; jmp rel8 */
@@ -634,6 +666,82 @@ static bool gen_call(struct g *g)
     g->buf[at + 6] = (uint8_t)(n + 1);
     g->ninsns += 3;
     return true;
+}
+
+/* The decimal adjustments, each only where the flags it reads are
+ * defined; the flags they leave undefined become so. */
+static bool gen_bcd(struct g *g)
+{
+    char b[2] = {(char)0xD4, (char)(1 + rnd(g, 255))};
+
+    switch (rnd(g, 4)) {
+    case 0: /* daa, das: AL, AF, CF in; OF undefined */
+        if ((g->def & (AF | CF)) != (AF | CF) || g->no_flags_read ||
+            !raw(g, rnd(g, 2) ? "\x27" : "\x2f", 1))
+            return false;
+        g->def = ALL & ~OF;
+        return true;
+    case 1: /* aaa, aas: AL, AH, AF in; OF SF ZF PF undefined */
+        if (!(g->def & AF) || g->no_flags_read ||
+            !raw(g, rnd(g, 2) ? "\x37" : "\x3f", 1))
+            return false;
+        g->def = AF | CF;
+        return true;
+    default: /* aam, aad imm8 (aam 0, #DE, ends sequences): OF AF CF
+              * undefined */
+        if (rnd(g, 2))
+            b[0] = (char)0xD5;
+        if (!raw(g, b, 2))
+            return false;
+        g->def = SF | ZF | PF;
+        return true;
+    }
+}
+
+/* 32-bit code's own forms: LEA with 16-bit addressing (67h: BX/BP base,
+ * SI/DI index, disp16, the address wrapping at 64 KiB), a 16-bit PUSH
+ * (66h) with its POP, the decimal adjustments. (No memory access through
+ * 16-bit addresses: nothing is mapped below 64 KiB. PUSHA, POPA, BOUND
+ * are not generated: the engine hands them back.) */
+static bool gen_legacy32(struct g *g)
+{
+    static const uint8_t regs[6] = {0, 1, 2, 3, 6, 7}; /* not SP, BP */
+    uint8_t b[8], r = regs[rnd(g, 6)];
+    size_t n = 0;
+
+    if (g->no_rcx && r == 1)
+        return false; /* a LOOP body's */
+    if (rnd(g, 3) == 0)
+        return gen_bcd(g);
+
+    if (rnd(g, 3)) {
+        unsigned mod = rnd(g, 3), rm = rnd(g, 8);
+        b[n++] = 0x67;
+        if (rnd(g, 2))
+            b[n++] = 0x66;
+        b[n++] = 0x8D;
+        b[n++] = (uint8_t)(mod << 6 | r << 3 | rm);
+        unsigned disp = mod == 1 ? 1 : mod == 2 || (mod == 0 && rm == 6) ? 2 : 0;
+        for (unsigned i = 0; i < disp; i++)
+            b[n++] = (uint8_t)rnd(g, 256);
+        return raw(g, (const char *)b, n);
+    }
+    if (g->no_stack)
+        return false;
+    if (rnd(g, 2)) {
+        b[n++] = 0x66;
+        b[n++] = (uint8_t)(0x50 + regs[rnd(g, 6)]);   /* push r16 */
+    } else {
+        b[n++] = 0x66;
+        b[n++] = 0x68;                                 /* push imm16 */
+        b[n++] = (uint8_t)rnd(g, 256);
+        b[n++] = (uint8_t)rnd(g, 256);
+    }
+    if (!raw(g, (const char *)b, n))
+        return false;
+    b[0] = 0x66;
+    b[1] = (uint8_t)(0x58 + r);                        /* pop r16 */
+    return raw(g, (const char *)b, 2);
 }
 
 static bool gen_simple(struct g *g)
@@ -661,7 +769,38 @@ static bool gen_any(struct g *g)
     case 4: return gen_loop(g);
     case 5: return gen_call(g);
     case 6: return gen_stack(g);
+    case 7: return g->m32 ? gen_legacy32(g) : gen_simple(g);
     default: return gen_simple(g);
+    }
+}
+
+/* 32-bit code's wild accesses (gen_end's first three), without R13. */
+static void gen_wild32(struct g *g, unsigned k)
+{
+    ZydisEncoderOperand wild = {.type = ZYDIS_OPERAND_TYPE_MEMORY};
+    wild.mem.size = 4;
+
+    switch (k) {
+    case 0: { /* a write to the read-only page through an address that
+               * wraps at 4 GiB (SDM 3.3.6: offsets are 32 bits): #PF
+               * P|W|U */
+        ZydisRegister r = pick(g, 4);
+        uint32_t base = 0xF0000000u + rnd(g, 0x1000000);
+        wild.mem.base = r;
+        wild.mem.displacement =
+            (int32_t)(uint32_t)(GEN32_RO + rnd(g, 0xFFC) - base);
+        EMIT(g, ZYDIS_MNEMONIC_MOV, R(r), I(base));
+        EMIT(g, ZYDIS_MNEMONIC_MOV, wild, R(pick(g, 4)));
+        break;
+    }
+    case 1: /* a read of the inaccessible page, disp32 alone: #PF U */
+        wild.mem.displacement = (int64_t)(GEN32_NONE + rnd(g, 0xFFC));
+        EMIT(g, ZYDIS_MNEMONIC_ADD, R(pick(g, 4)), wild);
+        break;
+    default: /* a read of the unmapped top page of the 4 GiB: #PF U */
+        wild.mem.displacement = -0x1000 + (int64_t)rnd(g, 0xFFC);
+        EMIT(g, ZYDIS_MNEMONIC_MOV, R(pick(g, 4)), wild);
+        break;
     }
 }
 
@@ -671,8 +810,15 @@ static void gen_end(struct g *g)
     ZydisEncoderOperand wild = {.type = ZYDIS_OPERAND_TYPE_MEMORY};
     wild.mem.base = ZYDIS_REGISTER_R13;
     wild.mem.size = 8;
+    unsigned k = rnd(g, 24);
 
-    switch (rnd(g, 24)) {
+    if (g->m32 && k < 3)
+        gen_wild32(g, k);
+    else if (g->m32 && k == 9 && (g->def & OF))
+        raw(g, "\xce", 1); /* into: #OF, a trap, if OF (defined) */
+    else if (g->m32 && k == 10)
+        raw(g, "\xd4\x00", 2); /* aam 0: #DE */
+    else switch (k) {
     case 0: /* a write to the read-only page: #PF P|W|U */
         EMIT(g, ZYDIS_MNEMONIC_MOV, R(ZYDIS_REGISTER_R13), I(GEN_RO + rnd(g, 0xFF8)));
         EMIT(g, ZYDIS_MNEMONIC_MOV, wild, R(pick(g, 8)));
@@ -697,10 +843,12 @@ static void gen_end(struct g *g)
     raw(g, "\x0f\x0b", 2); /* ud2 */
 }
 
-void gen_sequence(uint64_t seed, unsigned n, struct gen_seq *out)
+static void generate(uint64_t seed, unsigned n, bool m32,
+                     struct gen_seq *out)
 {
     struct g g = {.buf = out->code, .cap = sizeof(out->code) - 64,
-                  .rng = seed, .def = 0, .def_at = out->flags_defined};
+                  .rng = seed, .def = 0, .def_at = out->flags_defined,
+                  .m32 = m32};
 
     memset(out->flags_defined, 0, sizeof(out->flags_defined));
     for (unsigned i = 0; i < n; i++)
@@ -710,4 +858,15 @@ void gen_sequence(uint64_t seed, unsigned n, struct gen_seq *out)
     gen_end(&g);
     out->len = g.len;
     out->ninsns = g.ninsns;
+}
+
+void gen_sequence(uint64_t seed, unsigned n, struct gen_seq *out)
+{
+    generate(seed, n, false, out);
+}
+
+/* Its own seed space: seed s of the two families share no stream. */
+void gen_sequence32(uint64_t seed, unsigned n, struct gen_seq *out)
+{
+    generate(seed ^ 0x3232323232323232ull, n, true, out);
 }

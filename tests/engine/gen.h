@@ -18,6 +18,15 @@
 #define GEN_BASE (GEN_DATA + 0x800)
 #define GEN_STACK (GEN_DATA + 0x3800)
 
+/* The 32-bit family's pages, below 4 GiB at the same offsets (EBP holds
+ * GEN32_BASE; the wild accesses use absolute or wrapping addresses). */
+#define GEN32_CODE 0x4b000000ull
+#define GEN32_DATA 0x4b010000ull
+#define GEN32_RO 0x4b020000ull
+#define GEN32_NONE 0x4b030000ull
+#define GEN32_BASE (GEN32_DATA + 0x800)
+#define GEN32_STACK (GEN32_DATA + 0x3800)
+
 /* The arithmetic flags a sequence leaves defined at its end. */
 #define GEN_FLAGS_ALL 0x8D5u /* CF PF AF ZF SF OF */
 
@@ -33,6 +42,10 @@ struct gen_seq {
 
 /* A sequence of about (n) instructions from (seed). */
 void gen_sequence(uint64_t seed, unsigned n, struct gen_seq *out);
+
+/* The same in 32-bit code for compatibility mode: only EAX..EDI (ESP
+ * the stack, EBP the data base), operand sizes 1, 2 and 4, no REX. */
+void gen_sequence32(uint64_t seed, unsigned n, struct gen_seq *out);
 
 /* A 64-bit pseudo-random number (splitmix64) for the harness's initial
  * registers and memory. */

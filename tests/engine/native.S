@@ -1,4 +1,4 @@
-/* native.S: runs a generated sequence on the host CPU at CPL3 with the registers and flags of a context: difftest's reference. */
+/* native.S: runs a generated sequence on the host CPU at CPL3 with the registers and flags of a context, in 64-bit or (native32_enter) compatibility mode: difftest's reference. */
 /*
  * void native_enter(const uint64_t ctx[18]);
  * ctx: the 16 GPRs in the engine's order (RAX, RCX, RDX, RBX, RSP, RBP,
@@ -33,8 +33,43 @@ native_enter:
 	jmp *native_target(%rip)
 	.size native_enter, .-native_enter
 
+
+/*
+ * void native32_enter(const uint64_t ctx[18]);
+ * The same for 32-bit code below 4 GiB: DS, ES and SS get Linux's
+ * __USER_DS (0x2b; a null DS or ES faults outside 64-bit mode), then a
+ * far jump through an m16:32 pointer to CS 0x23, __USER32_CS: the
+ * sequence runs in compatibility mode. R8-R15 keep what they had.
+ */
+	.globl native32_enter
+	.type native32_enter, @function
+native32_enter:
+	movq %rdi, %rax
+	movl 128(%rax), %ebx
+	movl %ebx, native32_far(%rip)
+	movw $0x23, native32_far+4(%rip)
+	movl $0x2b, %ebx
+	movl %ebx, %ds
+	movl %ebx, %es
+	movl %ebx, %ss
+	pushq 136(%rax)
+	popfq
+	movq 8(%rax), %rcx
+	movq 16(%rax), %rdx
+	movq 24(%rax), %rbx
+	movq 32(%rax), %rsp
+	movq 40(%rax), %rbp
+	movq 48(%rax), %rsi
+	movq 56(%rax), %rdi
+	movq 0(%rax), %rax
+	ljmpl *native32_far(%rip)
+	.size native32_enter, .-native32_enter
+
 	.data
 	.balign 8
 native_target:
 	.quad 0
+native32_far:
+	.long 0
+	.word 0
 	.section .note.GNU-stack,"",@progbits
