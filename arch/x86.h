@@ -117,19 +117,27 @@ static inline unsigned x86_cpl(uint64_t cr0, uint64_t rflags,
     return ss_dpl_or_cs_rpl & 3;
 }
 
-/* DR6 after a #DB whose conditions are the breakpoints (hits) and, for a
- * single-step, BS: B0-B3 say which were met, the rest stays (SDM Vol. 3,
- * 18.2.3). */
 /*
- * A WRMSR of IA32_EFER as KVM's set_efer() takes it: bits other than SCE,
- * LME, LMA, NXE are reserved, and LME cannot change while CR0.PG is set
- * (SDM 9.8.5): false is #GP(0). LMA is the processor's: the value written
- * there is ignored. The new EFER in *out.
+ * The EFER bits a guest may set, from its CPUID.80000001H:EDX (ext_edx)
+ * as KVM's __kvm_valid_efer() has them: SCE always, LME and LMA with LM
+ * (bit 29), NXE with NX (bit 20).
+ */
+static inline uint64_t x86_efer_allowed(uint32_t ext_edx)
+{
+    return EFER_SCE | (ext_edx >> 29 & 1 ? EFER_LME | EFER_LMA : 0) |
+           (ext_edx >> 20 & 1 ? EFER_NXE : 0);
+}
+
+/*
+ * A WRMSR of IA32_EFER as KVM's set_efer() takes it: bits outside
+ * (allowed) (x86_efer_allowed()) are reserved, and LME cannot change
+ * while CR0.PG is set (SDM 9.8.5): false is #GP(0). LMA is the
+ * processor's: the value written there is ignored. The new EFER in *out.
  */
 static inline bool x86_efer_write(uint64_t efer, uint64_t cr0, uint64_t val,
-                                  uint64_t *out)
+                                  uint64_t allowed, uint64_t *out)
 {
-    if (val & ~(EFER_SCE | EFER_LME | EFER_LMA | EFER_NXE))
+    if (val & ~allowed)
         return false;
     if ((cr0 & CR0_PG) && ((val ^ efer) & EFER_LME))
         return false;
@@ -137,6 +145,9 @@ static inline bool x86_efer_write(uint64_t efer, uint64_t cr0, uint64_t val,
     return true;
 }
 
+/* DR6 after a #DB whose conditions are the breakpoints (hits) and, for a
+ * single-step, BS: B0-B3 say which were met, the rest stays (SDM Vol. 3,
+ * 18.2.3). */
 static inline uint64_t x86_dr6_after_db(uint64_t dr6, unsigned hits,
                                         bool step)
 {

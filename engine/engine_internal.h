@@ -309,9 +309,14 @@ uint64_t eng_pop(struct eng *e, unsigned size);
 
 /* ---- the guest's CPUID (feature.c) ---- */
 enum eng_feature { FEAT_HLE, FEAT_RTM, FEAT_RDPID, FEAT_RDTSCP,
-                   FEAT_PDPE1GB };
+                   FEAT_PDPE1GB, FEAT_NX, FEAT_LM, FEAT_XSAVE, FEAT_PCID, FEAT_FSGSBASE,
+                   FEAT_SMEP, FEAT_SMAP, FEAT_UMIP, FEAT_PKU, FEAT_LA57,
+                   FEAT_SHSTK, FEAT_IBT };
 /* Does the guest's CPUID (through ops->cpuid) offer it? */
 bool eng_has(struct eng *e, enum eng_feature f);
+/* CR4's bits the guest's CPUID makes reserved (KVM's
+ * __cr4_reserved_bits()): a MOV to CR4 setting one is #GP(0). */
+uint64_t eng_cr4_reserved(struct eng *e);
 /* The guest's physical-address width, CPUID.80000008H:EAX[7:0]. */
 unsigned eng_maxphyaddr(struct eng *e);
 

@@ -10,7 +10,8 @@
                      CR0_WP | CR0_AM | CR0_NW | CR0_CD | CR0_PG)
 /* CR4's bits a write may set (SDM 2.5): VME through LA57, FSGSBASE,
  * PCIDE, OSXSAVE, SMEP, SMAP, PKE, CET; VMXE and SMXE are not offered.
- * Any other is reserved: #GP(0). */
+ * Any other is reserved: #GP(0), and so are those of them whose feature
+ * the guest's CPUID does not offer (eng_cr4_reserved()). */
 #define CR4_WRITABLE 0xF71FFFull
 /* What paging depends on: a change flushes the TLB (SDM 4.10.4.1). */
 #define CR0_PAGING (CR0_PG | CR0_WP | CR0_PE)
@@ -71,7 +72,8 @@ static void set_cr3(struct eng *e, uint64_t v)
     eng_tlb_flush(e);
 }
 
-/* MOV to CR4 (SDM MOV, KVM kvm_set_cr4): reserved bits, clearing PAE or
+/* MOV to CR4 (SDM MOV, KVM kvm_set_cr4): reserved bits (also those the
+ * guest's CPUID leaves reserved), clearing PAE or
  * changing LA57 in IA-32e mode, setting PCIDE outside IA-32e mode or
  * with CR3[11:0] not 0: #GP(0). */
 static void set_cr4(struct eng *e, uint64_t v)
@@ -80,7 +82,7 @@ static void set_cr4(struct eng *e, uint64_t v)
     uint64_t old = st->cr4;
     bool lma = (st->efer & EFER_LMA) != 0;
 
-    if (v & ~CR4_WRITABLE)
+    if ((v & ~CR4_WRITABLE) || (v & eng_cr4_reserved(e)))
         eng_gp0(e);
     if (lma && (!(v & CR4_PAE) || ((v ^ old) & CR4_LA57)))
         eng_gp0(e);
@@ -267,23 +269,29 @@ bool eng_state_rdmsr(struct eng *e, uint32_t msr, uint64_t *val)
 }
 
 /*
- * WRMSR IA32_EFER as KVM's set_efer: reserved bits #GP(0), a change of
- * LME while paging is on #GP(0); LMA is the processor's (the value
- * written is ignored). FS and GS bases: non-canonical is #GP(0).
+ * WRMSR IA32_EFER as KVM's set_efer: reserved bits (with those the
+ * guest's CPUID leaves reserved) #GP(0), a change of LME while paging is
+ * on #GP(0); LMA is the processor's (the value written is ignored). FS
+ * and GS bases: non-canonical is #GP(0).
  */
 bool eng_state_wrmsr(struct eng *e, uint32_t msr, uint64_t v)
 {
     struct engine_state *st = e->st;
 
     switch (msr) {
-    case MSR_EFER:
-        if (!x86_efer_write(st->efer, st->cr0, v, &v))
+    case MSR_EFER: {
+        /* the guest's CPUID.80000001H:EDX bits that gate EFER's */
+        uint32_t ext_edx = (eng_has(e, FEAT_LM) ? 1u << 29 : 0) |
+                           (eng_has(e, FEAT_NX) ? 1u << 20 : 0);
+        if (!x86_efer_write(st->efer, st->cr0, v, x86_efer_allowed(ext_edx),
+                            &v))
             eng_gp0(e);
         if ((v ^ st->efer) & EFER_NXE)
             eng_tlb_flush(e);
         st->efer = v;
         e->mode_changed = true;
         return true;
+    }
     case MSR_FS_BASE: case MSR_GS_BASE:
         if (!eng_canonical(v))
             eng_gp0(e);

@@ -12,6 +12,18 @@ static const struct {
     [FEAT_RDPID] = {7, 2, 22},
     [FEAT_RDTSCP] = {0x80000001u, 3, 27},
     [FEAT_PDPE1GB] = {0x80000001u, 3, 26},
+    [FEAT_NX] = {0x80000001u, 3, 20},
+    [FEAT_LM] = {0x80000001u, 3, 29},
+    [FEAT_XSAVE] = {1, 2, 26},
+    [FEAT_PCID] = {1, 2, 17},
+    [FEAT_FSGSBASE] = {7, 1, 0},
+    [FEAT_SMEP] = {7, 1, 7},
+    [FEAT_SMAP] = {7, 1, 20},
+    [FEAT_UMIP] = {7, 2, 2},
+    [FEAT_PKU] = {7, 2, 3},
+    [FEAT_SHSTK] = {7, 2, 7},
+    [FEAT_LA57] = {7, 2, 16},
+    [FEAT_IBT] = {7, 3, 20},
 };
 
 /* A CPUID answer the caller gives, or a hand-back if it gives none; no
@@ -44,6 +56,30 @@ bool eng_has(struct eng *e, enum eng_feature f)
     if (f == FEAT_PDPE1GB)
         e->pdpe1gb_known = true, e->pdpe1gb = has;
     return has;
+}
+
+/* Each CPUID-gated CR4 bit with the feature that allows it (SDM Vol. 3A
+ * 2.5; KVM's __cr4_reserved_bits()); CET needs either of shadow stacks
+ * and indirect-branch tracking. */
+uint64_t eng_cr4_reserved(struct eng *e)
+{
+    static const struct {
+        uint64_t bit;
+        enum eng_feature f;
+    } gated[] = {
+        {CR4_OSXSAVE, FEAT_XSAVE},   {CR4_PCIDE, FEAT_PCID},
+        {CR4_FSGSBASE, FEAT_FSGSBASE}, {CR4_SMEP, FEAT_SMEP},
+        {CR4_SMAP, FEAT_SMAP},       {CR4_UMIP, FEAT_UMIP},
+        {CR4_PKE, FEAT_PKU},         {CR4_LA57, FEAT_LA57},
+    };
+    uint64_t reserved = 0;
+
+    for (size_t i = 0; i < sizeof(gated) / sizeof(gated[0]); i++)
+        if (!eng_has(e, gated[i].f))
+            reserved |= gated[i].bit;
+    if (!eng_has(e, FEAT_SHSTK) && !eng_has(e, FEAT_IBT))
+        reserved |= CR4_CET;
+    return reserved;
 }
 
 unsigned eng_maxphyaddr(struct eng *e)

@@ -182,3 +182,21 @@ uint64_t machine_stack(struct machine *m, const struct engine_state *st,
     memcpy(&v, machine_ptr(m, st->gpr[ENGINE_RSP] + 8 * slot), 8);
     return v;
 }
+
+bool machine_cpuid_xsave;
+
+enum engine_answer machine_cpuid(void *ctx, uint32_t leaf, uint32_t sub,
+                                 uint32_t r[4])
+{
+    (void)ctx, (void)sub;
+    memset(r, 0, 4 * sizeof(r[0]));
+    if (leaf == 0)
+        r[0] = 1;
+    else if (leaf == 1 && machine_cpuid_xsave)
+        r[2] = 1u << 26;
+    else if (leaf == 0x80000000u)
+        r[0] = 0x80000001u;
+    else if (leaf == 0x80000001u)
+        r[3] = 1u << 29 | 1u << 20;
+    return ENGINE_OK;
+}

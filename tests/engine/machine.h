@@ -68,4 +68,12 @@ int machine_vector_at(uint64_t rip);
 uint64_t machine_stack(struct machine *m, const struct engine_state *st,
                        unsigned slot);
 
+/* The machine's CPUID, an engine_ops.cpuid: leaf 80000001H offers long
+ * mode and NX (EDX bits 29, 20), which the switch to long mode and
+ * EFER.NXE need; leaf 1 offers XSAVE (ECX bit 26) when
+ * machine_cpuid_xsave is set. Nothing else. */
+extern bool machine_cpuid_xsave;
+enum engine_answer machine_cpuid(void *ctx, uint32_t leaf, uint32_t sub,
+                                 uint32_t r[4]);
+
 #endif

@@ -9,12 +9,14 @@
 #include <cmocka.h>
 
 #include "engine/engine.h"
+#include "tests/engine/machine.h"
 
 /*
  * Expected values come from the SDM (vol. 3: 9.8.5 Initializing IA-32e
  * Mode, 4.3 32-bit paging, 4.4 PAE paging, 4.8 accessed and dirty flags,
- * 7.2.4 and LTR's busy flag; vol. 2: MOV CRn, WRMSR, LTR), worked out by
- * hand for each snippet; the bytes were checked with objdump.
+ * 7.2.4 and LTR's busy flag, 2.5 CR4's CPUID-gated bits; vol. 2: MOV CRn,
+ * WRMSR, LTR), worked out by hand for each snippet; the bytes were
+ * checked with objdump.
  */
 
 #define RAM_SIZE (4u << 20)
@@ -99,7 +101,8 @@ static struct engine_ops ops_of(bool machine, bool mmio)
     return (struct engine_ops){
         .ctx = &fx, .retire = on_retire, .rdmsr = not_mine_rdmsr,
         .wrmsr = not_mine_wrmsr, .rdpmc = not_mine_rdpmc,
-        .machine = machine, .mmio = mmio ? on_mmio : NULL};
+        .cpuid = machine_cpuid, .machine = machine,
+        .mmio = mmio ? on_mmio : NULL};
 }
 
 static void put32(uint64_t pa, uint32_t v) { memcpy(fx.ram + pa, &v, 4); }
@@ -498,6 +501,50 @@ static void test_far_call_and_sreg_gp_32(void **state)
     assert_int_equal(fx.st.seg[ENGINE_DS].selector, 0x10);
 }
 
+/* MOV to CR4 with OSXSAVE (bit 18): #GP(0) where the guest's CPUID does
+ * not offer XSAVE, as KVM's kvm_set_cr4 (SDM 2.5: "CR4.OSXSAVE ... can be
+ * set only if CPUID.1:ECX.XSAVE[bit 26] = 1"); set where it does. */
+static void cr4_osxsave(bool xsave)
+{
+    static const char code[] =
+        "\x0f\x01\x15\x00\x20\x00\x00"  /* lgdt 0x2000 */
+        "\x0f\x01\x1d\x20\x20\x00\x00"  /* lidt 0x2020 */
+        "\x0f\x20\xe0"                  /* mov %cr4, %eax */
+        "\x0d\x00\x00\x04\x00"          /* or $0x40000, %eax */
+        "\x0f\x22\xe0"                  /* mov %eax, %cr4 */
+        "\xf4";                          /* hlt */
+    struct engine_exit x;
+
+    machine_cpuid_xsave = xsave;
+    idt32();
+    LOAD(BOOT, code);
+    LOAD(HANDLER, "\xf4");
+    engine_run(fx.e, &fx.st, 1000, &x);
+    machine_cpuid_xsave = false;
+    assert_int_equal(x.stop, ENGINE_STOP_HALT);
+    if (xsave) {
+        assert_int_equal(fx.st.rip, BOOT + 26); /* past the HLT: 7+7+3+5+3+1 */
+        assert_int_equal(fx.st.cr4, 0x40000);
+    } else {
+        assert_int_equal(fx.st.rip, HANDLER + 1);
+        assert_int_equal(stack32(0), 0);          /* error code */
+        assert_int_equal(stack32(1), BOOT + 22);  /* the MOV to CR4 */
+        assert_int_equal(fx.st.cr4, 0);
+    }
+}
+
+static void test_cr4_osxsave_without_xsave(void **state)
+{
+    (void)state;
+    cr4_osxsave(false);
+}
+
+static void test_cr4_osxsave_with_xsave(void **state)
+{
+    (void)state;
+    cr4_osxsave(true);
+}
+
 /* #UD with an empty IDT: delivering it is #GP (beyond the limit), whose
  * delivery is #GP again, a #DF (SDM Table 6-5), which cannot be
  * delivered either: a triple fault. */
@@ -530,6 +577,10 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_far_call_and_sreg_gp_32, setup,
                                         teardown),
         cmocka_unit_test_setup_teardown(test_triple_fault_32, setup,
+                                        teardown),
+        cmocka_unit_test_setup_teardown(test_cr4_osxsave_without_xsave,
+                                        setup, teardown),
+        cmocka_unit_test_setup_teardown(test_cr4_osxsave_with_xsave, setup,
                                         teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

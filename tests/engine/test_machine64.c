@@ -60,7 +60,7 @@ static struct engine_ops ops_of(bool machine)
     return (struct engine_ops){
         .ctx = &fx, .retire = on_retire, .rdmsr = not_mine_rdmsr,
         .wrmsr = not_mine_wrmsr, .rdpmc = not_mine_rdpmc,
-        .machine = machine};
+        .cpuid = machine_cpuid, .machine = machine};
 }
 
 
@@ -167,6 +167,41 @@ static void test_gp_efer_lme_with_paging(void **state)
           "\xb8\x01\x05\x00\x00"   /* mov $0x501, %eax (NXE off) */
           "\x0f\x30"               /* wrmsr */
           "\xb8\x01\x0c\x00\x00"   /* mov $0xC01, %eax (LME off) */
+          "\x0f\x30", &x);         /* wrmsr */
+    assert_fault(&x, 13, 0, CODE64 + 19);
+    assert_int_equal(fx.st.efer, 0x501);
+}
+
+/* EFER.NXE on a CPU whose CPUID.80000001H:EDX.NX (bit 20) is clear: a
+ * reserved bit, #GP(0) (KVM's __kvm_valid_efer()); the write that only
+ * clears NXE, which stays allowed, retires first. */
+static enum engine_answer cpuid_lm_only(void *ctx, uint32_t leaf,
+                                        uint32_t sub, uint32_t r[4])
+{
+    (void)ctx, (void)sub;
+    memset(r, 0, 4 * sizeof(r[0]));
+    if (leaf == 0x80000000u)
+        r[0] = 0x80000001u;
+    else if (leaf == 0x80000001u)
+        r[3] = 1u << 29; /* LM */
+    return ENGINE_OK;
+}
+
+static void test_gp_efer_nxe_without_nx(void **state)
+{
+    struct engine_ops ops = ops_of(true);
+    struct engine_exit x;
+
+    (void)state;
+    engine_destroy(fx.e);
+    ops.cpuid = cpuid_lm_only;
+    fx.e = engine_create(fx.m.ram, fx.m.ram_size, &ops);
+    assert_non_null(fx.e);
+    RUN64("\xb9\x80\x00\x00\xc0"   /* mov $0xC0000080, %ecx */
+          "\x31\xd2"               /* xor %edx, %edx */
+          "\xb8\x01\x05\x00\x00"   /* mov $0x501, %eax (NXE off) */
+          "\x0f\x30"               /* wrmsr */
+          "\xb8\x01\x0d\x00\x00"   /* mov $0xD01, %eax (NXE on) */
           "\x0f\x30", &x);         /* wrmsr */
     assert_fault(&x, 13, 0, CODE64 + 19);
     assert_int_equal(fx.st.efer, 0x501);
@@ -312,6 +347,8 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_gp_efer_reserved, setup64,
                                         teardown64),
         cmocka_unit_test_setup_teardown(test_gp_efer_lme_with_paging,
+                                        setup64, teardown64),
+        cmocka_unit_test_setup_teardown(test_gp_efer_nxe_without_nx,
                                         setup64, teardown64),
         cmocka_unit_test_setup_teardown(test_gp_ltr_not_tss, setup64,
                                         teardown64),

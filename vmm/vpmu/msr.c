@@ -7,6 +7,7 @@
 #include "arch/x86.h"
 #include "pmu/pmu.h"
 #include "vmm/vpmu/count.h"
+#include "vmm/vpmu/cpuid.h"
 #include "vmm/exits.h"
 #include "vmm/vpmu/msr.h"
 #include "vmm/vpmu/msr_spec.h"
@@ -23,8 +24,13 @@
 static bool efer_write(struct pmvm *p, uint64_t val)
 {
     struct kvm_sregs *s = vm_sregs(&p->vm);
+    uint32_t ext[4] = {0};
     uint64_t efer;
-    if (!x86_efer_write(s->efer, s->cr0, val, &efer))
+
+    /* LME and NXE as the guest's CPUID offers them, as KVM checks */
+    cpuid_lookup(p, s->cr4, 0x80000001u, 0, ext);
+    if (!x86_efer_write(s->efer, s->cr0, val, x86_efer_allowed(ext[3]),
+                        &efer))
         return false;
     /* Nested PVM re-executes a WRMSR whose exit changed EFER, so the
      * same write arrives twice; the second must leave EFER alone. */
