@@ -216,7 +216,9 @@ copy_bin() {
 	done
 }
 copy_bin "$bd/pmvm"
-[ -x "$bd/tests/kvm_without" ] && copy_bin "$bd/tests/kvm_without"
+for t in kvm_without cpu_events; do
+	[ ! -x "$bd/tests/$t" ] || copy_bin "$bd/tests/$t"
+done
 # Every guest image of the build, at its own path.
 (cd "$bd" && find guest tests -name '*.elf') | while read -r f; do
 	mkdir -p "$r/main/$rel/${f%/*}" && cp "$bd/$f" "$r/main/$rel/$f" || exit 1

@@ -36,6 +36,11 @@ tests: $(BUILD)/tests/kvm_without
 $(BUILD)/tests/kvm_without: $(BUILD)/tests/kvm_without.o
 	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 
+# How the host CPU raises ICEBP and an INT n #GP (hostile.sh).
+tests: $(BUILD)/tests/cpu_events
+$(BUILD)/tests/cpu_events: $(BUILD)/tests/cpu_events.o
+	$(CC) $(LDFLAGS) -o $@ $^
+
 $(PMU_TESTS): $(BUILD)/tests/%: $(BUILD)/tests/unit/%.o \
 		$(BUILD)/tests/unit/pmu_test.o $(PMU_LIB)
 	$(CC) $(LDFLAGS) -o $@ $^ $(TEST_LDLIBS)

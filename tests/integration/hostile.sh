@@ -34,12 +34,47 @@ in_mode() {
 	fi
 }
 
+# --count=step has no engine: KVM runs every guest instruction, and a
+# guest's ICEBP, and the #GP of an INT n beyond its IDT, are the host
+# CPU's to raise. A CPU that raises them otherwise than the SDM (QEMU
+# 7.2's TCG, the test VM's: ICEBP is #UD there, and the #GP's error code
+# counts 16-byte IDT entries) cannot give the guest what it asks whatever
+# pmvm does; tests/cpu_events.c asks this machine's CPU directly, in user
+# space. Where it differs, those results are not asked under --count=step
+# and every other result must still pass; everywhere else they are.
+icebp_why= idt_err_why=
+cpu_events=$("$build/tests/cpu_events" 2>/dev/null)
+if echo "$cpu_events" | grep -qx 'icebp #UD'; then
+	icebp_why="this machine's CPU raises #UD for ICEBP (tests/cpu_events; QEMU 7.2's TCG has no ICEBP), and --count=step leaves the guest's ICEBP to it"
+fi
+gp=$(echo "$cpu_events" | sed -n 's/^int_gp //p')
+if [ -n "$gp" ] && [ "$gp" != 0x6a ]; then
+	idt_err_why="this machine's CPU gives INT 0x0d's #GP error code $gp, not 0x6a (tests/cpu_events; QEMU's TCG before its issue 1382 was fixed counts 16-byte IDT entries), and --count=step leaves the guest's INT n to it"
+fi
+# step_mode MODE: true for --count=step, where KVM runs every instruction.
+step_mode() { case $1 in --count=step*) true ;; *) false ;; esac; }
+# only_failed PATTERN...: the run ended normally and each failed result
+# in $tmp/out matches one of the PATTERNs (there is at least one).
+only_failed() {
+	{ [ "$rc" = 0 ] || [ "$rc" = 1 ]; } && grep '^not ok' "$tmp/out" >"$tmp/failed" ||
+		return 1
+	for pat in "$@"; do
+		grep -v -- "$pat" "$tmp/failed" >"$tmp/rest"
+		mv "$tmp/rest" "$tmp/failed"
+	done
+	[ ! -s "$tmp/failed" ]
+}
+
 # The probe (guest/probes/hostile.c): its own KTAP says what it saw.
 for mode in $modes; do
 	what="hostile probe with $(mode_args "$mode")"
 	in_mode "$what" "$mode" 60 "$build/guest/hostile.elf" || continue
 	if [ "$rc" = 0 ] && ! grep -q '^not ok' "$tmp/out"; then
 		ok "$what: $(grep '^ok' "$tmp/out" | grep -vc '# SKIP') results pass, $(grep -c '^ok .*# SKIP' "$tmp/out") skipped"
+	elif [ -n "$icebp_why" ] && step_mode "$mode" &&
+		only_failed "ICEBP at CPL3 gives the guest its one #DB"; then
+		ok "$what: $(grep '^ok' "$tmp/out" | grep -vc '# SKIP') results pass, $(grep -c '^ok .*# SKIP' "$tmp/out") skipped, the ICEBP ones aside"
+		skip "ICEBP at CPL3 with $(mode_args "$mode")" "$icebp_why"
 	else
 		not_ok "$what: status $rc: $(grep -m 2 '^not ok\|^# [0-9]* #DB' "$tmp/out" | tr '\n' ' ')$(head -n 1 "$tmp/err")"
 	fi
@@ -54,6 +89,14 @@ for mode in $modes; do
 	in_mode "$what" "$mode" 60 "$build/tests/guests/cpl0_events.elf" || continue
 	if [ "$rc" = 0 ] && [ "$(grep -c '^ok' "$tmp/out")" = 4 ]; then
 		ok "$what: each its one exception"
+	elif step_mode "$mode" && [ -n "$icebp_why$idt_err_why" ] &&
+		only_failed ${icebp_why:+"ICEBP at CPL0 raises vector 1"} \
+			${idt_err_why:+"INT 0x80 beyond the IDT's limit at CPL0"}; then
+		ok "$what: $(grep -c '^ok' "$tmp/out") of 4 each their one exception"
+		! grep -q '^not ok .*ICEBP' "$tmp/out" ||
+			skip "ICEBP at CPL0 with $(mode_args "$mode")" "$icebp_why"
+		! grep -q '^not ok .*INT 0x80' "$tmp/out" ||
+			skip "INT 0x80 beyond the IDT's limit at CPL0 with $(mode_args "$mode")" "$idt_err_why"
 	elif [ "$rc" = 126 ] && case $mode in --count=step*) true ;; *) false ;; esac &&
 		grep -q "^pmvm: host KVM failed to emulate the instruction at rip 0x[0-9a-f]*: this host cannot" "$tmp/err"; then
 		ok "$what: without the engine, 126 and the host's limit named: $(head -n 1 "$tmp/err" | sed 's/.*: this host/this host/')"
