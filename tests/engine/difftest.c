@@ -25,11 +25,13 @@
  * compared: flags the sequence left undefined are not (gen.c tracks them).
  *
  * Two families, each with its own seeds: 64-bit code, and 32-bit code in
- * compatibility mode (CS 0x23, Linux's __USER32_CS, natively; a CS with
- * L = 0, D = 1 under IA-32e paging in the engine, which runs it in
- * machine mode). In compatibility mode only the low halves of the eight
- * legacy GPRs are compared: the upper ones are undefined there (SDM Vol.
- * 1, 3.4.1.1).
+ * compatibility mode (CS 0x23, Linux's __USER32_CS, natively; in the
+ * engine, which runs it in machine mode, the same selector with L = 0,
+ * D = 1 under IA-32e paging). The engine's states have Linux's selectors
+ * (machine_state_linux()), so the CS of its exception frame is compared
+ * with the signal's. In compatibility mode only the low halves of the
+ * eight legacy GPRs are compared: the upper ones are undefined there (SDM
+ * Vol. 1, 3.4.1.1).
  */
 
 void native_enter(const uint64_t ctx[18]);
@@ -52,9 +54,6 @@ static struct family fam32 = {
     "32-bit code in compatibility mode", true, GEN32_CODE, GEN32_DATA,
     GEN32_RO, GEN32_NONE, GEN32_BASE, GEN32_STACK, gen_sequence32,
     native32_enter, NULL};
-
-/* The machine's 32-bit user code segment (after the TSS's 16 bytes). */
-#define SEL_UCODE32 0x3b
 
 
 /* The registers both sides end with. */
@@ -209,10 +208,6 @@ static void engine_setup(void)
         machine_map(&m, f->ro, 0x1000, MAP_U | MAP_NX);
         machine_map(&m, f->none, 0x1000, MAP_U | MAP_NX | MAP_NP);
     }
-    /* a flat 32-bit user code segment: DPL 3, execute/read, D, G */
-    uint64_t d = 0xFFFFull | 0xFull << 48 | 0xFBull << 40 | 1ull << 54 |
-                 1ull << 55;
-    memcpy(machine_ptr(&m, MACHINE_GDT + (SEL_UCODE32 & ~3)), &d, 8);
     /* as Linux: INT3 and INTO reachable from CPL3 */
     machine_gate(&m, 3, 3, 0, false);
     machine_gate(&m, 4, 3, 0, false);
@@ -243,14 +238,9 @@ static bool engine_side(const struct family *fam, const struct gen_seq *seq,
     for (size_t off = 0; off < GEN_DATA_LEN; off += 0x1000)
         memcpy(machine_ptr(&m, fam->data + off), data + off, 0x1000);
     memcpy(machine_ptr(&m, fam->ro), ro, 0x1000);
-    machine_state(&m, &st, 3, ctx[16], ctx[ENGINE_RSP]);
-    if (fam->m32) {
-        /* compatibility mode: CS.L = 0, CS.D = 1; the GDT ends at it */
-        st.seg[ENGINE_CS].selector = SEL_UCODE32;
-        st.seg[ENGINE_CS].l = 0;
-        st.seg[ENGINE_CS].db = 1;
-        st.gdt_limit = (SEL_UCODE32 | 7);
-    }
+    /* Linux's selectors, as the CPU's run has them: CS 0x33, or 0x23
+     * (compatibility mode: CS.L = 0, CS.D = 1), data 0x2b */
+    machine_state_linux(&m, &st, fam->m32, ctx[16], ctx[ENGINE_RSP]);
     memcpy(st.gpr, ctx, sizeof(st.gpr));
     st.rflags = ctx[17];
     engine_flush(fam->eng);
@@ -274,6 +264,7 @@ static bool engine_side(const struct family *fam, const struct gen_seq *seq,
     res->cr2 = st.cr2;
     memcpy(res->gpr, st.gpr, sizeof(res->gpr));
     res->rip = f[k];
+    res->cs = (uint16_t)f[k + 1];
     res->rflags = f[k + 2];
     res->gpr[ENGINE_RSP] = f[k + 3];
     return true;
@@ -332,6 +323,8 @@ static int compare(const struct family *f, const struct gen_seq *seq,
     if (n->rip != e->rip)
         DIFF("#   rip: cpu 0x%" PRIx64 ", engine 0x%" PRIx64 "\n", n->rip,
              e->rip);
+    if (n->cs != e->cs)
+        DIFF("#   cs: cpu 0x%x, engine 0x%x\n", n->cs, e->cs);
     if (diffs)
         return diffs; /* the rest is not comparable */
     if (has_error_code(n->vector) && (n->err & 0x1F) != (e->err & 0x1F))
