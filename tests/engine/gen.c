@@ -351,7 +351,7 @@ static bool gen_string(struct g *g)
 {
     static const uint8_t op8[] = {0xA4, 0xAA, 0xAC, 0xA6, 0xAE};
     unsigned k = rnd(g, 5), sz = cap_size(g, 1 << rnd(g, 4)), n = 1 + rnd(g, 24);
-    ZydisRegister base = g->m32 ? ZYDIS_REGISTER_EBP : ZYDIS_REGISTER_R15;
+    ZydisRegister base = data_base(g);
     unsigned rep = rnd(g, 3);
     bool cmp = k >= 3;
 
@@ -499,7 +499,7 @@ static bool gen_simple(struct g *g)
     }
 }
 
-static bool gen_any(struct g *g)
+bool gen_any(struct g *g)
 {
     switch (rnd(g, 20)) {
     case 0: return gen_div(g, false);
@@ -515,7 +515,7 @@ static bool gen_any(struct g *g)
 }
 
 /* How a sequence ends: UD2, or an instruction that faults. */
-static void gen_end(struct g *g)
+void gen_end(struct g *g)
 {
     ZydisEncoderOperand wild = {.type = ZYDIS_OPERAND_TYPE_MEMORY};
     wild.mem.base = ZYDIS_REGISTER_R13;
@@ -524,6 +524,8 @@ static void gen_end(struct g *g)
 
     if (g->m32 && gen_end32(g, k))
         ; /* 32-bit code's own ends (gen32.c) */
+    else if (g->legacy && !g->m32 && gen_end_legacy64(g, k))
+        ; /* without R13 (gen_modes.c) */
     else switch (k) {
     case 0: /* a write to the read-only page: #PF P|W|U */
         EMIT(g, ZYDIS_MNEMONIC_MOV, R(ZYDIS_REGISTER_R13), I(GEN_RO + rnd(g, 0xFF8)));
@@ -556,6 +558,7 @@ void gen_generate(uint64_t seed, unsigned n, bool m32, struct gen_seq *out)
                   .m32 = m32};
 
     memset(out->flags_defined, 0, sizeof(out->flags_defined));
+    memset(out->mode, GEN_MODE_32, sizeof(out->mode));
     for (unsigned i = 0; i < n; i++)
         for (int tries = 0; tries < 16 && !gen_any(&g); tries++)
             ;

@@ -21,7 +21,8 @@ static const ZydisRegister pool64[] = {
     ZYDIS_REGISTER_R14,
 };
 #define NPOOL (sizeof(pool64) / sizeof(pool64[0]))
-/* In 32-bit code: all but ESP (the stack) and EBP (the data base). */
+/* In 32-bit code, and 64-bit code on the legacy GPRs: all but ESP (the
+ * stack) and EBP (the data base). */
 #define NPOOL32 6
 
 /* The same register at (size) bytes; AH..BH sometimes for bytes. */
@@ -49,7 +50,7 @@ ZydisRegister pick(struct g *g, unsigned size)
     ZydisRegister r;
 
     do
-        r = pool64[rnd(g, g->m32 ? NPOOL32 : NPOOL)];
+        r = pool64[rnd(g, g->m32 || g->legacy ? NPOOL32 : NPOOL)];
     while ((g->no_rcx && r == ZYDIS_REGISTER_RCX) ||
            /* no SIL/DIL without REX */
            (g->m32 && size == 1 && ZydisRegisterGetId(r) >= 4));
@@ -62,12 +63,12 @@ unsigned pick_size(struct g *g)
     return cap_size(g, sizes[rnd(g, 6)]);
 }
 
-/* A memory operand in the data pages, through R15 (EBP in 32-bit code,
+/* A memory operand in the data pages, through the data base (EBP or RBP:
  * through SS). */
 ZydisEncoderOperand M(struct g *g, unsigned size)
 {
     ZydisEncoderOperand o = {.type = ZYDIS_OPERAND_TYPE_MEMORY};
-    o.mem.base = g->m32 ? ZYDIS_REGISTER_EBP : ZYDIS_REGISTER_R15;
+    o.mem.base = data_base(g);
     o.mem.displacement = (int64_t)rnd(g, 0x2800) - 0x800;
     o.mem.size = (ZyanU16)size;
     return o;

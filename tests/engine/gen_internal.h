@@ -30,6 +30,10 @@ struct g {
     bool no_flags_read;  /* inside a LOOP body: no flag consumers */
     bool no_stack;       /* inside a call block: no pushes or pops */
     bool m32;            /* 32-bit code: 8 GPRs, no REX, sizes 1, 2, 4 */
+    bool legacy;         /* 64-bit code on the 8 legacy GPRs alone, RBP
+                          * the data base (the modes family's) */
+    uint8_t *mode_map;   /* the modes family's: gen_seq.mode, and where */
+    size_t mode_from;    /* the code of the present mode began */
     unsigned ninsns;
 };
 
@@ -49,6 +53,14 @@ static inline unsigned W(const struct g *g)
 static inline unsigned cap_size(const struct g *g, unsigned sz)
 {
     return g->m32 && sz == 8 ? 4 : sz;
+}
+
+/* The data base register: R15, or EBP in 32-bit code, RBP in 64-bit code
+ * on the legacy GPRs. */
+static inline ZydisRegister data_base(const struct g *g)
+{
+    return g->m32 ? ZYDIS_REGISTER_EBP
+                  : g->legacy ? ZYDIS_REGISTER_RBP : ZYDIS_REGISTER_R15;
 }
 
 static inline ZydisEncoderOperand R(ZydisRegister r)
@@ -82,13 +94,19 @@ bool raw_sized(struct g *g, unsigned size, uint8_t op8, uint8_t op,
         emit(g, m, sizeof(ops_) / sizeof(ops_[0]), ops_);                  \
     })
 
-/* gen.c: the sequence of (n) instructions from (seed) in 64-bit or
- * 32-bit code. */
+/* gen.c: one instruction of any kind (false: none fitted, try again);
+ * a sequence's end; the sequence of (n) instructions from (seed) in
+ * 64-bit or 32-bit code. */
+bool gen_any(struct g *g);
+void gen_end(struct g *g);
 void gen_generate(uint64_t seed, unsigned n, bool m32, struct gen_seq *out);
 
 /* gen32.c: 32-bit code's own forms, and its ends: gen_end's (k) if it
  * is one of 32-bit code's (false: the common one). */
 bool gen_legacy32(struct g *g);
 bool gen_end32(struct g *g, unsigned k);
+
+/* gen_modes.c: the same for 64-bit code on the legacy GPRs. */
+bool gen_end_legacy64(struct g *g, unsigned k);
 
 #endif
