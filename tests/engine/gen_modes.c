@@ -1,4 +1,4 @@
-/* gen_modes.c: difftest's mode-switch sequences: 32-bit code in compatibility mode that goes into 64-bit mode and back by far JMP, CALL and RET through Linux's user code selectors, its 64-bit stretches on the eight legacy GPRs. */
+/* gen_modes.c: difftest's mode-switch sequences: 32-bit code in compatibility mode that goes into 64-bit mode and back by far JMP, CALL and RET through Linux's user code selectors, its 64-bit stretches on the eight legacy GPRs, and a subroutine both modes call. */
 #include <string.h>
 
 #include "tests/engine/gen_internal.h"
@@ -265,6 +265,54 @@ static void to32(struct g *g)
     switch_mode(g);
 }
 
+/*
+ * A subroutine that both modes call (near CALL, RET), the same bytes
+ * meaning different things in each: a few register-to-register ADD, OR,
+ * AND, SUB, XOR, CMP, TEST or MOV (r/m, reg), some after 40h or 48h, which
+ * is INC EAX or DEC EAX in 32-bit code and a REX prefix in 64-bit mode
+ * (SDM Vol. 2A 2.2.1): REX.W makes the operation 64-bit, a bare REX makes
+ * byte registers 4-7 SPL..DIL in place of AH..BH. Neither names R8-R15.
+ * Destinations are never register 4 or 5 (ESP, EBP, or SPL, BPL); the
+ * last instruction defines every arithmetic flag in both modes (ADD, SUB,
+ * CMP), so the flags defined after a call are all of them. The engine
+ * must decode the subroutine again in the mode of each call.
+ */
+static void shared_sub(struct g *g)
+{
+    static const uint8_t alu[] = {0x00, 0x08, 0x20, 0x28, 0x30, 0x38, 0x84,
+                                  0x88};
+    static const uint8_t last[] = {0x00, 0x28, 0x38};
+    static const uint8_t dst[] = {0, 1, 2, 3, 6, 7};
+    unsigned n = 1 + rnd(g, 4);
+
+    for (unsigned i = 0; i < n; i++) {
+        uint8_t b[3];
+        size_t k = 0;
+        unsigned pfx = rnd(g, 3);
+        if (pfx)
+            b[k++] = pfx == 1 ? 0x40 : 0x48;
+        b[k++] = (uint8_t)((i + 1 < n ? alu[rnd(g, 8)] : last[rnd(g, 3)]) |
+                           rnd(g, 2)); /* byte or word form */
+        b[k++] = (uint8_t)(0xC0 | rnd(g, 8) << 3 | dst[rnd(g, 6)]);
+        raw(g, (const char *)b, k);
+    }
+    raw(g, "\xc3", 1); /* ret */
+}
+
+/* CALL the shared subroutine at (sub). */
+static bool gen_shared_call(struct g *g, size_t sub)
+{
+    int32_t rel = (int32_t)(sub - (g->len + 5));
+    uint8_t b[5] = {0xE8};
+
+    if (g->no_stack || g->no_rcx || g->cap - g->len < 16)
+        return false;
+    memcpy(b + 1, &rel, 4);
+    raw(g, (const char *)b, 5);
+    g->def = ALL;
+    return true;
+}
+
 /* A mode switch, if there is room for one and its callee. */
 static bool gen_switch(struct g *g)
 {
@@ -324,10 +372,19 @@ void gen_sequence_modes(uint64_t seed, unsigned n, struct gen_seq *out)
 
     memset(out->flags_defined, 0, sizeof(out->flags_defined));
     memset(out->mode, GEN_MODE_32, sizeof(out->mode));
+    /* jmp over; the shared subroutine; over: (no fault in it: the flags
+     * recorded for it do not matter) */
+    raw(&g, "\xeb\x00", 2);
+    size_t sub = g.len;
+    shared_sub(&g);
+    g.buf[1] = (uint8_t)(g.len - sub);
     for (unsigned i = 0; i < n; i++)
-        for (int tries = 0; tries < 16; tries++)
-            if (rnd(&g, 5) == 0 ? gen_switch(&g) : gen_any(&g))
+        for (int tries = 0; tries < 16; tries++) {
+            unsigned k = rnd(&g, 10);
+            if (k < 2 ? gen_switch(&g)
+                      : k == 2 ? gen_shared_call(&g, sub) : gen_any(&g))
                 break;
+        }
     g.cap = sizeof(out->code);
     gen_end(&g);
     switch_mode(&g); /* marks the last stretch */
