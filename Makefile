@@ -10,7 +10,8 @@
 #   make bench      performance figures, as ratios within one run (bench/)
 #   make fuzz       libFuzzer harnesses for a bounded time (tests/fuzz/)
 #   make difftest   the counting engine against the host CPU, 1M sequences
-#                   of 64-bit and 1M of 32-bit (compatibility-mode) code
+#                   of 64-bit, 1M of 32-bit (compatibility-mode) code and
+#                   1M that switch between the two modes
 #   make iso        build/pmvm-probes.iso: the probes on bare metal (GRUB)
 #   make install    pmvm, its models, probe images, man page and bash
 #                   completion under DESTDIR/PREFIX (/usr/local); uninstall

@@ -52,8 +52,8 @@ for t in "$build"/tests/test_*; do
 	if [ "$rc" = 0 ]; then passed=$((passed + 1)); else failed=$((failed + 1)); fi
 done
 # The engine against the host CPU: a fixed set of seeds of each family,
-# 64-bit and 32-bit compatibility-mode code (make difftest runs a
-# million of each).
+# 64-bit code, 32-bit compatibility-mode code and code that switches
+# between the two modes (make difftest runs a million of each).
 echo "# unit: $build/tests/difftest --seeds=20000 (each family)"
 stream "$build/tests/difftest" --seeds=20000
 if [ "$rc" = 0 ]; then passed=$((passed + 1)); else failed=$((failed + 1)); fi

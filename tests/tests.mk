@@ -103,7 +103,9 @@ $(BUILD)/tests/test_decode: $(BUILD)/tests/engine/test_decode.o $(ENGINE_LIB)
 # The engine against the host CPU (tests/engine/difftest.c).
 tests: $(BUILD)/tests/difftest
 $(BUILD)/tests/difftest: $(BUILD)/tests/engine/difftest.o \
-		$(BUILD)/tests/engine/gen.o $(BUILD)/tests/engine/native.o \
+		$(BUILD)/tests/engine/gen.o $(BUILD)/tests/engine/gen_emit.o \
+		$(BUILD)/tests/engine/gen32.o $(BUILD)/tests/engine/gen_modes.o \
+		$(BUILD)/tests/engine/native.o \
 		$(ENGINE_TEST_OBJS) $(ENGINE_LIB)
 	$(CC) $(LDFLAGS) -o $@ $^ -lZydis -lZycore
 $(BUILD)/tests/engine/native.o: tests/engine/native.S

@@ -24,12 +24,19 @@
  * stops it at the handler. Only what the architecture defines is
  * compared: flags the sequence left undefined are not (gen.c tracks them).
  *
- * Two families, each with its own seeds: 64-bit code, and 32-bit code in
- * compatibility mode (CS 0x23, Linux's __USER32_CS, natively; a CS with
- * L = 0, D = 1 under IA-32e paging in the engine, which runs it in
- * machine mode). In compatibility mode only the low halves of the eight
- * legacy GPRs are compared: the upper ones are undefined there (SDM Vol.
- * 1, 3.4.1.1).
+ * Three families, each with its own seeds: 64-bit code; 32-bit code in
+ * compatibility mode (CS 0x23, Linux's __USER32_CS, natively; in the
+ * engine, which runs it in machine mode, the same selector with L = 0,
+ * D = 1 under IA-32e paging); and 32-bit code that switches to 64-bit
+ * mode (__USER_CS, 0x33) and back by far JMP, CALL and RET
+ * (gen_modes.c), which may end in either mode. The engine's states have
+ * Linux's selectors (machine_state_linux()), so the CS of its exception
+ * frame is compared with the signal's. In compatibility mode only the low
+ * halves of the eight legacy GPRs are compared: the upper ones are
+ * undefined there (SDM Vol. 1, 3.4.1.1); the modes family's 64-bit code
+ * has defined them (it zero-extends them on each entry), so a sequence
+ * that ends there is compared on all 64 bits of the eight (R8-R15 are the
+ * native harness's own in the 32-bit families, never compared).
  */
 
 void native_enter(const uint64_t ctx[18]);
@@ -38,7 +45,8 @@ void native32_enter(const uint64_t ctx[18]);
 /* A family: its generator, pages, native entry and engine. */
 struct family {
     const char *name;
-    bool m32;
+    bool m32;   /* starts in compatibility mode */
+    bool modes; /* switches to 64-bit mode and back: ends in either */
     uint64_t code, data, ro, none, base, stack;
     void (*gen)(uint64_t seed, unsigned n, struct gen_seq *out);
     void (*enter)(const uint64_t ctx[18]);
@@ -46,15 +54,17 @@ struct family {
 };
 
 static struct family fam64 = {
-    "64-bit code", false, GEN_CODE, GEN_DATA, GEN_RO, GEN_NONE, GEN_BASE,
+    "64-bit code", false, false, GEN_CODE, GEN_DATA, GEN_RO, GEN_NONE, GEN_BASE,
     GEN_STACK, gen_sequence, native_enter, NULL};
 static struct family fam32 = {
-    "32-bit code in compatibility mode", true, GEN32_CODE, GEN32_DATA,
+    "32-bit code in compatibility mode", true, false, GEN32_CODE, GEN32_DATA,
     GEN32_RO, GEN32_NONE, GEN32_BASE, GEN32_STACK, gen_sequence32,
     native32_enter, NULL};
-
-/* The machine's 32-bit user code segment (after the TSS's 16 bytes). */
-#define SEL_UCODE32 0x3b
+/* On the 32-bit family's pages (the two never run at once). */
+static struct family fam_modes = {
+    "mode switches between compatibility and 64-bit mode", true, true,
+    GEN32_CODE, GEN32_DATA, GEN32_RO, GEN32_NONE, GEN32_BASE, GEN32_STACK,
+    gen_sequence_modes, native32_enter, NULL};
 
 
 /* The registers both sides end with. */
@@ -189,8 +199,8 @@ static enum engine_answer cpuid_host(void *ctx, uint32_t leaf, uint32_t sub,
     return ENGINE_OK;
 }
 
-/* One machine with both families' pages; the 32-bit family's engine is
- * in machine mode, the only one that runs compatibility mode. */
+/* One machine with the families' pages; the engines of the families that
+ * run compatibility mode are in machine mode, the only one that runs it. */
 static void engine_setup(void)
 {
     static const struct engine_ops ops = {
@@ -209,16 +219,13 @@ static void engine_setup(void)
         machine_map(&m, f->ro, 0x1000, MAP_U | MAP_NX);
         machine_map(&m, f->none, 0x1000, MAP_U | MAP_NX | MAP_NP);
     }
-    /* a flat 32-bit user code segment: DPL 3, execute/read, D, G */
-    uint64_t d = 0xFFFFull | 0xFull << 48 | 0xFBull << 40 | 1ull << 54 |
-                 1ull << 55;
-    memcpy(machine_ptr(&m, MACHINE_GDT + (SEL_UCODE32 & ~3)), &d, 8);
     /* as Linux: INT3 and INTO reachable from CPL3 */
     machine_gate(&m, 3, 3, 0, false);
     machine_gate(&m, 4, 3, 0, false);
     fam64.eng = engine_create(m.ram, m.ram_size, &ops);
     fam32.eng = engine_create(m.ram, m.ram_size, &ops32);
-    if (!fam64.eng || !fam32.eng)
+    fam_modes.eng = engine_create(m.ram, m.ram_size, &ops32);
+    if (!fam64.eng || !fam32.eng || !fam_modes.eng)
         exit(2);
 }
 
@@ -243,14 +250,9 @@ static bool engine_side(const struct family *fam, const struct gen_seq *seq,
     for (size_t off = 0; off < GEN_DATA_LEN; off += 0x1000)
         memcpy(machine_ptr(&m, fam->data + off), data + off, 0x1000);
     memcpy(machine_ptr(&m, fam->ro), ro, 0x1000);
-    machine_state(&m, &st, 3, ctx[16], ctx[ENGINE_RSP]);
-    if (fam->m32) {
-        /* compatibility mode: CS.L = 0, CS.D = 1; the GDT ends at it */
-        st.seg[ENGINE_CS].selector = SEL_UCODE32;
-        st.seg[ENGINE_CS].l = 0;
-        st.seg[ENGINE_CS].db = 1;
-        st.gdt_limit = (SEL_UCODE32 | 7);
-    }
+    /* Linux's selectors, as the CPU's run has them: CS 0x33, or 0x23
+     * (compatibility mode: CS.L = 0, CS.D = 1), data 0x2b */
+    machine_state_linux(&m, &st, fam->m32, ctx[16], ctx[ENGINE_RSP]);
     memcpy(st.gpr, ctx, sizeof(st.gpr));
     st.rflags = ctx[17];
     engine_flush(fam->eng);
@@ -274,34 +276,44 @@ static bool engine_side(const struct family *fam, const struct gen_seq *seq,
     res->cr2 = st.cr2;
     memcpy(res->gpr, st.gpr, sizeof(res->gpr));
     res->rip = f[k];
+    res->cs = (uint16_t)f[k + 1];
     res->rflags = f[k + 2];
     res->gpr[ENGINE_RSP] = f[k + 3];
     return true;
 }
 
+/* The sequence's code, each stretch in its mode (gen_seq.mode). */
 static void disassemble(const struct family *f, const struct gen_seq *seq)
 {
-    ZydisDecoder dec;
+    ZydisDecoder d32, d64;
     ZydisFormatter fmt;
     ZydisDecodedInstruction zi;
     ZydisDecodedOperand ops[ZYDIS_MAX_OPERAND_COUNT];
     char text[128];
 
-    if (f->m32)
-        ZydisDecoderInit(&dec, ZYDIS_MACHINE_MODE_LEGACY_32,
-                         ZYDIS_STACK_WIDTH_32);
-    else
-        ZydisDecoderInit(&dec, ZYDIS_MACHINE_MODE_LONG_64,
-                         ZYDIS_STACK_WIDTH_64);
+    ZydisDecoderInit(&d32, ZYDIS_MACHINE_MODE_LEGACY_32, ZYDIS_STACK_WIDTH_32);
+    ZydisDecoderInit(&d64, ZYDIS_MACHINE_MODE_LONG_64, ZYDIS_STACK_WIDTH_64);
     ZydisFormatterInit(&fmt, ZYDIS_FORMATTER_STYLE_ATT);
     for (size_t off = 0; off < seq->len;) {
-        if (!ZYAN_SUCCESS(ZydisDecoderDecodeFull(&dec, seq->code + off,
+        uint8_t mode = seq->mode[off];
+        if (mode == GEN_MODE_DATA) {
+            size_t n = 0;
+            while (off + n < seq->len && seq->mode[off + n] == GEN_MODE_DATA)
+                n++;
+            fprintf(stderr, "#   %5zx  (a far pointer, %zu bytes)\n", off, n);
+            off += n;
+            continue;
+        }
+        bool m64 = f->m32 ? mode == GEN_MODE_64 : true;
+        if (!ZYAN_SUCCESS(ZydisDecoderDecodeFull(m64 ? &d64 : &d32,
+                                                 seq->code + off,
                                                  seq->len - off, &zi, ops)))
             break;
         ZydisFormatterFormatInstruction(&fmt, &zi, ops,
                                         zi.operand_count_visible, text,
                                         sizeof(text), f->code + off, NULL);
-        fprintf(stderr, "#   %5zx  %s\n", off, text);
+        fprintf(stderr, "#   %5zx %s %s\n", off,
+                f->modes ? (m64 ? "64" : "32") : "", text);
         off += zi.length;
     }
 }
@@ -315,9 +327,11 @@ static int compare(const struct family *f, const struct gen_seq *seq,
                    const struct result *n, const struct result *e,
                    char *out, size_t len)
 {
-    /* compatibility mode: the legacy GPRs' low halves (see above) */
+    /* compatibility mode: the legacy GPRs' low halves (see above); the
+     * modes family's 64-bit code: the legacy GPRs in full, each entry
+     * into 64-bit mode having zero-extended them (gen_modes.c) */
     int ngprs = f->m32 ? 8 : ENGINE_NR_GPRS;
-    uint64_t gmask = f->m32 ? 0xFFFFFFFFull : ~0ull;
+    uint64_t gmask = n->cs == 0x23 ? 0xFFFFFFFFull : ~0ull;
     int diffs = 0;
     size_t used = 0;
 #define DIFF(...)                                                          \
@@ -332,6 +346,8 @@ static int compare(const struct family *f, const struct gen_seq *seq,
     if (n->rip != e->rip)
         DIFF("#   rip: cpu 0x%" PRIx64 ", engine 0x%" PRIx64 "\n", n->rip,
              e->rip);
+    if (n->cs != e->cs)
+        DIFF("#   cs: cpu 0x%x, engine 0x%x\n", n->cs, e->cs);
     if (diffs)
         return diffs; /* the rest is not comparable */
     if (has_error_code(n->vector) && (n->err & 0x1F) != (e->err & 0x1F))
@@ -372,7 +388,7 @@ static bool run_family(const struct family *f, int num, uint64_t first,
 {
     static struct gen_seq seq;
     static uint8_t data[GEN_DATA_LEN], ro[0x1000];
-    uint64_t failed = 0, total_insns = 0, by_vector[32] = {0};
+    uint64_t failed = 0, total_insns = 0, by_vector[32] = {0}, in64 = 0;
     char diff[4096], why[256];
 
     for (uint64_t s = first; s < first + count; s++) {
@@ -406,8 +422,9 @@ static bool run_family(const struct family *f, int num, uint64_t first,
         ctx[17] = 0x202 | (gen_rand(&rng) & GEN_FLAGS_ALL);
 
         native_run(f, &seq, data, ro, ctx);
-        if (native_res.cs != (f->m32 ? 0x23 : 0x33)) {
-            /* the CPU must have run it in the family's mode */
+        if (native_res.cs != (f->m32 ? 0x23 : 0x33) &&
+            !(f->modes && native_res.cs == 0x33)) {
+            /* the CPU must have run it in the family's modes */
             failed++;
             fprintf(stderr, "# %s, seed %" PRIu64 ": native CS 0x%x\n",
                     f->name, s, native_res.cs);
@@ -421,6 +438,7 @@ static bool run_family(const struct family *f, int num, uint64_t first,
         }
         if (native_res.vector >= 0 && native_res.vector < 32)
             by_vector[native_res.vector]++;
+        in64 += f->m32 && native_res.cs == 0x33;
         if (compare(f, &seq, &native_res, &e, diff, sizeof(diff))) {
             failed++;
             fprintf(stderr, "# %s, seed %" PRIu64 ": differs\n%s", f->name,
@@ -437,6 +455,9 @@ static bool run_family(const struct family *f, int num, uint64_t first,
            PRIu64 "\n", f->name, count, first, total_insns, by_vector[0],
            by_vector[3], by_vector[4], by_vector[6], by_vector[13],
            by_vector[14]);
+    if (f->modes)
+        printf("# %s: %" PRIu64 " sequences ended in 64-bit mode\n", f->name,
+               in64);
     if (failed)
         printf("not ok %d engine against the CPU, %s: %" PRIu64 " of %" PRIu64
                " sequences differ\n", num, f->name, failed, count);
@@ -467,8 +488,8 @@ int main(int argc, char **argv)
         else
             family = NULL;
         if (!family || (strcmp(family, "all") && strcmp(family, "64") &&
-                        strcmp(family, "32"))) {
-            fprintf(stderr, "usage: difftest [--family=64|32|all] "
+                        strcmp(family, "32") && strcmp(family, "modes"))) {
+            fprintf(stderr, "usage: difftest [--family=64|32|modes|all] "
                     "[--seeds=N] [--first=SEED] [--insns=N] [--verbose]\n"
                     "  (all: each family runs its own N seeds)\n");
             return 2;
@@ -479,10 +500,12 @@ int main(int argc, char **argv)
 
     bool all = !strcmp(family, "all"), ok = true;
     int num = 0;
-    printf("KTAP version 1\n1..%d\n", all ? 2 : 1);
+    printf("KTAP version 1\n1..%d\n", all ? 3 : 1);
     if (all || !strcmp(family, "64"))
         ok &= run_family(&fam64, ++num, first, count, insns, verbose);
     if (all || !strcmp(family, "32"))
         ok &= run_family(&fam32, ++num, first, count, insns, verbose);
+    if (all || !strcmp(family, "modes"))
+        ok &= run_family(&fam_modes, ++num, first, count, insns, verbose);
     return ok ? 0 : 1;
 }

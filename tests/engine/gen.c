@@ -1,18 +1,7 @@
-/* gen.c: random instruction sequences for the engine's differential test: integer, flag, shift, multiply and divide, string, stack and branch instructions, with some that fault; 64-bit code, or 32-bit code (gen_sequence32) for compatibility mode. */
-#include <stdbool.h>
+/* gen.c: random instruction sequences for the engine's differential test: integer, flag, shift, multiply and divide, string, stack and branch instructions, with some that fault; 64-bit code, and what 32-bit code shares with it. */
 #include <string.h>
 
-#include <Zydis/Zydis.h>
-
-#include "tests/engine/gen.h"
-
-#define CF 0x1u
-#define PF 0x4u
-#define AF 0x10u
-#define ZF 0x40u
-#define SF 0x80u
-#define OF 0x800u
-#define ALL GEN_FLAGS_ALL
+#include "tests/engine/gen_internal.h"
 
 /* The flags each condition code reads (O, NO, B, NB, Z, NZ, BE, NBE, S, NS,
  * P, NP, L, NL, LE, NLE). */
@@ -20,179 +9,6 @@ static const unsigned cc_reads[16] = {
     OF, OF, CF, CF, ZF, ZF, CF | ZF, CF | ZF, SF, SF, PF, PF,
     SF | OF, SF | OF, ZF | SF | OF, ZF | SF | OF,
 };
-
-struct g {
-    uint16_t *def_at;
-    uint8_t *buf;
-    size_t len, cap;
-    uint64_t rng;
-    unsigned def;        /* flags defined now */
-    int depth;           /* stack slots pushed by the sequence */
-    bool no_rcx;         /* inside a LOOP body: RCX is the loop's */
-    bool no_flags_read;  /* inside a LOOP body: no flag consumers */
-    bool no_stack;       /* inside a call block: no pushes or pops */
-    bool m32;            /* 32-bit code: 8 GPRs, no REX, sizes 1, 2, 4 */
-    unsigned ninsns;
-};
-
-uint64_t gen_rand(uint64_t *s)
-{
-    uint64_t z = (*s += 0x9E3779B97F4A7C15ull);
-    z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ull;
-    z = (z ^ (z >> 27)) * 0x94D049BB133111EBull;
-    return z ^ (z >> 31);
-}
-
-static unsigned rnd(struct g *g, unsigned n)
-{
-    return (unsigned)(gen_rand(&g->rng) % n);
-}
-
-/* The registers random instructions may write: all but RSP (the stack),
- * R13 (the wild base) and R15 (the data base). */
-static const ZydisRegister pool64[] = {
-    ZYDIS_REGISTER_RAX, ZYDIS_REGISTER_RBX, ZYDIS_REGISTER_RCX,
-    ZYDIS_REGISTER_RDX, ZYDIS_REGISTER_RSI, ZYDIS_REGISTER_RDI,
-    ZYDIS_REGISTER_RBP, ZYDIS_REGISTER_R8, ZYDIS_REGISTER_R9,
-    ZYDIS_REGISTER_R10, ZYDIS_REGISTER_R11, ZYDIS_REGISTER_R12,
-    ZYDIS_REGISTER_R14,
-};
-#define NPOOL (sizeof(pool64) / sizeof(pool64[0]))
-/* In 32-bit code: all but ESP (the stack) and EBP (the data base). */
-#define NPOOL32 6
-
-/* The address and stack width: 8 bytes, or 4 in 32-bit code. */
-static unsigned W(const struct g *g)
-{
-    return g->m32 ? 4 : 8;
-}
-
-/* An operand size of 1, 2, 4 or 8 as the mode allows: 8 becomes 4 in
- * 32-bit code, which has no REX.W. */
-static unsigned cap_size(const struct g *g, unsigned sz)
-{
-    return g->m32 && sz == 8 ? 4 : sz;
-}
-
-/* The same register at (size) bytes; AH..BH sometimes for bytes. */
-static ZydisRegister sized(struct g *g, ZydisRegister r64, unsigned size)
-{
-    static const ZydisRegisterClass cls[9] = {
-        [1] = ZYDIS_REGCLASS_GPR8, [2] = ZYDIS_REGCLASS_GPR16,
-        [4] = ZYDIS_REGCLASS_GPR32, [8] = ZYDIS_REGCLASS_GPR64};
-    unsigned id = (unsigned)ZydisRegisterGetId(r64);
-
-    if (size == 1) {
-        if (id < 4 && rnd(g, 4) == 0)
-            return (ZydisRegister)(ZYDIS_REGISTER_AH + id);
-        if (id < 4)
-            return (ZydisRegister)(ZYDIS_REGISTER_AL + id);
-        if (id < 8)
-            return (ZydisRegister)(ZYDIS_REGISTER_SPL + id - 4);
-        return (ZydisRegister)(ZYDIS_REGISTER_R8B + id - 8);
-    }
-    return ZydisRegisterEncode(cls[size], (ZyanU8)id);
-}
-
-static ZydisRegister pick(struct g *g, unsigned size)
-{
-    ZydisRegister r;
-
-    do
-        r = pool64[rnd(g, g->m32 ? NPOOL32 : NPOOL)];
-    while ((g->no_rcx && r == ZYDIS_REGISTER_RCX) ||
-           /* no SIL/DIL without REX */
-           (g->m32 && size == 1 && ZydisRegisterGetId(r) >= 4));
-    return sized(g, r, size);
-}
-
-static unsigned pick_size(struct g *g)
-{
-    static const unsigned sizes[] = {1, 2, 4, 8, 4, 8};
-    return cap_size(g, sizes[rnd(g, 6)]);
-}
-
-static ZydisEncoderOperand R(ZydisRegister r)
-{
-    ZydisEncoderOperand o = {.type = ZYDIS_OPERAND_TYPE_REGISTER};
-    o.reg.value = r;
-    return o;
-}
-
-static ZydisEncoderOperand I(uint64_t v)
-{
-    ZydisEncoderOperand o = {.type = ZYDIS_OPERAND_TYPE_IMMEDIATE};
-    o.imm.u = v;
-    return o;
-}
-
-/* A memory operand in the data pages, through R15 (EBP in 32-bit code,
- * through SS). */
-static ZydisEncoderOperand M(struct g *g, unsigned size)
-{
-    ZydisEncoderOperand o = {.type = ZYDIS_OPERAND_TYPE_MEMORY};
-    o.mem.base = g->m32 ? ZYDIS_REGISTER_EBP : ZYDIS_REGISTER_R15;
-    o.mem.displacement = (int64_t)rnd(g, 0x2800) - 0x800;
-    o.mem.size = (ZyanU16)size;
-    return o;
-}
-
-static bool emit(struct g *g, ZydisMnemonic m, unsigned n,
-                 const ZydisEncoderOperand *ops)
-{
-    ZydisEncoderRequest req;
-    ZyanUSize len = g->cap - g->len;
-
-    if (g->cap - g->len < 20)
-        return false;
-    memset(&req, 0, sizeof(req));
-    req.machine_mode = g->m32 ? ZYDIS_MACHINE_MODE_LEGACY_32
-                              : ZYDIS_MACHINE_MODE_LONG_64;
-    req.mnemonic = m;
-    req.operand_count = (ZyanU8)n;
-    memcpy(req.operands, ops, n * sizeof(ops[0]));
-    if (!ZYAN_SUCCESS(ZydisEncoderEncodeInstruction(&req, g->buf + g->len,
-                                                    &len)))
-        return false;
-    g->def_at[g->len] = (uint16_t)g->def;
-    g->len += len;
-    g->ninsns++;
-    return true;
-}
-
-#define EMIT(g, m, ...)                                                    \
-    ({                                                                     \
-        const ZydisEncoderOperand ops_[] = {__VA_ARGS__};                  \
-        emit(g, m, sizeof(ops_) / sizeof(ops_[0]), ops_);                  \
-    })
-
-static bool raw(struct g *g, const char *bytes, size_t n)
-{
-    if (g->cap - g->len < n + 4)
-        return false;
-    g->def_at[g->len] = (uint16_t)g->def;
-    memcpy(g->buf + g->len, bytes, n);
-    g->len += n;
-    g->ninsns++;
-    return true;
-}
-
-/* An operand-size prefix and REX.W for the string and flag forms. */
-static bool raw_sized(struct g *g, unsigned size, uint8_t op8, uint8_t op,
-                      uint8_t rep)
-{
-    char b[4];
-    size_t n = 0;
-
-    if (rep)
-        b[n++] = (char)rep;
-    if (size == 2)
-        b[n++] = 0x66;
-    if (size == 8)
-        b[n++] = 0x48;
-    b[n++] = (char)(size == 1 ? op8 : op);
-    return raw(g, b, n);
-}
 
 /* ---- the instruction kinds ---- */
 
@@ -437,9 +253,9 @@ static bool gen_bits(struct g *g)
 
     switch (form) {
     case 0: /* a register offset into memory: keep it small */
-        if (!EMIT(g, ZYDIS_MNEMONIC_MOV, R(sized(g, pool64[0], 4)), I(rnd(g, 512))))
+        if (!EMIT(g, ZYDIS_MNEMONIC_MOV, R(ZYDIS_REGISTER_EAX), I(rnd(g, 512))))
             return false;
-        if (!EMIT(g, bt[rnd(g, 4)], M(g, sz), R(sized(g, pool64[0], sz))))
+        if (!EMIT(g, bt[rnd(g, 4)], M(g, sz), R(sized(g, ZYDIS_REGISTER_RAX, sz))))
             return false;
         g->def = (g->def | CF) & ~(OF | SF | AF | PF);
         return true;
@@ -535,7 +351,7 @@ static bool gen_string(struct g *g)
 {
     static const uint8_t op8[] = {0xA4, 0xAA, 0xAC, 0xA6, 0xAE};
     unsigned k = rnd(g, 5), sz = cap_size(g, 1 << rnd(g, 4)), n = 1 + rnd(g, 24);
-    ZydisRegister base = g->m32 ? ZYDIS_REGISTER_EBP : ZYDIS_REGISTER_R15;
+    ZydisRegister base = data_base(g);
     unsigned rep = rnd(g, 3);
     bool cmp = k >= 3;
 
@@ -668,82 +484,6 @@ static bool gen_call(struct g *g)
     return true;
 }
 
-/* The decimal adjustments, each only where the flags it reads are
- * defined; the flags they leave undefined become so. */
-static bool gen_bcd(struct g *g)
-{
-    char b[2] = {(char)0xD4, (char)(1 + rnd(g, 255))};
-
-    switch (rnd(g, 4)) {
-    case 0: /* daa, das: AL, AF, CF in; OF undefined */
-        if ((g->def & (AF | CF)) != (AF | CF) || g->no_flags_read ||
-            !raw(g, rnd(g, 2) ? "\x27" : "\x2f", 1))
-            return false;
-        g->def = ALL & ~OF;
-        return true;
-    case 1: /* aaa, aas: AL, AH, AF in; OF SF ZF PF undefined */
-        if (!(g->def & AF) || g->no_flags_read ||
-            !raw(g, rnd(g, 2) ? "\x37" : "\x3f", 1))
-            return false;
-        g->def = AF | CF;
-        return true;
-    default: /* aam, aad imm8 (aam 0, #DE, ends sequences): OF AF CF
-              * undefined */
-        if (rnd(g, 2))
-            b[0] = (char)0xD5;
-        if (!raw(g, b, 2))
-            return false;
-        g->def = SF | ZF | PF;
-        return true;
-    }
-}
-
-/* 32-bit code's own forms: LEA with 16-bit addressing (67h: BX/BP base,
- * SI/DI index, disp16, the address wrapping at 64 KiB), a 16-bit PUSH
- * (66h) with its POP, the decimal adjustments. (No memory access through
- * 16-bit addresses: nothing is mapped below 64 KiB. PUSHA, POPA, BOUND
- * are not generated: the engine hands them back.) */
-static bool gen_legacy32(struct g *g)
-{
-    static const uint8_t regs[6] = {0, 1, 2, 3, 6, 7}; /* not SP, BP */
-    uint8_t b[8], r = regs[rnd(g, 6)];
-    size_t n = 0;
-
-    if (g->no_rcx && r == 1)
-        return false; /* a LOOP body's */
-    if (rnd(g, 3) == 0)
-        return gen_bcd(g);
-
-    if (rnd(g, 3)) {
-        unsigned mod = rnd(g, 3), rm = rnd(g, 8);
-        b[n++] = 0x67;
-        if (rnd(g, 2))
-            b[n++] = 0x66;
-        b[n++] = 0x8D;
-        b[n++] = (uint8_t)(mod << 6 | r << 3 | rm);
-        unsigned disp = mod == 1 ? 1 : mod == 2 || (mod == 0 && rm == 6) ? 2 : 0;
-        for (unsigned i = 0; i < disp; i++)
-            b[n++] = (uint8_t)rnd(g, 256);
-        return raw(g, (const char *)b, n);
-    }
-    if (g->no_stack)
-        return false;
-    if (rnd(g, 2)) {
-        b[n++] = 0x66;
-        b[n++] = (uint8_t)(0x50 + regs[rnd(g, 6)]);   /* push r16 */
-    } else {
-        b[n++] = 0x66;
-        b[n++] = 0x68;                                 /* push imm16 */
-        b[n++] = (uint8_t)rnd(g, 256);
-        b[n++] = (uint8_t)rnd(g, 256);
-    }
-    if (!raw(g, (const char *)b, n))
-        return false;
-    b[0] = 0x66;
-    b[1] = (uint8_t)(0x58 + r);                        /* pop r16 */
-    return raw(g, (const char *)b, 2);
-}
-
 static bool gen_simple(struct g *g)
 {
     switch (rnd(g, 11)) {
@@ -759,7 +499,7 @@ static bool gen_simple(struct g *g)
     }
 }
 
-static bool gen_any(struct g *g)
+bool gen_any(struct g *g)
 {
     switch (rnd(g, 20)) {
     case 0: return gen_div(g, false);
@@ -774,50 +514,18 @@ static bool gen_any(struct g *g)
     }
 }
 
-/* 32-bit code's wild accesses (gen_end's first three), without R13. */
-static void gen_wild32(struct g *g, unsigned k)
-{
-    ZydisEncoderOperand wild = {.type = ZYDIS_OPERAND_TYPE_MEMORY};
-    wild.mem.size = 4;
-
-    switch (k) {
-    case 0: { /* a write to the read-only page through an address that
-               * wraps at 4 GiB (SDM 3.3.6: offsets are 32 bits): #PF
-               * P|W|U */
-        ZydisRegister r = pick(g, 4);
-        uint32_t base = 0xF0000000u + rnd(g, 0x1000000);
-        wild.mem.base = r;
-        wild.mem.displacement =
-            (int32_t)(uint32_t)(GEN32_RO + rnd(g, 0xFFC) - base);
-        EMIT(g, ZYDIS_MNEMONIC_MOV, R(r), I(base));
-        EMIT(g, ZYDIS_MNEMONIC_MOV, wild, R(pick(g, 4)));
-        break;
-    }
-    case 1: /* a read of the inaccessible page, disp32 alone: #PF U */
-        wild.mem.displacement = (int64_t)(GEN32_NONE + rnd(g, 0xFFC));
-        EMIT(g, ZYDIS_MNEMONIC_ADD, R(pick(g, 4)), wild);
-        break;
-    default: /* a read of the unmapped top page of the 4 GiB: #PF U */
-        wild.mem.displacement = -0x1000 + (int64_t)rnd(g, 0xFFC);
-        EMIT(g, ZYDIS_MNEMONIC_MOV, R(pick(g, 4)), wild);
-        break;
-    }
-}
-
 /* How a sequence ends: UD2, or an instruction that faults. */
-static void gen_end(struct g *g)
+void gen_end(struct g *g)
 {
     ZydisEncoderOperand wild = {.type = ZYDIS_OPERAND_TYPE_MEMORY};
     wild.mem.base = ZYDIS_REGISTER_R13;
     wild.mem.size = 8;
     unsigned k = rnd(g, 24);
 
-    if (g->m32 && k < 3)
-        gen_wild32(g, k);
-    else if (g->m32 && k == 9 && (g->def & OF))
-        raw(g, "\xce", 1); /* into: #OF, a trap, if OF (defined) */
-    else if (g->m32 && k == 10)
-        raw(g, "\xd4\x00", 2); /* aam 0: #DE */
+    if (g->m32 && gen_end32(g, k))
+        ; /* 32-bit code's own ends (gen32.c) */
+    else if (g->legacy && !g->m32 && gen_end_legacy64(g, k))
+        ; /* without R13 (gen_modes.c) */
     else switch (k) {
     case 0: /* a write to the read-only page: #PF P|W|U */
         EMIT(g, ZYDIS_MNEMONIC_MOV, R(ZYDIS_REGISTER_R13), I(GEN_RO + rnd(g, 0xFF8)));
@@ -843,14 +551,14 @@ static void gen_end(struct g *g)
     raw(g, "\x0f\x0b", 2); /* ud2 */
 }
 
-static void generate(uint64_t seed, unsigned n, bool m32,
-                     struct gen_seq *out)
+void gen_generate(uint64_t seed, unsigned n, bool m32, struct gen_seq *out)
 {
     struct g g = {.buf = out->code, .cap = sizeof(out->code) - 64,
                   .rng = seed, .def = 0, .def_at = out->flags_defined,
                   .m32 = m32};
 
     memset(out->flags_defined, 0, sizeof(out->flags_defined));
+    memset(out->mode, GEN_MODE_32, sizeof(out->mode));
     for (unsigned i = 0; i < n; i++)
         for (int tries = 0; tries < 16 && !gen_any(&g); tries++)
             ;
@@ -862,11 +570,5 @@ static void generate(uint64_t seed, unsigned n, bool m32,
 
 void gen_sequence(uint64_t seed, unsigned n, struct gen_seq *out)
 {
-    generate(seed, n, false, out);
-}
-
-/* Its own seed space: seed s of the two families share no stream. */
-void gen_sequence32(uint64_t seed, unsigned n, struct gen_seq *out)
-{
-    generate(seed ^ 0x3232323232323232ull, n, true, out);
+    gen_generate(seed, n, false, out);
 }

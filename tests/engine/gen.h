@@ -38,7 +38,14 @@ struct gen_seq {
      * offset, where an instruction starts (others 0): what the two sides
      * may be compared on when that instruction faults or ends the run. */
     uint16_t flags_defined[GEN_CODE_LEN];
+    /* The modes family's: what each byte is (GEN_MODE_*), for the
+     * disassembly of a sequence that differs. */
+    uint8_t mode[GEN_CODE_LEN];
 };
+
+#define GEN_MODE_32 0   /* 32-bit code (or the family's own) */
+#define GEN_MODE_64 1   /* 64-bit code */
+#define GEN_MODE_DATA 2 /* a far pointer, never executed */
 
 /* A sequence of about (n) instructions from (seed). */
 void gen_sequence(uint64_t seed, unsigned n, struct gen_seq *out);
@@ -46,6 +53,12 @@ void gen_sequence(uint64_t seed, unsigned n, struct gen_seq *out);
 /* The same in 32-bit code for compatibility mode: only EAX..EDI (ESP
  * the stack, EBP the data base), operand sizes 1, 2 and 4, no REX. */
 void gen_sequence32(uint64_t seed, unsigned n, struct gen_seq *out);
+
+/* 32-bit code in compatibility mode that switches to 64-bit mode and
+ * back with far JMP, CALL and RET (gen_modes.c); its 64-bit code uses
+ * the legacy GPRs alone, RBP the data base. It starts in compatibility
+ * mode and may end in either. */
+void gen_sequence_modes(uint64_t seed, unsigned n, struct gen_seq *out);
 
 /* A 64-bit pseudo-random number (splitmix64) for the harness's initial
  * registers and memory. */

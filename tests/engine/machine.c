@@ -75,7 +75,7 @@ static void put64(struct machine *m, uint64_t la, uint64_t v)
     memcpy(machine_ptr(m, la), &v, 8);
 }
 
-/* A flat code or data descriptor (SDM 3.4.5). */
+/* A flat code or data descriptor (SDM 3.4.5); code is 64-bit (L). */
 static uint64_t seg_desc(unsigned dpl, bool code)
 {
     uint64_t d = 0xFFFFull | 0xFull << 48;      /* limit */
@@ -86,6 +86,12 @@ static uint64_t seg_desc(unsigned dpl, bool code)
     else
         d |= 0x3ull << 40 | 1ull << 54;         /* read/write, D/B */
     return d;
+}
+
+/* A flat 32-bit code descriptor: L = 0, D = 1 (SDM 3.4.5). */
+static uint64_t code32_desc(unsigned dpl)
+{
+    return (seg_desc(dpl, true) & ~(1ull << 53)) | 1ull << 54;
 }
 
 void machine_gate(struct machine *m, unsigned vec, unsigned dpl,
@@ -115,6 +121,11 @@ void machine_init(struct machine *m, uint64_t ram_size)
     put64(m, MACHINE_GDT + SEL_KDATA, seg_desc(0, false));
     put64(m, MACHINE_GDT + (SEL_UDATA & ~3), seg_desc(3, false));
     put64(m, MACHINE_GDT + (SEL_UCODE & ~3), seg_desc(3, true));
+    put64(m, MACHINE_GDT_LINUX + SEL_KCODE, seg_desc(0, true));
+    put64(m, MACHINE_GDT_LINUX + SEL_KDATA, seg_desc(0, false));
+    put64(m, MACHINE_GDT_LINUX + (LINUX_USER32_CS & ~3), code32_desc(3));
+    put64(m, MACHINE_GDT_LINUX + (LINUX_USER_DS & ~3), seg_desc(3, false));
+    put64(m, MACHINE_GDT_LINUX + (LINUX_USER_CS & ~3), seg_desc(3, true));
     /* a 64-bit TSS, busy (type 0xB), limit 0x67 */
     uint64_t tss = MACHINE_TSS;
     put64(m, MACHINE_GDT + SEL_TSS, 0x67 | (tss & 0xFFFFFF) << 16 |
@@ -165,6 +176,21 @@ void machine_state(struct machine *m, struct engine_state *st, unsigned cpl,
     st->rflags = 0x202;
     st->rip = rip;
     st->gpr[ENGINE_RSP] = rsp;
+}
+
+void machine_state_linux(struct machine *m, struct engine_state *st,
+                         bool compat, uint64_t rip, uint64_t rsp)
+{
+    machine_state(m, st, 3, rip, rsp);
+    for (unsigned s = 0; s < ENGINE_NR_SREGS; s++)
+        st->seg[s] = flat(LINUX_USER_DS, false);
+    st->seg[ENGINE_CS] = flat(compat ? LINUX_USER32_CS : LINUX_USER_CS, true);
+    if (compat) {
+        st->seg[ENGINE_CS].l = 0;
+        st->seg[ENGINE_CS].db = 1;
+    }
+    st->gdt_base = MACHINE_GDT_LINUX;
+    st->gdt_limit = (LINUX_USER_CS | 7);
 }
 
 int machine_vector_at(uint64_t rip)

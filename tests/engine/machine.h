@@ -30,6 +30,17 @@
 #define SEL_UCODE 0x23
 #define SEL_TSS 0x28
 
+/* A second GDT in the same page with Linux's x86-64 layout, for states
+ * that must carry the selectors a Linux process has (difftest compares
+ * the CS of an exception frame with the one the CPU's signal gives):
+ * 0x08 kernel code (the IDT gates' selector), 0x10 kernel data,
+ * __USER32_CS 0x23 (32-bit code), __USER_DS 0x2b, __USER_CS 0x33. The TSS
+ * descriptor is the first GDT's: a state's TR is already loaded. */
+#define MACHINE_GDT_LINUX (MACHINE_GDT + 0x800)
+#define LINUX_USER32_CS 0x23
+#define LINUX_USER_DS 0x2b
+#define LINUX_USER_CS 0x33
+
 struct machine {
     uint8_t *ram;
     uint64_t ram_size;
@@ -55,6 +66,12 @@ uint8_t *machine_ptr(struct machine *m, uint64_t la);
 /* 64-bit state at (cpl) 0 or 3: the machine's CR3, GDT, IDT, TSS. */
 void machine_state(struct machine *m, struct engine_state *st, unsigned cpl,
                    uint64_t rip, uint64_t rsp);
+
+/* The same at CPL3 on the Linux-layout GDT: CS __USER_CS (64-bit
+ * mode), or with (compat) __USER32_CS (compatibility mode: L = 0,
+ * D = 1), the data segments __USER_DS. */
+void machine_state_linux(struct machine *m, struct engine_state *st,
+                         bool compat, uint64_t rip, uint64_t rsp);
 
 /* A gate of the IDT: (dpl), (ist), trap (1) or interrupt gate (0). */
 void machine_gate(struct machine *m, unsigned vec, unsigned dpl,
