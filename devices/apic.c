@@ -83,6 +83,10 @@ void apic_init(struct apic *a, uint32_t id, uint64_t tsc_hz, uint64_t timer_hz)
     a->tsc_hz = tsc_hz ? tsc_hz : 1;
     a->timer_hz = timer_hz ? timer_hz : 1;
     regs_reset(a);
+    /* KVM resets the BSP's LINT0 to ExtINT, unmasked, so that the 8259
+     * reaches it (KVM_X86_QUIRK_LINT0_REENABLED, on by default; the SDM's
+     * reset value is masked, which the other LVTs keep). */
+    a->lvt[APIC_LVT_LINT0] = MODE_EXTINT << 8;
 }
 
 /* A fixed interrupt or an NMI to this APIC. A software-disabled APIC takes
@@ -164,6 +168,14 @@ void apic_pmi(struct apic *a)
         return;
     apic_lvt_fire(a, APIC_LVT_PMC);
     a->lvt[APIC_LVT_PMC] |= LVT_MASKED;
+}
+
+bool apic_extint_open(const struct apic *a)
+{
+    uint32_t v = a->lvt[APIC_LVT_LINT0];
+
+    return !apic_hw_enabled(a) ||
+           (!(v & LVT_MASKED) && LVT_MODE(v) == MODE_EXTINT);
 }
 
 enum apic_lint apic_lint(struct apic *a, unsigned pin, unsigned *vector)

@@ -120,6 +120,11 @@ enum apic_lint { APIC_LINT_MASKED, APIC_LINT_FIXED, APIC_LINT_EXTINT,
                  APIC_LINT_NMI };
 enum apic_lint apic_lint(struct apic *a, unsigned pin, unsigned *vector);
 
+/* Whether the 8259's INTR on LINT0 reaches the CPU now: LINT0 unmasked in
+ * ExtINT mode, or the APIC disabled in IA32_APIC_BASE (SDM 11.4.3); the
+ * CPU then takes the vector from the 8259 itself. */
+bool apic_extint_open(const struct apic *a);
+
 /* At an instruction boundary with RFLAGS.IF=1: the highest IRR vector whose
  * priority class is above the PPR's (SDM 11.8.3.1), moved from IRR to ISR;
  * -1 if none, or if the APIC is disabled in IA32_APIC_BASE. */

@@ -1,4 +1,4 @@
-/* serial.c: enough of a 16550 UART at COM1 (0x3F8) for polled output. */
+/* serial.c: enough of a 16550 UART at COM1 (0x3F8) for output, polled or by the transmitter-empty interrupt. */
 #include "devices/serial.h"
 
 /* Register offsets from the base port. */
@@ -9,12 +9,42 @@ enum { THR = 0, IER = 1, IIR = 2, LCR = 3, MCR = 4, LSR = 5, MSR = 6,
 #define LSR_THRE 0x20 /* transmit holding register (FIFO) empty */
 #define LSR_TEMT 0x40 /* transmitter empty */
 #define IIR_NO_INTERRUPT 0x01
+#define IIR_THRE 0x02
+#define IER_ETBEI 0x02 /* enable the transmitter-empty interrupt */
+#define MCR_OUT2 0x08  /* the PC gates the UART's interrupt with OUT2 */
 #define MSR_DCD_DSR_CTS 0xB0
+
+/*
+ * The transmitter-empty interrupt as the 16550 data sheet (National
+ * Semiconductor PC16550D, "Interrupt Identification Register") has it:
+ * raised when the holding register empties, and when it is enabled while
+ * the register is empty; cleared by reading IIR while it is the source
+ * shown, or by writing THR. pmvm takes each byte at once, so the
+ * register is empty again right after a write, and the interrupt is
+ * raised again. Nothing is ever received, so it is the only source.
+ */
+static void update_irq(struct serial *s)
+{
+    bool level = s->thre && (s->ier & IER_ETBEI) && (s->mcr & MCR_OUT2);
+
+    if (s->irq && level != s->line)
+        s->irq(s->irq_ctx, level);
+    s->line = level;
+}
 
 void serial_init(struct serial *s, void (*out)(void *ctx, uint8_t byte),
                  void *ctx)
 {
-    *s = (struct serial){.out = out, .ctx = ctx, .dll = 1};
+    *s = (struct serial){.out = out, .ctx = ctx, .dll = 1, .thre = true};
+}
+
+void serial_connect_irq(struct serial *s,
+                        void (*irq)(void *irq_ctx, bool level),
+                        void *irq_ctx)
+{
+    s->irq = irq;
+    s->irq_ctx = irq_ctx;
+    update_irq(s);
 }
 
 void serial_write(struct serial *s, unsigned reg, uint8_t val)
@@ -22,16 +52,23 @@ void serial_write(struct serial *s, unsigned reg, uint8_t val)
     bool dlab = s->lcr & LCR_DLAB;
     switch (reg) {
     case THR:
-        if (dlab)
+        if (dlab) {
             s->dll = val;
-        else
-            s->out(s->ctx, val);
+            break;
+        }
+        s->out(s->ctx, val);
+        s->thre = false;
+        update_irq(s);
+        s->thre = true; /* sent at once: empty again */
         break;
     case IER:
-        if (dlab)
+        if (dlab) {
             s->dlm = val;
-        else
-            s->ier = val & 0x0F;
+            break;
+        }
+        if ((val & IER_ETBEI) && !(s->ier & IER_ETBEI))
+            s->thre = true; /* enabled while empty */
+        s->ier = val & 0x0F;
         break;
     case LCR:
         s->lcr = val;
@@ -45,6 +82,7 @@ void serial_write(struct serial *s, unsigned reg, uint8_t val)
     default: /* FCR, and the read-only LSR and MSR */
         break;
     }
+    update_irq(s);
 }
 
 uint8_t serial_read(struct serial *s, unsigned reg)
@@ -56,6 +94,11 @@ uint8_t serial_read(struct serial *s, unsigned reg)
     case IER:
         return dlab ? s->dlm : s->ier;
     case IIR:
+        if (s->thre && (s->ier & IER_ETBEI)) {
+            s->thre = false; /* read as the source: cleared */
+            update_irq(s);
+            return IIR_THRE;
+        }
         return IIR_NO_INTERRUPT;
     case LCR:
         return s->lcr;

@@ -31,6 +31,11 @@ $(BUILD)/tests/test_apic: $(BUILD)/tests/unit/test_apic.o \
 		$(BUILD)/devices/apic.o $(BUILD)/devices/apic_timer.o
 	$(CC) $(LDFLAGS) -o $@ $^ $(TEST_LDLIBS)
 
+$(BUILD)/tests/test_pic: $(BUILD)/tests/unit/test_pic.o \
+		$(BUILD)/devices/pic.o $(BUILD)/devices/serial.o \
+		$(BUILD)/devices/bus.o
+	$(CC) $(LDFLAGS) -o $@ $^ $(TEST_LDLIBS)
+
 # Runs a program on a /dev/kvm that lacks one capability (bad_input.sh).
 tests: $(BUILD)/tests/kvm_without
 $(BUILD)/tests/kvm_without: $(BUILD)/tests/kvm_without.o

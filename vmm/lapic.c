@@ -73,3 +73,14 @@ int lapic_accept(struct pmvm *p)
     lapic_set(p, &l);
     return vec;
 }
+
+bool lapic_extint_open(struct pmvm *p)
+{
+    struct kvm_lapic_state l;
+
+    if (!(vm_sregs(&p->vm)->apic_base & (1u << 11))) /* EN */
+        return true;
+    lapic_get(p, &l);
+    uint32_t lvt0 = lapic_reg(&l, LAPIC_LVT0);
+    return !(lvt0 & (1u << 16)) && ((lvt0 >> 8) & 7u) == 7u; /* ExtINT */
+}

@@ -2,6 +2,7 @@
 #ifndef PMVM_LAPIC_H
 #define PMVM_LAPIC_H
 
+#include <stdbool.h>
 #include <stdint.h>
 
 #include <linux/kvm.h>
@@ -11,6 +12,7 @@
 #define LAPIC_ISR 0x100
 #define LAPIC_IRR 0x200
 #define LAPIC_LVTPC 0x340
+#define LAPIC_LVT0 0x350
 
 struct pmvm;
 
@@ -34,5 +36,10 @@ unsigned lapic_ppr_class(const struct kvm_lapic_state *l);
  * The guest's EOI, which KVM runs, ends it.
  */
 int lapic_accept(struct pmvm *p);
+
+/* Whether the 8259's INTR on LINT0 reaches the CPU: LINT0 unmasked in
+ * ExtINT mode, or the APIC disabled in IA32_APIC_BASE (SDM 11.4.3), as
+ * KVM's kvm_apic_accept_pic_intr() has it. */
+bool lapic_extint_open(struct pmvm *p);
 
 #endif

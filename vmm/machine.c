@@ -78,11 +78,19 @@ static uint8_t *module_build(const struct run_config *o, size_t *len)
     return m;
 }
 
+/* COM1's interrupt output, wired to the 8259's IRQ 4 as on a PC. */
+static void com1_irq(void *ctx, bool level)
+{
+    pic_set_irq(&((struct pmvm *)ctx)->pic, SERIAL_IRQ, level);
+}
+
 /* The devices on the port bus; kvm-unit-tests' runner gives
  * isa-debug-exit four ports (iosize=4), pmvm's guest ABI one. */
 static void devices_attach(struct pmvm *p, const struct run_config *cfg)
 {
     bus_init(&p->bus);
+    pic_init(&p->pic);
+    serial_connect_irq(&p->serial, com1_irq, p);
     if (!serial_attach(&p->serial, &p->bus) ||
         !exit_port_attach(&p->exit_port, &p->bus,
                           cfg->exit_code == EXIT_CODE_QEMU, cfg->trace,

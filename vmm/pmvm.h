@@ -49,6 +49,8 @@ struct pmvm {
     struct exit_port exit_port;
     struct fw_cfg fw_cfg;
     struct pic pic;
+    unsigned extint_held; /* an acknowledged 8259 vector KVM has not
+                           * taken yet, plus one; 0: none (vcpu_run.c) */
     struct vtsc vtsc;    /* the TSC while the engine counts */
     bool trace;
     bool trace_all;      /* --trace=all: no sweep folded into a line */

@@ -17,7 +17,16 @@
 
 typedef int (*exit_handler)(struct pmvm *p);
 
+/* KVM returned because the guest can take an interrupt now, as asked
+ * (extint_offer()): the next entry injects it. */
+static int exit_irq_window(struct pmvm *p)
+{
+    (void)p;
+    return RUN_CONTINUE;
+}
+
 static const exit_handler exit_handlers[EXIT_REASON_MAX] = {
+    [KVM_EXIT_IRQ_WINDOW_OPEN] = exit_irq_window,
     [KVM_EXIT_IO] = exit_io,
     [KVM_EXIT_X86_RDMSR] = exit_rdmsr,
     [KVM_EXIT_X86_WRMSR] = exit_wrmsr,
@@ -26,6 +35,35 @@ static const exit_handler exit_handlers[EXIT_REASON_MAX] = {
     [KVM_EXIT_INTERNAL_ERROR] = exit_internal_error,
     [KVM_EXIT_FAIL_ENTRY] = exit_fail_entry,
 };
+
+/*
+ * The 8259's request reaches the guest through LINT0 as ExtINT. With
+ * KVM's split irqchip the local APIC is KVM's and the 8259 pmvm's, and
+ * KVM takes an ExtINT vector from userspace with KVM_INTERRUPT, when the
+ * last exit said the guest can take one (ready_for_interrupt_injection:
+ * IF set, no shadow, LINT0 open to ExtINT); otherwise KVM_RUN is asked to
+ * return when it can (request_interrupt_window, KVM_EXIT_IRQ_WINDOW_OPEN;
+ * KVM's API documentation). A vector KVM refuses for now (EEXIST: one is
+ * still queued) is held and offered again.
+ */
+static void extint_offer(struct pmvm *p)
+{
+    struct kvm_run *run = p->vm.run;
+
+    run->request_interrupt_window = 0;
+    if (!p->extint_held && !pic_pending(&p->pic))
+        return;
+    if (run->ready_for_interrupt_injection) {
+        if (!p->extint_held)
+            p->extint_held = pic_ack(&p->pic) + 1;
+        struct kvm_interrupt irq = {.irq = p->extint_held - 1};
+        if (ioctl(p->vm.vcpu_fd, KVM_INTERRUPT, &irq) == 0)
+            p->extint_held = 0;
+        else if (errno != EEXIST)
+            err(STATUS_OSERR, "KVM_INTERRUPT");
+    }
+    run->request_interrupt_window = p->extint_held || pic_pending(&p->pic);
+}
 
 static bool halted(struct pmvm *p)
 {
@@ -112,6 +150,7 @@ static int vcpu_run_loop(struct pmvm *p, double timeout_s)
             guest_debug_update(p);
         if (p->debug.step_armed)
             tf_scrub_arm(p);
+        extint_offer(p);
         vm_regs_flush(vm);
         int r = ioctl(vm->vcpu_fd, KVM_RUN, 0);
         vm_regs_invalidate(vm);

@@ -92,7 +92,13 @@ static void test_reset(void **state)
     assert_int_equal(rd(&a, DFR), 0xFFFFFFFFu);
     assert_int_equal(rd(&a, SVR), 0xFF);
     for (unsigned off = LVT_TIMER; off <= 0x370; off += 0x10)
-        assert_int_equal(rd(&a, off), MASKED);
+        if (off != LVT_LINT0)
+            assert_int_equal(rd(&a, off), MASKED);
+    /* but LINT0 ExtINT, as KVM resets the BSP's (api.rst,
+     * KVM_X86_QUIRK_LINT0_REENABLED: "the reset value for the LVT LINT0
+     * register is 0x700 (APIC_MODE_EXTINT)") */
+    assert_int_equal(rd(&a, LVT_LINT0), 0x700);
+    assert_true(apic_extint_open(&a));
     for (unsigned i = 0; i < 8; i++) {
         assert_int_equal(rd(&a, ISR + i * 0x10), 0);
         assert_int_equal(rd(&a, IRR + i * 0x10), 0);
@@ -393,9 +399,12 @@ static void test_lint(void **state)
     struct apic a;
     unsigned v = 0;
     enabled(&a, 0);
+    wr(&a, LVT_LINT0, MASKED | DM_EXTINT);
     assert_int_equal(apic_lint(&a, 0, &v), APIC_LINT_MASKED);
+    assert_false(apic_extint_open(&a));
     wr(&a, LVT_LINT0, DM_EXTINT);
     assert_int_equal(apic_lint(&a, 0, &v), APIC_LINT_EXTINT);
+    assert_true(apic_extint_open(&a));
     wr(&a, LVT_LINT1, DM_NMI);
     assert_int_equal(apic_lint(&a, 1, &v), APIC_LINT_NMI);
     assert_true(apic_take_nmi(&a));
@@ -403,9 +412,11 @@ static void test_lint(void **state)
     assert_int_equal(apic_lint(&a, 0, &v), APIC_LINT_FIXED);
     assert_int_equal(v, 0x31);
     assert_int_equal(apic_accept(&a), 0x31);
+    assert_false(apic_extint_open(&a)); /* fixed mode: not the 8259's */
     /* SDM 11.4.3: disabled in IA32_APIC_BASE, LINT0 is INTR. */
     assert_true(apic_base_write(&a, 0xFEE00100u));
     assert_int_equal(apic_lint(&a, 0, &v), APIC_LINT_EXTINT);
+    assert_true(apic_extint_open(&a));
 }
 
 static void test_x2apic_gp(void **state)

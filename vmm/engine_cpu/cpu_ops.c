@@ -241,6 +241,10 @@ static enum engine_answer on_io(void *ctx, uint16_t port, unsigned size,
         p->ecpu.status = status;
         *stop = true;
     }
+    /* an 8259 request may be due now (unmasked, or a device's line
+     * raised): the run loop delivers it after this instruction */
+    if (pic_pending(&p->pic))
+        *stop = true;
     return ENGINE_OK;
 }
 

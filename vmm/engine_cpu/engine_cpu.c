@@ -114,11 +114,24 @@ static int end_undelivered(struct pmvm *p, unsigned vector)
     return STATUS_GUEST_FAILED;
 }
 
+/* Whether the 8259 asks for the CPU through LINT0 (ExtINT). */
+static bool extint_due(const struct pmvm *p)
+{
+    return pic_pending(&p->pic) && apic_extint_open(&p->ecpu.apic);
+}
+
+/* Whether an interrupt waits for IF (a HLT wake-up). */
+static bool interrupt_waiting(const struct pmvm *p)
+{
+    return extint_due(p) || apic_has_interrupt(&p->ecpu.apic);
+}
+
 /*
  * Between instructions: the clock's timers, the PMI the model raised,
- * then an NMI or the highest interrupt the local APIC lets through, which
- * the engine delivers through the IDT. -1, or the status the run ends
- * with.
+ * then an NMI, the 8259's interrupt (ExtINT, before the APIC's, as KVM's
+ * kvm_cpu_get_interrupt() takes it) or the highest the local APIC lets
+ * through, which the engine delivers through the IDT. -1, or the status
+ * the run ends with.
  */
 static int interrupts(struct pmvm *p)
 {
@@ -133,7 +146,7 @@ static int interrupts(struct pmvm *p)
         return end_undelivered(p, 2);
     if (!(c->st.rflags & RFLAGS_IF) || c->st.interrupt_shadow)
         return -1;
-    int v = apic_accept(&c->apic);
+    int v = extint_due(p) ? (int)pic_ack(&p->pic) : apic_accept(&c->apic);
     if (v >= 0 && !engine_interrupt(c->engine, &c->st, (unsigned)v))
         return end_undelivered(p, (unsigned)v);
     return -1;
@@ -142,12 +155,13 @@ static int interrupts(struct pmvm *p)
 /* Instructions to run before the next timer is due (at least one); one
  * where an interrupt waits only for the shadow of an STI or MOV SS. (With
  * IF clear the engine stops by itself where STI, POPF or IRET set it.) */
-static uint64_t budget(const struct engine_cpu *c)
+static uint64_t budget(const struct pmvm *p)
 {
+    const struct engine_cpu *c = &p->ecpu;
     uint64_t next = apic_next_event(&c->apic);
     if (next <= c->clock || (c->st.interrupt_shadow &&
                              (c->st.rflags & RFLAGS_IF) &&
-                             apic_has_interrupt(&c->apic)))
+                             interrupt_waiting(p)))
         return 1;
     return next - c->clock < SLICE ? next - c->clock : SLICE;
 }
@@ -161,7 +175,7 @@ static int halted(struct pmvm *p, double timeout_s)
     if (!(c->st.rflags & RFLAGS_IF))
         return STATUS_OK; /* docs/guest-abi.md: the run's end */
     apic_advance(&c->apic, c->clock);
-    if (apic_has_interrupt(&c->apic))
+    if (interrupt_waiting(p))
         return -1;
     uint64_t next = apic_next_event(&c->apic);
     if (next == UINT64_MAX)
@@ -185,7 +199,7 @@ int engine_cpu_loop(struct pmvm *p, double timeout_s)
         }
         if ((status = interrupts(p)) >= 0)
             return status;
-        engine_run(c->engine, &c->st, budget(c), &x);
+        engine_run(c->engine, &c->st, budget(p), &x);
         state_sync(p);
         if (c->ended)
             return c->status;

@@ -247,6 +247,9 @@ static enum engine_answer on_io(void *ctx, uint16_t port, unsigned size,
         p->bridge.status = status;
         *stop = true;
     }
+    /* an 8259 request may be due now: interrupts() after this one */
+    if (pic_pending(&p->pic))
+        *stop = true;
     return ENGINE_OK;
 }
 
@@ -459,7 +462,7 @@ static bool interruptible(const struct engine_state *st)
 /*
  * Interrupts, as the CPU takes them between instructions: the single-step
  * trap a hand-back owes the guest's own TF, the PMI the
- * engine stopped for (LVTPC's), then any the local APIC requests (pmvm's
+ * engine stopped for (LVTPC's), then the 8259's, then any the local APIC requests (pmvm's
  * earlier PMI, KVM's timer). The engine delivers them through the IDT;
  * an NMI or a delivery that would fault goes to KVM. False: KVM must run
  * (a hand-back is under way).
@@ -482,9 +485,53 @@ static bool interrupts(struct pmvm *p, struct engine_state *st)
                                                          st, (unsigned)v)))
             return false;
     }
+    /* the 8259's, through LINT0 (ExtINT), before the APIC's as KVM
+     * takes them; one KVM must deliver is held for vcpu_run.c's
+     * KVM_INTERRUPT */
+    if (interruptible(st) && (p->extint_held || pic_pending(&p->pic)) &&
+        lapic_extint_open(p)) {
+        unsigned v = p->extint_held ? p->extint_held - 1 : pic_ack(&p->pic);
+        p->extint_held = 0;
+        if (!engine_interrupt(p->bridge.engine, st, v)) {
+            p->extint_held = v + 1;
+            return false;
+        }
+    }
     for (int v; interruptible(st) && (v = lapic_accept(p)) >= 0;)
         if (!engine_interrupt(p->bridge.engine, st, (unsigned)v))
             return false;
+    return true;
+}
+
+/* Instructions to run: one where the 8259's request waits only for the
+ * shadow of an STI or MOV SS, so that it comes right after it, as on the
+ * CPU. */
+static uint64_t budget(const struct pmvm *p, const struct engine_state *st)
+{
+    if (st->interrupt_shadow && (st->rflags & RFLAGS_IF) &&
+        (p->extint_held || pic_pending(&p->pic)))
+        return 1;
+    return BRIDGE_BUDGET;
+}
+
+/*
+ * A HLT the engine would hand to KVM while the 8259 asks for the CPU and
+ * may interrupt it: the CPU does not stay halted, it takes the interrupt
+ * with the HLT done (SDM HLT: "an enabled interrupt ... resumes"), which
+ * interrupts() then delivers. KVM, given the HLT, would halt and wait for
+ * a KVM_INTERRUPT it may not ask for (KVM on SVM does not return for an
+ * interrupt window once halted). While a counter counts the HLT stays
+ * KVM's, which counts it.
+ */
+static bool wakes_from_halt(struct pmvm *p, struct engine_state *st,
+                            const struct engine_exit *x)
+{
+    if (x->stop != ENGINE_STOP_HANDBACK || x->why != ENGINE_WHY_HALT ||
+        !(st->rflags & RFLAGS_IF) || count_active(p) ||
+        !(p->extint_held || pic_pending(&p->pic)) || !lapic_extint_open(p))
+        return false;
+    st->rip += x->length;
+    st->interrupt_shadow = false;
     return true;
 }
 
@@ -559,7 +606,9 @@ int bridge_run(struct pmvm *p)
     p->bridge.st = &st;
     bool ok = interrupts(p, &st);
     if (ok)
-        engine_run(p->bridge.engine, &st, BRIDGE_BUDGET, &x);
+        engine_run(p->bridge.engine, &st, budget(p, &st), &x);
+    if (ok && wakes_from_halt(p, &st, &x))
+        x.stop = ENGINE_STOP_BUDGET;
     ok = ok && interrupts(p, &st);
     p->bridge.st = NULL;
     state_out(p, &st);
