@@ -17,6 +17,8 @@ enum eng_unwind {
     UNWIND_FAULT,     /* an exception, in e->fault: deliver it */
     UNWIND_HANDBACK,  /* stop before this instruction, e->why says why */
     UNWIND_SHUTDOWN,  /* a fault while delivering #DF: a triple fault */
+    UNWIND_REP_DB,    /* a #DB between two iterations of a REP string
+                       * instruction: deliver it, the REP resumable */
 };
 
 /* One operand, as the executor needs it. */
@@ -177,6 +179,12 @@ void eng_debug_access(struct eng *e, uint64_t la, unsigned size,
                       bool write);
 /* After it retired: the single-step trap and the data breakpoints. */
 void eng_debug_after(struct eng *e, const struct eng_insn *in);
+/* After an iteration of a REP string instruction that leaves more to do:
+ * its #DB now if TF was set or a data breakpoint was met (does not
+ * return then). */
+void eng_debug_between(struct eng *e);
+/* That #DB delivered, its frame at the instruction with RF set. */
+void eng_deliver_rep_db(struct eng *e);
 
 /* ---- faults and hand-backs (run.c) ---- */
 _Noreturn void eng_fault(struct eng *e, unsigned vec, bool has_err,

@@ -248,6 +248,12 @@ void eng_deliver_fault(struct eng *e, unsigned vec, bool has_err,
                                        e->insn_rip, RFLAGS_RF});
 }
 
+void eng_deliver_rep_db(struct eng *e)
+{
+    deliver_or_fault(e, (struct event){VEC_DB, false, false, 0, e->insn_rip,
+                                       RFLAGS_RF});
+}
+
 bool engine_interrupt(struct engine *ext, struct engine_state *st,
                       unsigned vector)
 {

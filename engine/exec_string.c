@@ -124,6 +124,8 @@ static void string_op(struct eng *e, const struct eng_insn *in,
             return;
         if (cond && in->repne && (e->st->rflags & RFLAGS_ZF))
             return;
+        if (addr_get(e, in, ENGINE_RCX) != 0)
+            eng_debug_between(e); /* TF or a data breakpoint: #DB now */
         /* The caller asked to stop (the guest ended itself): stop between
          * iterations, with RIP still on the instruction, as an interrupt
          * would. */

@@ -254,13 +254,30 @@ void engine_run(struct engine *ext, struct engine_state *st, uint64_t budget,
             goto done;
         }
         break;
+    case UNWIND_REP_DB:
+        /* between two iterations: RIP on the instruction, its #DB */
+        st->rip = e->insn_rip;
+        eng_deliver_rep_db(e);
+        st->interrupt_shadow = false;
+        e->count++;
+        if ((out->why = state_check(e, st)) != ENGINE_WHY_NONE) {
+            out->stop = ENGINE_STOP_STATE;
+            goto done;
+        }
+        break;
     case UNWIND_SHUTDOWN:
         out->stop = ENGINE_STOP_SHUTDOWN;
         goto done;
     default: /* UNWIND_HANDBACK */
         st->rip = e->insn_rip;
         if (e->why == ENGINE_WHY_NONE) {
-            out->stop = ENGINE_STOP_BUDGET; /* a REP slice */
+            /* a REP slice, stopped between iterations: an interrupt
+             * taken here pushes RF set, as the SDM has it for one that
+             * arrives after any iteration but the last (Vol. 3,
+             * 18.3.1.1), and the REP resumes past its instruction
+             * breakpoint */
+            st->rflags |= RFLAGS_RF;
+            out->stop = ENGINE_STOP_BUDGET;
         } else {
             out->stop = ENGINE_STOP_HANDBACK;
             out->why = e->why;

@@ -1,4 +1,4 @@
-/* guest_debug.c: the guest's own debug features work under pmvm: its DR0-DR3 breakpoints fire (execute, write, read/write; CPL0 and CPL3) and its own TF single-steps it, whoever runs it. */
+/* guest_debug.c: the guest's own debug features work under pmvm: its DR0-DR3 breakpoints fire (execute, write, read/write; CPL0 and CPL3) and its own TF single-steps it, a REP string instruction iteration by iteration, whoever runs it. */
 #include "guest.h"
 #include "x86.h"
 
@@ -27,6 +27,12 @@
 static volatile unsigned hits;
 static volatile uint64_t hit_rip, hit_dr6;
 static volatile uint32_t watched;
+/* #DBs whose frame is at rep_at (a REP stopped between iterations), how
+ * many of those frames had RF set, the last one's RCX */
+static volatile unsigned rep_hits, rep_rf;
+static volatile uint64_t rep_rcx;
+static volatile uint8_t buffer[8];
+extern const char rep_at[], rep_bp_at[];
 
 #define SET_DR(n, v) __asm__ volatile("mov %0, %%dr" #n :: "r"((uint64_t)(v)))
 
@@ -39,6 +45,11 @@ static void on_debug(struct ex_regs *r)
     hits++;
     hit_rip = r->rip;
     hit_dr6 |= dr6;
+    if (r->rip == (uint64_t)rep_at || r->rip == (uint64_t)rep_bp_at) {
+        rep_hits++;
+        rep_rf += (r->rflags & RFLAGS_RF) != 0;
+        rep_rcx = r->rcx;
+    }
     if (dr6 & DR6_B0_3)
         r->rflags |= RFLAGS_RF; /* an execute breakpoint: run it now */
 }
@@ -46,6 +57,7 @@ static void on_debug(struct ex_regs *r)
 static void arm(void)
 {
     hits = 0, hit_rip = 0, hit_dr6 = 0;
+    rep_hits = 0, rep_rf = 0, rep_rcx = 0;
 }
 
 /* (ok) with what the #DBs were, for the diagnostic. */
@@ -99,6 +111,50 @@ static uint64_t user_tf(uint64_t arg)
     (void)arg;
     TF_STRETCH(after);
     return after;
+}
+
+/*
+ * REP STOSB under TF, three iterations (SDM Vol. 3, 18.3.1.4; 18.3.1.1 on
+ * RF): a #DB after each of the first two at the REP, RCX what is left and
+ * RF set in the frame, so that the REP resumes; one after the third past
+ * it; then the PUSHF, AND and POPF that clear TF: six in all.
+ */
+static void rep_tf(const char *when)
+{
+    uint64_t rdi = (uint64_t)buffer, rcx = 3, after;
+
+    arm();
+    __asm__ volatile("pushfq; orq $0x100, (%%rsp); popfq\n"
+                     ".globl rep_at\nrep_at: rep stosb\n"
+                     "pushfq; andq $~0x100, (%%rsp); popfq\n"
+                     "1: lea 1b(%%rip), %0"
+                     : "=r"(after), "+D"(rdi), "+c"(rcx)
+                     : "a"(0x5A) : "memory", "cc");
+    result(hits == 6 && rep_hits == 2 && rep_rf == 2 && rep_rcx == 1 &&
+               hit_rip == after && buffer[2] == 0x5A && rcx == 0, when,
+           "REP STOSB under TF traps after each of its 3 iterations, RF "
+           "set while it has more", 6, after, DR6_BS);
+}
+
+/*
+ * REP STOSB over four bytes with a DR1 write breakpoint on the second
+ * (LEN 1): one #DB after the iteration that wrote it (SDM 18.3.1.2), at
+ * the REP with RCX 2 and RF set; the REP then finishes.
+ */
+static void rep_bp(const char *when)
+{
+    uint64_t rdi = (uint64_t)buffer, rcx = 4;
+
+    arm();
+    SET_DR(1, &buffer[1]);
+    SET_DR(7, DR7_FIXED | DR7_L(1) | DR7_RW(1, RW_WRITE));
+    __asm__ volatile(".globl rep_bp_at\nrep_bp_at: rep stosb"
+                     : "+D"(rdi), "+c"(rcx) : "a"(0xA5) : "memory");
+    SET_DR(7, DR7_FIXED);
+    result(hits == 1 && rep_hits == 1 && rep_rf == 1 && rep_rcx == 2 &&
+               (hit_dr6 & DR6_B0_3) == 2 && rcx == 0 && buffer[3] == 0xA5,
+           when, "REP STOSB meets a DR1 write breakpoint: its #DB after "
+           "that iteration, at the REP", 1, (uint64_t)rep_bp_at, 2);
 }
 
 static void tests(const char *when)
@@ -158,9 +214,12 @@ static void tests(const char *when)
     result(hits == 5 && hit_rip == after && (hit_dr6 & DR6_BS), when,
            "TF at CPL3 traps after each of 5 instructions", 5,
            after, DR6_BS);
+
+    rep_tf(when);
+    rep_bp(when);
 }
 
-#define TESTS 7
+#define TESTS 9
 
 int main(void)
 {
