@@ -5,13 +5,8 @@
  * RSI, RDI, R8-R15), RIP, RFLAGS. It never returns: the sequence ends
  * with a fault (UD2 at the latest) whose signal handler siglongjmps out.
  */
-	.text
-	.globl native_enter
-	.type native_enter, @function
-native_enter:
-	movq %rdi, %rax
-	movq 128(%rax), %rbx
-	movq %rbx, native_target(%rip)
+/* RFLAGS, then RCX..RDI (RSP the context's), from the context at RAX. */
+	.macro load_flags_and_legacy_gprs
 	pushq 136(%rax)
 	popfq
 	movq 8(%rax), %rcx
@@ -21,6 +16,16 @@ native_enter:
 	movq 40(%rax), %rbp
 	movq 48(%rax), %rsi
 	movq 56(%rax), %rdi
+	.endm
+
+	.text
+	.globl native_enter
+	.type native_enter, @function
+native_enter:
+	movq %rdi, %rax
+	movq 128(%rax), %rbx
+	movq %rbx, native_target(%rip)
+	load_flags_and_legacy_gprs
 	movq 64(%rax), %r8
 	movq 72(%rax), %r9
 	movq 80(%rax), %r10
@@ -52,15 +57,7 @@ native32_enter:
 	movl %ebx, %ds
 	movl %ebx, %es
 	movl %ebx, %ss
-	pushq 136(%rax)
-	popfq
-	movq 8(%rax), %rcx
-	movq 16(%rax), %rdx
-	movq 24(%rax), %rbx
-	movq 32(%rax), %rsp
-	movq 40(%rax), %rbp
-	movq 48(%rax), %rsi
-	movq 56(%rax), %rdi
+	load_flags_and_legacy_gprs
 	movq 0(%rax), %rax
 	ljmpl *native32_far(%rip)
 	.size native32_enter, .-native32_enter
