@@ -25,7 +25,7 @@
 
 static const char diff_usage[] =
     "usage: pmvm diff [--cpu M] [--policy P] [--set ...] [--format=text|json]\n"
-    "                 [--timeout=S] [--pmvm-log FILE] IMAGE\n"
+    "                 [--timeout=S] [--accel=WHAT] [--pmvm-log FILE] IMAGE\n"
     "                 (--log FILE | -- COMMAND [ARGS...])\n"
     "Runs the probe IMAGE under pmvm (or reads pmvm's log, --pmvm-log) and\n"
     "under COMMAND (or reads a log captured elsewhere, --log), and compares\n"
@@ -37,6 +37,7 @@ struct diff_opts {
     bool json;
     unsigned timeout;
     const char *pmvm_log, *log, *image;
+    const char *accel; /* pmvm run's --accel, NULL: its default */
     char **command;
 };
 
@@ -168,6 +169,10 @@ static int pmvm_side(const struct diff_opts *o, char **out, size_t *len)
     argv[n++] = arg("pmvm");
     argv[n++] = arg("run");
     argv[n++] = arg(timeout);
+    if (o->accel) {
+        argv[n++] = arg("--accel");
+        argv[n++] = arg(o->accel);
+    }
     argv[n++] = arg(o->sel.dump ? "--cpu-dump" : "--cpu");
     argv[n++] = arg(o->sel.dump ? o->sel.dump : o->sel.cpu);
     if (o->sel.core_type) {
@@ -291,9 +296,11 @@ static int compare(const struct diff_opts *o, const struct pmu_model *g,
 
 static void parse(int argc, char **argv, struct diff_opts *o)
 {
-    enum { OPT_LOG = 0x200, OPT_PMVM_LOG, OPT_TIMEOUT };
+    enum { OPT_LOG = 0x200, OPT_PMVM_LOG, OPT_TIMEOUT, OPT_ACCEL };
+    static const char *const accel_words[] = {"auto", "kvm", "engine"};
     static const struct option opts[] = {
         CPU_LONG_OPTIONS,
+        {"accel", required_argument, NULL, OPT_ACCEL},
         {"format", required_argument, NULL, OPT_FORMAT},
         {"log", required_argument, NULL, OPT_LOG},
         {"pmvm-log", required_argument, NULL, OPT_PMVM_LOG},
@@ -320,6 +327,9 @@ static void parse(int argc, char **argv, struct diff_opts *o)
                 errx(STATUS_USAGE, "diff: unexpected '%s' after the image "
                      "(the other command goes after --)", optarg);
             o->image = optarg;
+            break;
+        case OPT_ACCEL:
+            o->accel = accel_words[CLI_ENUM("--accel", optarg, accel_words)];
             break;
         case OPT_FORMAT:
             o->json = cli_format_json(optarg);

@@ -75,7 +75,7 @@ static const struct option_help {
      "it (repeatable)"},
     {G_RUN, "--initrd=FILE", HELP_RUN,
      "FILE as the Multiboot module (QEMU's -initrd)"},
-    {G_RUN, "--accel=WHAT", HELP_RUN,
+    {G_RUN, "--accel=WHAT", HELP_RUN | HELP_DIFF,
      "what runs the guest: auto (default; KVM where /dev/kvm opens and "
      "answers, else the engine, said on stderr), kvm, or engine (pmvm's "
      "own x86-64 engine is the CPU: no KVM at all)"},

@@ -48,7 +48,7 @@ offers "run IMAGE: an image file, not the 64-bit copy" "$build/guest/hello.elf" 
 offers "run IMAGE: a directory to go on into" "$build/guest/" pmvm run "$build/gue"
 offers "--cpu-dump FILE: any file" "tests/data/" pmvm model --cpu-dump tests/da
 offers "diff -- COMMAND: a command" bash pmvm diff rdpmc -- bas
-offers "diff's options" "--log --pmvm-log --timeout --format --policy" pmvm diff --
+offers "diff's options" "--log --pmvm-log --timeout --accel --format --policy" pmvm diff --
 
 # Every option --help lists is offered by some command.
 for opt in $("$pmvm" --help | sed -n 's/^  \(--[a-z0-9-]*\).*/\1/p' | sort -u); do

@@ -35,10 +35,14 @@ expected_differences() {
 
 for cpu in sapphire-rapids clearwater-forest; do
 	for probe in cpuid msr rdpmc; do
+	for side in kvm engine; do
 		table=tests/expect/$cpu.native.$probe
 		# pmvm's side: a run on /dev/kvm, or without one its expected
-		# lines (tests/integration/conformance.sh holds pmvm to them)
-		if [ -n "$why" ]; then
+		# lines (tests/integration/conformance.sh holds pmvm to them);
+		# and a run in pmvm's engine (--accel=engine), anywhere
+		if [ "$side" = engine ]; then
+			mine="--accel=engine" how="pmvm run --accel=engine"
+		elif [ -n "$why" ]; then
 			sed 's/^/# obs /' "$table" >"$tmp/pmvm.log"
 			mine="--pmvm-log $tmp/pmvm.log"
 			how="pmvm's expected lines ($why)"
@@ -62,10 +66,19 @@ for cpu in sapphire-rapids clearwater-forest; do
 		if [ "$rc" = 1 ] && cmp -s "$tmp/want" "$tmp/got"; then
 			ok "diff $probe on $cpu vs QEMU TCG: the $nwant predicted differences and no other ($how)"
 		else
-			not_ok "diff $probe on $cpu vs QEMU TCG: status $rc, lines $(diff "$tmp/want" "$tmp/got" | grep '^[<>]' | head -n 5 | tr '\n' ' ')"
+			not_ok "diff $probe on $cpu vs QEMU TCG: status $rc, lines $(diff "$tmp/want" "$tmp/got" | grep '^[<>]' | head -n 5 | tr '\n' ' ') ($how)"
 		fi
 	done
+	done
 done
+# --accel takes pmvm run's words only: one line, 64.
+"$pmvm" diff --accel=tcg rdpmc -- true >/dev/null 2>"$tmp/err"
+rc=$?
+if [ "$rc" = 64 ] && [ "$(wc -l <"$tmp/err")" = 1 ] && grep -q -- "--accel" "$tmp/err"; then
+	ok "diff --accel=tcg: 64, '$(cat "$tmp/err")'"
+else
+	not_ok "diff --accel=tcg: status $rc, '$(cat "$tmp/err")'"
+fi
 
 # The same from a captured log (bare metal's way), in text: one line per
 # difference with both answers and pmvm's rule, then the summary.
