@@ -64,6 +64,15 @@ void eng_debug_access(struct eng *e, uint64_t la, unsigned size, bool write)
     }
 }
 
+/*
+ * A MOV or POP to SS inhibits debug exceptions (data breakpoints and the
+ * single-step trap) until the instruction boundary after the next
+ * instruction (SDM Vol. 3, 6.8.3): the #DB it raised is held, and comes
+ * with the next instruction's own, in one. The inhibition ends with the
+ * delivery of an exception: one the next instruction raises, or INT n's,
+ * is delivered first and the held #DB then, at its handler's first
+ * instruction (eng_debug_after_event()).
+ */
 void eng_debug_after(struct eng *e, const struct eng_insn *in)
 {
     /* INT n, INT3, INTO and INT1 clear TF on the way into their handler:
@@ -73,9 +82,30 @@ void eng_debug_after(struct eng *e, const struct eng_insn *in)
                   in->mnemonic == ZYDIS_MNEMONIC_INTO ||
                   in->mnemonic == ZYDIS_MNEMONIC_INT1;
     bool step = e->tf_start && !is_int;
+    unsigned hits = e->bp_hits;
 
-    if (step || e->bp_hits)
-        raise_db(e, e->bp_hits, step, e->st->rip); /* a trap: after it */
+    if (e->ss_load && !e->db_held) {
+        e->db_held = step || hits;
+        e->db_held_step = step;
+        e->db_held_hits = (uint8_t)hits;
+        e->db_held_rip = e->st->rip;
+        return;
+    }
+    if (e->db_held) {
+        step |= e->db_held_step;
+        hits |= e->db_held_hits;
+        e->db_held = false;
+    }
+    if (step || hits)
+        raise_db(e, hits, step, e->st->rip); /* a trap: after it */
+}
+
+void eng_debug_after_event(struct eng *e)
+{
+    if (!e->db_held)
+        return;
+    e->db_held = false;
+    raise_db(e, e->db_held_hits, e->db_held_step, e->st->rip);
 }
 
 /*
@@ -89,9 +119,17 @@ void eng_debug_after(struct eng *e, const struct eng_insn *in)
  */
 void eng_debug_between(struct eng *e)
 {
-    if (!e->tf_start && !e->bp_hits)
+    unsigned hits = e->bp_hits;
+    bool step = e->tf_start;
+
+    if (e->db_held) { /* the REP follows a MOV SS: its #DB comes too */
+        hits |= e->db_held_hits;
+        step |= e->db_held_step;
+    }
+    if (!step && !hits)
         return;
-    e->st->dr6 = x86_dr6_after_db(e->st->dr6, e->bp_hits, e->tf_start);
+    e->db_held = false;
+    e->st->dr6 = x86_dr6_after_db(e->st->dr6, hits, step);
     e->bp_hits = 0;
     longjmp(e->unwind, UNWIND_REP_DB);
 }

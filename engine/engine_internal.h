@@ -120,6 +120,12 @@ struct eng {
     uint64_t batched;        /* the instruction retired this many times at
                                 once (exec_branch.c: a LOOP to itself) */
     bool shadow_next;        /* STI/MOV SS: shadow the next instruction */
+    bool ss_load;            /* it loaded SS with MOV or POP */
+    /* the #DB a MOV or POP SS raised, held until after the next
+     * instruction (debug.c) */
+    bool db_held, db_held_step;
+    uint8_t db_held_hits;
+    uint64_t db_held_rip;    /* where the next instruction is */
     bool mem_read, mem_write;
     bool tf_start;           /* TF was set as the instruction began */
     uint8_t bp_hits;         /* data breakpoints its accesses met */
@@ -179,6 +185,8 @@ void eng_debug_access(struct eng *e, uint64_t la, unsigned size,
                       bool write);
 /* After it retired: the single-step trap and the data breakpoints. */
 void eng_debug_after(struct eng *e, const struct eng_insn *in);
+/* After an exception's delivery: a #DB held since a MOV or POP SS. */
+void eng_debug_after_event(struct eng *e);
 /* After an iteration of a REP string instruction that leaves more to do:
  * its #DB now if TF was set or a data breakpoint was met (does not
  * return then). */

@@ -124,7 +124,7 @@ static void exec_pop(struct eng *e, const struct eng_insn *in)
         eng_load_sreg(e, DST->reg, (uint16_t)v);
         eng_sp_set(e, rsp + sz);
         if (DST->reg == ENGINE_SS)
-            e->shadow_next = true;
+            e->shadow_next = e->ss_load = true;
         return;
     }
     if (DST->type == OPND_MEM) {

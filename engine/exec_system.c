@@ -320,13 +320,18 @@ static void exec_mov_cr(struct eng *e, const struct eng_insn *in)
  * with the MOV mnemonic, so exec_move's MOV sends it here. */
 void eng_exec_mov_special(struct eng *e, const struct eng_insn *in)
 {
+    /* MOV to SS, DS or ES everywhere (SS's #DB must be held to after the
+     * next instruction, which KVM's single-step would not); FS and GS,
+     * whose bases are MSRs too, only where the engine is the CPU */
+    if (DST->type == OPND_REG && DST->regkind == REGK_SEG &&
+        (e->ops.machine || DST->reg == ENGINE_SS || DST->reg == ENGINE_DS ||
+         DST->reg == ENGINE_ES)) {
+        eng_load_sreg(e, DST->reg, (uint16_t)eng_opnd_read(e, in, SRC));
+        if (DST->reg == ENGINE_SS) /* MOV SS shadows the next one */
+            e->shadow_next = e->ss_load = true;
+        return;
+    }
     if (e->ops.machine) {
-        if (DST->type == OPND_REG && DST->regkind == REGK_SEG) {
-            eng_load_sreg(e, DST->reg, (uint16_t)eng_opnd_read(e, in, SRC));
-            if (DST->reg == ENGINE_SS)
-                e->shadow_next = true; /* MOV SS shadows the next one */
-            return;
-        }
         if ((DST->type == OPND_REG && (DST->regkind == REGK_CR ||
                                        DST->regkind == REGK_DR)) ||
             (SRC->type == OPND_REG && (SRC->regkind == REGK_CR ||

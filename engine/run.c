@@ -168,6 +168,7 @@ static void step(struct eng *e)
     e->insn_rip = st->rip;
     e->tf_start = (st->rflags & RFLAGS_TF) != 0;
     e->bp_hits = 0;
+    e->ss_load = false;
     if (eng_debug_fetch(e))
         return;
     const struct eng_insn *in = eng_decode_at_rip(e);
@@ -238,6 +239,10 @@ void engine_run(struct engine *ext, struct engine_state *st, uint64_t budget,
         out->stop = ENGINE_STOP_STATE;
         return;
     }
+    /* A #DB held past a MOV SS belongs to the instruction after it, only
+     * if this run starts there, in its shadow (KVM may have run it). */
+    if (e->db_held && (st->rip != e->db_held_rip || !st->interrupt_shadow))
+        e->db_held = false;
     switch (setjmp(e->unwind)) {
     case UNWIND_NONE:
         break;
@@ -247,6 +252,7 @@ void engine_run(struct engine *ext, struct engine_state *st, uint64_t budget,
         if (e->fault_cr2_valid)
             st->cr2 = e->fault_cr2;
         eng_deliver_fault(e, e->fault_vec, e->fault_has_err, e->fault_err);
+        eng_debug_after_event(e); /* a #DB a MOV SS held: now */
         st->interrupt_shadow = false;
         e->count++; /* a handler that faults again must not spin here */
         if ((out->why = state_check(e, st)) != ENGINE_WHY_NONE) {

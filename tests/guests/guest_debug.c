@@ -33,6 +33,9 @@ static volatile unsigned rep_hits, rep_rf;
 static volatile uint64_t rep_rcx;
 static volatile uint8_t buffer[8];
 extern const char rep_at[], rep_bp_at[];
+/* #DBs whose frame is right after a MOV or POP SS: none may be */
+static volatile unsigned ss_hits;
+extern const char ss_next[], ss_pop_next[];
 
 #define SET_DR(n, v) __asm__ volatile("mov %0, %%dr" #n :: "r"((uint64_t)(v)))
 
@@ -45,6 +48,8 @@ static void on_debug(struct ex_regs *r)
     hits++;
     hit_rip = r->rip;
     hit_dr6 |= dr6;
+    if (r->rip == (uint64_t)ss_next || r->rip == (uint64_t)ss_pop_next)
+        ss_hits++;
     if (r->rip == (uint64_t)rep_at || r->rip == (uint64_t)rep_bp_at) {
         rep_hits++;
         rep_rf += (r->rflags & RFLAGS_RF) != 0;
@@ -58,6 +63,7 @@ static void arm(void)
 {
     hits = 0, hit_rip = 0, hit_dr6 = 0;
     rep_hits = 0, rep_rf = 0, rep_rcx = 0;
+    ss_hits = 0;
 }
 
 /* (ok) with what the #DBs were, for the diagnostic. */
@@ -157,6 +163,56 @@ static void rep_bp(const char *when)
            "that iteration, at the REP", 1, (uint64_t)rep_bp_at, 2);
 }
 
+/*
+ * A MOV to SS holds off debug exceptions until after the next
+ * instruction (SDM Vol. 3, 6.8.3): under TF, MOV EAX,SS; MOV SS,EAX; NOP;
+ * PUSHF; AND; POPF trap 5 times, none of them right after the MOV SS.
+ */
+static void mov_ss_tf(const char *when)
+{
+    uint64_t after;
+
+    arm();
+    __asm__ volatile("pushfq; orq $0x100, (%%rsp); popfq\n"
+                     "mov %%ss, %%eax; mov %%eax, %%ss\n"
+                     ".globl ss_next\nss_next: nop\n"
+                     "pushfq; andq $~0x100, (%%rsp); popfq\n"
+                     "1: lea 1b(%%rip), %0"
+                     : "=r"(after) :: "rax", "memory", "cc");
+    result(hits == 5 && ss_hits == 0 && hit_rip == after, when,
+           "MOV SS under TF: its trap is held to after the next "
+           "instruction", 5, after, DR6_BS);
+}
+
+/*
+ * MOV SS from the stack whose read meets a DR0 read/write breakpoint (8
+ * bytes on the slot; PUSH and POP SS are no instructions in 64-bit mode):
+ * the #DB after the NOP that follows, not after the MOV.
+ */
+static void pop_ss_bp(const char *when)
+{
+    uint64_t after;
+
+    arm();
+    __asm__ volatile("mov %%ss, %%eax; push %%rax\n"
+                     "mov %%rsp, %%rax; mov %%rax, %%dr0\n"
+                     "mov %1, %%rax; mov %%rax, %%dr7\n"
+                     "mov (%%rsp), %%ss\n"
+                     ".globl ss_pop_next\nss_pop_next: nop\n"
+                     "1: lea 1b(%%rip), %0\n"
+                     "mov %2, %%rax; mov %%rax, %%dr7\n"
+                     "pop %%rax"
+                     : "=&r"(after)
+                     : "r"(DR7_FIXED | DR7_L(0) | DR7_RW(0, RW_RDWR) |
+                           (2ull << 18)),
+                       "r"(DR7_FIXED)
+                     : "rax", "memory");
+    result(hits == 1 && ss_hits == 0 && hit_rip == after &&
+               (hit_dr6 & DR6_B0_3) == 1, when,
+           "MOV SS meets a DR0 read breakpoint: its #DB after the next "
+           "instruction", 1, after, 1);
+}
+
 static void tests(const char *when)
 {
     uint64_t after;
@@ -217,9 +273,11 @@ static void tests(const char *when)
 
     rep_tf(when);
     rep_bp(when);
+    mov_ss_tf(when);
+    pop_ss_bp(when);
 }
 
-#define TESTS 9
+#define TESTS 11
 
 int main(void)
 {
