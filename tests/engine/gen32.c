@@ -92,8 +92,13 @@ static void gen_wild32(struct g *g, unsigned k)
         wild.mem.base = r;
         wild.mem.displacement =
             (int32_t)(uint32_t)(GEN32_RO + rnd(g, 0xFFC) - base);
-        EMIT(g, ZYDIS_MNEMONIC_MOV, R(r), I(base));
-        EMIT(g, ZYDIS_MNEMONIC_MOV, wild, R(pick(g, 4)));
+        /* the immediate as Zydis takes a 32-bit one: sign-extended (an
+         * unsigned 0xF0000000 is out of its range, and the MOV would be
+         * left out, the write then going through whatever the register
+         * held) */
+        if (EMIT(g, ZYDIS_MNEMONIC_MOV, R(r),
+                 I((uint64_t)(int64_t)(int32_t)base)))
+            EMIT(g, ZYDIS_MNEMONIC_MOV, wild, R(pick(g, 4)));
         break;
     }
     case 1: /* a read of the inaccessible page, disp32 alone: #PF U */
