@@ -14,6 +14,7 @@
 #include "vmm/host_probe.h"
 #include "vmm/vpmu/insn.h"
 #include "vmm/lapic.h"
+#include "vmm/paging.h"
 #include "vmm/vpmu/msr.h"
 #include "vmm/vpmu/pmi.h"
 #include "vmm/pmvm.h"
@@ -103,6 +104,8 @@ static bool on_retire(void *ctx, const struct engine_retired *r)
 {
     struct pmvm *p = ctx;
     p->bridge.retired++;
+    p->bridge.last_rip = r->addr;
+    p->bridge.last_len = r->length;
     /* The model sees what counts, and nothing else: the same counts
      * whichever way RDPMC is trapped. */
     if (!count_active(p))
@@ -121,6 +124,8 @@ static bool on_retire_repeat(void *ctx, const struct engine_retired *r,
     const struct pmu_insn in = count_insn_of(r);
 
     *done = n;
+    p->bridge.last_rip = r->addr;
+    p->bridge.last_len = r->length;
     if (count_active(p) && pmu_retire_repeat(p->pmu, &in, n, done))
         p->pmi_due = true;
     p->bridge.retired += *done;
@@ -535,6 +540,33 @@ static bool wakes_from_halt(struct pmvm *p, struct engine_state *st,
     return true;
 }
 
+/*
+ * A HLT in the shadow of the STI the engine just ran goes to KVM with the
+ * STI: the engine's STI is undone (IF clear again, RIP back on it, RF set
+ * so that an execute breakpoint there, already met, does not fire twice)
+ * and KVM runs both, holding an interrupt that is due until after the HLT
+ * as the CPU does. Handing the HLT alone, with the STI's shadow set by
+ * KVM_SET_VCPU_EVENTS, is not enough everywhere: KVM on SVM under QEMU
+ * 7.2's TCG sometimes delivered the interrupt before the HLT, which then
+ * slept for ever (docs/testing.md). Not while a counter counts, where the
+ * STI was counted as the engine retired it.
+ */
+static void sti_back_to_kvm(struct pmvm *p, struct engine_state *st)
+{
+    uint8_t insn = 0;
+
+    if (!st->interrupt_shadow || !(st->rflags & RFLAGS_IF) ||
+        count_active(p) || p->bridge.last_len != 1 ||
+        p->bridge.last_rip != st->rip - 1 ||
+        paging_read(&p->vm, vm_sregs(&p->vm), st->rip - 1, &insn, 1) != 1 ||
+        insn != 0xFB)
+        return;
+    st->rip -= 1;
+    st->rflags = (st->rflags & ~RFLAGS_IF) | RFLAGS_RF;
+    st->interrupt_shadow = false;
+    state_out(p, st);
+}
+
 /* The engine takes over from KVM: what KVM cached is stale. */
 static void engine_takes_over(struct pmvm *p)
 {
@@ -623,6 +655,8 @@ int bridge_run(struct pmvm *p)
         return end_triple_fault(p, "in pmvm's engine: a fault while "
                                    "delivering #DF");
     if (x.stop == ENGINE_STOP_HANDBACK) {
+        if (x.why == ENGINE_WHY_HALT)
+            sti_back_to_kvm(p, &st);
         handback_begin(p, &st, &x);
     } else if (x.stop == ENGINE_STOP_STATE) {
         /* 32-bit code, TF, ...: KVM runs it until the next exit,

@@ -43,6 +43,8 @@ struct bridge {
                                         KERNEL_GS_BASE, TSC_AUX */
     bool sys_valid[BRIDGE_SYS_MSRS]; /* read from KVM since KVM last ran */
     uint64_t retired, handbacks; /* statistics for --trace */
+    uint64_t last_rip;      /* the last instruction the engine retired, */
+    unsigned last_len;      /* ... and its length (sti_back_to_kvm()) */
 };
 
 struct pmvm;
