@@ -64,6 +64,16 @@ void eng_debug_access(struct eng *e, uint64_t la, unsigned size, bool write)
     }
 }
 
+/* A #DB a MOV SS held joins (hits) and (step), and is no longer held. */
+static void take_held(struct eng *e, unsigned *hits, bool *step)
+{
+    if (!e->db_held)
+        return;
+    *hits |= e->db_held_hits;
+    *step |= e->db_held_step;
+    e->db_held = false;
+}
+
 /*
  * A MOV or POP to SS inhibits debug exceptions (data breakpoints and the
  * single-step trap) until the instruction boundary after the next
@@ -91,11 +101,7 @@ void eng_debug_after(struct eng *e, const struct eng_insn *in)
         e->db_held_rip = e->st->rip;
         return;
     }
-    if (e->db_held) {
-        step |= e->db_held_step;
-        hits |= e->db_held_hits;
-        e->db_held = false;
-    }
+    take_held(e, &hits, &step);
     if (step || hits)
         raise_db(e, hits, step, e->st->rip); /* a trap: after it */
 }
@@ -122,13 +128,9 @@ void eng_debug_between(struct eng *e)
     unsigned hits = e->bp_hits;
     bool step = e->tf_start;
 
-    if (e->db_held) { /* the REP follows a MOV SS: its #DB comes too */
-        hits |= e->db_held_hits;
-        step |= e->db_held_step;
-    }
-    if (!step && !hits)
+    if (!step && !hits && !e->db_held)
         return;
-    e->db_held = false;
+    take_held(e, &hits, &step); /* the REP follows a MOV SS: its too */
     e->st->dr6 = x86_dr6_after_db(e->st->dr6, hits, step);
     e->bp_hits = 0;
     longjmp(e->unwind, UNWIND_REP_DB);
