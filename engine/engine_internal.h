@@ -69,7 +69,8 @@ struct eng_insn {
 
 /* The decoded-instruction cache: direct-mapped by guest-physical address,
  * valid while the page's generation is unchanged (self-modifying code
- * bumps it). */
+ * bumps it). The map holds each bucket's slot in a pool filled in order
+ * of first use, so a short run touches few host pages. */
 #define ICACHE_SLOTS 16384
 
 struct icache_slot {
@@ -132,7 +133,9 @@ struct eng {
     /* caches */
     struct tlb_slot tlb[TLB_SLOTS];
     uint32_t tlb_epoch;      /* a flush starts a new one */
-    struct icache_slot *icache;
+    struct icache_slot *icache;  /* the pool */
+    uint16_t *icache_map;    /* gpa % ICACHE_SLOTS: pool index + 1; 0: none */
+    uint32_t icache_used;    /* pool slots handed out */
     uint32_t icache_epoch;   /* a flush starts a new one */
     uint32_t *page_gen;      /* per guest-physical page */
     uint8_t *code_page;      /* per page: some decoded instruction is there */

@@ -81,9 +81,10 @@ struct engine *engine_create(uint8_t *ram, uint64_t ram_size,
     e->ops = *ops;
     e->ram_pages = (ram_size + 0xFFF) >> 12;
     e->icache = calloc(ICACHE_SLOTS, sizeof(*e->icache)); /* epoch 0: empty */
+    e->icache_map = calloc(ICACHE_SLOTS, sizeof(*e->icache_map));
     e->page_gen = calloc(e->ram_pages, sizeof(*e->page_gen));
     e->code_page = calloc(e->ram_pages, 1);
-    if (!e->icache || !e->page_gen || !e->code_page) {
+    if (!e->icache || !e->icache_map || !e->page_gen || !e->code_page) {
         engine_destroy((struct engine *)e);
         return NULL;
     }
@@ -99,6 +100,7 @@ void engine_destroy(struct engine *ext)
     if (!e)
         return;
     free(e->icache);
+    free(e->icache_map);
     free(e->page_gen);
     free(e->code_page);
     free(e);
