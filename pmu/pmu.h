@@ -334,7 +334,7 @@ bool pmu_counter_enabled(const struct pmu *pmu, unsigned idx, unsigned cpl);
 
 /* Raw counter value, and a store masked to the counter's width; no rules,
  * no side effects. False/0 for a counter that does not exist. */
-uint64_t pmu_counter_get(const struct pmu *pmu, unsigned idx);
+uint64_t pmu_counter_get(struct pmu *pmu, unsigned idx);
 bool pmu_counter_set(struct pmu *pmu, unsigned idx, uint64_t val);
 
 /* ---- Counting (pmu_count.c, pmu_uarch.c; docs/counting.md) ---- */

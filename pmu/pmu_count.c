@@ -22,17 +22,17 @@ enum {
 };
 
 /* The event of fixed counter i (pmu-spec 3.5, 4). */
-static const uint32_t fixed_event[PMU_MAX_FIXED] = {
+const uint32_t pmu_fixed_event[PMU_MAX_FIXED] = {
     EV_INSTRUCTIONS, EV_CYCLES, EV_REF_CYCLES, EV_SLOTS,
     EV_BAD_SPEC, EV_FE_BOUND, EV_RETIRING,
 };
 
 /* How much an event advances for one instruction. The modelled core runs
  * at its nominal frequency: one reference cycle per core cycle. */
-static uint64_t event_delta(uint32_t ev, const struct pmu_cost *c)
+uint64_t pmu_event_delta(uint32_t ev, const struct pmu_cost *c)
 {
     switch (ev) {
-    case EV_INSTRUCTIONS: return 1;
+    case EV_INSTRUCTIONS: return c->insns;
     case EV_BRANCHES: return c->branch;
     case EV_MISPREDICTS: return c->mispredict;
     case EV_CYCLES:
@@ -55,7 +55,7 @@ static uint64_t event_delta(uint32_t ev, const struct pmu_cost *c)
  * (docs/counting.md, "Transactions"). IN_TXCP discards what an aborted
  * transaction counted, and that abort comes after the rollback.
  */
-static uint64_t gp_event(uint64_t sel, const struct pmu_cost *c)
+uint64_t pmu_gp_event(uint64_t sel, const struct pmu_cost *c)
 {
     uint32_t ev = (uint32_t)(sel & (EVTSEL_EVENT | EVTSEL_UMASK));
 
@@ -65,7 +65,7 @@ static uint64_t gp_event(uint64_t sel, const struct pmu_cost *c)
     if (sel & EVTSEL_IN_TX)
         return c->tx_abort && (ev == EV_CYCLES || ev == EV_REF_CYCLES)
                    ? c->cycles : 0;
-    return event_delta(ev, c);
+    return pmu_event_delta(ev, c);
 }
 
 /*
@@ -152,7 +152,7 @@ static bool count_gp(struct pmu *pmu, uint32_t on,
     for (; on; on &= on - 1) {
         unsigned i = (unsigned)__builtin_ctz(on);
         uint64_t sel = pmu->evtsel[i];
-        uint64_t x = gp_event(sel, cost);
+        uint64_t x = pmu_gp_event(sel, cost);
 
         if (advance(&pmu->pmc[i], pmu->m.gp_width, gp_delta(pmu, i, x)))
             pmi |= overflow(pmu, i, sel & EVTSEL_INT, ovf);
@@ -184,7 +184,7 @@ static bool retire_one(struct pmu *pmu, const struct pmu_insn *insn,
         unsigned i = (unsigned)__builtin_ctzll(f);
 
         if (advance(&pmu->fixed[i], pmu->m.fixed_width,
-                    event_delta(fixed_event[i], &cost)))
+                    pmu_event_delta(pmu_fixed_event[i], &cost)))
             pmi |= overflow(pmu, PMU_IDX_FIXED(i),
                             pmu->fixed_ctrl & FIXED_PMI(i), &ovf);
     }
@@ -196,6 +196,8 @@ bool pmu_retire(struct pmu *pmu, const struct pmu_insn *insn)
 {
     struct pmu_cost cost;
 
+    if (pmu_tally_retire(pmu, insn))
+        return false;
     return retire_one(pmu, insn, &cost);
 }
 
@@ -209,14 +211,14 @@ static uint64_t room_for(const struct pmu *pmu, uint64_t on,
 
     for (uint32_t gp = (uint32_t)on; gp; gp &= gp - 1) {
         unsigned i = (unsigned)__builtin_ctz(gp);
-        uint64_t x = gp_event(pmu->evtsel[i], c);
+        uint64_t x = pmu_gp_event(pmu->evtsel[i], c);
         uint64_t d = gp_delta_again(pmu, i, x);
         if (d && (pmu_width_mask(pmu->m.gp_width) - pmu->pmc[i]) / d < m)
             m = (pmu_width_mask(pmu->m.gp_width) - pmu->pmc[i]) / d;
     }
     for (uint64_t f = (on >> PMU_IDX_FIXED(0)) & 0xFFFF; f; f &= f - 1) {
         unsigned i = (unsigned)__builtin_ctzll(f);
-        uint64_t d = event_delta(fixed_event[i], c);
+        uint64_t d = pmu_event_delta(pmu_fixed_event[i], c);
         uint64_t room = pmu_width_mask(pmu->m.fixed_width) - pmu->fixed[i];
         if (d && room / d < m)
             m = room / d;
@@ -236,12 +238,12 @@ static void retire_many(struct pmu *pmu, uint64_t on,
     pmu->cycles += m * c->cycles;
     for (uint32_t gp = (uint32_t)on; gp; gp &= gp - 1) {
         unsigned i = (unsigned)__builtin_ctz(gp);
-        uint64_t x = gp_event(pmu->evtsel[i], c);
+        uint64_t x = pmu_gp_event(pmu->evtsel[i], c);
         pmu->pmc[i] += m * gp_delta_again(pmu, i, x);
     }
     for (uint64_t f = (on >> PMU_IDX_FIXED(0)) & 0xFFFF; f; f &= f - 1) {
         unsigned i = (unsigned)__builtin_ctzll(f);
-        pmu->fixed[i] += m * event_delta(fixed_event[i], c);
+        pmu->fixed[i] += m * pmu_event_delta(pmu_fixed_event[i], c);
     }
     if (on & GLOBAL_PERF_METRICS)
         pmu_metrics_add_many(pmu, c, m);
@@ -261,6 +263,7 @@ bool pmu_retire_repeat(struct pmu *pmu, const struct pmu_insn *insn,
     uint64_t on = pmu->enabled[insn->cpl != 0];
     uint64_t i = 0;
 
+    pmu_settle(pmu);
     while (i < n) {
         struct pmu_uarch before = pmu->ua;
         uint32_t edge_before = pmu->edge_prev;

@@ -74,13 +74,29 @@ enum topdown {
 };
 
 struct pmu_cost {
+    uint64_t insns;          /* 1 (a sum: how many) */
     uint64_t cycles;
     uint64_t slots;
     uint64_t td[TD_COUNT];
-    bool branch;
-    bool mispredict;
+    uint64_t branch;         /* 0 or 1 (a sum: how many) */
+    uint64_t mispredict;
     uint64_t llc_refs, llc_misses; /* of its memory accesses (pmu_cache.c) */
     bool tx_abort;                 /* pmu_insn.tx_abort */
+};
+
+/* How many classes of pmu_insn_class there are. */
+#define PMU_INSN_CLASSES (PMU_INSN_DIV + 1)
+
+/*
+ * Instructions retired but not yet counted (pmu_tally.c): those that
+ * cannot make any counter carry, at one CPL ring, tallied by class and
+ * memory read (whose cost is fixed) or, for predicted branches, summed.
+ */
+struct pmu_tally {
+    uint64_t n;                                /* instructions in it */
+    uint64_t count[PMU_INSN_CLASSES][2];       /* [class][mem_read] */
+    struct pmu_cost branches; /* their summed cost, and every one's LLC
+                                 references and misses */
 };
 
 /* The cache model (pmu_cache.c): three levels of ways, each a line's tag
@@ -142,6 +158,14 @@ struct pmu {
     struct pmu_uarch ua;
     uint64_t cycles;     /* the core model's cycles of all it retired */
     struct pmu_cache cache;
+    /* Tallied retirements (pmu_tally.c): per ring, and how many more may
+     * be tallied before a counter could carry (0: look again). */
+    struct pmu_tally tally[2];
+    uint64_t tally_room;
+    uint64_t tally_llc_room[2]; /* LLC references, misses still to come */
+    bool fixed_class[PMU_INSN_CLASSES]; /* pmu_uarch_fixed() */
+    struct pmu_cost fixed_cost[PMU_INSN_CLASSES][2]; /* by class, mem_read */
+    struct pmu_cost max_cost; /* no instruction costs more, field by field */
 };
 
 /* Recompute pmu->enabled after a write that may change it. */
@@ -275,6 +299,30 @@ void pmu_uarch_reset(struct pmu_uarch *ua);
  * predictor with it. */
 void pmu_uarch_retire(struct pmu_uarch *ua, uint32_t slots_per_cycle,
                       const struct pmu_insn *insn, struct pmu_cost *cost);
+
+/* Whether an instruction's cost depends only on its class and memory
+ * read (the predictor does not see it). */
+bool pmu_uarch_fixed(enum pmu_insn_class cls);
+
+/* The most any one instruction costs, field by field; LLC references and
+ * misses, which have no bound, 0. */
+void pmu_uarch_max(uint32_t slots_per_cycle, struct pmu_cost *max);
+
+/* How much an event advances for an instruction of (cost) (pmu_count.c):
+ * of a fixed counter's, or of a GP counter whose select is (sel), without
+ * CMASK or EDGE. Linear in the cost: a sum of costs gives the sum. */
+extern const uint32_t pmu_fixed_event[PMU_MAX_FIXED];
+uint64_t pmu_event_delta(uint32_t ev, const struct pmu_cost *c);
+uint64_t pmu_gp_event(uint64_t sel, const struct pmu_cost *c);
+
+/* pmu_tally.c: the fixed costs are computed (pmu_reset). */
+void pmu_tally_init(struct pmu *pmu);
+/* One instruction tallied instead of counted, if it cannot make a counter
+ * carry; false: pmu_retire() counts it. */
+bool pmu_tally_retire(struct pmu *pmu, const struct pmu_insn *insn);
+/* Counts what is tallied: every function that reads or writes the
+ * counters' state calls it first. */
+void pmu_settle(struct pmu *pmu);
 
 /* Adds an instruction's topdown slots to the PERF_METRICS accumulators and
  * recomputes PERF_METRICS; true if the accumulators wrapped (GLOBAL_STATUS

@@ -189,6 +189,7 @@ int pmu_rdmsr(struct pmu *pmu, uint32_t msr, uint64_t *val,
     enum msr_kind k = msr_classify(msr, &i);
     const char *absent = msr_absent(m, k, i);
 
+    pmu_settle(pmu);
     *val = 0;
     if (absent && msr_kvm_quirk(m, msr))
         return answer(rule, "KVM quirk: an absent IA32_PMC0/1 or "

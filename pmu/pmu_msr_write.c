@@ -205,6 +205,7 @@ int pmu_wrmsr(struct pmu *pmu, uint32_t msr, uint64_t val, const char **rule)
     enum msr_kind k = msr_classify(msr, &i);
     const char *absent = msr_absent(&pmu->m, k, i);
 
+    pmu_settle(pmu);
     if (absent && msr_kvm_quirk(&pmu->m, msr))
         return answer(rule, "KVM quirk: a write of an absent IA32_PMC0/1 or "
                       "PERFEVTSEL0/1 is dropped (x86.c)", PMU_OK);

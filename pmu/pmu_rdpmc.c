@@ -125,6 +125,7 @@ int pmu_rdpmc(struct pmu *pmu, uint32_t ecx, const struct pmu_mode *mode,
     unsigned idx;
     const char *bad;
 
+    pmu_settle(pmu);
     *val = 0;
     if (m->version == 0)
         return answer(rule, "no architectural PMU (CPUID.0AH:EAX[7:0] = 0)",

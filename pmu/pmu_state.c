@@ -40,6 +40,7 @@ void pmu_reset(struct pmu *pmu)
     if (m.version >= 2)
         pmu->global_ctrl = pmu_gp_bitmap(&m);
     pmu_uarch_reset(&pmu->ua);
+    pmu_tally_init(pmu);
     pmu_enabled_refresh(pmu);
 }
 
@@ -126,8 +127,9 @@ bool pmu_counter_enabled(const struct pmu *pmu, unsigned idx, unsigned cpl)
     return !(m->version >= 4 && (pmu->global_status & STATUS_CTR_FRZ));
 }
 
-uint64_t pmu_counter_get(const struct pmu *pmu, unsigned idx)
+uint64_t pmu_counter_get(struct pmu *pmu, unsigned idx)
 {
+    pmu_settle(pmu);
     if (!counter_exists(&pmu->m, idx))
         return 0;
     if (idx < PMU_IDX_FIXED(0))
@@ -137,6 +139,7 @@ uint64_t pmu_counter_get(const struct pmu *pmu, unsigned idx)
 
 bool pmu_counter_set(struct pmu *pmu, unsigned idx, uint64_t val)
 {
+    pmu_settle(pmu);
     if (!counter_exists(&pmu->m, idx))
         return false;
     if (idx < PMU_IDX_FIXED(0))

@@ -137,6 +137,7 @@ void pmu_uarch_retire(struct pmu_uarch *ua, uint32_t slots_per_cycle,
         cls = PMU_INSN_OTHER; /* a class from a newer caller */
     c = &costs[cls];
     *cost = (struct pmu_cost){0};
+    cost->insns = 1;
     cost->branch = is_branch(cls);
     if (cost->branch && cls != PMU_INSN_FAR) {
         cost->mispredict = predict(ua, insn);
@@ -168,4 +169,41 @@ void pmu_uarch_retire(struct pmu_uarch *ua, uint32_t slots_per_cycle,
     cost->td[TD_BR_MISPREDICT] = cost->td[TD_BAD_SPEC];
     cost->td[TD_FETCH_LAT] = cost->td[TD_FE_BOUND];
     cost->td[TD_MEM_BOUND] = c->mem_stall ? stall : w * load;
+}
+
+bool pmu_uarch_fixed(enum pmu_insn_class cls)
+{
+    switch (cls) {
+    case PMU_INSN_JCC:
+    case PMU_INSN_JMP_INDIRECT:
+    case PMU_INSN_CALL:
+    case PMU_INSN_CALL_INDIRECT:
+    case PMU_INSN_RET:
+        return false; /* predicted, or trains the return stack */
+    default:
+        return true;
+    }
+}
+
+void pmu_uarch_max(uint32_t slots_per_cycle, struct pmu_cost *max)
+{
+    uint64_t cycles = 0;
+
+    for (unsigned cls = 0; cls < sizeof(costs) / sizeof(costs[0]); cls++) {
+        uint64_t c = costs[cls].cycles + (costs[cls].all_in ? 0 : LOAD_LATENCY);
+        if (is_branch((enum pmu_insn_class)cls) && cls != PMU_INSN_FAR)
+            c += MISPREDICT_PENALTY > TAKEN_BUBBLE ? MISPREDICT_PENALTY
+                                                   : TAKEN_BUBBLE;
+        if (c > cycles)
+            cycles = c;
+    }
+    *max = (struct pmu_cost){0};
+    max->cycles = cycles;
+    max->slots = slots_per_cycle * cycles;
+    /* every topdown part of an instruction is within its slots */
+    for (unsigned k = 0; k < TD_COUNT; k++)
+        max->td[k] = max->slots;
+    max->insns = max->branch = max->mispredict = 1;
+    /* an instruction's LLC references and misses have no bound (a REP
+     * MOVS): left 0 here, they are checked as they come (pmu_tally.c) */
 }

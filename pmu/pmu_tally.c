@@ -1,0 +1,187 @@
+/* pmu_tally.c: retiring instructions in bulk: those that cannot make any counter carry are tallied by class and counted at once, with the counts of one at a time. */
+#include "pmu/pmu_internal.h"
+
+/*
+ * Per instruction, pmu_retire() costs the instruction in the core model
+ * and advances every enabled counter, the PERF_METRICS accumulators and
+ * their fractions. Where no counter can carry before the next read, the
+ * sums are all that shows: every event is linear in the cost (a GP
+ * counter without CMASK or EDGE), so the counters can take the summed
+ * cost of a run of instructions at once. An instruction that is no
+ * predicted branch costs what its class and memory read say, so most are
+ * tallied with one increment. The room (how many instructions may be
+ * tallied) is the least, over the enabled counters, of the counter's
+ * room to its width over the most one instruction can add to it. LLC
+ * references and misses have no such bound (a REP MOVS makes many): each
+ * instruction's are checked against what is left of the LLC counters'
+ * room. Reads, writes and an instruction that could carry settle the
+ * tally first, so
+ * overflow, GLOBAL_STATUS, PMIs and every count are the same to the
+ * instruction (tests/unit/test_pmu_tally.c).
+ */
+
+void pmu_tally_init(struct pmu *pmu)
+{
+    struct pmu_uarch scratch;
+    struct pmu_insn in = {0};
+
+    pmu_uarch_max(pmu->m.slots_per_cycle, &pmu->max_cost);
+    for (unsigned cls = 0; cls < PMU_INSN_CLASSES; cls++) {
+        pmu->fixed_class[cls] = pmu_uarch_fixed((enum pmu_insn_class)cls);
+        for (unsigned rd = 0; rd < 2; rd++) {
+            in.cls = (enum pmu_insn_class)cls;
+            in.mem_read = rd;
+            pmu_uarch_reset(&scratch);
+            pmu_uarch_retire(&scratch, pmu->m.slots_per_cycle, &in,
+                             &pmu->fixed_cost[cls][rd]);
+        }
+    }
+}
+
+static void cost_add(struct pmu_cost *sum, const struct pmu_cost *c,
+                     uint64_t times)
+{
+    sum->insns += times * c->insns;
+    sum->cycles += times * c->cycles;
+    sum->slots += times * c->slots;
+    for (unsigned k = 0; k < TD_COUNT; k++)
+        sum->td[k] += times * c->td[k];
+    sum->branch += times * c->branch;
+    sum->mispredict += times * c->mispredict;
+}
+
+/* A GP counter's select that the tally can count: its increment is the
+ * event's count (no CMASK, no EDGE). */
+static bool linear_select(uint64_t sel)
+{
+    return !(sel & (EVTSEL_CMASK | EVTSEL_EDGE));
+}
+
+/* How many instructions may be tallied before one of the counters in
+ * (on) could carry; 0 if one is not linear. The LLC references and
+ * misses that may come before one carries: pmu->tally_llc_room. */
+static uint64_t room_of(struct pmu *pmu, uint64_t on)
+{
+    const struct pmu_cost *max = &pmu->max_cost;
+    const struct pmu_cost ref = {.llc_refs = 1}, miss = {.llc_misses = 1};
+    uint64_t room = UINT64_MAX;
+
+    pmu->tally_llc_room[0] = pmu->tally_llc_room[1] = UINT64_MAX;
+    for (uint32_t gp = (uint32_t)on; gp; gp &= gp - 1) {
+        unsigned i = (unsigned)__builtin_ctz(gp);
+        uint64_t sel = pmu->evtsel[i];
+        uint64_t d = pmu_gp_event(sel, max);
+        uint64_t left = pmu_width_mask(pmu->m.gp_width) - pmu->pmc[i];
+        if (!linear_select(sel))
+            return 0;
+        if (d && left / d < room)
+            room = left / d;
+        if (pmu_gp_event(sel, &ref) && left < pmu->tally_llc_room[0])
+            pmu->tally_llc_room[0] = left;
+        if (pmu_gp_event(sel, &miss) && left < pmu->tally_llc_room[1])
+            pmu->tally_llc_room[1] = left;
+    }
+    for (uint64_t f = (on >> PMU_IDX_FIXED(0)) & 0xFFFF; f; f &= f - 1) {
+        unsigned i = (unsigned)__builtin_ctzll(f);
+        uint64_t d = pmu_event_delta(pmu_fixed_event[i], max);
+        uint64_t left = pmu_width_mask(pmu->m.fixed_width) - pmu->fixed[i];
+        if (d && left / d < room)
+            room = left / d;
+    }
+    if ((on & GLOBAL_PERF_METRICS) && max->slots) {
+        uint64_t left = pmu_width_mask(pmu->m.fixed_width) - pmu->acc.slots;
+        if (left / max->slots < room)
+            room = left / max->slots;
+    }
+    return room;
+}
+
+/* A predicted branch: costed now (it trains the predictor), its cost
+ * summed. Apart, so that the common path keeps no cost on its stack. */
+static uint64_t tally_branch(struct pmu *pmu, struct pmu_tally *t,
+                             const struct pmu_insn *insn)
+{
+    struct pmu_cost c;
+
+    pmu_uarch_retire(&pmu->ua, pmu->m.slots_per_cycle, insn, &c);
+    cost_add(&t->branches, &c, 1);
+    return c.cycles;
+}
+
+bool pmu_tally_retire(struct pmu *pmu, const struct pmu_insn *insn)
+{
+    unsigned ring = insn->cpl != 0;
+    unsigned cls = (unsigned)insn->cls < PMU_INSN_CLASSES
+                       ? (unsigned)insn->cls : PMU_INSN_OTHER;
+    struct pmu_tally *t = &pmu->tally[ring];
+
+    if (pmu->tally_room == 0) {
+        pmu_settle(pmu);
+        pmu->tally_room = room_of(pmu, pmu->enabled[0] | pmu->enabled[1]);
+        if (pmu->tally_room == 0)
+            return false;
+    }
+    uint64_t refs = pmu->cache.llc_refs, misses = pmu->cache.llc_misses;
+    if (insn->tx_abort || refs > pmu->tally_llc_room[0] ||
+        misses > pmu->tally_llc_room[1]) {
+        /* IN_TX counts what an aborted transaction costs, and an LLC
+         * counter may carry: one at a time */
+        pmu_settle(pmu);
+        return false;
+    }
+    if (refs | misses) {
+        pmu->tally_llc_room[0] -= refs;
+        pmu->tally_llc_room[1] -= misses;
+        t->branches.llc_refs += refs;
+        t->branches.llc_misses += misses;
+        pmu->cache.llc_refs = pmu->cache.llc_misses = 0;
+    }
+    pmu->tally_room--;
+    if (pmu->fixed_class[cls]) {
+        pmu->cycles += pmu->fixed_cost[cls][insn->mem_read].cycles;
+        t->count[cls][insn->mem_read]++;
+    } else {
+        pmu->cycles += tally_branch(pmu, t, insn);
+    }
+    t->n++;
+    return true;
+}
+
+/* The counters in (on) take the summed cost (sum); none carries. */
+static void count_sum(struct pmu *pmu, uint64_t on, const struct pmu_cost *sum)
+{
+    for (uint32_t gp = (uint32_t)on; gp; gp &= gp - 1) {
+        unsigned i = (unsigned)__builtin_ctz(gp);
+        pmu->pmc[i] += pmu_gp_event(pmu->evtsel[i], sum);
+    }
+    for (uint64_t f = (on >> PMU_IDX_FIXED(0)) & 0xFFFF; f; f &= f - 1) {
+        unsigned i = (unsigned)__builtin_ctzll(f);
+        pmu->fixed[i] += pmu_event_delta(pmu_fixed_event[i], sum);
+    }
+    if (on & GLOBAL_PERF_METRICS)
+        pmu_metrics_add_many(pmu, sum, 1);
+}
+
+void pmu_settle(struct pmu *pmu)
+{
+    pmu->tally_room = 0;
+    for (unsigned ring = 0; ring < 2; ring++) {
+        struct pmu_tally *t = &pmu->tally[ring];
+        struct pmu_cost sum = t->branches;
+
+        if (!t->n)
+            continue;
+        for (unsigned cls = 0; cls < PMU_INSN_CLASSES; cls++)
+            for (unsigned rd = 0; rd < 2; rd++)
+                if (t->count[cls][rd])
+                    cost_add(&sum, &pmu->fixed_cost[cls][rd],
+                             t->count[cls][rd]);
+        count_sum(pmu, pmu->enabled[ring], &sum);
+        *t = (struct pmu_tally){0};
+        /* EDGE's condition as one at a time leaves it: deasserted for
+         * every counter that did not count the last instruction. Those
+         * that did have no EDGE (room_of), and a write that sets EDGE
+         * deasserts it, so their bit is never read: 0 for all. */
+        pmu->edge_prev = 0;
+    }
+}
