@@ -42,6 +42,8 @@ static bool level_init(struct pmu_cache_level *l, uint32_t kib, uint32_t ways)
         return true;
     l->ways = ways;
     l->sets = (uint32_t)(((uint64_t)kib << 10) >> LINE_SHIFT) / ways;
+    if ((l->sets & (l->sets - 1)) == 0)
+        l->set_mask = l->sets - 1;
     l->way = calloc((size_t)l->sets * ways, sizeof(*l->way));
     return l->way != NULL;
 }
@@ -66,10 +68,20 @@ void pmu_cache_free(struct pmu_cache *c)
         level_free(&c->level[i]);
 }
 
+/* The first way of (line)'s set (a mask, not a division, where the
+ * sets are a power of two: L1D and L2 of every model). */
+static struct pmu_cache_way *set_of(const struct pmu_cache_level *l,
+                                    uint64_t line)
+{
+    uint64_t set = l->set_mask ? (line & l->set_mask) : line % l->sets;
+
+    return &l->way[set * l->ways];
+}
+
 /* The way holding (line) in its set, or NULL. */
 static struct pmu_cache_way *find(struct pmu_cache_level *l, uint64_t line)
 {
-    struct pmu_cache_way *set = &l->way[(line % l->sets) * l->ways];
+    struct pmu_cache_way *set = set_of(l, line);
 
     for (uint32_t w = 0; w < l->ways; w++)
         if (set[w].tag == line + 1)
@@ -78,18 +90,20 @@ static struct pmu_cache_way *find(struct pmu_cache_level *l, uint64_t line)
 }
 
 /* Looks (line) up; on a miss fills it over the least recently used way
- * (an empty one first). True: it was there. */
-static bool lookup(struct pmu_cache *c, struct pmu_cache_level *l,
-                   uint64_t line)
+ * (an empty one first). True: it was there. *way: where it is now. */
+static bool lookup_way(struct pmu_cache *c, struct pmu_cache_level *l,
+                       uint64_t line, struct pmu_cache_way **way)
 {
+    *way = NULL;
     if (!l->sets)
         return false;
     struct pmu_cache_way *hit = find(l, line);
     if (hit) {
         hit->used = ++c->clock;
+        *way = hit;
         return true;
     }
-    struct pmu_cache_way *set = &l->way[(line % l->sets) * l->ways];
+    struct pmu_cache_way *set = set_of(l, line);
     struct pmu_cache_way *victim = &set[0];
     for (uint32_t w = 1; w < l->ways; w++)
         if (set[w].used < victim->used)
@@ -97,7 +111,16 @@ static bool lookup(struct pmu_cache *c, struct pmu_cache_level *l,
     victim->tag = line + 1;
     victim->prefetched = false;
     victim->used = ++c->clock;
+    *way = victim;
     return false;
+}
+
+static bool lookup(struct pmu_cache *c, struct pmu_cache_level *l,
+                   uint64_t line)
+{
+    struct pmu_cache_way *way;
+
+    return lookup_way(c, l, line, &way);
 }
 
 /* The L2 prefetcher's fill of (line): into L2, marked, and the LLC. */
@@ -127,7 +150,12 @@ void pmu_cache_access(struct pmu_cache *c, uint64_t gpa, bool flush)
         }
         return;
     }
-    if (lookup(c, &c->level[0], line))
+    /* the line the last access used, still in L1D: a hit, as below */
+    if (c->l1_last && c->l1_last->tag == line + 1) {
+        c->l1_last->used = ++c->clock;
+        return;
+    }
+    if (lookup_way(c, &c->level[0], line, &c->l1_last))
         return;
     hit = c->level[1].sets ? find(&c->level[1], line) : NULL;
     if (hit) {

@@ -110,12 +110,14 @@ struct pmu_cache_way {
 
 struct pmu_cache_level {
     uint32_t sets, ways;     /* 0 sets: the level is absent */
+    uint32_t set_mask;       /* sets - 1 where sets is a power of two */
     struct pmu_cache_way *way; /* sets x ways, set-major */
 };
 
 struct pmu_cache {
     struct pmu_cache_level level[3]; /* L1D, L2, LLC */
     uint32_t clock;          /* LRU time: one tick per use */
+    struct pmu_cache_way *l1_last; /* the L1D way the last access used */
     uint64_t llc_refs, llc_misses; /* since the last retirement */
 };
 
