@@ -105,7 +105,9 @@ static bool lookup_way(struct pmu_cache *c, struct pmu_cache_level *l,
     }
     struct pmu_cache_way *set = set_of(l, line);
     struct pmu_cache_way *victim = &set[0];
-    for (uint32_t w = 1; w < l->ways; w++)
+    /* the first of the least recently used: an empty way (used 0, as
+     * nothing else is) ends the search, as the rest cannot be less */
+    for (uint32_t w = 1; w < l->ways && victim->used; w++)
         if (set[w].used < victim->used)
             victim = &set[w];
     victim->tag = line + 1;

@@ -37,16 +37,6 @@ bool count_active(const struct pmvm *p)
     return p->count.rings != 0;
 }
 
-struct pmu_insn count_insn_of(const struct engine_retired *r)
-{
-    return (struct pmu_insn){
-        .addr = r->addr, .next = r->next, .length = r->length,
-        .cls = (enum pmu_insn_class)r->cls, .taken = r->taken,
-        .mem_read = r->mem_read, .mem_write = r->mem_write, .cpl = r->cpl,
-        .tx_abort = r->tx_abort,
-    };
-}
-
 void count_mem_access(struct pmvm *p, uint64_t gpa, enum engine_mem kind)
 {
     if (count_active(p))

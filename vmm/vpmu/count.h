@@ -44,8 +44,17 @@ void count_debug_wish(const struct pmvm *p, struct debug_wish *w);
 bool count_active(const struct pmvm *p);
 
 /* An instruction the engine retired, as the PMU model counts it (the
- * engine's classes are the model's, in the same order). */
-struct pmu_insn count_insn_of(const struct engine_retired *r);
+ * engine's classes are the model's, in the same order). Inline: the
+ * engine retires every counted instruction through it. */
+static inline struct pmu_insn count_insn_of(const struct engine_retired *r)
+{
+    return (struct pmu_insn){
+        .addr = r->addr, .next = r->next, .length = r->length,
+        .cls = (enum pmu_insn_class)r->cls, .taken = r->taken,
+        .mem_read = r->mem_read, .mem_write = r->mem_write, .cpl = r->cpl,
+        .tx_abort = r->tx_abort,
+    };
+}
 
 /* A memory access the engine made: the cache model sees it while a
  * counter counts, like the core model. */
