@@ -393,10 +393,22 @@ const struct eng_insn *eng_decode_at_rip(struct eng *e)
     static __thread struct eng_insn crossing;
     uint64_t la = eng_code_la(e, e->st->rip), gpa, gpa2;
     uint8_t code[15];
-    bool more, too_long;
+    bool more, too_long, user = eng_cpl(e) == 3;
     uint8_t mode = eng_mode64(e) ? 64 : 32;
 
-    gpa = eng_translate(e, la, ACC_FETCH, false);
+    /* The page of the last instruction, at the same privilege, with no
+     * flush since: the translation and the checks the TLB look-up would
+     * give, without it (most instructions follow one on their page). */
+    if (la >> 12 == e->fetch_vpn && e->fetch_epoch == e->tlb_epoch &&
+        e->fetch_user == user) {
+        gpa = e->fetch_pfn << 12 | (la & 0xFFF);
+    } else {
+        gpa = eng_translate(e, la, ACC_FETCH, false);
+        e->fetch_vpn = la >> 12;
+        e->fetch_pfn = gpa >> 12;
+        e->fetch_epoch = e->tlb_epoch;
+        e->fetch_user = user;
+    }
     struct icache_slot *slot = slot_of(e, gpa);
     uint64_t pfn = gpa >> 12;
     if (slot->gpa == gpa && slot->gen == e->page_gen[pfn] &&

@@ -133,6 +133,11 @@ struct eng {
     /* caches */
     struct tlb_slot tlb[TLB_SLOTS];
     uint32_t tlb_epoch;      /* a flush starts a new one */
+    /* the code page the last instruction came from: its translation for
+     * a fetch at that privilege, valid in that TLB epoch (decode.c) */
+    uint64_t fetch_vpn, fetch_pfn;
+    uint32_t fetch_epoch;
+    bool fetch_user;
     struct icache_slot *icache;  /* the pool */
     uint16_t *icache_map;    /* gpa % ICACHE_SLOTS: pool index + 1; 0: none */
     uint32_t icache_used;    /* pool slots handed out */

@@ -104,6 +104,8 @@ void eng_tlb_flush_page(struct eng *e, uint64_t la)
 
     if (t->vpn == (la >> 12) + 1)
         t->vpn = 0;
+    if (e->fetch_vpn == la >> 12)
+        e->fetch_vpn = ~0ull;
 }
 
 /* The error code of a #PF for this access (SDM 4.7). */

@@ -1,4 +1,4 @@
-/* test_engine.c: the counting engine on hand-written guest code: arithmetic and flags, faults and their frames, paging's accessed and dirty bits, privilege changes, strings, self-modifying code, and what it hands back. */
+/* test_engine.c: the counting engine on hand-written guest code: arithmetic and flags, faults and their frames, paging's accessed and dirty bits, privilege changes, strings, self-modifying and remapped code, and what it hands back. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -333,6 +333,57 @@ static void test_syscall_sysret(void **state)
     assert_int_equal(frame(2), 0x202 | RFL_RF);
     assert_int_equal(frame(3), USTACK);
     assert_int_equal(frame(4), SEL_UDATA);
+}
+
+/* SYSRET to CPL3 code on the kernel's own page (supervisor only), code
+ * the kernel has just run there: the fetch is now a user access, #PF with
+ * P and U, CR2 the target (SDM 4.6: a user-mode fetch needs U/S set at
+ * every level), whatever the engine kept of the page's translation and
+ * of the instruction's decoding at CPL0. */
+static void test_sysret_to_supervisor_page(void **state)
+{
+    struct engine_exit x;
+
+    (void)state;
+    fx.msr[0] = 0x10ull << 48 | 0x08ull << 32; /* STAR */
+    fx.msr[1] = KCODE;                         /* LSTAR */
+    fx.msr[2] = 0x200;                         /* FMASK */
+    memcpy(machine_ptr(&fx.m, KCODE),
+           "\x90"                               /* nop */
+           "\x48\x8d\x0d\xf8\xff\xff\xff" /* lea -8(%rip), %rcx */
+           "\x48\x0f\x07", 11);               /* sysretq to the nop */
+    RUN("\x0f\x05" "\x0f\x0b", &x);
+    assert_at_vector(&x, 14);
+    assert_int_equal(frame(0) & 7, 5); /* P, U, a read */
+    assert_int_equal(fx.st.cr2, KCODE);
+    assert_int_equal(frame(1), KCODE);
+    assert_int_equal(frame(2), SEL_UCODE);
+    assert_int_equal(fx.retired, 4); /* SYSCALL, NOP, LEA, SYSRET */
+}
+
+/* Code whose mapping changes under it: between two instructions on one
+ * page, its PTE is pointed at another frame and the TLB flushed (what the
+ * VMM does with engine_flush() once KVM has run a MOV to CR3 or an
+ * INVLPG: SDM 4.10.4); the next fetch on that page reads the new frame:
+ * INT3 (vector 3), not the old frame's UD2. */
+static void test_remap_under_code(void **state)
+{
+    const uint64_t page = MACHINE_KERNEL + 0x20000, other = page + 0x1000;
+    struct engine_exit x;
+
+    (void)state;
+    machine_map(&fx.m, page, 0x2000, 0);
+    memcpy(machine_ptr(&fx.m, page), "\x90\x0f\x0b", 3);  /* nop; ud2 */
+    memcpy(machine_ptr(&fx.m, other), "\x90\xcc", 2);      /* nop; int3 */
+    machine_state(&fx.m, &fx.st, 0, page, MACHINE_KSTACK_TOP);
+    engine_flush(fx.e);
+    engine_run(fx.e, &fx.st, 1, &x);                        /* the nop */
+    assert_int_equal(x.stop, ENGINE_STOP_BUDGET);
+    *machine_pte(&fx.m, page) = *machine_pte(&fx.m, other);
+    engine_flush(fx.e);
+    engine_run(fx.e, &fx.st, 1000, &x);
+    assert_at_vector(&x, 3);
+    assert_int_equal(frame(0), page + 2); /* INT3 traps past itself */
 }
 
 /* An external interrupt at CPL3 through a DPL0 interrupt gate: the stack
@@ -671,6 +722,10 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_pf_not_present, setup, teardown),
         cmocka_unit_test_setup_teardown(test_accessed_dirty, setup, teardown),
         cmocka_unit_test_setup_teardown(test_syscall_sysret, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_sysret_to_supervisor_page,
+                                        setup, teardown),
+        cmocka_unit_test_setup_teardown(test_remap_under_code, setup,
+                                        teardown),
         cmocka_unit_test_setup_teardown(test_interrupt, setup, teardown),
         cmocka_unit_test_setup_teardown(test_rdpmc_cpl3, setup, teardown),
         cmocka_unit_test_setup_teardown(test_loop_batch, setup, teardown),

@@ -1,4 +1,4 @@
-/* test_machine64.c: the engine's machine mode in 64-bit mode on tests/engine/machine.c's machine: the #GP(0) rules of CR0, CR4, EFER and DR7 writes, LTR's #GP(selector), DR4's #UD, and machine == false unchanged. */
+/* test_machine64.c: the engine's machine mode in 64-bit mode on tests/engine/machine.c's machine: the #GP(0) rules of CR0, CR4, EFER and DR7 writes, LTR's #GP(selector), DR4's #UD, a code page remapped under the code, and machine == false unchanged. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -337,6 +337,37 @@ static void test_not_machine_vmcall_hands_back(void **state)
     assert_int_equal(fx.st.rip, CODE64);
 }
 
+/*
+ * Code whose mapping changes under it (SDM 4.10.4): the host points the
+ * code page's PTE at another frame between two runs, without a flush, so
+ * the engine may still use the old translation, as a TLB may; the page's
+ * own MOV to CR3 then flushes it, and the instruction after it comes from
+ * the new frame, though the old frame's instruction there was decoded in
+ * the first run: EBX 2, not 1.
+ */
+static void test_remap_then_cr3(void **state)
+{
+    static const char code[] = "\x0f\x20\xd8"          /* mov %cr3, %rax */
+                               "\x0f\x22\xd8"          /* mov %rax, %cr3 */
+                               "\xbb\x01\x00\x00\x00" /* mov $1, %ebx */
+                               "\xf4";                   /* hlt */
+    const uint64_t other = CODE64 + 0x10000;
+    struct engine_exit x;
+
+    (void)state;
+    machine_map(&fx.m, other, 0x1000, 0);
+    memcpy(machine_ptr(&fx.m, other), code, sizeof(code) - 1);
+    machine_ptr(&fx.m, other)[7] = 2;                  /* mov $2, %ebx */
+    RUN64(code, &x);
+    assert_int_equal(x.stop, ENGINE_STOP_HALT);
+    assert_int_equal(fx.st.gpr[ENGINE_RBX], 1);
+    *machine_pte(&fx.m, CODE64) = *machine_pte(&fx.m, other);
+    fx.st.rip = CODE64;
+    engine_run(fx.e, &fx.st, 1000, &x);
+    assert_int_equal(x.stop, ENGINE_STOP_HALT);
+    assert_int_equal(fx.st.gpr[ENGINE_RBX], 2);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -362,6 +393,8 @@ int main(void)
                                         teardown64),
         cmocka_unit_test_setup_teardown(test_not_machine_cr3_hands_back,
                                         setup64_kvm, teardown64),
+        cmocka_unit_test_setup_teardown(test_remap_then_cr3, setup64,
+                                        teardown64),
         cmocka_unit_test_setup_teardown(test_absent_features_ud, setup64,
                                         teardown64),
         cmocka_unit_test_setup_teardown(test_not_machine_vmcall_hands_back,
