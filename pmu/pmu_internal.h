@@ -84,19 +84,29 @@ struct pmu_cost {
     bool tx_abort;                 /* pmu_insn.tx_abort */
 };
 
+/* What a branch's prediction adds to its cost: nothing, a correctly
+ * predicted taken branch's fetch bubble, or a mispredict's penalty. */
+enum pmu_outcome {
+    PMU_OUTCOME_NONE,
+    PMU_OUTCOME_BUBBLE,
+    PMU_OUTCOME_MISPREDICT,
+    PMU_OUTCOMES,
+};
+
 /* How many classes of pmu_insn_class there are. */
 #define PMU_INSN_CLASSES (PMU_INSN_DIV + 1)
 
 /*
  * Instructions retired but not yet counted (pmu_tally.c): those that
  * cannot make any counter carry, at one CPL ring, tallied by class and
- * memory read (whose cost is fixed) or, for predicted branches, summed.
+ * memory read (which fix the cost but for a predicted branch's outcome)
+ * and by outcome, with their LLC references and misses.
  */
 struct pmu_tally {
     uint64_t n;                                /* instructions in it */
     uint64_t count[PMU_INSN_CLASSES][2];       /* [class][mem_read] */
-    struct pmu_cost branches; /* their summed cost, and every one's LLC
-                                 references and misses */
+    uint64_t outcomes[PMU_OUTCOMES];
+    uint64_t llc_refs, llc_misses;
 };
 
 /* The cache model (pmu_cache.c): three levels of ways, each a line's tag
@@ -166,7 +176,10 @@ struct pmu {
     uint64_t tally_room;
     uint64_t tally_llc_room[2]; /* LLC references, misses still to come */
     bool fixed_class[PMU_INSN_CLASSES]; /* pmu_uarch_fixed() */
-    struct pmu_cost fixed_cost[PMU_INSN_CLASSES][2]; /* by class, mem_read */
+    /* by class and mem_read: the cost (of a predicted branch, without
+     * its outcome), and what each outcome adds */
+    struct pmu_cost fixed_cost[PMU_INSN_CLASSES][2];
+    struct pmu_cost outcome_cost[PMU_OUTCOMES];
     struct pmu_cost max_cost; /* no instruction costs more, field by field */
 };
 
@@ -297,8 +310,20 @@ int pmu_model_key_index(const char *key);
  * empty target table and return stack). */
 void pmu_uarch_reset(struct pmu_uarch *ua);
 
+/* An instruction's cost before its branch outcome: fixed by its class
+ * and whether it reads memory. */
+void pmu_uarch_base(uint32_t slots_per_cycle, enum pmu_insn_class cls,
+                    bool mem_read, struct pmu_cost *cost);
+/* The outcome of (insn), which trains the predictor (NONE for anything
+ * but a near branch). */
+enum pmu_outcome pmu_uarch_predict(struct pmu_uarch *ua,
+                                   const struct pmu_insn *insn);
+/* What outcome (o) adds to the base cost. */
+void pmu_uarch_outcome(uint32_t slots_per_cycle, enum pmu_outcome o,
+                       struct pmu_cost *delta);
+
 /* Costs one retired instruction at `slots_per_cycle` and trains the
- * predictor with it. */
+ * predictor with it: the base cost plus the outcome's. */
 void pmu_uarch_retire(struct pmu_uarch *ua, uint32_t slots_per_cycle,
                       const struct pmu_insn *insn, struct pmu_cost *cost);
 

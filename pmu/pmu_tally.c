@@ -7,9 +7,10 @@
  * their fractions. Where no counter can carry before the next read, the
  * sums are all that shows: every event is linear in the cost (a GP
  * counter without CMASK or EDGE), so the counters can take the summed
- * cost of a run of instructions at once. An instruction that is no
- * predicted branch costs what its class and memory read say, so most are
- * tallied with one increment. The room (how many instructions may be
+ * cost of a run of instructions at once. An instruction's class and
+ * memory read fix its cost but for a predicted branch's outcome (none, a
+ * fetch bubble or a mispredict, each adding a fixed cost), so it is
+ * tallied with one increment, and a predicted branch with two. The room (how many instructions may be
  * tallied) is the least, over the enabled counters, of the counter's
  * room to its width over the most one instruction can add to it. LLC
  * references and misses have no such bound (a REP MOVS makes many): each
@@ -32,10 +33,17 @@ void pmu_tally_init(struct pmu *pmu)
             in.cls = (enum pmu_insn_class)cls;
             in.mem_read = rd;
             pmu_uarch_reset(&scratch);
-            pmu_uarch_retire(&scratch, pmu->m.slots_per_cycle, &in,
-                             &pmu->fixed_cost[cls][rd]);
+            if (pmu->fixed_class[cls])
+                pmu_uarch_retire(&scratch, pmu->m.slots_per_cycle, &in,
+                                 &pmu->fixed_cost[cls][rd]);
+            else
+                pmu_uarch_base(pmu->m.slots_per_cycle, in.cls, rd,
+                               &pmu->fixed_cost[cls][rd]);
         }
     }
+    for (unsigned o = 0; o < PMU_OUTCOMES; o++)
+        pmu_uarch_outcome(pmu->m.slots_per_cycle, (enum pmu_outcome)o,
+                          &pmu->outcome_cost[o]);
 }
 
 static void cost_add(struct pmu_cost *sum, const struct pmu_cost *c,
@@ -96,18 +104,6 @@ static uint64_t room_of(struct pmu *pmu, uint64_t on)
     return room;
 }
 
-/* A predicted branch: costed now (it trains the predictor), its cost
- * summed. Apart, so that the common path keeps no cost on its stack. */
-static uint64_t tally_branch(struct pmu *pmu, struct pmu_tally *t,
-                             const struct pmu_insn *insn)
-{
-    struct pmu_cost c;
-
-    pmu_uarch_retire(&pmu->ua, pmu->m.slots_per_cycle, insn, &c);
-    cost_add(&t->branches, &c, 1);
-    return c.cycles;
-}
-
 bool pmu_tally_retire(struct pmu *pmu, const struct pmu_insn *insn)
 {
     unsigned ring = insn->cpl != 0;
@@ -132,16 +128,18 @@ bool pmu_tally_retire(struct pmu *pmu, const struct pmu_insn *insn)
     if (refs | misses) {
         pmu->tally_llc_room[0] -= refs;
         pmu->tally_llc_room[1] -= misses;
-        t->branches.llc_refs += refs;
-        t->branches.llc_misses += misses;
+        t->llc_refs += refs;
+        t->llc_misses += misses;
         pmu->cache.llc_refs = pmu->cache.llc_misses = 0;
     }
     pmu->tally_room--;
-    if (pmu->fixed_class[cls]) {
-        pmu->cycles += pmu->fixed_cost[cls][insn->mem_read].cycles;
-        t->count[cls][insn->mem_read]++;
-    } else {
-        pmu->cycles += tally_branch(pmu, t, insn);
+    pmu->cycles += pmu->fixed_cost[cls][insn->mem_read].cycles;
+    t->count[cls][insn->mem_read]++;
+    if (!pmu->fixed_class[cls]) {
+        /* a predicted branch: its outcome trains the predictor now */
+        enum pmu_outcome o = pmu_uarch_predict(&pmu->ua, insn);
+        pmu->cycles += pmu->outcome_cost[o].cycles;
+        t->outcomes[o]++;
     }
     t->n++;
     return true;
@@ -167,7 +165,8 @@ void pmu_settle(struct pmu *pmu)
     pmu->tally_room = 0;
     for (unsigned ring = 0; ring < 2; ring++) {
         struct pmu_tally *t = &pmu->tally[ring];
-        struct pmu_cost sum = t->branches;
+        struct pmu_cost sum = {.llc_refs = t->llc_refs,
+                               .llc_misses = t->llc_misses};
 
         if (!t->n)
             continue;
@@ -176,6 +175,9 @@ void pmu_settle(struct pmu *pmu)
                 if (t->count[cls][rd])
                     cost_add(&sum, &pmu->fixed_cost[cls][rd],
                              t->count[cls][rd]);
+        for (unsigned o = 0; o < PMU_OUTCOMES; o++)
+            if (t->outcomes[o])
+                cost_add(&sum, &pmu->outcome_cost[o], t->outcomes[o]);
         count_sum(pmu, pmu->enabled[ring], &sum);
         *t = (struct pmu_tally){0};
         /* EDGE's condition as one at a time leaves it: deasserted for

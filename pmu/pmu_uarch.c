@@ -125,13 +125,11 @@ static bool is_branch(enum pmu_insn_class c)
     return c >= PMU_INSN_JCC && c <= PMU_INSN_FAR;
 }
 
-void pmu_uarch_retire(struct pmu_uarch *ua, uint32_t slots_per_cycle,
-                      const struct pmu_insn *insn, struct pmu_cost *cost)
+void pmu_uarch_base(uint32_t slots_per_cycle, enum pmu_insn_class cls,
+                    bool mem_read, struct pmu_cost *cost)
 {
-    enum pmu_insn_class cls = insn->cls;
     const struct class_cost *c;
-    uint64_t w = slots_per_cycle, load = 0, bubble = 0, penalty = 0;
-    uint64_t stall;
+    uint64_t w = slots_per_cycle, load = 0, stall;
 
     if ((unsigned)cls >= sizeof(costs) / sizeof(costs[0]))
         cls = PMU_INSN_OTHER; /* a class from a newer caller */
@@ -139,36 +137,73 @@ void pmu_uarch_retire(struct pmu_uarch *ua, uint32_t slots_per_cycle,
     *cost = (struct pmu_cost){0};
     cost->insns = 1;
     cost->branch = is_branch(cls);
-    if (cost->branch && cls != PMU_INSN_FAR) {
-        cost->mispredict = predict(ua, insn);
-        /* JMP and CALL are always taken, whatever the caller says. */
-        bool taken = insn->taken || cls != PMU_INSN_JCC;
-        if (cost->mispredict)
-            penalty = MISPREDICT_PENALTY;
-        else if (taken)
-            bubble = TAKEN_BUBBLE;
-    }
-    if (insn->mem_read && !c->all_in)
+    if (mem_read && !c->all_in)
         load = LOAD_LATENCY;
-    cost->cycles = c->cycles + load + bubble + penalty;
+    cost->cycles = c->cycles + load;
     cost->slots = w * cost->cycles;
     if (w == 0)
         return; /* a hand-built model without slots: no topdown */
 
-    /* Level 1: the uops retire; the penalty cycles are bad speculation,
-     * the bubble frontend bound, every other idle slot backend bound. */
+    /* Level 1: the uops retire, every other idle slot is backend bound
+     * (a branch's outcome adds bad speculation or frontend bound). */
     stall = w * (c->cycles + load) - c->uops;
     cost->td[TD_RETIRING] = c->uops;
-    cost->td[TD_BAD_SPEC] = w * penalty;
-    cost->td[TD_FE_BOUND] = w * bubble;
     cost->td[TD_BE_BOUND] = stall;
-    /* Level 2: multi-uop instructions are heavy; all bad speculation is
-     * mispredicts and all frontend bound is fetch latency; the load
-     * latency, fences and cache maintenance are memory bound. */
+    /* Level 2: multi-uop instructions are heavy; the load latency,
+     * fences and cache maintenance are memory bound. */
     cost->td[TD_HEAVY_OPS] = c->uops >= 2 ? c->uops : 0;
-    cost->td[TD_BR_MISPREDICT] = cost->td[TD_BAD_SPEC];
-    cost->td[TD_FETCH_LAT] = cost->td[TD_FE_BOUND];
     cost->td[TD_MEM_BOUND] = c->mem_stall ? stall : w * load;
+}
+
+enum pmu_outcome pmu_uarch_predict(struct pmu_uarch *ua,
+                                   const struct pmu_insn *insn)
+{
+    enum pmu_insn_class cls = insn->cls;
+
+    if (!is_branch(cls) || cls == PMU_INSN_FAR)
+        return PMU_OUTCOME_NONE;
+    if (predict(ua, insn))
+        return PMU_OUTCOME_MISPREDICT;
+    /* JMP and CALL are always taken, whatever the caller says. */
+    return insn->taken || cls != PMU_INSN_JCC ? PMU_OUTCOME_BUBBLE
+                                              : PMU_OUTCOME_NONE;
+}
+
+void pmu_uarch_outcome(uint32_t slots_per_cycle, enum pmu_outcome o,
+                       struct pmu_cost *delta)
+{
+    uint64_t w = slots_per_cycle;
+
+    *delta = (struct pmu_cost){0};
+    if (o == PMU_OUTCOME_MISPREDICT) {
+        /* the penalty cycles are bad speculation, all of it mispredicts */
+        delta->mispredict = 1;
+        delta->cycles = MISPREDICT_PENALTY;
+        delta->td[TD_BAD_SPEC] = delta->td[TD_BR_MISPREDICT] =
+            w * MISPREDICT_PENALTY;
+    } else if (o == PMU_OUTCOME_BUBBLE) {
+        /* the bubble is frontend bound, all of it fetch latency */
+        delta->cycles = TAKEN_BUBBLE;
+        delta->td[TD_FE_BOUND] = delta->td[TD_FETCH_LAT] = w * TAKEN_BUBBLE;
+    }
+    delta->slots = w * delta->cycles;
+}
+
+void pmu_uarch_retire(struct pmu_uarch *ua, uint32_t slots_per_cycle,
+                      const struct pmu_insn *insn, struct pmu_cost *cost)
+{
+    enum pmu_outcome o = pmu_uarch_predict(ua, insn);
+    struct pmu_cost d;
+
+    pmu_uarch_base(slots_per_cycle, insn->cls, insn->mem_read, cost);
+    if (o == PMU_OUTCOME_NONE)
+        return;
+    pmu_uarch_outcome(slots_per_cycle, o, &d);
+    cost->mispredict += d.mispredict;
+    cost->cycles += d.cycles;
+    cost->slots += d.slots;
+    for (unsigned k = 0; k < TD_COUNT; k++)
+        cost->td[k] += d.td[k];
 }
 
 bool pmu_uarch_fixed(enum pmu_insn_class cls)
