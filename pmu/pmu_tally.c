@@ -10,15 +10,15 @@
  * cost of a run of instructions at once. An instruction's class and
  * memory read fix its cost but for a predicted branch's outcome (none, a
  * fetch bubble or a mispredict, each adding a fixed cost), so it is
- * tallied with one increment, and a predicted branch with two. The room (how many instructions may be
- * tallied) is the least, over the enabled counters, of the counter's
- * room to its width over the most one instruction can add to it. LLC
- * references and misses have no such bound (a REP MOVS makes many): each
- * instruction's are checked against what is left of the LLC counters'
- * room. Reads, writes and an instruction that could carry settle the
- * tally first, so
- * overflow, GLOBAL_STATUS, PMIs and every count are the same to the
- * instruction (tests/unit/test_pmu_tally.c).
+ * tallied with one increment, and a predicted branch with two.
+ *
+ * The room (how many instructions may be tallied) is the least, over the
+ * enabled counters, of the counter's room to its width over the most one
+ * instruction can add to it. LLC references and misses have no such bound
+ * (a REP MOVS makes many): each instruction's are checked against what is
+ * left of the LLC counters' room. Reads, writes and an instruction that
+ * could carry settle the tally first, so overflow, GLOBAL_STATUS, PMIs and
+ * every count are the same to the instruction (tests/unit/test_pmu_tally.c).
  */
 
 void pmu_tally_init(struct pmu *pmu)
@@ -104,6 +104,16 @@ static uint64_t room_of(struct pmu *pmu, uint64_t on)
     return room;
 }
 
+/* The tally is empty or full: counts it, and the room for the next;
+ * false if there is none. Apart (and the settling), so that the path of
+ * almost every instruction keeps nothing on its stack. */
+static __attribute__((noinline)) bool reopen(struct pmu *pmu)
+{
+    pmu_settle(pmu);
+    pmu->tally_room = room_of(pmu, pmu->enabled[0] | pmu->enabled[1]);
+    return pmu->tally_room != 0;
+}
+
 bool pmu_tally_retire(struct pmu *pmu, const struct pmu_insn *insn)
 {
     unsigned ring = insn->cpl != 0;
@@ -111,12 +121,8 @@ bool pmu_tally_retire(struct pmu *pmu, const struct pmu_insn *insn)
                        ? (unsigned)insn->cls : PMU_INSN_OTHER;
     struct pmu_tally *t = &pmu->tally[ring];
 
-    if (pmu->tally_room == 0) {
-        pmu_settle(pmu);
-        pmu->tally_room = room_of(pmu, pmu->enabled[0] | pmu->enabled[1]);
-        if (pmu->tally_room == 0)
-            return false;
-    }
+    if (pmu->tally_room == 0 && !reopen(pmu))
+        return false;
     uint64_t refs = pmu->cache.llc_refs, misses = pmu->cache.llc_misses;
     if (insn->tx_abort || refs > pmu->tally_llc_room[0] ||
         misses > pmu->tally_llc_room[1]) {
@@ -160,7 +166,7 @@ static void count_sum(struct pmu *pmu, uint64_t on, const struct pmu_cost *sum)
         pmu_metrics_add_many(pmu, sum, 1);
 }
 
-void pmu_settle(struct pmu *pmu)
+__attribute__((noinline)) void pmu_settle(struct pmu *pmu)
 {
     pmu->tally_room = 0;
     for (unsigned ring = 0; ring < 2; ring++) {
