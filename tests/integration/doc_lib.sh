@@ -25,6 +25,11 @@ doc_needs() {
 	case $1 in *"--cpu host"*)
 		grep -q GenuineIntel /proc/cpuinfo || { echo "needs an Intel host (--cpu host)"; return; } ;;
 	esac
+	# cpuid -r dumps this host's CPU, which pmvm refuses unless it is an
+	# Intel one (its files then never exist for the commands after it)
+	case $1 in *"cpuid -r"*)
+		grep -q GenuineIntel /proc/cpuinfo || { echo "needs an Intel host (cpuid -r dumps this host's CPU; pmvm models Intel's PMU only)"; return; } ;;
+	esac
 	case $1 in *"-accel kvm"*)
 		ls -d /sys/bus/event_source/devices/cpu* >/dev/null 2>&1 ||
 			{ echo "needs a host whose KVM has a hardware PMU for QEMU's -cpu host,pmu=on (this host has no perf 'cpu' PMU)"; return; } ;;
