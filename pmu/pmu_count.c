@@ -216,6 +216,14 @@ static uint64_t room_for(const struct pmu *pmu, uint64_t on,
         if (d && (pmu_width_mask(pmu->m.gp_width) - pmu->pmc[i]) / d < m)
             m = (pmu_width_mask(pmu->m.gp_width) - pmu->pmc[i]) / d;
     }
+    return pmu_fixed_room(pmu, on, c, m);
+}
+
+uint64_t pmu_fixed_room(const struct pmu *pmu, uint64_t on,
+                        const struct pmu_cost *c, uint64_t max)
+{
+    uint64_t m = max;
+
     for (uint64_t f = (on >> PMU_IDX_FIXED(0)) & 0xFFFF; f; f &= f - 1) {
         unsigned i = (unsigned)__builtin_ctzll(f);
         uint64_t d = pmu_event_delta(pmu_fixed_event[i], c);

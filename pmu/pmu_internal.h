@@ -341,6 +341,10 @@ void pmu_uarch_max(uint32_t slots_per_cycle, struct pmu_cost *max);
 extern const uint32_t pmu_fixed_event[PMU_MAX_FIXED];
 uint64_t pmu_event_delta(uint32_t ev, const struct pmu_cost *c);
 uint64_t pmu_gp_event(uint64_t sel, const struct pmu_cost *c);
+/* How many instructions of cost (c), at most (max), the fixed counters in
+ * (on) and PERF_METRICS' accumulators take without carrying. */
+uint64_t pmu_fixed_room(const struct pmu *pmu, uint64_t on,
+                        const struct pmu_cost *c, uint64_t max);
 
 /* pmu_tally.c: the fixed costs are computed (pmu_reset). */
 void pmu_tally_init(struct pmu *pmu);

@@ -89,19 +89,7 @@ static uint64_t room_of(struct pmu *pmu, uint64_t on)
         if (pmu_gp_event(sel, &miss) && left < pmu->tally_llc_room[1])
             pmu->tally_llc_room[1] = left;
     }
-    for (uint64_t f = (on >> PMU_IDX_FIXED(0)) & 0xFFFF; f; f &= f - 1) {
-        unsigned i = (unsigned)__builtin_ctzll(f);
-        uint64_t d = pmu_event_delta(pmu_fixed_event[i], max);
-        uint64_t left = pmu_width_mask(pmu->m.fixed_width) - pmu->fixed[i];
-        if (d && left / d < room)
-            room = left / d;
-    }
-    if ((on & GLOBAL_PERF_METRICS) && max->slots) {
-        uint64_t left = pmu_width_mask(pmu->m.fixed_width) - pmu->acc.slots;
-        if (left / max->slots < room)
-            room = left / max->slots;
-    }
-    return room;
+    return pmu_fixed_room(pmu, on, max, room);
 }
 
 /* The tally is empty or full: counts it, and the room for the next;

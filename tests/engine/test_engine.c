@@ -308,6 +308,15 @@ static void test_accessed_dirty(void **state)
     assert_int_equal(*pte & (PTE_A | PTE_D), PTE_A | PTE_D);
 }
 
+/* SYSCALL enters KCODE at CPL0, with FMASK 0x200 clearing IF; SYSRET
+ * returns through STAR's selectors. */
+static void syscall_to_kcode(void)
+{
+    fx.msr[0] = 0x10ull << 48 | 0x08ull << 32; /* STAR */
+    fx.msr[1] = KCODE;                         /* LSTAR */
+    fx.msr[2] = 0x200;                         /* FMASK */
+}
+
 /* SYSCALL to LSTAR at CPL0 and SYSRETQ back (SDM SYSCALL, SYSRET): RCX
  * gets the next RIP, R11 RFLAGS (0x202); FMASK 0x200 clears IF in the
  * kernel; CS/SS are STAR[47:32] and +8 going in, STAR[63:48] + 16 and
@@ -318,9 +327,7 @@ static void test_syscall_sysret(void **state)
     struct engine_exit x;
 
     (void)state;
-    fx.msr[0] = 0x10ull << 48 | 0x08ull << 32; /* STAR */
-    fx.msr[1] = KCODE;                         /* LSTAR */
-    fx.msr[2] = 0x200;                         /* FMASK */
+    syscall_to_kcode();
     memcpy(machine_ptr(&fx.m, KCODE),
            "\x48\x89\xcb" "\x4c\x89\xdd" "\x48\x0f\x07", 9);
     RUN("\x0f\x05" "\x0f\x0b", &x);
@@ -345,13 +352,11 @@ static void test_sysret_to_supervisor_page(void **state)
     struct engine_exit x;
 
     (void)state;
-    fx.msr[0] = 0x10ull << 48 | 0x08ull << 32; /* STAR */
-    fx.msr[1] = KCODE;                         /* LSTAR */
-    fx.msr[2] = 0x200;                         /* FMASK */
+    syscall_to_kcode();
     memcpy(machine_ptr(&fx.m, KCODE),
-           "\x90"                               /* nop */
+           "\x90"                             /* nop */
            "\x48\x8d\x0d\xf8\xff\xff\xff" /* lea -8(%rip), %rcx */
-           "\x48\x0f\x07", 11);               /* sysretq to the nop */
+           "\x48\x0f\x07", 11);             /* sysretq to the nop */
     RUN("\x0f\x05" "\x0f\x0b", &x);
     assert_at_vector(&x, 14);
     assert_int_equal(frame(0) & 7, 5); /* P, U, a read */
