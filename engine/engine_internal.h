@@ -72,6 +72,7 @@ struct eng_insn {
  * bumps it). The map holds each bucket's slot in a pool filled in order
  * of first use, so a short run touches few host pages. */
 #define ICACHE_SLOTS 16384
+_Static_assert(ICACHE_SLOTS < 65536, "icache_map holds a pool index + 1");
 
 struct icache_slot {
     uint64_t gpa;            /* ~0: empty */
@@ -262,7 +263,6 @@ void eng_tlb_flush(struct eng *e);
  * outside RAM (machine mode's MMIO). */
 uint64_t eng_translate_any(struct eng *e, uint64_t la, enum acc acc,
                            bool supervisor);
-void eng_tlb_flush_page(struct eng *e, uint64_t la);
 
 /* Data at a linear address (any alignment, may cross pages). */
 uint64_t eng_read_la(struct eng *e, uint64_t la, unsigned size,

@@ -98,16 +98,6 @@ void eng_tlb_flush(struct eng *e)
         memset(e->tlb, 0, sizeof(e->tlb));
 }
 
-void eng_tlb_flush_page(struct eng *e, uint64_t la)
-{
-    struct tlb_slot *t = tlb_slot_of(e, la);
-
-    if (t->vpn == (la >> 12) + 1)
-        t->vpn = 0;
-    if (e->fetch_vpn == la >> 12)
-        e->fetch_vpn = ~0ull;
-}
-
 /* The error code of a #PF for this access (SDM 4.7). */
 static uint32_t pf_err(struct eng *e, enum acc acc, bool user, bool present)
 {
