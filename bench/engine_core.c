@@ -43,6 +43,27 @@ static bool on_retire(void *ctx, const struct engine_retired *r)
     return pmu_retire(pmu, &in);
 }
 
+static uint64_t on_block_room(void *ctx)
+{
+    (void)ctx;
+    return pmu_block_room(pmu, ENGINE_BLOCK_MAX_ACCESSES);
+}
+
+static bool on_retire_block(void *ctx, const struct engine_block *b)
+{
+    (void)ctx;
+    const struct engine_retired *r = b->last;
+    const struct pmu_insn last = {
+        .addr = r->addr, .next = r->next, .length = r->length,
+        .cls = (enum pmu_insn_class)r->cls, .taken = r->taken,
+        .mem_read = r->mem_read, .mem_write = r->mem_write, .cpl = r->cpl,
+    };
+    const struct pmu_block blk = {
+        .plain = {b->plain[0], b->plain[1]}, .cpl = b->cpl, .last = &last,
+    };
+    return pmu_retire_block(pmu, &blk);
+}
+
 static double now(void)
 {
     struct timespec t;
@@ -108,7 +129,9 @@ int main(int argc, char **argv)
     size_t len = (size_t)(bench_loop_end - (const uint8_t *)bench_loop);
     memcpy(machine_ptr(&m, CODE), (const void *)bench_loop, len);
     memcpy(machine_ptr(&m, CODE + 0x800), "\x0f\x0b", 2);
-    const struct engine_ops ops = {.retire = on_retire};
+    const struct engine_ops ops = {.retire = on_retire,
+                                   .block_room = on_block_room,
+                                   .retire_block = on_retire_block};
     struct engine *eng = engine_create(m.ram, m.ram_size, &ops);
     if (!eng)
         errx(1, "engine_create");

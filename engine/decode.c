@@ -332,6 +332,7 @@ static void convert(const ZydisDecodedInstruction *zi,
             ZydisRegisterGetClass(ops[i].reg.value) != ZYDIS_REGCLASS_TABLE)
             in->exec = eng_exec_unimplemented;
     }
+    in->trace = (uint8_t)eng_trace_role_of(zi->mnemonic, in);
 }
 
 /* Decodes (len) bytes: 0, or -1 if they do not hold a whole instruction
@@ -388,45 +389,66 @@ static _Noreturn void undefined(struct eng *e, bool too_long)
     eng_fault(e, VEC_UD, false, 0);
 }
 
+/* The page of the last instruction, at the same privilege, with no flush
+ * since: the translation and the checks the TLB look-up would give,
+ * without it (most instructions follow one on their page). */
+uint64_t eng_fetch_gpa(struct eng *e, uint64_t la)
+{
+    bool user = eng_cpl(e) == 3;
+
+    if (la >> 12 == e->fetch_vpn && e->fetch_epoch == e->tlb_epoch &&
+        e->fetch_user == user)
+        return e->fetch_pfn << 12 | (la & 0xFFF);
+    uint64_t gpa = eng_translate(e, la, ACC_FETCH, false);
+    e->fetch_vpn = la >> 12;
+    e->fetch_pfn = gpa >> 12;
+    e->fetch_epoch = e->tlb_epoch;
+    e->fetch_user = user;
+    return gpa;
+}
+
+const struct eng_insn *eng_decode_in_page(struct eng *e, uint64_t gpa)
+{
+    uint8_t mode = eng_mode64(e) ? 64 : 32;
+    uint64_t pfn = gpa >> 12;
+    struct icache_slot *slot = slot_of(e, gpa);
+    size_t n = 0x1000 - (gpa & 0xFFF);
+    bool more, too_long;
+
+    if (slot->gpa == gpa && slot->gen == e->page_gen[pfn] &&
+        slot->epoch == e->icache_epoch && slot->mode == mode)
+        return &slot->in;
+    if (pfn >= e->ram_pages || (pfn + 1) << 12 > e->ram_size)
+        return NULL;
+    if (decode_bytes(e, e->ram + gpa, n < 15 ? n : 15, &slot->in, &more,
+                     &too_long) != 0) {
+        slot->gpa = ~0ull;
+        return NULL;
+    }
+    slot->gpa = gpa;
+    slot->gen = e->page_gen[pfn];
+    slot->epoch = e->icache_epoch;
+    slot->mode = mode;
+    e->code_page[pfn] = 1;
+    return &slot->in;
+}
+
 const struct eng_insn *eng_decode_at_rip(struct eng *e)
 {
     static __thread struct eng_insn crossing;
     uint64_t la = eng_code_la(e, e->st->rip), gpa, gpa2;
     uint8_t code[15];
-    bool more, too_long, user = eng_cpl(e) == 3;
-    uint8_t mode = eng_mode64(e) ? 64 : 32;
+    bool more, too_long;
+    const struct eng_insn *in = eng_decode_in_page(e, eng_fetch_gpa(e, la));
 
-    /* The page of the last instruction, at the same privilege, with no
-     * flush since: the translation and the checks the TLB look-up would
-     * give, without it (most instructions follow one on their page). */
-    if (la >> 12 == e->fetch_vpn && e->fetch_epoch == e->tlb_epoch &&
-        e->fetch_user == user) {
-        gpa = e->fetch_pfn << 12 | (la & 0xFFF);
-    } else {
-        gpa = eng_translate(e, la, ACC_FETCH, false);
-        e->fetch_vpn = la >> 12;
-        e->fetch_pfn = gpa >> 12;
-        e->fetch_epoch = e->tlb_epoch;
-        e->fetch_user = user;
-    }
-    struct icache_slot *slot = slot_of(e, gpa);
-    uint64_t pfn = gpa >> 12;
-    if (slot->gpa == gpa && slot->gen == e->page_gen[pfn] &&
-        slot->epoch == e->icache_epoch && slot->mode == mode)
-        return &slot->in;
-
+    if (in)
+        return in;
+    /* Bytes that are no instruction, or one that goes on in the next
+     * page (whose fetch may fault). */
     size_t n = eng_fetch(e, la, code, sizeof(code), &gpa);
-    if (decode_bytes(e, code, n, &slot->in, &more, &too_long) == 0) {
-        slot->gpa = gpa;
-        slot->gen = e->page_gen[pfn];
-        slot->epoch = e->icache_epoch;
-        slot->mode = mode;
-        e->code_page[pfn] = 1;
-        return &slot->in;
-    }
-    slot->gpa = ~0ull;
+    if (decode_bytes(e, code, n, &crossing, &more, &too_long) == 0)
+        return &crossing;
     if (more && n < sizeof(code)) {
-        /* It goes on in the next page (whose fetch may fault). */
         n += eng_fetch(e, la + n, code + n, sizeof(code) - n, &gpa2);
         if (decode_bytes(e, code, n, &crossing, &more, &too_long) == 0)
             return &crossing;

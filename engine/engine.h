@@ -140,6 +140,27 @@ struct engine_retired {
     bool tx_abort;        /* an XBEGIN whose transaction aborted at once */
 };
 
+/*
+ * A run of instructions retired as one (engine_ops.retire_block): (n) in
+ * all, at one CPL, one after another on one code page. The first n - 1
+ * are each of class ENGINE_CLASS_OTHER, plain[0] of them without a
+ * memory read and plain[1] with one; (last) is the n-th, of any class
+ * (the near branch that ends a trace, say). None is an aborted XBEGIN,
+ * and each made at most ENGINE_BLOCK_MAX_ACCESSES memory accesses
+ * (ops->mem_access), all of which came before the block's retirement.
+ */
+struct engine_block {
+    uint64_t n;
+    uint64_t plain[2];
+    unsigned cpl;
+    const struct engine_retired *last;
+};
+
+/* A block's instructions are plain loads, stores and read-modify-writes,
+ * PUSH/POP of memory and near CALL/RET through memory: two accesses at
+ * most (ENTER and the string instructions are never in one). */
+#define ENGINE_BLOCK_MAX_ACCESSES 2
+
 /* What a callback answers about an MSR or RDPMC. */
 enum engine_answer {
     ENGINE_OK,       /* done, with the value */
@@ -160,6 +181,19 @@ struct engine_ops {
      * True: stop after them. May be NULL: each retires on its own. */
     bool (*retire_repeat)(void *ctx, const struct engine_retired *r,
                           uint64_t n, uint64_t *done);
+    /* How many instructions may retire next, one after another, with no
+     * stop due after any of them (UINT64_MAX: no limit; 0: each retires
+     * through retire, which may ask to stop after it). With it, the
+     * engine runs a trace of decoded instructions (engine/trace.c) of up
+     * to that many at once and retires it through retire_block, which
+     * counts them as retire would one at a time. Both NULL: every
+     * instruction, in a trace or not, goes through retire. */
+    uint64_t (*block_room)(void *ctx);
+    bool (*retire_block)(void *ctx, const struct engine_block *b);
+    /* No traces: every instruction decoded, checked and retired on its
+     * own, as before traces were (the reference tests/engine/test_trace.c
+     * holds traces to). */
+    bool no_traces;
     /* A memory access of the instruction about to retire (guest-physical
      * address), in program order; may be NULL. */
     void (*mem_access)(void *ctx, uint64_t gpa, enum engine_mem kind);

@@ -64,7 +64,41 @@ struct eng_insn {
     uint8_t cc;              /* Jcc/SETcc/CMOVcc condition (eng_cc_of) */
     bool rep, repne, lock;
     bool mem_read, mem_write;
+    uint8_t trace;           /* enum eng_trace_role */
     struct eng_opnd op[4];
+};
+
+/* Where an instruction may stand in a trace (engine/trace.c). */
+enum eng_trace_role {
+    TRACE_NEVER,   /* runs on its own (step()): system, string, far, ... */
+    TRACE_IN,      /* a general-purpose instruction of class OTHER */
+    TRACE_END,     /* ends one: a near branch, DIV, a fence, CLFLUSH */
+};
+
+/* A trace: the instructions from one guest-physical address up to the
+ * first that ends a trace, one that never stands in one, the end of the
+ * page or TRACE_MAX, decoded, with their handlers. n == 0: the first
+ * instruction runs on its own. */
+#define TRACE_MAX 32
+
+struct eng_trace {
+    uint64_t gpa;
+    uint32_t gen;            /* its page's generation when decoded */
+    uint8_t mode;            /* 32- or 64-bit code */
+    uint8_t n;
+    uint8_t plain[2];        /* of the first n - 1: without, with a read */
+    struct eng_insn ins[];
+};
+
+/* The trace cache: traces in a pool, found through a direct-mapped table
+ * of pool offsets by guest-physical address; a flush or a full pool
+ * starts the pool again (a new pool generation empties the table). */
+#define TRACE_BUCKETS 8192
+#define TRACE_POOL (4u << 20)
+
+struct trace_bucket {
+    uint32_t off;            /* in the pool */
+    uint32_t pool_gen;       /* valid in this generation only */
 };
 
 /* The decoded-instruction cache: direct-mapped by guest-physical address,
@@ -143,6 +177,16 @@ struct eng {
     uint16_t *icache_map;    /* gpa % ICACHE_SLOTS: pool index + 1; 0: none */
     uint32_t icache_used;    /* pool slots handed out */
     uint32_t icache_epoch;   /* a flush starts a new one */
+    /* the trace cache (trace.c) */
+    struct trace_bucket *trace_map;
+    uint8_t *trace_pool;
+    uint32_t trace_used;     /* pool bytes handed out */
+    uint32_t trace_pool_gen; /* starts at 1: a zeroed bucket is empty */
+    uint32_t trace_epoch;    /* the icache epoch the pool was filled in */
+    /* the trace running: its instructions done so far, for a fault or
+     * hand-back in its middle (run.c retires those first) */
+    const struct eng_trace *trace_cur;
+    unsigned trace_done;
     uint32_t *page_gen;      /* per guest-physical page */
     uint8_t *code_page;      /* per page: some decoded instruction is there */
     uint64_t ram_pages;
@@ -306,6 +350,27 @@ static inline void eng_code_written(struct eng *e, uint64_t gpa)
     }
 }
 void eng_icache_flush(struct eng *e);
+/* The guest-physical address of a fetch at linear (la), as the TLB would
+ * give it (the last code page's translation kept). */
+uint64_t eng_fetch_gpa(struct eng *e, uint64_t la);
+/* The instruction at guest-physical (gpa), from the cache or decoded
+ * there, if it lies whole within its page; NULL otherwise (bytes that are
+ * no instruction, or one that goes on in the next page). */
+const struct eng_insn *eng_decode_in_page(struct eng *e, uint64_t gpa);
+/* Where the decoded instruction may stand in a trace. */
+enum eng_trace_role eng_trace_role_of(ZydisMnemonic m,
+                                      const struct eng_insn *in);
+
+/* ---- traces (trace.c) ---- */
+bool eng_trace_init(struct eng *e);
+void eng_trace_free(struct eng *e);
+/* Runs the trace at RIP, as far as the budget, ops->block_room and its
+ * own end allow, and retires what it ran; false if the instruction at
+ * RIP must run on its own (step()). */
+bool eng_trace_run(struct eng *e);
+/* A fault or hand-back inside the trace running: retire the
+ * instructions before it. */
+void eng_trace_unwound(struct eng *e);
 
 /* ---- operands and registers (opnd.c) ---- */
 uint64_t eng_reg_get(const struct eng *e, const struct eng_opnd *o);

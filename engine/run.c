@@ -88,6 +88,10 @@ struct engine *engine_create(uint8_t *ram, uint64_t ram_size,
         engine_destroy((struct engine *)e);
         return NULL;
     }
+    if (!eng_trace_init(e)) {
+        engine_destroy((struct engine *)e);
+        return NULL;
+    }
     eng_decode_init(e);
     engine_flush((struct engine *)e);
     return (struct engine *)e;
@@ -103,6 +107,7 @@ void engine_destroy(struct engine *ext)
     free(e->icache_map);
     free(e->page_gen);
     free(e->code_page);
+    eng_trace_free(e);
     free(e);
 }
 
@@ -245,11 +250,14 @@ void engine_run(struct engine *ext, struct engine_state *st, uint64_t budget,
      * if this run starts there, in its shadow (KVM may have run it). */
     if (e->db_held && (st->rip != e->db_held_rip || !st->interrupt_shadow))
         e->db_held = false;
+    e->trace_cur = NULL;
     switch (setjmp(e->unwind)) {
     case UNWIND_NONE:
         break;
     case UNWIND_FAULT:
-        /* The instruction at insn_rip faulted: nothing of it retired. */
+        /* The instruction at insn_rip faulted: nothing of it retired
+         * (those of its trace before it did). */
+        eng_trace_unwound(e);
         st->rip = e->insn_rip;
         if (e->fault_cr2_valid)
             st->cr2 = e->fault_cr2;
@@ -277,6 +285,7 @@ void engine_run(struct engine *ext, struct engine_state *st, uint64_t budget,
         out->stop = ENGINE_STOP_SHUTDOWN;
         goto done;
     default: /* UNWIND_HANDBACK */
+        eng_trace_unwound(e);
         st->rip = e->insn_rip;
         if (e->why == ENGINE_WHY_NONE) {
             /* a REP slice, stopped between iterations: an interrupt
@@ -295,6 +304,13 @@ void engine_run(struct engine *ext, struct engine_state *st, uint64_t budget,
     }
     while (e->count < e->budget) {
         e->stop_after = false;
+        if (eng_trace_run(e)) {
+            if (e->stop_after) {
+                out->stop = ENGINE_STOP_RETIRE;
+                goto done;
+            }
+            continue;
+        }
         step(e);
         e->count++;
         if (e->halted) {

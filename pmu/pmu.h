@@ -389,6 +389,35 @@ bool pmu_retire(struct pmu *pmu, const struct pmu_insn *insn);
 bool pmu_retire_repeat(struct pmu *pmu, const struct pmu_insn *insn,
                        uint64_t n, uint64_t *done);
 
+/*
+ * Instructions retired as one block: plain[0] + plain[1] of class
+ * PMU_INSN_OTHER (without, with a memory read), then (last), all at CPL
+ * (cpl), with the cache model's accesses of all of them already made
+ * (pmu_mem_access). None is an aborted XBEGIN.
+ */
+struct pmu_block {
+    uint64_t plain[2];
+    unsigned cpl;
+    const struct pmu_insn *last;
+};
+
+/*
+ * How many instructions may retire next, as blocks or one by one, with
+ * no counter carrying (so no overflow, PMI or reload) among them, if each
+ * makes at most (max_accesses) memory accesses (at least 1); 0: they
+ * must retire one at a time through pmu_retire().
+ */
+uint64_t pmu_block_room(struct pmu *pmu, unsigned max_accesses);
+
+/*
+ * A block retired: the counts of pmu_retire() for each of its
+ * instructions in order, and its answer for the last. Exact when the
+ * block is within the room pmu_block_room() gave; beyond it, the block
+ * retires one by one, and the LLC events its instructions made go to
+ * its first.
+ */
+bool pmu_retire_block(struct pmu *pmu, const struct pmu_block *b);
+
 /* A memory access of the instruction about to retire, for the cache
  * model: its guest-physical address, and what it does. */
 enum pmu_mem { PMU_MEM_READ, PMU_MEM_WRITE, PMU_MEM_FLUSH };

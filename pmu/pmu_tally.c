@@ -139,6 +139,69 @@ bool pmu_tally_retire(struct pmu *pmu, const struct pmu_insn *insn)
     return true;
 }
 
+uint64_t pmu_block_room(struct pmu *pmu, unsigned max_accesses)
+{
+    const uint64_t pending[2] = {pmu->cache.llc_refs, pmu->cache.llc_misses};
+
+    if (pmu->tally_room == 0 && !reopen(pmu))
+        return 0;
+    uint64_t room = pmu->tally_room;
+    for (unsigned k = 0; k < 2; k++) {
+        uint64_t left = pmu->tally_llc_room[k];
+        if (left == UINT64_MAX)
+            continue;
+        if (pending[k] > left)
+            return 0;
+        if ((left - pending[k]) / max_accesses < room)
+            room = (left - pending[k]) / max_accesses;
+    }
+    return room;
+}
+
+/* Beyond the room: one by one (the plain instructions' addresses do not
+ * matter to the model, only their class and read). */
+static bool retire_each(struct pmu *pmu, const struct pmu_block *b)
+{
+    struct pmu_insn in = {.cls = PMU_INSN_OTHER, .cpl = b->cpl};
+    bool pmi = false;
+
+    for (unsigned rd = 0; rd < 2; rd++)
+        for (uint64_t i = 0; i < b->plain[rd]; i++) {
+            in.mem_read = rd;
+            pmi |= pmu_retire(pmu, &in);
+        }
+    return pmu_retire(pmu, b->last) || pmi;
+}
+
+bool pmu_retire_block(struct pmu *pmu, const struct pmu_block *b)
+{
+    uint64_t plain = b->plain[0] + b->plain[1];
+    uint64_t refs = pmu->cache.llc_refs, misses = pmu->cache.llc_misses;
+    struct pmu_tally *t = &pmu->tally[b->cpl != 0];
+
+    if (!plain)
+        return pmu_retire(pmu, b->last);
+    if (pmu->tally_room == 0)
+        reopen(pmu);
+    if (plain >= pmu->tally_room || refs > pmu->tally_llc_room[0] ||
+        misses > pmu->tally_llc_room[1]) {
+        pmu_settle(pmu);
+        return retire_each(pmu, b);
+    }
+    pmu->tally_llc_room[0] -= refs;
+    pmu->tally_llc_room[1] -= misses;
+    t->llc_refs += refs;
+    t->llc_misses += misses;
+    pmu->cache.llc_refs = pmu->cache.llc_misses = 0;
+    pmu->tally_room -= plain;
+    for (unsigned rd = 0; rd < 2; rd++) {
+        pmu->cycles += b->plain[rd] * pmu->fixed_cost[PMU_INSN_OTHER][rd].cycles;
+        t->count[PMU_INSN_OTHER][rd] += b->plain[rd];
+    }
+    t->n += plain;
+    return pmu_retire(pmu, b->last);
+}
+
 /* The counters in (on) take the summed cost (sum); none carries. */
 static void count_sum(struct pmu *pmu, uint64_t on, const struct pmu_cost *sum)
 {

@@ -101,6 +101,12 @@ $(BUILD)/tests/test_machine64: $(BUILD)/tests/engine/test_machine64.o \
 		$(ENGINE_TEST_OBJS) $(ENGINE_LIB)
 	$(CC) $(LDFLAGS) -o $@ $^ $(TEST_LDLIBS) -lZydis -lZycore
 
+tests: $(BUILD)/tests/test_trace
+$(BUILD)/tests/test_trace: $(BUILD)/tests/engine/test_trace.o \
+		$(BUILD)/tests/unit/pmu_test.o $(ENGINE_TEST_OBJS) $(ENGINE_LIB) \
+		$(PMU_LIB)
+	$(CC) $(LDFLAGS) -o $@ $^ $(TEST_LDLIBS) -lZydis -lZycore
+
 tests: $(BUILD)/tests/test_decode
 $(BUILD)/tests/test_decode: $(BUILD)/tests/engine/test_decode.o $(ENGINE_LIB)
 	$(CC) $(LDFLAGS) -o $@ $^ $(TEST_LDLIBS) -lZydis -lZycore

@@ -169,6 +169,30 @@ static bool on_retire(void *ctx, const struct engine_retired *r)
     return false;
 }
 
+/* Traces retire in blocks, as the VMM has them, each seed with its own
+ * room: none (one at a time), a few instructions (traces cut short), or
+ * no limit. */
+static uint64_t room_now, blocks, block_insns;
+
+static uint64_t block_room(void *ctx)
+{
+    (void)ctx;
+    return room_now;
+}
+
+static bool retire_block(void *ctx, const struct engine_block *b)
+{
+    (void)ctx;
+    if (b->n != b->plain[0] + b->plain[1] + 1 || b->n > room_now) {
+        fprintf(stderr, "# a block of %" PRIu64 " with room %" PRIu64 "\n",
+                b->n, room_now);
+        abort();
+    }
+    blocks++;
+    block_insns += b->n;
+    return false;
+}
+
 static enum engine_answer no_msr(void *ctx, uint32_t msr, uint64_t *v)
 {
     (void)ctx, (void)msr, (void)v;
@@ -206,10 +230,12 @@ static void engine_setup(void)
     static const struct engine_ops ops = {
         .retire = on_retire, .rdmsr = no_msr, .wrmsr = no_wrmsr,
         .rdpmc = rdpmc_host, .cpuid = cpuid_host,
+        .block_room = block_room, .retire_block = retire_block,
     };
     static const struct engine_ops ops32 = {
         .retire = on_retire, .rdmsr = no_msr, .wrmsr = no_wrmsr,
         .rdpmc = rdpmc_host, .cpuid = cpuid_host, .machine = true,
+        .block_room = block_room, .retire_block = retire_block,
     };
     machine_init(&m, 16 << 20);
     for (int i = 0; i < 2; i++) {
@@ -421,6 +447,7 @@ static bool run_family(const struct family *f, int num, uint64_t first,
         ctx[16] = f->code;
         ctx[17] = 0x202 | (gen_rand(&rng) & GEN_FLAGS_ALL);
 
+        room_now = s % 3 == 0 ? 0 : s % 3 == 1 ? 1 + s % 7 : UINT64_MAX;
         native_run(f, &seq, data, ro, ctx);
         if (native_res.cs != (f->m32 ? 0x23 : 0x33) &&
             !(f->modes && native_res.cs == 0x33)) {
@@ -458,6 +485,9 @@ static bool run_family(const struct family *f, int num, uint64_t first,
     if (f->modes)
         printf("# %s: %" PRIu64 " sequences ended in 64-bit mode\n", f->name,
                in64);
+    printf("# %s: %" PRIu64 " instructions retired in %" PRIu64
+           " blocks (traces)\n", f->name, block_insns, blocks);
+    blocks = block_insns = 0;
     if (failed)
         printf("not ok %d engine against the CPU, %s: %" PRIu64 " of %" PRIu64
                " sequences differ\n", num, f->name, failed, count);

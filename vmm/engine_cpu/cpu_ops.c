@@ -53,6 +53,30 @@ static bool on_retire_repeat(void *ctx, const struct engine_retired *r,
     return p->pmi_due;
 }
 
+static uint64_t on_block_room(void *ctx)
+{
+    struct pmvm *p = ctx;
+
+    if (p->pmi_due) /* each retirement asks to stop */
+        return 0;
+    return count_active(p) ? count_block_room(p) : UINT64_MAX;
+}
+
+static bool on_retire_block(void *ctx, const struct engine_block *b)
+{
+    struct pmvm *p = ctx;
+
+    if (!count_active(p)) {
+        p->ecpu.clock += b->n;
+        return false;
+    }
+    uint64_t before = pmu_core_cycles(p->pmu);
+    if (count_retire_block(p, b))
+        p->pmi_due = true;
+    p->ecpu.clock += pmu_core_cycles(p->pmu) - before;
+    return p->pmi_due;
+}
+
 static void on_mem_access(void *ctx, uint64_t gpa, enum engine_mem kind)
 {
     count_mem_access(ctx, gpa, kind);
@@ -250,6 +274,7 @@ static enum engine_answer on_io(void *ctx, uint16_t port, unsigned size,
 
 const struct engine_ops engine_cpu_ops = {
     .retire = on_retire, .retire_repeat = on_retire_repeat,
+    .block_room = on_block_room, .retire_block = on_retire_block,
     .mem_access = on_mem_access, .rdmsr = on_rdmsr, .wrmsr = on_wrmsr,
     .rdpmc = on_rdpmc, .cpuid = on_cpuid, .rdtsc = on_rdtsc,
     .sys_msr_read = on_sys_read, .sys_msr_write = on_sys_write,

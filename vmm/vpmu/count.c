@@ -37,6 +37,20 @@ bool count_active(const struct pmvm *p)
     return p->count.rings != 0;
 }
 
+bool count_retire_block(struct pmvm *p, const struct engine_block *b)
+{
+    const struct pmu_insn last = count_insn_of(b->last);
+    const struct pmu_block blk = {
+        .plain = {b->plain[0], b->plain[1]}, .cpl = b->cpl, .last = &last,
+    };
+    return pmu_retire_block(p->pmu, &blk);
+}
+
+uint64_t count_block_room(struct pmvm *p)
+{
+    return pmu_block_room(p->pmu, ENGINE_BLOCK_MAX_ACCESSES);
+}
+
 void count_mem_access(struct pmvm *p, uint64_t gpa, enum engine_mem kind)
 {
     if (count_active(p))

@@ -56,6 +56,14 @@ static inline struct pmu_insn count_insn_of(const struct engine_retired *r)
     };
 }
 
+/* A block the engine retired (engine_ops.retire_block), to the PMU
+ * model: true if a PMI is due. */
+bool count_retire_block(struct pmvm *p, const struct engine_block *b);
+
+/* How many instructions the engine may retire next as blocks, with no
+ * counter carrying among them (engine_ops.block_room). */
+uint64_t count_block_room(struct pmvm *p);
+
 /* A memory access the engine made: the cache model sees it while a
  * counter counts, like the core model. */
 void count_mem_access(struct pmvm *p, uint64_t gpa, enum engine_mem kind);

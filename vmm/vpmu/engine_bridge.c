@@ -117,6 +117,32 @@ static bool on_retire(void *ctx, const struct engine_retired *r)
     return p->pmi_due;
 }
 
+/* Outside counting, a run at CPL0 only stops where the CPL is 3, which
+ * no block changes. */
+static uint64_t on_block_room(void *ctx)
+{
+    struct pmvm *p = ctx;
+
+    if (!count_active(p))
+        return cpl0_only(p) && engine_cpl(p->bridge.st) != 0 ? 0
+                                                             : UINT64_MAX;
+    return p->pmi_due ? 0 : count_block_room(p);
+}
+
+static bool on_retire_block(void *ctx, const struct engine_block *b)
+{
+    struct pmvm *p = ctx;
+
+    p->bridge.retired += b->n;
+    p->bridge.last_rip = b->last->addr;
+    p->bridge.last_len = b->last->length;
+    if (!count_active(p))
+        return cpl0_only(p) && b->cpl != 0;
+    if (count_retire_block(p, b))
+        p->pmi_due = true;
+    return p->pmi_due;
+}
+
 static bool on_retire_repeat(void *ctx, const struct engine_retired *r,
                              uint64_t n, uint64_t *done)
 {
@@ -282,6 +308,7 @@ void bridge_setup(struct pmvm *p, bool use_engine, enum bridge_cpl0 cpl0)
 {
     static const struct engine_ops ops_template = {
         .retire = on_retire, .retire_repeat = on_retire_repeat,
+        .block_room = on_block_room, .retire_block = on_retire_block,
         .mem_access = on_mem_access,
         .rdmsr = on_rdmsr, .wrmsr = on_wrmsr, .rdpmc = on_rdpmc,
         .rdtsc = on_rdtsc, .cpuid = on_cpuid, .sys_msr_read = on_sys_read,

@@ -1,0 +1,270 @@
+/* trace.c: traces: runs of decoded instructions on one code page, run one after another without a look-up each, and retired as one block. */
+#include <stdlib.h>
+
+#include "engine/engine_internal.h"
+
+/*
+ * Most of what the engine does per instruction is not the instruction:
+ * the decoded-instruction cache's look-up, the fetch's translation, the
+ * debug checks, and the retirement callback with its record. A trace
+ * does those once for a run of general-purpose instructions that cannot
+ * change the mode, the privilege, the flags the checks read (TF, RF) or
+ * the interrupt shadow: it stands only where none of the guest's debug
+ * features is on, in 64-bit mode. Its instructions still execute one at
+ * a time, each with every check of its own (faults, page permissions,
+ * MMIO), and retire in order:
+ *  - with ops->retire_block, the trace runs as many instructions as
+ *    ops->block_room allows (so no counter can carry, and no PMI or stop
+ *    can fall, inside it) and retires them as one block;
+ *  - without, each instruction goes through ops->retire as it retires,
+ *    which may stop the trace after it.
+ * A write to the trace's own page (self-modifying code) or a TLB flush
+ * ends the trace after the instruction that did it; a fault or hand-back
+ * inside it retires the instructions before it first.
+ */
+
+bool eng_trace_init(struct eng *e)
+{
+    e->trace_map = calloc(TRACE_BUCKETS, sizeof(*e->trace_map));
+    e->trace_pool = malloc(TRACE_POOL);
+    e->trace_pool_gen = 1;
+    return e->trace_map && e->trace_pool;
+}
+
+void eng_trace_free(struct eng *e)
+{
+    free(e->trace_map);
+    free(e->trace_pool);
+}
+
+enum eng_trace_role eng_trace_role_of(ZydisMnemonic m,
+                                      const struct eng_insn *in)
+{
+    if (in->exec == eng_exec_unimplemented)
+        return TRACE_NEVER;
+    /* The general-purpose groups only; of them, not what changes TF or
+     * RF (POPF), what the VMM's paths look for (PUSHF), what makes many
+     * accesses (ENTER) or retires many times at once (LOOP). */
+    if (!eng_exec_alu_for(m) && !eng_exec_bits_for(m) &&
+        !eng_exec_move_for(m) && !eng_exec_branch_for(m))
+        return TRACE_NEVER;
+    switch (m) {
+    case ZYDIS_MNEMONIC_POPF: case ZYDIS_MNEMONIC_POPFD:
+    case ZYDIS_MNEMONIC_POPFQ: case ZYDIS_MNEMONIC_PUSHF:
+    case ZYDIS_MNEMONIC_PUSHFD: case ZYDIS_MNEMONIC_PUSHFQ:
+    case ZYDIS_MNEMONIC_ENTER: case ZYDIS_MNEMONIC_LOOP:
+    case ZYDIS_MNEMONIC_LOOPE: case ZYDIS_MNEMONIC_LOOPNE:
+        return TRACE_NEVER;
+    default:
+        break;
+    }
+    /* MOV to or from a segment, control or debug register, far pointers */
+    for (unsigned i = 0; i < in->nopnd; i++)
+        if ((in->op[i].type == OPND_REG && in->op[i].regkind != REGK_GPR) ||
+            in->op[i].type == OPND_PTR)
+            return TRACE_NEVER;
+    switch ((enum engine_class)in->cls) {
+    case ENGINE_CLASS_OTHER:
+        return TRACE_IN;
+    case ENGINE_CLASS_JCC: case ENGINE_CLASS_JMP:
+    case ENGINE_CLASS_JMP_INDIRECT: case ENGINE_CLASS_CALL:
+    case ENGINE_CLASS_CALL_INDIRECT: case ENGINE_CLASS_RET:
+    case ENGINE_CLASS_DIV: case ENGINE_CLASS_FENCE: case ENGINE_CLASS_CACHE:
+        return TRACE_END;
+    default:
+        return TRACE_NEVER;
+    }
+}
+
+/* Decodes the trace at (gpa) into the pool; NULL if the pool is full. */
+static struct eng_trace *build(struct eng *e, uint64_t gpa)
+{
+    size_t room = TRACE_POOL - e->trace_used;
+    size_t most = sizeof(struct eng_trace) + TRACE_MAX * sizeof(struct eng_insn);
+
+    if (room < most)
+        return NULL;
+    struct eng_trace *t = (struct eng_trace *)(void *)(e->trace_pool +
+                                                       e->trace_used);
+    t->gpa = gpa;
+    t->gen = e->page_gen[gpa >> 12];
+    t->mode = eng_mode64(e) ? 64 : 32;
+    t->n = 0;
+    t->plain[0] = t->plain[1] = 0;
+    for (uint64_t at = gpa; t->n < TRACE_MAX && (at >> 12) == (gpa >> 12);) {
+        const struct eng_insn *in = eng_decode_in_page(e, at);
+        if (!in || in->trace == TRACE_NEVER)
+            break;
+        t->ins[t->n++] = *in;
+        if (in->trace == TRACE_END)
+            break;
+        at += in->length;
+    }
+    for (unsigned i = 0; i + 1 < t->n; i++)
+        t->plain[t->ins[i].mem_read]++;
+    e->trace_used += (uint32_t)(sizeof(*t) + t->n * sizeof(struct eng_insn));
+    e->trace_used = (e->trace_used + 15) & ~15u;
+    return t;
+}
+
+/* The trace at (gpa), from the cache or built. */
+static const struct eng_trace *trace_at(struct eng *e, uint64_t gpa)
+{
+    if (e->trace_epoch != e->icache_epoch) {
+        /* a flush: every trace may be stale */
+        e->trace_epoch = e->icache_epoch;
+        e->trace_used = 0;
+        e->trace_pool_gen++;
+    }
+    struct trace_bucket *b = &e->trace_map[(gpa ^ gpa >> 13) % TRACE_BUCKETS];
+    uint8_t mode = eng_mode64(e) ? 64 : 32;
+    if (b->pool_gen == e->trace_pool_gen) {
+        const struct eng_trace *t =
+            (const struct eng_trace *)(void *)(e->trace_pool + b->off);
+        if (t->gpa == gpa && t->gen == e->page_gen[gpa >> 12] &&
+            t->mode == mode)
+            return t;
+    }
+    struct eng_trace *t = build(e, gpa);
+    if (!t) {
+        e->trace_used = 0;
+        e->trace_pool_gen++;
+        t = build(e, gpa);
+    }
+    b->off = (uint32_t)((uint8_t *)t - e->trace_pool);
+    b->pool_gen = e->trace_pool_gen;
+    return t;
+}
+
+/* The first instruction of a trace retired: RF and the interrupt shadow
+ * end with it (none in a trace sets either, and none reads them). */
+static inline void retired_first(struct eng *e)
+{
+    e->st->interrupt_shadow = false;
+    e->st->rflags &= ~RFLAGS_RF;
+}
+
+/* An instruction of the trace running, as retire reports it. */
+static struct engine_retired record(const struct eng *e,
+                                    const struct eng_insn *in, unsigned cpl)
+{
+    return (struct engine_retired){
+        .addr = e->insn_rip, .next = e->st->rip, .length = in->length,
+        .cls = (enum engine_class)in->cls,
+        .taken = e->st->rip != e->insn_rip + in->length,
+        .mem_read = in->mem_read, .mem_write = in->mem_write, .cpl = cpl,
+    };
+}
+
+/* The first (done) instructions of (t) retired as one block, the last of
+ * them (at insn_rip, RIP after it) described by (last). */
+static bool retire_block(struct eng *e, const struct eng_trace *t,
+                         unsigned done, const struct engine_retired *last)
+{
+    struct engine_block b = {.n = done, .cpl = last->cpl, .last = last};
+
+    if (done == t->n) {
+        b.plain[0] = t->plain[0];
+        b.plain[1] = t->plain[1];
+    } else {
+        for (unsigned i = 0; i + 1 < done; i++)
+            b.plain[t->ins[i].mem_read]++;
+    }
+    e->retired_total += done;
+    e->run_retired += done;
+    e->count += done;
+    return e->ops.retire_block(e->ops.ctx, &b);
+}
+
+bool eng_trace_run(struct eng *e)
+{
+    struct engine_state *st = e->st;
+
+    if ((st->rflags & RFLAGS_TF) || (st->dr7 & DR7_ENABLES) || e->db_held ||
+        !eng_mode64(e) || e->ops.no_traces)
+        return false;
+    e->insn_rip = st->rip; /* where a fault of the fetch is */
+    uint64_t gpa = eng_fetch_gpa(e, eng_code_la(e, st->rip));
+    const struct eng_trace *t = trace_at(e, gpa);
+    uint64_t limit = t->n, left = e->budget - e->count;
+    bool block = e->ops.retire_block != NULL;
+    if (left < limit)
+        limit = left;
+    if (block) {
+        uint64_t room = e->ops.block_room(e->ops.ctx);
+        if (room < limit)
+            limit = room;
+    }
+    if (limit == 0)
+        return false;
+
+    unsigned cpl = eng_cpl(e);
+    uint32_t *gen = &e->page_gen[gpa >> 12], gen0 = *gen;
+    uint32_t tlb0 = e->tlb_epoch;
+    unsigned i = 0;
+    e->tf_start = false;
+    e->bp_hits = 0;
+    e->ss_load = false;
+    e->trace_cur = t;
+    e->trace_done = 0;
+    /* RIP in a local: the handlers read insn_rip and next_rip, and a load
+     * of st->rip right after its store would wait for it */
+    uint64_t rip = st->rip;
+    for (;;) {
+        const struct eng_insn *in = &t->ins[i];
+        e->insn_rip = rip;
+        e->next_rip = rip + in->length;
+        e->insn_lock = in->lock;
+        in->exec(e, in);
+        rip = e->next_rip;
+        e->trace_done = ++i;
+        if (!block) {
+            retired_first(e);
+            st->rip = rip;
+            const struct engine_retired r = record(e, in, cpl);
+            e->retired_total++;
+            e->run_retired++;
+            e->count++;
+            if (e->ops.retire(e->ops.ctx, &r)) {
+                e->stop_after = true;
+                break;
+            }
+        }
+        /* its own page written, or a flush: the rest may be stale */
+        if (i == limit || *gen != gen0 || e->tlb_epoch != tlb0)
+            break;
+    }
+    e->trace_cur = NULL;
+    st->rip = rip;
+    retired_first(e);
+    if (block) {
+        const struct engine_retired r = record(e, &t->ins[i - 1], cpl);
+        if (retire_block(e, t, i, &r))
+            e->stop_after = true;
+    }
+    return true;
+}
+
+void eng_trace_unwound(struct eng *e)
+{
+    const struct eng_trace *t = e->trace_cur;
+    unsigned done = e->trace_done;
+
+    e->trace_cur = NULL;
+    if (!t || !done)
+        return;
+    retired_first(e);
+    if (!e->ops.retire_block)
+        return;
+    /* The instruction before the one that stopped it: it ended at
+     * insn_rip, which is where it went on. */
+    const struct eng_insn *in = &t->ins[done - 1];
+    uint64_t next = e->insn_rip, at = next - in->length;
+    const struct engine_retired r = {
+        .addr = at, .next = next, .length = in->length,
+        .cls = (enum engine_class)in->cls, .mem_read = in->mem_read,
+        .mem_write = in->mem_write, .cpl = eng_cpl(e),
+    };
+    if (retire_block(e, t, done, &r))
+        e->stop_after = true;
+}
