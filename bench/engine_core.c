@@ -32,15 +32,10 @@ extern const uint8_t bench_loop_end[];
 
 static struct pmu *pmu;
 
-static bool on_retire(void *ctx, const struct engine_retired *r)
+static bool on_retire(void *ctx, const struct x86_retired *r)
 {
     (void)ctx;
-    const struct pmu_insn in = {
-        .addr = r->addr, .next = r->next, .length = r->length,
-        .cls = (enum pmu_insn_class)r->cls, .taken = r->taken,
-        .mem_read = r->mem_read, .mem_write = r->mem_write, .cpl = r->cpl,
-    };
-    return pmu_retire(pmu, &in);
+    return pmu_retire(pmu, r);
 }
 
 static uint64_t on_block_room(void *ctx)
@@ -49,19 +44,10 @@ static uint64_t on_block_room(void *ctx)
     return pmu_block_room(pmu, ENGINE_BLOCK_MAX_ACCESSES);
 }
 
-static bool on_retire_block(void *ctx, const struct engine_block *b)
+static bool on_retire_block(void *ctx, const struct x86_retired_block *b)
 {
     (void)ctx;
-    const struct engine_retired *r = b->last;
-    const struct pmu_insn last = {
-        .addr = r->addr, .next = r->next, .length = r->length,
-        .cls = (enum pmu_insn_class)r->cls, .taken = r->taken,
-        .mem_read = r->mem_read, .mem_write = r->mem_write, .cpl = r->cpl,
-    };
-    const struct pmu_block blk = {
-        .plain = {b->plain[0], b->plain[1]}, .cpl = b->cpl, .last = &last,
-    };
-    return pmu_retire_block(pmu, &blk);
+    return pmu_retire_block(pmu, b);
 }
 
 static double now(void)

@@ -332,6 +332,11 @@ static void convert(const ZydisDecodedInstruction *zi,
             ZydisRegisterGetClass(ops[i].reg.value) != ZYDIS_REGCLASS_TABLE)
             in->exec = eng_exec_unimplemented;
     }
+    if (in->exec != eng_exec_unimplemented) {
+        eng_exec_fn fast = eng_exec_fast_for(zi->mnemonic, in);
+        if (fast)
+            in->exec = fast;
+    }
     in->trace = (uint8_t)eng_trace_role_of(zi->mnemonic, in);
 }
 

@@ -6,6 +6,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "arch/retired.h"
 #include "arch/x86.h"
 
 /*
@@ -128,33 +129,7 @@ int engine_insn_info(const uint8_t *code, size_t len, unsigned mode_bits,
 size_t engine_find_rdpmc(const uint8_t *code, size_t len, uint64_t base,
                          uint64_t *sites, size_t max);
 
-/* One retired instruction. */
-struct engine_retired {
-    uint64_t addr;        /* its linear address */
-    uint64_t next;        /* where execution went on */
-    unsigned length;
-    enum engine_class cls;
-    bool taken;           /* a branch that did not fall through */
-    bool mem_read, mem_write;
-    unsigned cpl;         /* the CPL it ran at */
-    bool tx_abort;        /* an XBEGIN whose transaction aborted at once */
-};
 
-/*
- * A run of instructions retired as one (engine_ops.retire_block): (n) in
- * all, at one CPL, one after another on one code page. The first n - 1
- * are each of class ENGINE_CLASS_OTHER, plain[0] of them without a
- * memory read and plain[1] with one; (last) is the n-th, of any class
- * (the near branch that ends a trace, say). None is an aborted XBEGIN,
- * and each made at most ENGINE_BLOCK_MAX_ACCESSES memory accesses
- * (ops->mem_access), all of which came before the block's retirement.
- */
-struct engine_block {
-    uint64_t n;
-    uint64_t plain[2];
-    unsigned cpl;
-    const struct engine_retired *last;
-};
 
 /* A block's instructions are plain loads, stores and read-modify-writes,
  * PUSH/POP of memory and near CALL/RET through memory: two accesses at
@@ -175,11 +150,11 @@ enum engine_mem { ENGINE_MEM_READ, ENGINE_MEM_WRITE, ENGINE_MEM_FLUSH };
 struct engine_ops {
     void *ctx;
     /* An instruction retired (after its effects). True: stop after it. */
-    bool (*retire)(void *ctx, const struct engine_retired *r);
+    bool (*retire)(void *ctx, const struct x86_retired *r);
     /* (n) retirements at once of the instruction (r), which repeats
      * exactly (a LOOP to itself); *done of them retired (from 1 to n).
      * True: stop after them. May be NULL: each retires on its own. */
-    bool (*retire_repeat)(void *ctx, const struct engine_retired *r,
+    bool (*retire_repeat)(void *ctx, const struct x86_retired *r,
                           uint64_t n, uint64_t *done);
     /* How many instructions may retire next, one after another, with no
      * stop due after any of them (UINT64_MAX: no limit; 0: each retires
@@ -189,7 +164,7 @@ struct engine_ops {
      * counts them as retire would one at a time. Both NULL: every
      * instruction, in a trace or not, goes through retire. */
     uint64_t (*block_room)(void *ctx);
-    bool (*retire_block)(void *ctx, const struct engine_block *b);
+    bool (*retire_block)(void *ctx, const struct x86_retired_block *b);
     /* No traces: every instruction decoded, checked and retired on its
      * own, as before traces were (the reference tests/engine/test_trace.c
      * holds traces to). */

@@ -87,6 +87,10 @@ struct eng_trace {
     uint8_t mode;            /* 32- or 64-bit code */
     uint8_t n;
     uint8_t plain[2];        /* of the first n - 1: without, with a read */
+    uint16_t len;            /* bytes, its instructions' lengths summed */
+    /* the trace that last followed it, fall-through [0] and branch taken
+     * [1]: its pool offset, valid in that pool generation */
+    uint32_t next_off[2], next_pool_gen[2];
     struct eng_insn ins[];
 };
 
@@ -187,6 +191,9 @@ struct eng {
      * hand-back in its middle (run.c retires those first) */
     const struct eng_trace *trace_cur;
     unsigned trace_done;
+    /* what ops->block_room last gave, less the blocks since: valid until
+     * an instruction runs on its own or the run ends */
+    uint64_t room_left;
     uint32_t *page_gen;      /* per guest-physical page */
     uint8_t *code_page;      /* per page: some decoded instruction is there */
     uint64_t ram_pages;
@@ -423,6 +430,9 @@ eng_exec_fn eng_exec_absent_for(ZydisMnemonic m);
 eng_exec_fn eng_exec_syscall_for(ZydisMnemonic m);
 eng_exec_fn eng_exec_io_for(ZydisMnemonic m);
 void eng_exec_unimplemented(struct eng *e, const struct eng_insn *in);
+/* A handler of its own for the instruction's form (exec_fast.c), or
+ * NULL: the group's handler runs it. */
+eng_exec_fn eng_exec_fast_for(ZydisMnemonic m, const struct eng_insn *in);
 /* MOV with a segment, control or debug register operand. */
 void eng_exec_mov_special(struct eng *e, const struct eng_insn *in);
 /* Machine mode's system instructions (exec_cr.c, exec_desc.c,
@@ -464,13 +474,82 @@ void eng_exec_outs(struct eng *e, const struct eng_insn *in);
 void eng_port_io(struct eng *e, uint16_t port, unsigned size, bool in,
                  uint32_t *val);
 
-/* Flags of an arithmetic result (flags.c). */
-uint64_t eng_flags_logic(uint64_t res, unsigned size);
-uint64_t eng_flags_add(uint64_t a, uint64_t b, uint64_t carry_in,
-                       unsigned size);
-uint64_t eng_flags_sub(uint64_t a, uint64_t b, uint64_t borrow_in,
-                       unsigned size);
-bool eng_cond(uint64_t rflags, unsigned cc);
+/* Flags of an arithmetic result (CF, PF, AF, ZF, SF, OF): inline, for
+ * every ALU instruction computes them. */
+static inline uint64_t eng_sign_bit(unsigned size)
+{
+    return 1ull << (size * 8 - 1);
+}
+
+/* ZF, SF, PF of (res) at (size) bytes; PF: the low byte has an even
+ * number of set bits. */
+static inline uint64_t eng_flags_szp(uint64_t res, unsigned size)
+{
+    res &= eng_mask(size);
+    return (res ? 0 : RFLAGS_ZF) | (res & eng_sign_bit(size) ? RFLAGS_SF : 0) |
+           (__builtin_parity((unsigned)(res & 0xFF)) ? 0 : RFLAGS_PF);
+}
+
+/* AND, OR, XOR, TEST: CF = OF = 0; AF is undefined and left 0 [I: as
+ * Intel parts clear it]. */
+static inline uint64_t eng_flags_logic(uint64_t res, unsigned size)
+{
+    return eng_flags_szp(res, size);
+}
+
+static inline uint64_t eng_flags_add(uint64_t a, uint64_t b,
+                                     uint64_t carry_in, unsigned size)
+{
+    uint64_t m = eng_mask(size), res = (a + b + carry_in) & m;
+    uint64_t fl = eng_flags_szp(res, size);
+
+    a &= m;
+    b &= m;
+    /* carry out of the top bit: the sum wrapped (or equalled with CF) */
+    if (res < a || (carry_in && res == a))
+        fl |= RFLAGS_CF;
+    if (((a ^ res) & (b ^ res)) & eng_sign_bit(size))
+        fl |= RFLAGS_OF;
+    if ((a ^ b ^ res) & 0x10)
+        fl |= RFLAGS_AF;
+    return fl;
+}
+
+static inline uint64_t eng_flags_sub(uint64_t a, uint64_t b,
+                                     uint64_t borrow_in, unsigned size)
+{
+    uint64_t m = eng_mask(size), res = (a - b - borrow_in) & m;
+    uint64_t fl = eng_flags_szp(res, size);
+
+    a &= m;
+    b &= m;
+    if (a < b || (borrow_in && a == b))
+        fl |= RFLAGS_CF;
+    if (((a ^ b) & (a ^ res)) & eng_sign_bit(size))
+        fl |= RFLAGS_OF;
+    if ((a ^ b ^ res) & 0x10)
+        fl |= RFLAGS_AF;
+    return fl;
+}
+
+/* Condition code (cc) = the low nibble of Jcc's opcode (SDM B.1.4.7). */
+static inline bool eng_cond(uint64_t f, unsigned cc)
+{
+    bool of = f & RFLAGS_OF, cf = f & RFLAGS_CF, zf = f & RFLAGS_ZF;
+    bool sf = f & RFLAGS_SF, pf = f & RFLAGS_PF, r;
+
+    switch (cc >> 1) {
+    case 0: r = of; break;               /* O */
+    case 1: r = cf; break;               /* B */
+    case 2: r = zf; break;               /* E */
+    case 3: r = cf || zf; break;         /* BE */
+    case 4: r = sf; break;               /* S */
+    case 5: r = pf; break;               /* P */
+    case 6: r = sf != of; break;         /* L */
+    default: r = zf || sf != of; break;  /* LE */
+    }
+    return (cc & 1) ? !r : r;
+}
 /* The condition code of a Jcc, SETcc or CMOVcc mnemonic; 0 otherwise. */
 unsigned eng_cc_of(ZydisMnemonic m);
 enum cc_kind { CC_NONE, CC_JCC, CC_SET, CC_CMOV };

@@ -11,6 +11,37 @@ bool eng_phys_read(struct eng *e, uint64_t gpa, void *buf, size_t len)
     return true;
 }
 
+/* RAM at (p), (size) bytes: the usual sizes copied as constants (a copy
+ * of a variable size is a call to memmove). */
+static inline uint64_t ram_load(const uint8_t *p, unsigned size)
+{
+    uint64_t v = 0;
+    uint32_t d;
+    uint16_t w;
+
+    switch (size) {
+    case 8: memcpy(&v, p, 8); return v;
+    case 4: memcpy(&d, p, 4); return d;
+    case 2: memcpy(&w, p, 2); return w;
+    case 1: return *p;
+    default: memcpy(&v, p, size); return v;
+    }
+}
+
+static inline void ram_store(uint8_t *p, unsigned size, uint64_t v)
+{
+    uint32_t d = (uint32_t)v;
+    uint16_t w = (uint16_t)v;
+
+    switch (size) {
+    case 8: memcpy(p, &v, 8); return;
+    case 4: memcpy(p, &d, 4); return;
+    case 2: memcpy(p, &w, 2); return;
+    case 1: *p = (uint8_t)v; return;
+    default: memcpy(p, &v, size); return;
+    }
+}
+
 static void log_access(struct eng *e, uint64_t gpa, bool write)
 {
     if (write)
@@ -62,7 +93,7 @@ static uint64_t read_la(struct eng *e, uint64_t la, unsigned size,
             mmio(e, gpa, size, false, &v);
             return v;
         }
-        memcpy(&v, e->ram + gpa, size);
+        v = ram_load(e->ram + gpa, size);
         log_access(e, gpa, false);
         return v;
     }
@@ -97,7 +128,7 @@ static void write_la(struct eng *e, uint64_t la, unsigned size, uint64_t v,
             mmio(e, gpa, size, true, &v);
             return;
         }
-        memcpy(e->ram + gpa, &v, size);
+        ram_store(e->ram + gpa, size, v);
         eng_code_written(e, gpa);
         log_access(e, gpa, true);
         return;

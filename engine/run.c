@@ -173,6 +173,7 @@ static void step(struct eng *e)
     unsigned cpl = eng_cpl(e);
 
     e->insn_rip = st->rip;
+    e->room_left = 0; /* ops->retire may change what the room was */
     e->tf_start = (st->rflags & RFLAGS_TF) != 0;
     e->bp_hits = 0;
     e->ss_load = false;
@@ -214,7 +215,7 @@ static void step(struct eng *e)
         st->rflags &= ~RFLAGS_RF;
     e->retired_total++;
     e->run_retired++;
-    const struct engine_retired r = {
+    const struct x86_retired r = {
         .addr = e->insn_rip,
         .next = st->rip,
         .length = in->length,
@@ -251,6 +252,7 @@ void engine_run(struct engine *ext, struct engine_state *st, uint64_t budget,
     if (e->db_held && (st->rip != e->db_held_rip || !st->interrupt_shadow))
         e->db_held = false;
     e->trace_cur = NULL;
+    e->room_left = 0;
     switch (setjmp(e->unwind)) {
     case UNWIND_NONE:
         break;

@@ -90,12 +90,15 @@ static struct eng_trace *build(struct eng *e, uint64_t gpa)
     t->gen = e->page_gen[gpa >> 12];
     t->mode = eng_mode64(e) ? 64 : 32;
     t->n = 0;
+    t->len = 0;
     t->plain[0] = t->plain[1] = 0;
+    t->next_pool_gen[0] = t->next_pool_gen[1] = 0;
     for (uint64_t at = gpa; t->n < TRACE_MAX && (at >> 12) == (gpa >> 12);) {
         const struct eng_insn *in = eng_decode_in_page(e, at);
         if (!in || in->trace == TRACE_NEVER)
             break;
         t->ins[t->n++] = *in;
+        t->len = (uint16_t)(t->len + in->length);
         if (in->trace == TRACE_END)
             break;
         at += in->length;
@@ -108,7 +111,7 @@ static struct eng_trace *build(struct eng *e, uint64_t gpa)
 }
 
 /* The trace at (gpa), from the cache or built. */
-static const struct eng_trace *trace_at(struct eng *e, uint64_t gpa)
+static struct eng_trace *trace_at(struct eng *e, uint64_t gpa)
 {
     if (e->trace_epoch != e->icache_epoch) {
         /* a flush: every trace may be stale */
@@ -119,8 +122,8 @@ static const struct eng_trace *trace_at(struct eng *e, uint64_t gpa)
     struct trace_bucket *b = &e->trace_map[(gpa ^ gpa >> 13) % TRACE_BUCKETS];
     uint8_t mode = eng_mode64(e) ? 64 : 32;
     if (b->pool_gen == e->trace_pool_gen) {
-        const struct eng_trace *t =
-            (const struct eng_trace *)(void *)(e->trace_pool + b->off);
+        struct eng_trace *t =
+            (struct eng_trace *)(void *)(e->trace_pool + b->off);
         if (t->gpa == gpa && t->gen == e->page_gen[gpa >> 12] &&
             t->mode == mode)
             return t;
@@ -145,10 +148,10 @@ static inline void retired_first(struct eng *e)
 }
 
 /* An instruction of the trace running, as retire reports it. */
-static struct engine_retired record(const struct eng *e,
+static struct x86_retired record(const struct eng *e,
                                     const struct eng_insn *in, unsigned cpl)
 {
-    return (struct engine_retired){
+    return (struct x86_retired){
         .addr = e->insn_rip, .next = e->st->rip, .length = in->length,
         .cls = (enum engine_class)in->cls,
         .taken = e->st->rip != e->insn_rip + in->length,
@@ -159,9 +162,9 @@ static struct engine_retired record(const struct eng *e,
 /* The first (done) instructions of (t) retired as one block, the last of
  * them (at insn_rip, RIP after it) described by (last). */
 static bool retire_block(struct eng *e, const struct eng_trace *t,
-                         unsigned done, const struct engine_retired *last)
+                         unsigned done, const struct x86_retired *last)
 {
-    struct engine_block b = {.n = done, .cpl = last->cpl, .last = last};
+    struct x86_retired_block b = {.n = done, .cpl = last->cpl, .last = last};
 
     if (done == t->n) {
         b.plain[0] = t->plain[0];
@@ -173,38 +176,43 @@ static bool retire_block(struct eng *e, const struct eng_trace *t,
     e->retired_total += done;
     e->run_retired += done;
     e->count += done;
+    if (e->room_left != UINT64_MAX)
+        e->room_left -= done;
     return e->ops.retire_block(e->ops.ctx, &b);
 }
 
-bool eng_trace_run(struct eng *e)
+/* How many instructions of (t) may run now: its own, the budget's and
+ * the block room's limit. */
+static uint64_t limit_of(struct eng *e, const struct eng_trace *t, bool block)
 {
-    struct engine_state *st = e->st;
-
-    if ((st->rflags & RFLAGS_TF) || (st->dr7 & DR7_ENABLES) || e->db_held ||
-        !eng_mode64(e) || e->ops.no_traces)
-        return false;
-    e->insn_rip = st->rip; /* where a fault of the fetch is */
-    uint64_t gpa = eng_fetch_gpa(e, eng_code_la(e, st->rip));
-    const struct eng_trace *t = trace_at(e, gpa);
     uint64_t limit = t->n, left = e->budget - e->count;
-    bool block = e->ops.retire_block != NULL;
+
     if (left < limit)
         limit = left;
-    if (block) {
-        uint64_t room = e->ops.block_room(e->ops.ctx);
-        if (room < limit)
-            limit = room;
+    if (block && limit) {
+        /* Asked again only when short: a block of n leaves at least the
+         * room less n (the tally's room and the LLC's both shrink by
+         * what the n took at most). */
+        if (e->room_left < limit)
+            e->room_left = e->ops.block_room(e->ops.ctx);
+        if (e->room_left < limit)
+            limit = e->room_left;
     }
-    if (limit == 0)
-        return false;
+    return limit;
+}
 
-    unsigned cpl = eng_cpl(e);
+/* Runs the first (limit) instructions of (t), from RIP on its page at
+ * guest-physical (gpa), and retires them; true if all of t ran and
+ * nothing asks to stop (the next trace may follow at once). */
+static bool run_one(struct eng *e, const struct eng_trace *t, uint64_t gpa,
+                    uint64_t limit, unsigned cpl, bool block)
+{
+    struct engine_state *st = e->st;
     uint32_t *gen = &e->page_gen[gpa >> 12], gen0 = *gen;
     uint32_t tlb0 = e->tlb_epoch;
     unsigned i = 0;
-    e->tf_start = false;
-    e->bp_hits = 0;
-    e->ss_load = false;
+    bool whole = true;
+
     e->trace_cur = t;
     e->trace_done = 0;
     /* RIP in a local: the handlers read insn_rip and next_rip, and a load
@@ -221,28 +229,95 @@ bool eng_trace_run(struct eng *e)
         if (!block) {
             retired_first(e);
             st->rip = rip;
-            const struct engine_retired r = record(e, in, cpl);
+            const struct x86_retired r = record(e, in, cpl);
             e->retired_total++;
             e->run_retired++;
             e->count++;
             if (e->ops.retire(e->ops.ctx, &r)) {
                 e->stop_after = true;
+                whole = false;
                 break;
             }
         }
         /* its own page written, or a flush: the rest may be stale */
-        if (i == limit || *gen != gen0 || e->tlb_epoch != tlb0)
+        if (*gen != gen0 || e->tlb_epoch != tlb0) {
+            whole = false;
             break;
+        }
+        if (i == limit) {
+            whole = i == t->n;
+            break;
+        }
     }
     e->trace_cur = NULL;
     st->rip = rip;
     retired_first(e);
     if (block) {
-        const struct engine_retired r = record(e, &t->ins[i - 1], cpl);
-        if (retire_block(e, t, i, &r))
+        const struct x86_retired r = record(e, &t->ins[i - 1], cpl);
+        if (retire_block(e, t, i, &r)) {
             e->stop_after = true;
+            whole = false;
+        }
     }
-    return true;
+    return whole;
+}
+
+/* The trace that follows (t) at (gpa), through the link (t) keeps to its
+ * last successor on that side (fall-through or branch taken). */
+static struct eng_trace *next_of(struct eng *e, struct eng_trace *t,
+                                       uint64_t gpa, bool taken)
+{
+    uint32_t pool_gen = e->trace_pool_gen;
+
+    if (t->next_pool_gen[taken] == pool_gen) {
+        struct eng_trace *n =
+            (struct eng_trace *)(void *)(e->trace_pool + t->next_off[taken]);
+        if (n->gpa == gpa && n->gen == e->page_gen[gpa >> 12])
+            return n;
+    }
+    struct eng_trace *n = trace_at(e, gpa);
+    if (e->trace_pool_gen == pool_gen) { /* (t) is still in the pool */
+        t->next_off[taken] = (uint32_t)((const uint8_t *)n - e->trace_pool);
+        t->next_pool_gen[taken] = pool_gen;
+    }
+    return n;
+}
+
+bool eng_trace_run(struct eng *e)
+{
+    struct engine_state *st = e->st;
+    bool block = e->ops.retire_block != NULL, ran = false;
+
+    if ((st->rflags & RFLAGS_TF) || (st->dr7 & DR7_ENABLES) || e->db_held ||
+        !eng_mode64(e) || e->ops.no_traces)
+        return false;
+    e->insn_rip = st->rip; /* where a fault of the fetch is */
+    uint64_t gpa = eng_fetch_gpa(e, eng_code_la(e, st->rip));
+    struct eng_trace *t = trace_at(e, gpa);
+    unsigned cpl = eng_cpl(e);
+    e->tf_start = false;
+    e->bp_hits = 0;
+    e->ss_load = false;
+    /*
+     * Trace after trace on the same page, while each runs whole: none of
+     * their instructions changes what the checks above or the fetch's
+     * translation depend on (the mode, the CPL, TF, DR7), and a TLB flush
+     * or a store into the page stops them (run_one()).
+     */
+    for (;;) {
+        uint64_t limit = limit_of(e, t, block);
+        if (limit == 0)
+            return ran;
+        ran = true;
+        uint64_t start = st->rip, end = start + t->len;
+        if (!run_one(e, t, gpa, limit, cpl, block) || e->count >= e->budget)
+            return true;
+        uint64_t rip = st->rip;
+        if ((rip >> 12) != (start >> 12))
+            return true; /* another page: its translation first */
+        gpa = (gpa & ~0xFFFull) | (rip & 0xFFF);
+        t = next_of(e, t, gpa, rip != end);
+    }
 }
 
 void eng_trace_unwound(struct eng *e)
@@ -251,6 +326,7 @@ void eng_trace_unwound(struct eng *e)
     unsigned done = e->trace_done;
 
     e->trace_cur = NULL;
+    e->room_left = 0; /* the event's delivery comes next */
     if (!t || !done)
         return;
     retired_first(e);
@@ -260,7 +336,7 @@ void eng_trace_unwound(struct eng *e)
      * insn_rip, which is where it went on. */
     const struct eng_insn *in = &t->ins[done - 1];
     uint64_t next = e->insn_rip, at = next - in->length;
-    const struct engine_retired r = {
+    const struct x86_retired r = {
         .addr = at, .next = next, .length = in->length,
         .cls = (enum engine_class)in->cls, .mem_read = in->mem_read,
         .mem_write = in->mem_write, .cpl = eng_cpl(e),

@@ -7,6 +7,8 @@
 #include <stdint.h>
 #include <stdio.h>
 
+#include "arch/retired.h"
+
 /*
  * The library answers, for every guest access to the PMU, what the hardware
  * (or KVM, under a KVM policy) would do: a value, or #GP. It never touches
@@ -357,19 +359,6 @@ enum pmu_insn_class {
     PMU_INSN_DIV,          /* DIV, IDIV */
 };
 
-/* One retired instruction. */
-struct pmu_insn {
-    uint64_t addr;        /* linear address of the instruction */
-    uint64_t next;        /* where execution continued after it */
-    unsigned length;
-    enum pmu_insn_class cls;
-    bool taken;           /* a branch that went elsewhere than addr + length */
-    bool mem_read, mem_write; /* has a memory operand read / written (LEA
-                                 excluded) */
-    unsigned cpl;         /* the CPL it executed at */
-    bool tx_abort;        /* an XBEGIN whose transaction aborted at once
-                             (docs/counting.md, "Transactions") */
-};
 
 /*
  * One instruction retired, in the state after it (so the WRMSR that enables
@@ -379,27 +368,16 @@ struct pmu_insn {
  * Returns true if a PMI is due: an overflowing counter has EVTSEL.INT or
  * its FIXED_CTR_CTRL PMI bit set. LVTPC semantics are the VMM's.
  */
-bool pmu_retire(struct pmu *pmu, const struct pmu_insn *insn);
+bool pmu_retire(struct pmu *pmu, const struct x86_retired *insn);
 
 /*
  * n retirements of the same instruction (a LOOP to itself): the counts of
  * n pmu_retire() calls, in fewer steps. Stops early, after the one that
  * makes a PMI due (true is returned then); *done is how many retired.
  */
-bool pmu_retire_repeat(struct pmu *pmu, const struct pmu_insn *insn,
+bool pmu_retire_repeat(struct pmu *pmu, const struct x86_retired *insn,
                        uint64_t n, uint64_t *done);
 
-/*
- * Instructions retired as one block: plain[0] + plain[1] of class
- * PMU_INSN_OTHER (without, with a memory read), then (last), all at CPL
- * (cpl), with the cache model's accesses of all of them already made
- * (pmu_mem_access). None is an aborted XBEGIN.
- */
-struct pmu_block {
-    uint64_t plain[2];
-    unsigned cpl;
-    const struct pmu_insn *last;
-};
 
 /*
  * How many instructions may retire next, as blocks or one by one, with
@@ -416,7 +394,7 @@ uint64_t pmu_block_room(struct pmu *pmu, unsigned max_accesses);
  * retires one by one, and the LLC events its instructions made go to
  * its first.
  */
-bool pmu_retire_block(struct pmu *pmu, const struct pmu_block *b);
+bool pmu_retire_block(struct pmu *pmu, const struct x86_retired_block *b);
 
 /* A memory access of the instruction about to retire, for the cache
  * model: its guest-physical address, and what it does. */

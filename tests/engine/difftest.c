@@ -162,7 +162,7 @@ static void native_run(const struct family *f, const struct gen_seq *seq,
 
 struct machine m;
 
-static bool on_retire(void *ctx, const struct engine_retired *r)
+static bool on_retire(void *ctx, const struct x86_retired *r)
 {
     (void)ctx;
     (void)r;
@@ -180,7 +180,7 @@ static uint64_t block_room(void *ctx)
     return room_now;
 }
 
-static bool retire_block(void *ctx, const struct engine_block *b)
+static bool retire_block(void *ctx, const struct x86_retired_block *b)
 {
     (void)ctx;
     if (b->n != b->plain[0] + b->plain[1] + 1 || b->n > room_now) {

@@ -25,7 +25,7 @@ static struct {
     unsigned retired;
 } fx;
 
-static bool on_retire(void *ctx, const struct engine_retired *r)
+static bool on_retire(void *ctx, const struct x86_retired *r)
 {
     (void)ctx;
     (void)r;

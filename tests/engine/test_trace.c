@@ -48,16 +48,10 @@ struct side {
 
 static struct side ref, sub;
 
-static bool ref_retire(void *ctx, const struct engine_retired *r)
+static bool ref_retire(void *ctx, const struct x86_retired *r)
 {
     struct side *s = ctx;
-    const struct pmu_insn in = {
-        .addr = r->addr, .next = r->next, .length = r->length,
-        .cls = (enum pmu_insn_class)r->cls, .taken = r->taken,
-        .mem_read = r->mem_read, .mem_write = r->mem_write, .cpl = r->cpl,
-        .tx_abort = r->tx_abort,
-    };
-    return pmu_retire(s->pmu, &in);
+    return pmu_retire(s->pmu, r);
 }
 
 static uint64_t sub_room(void *ctx)
@@ -66,24 +60,15 @@ static uint64_t sub_room(void *ctx)
                           ENGINE_BLOCK_MAX_ACCESSES);
 }
 
-static bool sub_block(void *ctx, const struct engine_block *b)
+static bool sub_block(void *ctx, const struct x86_retired_block *b)
 {
     struct side *s = ctx;
-    const struct engine_retired *r = b->last;
-    const struct pmu_insn last = {
-        .addr = r->addr, .next = r->next, .length = r->length,
-        .cls = (enum pmu_insn_class)r->cls, .taken = r->taken,
-        .mem_read = r->mem_read, .mem_write = r->mem_write, .cpl = r->cpl,
-    };
-    const struct pmu_block blk = {
-        .plain = {b->plain[0], b->plain[1]}, .cpl = b->cpl, .last = &last,
-    };
     assert_int_equal(b->n, b->plain[0] + b->plain[1] + 1);
     if (b->n > 1) {
         s->blocks++;
         s->block_insns += b->n;
     }
-    return pmu_retire_block(s->pmu, &blk);
+    return pmu_retire_block(s->pmu, b);
 }
 
 static void on_mem(void *ctx, uint64_t gpa, enum engine_mem kind)

@@ -32,7 +32,7 @@ static enum engine_answer answer(void)
     return a[(answers >> (2 * (calls++ % 4))) & 3];
 }
 
-static bool on_retire(void *ctx, const struct engine_retired *r)
+static bool on_retire(void *ctx, const struct x86_retired *r)
 {
     (void)ctx;
     if (r->length == 0 || r->length > 15)
@@ -40,7 +40,7 @@ static bool on_retire(void *ctx, const struct engine_retired *r)
     return false;
 }
 
-static bool on_retire_repeat(void *ctx, const struct engine_retired *r,
+static bool on_retire_repeat(void *ctx, const struct x86_retired *r,
                              uint64_t n, uint64_t *done)
 {
     (void)ctx, (void)r;

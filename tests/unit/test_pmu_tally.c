@@ -142,7 +142,7 @@ static void reconfigure(struct pair *p)
     }
 }
 
-static void retire_both(struct pair *p, const struct pmu_insn *in)
+static void retire_both(struct pair *p, const struct x86_retired *in)
 {
     uint64_t done = 0, before = p->sub->tally[0].n + p->sub->tally[1].n;
     bool a = pmu_retire(p->sub, in);
@@ -157,9 +157,9 @@ static void retire_both(struct pair *p, const struct pmu_insn *in)
     p->retired++;
 }
 
-static void random_insn(struct pmu_insn *in, unsigned cpl)
+static void random_insn(struct x86_retired *in, unsigned cpl)
 {
-    *in = (struct pmu_insn){0};
+    *in = (struct x86_retired){0};
     in->cls = (enum pmu_insn_class)(below(3) ? PMU_INSN_OTHER
                                              : below(PMU_INSN_DIV + 1));
     in->addr = 0x401000 + 4 * below(64);
@@ -196,7 +196,7 @@ static void run(const char *cpu, unsigned gp, unsigned fixed, uint64_t seed,
     for (unsigned k = 0; k < 4; k++)
         reconfigure(p);
     for (unsigned k = 0; k < n; k++) {
-        struct pmu_insn in;
+        struct x86_retired in;
 
         if (!below(200))
             reconfigure(p);
@@ -263,7 +263,7 @@ static void test_carry_in_run(void **state)
     for (unsigned k = 1; k <= 40; k++) {
         struct pmu *pmu = pmu_test_pmu("sapphire-rapids", NULL, 0,
                                        PMU_POLICY_NATIVE);
-        struct pmu_insn in = {.cls = PMU_INSN_OTHER, .length = 2};
+        struct x86_retired in = {.cls = PMU_INSN_OTHER, .length = 2};
         uint64_t v = 0;
 
         assert_int_equal(pmu_wrmsr(pmu, 0x186, 0xC0 | EN | OS | INT, NULL),
@@ -301,7 +301,7 @@ static void test_llc_carry(void **state)
         for (unsigned rep = 0; rep < 2; rep++) {
             struct pmu *pmu = pmu_test_pmu("sapphire-rapids", NULL, 0,
                                            PMU_POLICY_NATIVE);
-            struct pmu_insn in = {.cls = PMU_INSN_OTHER, .length = 2,
+            struct x86_retired in = {.cls = PMU_INSN_OTHER, .length = 2,
                                   .mem_read = true};
             uint64_t page = 0x100000, v = 0;
             unsigned n = rep ? 1 : 40, want = rep ? 1 : k;
@@ -337,7 +337,7 @@ static void test_edge_across_tally(void **state)
 {
     struct pmu *pmu = pmu_test_pmu("sapphire-rapids", NULL, 0,
                                    PMU_POLICY_NATIVE);
-    struct pmu_insn in = {.cls = PMU_INSN_OTHER, .length = 1};
+    struct x86_retired in = {.cls = PMU_INSN_OTHER, .length = 1};
     uint64_t v = 0;
 
     (void)state;

@@ -19,7 +19,7 @@ static struct engine_cpu *cpu_of(void *ctx)
 
 /* Counted instructions advance the clock by the model's cycles, the
  * rest by one tick each. */
-static bool on_retire(void *ctx, const struct engine_retired *r)
+static bool on_retire(void *ctx, const struct x86_retired *r)
 {
     struct pmvm *p = ctx;
 
@@ -28,14 +28,13 @@ static bool on_retire(void *ctx, const struct engine_retired *r)
         return false;
     }
     uint64_t before = pmu_core_cycles(p->pmu);
-    const struct pmu_insn in = count_insn_of(r);
-    if (pmu_retire(p->pmu, &in))
+    if (pmu_retire(p->pmu, r))
         p->pmi_due = true;
     p->ecpu.clock += pmu_core_cycles(p->pmu) - before;
     return p->pmi_due;
 }
 
-static bool on_retire_repeat(void *ctx, const struct engine_retired *r,
+static bool on_retire_repeat(void *ctx, const struct x86_retired *r,
                              uint64_t n, uint64_t *done)
 {
     struct pmvm *p = ctx;
@@ -46,8 +45,7 @@ static bool on_retire_repeat(void *ctx, const struct engine_retired *r,
         return false;
     }
     uint64_t before = pmu_core_cycles(p->pmu);
-    const struct pmu_insn in = count_insn_of(r);
-    if (pmu_retire_repeat(p->pmu, &in, n, done))
+    if (pmu_retire_repeat(p->pmu, r, n, done))
         p->pmi_due = true;
     p->ecpu.clock += pmu_core_cycles(p->pmu) - before;
     return p->pmi_due;
@@ -62,7 +60,7 @@ static uint64_t on_block_room(void *ctx)
     return count_active(p) ? count_block_room(p) : UINT64_MAX;
 }
 
-static bool on_retire_block(void *ctx, const struct engine_block *b)
+static bool on_retire_block(void *ctx, const struct x86_retired_block *b)
 {
     struct pmvm *p = ctx;
 

@@ -37,13 +37,9 @@ bool count_active(const struct pmvm *p)
     return p->count.rings != 0;
 }
 
-bool count_retire_block(struct pmvm *p, const struct engine_block *b)
+bool count_retire_block(struct pmvm *p, const struct x86_retired_block *b)
 {
-    const struct pmu_insn last = count_insn_of(b->last);
-    const struct pmu_block blk = {
-        .plain = {b->plain[0], b->plain[1]}, .cpl = b->cpl, .last = &last,
-    };
-    return pmu_retire_block(p->pmu, &blk);
+    return pmu_retire_block(p->pmu, b);
 }
 
 uint64_t count_block_room(struct pmvm *p)
@@ -73,7 +69,7 @@ bool count_update(struct pmvm *p)
 static void retire(struct pmvm *p, const struct insn *in, uint64_t addr,
                    uint64_t next, unsigned cpl)
 {
-    struct pmu_insn pi = {
+    struct x86_retired pi = {
         .addr = addr,
         .next = next,
         .length = in->length,

@@ -43,22 +43,9 @@ void count_debug_wish(const struct pmvm *p, struct debug_wish *w);
  * in the engine or by single-step)? */
 bool count_active(const struct pmvm *p);
 
-/* An instruction the engine retired, as the PMU model counts it (the
- * engine's classes are the model's, in the same order). Inline: the
- * engine retires every counted instruction through it. */
-static inline struct pmu_insn count_insn_of(const struct engine_retired *r)
-{
-    return (struct pmu_insn){
-        .addr = r->addr, .next = r->next, .length = r->length,
-        .cls = (enum pmu_insn_class)r->cls, .taken = r->taken,
-        .mem_read = r->mem_read, .mem_write = r->mem_write, .cpl = r->cpl,
-        .tx_abort = r->tx_abort,
-    };
-}
-
 /* A block the engine retired (engine_ops.retire_block), to the PMU
  * model: true if a PMI is due. */
-bool count_retire_block(struct pmvm *p, const struct engine_block *b);
+bool count_retire_block(struct pmvm *p, const struct x86_retired_block *b);
 
 /* How many instructions the engine may retire next as blocks, with no
  * counter carrying among them (engine_ops.block_room). */

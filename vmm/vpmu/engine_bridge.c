@@ -100,7 +100,7 @@ static bool cpl0_only(struct pmvm *p)
     return p->bridge.cpl0 && !every_insn(p);
 }
 
-static bool on_retire(void *ctx, const struct engine_retired *r)
+static bool on_retire(void *ctx, const struct x86_retired *r)
 {
     struct pmvm *p = ctx;
     p->bridge.retired++;
@@ -110,9 +110,7 @@ static bool on_retire(void *ctx, const struct engine_retired *r)
      * whichever way RDPMC is trapped. */
     if (!count_active(p))
         return cpl0_only(p) && engine_cpl(p->bridge.st) != 0;
-    const struct pmu_insn in = count_insn_of(r);
-
-    if (pmu_retire(p->pmu, &in))
+    if (pmu_retire(p->pmu, r))
         p->pmi_due = true;
     return p->pmi_due;
 }
@@ -129,7 +127,7 @@ static uint64_t on_block_room(void *ctx)
     return p->pmi_due ? 0 : count_block_room(p);
 }
 
-static bool on_retire_block(void *ctx, const struct engine_block *b)
+static bool on_retire_block(void *ctx, const struct x86_retired_block *b)
 {
     struct pmvm *p = ctx;
 
@@ -143,16 +141,15 @@ static bool on_retire_block(void *ctx, const struct engine_block *b)
     return p->pmi_due;
 }
 
-static bool on_retire_repeat(void *ctx, const struct engine_retired *r,
+static bool on_retire_repeat(void *ctx, const struct x86_retired *r,
                              uint64_t n, uint64_t *done)
 {
     struct pmvm *p = ctx;
-    const struct pmu_insn in = count_insn_of(r);
 
     *done = n;
     p->bridge.last_rip = r->addr;
     p->bridge.last_len = r->length;
-    if (count_active(p) && pmu_retire_repeat(p->pmu, &in, n, done))
+    if (count_active(p) && pmu_retire_repeat(p->pmu, r, n, done))
         p->pmi_due = true;
     p->bridge.retired += *done;
     return p->pmi_due;

@@ -1,0 +1,191 @@
+/* exec_fast.c: handlers of their own for the commonest forms (ALU, INC/DEC and MOV on whole 32- and 64-bit registers, immediates and plain loads and stores), chosen when an instruction is decoded. */
+#include "engine/engine_internal.h"
+
+/*
+ * The general handlers read and write any operand through a switch on its
+ * kind and size. Most instructions a loop runs are a few forms whose
+ * operand kinds and size are known when they are decoded: a whole 32- or
+ * 64-bit register, a sign-extended immediate, one memory operand. These
+ * handlers do exactly what the general ones do for those forms, with the
+ * same flag functions and the size a constant (a 32-bit result
+ * zero-extends into its register, SDM 3.4.1.1). tests/engine/difftest.c
+ * checks them against the CPU like every other handler.
+ */
+
+enum alu_op { OP_ADD, OP_SUB, OP_CMP, OP_AND, OP_OR, OP_XOR, OP_TEST };
+
+#define GPR(i) (e->st->gpr[in->op[i].reg])
+
+static inline __attribute__((always_inline)) void
+alu(struct eng *e, const struct eng_insn *in, unsigned sz, uint64_t b,
+    enum alu_op op)
+{
+    const uint64_t m = eng_mask(sz);
+    uint64_t a = GPR(0) & m, res, fl;
+
+    b &= m;
+    switch (op) {
+    case OP_ADD: res = a + b; fl = eng_flags_add(a, b, 0, sz); break;
+    case OP_SUB:
+    case OP_CMP: res = a - b; fl = eng_flags_sub(a, b, 0, sz); break;
+    case OP_AND:
+    case OP_TEST: res = a & b; fl = eng_flags_logic(res, sz); break;
+    case OP_OR: res = a | b; fl = eng_flags_logic(res, sz); break;
+    default: res = a ^ b; fl = eng_flags_logic(res, sz); break;
+    }
+    if (op != OP_CMP && op != OP_TEST)
+        GPR(0) = res & m;
+    eng_set_arith(e, fl);
+}
+
+#define ALU_FORMS(NAME, OP)                                                  \
+    static void NAME##_rr4(struct eng *e, const struct eng_insn *in)         \
+    { alu(e, in, 4, GPR(1), OP); }                                           \
+    static void NAME##_rr8(struct eng *e, const struct eng_insn *in)         \
+    { alu(e, in, 8, GPR(1), OP); }                                           \
+    static void NAME##_ri4(struct eng *e, const struct eng_insn *in)         \
+    { alu(e, in, 4, in->op[1].imm, OP); }                                    \
+    static void NAME##_ri8(struct eng *e, const struct eng_insn *in)         \
+    { alu(e, in, 8, in->op[1].imm, OP); }                                    \
+    static const eng_exec_fn NAME##_forms[4] = {                            \
+        NAME##_rr4, NAME##_rr8, NAME##_ri4, NAME##_ri8};
+
+ALU_FORMS(add, OP_ADD)
+ALU_FORMS(sub, OP_SUB)
+ALU_FORMS(cmp, OP_CMP)
+ALU_FORMS(and, OP_AND)
+ALU_FORMS(or, OP_OR)
+ALU_FORMS(xor, OP_XOR)
+ALU_FORMS(test, OP_TEST)
+
+/* INC/DEC keep CF. */
+static inline __attribute__((always_inline)) void
+incdec(struct eng *e, const struct eng_insn *in, unsigned sz, bool inc)
+{
+    const uint64_t m = eng_mask(sz);
+    uint64_t a = GPR(0) & m;
+    uint64_t fl = inc ? eng_flags_add(a, 1, 0, sz) : eng_flags_sub(a, 1, 0, sz);
+
+    GPR(0) = (inc ? a + 1 : a - 1) & m;
+    eng_set_arith(e, (fl & ~RFLAGS_CF) | (e->st->rflags & RFLAGS_CF));
+}
+
+static void inc_r4(struct eng *e, const struct eng_insn *in) { incdec(e, in, 4, true); }
+static void inc_r8(struct eng *e, const struct eng_insn *in) { incdec(e, in, 8, true); }
+static void dec_r4(struct eng *e, const struct eng_insn *in) { incdec(e, in, 4, false); }
+static void dec_r8(struct eng *e, const struct eng_insn *in) { incdec(e, in, 8, false); }
+
+/* MOV: register, immediate, load, store. */
+static void mov_rr4(struct eng *e, const struct eng_insn *in) { GPR(0) = (uint32_t)GPR(1); }
+static void mov_rr8(struct eng *e, const struct eng_insn *in) { GPR(0) = GPR(1); }
+static void mov_ri4(struct eng *e, const struct eng_insn *in) { GPR(0) = (uint32_t)in->op[1].imm; }
+static void mov_ri8(struct eng *e, const struct eng_insn *in) { GPR(0) = in->op[1].imm; }
+
+static void mov_load4(struct eng *e, const struct eng_insn *in)
+{
+    GPR(0) = (uint32_t)eng_read(e, in->op[1].seg, eng_ea(e, in, &in->op[1]), 4);
+}
+
+static void mov_load8(struct eng *e, const struct eng_insn *in)
+{
+    GPR(0) = eng_read(e, in->op[1].seg, eng_ea(e, in, &in->op[1]), 8);
+}
+
+static void mov_store4(struct eng *e, const struct eng_insn *in)
+{
+    eng_write(e, in->op[0].seg, eng_ea(e, in, &in->op[0]), 4,
+              (uint32_t)GPR(1));
+}
+
+static void mov_store8(struct eng *e, const struct eng_insn *in)
+{
+    eng_write(e, in->op[0].seg, eng_ea(e, in, &in->op[0]), 8, GPR(1));
+}
+
+/* Jcc in 64-bit mode, one handler per condition (the condition folds
+ * into it): a non-canonical target #GPs at the branch. */
+static inline __attribute__((always_inline)) void
+jcc(struct eng *e, const struct eng_insn *in, unsigned cc)
+{
+    if (eng_cond(e->st->rflags, cc)) {
+        uint64_t target = e->next_rip + in->op[0].imm;
+        if (!eng_canonical(target))
+            eng_gp0(e);
+        e->next_rip = target;
+        e->branch_taken = true;
+    }
+}
+
+#define JCC(CC) \
+    static void jcc_##CC(struct eng *e, const struct eng_insn *in) { jcc(e, in, CC); }
+JCC(0) JCC(1) JCC(2) JCC(3) JCC(4) JCC(5) JCC(6) JCC(7)
+JCC(8) JCC(9) JCC(10) JCC(11) JCC(12) JCC(13) JCC(14) JCC(15)
+
+static const eng_exec_fn jcc_forms[16] = {
+    jcc_0, jcc_1, jcc_2, jcc_3, jcc_4, jcc_5, jcc_6, jcc_7,
+    jcc_8, jcc_9, jcc_10, jcc_11, jcc_12, jcc_13, jcc_14, jcc_15,
+};
+
+/* A whole 32- or 64-bit general-purpose register of the operand size. */
+static bool whole_gpr(const struct eng_opnd *o, unsigned sz)
+{
+    return o->type == OPND_REG && o->regkind == REGK_GPR && !o->high8 &&
+           o->size == sz;
+}
+
+/* A memory operand as the general path reads it: not address generation. */
+static bool plain_mem(const struct eng_opnd *o, unsigned sz)
+{
+    return o->type == OPND_MEM && !o->agen && o->size == sz;
+}
+
+eng_exec_fn eng_exec_fast_for(ZydisMnemonic m, const struct eng_insn *in)
+{
+    unsigned sz = in->opsize;
+    const struct eng_opnd *d = &in->op[0], *s = &in->op[1];
+    const eng_exec_fn *forms;
+
+    if ((sz != 4 && sz != 8) || in->lock || in->rep || in->repne)
+        return NULL;
+    /* a relative Jcc of 64-bit operand size: 64-bit mode's */
+    if (eng_cc_kind(m) == CC_JCC && sz == 8 && in->nopnd == 1 &&
+        d->type == OPND_IMM)
+        return jcc_forms[in->cc & 15];
+    if (in->nopnd == 1 && whole_gpr(d, sz)) {
+        if (m == ZYDIS_MNEMONIC_INC)
+            return sz == 4 ? inc_r4 : inc_r8;
+        if (m == ZYDIS_MNEMONIC_DEC)
+            return sz == 4 ? dec_r4 : dec_r8;
+        return NULL;
+    }
+    if (in->nopnd != 2)
+        return NULL;
+    if (m == ZYDIS_MNEMONIC_MOV) {
+        if (whole_gpr(d, sz) && whole_gpr(s, sz))
+            return sz == 4 ? mov_rr4 : mov_rr8;
+        if (whole_gpr(d, sz) && s->type == OPND_IMM)
+            return sz == 4 ? mov_ri4 : mov_ri8;
+        if (whole_gpr(d, sz) && plain_mem(s, sz))
+            return sz == 4 ? mov_load4 : mov_load8;
+        if (plain_mem(d, sz) && whole_gpr(s, sz))
+            return sz == 4 ? mov_store4 : mov_store8;
+        return NULL;
+    }
+    switch (m) {
+    case ZYDIS_MNEMONIC_ADD: forms = add_forms; break;
+    case ZYDIS_MNEMONIC_SUB: forms = sub_forms; break;
+    case ZYDIS_MNEMONIC_CMP: forms = cmp_forms; break;
+    case ZYDIS_MNEMONIC_AND: forms = and_forms; break;
+    case ZYDIS_MNEMONIC_OR: forms = or_forms; break;
+    case ZYDIS_MNEMONIC_XOR: forms = xor_forms; break;
+    case ZYDIS_MNEMONIC_TEST: forms = test_forms; break;
+    default: return NULL;
+    }
+    if (!whole_gpr(d, sz))
+        return NULL;
+    if (whole_gpr(s, sz))
+        return forms[sz == 8];
+    if (s->type == OPND_IMM)
+        return forms[2 + (sz == 8)];
+    return NULL;
+}
