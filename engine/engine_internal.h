@@ -139,6 +139,18 @@ struct tlb_slot {
 
 #define MAX_MEM_LOG 8
 
+/* The last data page read [ACC_READ] and written [ACC_WRITE] through the
+ * TLB, whose permission did not depend on CR0.WP, SMAP or RFLAGS.AC (a
+ * user access, or a supervisor one to a supervisor page): valid in its
+ * TLB epoch, for an access at the same privilege. */
+struct data_page {
+    uint64_t vpn;            /* linear page number + 1; 0: none */
+    uint8_t *host;           /* the page in RAM */
+    uint64_t pfn;
+    uint32_t epoch;
+    bool user;
+};
+
 struct eng {
     uint8_t *ram;
     uint64_t ram_size;
@@ -172,6 +184,7 @@ struct eng {
     /* caches */
     struct tlb_slot tlb[TLB_SLOTS];
     uint32_t tlb_epoch;      /* a flush starts a new one */
+    struct data_page data_page[2];
     /* the code page the last instruction came from: its translation for
      * a fetch at that privilege, valid in that TLB epoch (decode.c) */
     uint64_t fetch_vpn, fetch_pfn;

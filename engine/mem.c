@@ -42,6 +42,19 @@ static inline void ram_store(uint8_t *p, unsigned size, uint64_t v)
     }
 }
 
+/* The page of the last read or write (mmu.c fills it): the host address
+ * of (la) if it is there, at this privilege, in this TLB epoch. */
+static inline uint8_t *data_page_hit(struct eng *e, enum acc acc,
+                                     uint64_t la, bool supervisor)
+{
+    const struct data_page *d = &e->data_page[acc];
+
+    if (d->vpn != (la >> 12) + 1 || d->epoch != e->tlb_epoch || supervisor ||
+        d->user != (eng_cpl(e) == 3))
+        return NULL;
+    return d->host + (la & 0xFFF);
+}
+
 static void log_access(struct eng *e, uint64_t gpa, bool write)
 {
     if (write)
@@ -86,6 +99,12 @@ static uint64_t read_la(struct eng *e, uint64_t la, unsigned size,
     if (!supervisor && (e->st->dr7 & DR7_ENABLES))
         eng_debug_access(e, la, size, false);
     if (first >= size) {
+        uint8_t *p = data_page_hit(e, ACC_READ, la, supervisor);
+        if (p) {
+            v = ram_load(p, size);
+            log_access(e, (uint64_t)(p - e->ram), false);
+            return v;
+        }
         uint64_t gpa = data && e->ops.mmio
                            ? eng_translate_any(e, la, ACC_READ, supervisor)
                            : eng_translate(e, la, ACC_READ, supervisor);
@@ -120,6 +139,14 @@ static void write_la(struct eng *e, uint64_t la, unsigned size, uint64_t v,
     if (!supervisor && (e->st->dr7 & DR7_ENABLES))
         eng_debug_access(e, la, size, true);
     if (first >= size) {
+        uint8_t *p = data_page_hit(e, ACC_WRITE, la, supervisor);
+        if (p) {
+            uint64_t gpa = (uint64_t)(p - e->ram);
+            ram_store(p, size, v);
+            eng_code_written(e, gpa);
+            log_access(e, gpa, true);
+            return;
+        }
         uint64_t gpa = data && e->ops.mmio
                            ? eng_translate_any(e, la, ACC_WRITE, supervisor)
                            : eng_translate(e, la, ACC_WRITE, supervisor);

@@ -192,6 +192,13 @@ static bool retire_one(struct pmu *pmu, const struct x86_retired *insn,
     return pmi;
 }
 
+bool pmu_retire_one(struct pmu *pmu, const struct x86_retired *insn)
+{
+    struct pmu_cost cost;
+
+    return retire_one(pmu, insn, &cost);
+}
+
 bool pmu_retire(struct pmu *pmu, const struct x86_retired *insn)
 {
     struct pmu_cost cost;

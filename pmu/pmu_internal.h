@@ -351,6 +351,8 @@ void pmu_tally_init(struct pmu *pmu);
 /* One instruction tallied instead of counted, if it cannot make a counter
  * carry; false: pmu_retire() counts it. */
 bool pmu_tally_retire(struct pmu *pmu, const struct x86_retired *insn);
+/* pmu_retire() of an instruction the tally did not take (it settled). */
+bool pmu_retire_one(struct pmu *pmu, const struct x86_retired *insn);
 /* Counts what is tallied: every function that reads or writes the
  * counters' state calls it first. */
 void pmu_settle(struct pmu *pmu);

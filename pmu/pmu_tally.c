@@ -102,7 +102,10 @@ static __attribute__((noinline)) bool reopen(struct pmu *pmu)
     return pmu->tally_room != 0;
 }
 
-bool pmu_tally_retire(struct pmu *pmu, const struct x86_retired *insn)
+/* Inline in both callers: a block's last instruction goes through it
+ * straight from pmu_retire_block(). */
+static inline __attribute__((always_inline)) bool
+tally(struct pmu *pmu, const struct x86_retired *insn)
 {
     unsigned ring = insn->cpl != 0;
     unsigned cls = (unsigned)insn->cls < PMU_INSN_CLASSES
@@ -137,6 +140,11 @@ bool pmu_tally_retire(struct pmu *pmu, const struct x86_retired *insn)
     }
     t->n++;
     return true;
+}
+
+bool pmu_tally_retire(struct pmu *pmu, const struct x86_retired *insn)
+{
+    return tally(pmu, insn);
 }
 
 uint64_t pmu_block_room(struct pmu *pmu, unsigned max_accesses)
@@ -199,7 +207,7 @@ bool pmu_retire_block(struct pmu *pmu, const struct x86_retired_block *b)
         t->count[PMU_INSN_OTHER][rd] += b->plain[rd];
     }
     t->n += plain;
-    return pmu_retire(pmu, b->last);
+    return !tally(pmu, b->last) && pmu_retire_one(pmu, b->last);
 }
 
 /* The counters in (on) take the summed cost (sum); none carries. */

@@ -238,6 +238,118 @@ static void streams(const char *cpu, unsigned gp, unsigned fixed)
                  (unsigned long long)tallied, (unsigned long long)retired);
 }
 
+/*
+ * Blocks (pmu_retire_block()) against one at a time: the same stream cut
+ * into blocks of plain instructions and a last of any class, each within
+ * pmu_block_room() and each instruction making at most two memory
+ * accesses; the subject makes a block's accesses first and retires it at
+ * once, the reference interleaves them and retires each (pmu_retire()).
+ * With no room the subject retires one at a time, as the engine does.
+ */
+static void run_blocks(const char *cpu, unsigned gp, unsigned fixed,
+                       uint64_t seed, unsigned nblocks, struct pair *p)
+{
+    unsigned cpl = 0;
+
+    rng = seed;
+    p->sub = pmu_test_pmu(cpu, NULL, 0, PMU_POLICY_NATIVE);
+    p->ref = pmu_test_pmu(cpu, NULL, 0, PMU_POLICY_NATIVE);
+    p->gp = gp;
+    p->fixed = fixed;
+    const struct pmu_model *m = pmu_get_model(p->sub);
+    uint32_t fixed_bits = pmu_fixed_bitmap(m);
+    p->global_bits = pmu_gp_bitmap(m) | (uint64_t)fixed_bits << 32 |
+                     (pmu_has_metrics(m) ? B(48) : 0);
+    for (unsigned i = 0; i < 16; i++)
+        if (fixed_bits >> i & 1)
+            p->fixed_ctrl_bits |= 0xBull << (4 * i);
+    for (unsigned k = 0; k < 4; k++)
+        reconfigure(p);
+    for (unsigned k = 0; k < nblocks; k++) {
+        struct x86_retired ins[33];
+        uint64_t gpas[33][2];
+        unsigned nacc[33];
+
+        if (!below(20))
+            reconfigure(p);
+        if (!below(16))
+            cpl = cpl ? 0 : 3;
+        uint64_t room = pmu_block_room(p->sub, 2);
+        unsigned n = 1 + below(32);
+        if (n > room)
+            n = (unsigned)room;
+        for (unsigned i = 0; i < n || (n == 0 && i < 1); i++) {
+            random_insn(&ins[i], cpl);
+            ins[i].tx_abort = false;
+            if (i + 1 < n)
+                ins[i].cls = PMU_INSN_OTHER;
+            nacc[i] = below(3);
+            for (unsigned a = 0; a < nacc[i]; a++)
+                gpas[i][a] = 0x10000 + 64 * (uint64_t)below(1 << 16);
+        }
+        if (n == 0) { /* no room: one at a time on both */
+            for (unsigned a = 0; a < nacc[0]; a++) {
+                pmu_mem_access(p->sub, gpas[0][a], PMU_MEM_READ);
+                pmu_mem_access(p->ref, gpas[0][a], PMU_MEM_READ);
+            }
+            retire_both(p, &ins[0]);
+            continue;
+        }
+        struct x86_retired_block b = {.n = n, .cpl = cpl,
+                                      .last = &ins[n - 1]};
+        bool ref_pmi = false;
+        for (unsigned i = 0; i < n; i++) {
+            uint64_t done = 0;
+            for (unsigned a = 0; a < nacc[i]; a++) {
+                pmu_mem_access(p->sub, gpas[i][a], PMU_MEM_READ);
+                pmu_mem_access(p->ref, gpas[i][a], PMU_MEM_READ);
+            }
+            if (i + 1 < n)
+                b.plain[ins[i].mem_read]++;
+            bool pmi = pmu_retire_repeat(p->ref, &ins[i], 1, &done);
+            if (pmi && i + 1 < n)
+                fail_msg("block %u: a PMI at its instruction %u of %u, "
+                         "within the room %llu", k, i + 1, n,
+                         (unsigned long long)room);
+            ref_pmi |= pmi;
+        }
+        bool sub_pmi = pmu_retire_block(p->sub, &b);
+        if (sub_pmi != ref_pmi)
+            fail_msg("block %u of %u: PMI %d as a block, %d one at a time",
+                     k, n, sub_pmi, ref_pmi);
+        p->tallied += n > 1;
+        p->retired++;
+        if (!below(8))
+            compare_all(p);
+    }
+    compare_all(p);
+    pmu_destroy(p->sub);
+    pmu_destroy(p->ref);
+}
+
+static void test_blocks(void **state)
+{
+    static const struct { const char *cpu; unsigned gp, fixed; } cpus[] = {
+        {"sapphire-rapids", 8, 4}, {"lunar-lake:atom", 8, 7},
+    };
+    (void)state;
+    for (size_t c = 0; c < 2; c++) {
+        uint64_t blocks = 0, all = 0;
+        for (uint64_t seed = 1; seed <= 100; seed++) {
+            struct pair p = {0};
+            run_blocks(cpus[c].cpu, cpus[c].gp, cpus[c].fixed,
+                       seed * 0x9E3779B97F4A7C15ull, 400, &p);
+            blocks += p.tallied;
+            all += p.retired;
+        }
+        /* most rounds must have been blocks for this to mean anything */
+        if (blocks * 2 < all)
+            fail_msg("%s: only %llu of %llu rounds were blocks",
+                     cpus[c].cpu, (unsigned long long)blocks,
+                     (unsigned long long)all);
+    }
+}
+
 /* Sapphire Rapids: 8 GP, 4 fixed, PERF_METRICS. */
 static void test_sapphire_rapids(void **state)
 {
@@ -365,6 +477,7 @@ int main(void)
         cmocka_unit_test(test_sapphire_rapids),
         cmocka_unit_test(test_skymont),
         cmocka_unit_test(test_carry_in_run),
+        cmocka_unit_test(test_blocks),
         cmocka_unit_test(test_llc_carry),
         cmocka_unit_test(test_edge_across_tally),
     };
