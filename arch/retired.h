@@ -28,18 +28,30 @@ struct x86_retired {
 
 /*
  * A run of instructions retired as one (engine/trace.c, pmu_retire_block):
- * (n) in all, at one CPL, one after another on one code page. The first
- * n - 1 are each of class OTHER, plain[0] of them without a memory read
- * and plain[1] with one; (last) is the n-th, of any class (the near
- * branch that ends a trace, say). None is an aborted XBEGIN, and each made
- * at most ENGINE_BLOCK_MAX_ACCESSES memory accesses (engine/engine.h), all
- * of which came before the block's retirement.
+ * (n) in all, at one CPL, one after another. (nrec) of them are described
+ * whole in rec[], in program order: the last of each trace the run went
+ * through (a near branch, say), the last of all at rec[nrec - 1]; the
+ * rest are of class OTHER and counted only, plain[0] without a memory
+ * read and plain[1] with one (n = plain[0] + plain[1] + nrec). None is an
+ * aborted XBEGIN, and each made at most ENGINE_BLOCK_MAX_ACCESSES memory
+ * accesses (engine/engine.h), all of which came before the block's
+ * retirement.
  */
+#define X86_BLOCK_RECORDS 16
+
 struct x86_retired_block {
     uint64_t n;
     uint64_t plain[2];
     unsigned cpl;
-    const struct x86_retired *last;
+    unsigned nrec;            /* 1 to X86_BLOCK_RECORDS */
+    const struct x86_retired *rec;
 };
+
+/* The block's last instruction. */
+static inline const struct x86_retired *
+x86_block_last(const struct x86_retired_block *b)
+{
+    return &b->rec[b->nrec - 1];
+}
 
 #endif

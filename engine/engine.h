@@ -159,10 +159,12 @@ struct engine_ops {
     /* How many instructions may retire next, one after another, with no
      * stop due after any of them (UINT64_MAX: no limit; 0: each retires
      * through retire, which may ask to stop after it). With it, the
-     * engine runs a trace of decoded instructions (engine/trace.c) of up
-     * to that many at once and retires it through retire_block, which
-     * counts them as retire would one at a time. Both NULL: every
-     * instruction, in a trace or not, goes through retire. */
+     * engine runs traces of decoded instructions (engine/trace.c), up to
+     * that many instructions in all, and retires them through
+     * retire_block, one block for up to X86_BLOCK_RECORDS traces, which
+     * counts them as retire would one at a time. It asks again only after
+     * retiring what it ran. Both NULL: every instruction, in a trace or
+     * not, goes through retire. */
     uint64_t (*block_room)(void *ctx);
     bool (*retire_block)(void *ctx, const struct x86_retired_block *b);
     /* No traces: every instruction decoded, checked and retired on its

@@ -140,15 +140,16 @@ struct tlb_slot {
 #define MAX_MEM_LOG 8
 
 /* The last data page read [ACC_READ] and written [ACC_WRITE] through the
- * TLB, whose permission did not depend on CR0.WP, SMAP or RFLAGS.AC (a
- * user access, or a supervisor one to a supervisor page): valid in its
- * TLB epoch, for an access at the same privilege. */
+ * TLB (writes: a writable page, so CR0.WP does not matter): valid in its
+ * TLB epoch, for an access at the same privilege, and for a supervisor
+ * access to a user page only while CR4.SMAP is clear. */
 struct data_page {
     uint64_t vpn;            /* linear page number + 1; 0: none */
     uint8_t *host;           /* the page in RAM */
     uint64_t pfn;
     uint32_t epoch;
-    bool user;
+    bool user;               /* kept for a CPL3 access */
+    bool smap_off;           /* valid only while CR4.SMAP is clear */
 };
 
 struct eng {
@@ -207,6 +208,10 @@ struct eng {
     /* what ops->block_room last gave, less the blocks since: valid until
      * an instruction runs on its own or the run ends */
     uint64_t room_left;
+    /* the block being gathered over the traces run one after another,
+     * retired through ops->retire_block when full or when they stop */
+    struct x86_retired_block pend;
+    struct x86_retired pend_rec[X86_BLOCK_RECORDS];
     uint32_t *page_gen;      /* per guest-physical page */
     uint8_t *code_page;      /* per page: some decoded instruction is there */
     uint64_t ram_pages;

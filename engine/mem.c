@@ -50,7 +50,8 @@ static inline uint8_t *data_page_hit(struct eng *e, enum acc acc,
     const struct data_page *d = &e->data_page[acc];
 
     if (d->vpn != (la >> 12) + 1 || d->epoch != e->tlb_epoch || supervisor ||
-        d->user != (eng_cpl(e) == 3))
+        d->user != (eng_cpl(e) == 3) ||
+        (d->smap_off && (e->st->cr4 & CR4_SMAP)))
         return NULL;
     return d->host + (la & 0xFFF);
 }

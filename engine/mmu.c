@@ -264,8 +264,7 @@ uint64_t eng_translate_any(struct eng *e, uint64_t la, enum acc acc,
         set_dirty(e, la);
         t->dirty = true;
     }
-    if (acc != ACC_FETCH && !supervisor && (user_access || !t->user) &&
-        (acc == ACC_READ || t->write) &&
+    if (acc != ACC_FETCH && !supervisor && (acc == ACC_READ || t->write) &&
         (t->pfn + 1) << 12 <= e->ram_size) {
         struct data_page *d = &e->data_page[acc];
         d->vpn = (la >> 12) + 1;
@@ -273,6 +272,9 @@ uint64_t eng_translate_any(struct eng *e, uint64_t la, enum acc acc,
         d->host = e->ram + (t->pfn << 12);
         d->epoch = e->tlb_epoch;
         d->user = user_access;
+        /* a supervisor access to a user page: allowed while SMAP is off
+         * (with it on, RFLAGS.AC decides: not kept) */
+        d->smap_off = !user_access && t->user;
     }
     return t->pfn << 12 | (la & 0xFFF);
 }

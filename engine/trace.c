@@ -147,38 +147,57 @@ static inline void retired_first(struct eng *e)
     e->st->rflags &= ~RFLAGS_RF;
 }
 
-/* An instruction of the trace running, as retire reports it. */
-static struct x86_retired record(const struct eng *e,
-                                    const struct eng_insn *in, unsigned cpl)
+/* The block gathered so far, if any, retired through ops->retire_block
+ * (true: stop after it). */
+static bool block_flush(struct eng *e)
+{
+    struct x86_retired_block *b = &e->pend;
+
+    if (!b->nrec)
+        return false;
+    b->rec = e->pend_rec;
+    bool stop = e->ops.retire_block(e->ops.ctx, b);
+    *b = (struct x86_retired_block){0};
+    return stop;
+}
+
+/* An instruction of the trace running, at (at), which went on at
+ * (next), as retire reports it. */
+static inline struct x86_retired record(const struct eng_insn *in,
+                                        uint64_t at, uint64_t next,
+                                        unsigned cpl)
 {
     return (struct x86_retired){
-        .addr = e->insn_rip, .next = e->st->rip, .length = in->length,
-        .cls = (enum engine_class)in->cls,
-        .taken = e->st->rip != e->insn_rip + in->length,
+        .addr = at, .next = next, .length = in->length,
+        .cls = (enum engine_class)in->cls, .taken = next != at + in->length,
         .mem_read = in->mem_read, .mem_write = in->mem_write, .cpl = cpl,
     };
 }
 
-/* The first (done) instructions of (t) retired as one block, the last of
- * them (at insn_rip, RIP after it) described by (last). */
-static bool retire_block(struct eng *e, const struct eng_trace *t,
-                         unsigned done, const struct x86_retired *last)
+/* The first (done) instructions of (t) retired, the last of them
+ * described by (last): into the block being gathered, which goes to
+ * ops->retire_block when full (true: stop after it). */
+static bool block_add(struct eng *e, const struct eng_trace *t,
+                      unsigned done, const struct x86_retired *last)
 {
-    struct x86_retired_block b = {.n = done, .cpl = last->cpl, .last = last};
+    struct x86_retired_block *b = &e->pend;
 
     if (done == t->n) {
-        b.plain[0] = t->plain[0];
-        b.plain[1] = t->plain[1];
+        b->plain[0] += t->plain[0];
+        b->plain[1] += t->plain[1];
     } else {
         for (unsigned i = 0; i + 1 < done; i++)
-            b.plain[t->ins[i].mem_read]++;
+            b->plain[t->ins[i].mem_read]++;
     }
+    e->pend_rec[b->nrec++] = *last;
+    b->n += done;
+    b->cpl = last->cpl;
     e->retired_total += done;
     e->run_retired += done;
     e->count += done;
     if (e->room_left != UINT64_MAX)
         e->room_left -= done;
-    return e->ops.retire_block(e->ops.ctx, &b);
+    return b->nrec == X86_BLOCK_RECORDS && block_flush(e);
 }
 
 /* How many instructions of (t) may run now: its own, the budget's and
@@ -193,8 +212,15 @@ static uint64_t limit_of(struct eng *e, const struct eng_trace *t, bool block)
         /* Asked again only when short: a block of n leaves at least the
          * room less n (the tally's room and the LLC's both shrink by
          * what the n took at most). */
-        if (e->room_left < limit)
+        if (e->room_left < limit) {
+            /* the caller's room counts what it has been given: the block
+             * gathered so far first */
+            if (block_flush(e)) {
+                e->stop_after = true;
+                return 0;
+            }
             e->room_left = e->ops.block_room(e->ops.ctx);
+        }
         if (e->room_left < limit)
             limit = e->room_left;
     }
@@ -217,11 +243,12 @@ static bool run_one(struct eng *e, const struct eng_trace *t, uint64_t gpa,
     e->trace_done = 0;
     /* RIP in a local: the handlers read insn_rip and next_rip, and a load
      * of st->rip right after its store would wait for it */
-    uint64_t rip = st->rip;
+    uint64_t rip = st->rip, at;
     for (;;) {
         const struct eng_insn *in = &t->ins[i];
-        e->insn_rip = rip;
-        e->next_rip = rip + in->length;
+        at = rip;
+        e->insn_rip = at;
+        e->next_rip = at + in->length;
         e->insn_lock = in->lock;
         in->exec(e, in);
         rip = e->next_rip;
@@ -229,7 +256,7 @@ static bool run_one(struct eng *e, const struct eng_trace *t, uint64_t gpa,
         if (!block) {
             retired_first(e);
             st->rip = rip;
-            const struct x86_retired r = record(e, in, cpl);
+            const struct x86_retired r = record(in, at, rip, cpl);
             e->retired_total++;
             e->run_retired++;
             e->count++;
@@ -253,8 +280,8 @@ static bool run_one(struct eng *e, const struct eng_trace *t, uint64_t gpa,
     st->rip = rip;
     retired_first(e);
     if (block) {
-        const struct x86_retired r = record(e, &t->ins[i - 1], cpl);
-        if (retire_block(e, t, i, &r)) {
+        const struct x86_retired r = record(&t->ins[i - 1], at, rip, cpl);
+        if (block_add(e, t, i, &r)) {
             e->stop_after = true;
             whole = false;
         }
@@ -283,7 +310,18 @@ static struct eng_trace *next_of(struct eng *e, struct eng_trace *t,
     return n;
 }
 
+static bool run_traces(struct eng *e);
+
 bool eng_trace_run(struct eng *e)
+{
+    bool ran = run_traces(e);
+
+    if (block_flush(e))
+        e->stop_after = true;
+    return ran || e->stop_after;
+}
+
+static bool run_traces(struct eng *e)
 {
     struct engine_state *st = e->st;
     bool block = e->ops.retire_block != NULL, ran = false;
@@ -327,8 +365,11 @@ void eng_trace_unwound(struct eng *e)
 
     e->trace_cur = NULL;
     e->room_left = 0; /* the event's delivery comes next */
-    if (!t || !done)
+    if (!t || !done) {
+        if (block_flush(e))
+            e->stop_after = true;
         return;
+    }
     retired_first(e);
     if (!e->ops.retire_block)
         return;
@@ -341,6 +382,8 @@ void eng_trace_unwound(struct eng *e)
         .cls = (enum engine_class)in->cls, .mem_read = in->mem_read,
         .mem_write = in->mem_write, .cpl = eng_cpl(e),
     };
-    if (retire_block(e, t, done, &r))
+    bool stop = block_add(e, t, done, &r);
+    stop |= block_flush(e);
+    if (stop)
         e->stop_after = true;
 }

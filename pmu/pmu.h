@@ -388,11 +388,12 @@ bool pmu_retire_repeat(struct pmu *pmu, const struct x86_retired *insn,
 uint64_t pmu_block_room(struct pmu *pmu, unsigned max_accesses);
 
 /*
- * A block retired: the counts of pmu_retire() for each of its
- * instructions in order, and its answer for the last. Exact when the
- * block is within the room pmu_block_room() gave; beyond it, the block
- * retires one by one, and the LLC events its instructions made go to
- * its first.
+ * A block retired (arch/retired.h): the counts of pmu_retire() for each
+ * of its instructions in order (the predictor takes its records in
+ * order; the plain ones neither train it nor carry), and a PMI if one is
+ * due. Exact when the block is within the room pmu_block_room() gave;
+ * beyond it, the block retires one by one, plain ones first, and the LLC
+ * events its instructions made go to the first.
  */
 bool pmu_retire_block(struct pmu *pmu, const struct x86_retired_block *b);
 

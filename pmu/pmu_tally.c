@@ -102,6 +102,26 @@ static __attribute__((noinline)) bool reopen(struct pmu *pmu)
     return pmu->tally_room != 0;
 }
 
+/* The LLC references and misses the cache model counted since the last
+ * retirement go into the tally. One at a time and only if there are
+ * any: as a pair, the compiler loads and adds them as one 16-byte vector,
+ * which waits for the cache model's two 8-byte stores (no store
+ * forwarding across them). */
+static inline void take_llc(struct pmu *pmu, struct pmu_tally *t,
+                            uint64_t refs, uint64_t misses)
+{
+    if (refs) {
+        pmu->tally_llc_room[0] -= refs;
+        t->llc_refs += refs;
+        pmu->cache.llc_refs = 0;
+    }
+    if (misses) {
+        pmu->tally_llc_room[1] -= misses;
+        t->llc_misses += misses;
+        pmu->cache.llc_misses = 0;
+    }
+}
+
 /* Inline in both callers: a block's last instruction goes through it
  * straight from pmu_retire_block(). */
 static inline __attribute__((always_inline)) bool
@@ -122,13 +142,7 @@ tally(struct pmu *pmu, const struct x86_retired *insn)
         pmu_settle(pmu);
         return false;
     }
-    if (refs | misses) {
-        pmu->tally_llc_room[0] -= refs;
-        pmu->tally_llc_room[1] -= misses;
-        t->llc_refs += refs;
-        t->llc_misses += misses;
-        pmu->cache.llc_refs = pmu->cache.llc_misses = 0;
-    }
+    take_llc(pmu, t, refs, misses);
     pmu->tally_room--;
     pmu->cycles += pmu->fixed_cost[cls][insn->mem_read].cycles;
     t->count[cls][insn->mem_read]++;
@@ -178,7 +192,9 @@ static bool retire_each(struct pmu *pmu, const struct x86_retired_block *b)
             in.mem_read = rd;
             pmi |= pmu_retire(pmu, &in);
         }
-    return pmu_retire(pmu, b->last) || pmi;
+    for (unsigned r = 0; r < b->nrec; r++)
+        pmi |= pmu_retire(pmu, &b->rec[r]);
+    return pmi;
 }
 
 bool pmu_retire_block(struct pmu *pmu, const struct x86_retired_block *b)
@@ -187,27 +203,32 @@ bool pmu_retire_block(struct pmu *pmu, const struct x86_retired_block *b)
     uint64_t refs = pmu->cache.llc_refs, misses = pmu->cache.llc_misses;
     struct pmu_tally *t = &pmu->tally[b->cpl != 0];
 
-    if (!plain)
-        return pmu_retire(pmu, b->last);
+    if (!plain && b->nrec == 1)
+        return pmu_retire(pmu, b->rec);
     if (pmu->tally_room == 0)
         reopen(pmu);
-    if (plain >= pmu->tally_room || refs > pmu->tally_llc_room[0] ||
+    if (plain + b->nrec > pmu->tally_room || refs > pmu->tally_llc_room[0] ||
         misses > pmu->tally_llc_room[1]) {
         pmu_settle(pmu);
         return retire_each(pmu, b);
     }
-    pmu->tally_llc_room[0] -= refs;
-    pmu->tally_llc_room[1] -= misses;
-    t->llc_refs += refs;
-    t->llc_misses += misses;
-    pmu->cache.llc_refs = pmu->cache.llc_misses = 0;
+    take_llc(pmu, t, refs, misses);
     pmu->tally_room -= plain;
-    for (unsigned rd = 0; rd < 2; rd++) {
-        pmu->cycles += b->plain[rd] * pmu->fixed_cost[PMU_INSN_OTHER][rd].cycles;
-        t->count[PMU_INSN_OTHER][rd] += b->plain[rd];
-    }
+    /* each on its own, for take_llc()'s reason */
+    for (unsigned rd = 0; rd < 2; rd++)
+        if (b->plain[rd]) {
+            pmu->cycles +=
+                b->plain[rd] * pmu->fixed_cost[PMU_INSN_OTHER][rd].cycles;
+            t->count[PMU_INSN_OTHER][rd] += b->plain[rd];
+        }
     t->n += plain;
-    return !tally(pmu, b->last) && pmu_retire_one(pmu, b->last);
+    /* the records in order (the predictor's), within the room: each is
+     * tallied, or counted alone if the tally cannot take it */
+    bool pmi = false;
+    for (unsigned r = 0; r < b->nrec; r++)
+        if (!tally(pmu, &b->rec[r]))
+            pmi |= pmu_retire_one(pmu, &b->rec[r]);
+    return pmi;
 }
 
 /* The counters in (on) take the summed cost (sum); none carries. */

@@ -240,9 +240,9 @@ static void streams(const char *cpu, unsigned gp, unsigned fixed)
 
 /*
  * Blocks (pmu_retire_block()) against one at a time: the same stream cut
- * into blocks of plain instructions and a last of any class, each within
- * pmu_block_room() and each instruction making at most two memory
- * accesses; the subject makes a block's accesses first and retires it at
+ * into blocks of plain instructions and records of any class (the last
+ * always one), each within pmu_block_room() and each instruction making
+ * at most two memory accesses; the subject makes a block's accesses first and retires it at
  * once, the reference interleaves them and retires each (pmu_retire()).
  * With no room the subject retires one at a time, as the engine does.
  */
@@ -278,11 +278,20 @@ static void run_blocks(const char *cpu, unsigned gp, unsigned fixed,
         unsigned n = 1 + below(32);
         if (n > room)
             n = (unsigned)room;
+        bool is_rec[33];
+        struct x86_retired recs[X86_BLOCK_RECORDS];
+        unsigned nrec = 0;
         for (unsigned i = 0; i < n || (n == 0 && i < 1); i++) {
             random_insn(&ins[i], cpl);
             ins[i].tx_abort = false;
-            if (i + 1 < n)
+            /* a record: the last, and some before it while there is
+             * room for one more */
+            is_rec[i] = i + 1 == n ||
+                        (nrec + 2 <= X86_BLOCK_RECORDS && !below(4));
+            if (!is_rec[i])
                 ins[i].cls = PMU_INSN_OTHER;
+            else if (n)
+                recs[nrec++] = ins[i];
             nacc[i] = below(3);
             for (unsigned a = 0; a < nacc[i]; a++)
                 gpas[i][a] = 0x10000 + 64 * (uint64_t)below(1 << 16);
@@ -295,8 +304,8 @@ static void run_blocks(const char *cpu, unsigned gp, unsigned fixed,
             retire_both(p, &ins[0]);
             continue;
         }
-        struct x86_retired_block b = {.n = n, .cpl = cpl,
-                                      .last = &ins[n - 1]};
+        struct x86_retired_block b = {.n = n, .cpl = cpl, .nrec = nrec,
+                                      .rec = recs};
         bool ref_pmi = false;
         for (unsigned i = 0; i < n; i++) {
             uint64_t done = 0;
@@ -304,7 +313,7 @@ static void run_blocks(const char *cpu, unsigned gp, unsigned fixed,
                 pmu_mem_access(p->sub, gpas[i][a], PMU_MEM_READ);
                 pmu_mem_access(p->ref, gpas[i][a], PMU_MEM_READ);
             }
-            if (i + 1 < n)
+            if (!is_rec[i])
                 b.plain[ins[i].mem_read]++;
             bool pmi = pmu_retire_repeat(p->ref, &ins[i], 1, &done);
             if (pmi && i + 1 < n)

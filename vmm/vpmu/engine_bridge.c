@@ -109,7 +109,7 @@ static bool on_retire(void *ctx, const struct x86_retired *r)
     /* The model sees what counts, and nothing else: the same counts
      * whichever way RDPMC is trapped. */
     if (!count_active(p))
-        return cpl0_only(p) && engine_cpl(p->bridge.st) != 0;
+        return engine_cpl(p->bridge.st) != 0 && cpl0_only(p);
     if (pmu_retire(p->pmu, r))
         p->pmi_due = true;
     return p->pmi_due;
@@ -122,7 +122,7 @@ static uint64_t on_block_room(void *ctx)
     struct pmvm *p = ctx;
 
     if (!count_active(p))
-        return cpl0_only(p) && engine_cpl(p->bridge.st) != 0 ? 0
+        return engine_cpl(p->bridge.st) != 0 && cpl0_only(p) ? 0
                                                              : UINT64_MAX;
     return p->pmi_due ? 0 : count_block_room(p);
 }
@@ -132,10 +132,10 @@ static bool on_retire_block(void *ctx, const struct x86_retired_block *b)
     struct pmvm *p = ctx;
 
     p->bridge.retired += b->n;
-    p->bridge.last_rip = b->last->addr;
-    p->bridge.last_len = b->last->length;
+    p->bridge.last_rip = x86_block_last(b)->addr;
+    p->bridge.last_len = x86_block_last(b)->length;
     if (!count_active(p))
-        return cpl0_only(p) && b->cpl != 0;
+        return b->cpl != 0 && cpl0_only(p);
     if (count_retire_block(p, b))
         p->pmi_due = true;
     return p->pmi_due;
