@@ -174,11 +174,14 @@ static inline struct x86_retired record(const struct eng_insn *in,
     };
 }
 
-/* The first (done) instructions of (t) retired, the last of them
- * described by (last): into the block being gathered, which goes to
- * ops->retire_block when full (true: stop after it). */
+/* The first (done) instructions of (t) retired, the last of them at
+ * (at), going on at (next): into the block being gathered, which goes to
+ * ops->retire_block when full (true: stop after it). Its record is
+ * written in place: a copy of one just built would load it with wide
+ * loads that wait for its narrow stores. */
 static bool block_add(struct eng *e, const struct eng_trace *t,
-                      unsigned done, const struct x86_retired *last)
+                      unsigned done, uint64_t at, uint64_t next,
+                      unsigned cpl)
 {
     struct x86_retired_block *b = &e->pend;
 
@@ -189,9 +192,9 @@ static bool block_add(struct eng *e, const struct eng_trace *t,
         for (unsigned i = 0; i + 1 < done; i++)
             b->plain[t->ins[i].mem_read]++;
     }
-    e->pend_rec[b->nrec++] = *last;
+    e->pend_rec[b->nrec++] = record(&t->ins[done - 1], at, next, cpl);
     b->n += done;
-    b->cpl = last->cpl;
+    b->cpl = cpl;
     e->retired_total += done;
     e->run_retired += done;
     e->count += done;
@@ -280,8 +283,7 @@ static bool run_one(struct eng *e, const struct eng_trace *t, uint64_t gpa,
     st->rip = rip;
     retired_first(e);
     if (block) {
-        const struct x86_retired r = record(&t->ins[i - 1], at, rip, cpl);
-        if (block_add(e, t, i, &r)) {
+        if (block_add(e, t, i, at, rip, cpl)) {
             e->stop_after = true;
             whole = false;
         }
@@ -375,14 +377,8 @@ void eng_trace_unwound(struct eng *e)
         return;
     /* The instruction before the one that stopped it: it ended at
      * insn_rip, which is where it went on. */
-    const struct eng_insn *in = &t->ins[done - 1];
-    uint64_t next = e->insn_rip, at = next - in->length;
-    const struct x86_retired r = {
-        .addr = at, .next = next, .length = in->length,
-        .cls = (enum engine_class)in->cls, .mem_read = in->mem_read,
-        .mem_write = in->mem_write, .cpl = eng_cpl(e),
-    };
-    bool stop = block_add(e, t, done, &r);
+    uint64_t next = e->insn_rip, at = next - t->ins[done - 1].length;
+    bool stop = block_add(e, t, done, at, next, eng_cpl(e));
     stop |= block_flush(e);
     if (stop)
         e->stop_after = true;
