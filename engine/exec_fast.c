@@ -91,17 +91,6 @@ static void mov_load8(struct eng *e, const struct eng_insn *in)
     GPR(0) = eng_read(e, in->op[1].seg, eng_ea(e, in, &in->op[1]), 8);
 }
 
-static void mov_store4(struct eng *e, const struct eng_insn *in)
-{
-    eng_write(e, in->op[0].seg, eng_ea(e, in, &in->op[0]), 4,
-              (uint32_t)GPR(1));
-}
-
-static void mov_store8(struct eng *e, const struct eng_insn *in)
-{
-    eng_write(e, in->op[0].seg, eng_ea(e, in, &in->op[0]), 8, GPR(1));
-}
-
 /* Jcc in 64-bit mode, one handler per condition (the condition folds
  * into it): a non-canonical target #GPs at the branch. */
 static inline __attribute__((always_inline)) void
@@ -126,6 +115,21 @@ static const eng_exec_fn jcc_forms[16] = {
     jcc_8, jcc_9, jcc_10, jcc_11, jcc_12, jcc_13, jcc_14, jcc_15,
 };
 
+/* Stores of every size: of an immediate, or of a register's low 1, 2, 4
+ * or 8 bytes (not AH..BH). */
+#define STORE(SZ)                                                           \
+    static void mov_store_i##SZ(struct eng *e, const struct eng_insn *in)   \
+    {                                                                       \
+        eng_write(e, in->op[0].seg, eng_ea(e, in, &in->op[0]), SZ,          \
+                  in->op[1].imm & eng_mask(SZ));                            \
+    }                                                                       \
+    static void mov_store_r##SZ(struct eng *e, const struct eng_insn *in)   \
+    {                                                                       \
+        eng_write(e, in->op[0].seg, eng_ea(e, in, &in->op[0]), SZ,          \
+                  GPR(1) & eng_mask(SZ));                                   \
+    }
+STORE(1) STORE(2) STORE(4) STORE(8)
+
 /* A whole 32- or 64-bit general-purpose register of the operand size. */
 static bool whole_gpr(const struct eng_opnd *o, unsigned sz)
 {
@@ -145,7 +149,24 @@ eng_exec_fn eng_exec_fast_for(ZydisMnemonic m, const struct eng_insn *in)
     const struct eng_opnd *d = &in->op[0], *s = &in->op[1];
     const eng_exec_fn *forms;
 
-    if ((sz != 4 && sz != 8) || in->lock || in->rep || in->repne)
+    if (in->lock || in->rep || in->repne)
+        return NULL;
+    if (m == ZYDIS_MNEMONIC_MOV && in->nopnd == 2 && plain_mem(d, sz)) {
+        static const eng_exec_fn imm[9] = {
+            [1] = mov_store_i1, [2] = mov_store_i2, [4] = mov_store_i4,
+            [8] = mov_store_i8};
+        static const eng_exec_fn reg[9] = {
+            [1] = mov_store_r1, [2] = mov_store_r2, [4] = mov_store_r4,
+            [8] = mov_store_r8};
+        if (sz > 8)
+            return NULL;
+        if (s->type == OPND_IMM)
+            return imm[sz];
+        if (whole_gpr(s, sz))
+            return reg[sz];
+        return NULL;
+    }
+    if (sz != 4 && sz != 8)
         return NULL;
     /* a relative Jcc of 64-bit operand size: 64-bit mode's */
     if (eng_cc_kind(m) == CC_JCC && sz == 8 && in->nopnd == 1 &&
@@ -167,8 +188,6 @@ eng_exec_fn eng_exec_fast_for(ZydisMnemonic m, const struct eng_insn *in)
             return sz == 4 ? mov_ri4 : mov_ri8;
         if (whole_gpr(d, sz) && plain_mem(s, sz))
             return sz == 4 ? mov_load4 : mov_load8;
-        if (plain_mem(d, sz) && whole_gpr(s, sz))
-            return sz == 4 ? mov_store4 : mov_store8;
         return NULL;
     }
     switch (m) {

@@ -162,23 +162,27 @@ static bool block_flush(struct eng *e)
 }
 
 /* An instruction of the trace running, at (at), which went on at
- * (next), as retire reports it. */
-static inline struct x86_retired record(const struct eng_insn *in,
-                                        uint64_t at, uint64_t next,
-                                        unsigned cpl)
+ * (next), as retire reports it, into (r) field by field: a record built
+ * whole and assigned goes through a copy on the stack, loaded with wide
+ * loads that wait for its narrow stores. */
+static inline void record(struct x86_retired *r, const struct eng_insn *in,
+                          uint64_t at, uint64_t next, unsigned cpl)
 {
-    return (struct x86_retired){
-        .addr = at, .next = next, .length = in->length,
-        .cls = (enum engine_class)in->cls, .taken = next != at + in->length,
-        .mem_read = in->mem_read, .mem_write = in->mem_write, .cpl = cpl,
-    };
+    r->addr = at;
+    r->next = next;
+    r->length = in->length;
+    r->cls = in->cls;
+    r->taken = next != at + in->length;
+    r->mem_read = in->mem_read;
+    r->mem_write = in->mem_write;
+    r->cpl = cpl;
+    r->tx_abort = false;
 }
 
 /* The first (done) instructions of (t) retired, the last of them at
- * (at), going on at (next): into the block being gathered, which goes to
- * ops->retire_block when full (true: stop after it). Its record is
- * written in place: a copy of one just built would load it with wide
- * loads that wait for its narrow stores. */
+ * (at), going on at (next): into the block being gathered (its record
+ * written in place), which goes to ops->retire_block when full (true:
+ * stop after it). */
 static bool block_add(struct eng *e, const struct eng_trace *t,
                       unsigned done, uint64_t at, uint64_t next,
                       unsigned cpl)
@@ -192,7 +196,7 @@ static bool block_add(struct eng *e, const struct eng_trace *t,
         for (unsigned i = 0; i + 1 < done; i++)
             b->plain[t->ins[i].mem_read]++;
     }
-    e->pend_rec[b->nrec++] = record(&t->ins[done - 1], at, next, cpl);
+    record(&e->pend_rec[b->nrec++], &t->ins[done - 1], at, next, cpl);
     b->n += done;
     b->cpl = cpl;
     e->retired_total += done;
@@ -259,7 +263,8 @@ static bool run_one(struct eng *e, const struct eng_trace *t, uint64_t gpa,
         if (!block) {
             retired_first(e);
             st->rip = rip;
-            const struct x86_retired r = record(in, at, rip, cpl);
+            struct x86_retired r;
+            record(&r, in, at, rip, cpl);
             e->retired_total++;
             e->run_retired++;
             e->count++;

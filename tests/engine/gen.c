@@ -185,7 +185,15 @@ static bool gen_move(struct g *g)
     case 1: return EMIT(g, ZYDIS_MNEMONIC_MOV, R(r), I(gen_rand(&g->rng) &
                         (sz == 8 ? ~0ull : (1ull << (sz * 8)) - 1)));
     case 2: return EMIT(g, ZYDIS_MNEMONIC_MOV, R(r), M(g, sz));
-    case 3: return EMIT(g, ZYDIS_MNEMONIC_MOV, M(g, sz), R(r));
+    case 3: {
+        /* a store of a register or of an immediate (C6/C7: for 8 bytes a
+         * sign-extended 32-bit one) */
+        uint64_t v = gen_rand(&g->rng);
+        v = sz == 8 ? (uint64_t)(int64_t)(int32_t)v
+                    : v & ((1ull << (sz * 8)) - 1);
+        return EMIT(g, ZYDIS_MNEMONIC_MOV, M(g, sz),
+                    rnd(g, 2) ? R(r) : I(v));
+    }
     case 4: {
         unsigned ssz = rnd(g, 2) ? 1 : 2;
         unsigned dsz = cap_size(g, ssz == 1 ? 2 << rnd(g, 3) : 4 << rnd(g, 2));
