@@ -559,6 +559,97 @@ static void engine_boot(void)
     free(rdpmc);
 }
 
+/* ---- the engine against QEMU's interpreter, end to end ---- */
+
+#define ICOUNT_RUNS 3
+#define SIEVE_RUNS 1   /* a minute or more each */
+
+/* The engine's loop as one long image (bench/guests/icount.elf: 190 M
+ * instructions, counted by fixed counter 0 in pmvm), pmvm against QEMU's
+ * exact instruction-counting mode (-icount shift=0), each run timed
+ * whole: the ratio pmvm's time over QEMU's, the median of the rounds'. */
+static void icount(void)
+{
+    char *pmvm = path("pmvm"), *image = path("bench/guests/icount.elf");
+    const char *pmvm_argv[] = {pmvm, "run", image, NULL};
+    const char *qemu_argv[] = {
+        "qemu-system-x86_64", "-accel", "tcg", "-icount", "shift=0",
+        "-nodefaults", "-display", "none", "-no-reboot", "-serial", "stdio",
+        "-device", "isa-debug-exit,iobase=0xf4,iosize=1", "-kernel", image,
+        NULL};
+    struct series pm = {pmvm_argv, 0, "insns", {0}, NULL};
+    struct series qm = {qemu_argv, 1, "ops", {0}, NULL};
+    struct samples ratio = {0};
+    if (!on_path(qemu_argv[0]))
+        qm.why = strdup("qemu-system-x86_64 is not installed");
+    fprintf(stderr, "bench: the engine's loop as one image, %d runs of "
+            "pmvm and of QEMU -icount shift=0\n", ICOUNT_RUNS);
+    for (int i = 0; i < ICOUNT_RUNS; i++) {
+        bool p = series_run(&pm), q = series_run(&qm);
+        if (p && q)
+            samples_add(&ratio, pm.ms.v[pm.ms.n - 1] / qm.ms.v[qm.ms.n - 1]);
+    }
+    if (pm.why)
+        figure_skipped("icount_image_s", pm.why);
+    else
+        figure("icount_image_s", samples_median(&pm.ms) / 1e3, "s", 2);
+    if (pm.why || qm.why)
+        figure_skipped("icount_vs_engine", pm.why ? pm.why : qm.why);
+    else
+        figure("icount_vs_engine", samples_median(&ratio), "x", 2);
+    series_free(&pm);
+    series_free(&qm);
+    samples_free(&ratio);
+    free(pmvm);
+    free(image);
+}
+
+/* kvm-unit-tests' sieve.flat (CPU-bound, one vCPU), pmvm as the suite's
+ * runner starts it (--machine=pc) against QEMU TCG: QEMU's time over
+ * pmvm's. */
+static void sieve(void)
+{
+    const char *dir = getenv("KUT_DIR");
+    char *pmvm = path("pmvm"), *image = NULL;
+    if (asprintf(&image, "%s/sieve.flat",
+                 dir ? dir : "../shared/kvm-unit-tests/x86") < 0)
+        err(71, "asprintf");
+    const char *pmvm_argv[] = {pmvm, "run", "--machine=pc", "--timeout=900",
+                               image, NULL};
+    const char *qemu_argv[] = {
+        "qemu-system-x86_64", "-accel", "tcg", "-nodefaults", "-display",
+        "none", "-no-reboot", "-serial", "stdio", "-m", "256", "-device",
+        "isa-debug-exit,iobase=0xf4,iosize=4", "-kernel", image, NULL};
+    /* kvm-unit-tests' success is status 1 (isa-debug-exit) on both */
+    struct series pm = {pmvm_argv, 1, "mapped:", {0}, NULL};
+    struct series qm = {qemu_argv, 1, "mapped:", {0}, NULL};
+    if (access(image, R_OK) != 0) {
+        if (asprintf(&pm.why, "no %s (set KUT_DIR)", image) < 0)
+            err(71, "asprintf");
+        qm.why = strdup(pm.why);
+    } else if (!on_path(qemu_argv[0])) {
+        qm.why = strdup("qemu-system-x86_64 is not installed");
+    }
+    fprintf(stderr, "bench: sieve.flat, pmvm and QEMU TCG\n");
+    for (int i = 0; i < SIEVE_RUNS; i++) {
+        series_run(&pm);
+        series_run(&qm);
+    }
+    if (pm.why)
+        figure_skipped("sieve_s", pm.why);
+    else
+        figure("sieve_s", samples_median(&pm.ms) / 1e3, "s", 1);
+    if (pm.why || qm.why)
+        figure_skipped("sieve_vs_qemu", pm.why ? pm.why : qm.why);
+    else
+        figure("sieve_vs_qemu",
+               samples_median(&qm.ms) / samples_median(&pm.ms), "x", 2);
+    series_free(&pm);
+    series_free(&qm);
+    free(pmvm);
+    free(image);
+}
+
 /* ---- the engine alone (bench/engine_core): no KVM needed ---- */
 
 static void engine_core(void)
@@ -605,6 +696,8 @@ int main(int argc, char **argv)
         err(73, "%s", txt_path);
     engine_core();
     engine_boot();
+    icount();
+    sieve();
     const char *why = kvm_unusable();
     if (why) {
         fprintf(stderr, "bench: /dev/kvm: %s: the figures that run guests "

@@ -54,12 +54,20 @@ $(BENCH_DIR)/guests/%.bin: $(BENCH_DIR)/guests/%.elf64
 
 # The engine's loop, on the guest runtime (guest/guest.mk), at CPL0 and
 # at CPL3.
+# And as one long run (icount.elf), timed against QEMU's -icount.
 BENCH_ENGINE_GUESTS := $(BENCH_DIR)/guests/engine0.elf \
-	$(BENCH_DIR)/guests/engine3.elf
+	$(BENCH_DIR)/guests/engine3.elf $(BENCH_DIR)/guests/icount.elf
 bench-build: $(BENCH_ENGINE_GUESTS)
 $(BENCH_DIR)/guests/engine%.o: bench/guests/engine.c
 	@mkdir -p $(@D)
 	$(GUEST_CC) $(GUEST_CPPFLAGS) $(GUEST_CFLAGS) -DBENCH_CPL=$* -c $< -o $@
+$(BENCH_DIR)/guests/icount.o: bench/guests/engine.c
+	@mkdir -p $(@D)
+	$(GUEST_CC) $(GUEST_CPPFLAGS) $(GUEST_CFLAGS) -DBENCH_ICOUNT=1 -c $< -o $@
+$(BENCH_DIR)/guests/icount.elf: $(BENCH_DIR)/guests/icount.o \
+		$(GUEST_LIB_OBJS) guest/guest.ld
+	$(GUEST_LD) $(GUEST_LDFLAGS) -o $@.64 $(GUEST_LIB_OBJS) $<
+	$(GUEST_OBJCOPY) -O elf32-i386 --strip-debug $@.64 $@
 $(BENCH_DIR)/guests/engine%.elf: $(BENCH_DIR)/guests/engine%.o \
 		$(GUEST_LIB_OBJS) guest/guest.ld
 	$(GUEST_LD) $(GUEST_LDFLAGS) -o $@.64 $(GUEST_LIB_OBJS) $<
