@@ -276,6 +276,35 @@ static void test_pf_write_ro(void **state)
     assert_int_equal(fx.retired, 1);
 }
 
+/*
+ * Alignment check (SDM 6.15): at CPL3 with CR0.AM (the machine's) and
+ * RFLAGS.AC, a misaligned 8-byte load is #AC(0), even right after an
+ * aligned load from the same page (whose translation the engine keeps);
+ * with AC clear it loads. The frame's RIP is the misaligned MOV's.
+ */
+static void test_alignment_check(void **state)
+{
+    static const char code[] =
+        "\x48\x8b\x04\x25\x00\x00\x60\x00" /* mov DATA, %rax */
+        "\x48\x8b\x1c\x25\x01\x00\x60\x00" /* mov DATA+1, %rbx */
+        "\x0f\x0b";
+    struct engine_exit x;
+
+    (void)state;
+    fx.st.rflags |= 1ull << 18; /* AC */
+    RUN(code, &x);
+    assert_at_vector(&x, 17);
+    assert_int_equal(frame(0), 0);
+    assert_int_equal(frame(1), CODE + 8);
+    assert_int_equal(fx.retired, 1);
+
+    machine_state(&fx.m, &fx.st, 3, CODE, USTACK);
+    fx.retired = 0;
+    RUN(code, &x);
+    assert_at_vector(&x, 6);
+    assert_int_equal(fx.retired, 2);
+}
+
 /* A read of a not-present page: error U = 4; nothing of the MOV is done. */
 static void test_pf_not_present(void **state)
 {
@@ -748,6 +777,8 @@ int main(void)
                                         teardown),
         cmocka_unit_test_setup_teardown(test_too_long, setup, teardown),
         cmocka_unit_test_setup_teardown(test_1g_page, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_alignment_check, setup,
+                                        teardown),
         cmocka_unit_test_setup_teardown(test_1g_page_offered, setup,
                                         teardown),
         cmocka_unit_test_setup_teardown(test_int_beyond_idt, setup,
