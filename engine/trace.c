@@ -18,8 +18,9 @@
  *    can fall, inside it) and retires them as one block;
  *  - without, each instruction goes through ops->retire as it retires,
  *    which may stop the trace after it.
- * A write to the trace's own page (self-modifying code) or a TLB flush
- * ends the trace after the instruction that did it; a fault or hand-back
+ * A write to the trace's own page (self-modifying code) ends the trace
+ * after the instruction that did it (none in a trace flushes the TLB or
+ * changes paging: those are system instructions); a fault or hand-back
  * inside it retires the instructions before it first.
  */
 
@@ -237,12 +238,12 @@ static uint64_t limit_of(struct eng *e, const struct eng_trace *t, bool block)
 /* Runs the first (limit) instructions of (t), from RIP on its page at
  * guest-physical (gpa), and retires them; true if all of t ran and
  * nothing asks to stop (the next trace may follow at once). */
-static bool run_one(struct eng *e, const struct eng_trace *t, uint64_t gpa,
-                    uint64_t limit, unsigned cpl, bool block)
+static inline __attribute__((always_inline)) bool
+run_one(struct eng *e, const struct eng_trace *t, uint64_t gpa,
+        uint64_t limit, unsigned cpl, bool block)
 {
     struct engine_state *st = e->st;
     uint32_t *gen = &e->page_gen[gpa >> 12], gen0 = *gen;
-    uint32_t tlb0 = e->tlb_epoch;
     unsigned i = 0;
     bool whole = true;
 
@@ -274,8 +275,9 @@ static bool run_one(struct eng *e, const struct eng_trace *t, uint64_t gpa,
                 break;
             }
         }
-        /* its own page written, or a flush: the rest may be stale */
-        if (*gen != gen0 || e->tlb_epoch != tlb0) {
+        /* its own page written: the rest may be stale (a TLB flush comes
+         * only from exec_cr.c's system instructions, never in a trace) */
+        if (*gen != gen0) {
             whole = false;
             break;
         }
@@ -346,8 +348,8 @@ static bool run_traces(struct eng *e)
     /*
      * Trace after trace on the same page, while each runs whole: none of
      * their instructions changes what the checks above or the fetch's
-     * translation depend on (the mode, the CPL, TF, DR7), and a TLB flush
-     * or a store into the page stops them (run_one()).
+     * translation depend on (the mode, the CPL, TF, DR7, the TLB), and
+     * a store into the page stops them (run_one()).
      */
     for (;;) {
         uint64_t limit = limit_of(e, t, block);
@@ -355,7 +357,10 @@ static bool run_traces(struct eng *e)
             return ran;
         ran = true;
         uint64_t start = st->rip, end = start + t->len;
-        if (!run_one(e, t, gpa, limit, cpl, block) || e->count >= e->budget)
+        /* run_one() for each way of retiring, the choice out of its loop */
+        bool whole = block ? run_one(e, t, gpa, limit, cpl, true)
+                           : run_one(e, t, gpa, limit, cpl, false);
+        if (!whole || e->count >= e->budget)
             return true;
         uint64_t rip = st->rip;
         if ((rip >> 12) != (start >> 12))
