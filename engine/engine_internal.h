@@ -201,10 +201,10 @@ struct eng {
     uint32_t trace_used;     /* pool bytes handed out */
     uint32_t trace_pool_gen; /* starts at 1: a zeroed bucket is empty */
     uint32_t trace_epoch;    /* the icache epoch the pool was filled in */
-    /* the trace running: its instructions done so far, for a fault or
-     * hand-back in its middle (run.c retires those first) */
+    /* the trace running and where it began, for a fault or hand-back in
+     * its middle (run.c retires the instructions before it first) */
     const struct eng_trace *trace_cur;
-    unsigned trace_done;
+    uint64_t trace_rip;
     /* what ops->block_room last gave, less the blocks since: valid until
      * an instruction runs on its own or the run ends */
     uint64_t room_left;

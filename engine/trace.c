@@ -41,11 +41,13 @@ void eng_trace_free(struct eng *e)
 enum eng_trace_role eng_trace_role_of(ZydisMnemonic m,
                                       const struct eng_insn *in)
 {
-    if (in->exec == eng_exec_unimplemented)
+    if (in->exec == eng_exec_unimplemented || in->lock)
         return TRACE_NEVER;
     /* The general-purpose groups only; of them, not what changes TF or
      * RF (POPF), what the VMM's paths look for (PUSHF), what makes many
-     * accesses (ENTER) or retires many times at once (LOOP). */
+     * accesses (ENTER) or retires many times at once (LOOP); and nothing
+     * locked, whose MMIO the engine hands back (run_one() clears the
+     * LOCK state once for the trace). */
     if (!eng_exec_alu_for(m) && !eng_exec_bits_for(m) &&
         !eng_exec_move_for(m) && !eng_exec_branch_for(m))
         return TRACE_NEVER;
@@ -248,7 +250,8 @@ run_one(struct eng *e, const struct eng_trace *t, uint64_t gpa,
     bool whole = true;
 
     e->trace_cur = t;
-    e->trace_done = 0;
+    e->trace_rip = st->rip;
+    e->insn_lock = false; /* no locked instruction stands in a trace */
     /* RIP in a local: the handlers read insn_rip and next_rip, and a load
      * of st->rip right after its store would wait for it */
     uint64_t rip = st->rip, at;
@@ -257,10 +260,9 @@ run_one(struct eng *e, const struct eng_trace *t, uint64_t gpa,
         at = rip;
         e->insn_rip = at;
         e->next_rip = at + in->length;
-        e->insn_lock = in->lock;
         in->exec(e, in);
         rip = e->next_rip;
-        e->trace_done = ++i;
+        i++;
         if (!block) {
             retired_first(e);
             st->rip = rip;
@@ -373,10 +375,13 @@ static bool run_traces(struct eng *e)
 void eng_trace_unwound(struct eng *e)
 {
     const struct eng_trace *t = e->trace_cur;
-    unsigned done = e->trace_done;
+    unsigned done = 0;
 
     e->trace_cur = NULL;
     e->room_left = 0; /* the event's delivery comes next */
+    /* the instructions before the one at insn_rip */
+    for (uint64_t at = e->trace_rip; t && at != e->insn_rip && done < t->n;)
+        at += t->ins[done++].length;
     if (!t || !done) {
         if (block_flush(e))
             e->stop_after = true;
