@@ -24,7 +24,10 @@
  * many retired), the registers, the data page and every PMU register must
  * be equal. The programs cover what traces can break: self-modifying code
  * within a trace and across two, a fault in a trace's middle, a REP
- * string instruction stopped between iterations, and branches. Counts of
+ * string instruction between two traces, stopped by a fault at each of
+ * its iterations, and branches. Code whose mapping changes under it is
+ * test_engine.c's test_remap_under_code and test_machine64.c's
+ * test_remap_then_cr3, which run with traces too. Counts of
  * the loop are checked against a hand count too.
  */
 
@@ -347,6 +350,29 @@ static void test_rep_between_traces(void **state)
     SWEEP(rep_prog, 6, 12);
 }
 
+/*
+ * The REP STOSB stopped at each of its iterations: its destination runs
+ * into the read-only page after k bytes, a #PF at iteration k with k
+ * bytes stored (k = 40: none), with and without counters preset to carry
+ * around it.
+ */
+static void test_rep_fault_each_iteration(void **state)
+{
+    (void)state;
+    for (unsigned k = 0; k <= 40; k++) {
+        char code[sizeof(rep_prog)];
+        uint32_t rdi = (uint32_t)(RO - k);
+        memcpy(code, rep_prog, sizeof(code));
+        memcpy(code + 6, &rdi, 4); /* mov $RO-k, %edi */
+        for (unsigned preset = 0; preset <= 6; preset += 3) {
+            int vec = run_both(code, sizeof(code) - 1, 1000000, preset);
+            assert_int_equal(vec, k < 40 ? 14 : 6);
+            assert_int_equal(sub.st.gpr[ENGINE_RCX], 40 - k);
+            done();
+        }
+    }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -356,6 +382,7 @@ int main(void)
         cmocka_unit_test(test_smc_across_traces),
         cmocka_unit_test(test_fault_mid_trace),
         cmocka_unit_test(test_rep_between_traces),
+        cmocka_unit_test(test_rep_fault_each_iteration),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -40,6 +40,29 @@ static bool on_retire(void *ctx, const struct x86_retired *r)
     return false;
 }
 
+/* Traces retire in blocks, each input with its own room (from its
+ * answers byte): 1 to 7 instructions, or no limit. */
+static uint64_t room;
+
+static uint64_t on_block_room(void *ctx)
+{
+    (void)ctx;
+    room = answers & 7 ? answers & 7 : UINT64_MAX;
+    return room;
+}
+
+static bool on_retire_block(void *ctx, const struct x86_retired_block *b)
+{
+    (void)ctx;
+    if (b->nrec < 1 || b->nrec > X86_BLOCK_RECORDS || b->n > room ||
+        b->n != b->plain[0] + b->plain[1] + b->nrec)
+        abort(); /* a block is what arch/retired.h says */
+    for (unsigned i = 0; i < b->nrec; i++)
+        if (b->rec[i].length == 0 || b->rec[i].length > 15)
+            abort();
+    return false;
+}
+
 static bool on_retire_repeat(void *ctx, const struct x86_retired *r,
                              uint64_t n, uint64_t *done)
 {
@@ -110,6 +133,7 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
 {
     static const struct engine_ops ops = {
         .retire = on_retire, .retire_repeat = on_retire_repeat,
+        .block_room = on_block_room, .retire_block = on_retire_block,
         .rdmsr = on_rdmsr, .wrmsr = on_wrmsr, .rdpmc = on_rdpmc,
         .cpuid = on_cpuid, .sys_msr_read = on_sys_read,
         .sys_msr_write = on_sys_write, .io = on_io,
