@@ -324,6 +324,37 @@ static bool series_run(struct series *x)
     return ok;
 }
 
+/* (runs) rounds of (a) then (b), each round's a / b into (ratio). */
+static void series_pair(struct series *a, struct series *b, int runs,
+                        struct samples *ratio)
+{
+    for (int i = 0; i < runs; i++) {
+        bool ok_a = series_run(a), ok_b = series_run(b);
+        if (ok_a && ok_b)
+            samples_add(ratio, a->ms.v[a->ms.n - 1] / b->ms.v[b->ms.n - 1]);
+    }
+}
+
+/* A series' median in seconds, or the figure skipped with its why. */
+static void figure_series_s(const char *name, struct series *x,
+                            int decimals)
+{
+    if (x->why)
+        figure_skipped(name, x->why);
+    else
+        figure(name, samples_median(&x->ms) / 1e3, "s", decimals);
+}
+
+/* A ratio of two series, or skipped with the first why. */
+static void figure_series_ratio(const char *name, const struct series *a,
+                                const struct series *b, double ratio)
+{
+    if (a->why || b->why)
+        figure_skipped(name, a->why ? a->why : b->why);
+    else
+        figure(name, ratio, "x", 2);
+}
+
 static void series_free(struct series *x)
 {
     samples_free(&x->ms);
@@ -427,23 +458,11 @@ static void probes(void)
     struct samples kv_sw = {0};
     fprintf(stderr, "bench: the RDPMC sweep probe, %d runs each way\n",
             SWEEP_RUNS);
-    for (int i = 0; i < SWEEP_RUNS; i++) {
-        bool engine = series_run(&sw), kvm = series_run(&kv);
-        if (engine && kvm)
-            samples_add(&kv_sw, kv.ms.v[kv.ms.n - 1] / sw.ms.v[sw.ms.n - 1]);
-    }
-    if (sw.why)
-        figure_skipped("sweep_s", sw.why);
-    else
-        figure("sweep_s", samples_median(&sw.ms) / 1e3, "s", 2);
-    if (kv.why)
-        figure_skipped("sweep_kvm_cpl0_s", kv.why);
-    else
-        figure("sweep_kvm_cpl0_s", samples_median(&kv.ms) / 1e3, "s", 2);
-    if (sw.why || kv.why)
-        figure_skipped("sweep_kvm_cpl0_vs_sweep", sw.why ? sw.why : kv.why);
-    else
-        figure("sweep_kvm_cpl0_vs_sweep", samples_median(&kv_sw), "x", 2);
+    series_pair(&kv, &sw, SWEEP_RUNS, &kv_sw);
+    figure_series_s("sweep_s", &sw, 2);
+    figure_series_s("sweep_kvm_cpl0_s", &kv, 2);
+    figure_series_ratio("sweep_kvm_cpl0_vs_sweep", &sw, &kv,
+                        samples_median(&kv_sw));
     series_free(&sw);
     series_free(&kv);
     samples_free(&kv_sw);
@@ -584,19 +603,10 @@ static void icount(void)
         qm.why = strdup("qemu-system-x86_64 is not installed");
     fprintf(stderr, "bench: the engine's loop as one image, %d runs of "
             "pmvm and of QEMU -icount shift=0\n", ICOUNT_RUNS);
-    for (int i = 0; i < ICOUNT_RUNS; i++) {
-        bool p = series_run(&pm), q = series_run(&qm);
-        if (p && q)
-            samples_add(&ratio, pm.ms.v[pm.ms.n - 1] / qm.ms.v[qm.ms.n - 1]);
-    }
-    if (pm.why)
-        figure_skipped("icount_image_s", pm.why);
-    else
-        figure("icount_image_s", samples_median(&pm.ms) / 1e3, "s", 2);
-    if (pm.why || qm.why)
-        figure_skipped("icount_vs_engine", pm.why ? pm.why : qm.why);
-    else
-        figure("icount_vs_engine", samples_median(&ratio), "x", 2);
+    series_pair(&pm, &qm, ICOUNT_RUNS, &ratio);
+    figure_series_s("icount_image_s", &pm, 2);
+    figure_series_ratio("icount_vs_engine", &pm, &qm,
+                        samples_median(&ratio));
     series_free(&pm);
     series_free(&qm);
     samples_free(&ratio);
@@ -635,15 +645,10 @@ static void sieve(void)
         series_run(&pm);
         series_run(&qm);
     }
-    if (pm.why)
-        figure_skipped("sieve_s", pm.why);
-    else
-        figure("sieve_s", samples_median(&pm.ms) / 1e3, "s", 1);
-    if (pm.why || qm.why)
-        figure_skipped("sieve_vs_qemu", pm.why ? pm.why : qm.why);
-    else
-        figure("sieve_vs_qemu",
-               samples_median(&qm.ms) / samples_median(&pm.ms), "x", 2);
+    figure_series_s("sieve_s", &pm, 1);
+    figure_series_ratio("sieve_vs_qemu", &pm, &qm,
+                        pm.why || qm.why ? 0
+                        : samples_median(&qm.ms) / samples_median(&pm.ms));
     series_free(&pm);
     series_free(&qm);
     free(pmvm);

@@ -67,6 +67,26 @@ static void log_access(struct eng *e, uint64_t gpa, bool write)
                           write ? ENGINE_MEM_WRITE : ENGINE_MEM_READ);
 }
 
+/* A whole access within one page of RAM at host (p): the value, the
+ * self-modifying-code check of a store, the log. */
+static inline uint64_t ram_read(struct eng *e, uint8_t *p, unsigned size)
+{
+    uint64_t v = ram_load(p, size);
+
+    log_access(e, (uint64_t)(p - e->ram), false);
+    return v;
+}
+
+static inline void ram_write(struct eng *e, uint8_t *p, unsigned size,
+                             uint64_t v)
+{
+    uint64_t gpa = (uint64_t)(p - e->ram);
+
+    ram_store(p, size, v);
+    eng_code_written(e, gpa);
+    log_access(e, gpa, true);
+}
+
 /*
  * A plain load or store that lands outside RAM: the caller's device
  * (ops->mmio) answers it, or the instruction goes back (a locked
@@ -101,11 +121,8 @@ static __attribute__((noinline)) uint64_t read_la(struct eng *e, uint64_t la, un
         eng_debug_access(e, la, size, false);
     if (first >= size) {
         uint8_t *p = data_page_hit(e, ACC_READ, la, supervisor);
-        if (p) {
-            v = ram_load(p, size);
-            log_access(e, (uint64_t)(p - e->ram), false);
-            return v;
-        }
+        if (p)
+            return ram_read(e, p, size);
         uint64_t gpa = data && e->ops.mmio
                            ? eng_translate_any(e, la, ACC_READ, supervisor)
                            : eng_translate(e, la, ACC_READ, supervisor);
@@ -142,10 +159,7 @@ static __attribute__((noinline)) void write_la(struct eng *e, uint64_t la, unsig
     if (first >= size) {
         uint8_t *p = data_page_hit(e, ACC_WRITE, la, supervisor);
         if (p) {
-            uint64_t gpa = (uint64_t)(p - e->ram);
-            ram_store(p, size, v);
-            eng_code_written(e, gpa);
-            log_access(e, gpa, true);
+            ram_write(e, p, size, v);
             return;
         }
         uint64_t gpa = data && e->ops.mmio
@@ -242,11 +256,8 @@ uint64_t eng_read(struct eng *e, unsigned seg, uint64_t off, unsigned size)
 {
     uint8_t *p = fast_data(e, ACC_READ, seg, off, size);
 
-    if (p) {
-        uint64_t v = ram_load(p, size);
-        log_access(e, (uint64_t)(p - e->ram), false);
-        return v;
-    }
+    if (p)
+        return ram_read(e, p, size);
     return read_la(e, linear(e, seg, off, size, false), size, false, true);
 }
 
@@ -256,10 +267,7 @@ void eng_write(struct eng *e, unsigned seg, uint64_t off, unsigned size,
     uint8_t *p = fast_data(e, ACC_WRITE, seg, off, size);
 
     if (p) {
-        uint64_t gpa = (uint64_t)(p - e->ram);
-        ram_store(p, size, v);
-        eng_code_written(e, gpa);
-        log_access(e, gpa, true);
+        ram_write(e, p, size, v);
         return;
     }
     write_la(e, linear(e, seg, off, size, true), size, v, false, true);

@@ -142,6 +142,26 @@ static void reconfigure(struct pair *p)
     }
 }
 
+/* Two PMUs of (cpu)'s model, (gp) and (fixed) counters, randomly
+ * configured alike. */
+static void pair_open(struct pair *p, const char *cpu, unsigned gp,
+                      unsigned fixed)
+{
+    p->sub = pmu_test_pmu(cpu, NULL, 0, PMU_POLICY_NATIVE);
+    p->ref = pmu_test_pmu(cpu, NULL, 0, PMU_POLICY_NATIVE);
+    p->gp = gp;
+    p->fixed = fixed;
+    const struct pmu_model *m = pmu_get_model(p->sub);
+    uint32_t fixed_bits = pmu_fixed_bitmap(m);
+    p->global_bits = pmu_gp_bitmap(m) | (uint64_t)fixed_bits << 32 |
+                     (pmu_has_metrics(m) ? B(48) : 0);
+    for (unsigned i = 0; i < 16; i++)
+        if (fixed_bits >> i & 1)
+            p->fixed_ctrl_bits |= 0xBull << (4 * i);
+    for (unsigned k = 0; k < 4; k++)
+        reconfigure(p);
+}
+
 static void retire_both(struct pair *p, const struct x86_retired *in)
 {
     uint64_t done = 0, before = p->sub->tally[0].n + p->sub->tally[1].n;
@@ -179,22 +199,10 @@ static void run(const char *cpu, unsigned gp, unsigned fixed, uint64_t seed,
     unsigned cpl = 0;
 
     rng = seed;
-    p->sub = pmu_test_pmu(cpu, NULL, 0, PMU_POLICY_NATIVE);
-    p->ref = pmu_test_pmu(cpu, NULL, 0, PMU_POLICY_NATIVE);
+    pair_open(p, cpu, gp, fixed);
     /* with TSX, IN_TX counts an aborted transaction's cycles */
     pmu_set_tsx(p->sub, seed & 1);
     pmu_set_tsx(p->ref, seed & 1);
-    p->gp = gp;
-    p->fixed = fixed;
-    const struct pmu_model *m = pmu_get_model(p->sub);
-    uint32_t fixed_bits = pmu_fixed_bitmap(m);
-    p->global_bits = pmu_gp_bitmap(m) | (uint64_t)fixed_bits << 32 |
-                     (pmu_has_metrics(m) ? B(48) : 0);
-    for (unsigned i = 0; i < 16; i++)
-        if (fixed_bits >> i & 1)
-            p->fixed_ctrl_bits |= 0xBull << (4 * i);
-    for (unsigned k = 0; k < 4; k++)
-        reconfigure(p);
     for (unsigned k = 0; k < n; k++) {
         struct x86_retired in;
 
@@ -252,19 +260,7 @@ static void run_blocks(const char *cpu, unsigned gp, unsigned fixed,
     unsigned cpl = 0;
 
     rng = seed;
-    p->sub = pmu_test_pmu(cpu, NULL, 0, PMU_POLICY_NATIVE);
-    p->ref = pmu_test_pmu(cpu, NULL, 0, PMU_POLICY_NATIVE);
-    p->gp = gp;
-    p->fixed = fixed;
-    const struct pmu_model *m = pmu_get_model(p->sub);
-    uint32_t fixed_bits = pmu_fixed_bitmap(m);
-    p->global_bits = pmu_gp_bitmap(m) | (uint64_t)fixed_bits << 32 |
-                     (pmu_has_metrics(m) ? B(48) : 0);
-    for (unsigned i = 0; i < 16; i++)
-        if (fixed_bits >> i & 1)
-            p->fixed_ctrl_bits |= 0xBull << (4 * i);
-    for (unsigned k = 0; k < 4; k++)
-        reconfigure(p);
+    pair_open(p, cpu, gp, fixed);
     for (unsigned k = 0; k < nblocks; k++) {
         struct x86_retired ins[33];
         uint64_t gpas[33][2];
