@@ -32,7 +32,7 @@ extern const uint8_t bench_loop_end[];
 
 static struct pmu *pmu;
 
-static bool on_retire(void *ctx, const struct x86_retired *r)
+static bool on_retire(void *ctx, const struct pmu_insn *r)
 {
     (void)ctx;
     return pmu_retire(pmu, r);
@@ -44,7 +44,7 @@ static uint64_t on_block_room(void *ctx)
     return pmu_block_room(pmu, ENGINE_BLOCK_MAX_ACCESSES);
 }
 
-static bool on_retire_block(void *ctx, const struct x86_retired_block *b)
+static bool on_retire_block(void *ctx, const struct pmu_block *b)
 {
     (void)ctx;
     return pmu_retire_block(pmu, b);

@@ -6,8 +6,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "arch/retired.h"
 #include "arch/x86.h"
+#include "pmu/pmu.h" /* struct pmu_insn, struct pmu_block: the records */
 
 /*
  * An x86-64 interpreter for the code that runs while a PMU counter counts
@@ -150,23 +150,23 @@ enum engine_mem { ENGINE_MEM_READ, ENGINE_MEM_WRITE, ENGINE_MEM_FLUSH };
 struct engine_ops {
     void *ctx;
     /* An instruction retired (after its effects). True: stop after it. */
-    bool (*retire)(void *ctx, const struct x86_retired *r);
+    bool (*retire)(void *ctx, const struct pmu_insn *r);
     /* (n) retirements at once of the instruction (r), which repeats
      * exactly (a LOOP to itself); *done of them retired (from 1 to n).
      * True: stop after them. May be NULL: each retires on its own. */
-    bool (*retire_repeat)(void *ctx, const struct x86_retired *r,
+    bool (*retire_repeat)(void *ctx, const struct pmu_insn *r,
                           uint64_t n, uint64_t *done);
     /* How many instructions may retire next, one after another, with no
      * stop due after any of them (UINT64_MAX: no limit; 0: each retires
      * through retire, which may ask to stop after it). With it, the
      * engine runs traces of decoded instructions (engine/trace.c), up to
      * that many instructions in all, and retires them through
-     * retire_block, one block for up to X86_BLOCK_RECORDS traces, which
+     * retire_block, one block for up to PMU_BLOCK_RECORDS traces, which
      * counts them as retire would one at a time. It asks again only after
      * retiring what it ran. Both NULL: every instruction, in a trace or
      * not, goes through retire. */
     uint64_t (*block_room)(void *ctx);
-    bool (*retire_block)(void *ctx, const struct x86_retired_block *b);
+    bool (*retire_block)(void *ctx, const struct pmu_block *b);
     /* No traces: every instruction decoded, checked and retired on its
      * own, as before traces were (the reference tests/engine/test_trace.c
      * holds traces to). */

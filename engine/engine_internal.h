@@ -210,8 +210,8 @@ struct eng {
     uint64_t room_left;
     /* the block being gathered over the traces run one after another,
      * retired through ops->retire_block when full or when they stop */
-    struct x86_retired_block pend;
-    struct x86_retired pend_rec[X86_BLOCK_RECORDS];
+    struct pmu_block pend;
+    struct pmu_insn pend_rec[PMU_BLOCK_RECORDS];
     uint32_t *page_gen;      /* per guest-physical page */
     uint8_t *code_page;      /* per page: some decoded instruction is there */
     uint64_t ram_pages;

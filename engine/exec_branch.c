@@ -84,7 +84,7 @@ static bool loop_batch(struct eng *e, const struct eng_insn *in, uint64_t c0)
         return false;
     if (n > room)
         n = room;
-    const struct x86_retired r = {
+    const struct pmu_insn r = {
         .addr = e->insn_rip, .next = e->insn_rip, .length = in->length,
         .cls = (enum engine_class)in->cls, .taken = true,
         .cpl = eng_cpl(e),

@@ -215,7 +215,7 @@ static void step(struct eng *e)
         st->rflags &= ~RFLAGS_RF;
     e->retired_total++;
     e->run_retired++;
-    const struct x86_retired r = {
+    const struct pmu_insn r = {
         .addr = e->insn_rip,
         .next = st->rip,
         .length = in->length,

@@ -154,13 +154,13 @@ static inline void retired_first(struct eng *e)
  * (true: stop after it). */
 static bool block_flush(struct eng *e)
 {
-    struct x86_retired_block *b = &e->pend;
+    struct pmu_block *b = &e->pend;
 
     if (!b->nrec)
         return false;
     b->rec = e->pend_rec;
     bool stop = e->ops.retire_block(e->ops.ctx, b);
-    *b = (struct x86_retired_block){0};
+    *b = (struct pmu_block){0};
     return stop;
 }
 
@@ -168,7 +168,7 @@ static bool block_flush(struct eng *e)
  * (next), as retire reports it, into (r) field by field: a record built
  * whole and assigned goes through a copy on the stack, loaded with wide
  * loads that wait for its narrow stores. */
-static inline void record(struct x86_retired *r, const struct eng_insn *in,
+static inline void record(struct pmu_insn *r, const struct eng_insn *in,
                           uint64_t at, uint64_t next, unsigned cpl)
 {
     r->addr = at;
@@ -190,7 +190,7 @@ static bool block_add(struct eng *e, const struct eng_trace *t,
                       unsigned done, uint64_t at, uint64_t next,
                       unsigned cpl)
 {
-    struct x86_retired_block *b = &e->pend;
+    struct pmu_block *b = &e->pend;
 
     if (done == t->n) {
         b->plain[0] += t->plain[0];
@@ -207,7 +207,7 @@ static bool block_add(struct eng *e, const struct eng_trace *t,
     e->count += done;
     if (e->room_left != UINT64_MAX)
         e->room_left -= done;
-    return b->nrec == X86_BLOCK_RECORDS && block_flush(e);
+    return b->nrec == PMU_BLOCK_RECORDS && block_flush(e);
 }
 
 /* How many instructions of (t) may run now: its own, the budget's and
@@ -266,7 +266,7 @@ run_one(struct eng *e, const struct eng_trace *t, uint64_t gpa,
         if (!block) {
             retired_first(e);
             st->rip = rip;
-            struct x86_retired r;
+            struct pmu_insn r;
             record(&r, in, at, rip, cpl);
             e->retired_total++;
             e->run_retired++;

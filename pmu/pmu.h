@@ -7,8 +7,6 @@
 #include <stdint.h>
 #include <stdio.h>
 
-#include "arch/retired.h"
-
 /*
  * The library answers, for every guest access to the PMU, what the hardware
  * (or KVM, under a KVM policy) would do: a value, or #GP. It never touches
@@ -361,6 +359,58 @@ enum pmu_insn_class {
 
 
 /*
+ * One retired instruction, and a block of them: the one record the engine
+ * reports (engine/engine.h includes this header for it) and the model
+ * counts, which vmm/ hands over as it is. One record for both sides: a
+ * copy between two look-alike structs costs more than it seems, for the
+ * compiler copies with wide loads the fields the engine has just stored
+ * one by one, and each load waits for the stores (no store forwarding
+ * across them; docs/performance.md).
+ */
+struct pmu_insn {
+    uint64_t addr;        /* linear address of the instruction */
+    uint64_t next;        /* where execution went on after it */
+    unsigned length;
+    unsigned cls;         /* enum pmu_insn_class (above), which
+                             engine/engine.h's enum engine_class repeats in
+                             the same order */
+    bool taken;           /* a branch that went elsewhere than addr + length */
+    bool mem_read, mem_write; /* has a memory operand read / written (LEA
+                                 excluded) */
+    unsigned cpl;         /* the CPL it executed at */
+    bool tx_abort;        /* an XBEGIN whose transaction aborted at once
+                             (docs/counting.md, "Transactions") */
+};
+
+/*
+ * A run of instructions retired as one (engine/trace.c, pmu_retire_block):
+ * (n) in all, at one CPL, one after another. (nrec) of them are described
+ * whole in rec[], in program order: the last of each trace the run went
+ * through (a near branch, say), the last of all at rec[nrec - 1]; the
+ * rest are of class OTHER and counted only, plain[0] without a memory
+ * read and plain[1] with one (n = plain[0] + plain[1] + nrec). None is an
+ * aborted XBEGIN, and each made at most ENGINE_BLOCK_MAX_ACCESSES memory
+ * accesses (engine/engine.h), all of which came before the block's
+ * retirement.
+ */
+#define PMU_BLOCK_RECORDS 16
+
+struct pmu_block {
+    uint64_t n;
+    uint64_t plain[2];
+    unsigned cpl;
+    unsigned nrec;            /* 1 to PMU_BLOCK_RECORDS */
+    const struct pmu_insn *rec;
+};
+
+/* The block's last instruction. */
+static inline const struct pmu_insn *
+pmu_block_last(const struct pmu_block *b)
+{
+    return &b->rec[b->nrec - 1];
+}
+
+/*
  * One instruction retired, in the state after it (so the WRMSR that enables
  * a counter is counted and the one that disables it is not: checklist 47).
  * Advances every enabled counter by its event, keeps the topdown
@@ -368,14 +418,14 @@ enum pmu_insn_class {
  * Returns true if a PMI is due: an overflowing counter has EVTSEL.INT or
  * its FIXED_CTR_CTRL PMI bit set. LVTPC semantics are the VMM's.
  */
-bool pmu_retire(struct pmu *pmu, const struct x86_retired *insn);
+bool pmu_retire(struct pmu *pmu, const struct pmu_insn *insn);
 
 /*
  * n retirements of the same instruction (a LOOP to itself): the counts of
  * n pmu_retire() calls, in fewer steps. Stops early, after the one that
  * makes a PMI due (true is returned then); *done is how many retired.
  */
-bool pmu_retire_repeat(struct pmu *pmu, const struct x86_retired *insn,
+bool pmu_retire_repeat(struct pmu *pmu, const struct pmu_insn *insn,
                        uint64_t n, uint64_t *done);
 
 
@@ -388,14 +438,14 @@ bool pmu_retire_repeat(struct pmu *pmu, const struct x86_retired *insn,
 uint64_t pmu_block_room(struct pmu *pmu, unsigned max_accesses);
 
 /*
- * A block retired (arch/retired.h): the counts of pmu_retire() for each
+ * A block retired (struct pmu_block above): the counts of pmu_retire() for each
  * of its instructions in order (the predictor takes its records in
  * order; the plain ones neither train it nor carry), and a PMI if one is
  * due. Exact when the block is within the room pmu_block_room() gave;
  * beyond it, the block retires one by one, plain ones first, and the LLC
  * events its instructions made go to the first.
  */
-bool pmu_retire_block(struct pmu *pmu, const struct x86_retired_block *b);
+bool pmu_retire_block(struct pmu *pmu, const struct pmu_block *b);
 
 /* A memory access of the instruction about to retire, for the cache
  * model: its guest-physical address, and what it does. */

@@ -160,7 +160,7 @@ static bool count_gp(struct pmu *pmu, uint32_t on,
     return pmi;
 }
 
-static bool retire_one(struct pmu *pmu, const struct x86_retired *insn,
+static bool retire_one(struct pmu *pmu, const struct pmu_insn *insn,
                        struct pmu_cost *cost_out)
 {
     uint64_t on = pmu->enabled[insn->cpl != 0];
@@ -192,14 +192,14 @@ static bool retire_one(struct pmu *pmu, const struct x86_retired *insn,
     return pmi;
 }
 
-bool pmu_retire_one(struct pmu *pmu, const struct x86_retired *insn)
+bool pmu_retire_one(struct pmu *pmu, const struct pmu_insn *insn)
 {
     struct pmu_cost cost;
 
     return retire_one(pmu, insn, &cost);
 }
 
-bool pmu_retire(struct pmu *pmu, const struct x86_retired *insn)
+bool pmu_retire(struct pmu *pmu, const struct pmu_insn *insn)
 {
     struct pmu_cost cost;
 
@@ -272,7 +272,7 @@ static void retire_many(struct pmu *pmu, uint64_t on,
  * last instruction before any counter would carry. That one, and the
  * rest, go one at a time again.
  */
-bool pmu_retire_repeat(struct pmu *pmu, const struct x86_retired *insn,
+bool pmu_retire_repeat(struct pmu *pmu, const struct pmu_insn *insn,
                        uint64_t n, uint64_t *done)
 {
     uint64_t on = pmu->enabled[insn->cpl != 0];

@@ -317,7 +317,7 @@ void pmu_uarch_base(uint32_t slots_per_cycle, enum pmu_insn_class cls,
 /* The outcome of (insn), which trains the predictor (NONE for anything
  * but a near branch). */
 enum pmu_outcome pmu_uarch_predict(struct pmu_uarch *ua,
-                                   const struct x86_retired *insn);
+                                   const struct pmu_insn *insn);
 /* What outcome (o) adds to the base cost. */
 void pmu_uarch_outcome(uint32_t slots_per_cycle, enum pmu_outcome o,
                        struct pmu_cost *delta);
@@ -325,7 +325,7 @@ void pmu_uarch_outcome(uint32_t slots_per_cycle, enum pmu_outcome o,
 /* Costs one retired instruction at `slots_per_cycle` and trains the
  * predictor with it: the base cost plus the outcome's. */
 void pmu_uarch_retire(struct pmu_uarch *ua, uint32_t slots_per_cycle,
-                      const struct x86_retired *insn, struct pmu_cost *cost);
+                      const struct pmu_insn *insn, struct pmu_cost *cost);
 
 /* Whether an instruction's cost depends only on its class and memory
  * read (the predictor does not see it). */
@@ -350,9 +350,9 @@ uint64_t pmu_fixed_room(const struct pmu *pmu, uint64_t on,
 void pmu_tally_init(struct pmu *pmu);
 /* One instruction tallied instead of counted, if it cannot make a counter
  * carry; false: pmu_retire() counts it. */
-bool pmu_tally_retire(struct pmu *pmu, const struct x86_retired *insn);
+bool pmu_tally_retire(struct pmu *pmu, const struct pmu_insn *insn);
 /* pmu_retire() of an instruction the tally did not take (it settled). */
-bool pmu_retire_one(struct pmu *pmu, const struct x86_retired *insn);
+bool pmu_retire_one(struct pmu *pmu, const struct pmu_insn *insn);
 /* Counts what is tallied: every function that reads or writes the
  * counters' state calls it first. */
 void pmu_settle(struct pmu *pmu);

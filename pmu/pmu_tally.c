@@ -24,7 +24,7 @@
 void pmu_tally_init(struct pmu *pmu)
 {
     struct pmu_uarch scratch;
-    struct x86_retired in = {0};
+    struct pmu_insn in = {0};
 
     pmu_uarch_max(pmu->m.slots_per_cycle, &pmu->max_cost);
     for (unsigned cls = 0; cls < PMU_INSN_CLASSES; cls++) {
@@ -125,7 +125,7 @@ static inline void take_llc(struct pmu *pmu, struct pmu_tally *t,
 /* Inline in both callers: a block's last instruction goes through it
  * straight from pmu_retire_block(). */
 static inline __attribute__((always_inline)) bool
-tally(struct pmu *pmu, const struct x86_retired *insn)
+tally(struct pmu *pmu, const struct pmu_insn *insn)
 {
     unsigned ring = insn->cpl != 0;
     unsigned cls = (unsigned)insn->cls < PMU_INSN_CLASSES
@@ -156,7 +156,7 @@ tally(struct pmu *pmu, const struct x86_retired *insn)
     return true;
 }
 
-bool pmu_tally_retire(struct pmu *pmu, const struct x86_retired *insn)
+bool pmu_tally_retire(struct pmu *pmu, const struct pmu_insn *insn)
 {
     return tally(pmu, insn);
 }
@@ -182,9 +182,9 @@ uint64_t pmu_block_room(struct pmu *pmu, unsigned max_accesses)
 
 /* Beyond the room: one by one (the plain instructions' addresses do not
  * matter to the model, only their class and read). */
-static bool retire_each(struct pmu *pmu, const struct x86_retired_block *b)
+static bool retire_each(struct pmu *pmu, const struct pmu_block *b)
 {
-    struct x86_retired in = {.cls = PMU_INSN_OTHER, .cpl = b->cpl};
+    struct pmu_insn in = {.cls = PMU_INSN_OTHER, .cpl = b->cpl};
     bool pmi = false;
 
     for (unsigned rd = 0; rd < 2; rd++)
@@ -197,7 +197,7 @@ static bool retire_each(struct pmu *pmu, const struct x86_retired_block *b)
     return pmi;
 }
 
-bool pmu_retire_block(struct pmu *pmu, const struct x86_retired_block *b)
+bool pmu_retire_block(struct pmu *pmu, const struct pmu_block *b)
 {
     uint64_t plain = b->plain[0] + b->plain[1];
     uint64_t refs = pmu->cache.llc_refs, misses = pmu->cache.llc_misses;

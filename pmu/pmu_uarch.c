@@ -51,7 +51,7 @@ static unsigned hash(uint64_t addr, unsigned size)
 }
 
 /* Conditional: 2-bit saturating counter, taken if >= 2. */
-static bool predict_jcc(struct pmu_uarch *ua, const struct x86_retired *in)
+static bool predict_jcc(struct pmu_uarch *ua, const struct pmu_insn *in)
 {
     uint8_t *ctr = &ua->bht[hash(in->addr, UARCH_BHT_SIZE)];
     bool miss = (*ctr >= 2) != in->taken;
@@ -64,7 +64,7 @@ static bool predict_jcc(struct pmu_uarch *ua, const struct x86_retired *in)
 }
 
 /* Indirect: the last target seen at this address (tagged). */
-static bool predict_indirect(struct pmu_uarch *ua, const struct x86_retired *in)
+static bool predict_indirect(struct pmu_uarch *ua, const struct pmu_insn *in)
 {
     unsigned i = hash(in->addr, UARCH_BTB_SIZE);
     bool hit = ua->btb[i].valid && ua->btb[i].addr == in->addr &&
@@ -86,7 +86,7 @@ static void rsb_push(struct pmu_uarch *ua, uint64_t ret)
 
 /* A return: the top of the return stack, if any (a deeper call chain
  * overwrote the oldest entries; an empty stack mispredicts). */
-static bool predict_ret(struct pmu_uarch *ua, const struct x86_retired *in)
+static bool predict_ret(struct pmu_uarch *ua, const struct pmu_insn *in)
 {
     if (ua->rsb_count == 0)
         return true;
@@ -96,7 +96,7 @@ static bool predict_ret(struct pmu_uarch *ua, const struct x86_retired *in)
 }
 
 /* Trains the predictor; true if the branch was mispredicted. */
-static bool predict(struct pmu_uarch *ua, const struct x86_retired *in)
+static bool predict(struct pmu_uarch *ua, const struct pmu_insn *in)
 {
     uint64_t ret = in->addr + in->length;
     bool miss;
@@ -156,7 +156,7 @@ void pmu_uarch_base(uint32_t slots_per_cycle, enum pmu_insn_class cls,
 }
 
 enum pmu_outcome pmu_uarch_predict(struct pmu_uarch *ua,
-                                   const struct x86_retired *insn)
+                                   const struct pmu_insn *insn)
 {
     enum pmu_insn_class cls = insn->cls;
 
@@ -190,7 +190,7 @@ void pmu_uarch_outcome(uint32_t slots_per_cycle, enum pmu_outcome o,
 }
 
 void pmu_uarch_retire(struct pmu_uarch *ua, uint32_t slots_per_cycle,
-                      const struct x86_retired *insn, struct pmu_cost *cost)
+                      const struct pmu_insn *insn, struct pmu_cost *cost)
 {
     enum pmu_outcome o = pmu_uarch_predict(ua, insn);
     struct pmu_cost d;

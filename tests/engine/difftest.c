@@ -162,7 +162,7 @@ static void native_run(const struct family *f, const struct gen_seq *seq,
 
 struct machine m;
 
-static bool on_retire(void *ctx, const struct x86_retired *r)
+static bool on_retire(void *ctx, const struct pmu_insn *r)
 {
     (void)ctx;
     (void)r;
@@ -180,11 +180,11 @@ static uint64_t block_room(void *ctx)
     return room_now;
 }
 
-static bool retire_block(void *ctx, const struct x86_retired_block *b)
+static bool retire_block(void *ctx, const struct pmu_block *b)
 {
     (void)ctx;
     if (b->n != b->plain[0] + b->plain[1] + b->nrec || b->n > room_now ||
-        b->nrec < 1 || b->nrec > X86_BLOCK_RECORDS) {
+        b->nrec < 1 || b->nrec > PMU_BLOCK_RECORDS) {
         fprintf(stderr, "# a block of %" PRIu64 " with room %" PRIu64 "\n",
                 b->n, room_now);
         abort();

@@ -36,7 +36,7 @@ struct fixture {
 
 static struct fixture fx;
 
-static bool on_retire(void *ctx, const struct x86_retired *r)
+static bool on_retire(void *ctx, const struct pmu_insn *r)
 {
     (void)r;
     ((struct fixture *)ctx)->retired++;

@@ -52,14 +52,14 @@ struct fixture {
 
 static struct fixture fx;
 
-static bool on_retire(void *ctx, const struct x86_retired *r)
+static bool on_retire(void *ctx, const struct pmu_insn *r)
 {
     ((struct fixture *)ctx)->retired++;
     ((struct fixture *)ctx)->tx_aborts += r->tx_abort;
     return false;
 }
 
-static bool on_retire_repeat(void *ctx, const struct x86_retired *r,
+static bool on_retire_repeat(void *ctx, const struct pmu_insn *r,
                              uint64_t n, uint64_t *done)
 {
     struct fixture *f = ctx;

@@ -49,7 +49,7 @@ static struct {
     struct mmio_log mmio;
 } fx;
 
-static bool on_retire(void *ctx, const struct x86_retired *r)
+static bool on_retire(void *ctx, const struct pmu_insn *r)
 {
     (void)ctx;
     (void)r;

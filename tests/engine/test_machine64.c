@@ -25,7 +25,7 @@ static struct {
     unsigned retired;
 } fx;
 
-static bool on_retire(void *ctx, const struct x86_retired *r)
+static bool on_retire(void *ctx, const struct pmu_insn *r)
 {
     (void)ctx;
     (void)r;

@@ -52,7 +52,7 @@ struct side {
 
 static struct side ref, sub;
 
-static bool ref_retire(void *ctx, const struct x86_retired *r)
+static bool ref_retire(void *ctx, const struct pmu_insn *r)
 {
     struct side *s = ctx;
     return pmu_retire(s->pmu, r);
@@ -64,11 +64,11 @@ static uint64_t sub_room(void *ctx)
                           ENGINE_BLOCK_MAX_ACCESSES);
 }
 
-static bool sub_block(void *ctx, const struct x86_retired_block *b)
+static bool sub_block(void *ctx, const struct pmu_block *b)
 {
     struct side *s = ctx;
     assert_int_equal(b->n, b->plain[0] + b->plain[1] + b->nrec);
-    assert_true(b->nrec >= 1 && b->nrec <= X86_BLOCK_RECORDS);
+    assert_true(b->nrec >= 1 && b->nrec <= PMU_BLOCK_RECORDS);
     if (b->n > 1) {
         s->blocks++;
         s->block_insns += b->n;
@@ -257,7 +257,7 @@ static void test_loop_counts(void **state)
     assert_int_equal(b, 120);
     /* and blocks did run it, of many traces (a record each) */
     assert_true(sub.block_insns >= 500);
-    assert_true(sub.most_recs == X86_BLOCK_RECORDS);
+    assert_true(sub.most_recs == PMU_BLOCK_RECORDS);
     done();
 }
 

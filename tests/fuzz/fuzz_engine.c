@@ -32,7 +32,7 @@ static enum engine_answer answer(void)
     return a[(answers >> (2 * (calls++ % 4))) & 3];
 }
 
-static bool on_retire(void *ctx, const struct x86_retired *r)
+static bool on_retire(void *ctx, const struct pmu_insn *r)
 {
     (void)ctx;
     if (r->length == 0 || r->length > 15)
@@ -51,19 +51,19 @@ static uint64_t on_block_room(void *ctx)
     return room;
 }
 
-static bool on_retire_block(void *ctx, const struct x86_retired_block *b)
+static bool on_retire_block(void *ctx, const struct pmu_block *b)
 {
     (void)ctx;
-    if (b->nrec < 1 || b->nrec > X86_BLOCK_RECORDS || b->n > room ||
+    if (b->nrec < 1 || b->nrec > PMU_BLOCK_RECORDS || b->n > room ||
         b->n != b->plain[0] + b->plain[1] + b->nrec)
-        abort(); /* a block is what arch/retired.h says */
+        abort(); /* a block is what pmu/pmu.h says */
     for (unsigned i = 0; i < b->nrec; i++)
         if (b->rec[i].length == 0 || b->rec[i].length > 15)
             abort();
     return false;
 }
 
-static bool on_retire_repeat(void *ctx, const struct x86_retired *r,
+static bool on_retire_repeat(void *ctx, const struct pmu_insn *r,
                              uint64_t n, uint64_t *done)
 {
     (void)ctx, (void)r;

@@ -74,7 +74,7 @@ static void check(int r, const char *rule)
  * is unspecified, and a saved input must mean the same to every compiler. */
 static void retire(struct pmu *pmu, struct fuzz_in *in)
 {
-    struct x86_retired insn = {0};
+    struct pmu_insn insn = {0};
     uint8_t b = fuzz_u8(in);
     insn.addr = fuzz_u64(in);
     insn.length = 1 + fuzz_u8(in) % 15;

@@ -80,15 +80,15 @@ static uint64_t rd(struct pmu *pmu, uint32_t msr)
     return v;
 }
 
-static struct x86_retired insn(uint64_t addr, unsigned len,
+static struct pmu_insn insn(uint64_t addr, unsigned len,
                             enum pmu_insn_class cls, unsigned cpl)
 {
-    return (struct x86_retired){.addr = addr, .next = addr + len,
+    return (struct pmu_insn){.addr = addr, .next = addr + len,
                              .length = len, .cls = cls, .cpl = cpl};
 }
 
 /* Retires one instruction; counts the PMIs it makes due. */
-static void retire(struct pmu *pmu, struct x86_retired in, unsigned *pmis)
+static void retire(struct pmu *pmu, struct pmu_insn in, unsigned *pmis)
 {
     if (pmu_retire(pmu, &in))
         (*pmis)++;
@@ -122,7 +122,7 @@ static unsigned region(struct pmu *pmu, uint64_t base, unsigned cpl,
 {
     uint64_t a = base, top;
     unsigned pmis = 0;
-    struct x86_retired in;
+    struct pmu_insn in;
 
     wrmsr_insn(pmu, a, enable.msr, enable.val, cpl, &pmis);
     a += 2;
@@ -169,7 +169,7 @@ static void check_stopped(struct pmu *pmu, uint64_t base, unsigned cpl)
     for (unsigned idx = 0; idx < 39; idx++)
         before[idx] = pmu_counter_get(pmu, idx);
     for (unsigned it = 1; it <= 10; it++) {
-        struct x86_retired in = insn(base + 0x80, 2, PMU_INSN_JCC, cpl);
+        struct pmu_insn in = insn(base + 0x80, 2, PMU_INSN_JCC, cpl);
         in.taken = it < 10;
         if (in.taken)
             in.next = in.addr;
@@ -501,7 +501,7 @@ static void test_model(void **state)
         wr(pmu, GCTRL, 0xFF);
         for (unsigned i = 0; i < 6 && s->in[i].addr; i++) {
             const struct seq_insn *q = &s->in[i];
-            struct x86_retired in = insn(q->addr, 5, q->cls, 0);
+            struct pmu_insn in = insn(q->addr, 5, q->cls, 0);
             if (q->next)
                 in.next = q->next;
             in.taken = q->taken;
@@ -533,12 +533,12 @@ static void test_return_stack_depth(void **state)
     wr(pmu, EVTSEL(1), SEL(0x00C4, OS));
     wr(pmu, GCTRL, 3);
     for (unsigned d = 0; d < 17; d++) {
-        struct x86_retired in = insn(0x1000 + 0x100 * d, 5, PMU_INSN_CALL, 0);
+        struct pmu_insn in = insn(0x1000 + 0x100 * d, 5, PMU_INSN_CALL, 0);
         in.next = 0x1000 + 0x100 * (d + 1);
         retire(pmu, in, &pmis);
     }
     for (unsigned d = 17; d-- > 0;) {
-        struct x86_retired in = insn(0x1000 + 0x100 * (d + 1) + 0x50, 1,
+        struct pmu_insn in = insn(0x1000 + 0x100 * (d + 1) + 0x50, 1,
                                   PMU_INSN_RET, 0);
         in.next = 0x1000 + 0x100 * d + 5;
         retire(pmu, in, &pmis);
@@ -764,7 +764,7 @@ static void test_repeat(void **state)
     (void)state;
     struct pmu *a = make("sapphire-rapids", NULL, NAT);
     struct pmu *b = make("sapphire-rapids", NULL, NAT);
-    struct x86_retired loop = insn(0x1000, 2, PMU_INSN_JCC, 0);
+    struct pmu_insn loop = insn(0x1000, 2, PMU_INSN_JCC, 0);
     uint64_t done = 0;
     unsigned pmis = 0;
 
@@ -820,7 +820,7 @@ static void test_llc(void **state)
                                 "pmu.l2_kib=2", "pmu.l2_ways=2",
                                 "pmu.llc_kib=4", "pmu.llc_ways=4"};
     struct pmu *pmu = pmu_test_pmu("sapphire-rapids", sets, 6, NAT);
-    struct x86_retired mov = insn(0x1000, 3, PMU_INSN_OTHER, 0);
+    struct pmu_insn mov = insn(0x1000, 3, PMU_INSN_OTHER, 0);
     unsigned pmis = 0;
     const uint64_t a = 0x10000;
 
@@ -888,7 +888,7 @@ static void test_transactions(void **state)
     /* One instruction outside any transaction, then an XBEGIN whose
      * transaction aborts to a fallback 0x20 bytes on. */
     retire(pmu, insn(0x1000, 2, PMU_INSN_OTHER, 0), &pmis);
-    struct x86_retired xbegin = insn(0x1002, 6, PMU_INSN_OTHER, 0);
+    struct pmu_insn xbegin = insn(0x1002, 6, PMU_INSN_OTHER, 0);
     xbegin.next = 0x1028;
     xbegin.taken = true;
     xbegin.tx_abort = true;

@@ -162,7 +162,7 @@ static void pair_open(struct pair *p, const char *cpu, unsigned gp,
         reconfigure(p);
 }
 
-static void retire_both(struct pair *p, const struct x86_retired *in)
+static void retire_both(struct pair *p, const struct pmu_insn *in)
 {
     uint64_t done = 0, before = p->sub->tally[0].n + p->sub->tally[1].n;
     bool a = pmu_retire(p->sub, in);
@@ -177,9 +177,9 @@ static void retire_both(struct pair *p, const struct x86_retired *in)
     p->retired++;
 }
 
-static void random_insn(struct x86_retired *in, unsigned cpl)
+static void random_insn(struct pmu_insn *in, unsigned cpl)
 {
-    *in = (struct x86_retired){0};
+    *in = (struct pmu_insn){0};
     in->cls = (enum pmu_insn_class)(below(3) ? PMU_INSN_OTHER
                                              : below(PMU_INSN_DIV + 1));
     in->addr = 0x401000 + 4 * below(64);
@@ -204,7 +204,7 @@ static void run(const char *cpu, unsigned gp, unsigned fixed, uint64_t seed,
     pmu_set_tsx(p->sub, seed & 1);
     pmu_set_tsx(p->ref, seed & 1);
     for (unsigned k = 0; k < n; k++) {
-        struct x86_retired in;
+        struct pmu_insn in;
 
         if (!below(200))
             reconfigure(p);
@@ -262,7 +262,7 @@ static void run_blocks(const char *cpu, unsigned gp, unsigned fixed,
     rng = seed;
     pair_open(p, cpu, gp, fixed);
     for (unsigned k = 0; k < nblocks; k++) {
-        struct x86_retired ins[33];
+        struct pmu_insn ins[33];
         uint64_t gpas[33][2];
         unsigned nacc[33];
 
@@ -275,7 +275,7 @@ static void run_blocks(const char *cpu, unsigned gp, unsigned fixed,
         if (n > room)
             n = (unsigned)room;
         bool is_rec[33];
-        struct x86_retired recs[X86_BLOCK_RECORDS];
+        struct pmu_insn recs[PMU_BLOCK_RECORDS];
         unsigned nrec = 0;
         for (unsigned i = 0; i < n || (n == 0 && i < 1); i++) {
             random_insn(&ins[i], cpl);
@@ -283,7 +283,7 @@ static void run_blocks(const char *cpu, unsigned gp, unsigned fixed,
             /* a record: the last, and some before it while there is
              * room for one more */
             is_rec[i] = i + 1 == n ||
-                        (nrec + 2 <= X86_BLOCK_RECORDS && !below(4));
+                        (nrec + 2 <= PMU_BLOCK_RECORDS && !below(4));
             if (!is_rec[i])
                 ins[i].cls = PMU_INSN_OTHER;
             else if (n)
@@ -300,7 +300,7 @@ static void run_blocks(const char *cpu, unsigned gp, unsigned fixed,
             retire_both(p, &ins[0]);
             continue;
         }
-        struct x86_retired_block b = {.n = n, .cpl = cpl, .nrec = nrec,
+        struct pmu_block b = {.n = n, .cpl = cpl, .nrec = nrec,
                                       .rec = recs};
         bool ref_pmi = false;
         for (unsigned i = 0; i < n; i++) {
@@ -380,7 +380,7 @@ static void test_carry_in_run(void **state)
     for (unsigned k = 1; k <= 40; k++) {
         struct pmu *pmu = pmu_test_pmu("sapphire-rapids", NULL, 0,
                                        PMU_POLICY_NATIVE);
-        struct x86_retired in = {.cls = PMU_INSN_OTHER, .length = 2};
+        struct pmu_insn in = {.cls = PMU_INSN_OTHER, .length = 2};
         uint64_t v = 0;
 
         assert_int_equal(pmu_wrmsr(pmu, 0x186, 0xC0 | EN | OS | INT, NULL),
@@ -418,7 +418,7 @@ static void test_llc_carry(void **state)
         for (unsigned rep = 0; rep < 2; rep++) {
             struct pmu *pmu = pmu_test_pmu("sapphire-rapids", NULL, 0,
                                            PMU_POLICY_NATIVE);
-            struct x86_retired in = {.cls = PMU_INSN_OTHER, .length = 2,
+            struct pmu_insn in = {.cls = PMU_INSN_OTHER, .length = 2,
                                   .mem_read = true};
             uint64_t page = 0x100000, v = 0;
             unsigned n = rep ? 1 : 40, want = rep ? 1 : k;
@@ -454,7 +454,7 @@ static void test_edge_across_tally(void **state)
 {
     struct pmu *pmu = pmu_test_pmu("sapphire-rapids", NULL, 0,
                                    PMU_POLICY_NATIVE);
-    struct x86_retired in = {.cls = PMU_INSN_OTHER, .length = 1};
+    struct pmu_insn in = {.cls = PMU_INSN_OTHER, .length = 1};
     uint64_t v = 0;
 
     (void)state;

@@ -19,7 +19,7 @@ static struct engine_cpu *cpu_of(void *ctx)
 
 /* Counted instructions advance the clock by the model's cycles, the
  * rest by one tick each. */
-static bool on_retire(void *ctx, const struct x86_retired *r)
+static bool on_retire(void *ctx, const struct pmu_insn *r)
 {
     struct pmvm *p = ctx;
 
@@ -34,7 +34,7 @@ static bool on_retire(void *ctx, const struct x86_retired *r)
     return p->pmi_due;
 }
 
-static bool on_retire_repeat(void *ctx, const struct x86_retired *r,
+static bool on_retire_repeat(void *ctx, const struct pmu_insn *r,
                              uint64_t n, uint64_t *done)
 {
     struct pmvm *p = ctx;
@@ -60,7 +60,7 @@ static uint64_t on_block_room(void *ctx)
     return count_active(p) ? count_block_room(p) : UINT64_MAX;
 }
 
-static bool on_retire_block(void *ctx, const struct x86_retired_block *b)
+static bool on_retire_block(void *ctx, const struct pmu_block *b)
 {
     struct pmvm *p = ctx;
 

@@ -37,7 +37,7 @@ bool count_active(const struct pmvm *p)
     return p->count.rings != 0;
 }
 
-bool count_retire_block(struct pmvm *p, const struct x86_retired_block *b)
+bool count_retire_block(struct pmvm *p, const struct pmu_block *b)
 {
     return pmu_retire_block(p->pmu, b);
 }
@@ -69,7 +69,7 @@ bool count_update(struct pmvm *p)
 static void retire(struct pmvm *p, const struct insn *in, uint64_t addr,
                    uint64_t next, unsigned cpl)
 {
-    struct x86_retired pi = {
+    struct pmu_insn pi = {
         .addr = addr,
         .next = next,
         .length = in->length,

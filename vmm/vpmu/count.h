@@ -45,7 +45,7 @@ bool count_active(const struct pmvm *p);
 
 /* A block the engine retired (engine_ops.retire_block), to the PMU
  * model: true if a PMI is due. */
-bool count_retire_block(struct pmvm *p, const struct x86_retired_block *b);
+bool count_retire_block(struct pmvm *p, const struct pmu_block *b);
 
 /* How many instructions the engine may retire next as blocks, with no
  * counter carrying among them (engine_ops.block_room). */

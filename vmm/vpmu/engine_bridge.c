@@ -100,7 +100,7 @@ static bool cpl0_only(struct pmvm *p)
     return p->bridge.cpl0 && !every_insn(p);
 }
 
-static bool on_retire(void *ctx, const struct x86_retired *r)
+static bool on_retire(void *ctx, const struct pmu_insn *r)
 {
     struct pmvm *p = ctx;
     p->bridge.retired++;
@@ -127,13 +127,13 @@ static uint64_t on_block_room(void *ctx)
     return p->pmi_due ? 0 : count_block_room(p);
 }
 
-static bool on_retire_block(void *ctx, const struct x86_retired_block *b)
+static bool on_retire_block(void *ctx, const struct pmu_block *b)
 {
     struct pmvm *p = ctx;
 
     p->bridge.retired += b->n;
-    p->bridge.last_rip = x86_block_last(b)->addr;
-    p->bridge.last_len = x86_block_last(b)->length;
+    p->bridge.last_rip = pmu_block_last(b)->addr;
+    p->bridge.last_len = pmu_block_last(b)->length;
     if (!count_active(p))
         return b->cpl != 0 && cpl0_only(p);
     if (count_retire_block(p, b))
@@ -141,7 +141,7 @@ static bool on_retire_block(void *ctx, const struct x86_retired_block *b)
     return p->pmi_due;
 }
 
-static bool on_retire_repeat(void *ctx, const struct x86_retired *r,
+static bool on_retire_repeat(void *ctx, const struct pmu_insn *r,
                              uint64_t n, uint64_t *done)
 {
     struct pmvm *p = ctx;
