@@ -15,9 +15,10 @@
  * usage: bench/engine_core [CONFIG_DIR]
  *
  * pmvm's engine figures (engine_insn_per_s) include KVM and the guest's
- * way in and out; this is the engine and pmu_retire() alone, on
- * tests/engine's small machine at CPL3, so it can be measured and profiled
- * (perf record) anywhere. Ratios are taken within each of ROUNDS rounds
+ * way in and out; this is the engine and the PMU model alone (traces
+ * retired in blocks through pmu_block_room() and pmu_retire_block(), as
+ * the VMM has them), on tests/engine's small machine at CPL3, so it can be
+ * measured and profiled (perf record, callgrind) anywhere. Ratios are taken within each of ROUNDS rounds
  * and their median reported (docs/performance.md).
  */
 
