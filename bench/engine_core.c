@@ -18,8 +18,9 @@
  * way in and out; this is the engine and the PMU model alone (traces
  * retired in blocks through pmu_block_room() and pmu_retire_block(), as
  * the VMM has them), on tests/engine's small machine at CPL3, so it can be
- * measured and profiled (perf record, callgrind) anywhere. Ratios are taken within each of ROUNDS rounds
- * and their median reported (docs/performance.md).
+ * measured and profiled (perf record, callgrind) anywhere. Ratios are
+ * taken within each of ROUNDS rounds and their median reported
+ * (docs/performance.md).
  */
 
 #define ROUNDS 7

@@ -130,7 +130,6 @@ size_t engine_find_rdpmc(const uint8_t *code, size_t len, uint64_t base,
                          uint64_t *sites, size_t max);
 
 
-
 /* A block's instructions are plain loads, stores and read-modify-writes,
  * PUSH/POP of memory and near CALL/RET through memory: two accesses at
  * most (ENTER and the string instructions are never in one). */

@@ -83,8 +83,8 @@ enum eng_trace_role {
 
 struct eng_trace {
     uint64_t gpa;
-    uint32_t gen;            /* its page's generation when decoded */
-    uint8_t mode;            /* 32- or 64-bit code */
+    uint32_t gen;            /* its page's generation when decoded (in
+                                64-bit mode: traces run in no other) */
     uint8_t n;
     uint8_t plain[2];        /* of the first n - 1: without, with a read */
     uint16_t len;            /* bytes, its instructions' lengths summed */
@@ -146,7 +146,6 @@ struct tlb_slot {
 struct data_page {
     uint64_t vpn;            /* linear page number + 1; 0: none */
     uint8_t *host;           /* the page in RAM */
-    uint64_t pfn;
     uint32_t epoch;
     bool user;               /* kept for a CPL3 access */
     bool smap_off;           /* valid only while CR4.SMAP is clear */
@@ -548,6 +547,42 @@ static inline uint64_t eng_flags_sub(uint64_t a, uint64_t b,
     if ((a ^ b ^ res) & 0x10)
         fl |= RFLAGS_AF;
     return fl;
+}
+
+/* ADD, ADC, SUB, SBB, CMP, AND, OR, XOR, TEST of (a) and (b) at (size)
+ * bytes, carry in (cf): the result (masked) and its flags in *fl. Inline
+ * for exec_alu.c's handlers of any operand and exec_fast.c's of a fixed
+ * form and size alike. */
+static inline uint64_t eng_alu(ZydisMnemonic m, uint64_t a, uint64_t b,
+                               uint64_t cf, unsigned size, uint64_t *fl)
+{
+    uint64_t res;
+
+    b &= eng_mask(size);
+    switch (m) {
+    case ZYDIS_MNEMONIC_ADD: res = a + b; *fl = eng_flags_add(a, b, 0, size); break;
+    case ZYDIS_MNEMONIC_ADC: res = a + b + cf; *fl = eng_flags_add(a, b, cf, size); break;
+    case ZYDIS_MNEMONIC_SUB:
+    case ZYDIS_MNEMONIC_CMP: res = a - b; *fl = eng_flags_sub(a, b, 0, size); break;
+    case ZYDIS_MNEMONIC_SBB: res = a - b - cf; *fl = eng_flags_sub(a, b, cf, size); break;
+    case ZYDIS_MNEMONIC_AND:
+    case ZYDIS_MNEMONIC_TEST: res = a & b; *fl = eng_flags_logic(res, size); break;
+    case ZYDIS_MNEMONIC_OR: res = a | b; *fl = eng_flags_logic(res, size); break;
+    default: res = a ^ b; *fl = eng_flags_logic(res, size); break;
+    }
+    return res & eng_mask(size);
+}
+
+/* INC/DEC of (a) at (size) bytes: the result; *fl its flags with CF as
+ * it was in (rflags) (INC and DEC keep CF). */
+static inline uint64_t eng_incdec(bool inc, uint64_t a, unsigned size,
+                                  uint64_t rflags, uint64_t *fl)
+{
+    uint64_t f = inc ? eng_flags_add(a, 1, 0, size)
+                     : eng_flags_sub(a, 1, 0, size);
+
+    *fl = (f & ~RFLAGS_CF) | (rflags & RFLAGS_CF);
+    return (inc ? a + 1 : a - 1) & eng_mask(size);
 }
 
 /* Condition code (cc) = the low nibble of Jcc's opcode (SDM B.1.4.7). */

@@ -6,24 +6,12 @@
 
 static void binary(struct eng *e, const struct eng_insn *in, ZydisMnemonic m)
 {
-    unsigned sz = in->opsize;
     uint64_t a = eng_opnd_read(e, in, DST), b = eng_opnd_read(e, in, SRC);
-    uint64_t cf = e->st->rflags & RFLAGS_CF, res, fl;
+    uint64_t fl, res = eng_alu(m, a, b, e->st->rflags & RFLAGS_CF,
+                               in->opsize, &fl);
 
-    b &= eng_mask(sz);
-    switch (m) {
-    case ZYDIS_MNEMONIC_ADD: res = a + b; fl = eng_flags_add(a, b, 0, sz); break;
-    case ZYDIS_MNEMONIC_ADC: res = a + b + cf; fl = eng_flags_add(a, b, cf, sz); break;
-    case ZYDIS_MNEMONIC_SUB:
-    case ZYDIS_MNEMONIC_CMP: res = a - b; fl = eng_flags_sub(a, b, 0, sz); break;
-    case ZYDIS_MNEMONIC_SBB: res = a - b - cf; fl = eng_flags_sub(a, b, cf, sz); break;
-    case ZYDIS_MNEMONIC_AND:
-    case ZYDIS_MNEMONIC_TEST: res = a & b; fl = eng_flags_logic(res, sz); break;
-    case ZYDIS_MNEMONIC_OR: res = a | b; fl = eng_flags_logic(res, sz); break;
-    default: res = a ^ b; fl = eng_flags_logic(res, sz); break;
-    }
     if (m != ZYDIS_MNEMONIC_CMP && m != ZYDIS_MNEMONIC_TEST)
-        eng_opnd_write(e, in, DST, res & eng_mask(sz));
+        eng_opnd_write(e, in, DST, res);
     eng_set_arith(e, fl);
 }
 
@@ -40,12 +28,11 @@ static void exec_test(struct eng *e, const struct eng_insn *in) { binary(e, in, 
 /* INC/DEC keep CF. */
 static void incdec(struct eng *e, const struct eng_insn *in, bool inc)
 {
-    unsigned sz = in->opsize;
-    uint64_t a = eng_opnd_read(e, in, DST);
-    uint64_t fl = inc ? eng_flags_add(a, 1, 0, sz) : eng_flags_sub(a, 1, 0, sz);
+    uint64_t fl, res = eng_incdec(inc, eng_opnd_read(e, in, DST), in->opsize,
+                                  e->st->rflags, &fl);
 
-    eng_opnd_write(e, in, DST, (inc ? a + 1 : a - 1) & eng_mask(sz));
-    eng_set_arith(e, (fl & ~RFLAGS_CF) | (e->st->rflags & RFLAGS_CF));
+    eng_opnd_write(e, in, DST, res);
+    eng_set_arith(e, fl);
 }
 
 static void exec_inc(struct eng *e, const struct eng_insn *in) { incdec(e, in, true); }

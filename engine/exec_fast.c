@@ -12,29 +12,18 @@
  * checks them against the CPU like every other handler.
  */
 
-enum alu_op { OP_ADD, OP_SUB, OP_CMP, OP_AND, OP_OR, OP_XOR, OP_TEST };
-
 #define GPR(i) (e->st->gpr[in->op[i].reg])
 
+/* Two-operand ALU on a whole register: eng_alu() with the size and the
+ * mnemonic constants. */
 static inline __attribute__((always_inline)) void
 alu(struct eng *e, const struct eng_insn *in, unsigned sz, uint64_t b,
-    enum alu_op op)
+    ZydisMnemonic m)
 {
-    const uint64_t m = eng_mask(sz);
-    uint64_t a = GPR(0) & m, res, fl;
+    uint64_t fl, res = eng_alu(m, GPR(0) & eng_mask(sz), b, 0, sz, &fl);
 
-    b &= m;
-    switch (op) {
-    case OP_ADD: res = a + b; fl = eng_flags_add(a, b, 0, sz); break;
-    case OP_SUB:
-    case OP_CMP: res = a - b; fl = eng_flags_sub(a, b, 0, sz); break;
-    case OP_AND:
-    case OP_TEST: res = a & b; fl = eng_flags_logic(res, sz); break;
-    case OP_OR: res = a | b; fl = eng_flags_logic(res, sz); break;
-    default: res = a ^ b; fl = eng_flags_logic(res, sz); break;
-    }
-    if (op != OP_CMP && op != OP_TEST)
-        GPR(0) = res & m;
+    if (m != ZYDIS_MNEMONIC_CMP && m != ZYDIS_MNEMONIC_TEST)
+        GPR(0) = res;
     eng_set_arith(e, fl);
 }
 
@@ -50,24 +39,22 @@ alu(struct eng *e, const struct eng_insn *in, unsigned sz, uint64_t b,
     static const eng_exec_fn NAME##_forms[4] = {                            \
         NAME##_rr4, NAME##_rr8, NAME##_ri4, NAME##_ri8};
 
-ALU_FORMS(add, OP_ADD)
-ALU_FORMS(sub, OP_SUB)
-ALU_FORMS(cmp, OP_CMP)
-ALU_FORMS(and, OP_AND)
-ALU_FORMS(or, OP_OR)
-ALU_FORMS(xor, OP_XOR)
-ALU_FORMS(test, OP_TEST)
+ALU_FORMS(add, ZYDIS_MNEMONIC_ADD)
+ALU_FORMS(sub, ZYDIS_MNEMONIC_SUB)
+ALU_FORMS(cmp, ZYDIS_MNEMONIC_CMP)
+ALU_FORMS(and, ZYDIS_MNEMONIC_AND)
+ALU_FORMS(or, ZYDIS_MNEMONIC_OR)
+ALU_FORMS(xor, ZYDIS_MNEMONIC_XOR)
+ALU_FORMS(test, ZYDIS_MNEMONIC_TEST)
 
-/* INC/DEC keep CF. */
+/* INC/DEC on a whole register: eng_incdec() with the size constant. */
 static inline __attribute__((always_inline)) void
 incdec(struct eng *e, const struct eng_insn *in, unsigned sz, bool inc)
 {
-    const uint64_t m = eng_mask(sz);
-    uint64_t a = GPR(0) & m;
-    uint64_t fl = inc ? eng_flags_add(a, 1, 0, sz) : eng_flags_sub(a, 1, 0, sz);
+    uint64_t fl;
 
-    GPR(0) = (inc ? a + 1 : a - 1) & m;
-    eng_set_arith(e, (fl & ~RFLAGS_CF) | (e->st->rflags & RFLAGS_CF));
+    GPR(0) = eng_incdec(inc, GPR(0) & eng_mask(sz), sz, e->st->rflags, &fl);
+    eng_set_arith(e, fl);
 }
 
 static void inc_r4(struct eng *e, const struct eng_insn *in) { incdec(e, in, 4, true); }

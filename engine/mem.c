@@ -110,9 +110,10 @@ static void mmio(struct eng *e, uint64_t gpa, unsigned size, bool write,
 }
 
 /* (data): an instruction's own load through a segment, which may reach
- * a device through ops->mmio. */
-static __attribute__((noinline)) uint64_t read_la(struct eng *e, uint64_t la, unsigned size,
-                        bool supervisor, bool data)
+ * a device through ops->mmio. Out of line, so that eng_read()'s fast
+ * path keeps a small frame. */
+static __attribute__((noinline)) uint64_t
+read_la(struct eng *e, uint64_t la, unsigned size, bool supervisor, bool data)
 {
     uint64_t v = 0;
     unsigned first = 0x1000 - (unsigned)(la & 0xFFF);
@@ -149,8 +150,9 @@ uint64_t eng_read_la(struct eng *e, uint64_t la, unsigned size,
     return read_la(e, la, size, supervisor, false);
 }
 
-static __attribute__((noinline)) void write_la(struct eng *e, uint64_t la, unsigned size, uint64_t v,
-                     bool supervisor, bool data)
+static __attribute__((noinline)) void
+write_la(struct eng *e, uint64_t la, unsigned size, uint64_t v,
+         bool supervisor, bool data)
 {
     unsigned first = 0x1000 - (unsigned)(la & 0xFFF);
 
@@ -236,20 +238,16 @@ static inline uint8_t *fast_data(struct eng *e, enum acc acc, unsigned seg,
                                  uint64_t off, unsigned size)
 {
     const struct engine_state *st = e->st;
-    const struct data_page *d = &e->data_page[acc];
     uint64_t la = off;
 
     if (!eng_mode64(e) || (st->dr7 & DR7_ENABLES))
         return NULL;
     if (seg == ENGINE_FS || seg == ENGINE_GS)
         la += st->seg[seg].base;
-    if (d->vpn != (la >> 12) + 1 || d->epoch != e->tlb_epoch ||
-        (la & 0xFFF) + size > 0x1000 ||
-        d->user != ((st->seg[ENGINE_CS].selector & 3) == 3) ||
-        (d->smap_off && (st->cr4 & CR4_SMAP)) ||
+    if ((la & 0xFFF) + size > 0x1000 ||
         ((st->cr0 & CR0_AM) && (la & (size - 1))))
         return NULL;
-    return d->host + (la & 0xFFF);
+    return data_page_hit(e, acc, la, false);
 }
 
 uint64_t eng_read(struct eng *e, unsigned seg, uint64_t off, unsigned size)

@@ -268,7 +268,6 @@ uint64_t eng_translate_any(struct eng *e, uint64_t la, enum acc acc,
         (t->pfn + 1) << 12 <= e->ram_size) {
         struct data_page *d = &e->data_page[acc];
         d->vpn = (la >> 12) + 1;
-        d->pfn = t->pfn;
         d->host = e->ram + (t->pfn << 12);
         d->epoch = e->tlb_epoch;
         d->user = user_access;

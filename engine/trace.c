@@ -91,7 +91,6 @@ static struct eng_trace *build(struct eng *e, uint64_t gpa)
                                                        e->trace_used);
     t->gpa = gpa;
     t->gen = e->page_gen[gpa >> 12];
-    t->mode = eng_mode64(e) ? 64 : 32;
     t->n = 0;
     t->len = 0;
     t->plain[0] = t->plain[1] = 0;
@@ -113,28 +112,31 @@ static struct eng_trace *build(struct eng *e, uint64_t gpa)
     return t;
 }
 
+/* The pool empty again: a new generation, which no bucket or link has. */
+static void pool_restart(struct eng *e)
+{
+    e->trace_used = 0;
+    e->trace_pool_gen++;
+}
+
 /* The trace at (gpa), from the cache or built. */
 static struct eng_trace *trace_at(struct eng *e, uint64_t gpa)
 {
     if (e->trace_epoch != e->icache_epoch) {
         /* a flush: every trace may be stale */
         e->trace_epoch = e->icache_epoch;
-        e->trace_used = 0;
-        e->trace_pool_gen++;
+        pool_restart(e);
     }
     struct trace_bucket *b = &e->trace_map[(gpa ^ gpa >> 13) % TRACE_BUCKETS];
-    uint8_t mode = eng_mode64(e) ? 64 : 32;
     if (b->pool_gen == e->trace_pool_gen) {
         struct eng_trace *t =
             (struct eng_trace *)(void *)(e->trace_pool + b->off);
-        if (t->gpa == gpa && t->gen == e->page_gen[gpa >> 12] &&
-            t->mode == mode)
+        if (t->gpa == gpa && t->gen == e->page_gen[gpa >> 12])
             return t;
     }
     struct eng_trace *t = build(e, gpa);
     if (!t) {
-        e->trace_used = 0;
-        e->trace_pool_gen++;
+        pool_restart(e);
         t = build(e, gpa);
     }
     b->off = (uint32_t)((uint8_t *)t - e->trace_pool);
@@ -321,17 +323,6 @@ static struct eng_trace *next_of(struct eng *e, struct eng_trace *t,
     return n;
 }
 
-static bool run_traces(struct eng *e);
-
-bool eng_trace_run(struct eng *e)
-{
-    bool ran = run_traces(e);
-
-    if (block_flush(e))
-        e->stop_after = true;
-    return ran || e->stop_after;
-}
-
 static bool run_traces(struct eng *e)
 {
     struct engine_state *st = e->st;
@@ -370,6 +361,15 @@ static bool run_traces(struct eng *e)
         gpa = (gpa & ~0xFFFull) | (rip & 0xFFF);
         t = next_of(e, t, gpa, rip != end);
     }
+}
+
+bool eng_trace_run(struct eng *e)
+{
+    bool ran = run_traces(e);
+
+    if (block_flush(e))
+        e->stop_after = true;
+    return ran || e->stop_after;
 }
 
 void eng_trace_unwound(struct eng *e)

@@ -69,7 +69,7 @@ static bool on_retire_block(void *ctx, const struct pmu_block *b)
         return false;
     }
     uint64_t before = pmu_core_cycles(p->pmu);
-    if (count_retire_block(p, b))
+    if (pmu_retire_block(p->pmu, b))
         p->pmi_due = true;
     p->ecpu.clock += pmu_core_cycles(p->pmu) - before;
     return p->pmi_due;

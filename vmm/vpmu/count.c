@@ -37,11 +37,6 @@ bool count_active(const struct pmvm *p)
     return p->count.rings != 0;
 }
 
-bool count_retire_block(struct pmvm *p, const struct pmu_block *b)
-{
-    return pmu_retire_block(p->pmu, b);
-}
-
 uint64_t count_block_room(struct pmvm *p)
 {
     return pmu_block_room(p->pmu, ENGINE_BLOCK_MAX_ACCESSES);

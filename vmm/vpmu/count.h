@@ -43,10 +43,6 @@ void count_debug_wish(const struct pmvm *p, struct debug_wish *w);
  * in the engine or by single-step)? */
 bool count_active(const struct pmvm *p);
 
-/* A block the engine retired (engine_ops.retire_block), to the PMU
- * model: true if a PMI is due. */
-bool count_retire_block(struct pmvm *p, const struct pmu_block *b);
-
 /* How many instructions the engine may retire next as blocks, with no
  * counter carrying among them (engine_ops.block_room). */
 uint64_t count_block_room(struct pmvm *p);

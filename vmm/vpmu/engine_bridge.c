@@ -136,7 +136,7 @@ static bool on_retire_block(void *ctx, const struct pmu_block *b)
     p->bridge.last_len = pmu_block_last(b)->length;
     if (!count_active(p))
         return b->cpl != 0 && cpl0_only(p);
-    if (count_retire_block(p, b))
+    if (pmu_retire_block(p->pmu, b))
         p->pmi_due = true;
     return p->pmi_due;
 }
