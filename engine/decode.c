@@ -434,7 +434,11 @@ const struct eng_insn *eng_decode_in_page(struct eng *e, uint64_t gpa)
     slot->gen = e->page_gen[pfn];
     slot->epoch = e->icache_epoch;
     slot->mode = mode;
-    e->code_page[pfn] = 1;
+    if (!e->code_page[pfn]) {
+        /* the TLB may let writes reach this page unchecked: no more */
+        e->code_page[pfn] = 1;
+        eng_tlb_flush(e);
+    }
     return &slot->in;
 }
 

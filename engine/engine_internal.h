@@ -120,36 +120,48 @@ struct icache_slot {
     struct eng_insn in;
 };
 
-/* The software TLB: direct-mapped by a hash of the linear page (pages
- * 2 MiB apart, code and stack say, must not evict each other). */
-#define TLB_SLOTS 1024
+/* The software TLB: direct-mapped by the linear page's low bits, folded
+ * with the bits above them, so that any 128 MiB of contiguous pages has a
+ * slot each (a guest sweeping a large array walks its tables once), and
+ * pages 2 MiB apart, code and stack say, do not evict each other. */
+#define TLB_BITS 15
+#define TLB_SLOTS (1u << TLB_BITS)
+
+/* What an access may do through a slot with no check and no side effect
+ * (eng_tlb_fast(): tlb_slot.fast) */
+enum tlb_fast {
+    TLB_FAST_READ_SUP = 1, TLB_FAST_READ_USER = 2,
+    TLB_FAST_WRITE_SUP = 4, TLB_FAST_WRITE_USER = 8,
+};
 
 struct tlb_slot {
     uint64_t vpn;            /* linear page number + 1; 0: empty */
-    uint32_t epoch;          /* valid only in the epoch it was filled in */
     uint64_t pfn;            /* guest-physical page number */
+    uint8_t *host;           /* the frame in RAM (NULL: outside RAM) */
+    uint32_t epoch;          /* valid only in the epoch it was filled in */
+    uint8_t fast;            /* enum tlb_fast */
     bool user, write, exec;  /* the walk's combined permissions */
     bool accessed;           /* A is set in every entry of the walk */
     bool dirty;              /* D is set (writes need no walk) */
     uint8_t nent;
-    uint32_t *ent[4];        /* the low doublewords (A and D are there,
-                                in 4- and 8-byte entries alike) of the
-                                walk's entries, until A is set */
 };
+
+/* The low doublewords (A and D are there, in 4- and 8-byte entries alike)
+ * of a slot's walk entries, until A is set: apart from the slots, which
+ * every access reads. */
+struct tlb_walk {
+    uint32_t *ent[4];
+};
+
+static inline unsigned eng_tlb_index(uint64_t la)
+{
+    uint64_t vpn = la >> 12;
+
+    return (unsigned)(vpn ^ vpn >> TLB_BITS) & (TLB_SLOTS - 1);
+}
 
 #define MAX_MEM_LOG 8
 
-/* The last data page read [ACC_READ] and written [ACC_WRITE] through the
- * TLB (writes: a writable page, so CR0.WP does not matter): valid in its
- * TLB epoch, for an access at the same privilege, and for a supervisor
- * access to a user page only while CR4.SMAP is clear. */
-struct data_page {
-    uint64_t vpn;            /* linear page number + 1; 0: none */
-    uint8_t *host;           /* the page in RAM */
-    uint32_t epoch;
-    bool user;               /* kept for a CPL3 access */
-    bool smap_off;           /* valid only while CR4.SMAP is clear */
-};
 
 struct eng {
     uint8_t *ram;
@@ -182,9 +194,9 @@ struct eng {
     bool tf_start;           /* TF was set as the instruction began */
     uint8_t bp_hits;         /* data breakpoints its accesses met */
     /* caches */
-    struct tlb_slot tlb[TLB_SLOTS];
+    struct tlb_slot *tlb;    /* TLB_SLOTS */
+    struct tlb_walk *tlb_walk;
     uint32_t tlb_epoch;      /* a flush starts a new one */
-    struct data_page data_page[2];
     /* the code page the last instruction came from: its translation for
      * a fetch at that privilege, valid in that TLB epoch (decode.c) */
     uint64_t fetch_vpn, fetch_pfn;
@@ -211,6 +223,11 @@ struct eng {
      * retired through ops->retire_block when full or when they stop */
     struct pmu_block pend;
     struct pmu_insn pend_rec[PMU_BLOCK_RECORDS];
+    uint32_t pend_times[PMU_BLOCK_RECORDS];
+    /* the trace, pool generation and instruction of the last record */
+    const struct eng_trace *pend_trace;
+    uint32_t pend_pool_gen;
+    unsigned pend_done;
     uint32_t *page_gen;      /* per guest-physical page */
     uint8_t *code_page;      /* per page: some decoded instruction is there */
     uint64_t ram_pages;

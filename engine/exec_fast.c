@@ -1,21 +1,36 @@
-/* exec_fast.c: handlers of their own for the commonest forms (ALU, INC/DEC and MOV on whole 32- and 64-bit registers, immediates and plain loads and stores), chosen when an instruction is decoded. */
+/* exec_fast.c: handlers of their own for the commonest forms (ALU on registers of any size and immediates, INC/DEC and MOV on whole 32- and 64-bit registers, plain loads and stores), chosen when an instruction is decoded. */
 #include "engine/engine_internal.h"
 
 /*
  * The general handlers read and write any operand through a switch on its
  * kind and size. Most instructions a loop runs are a few forms whose
- * operand kinds and size are known when they are decoded: a whole 32- or
- * 64-bit register, a sign-extended immediate, one memory operand. These
- * handlers do exactly what the general ones do for those forms, with the
- * same flag functions and the size a constant (a 32-bit result
- * zero-extends into its register, SDM 3.4.1.1). tests/engine/difftest.c
+ * operand kinds and size are known when they are decoded: a register of
+ * the operand size (not AH..BH), a sign-extended immediate, one memory
+ * operand. These handlers do exactly what the general ones do for those
+ * forms, with the same flag functions and the size a constant (a 32-bit
+ * result zero-extends into its register, an 8- or 16-bit one leaves the
+ * rest of it, SDM 3.4.1.1). tests/engine/difftest.c
  * checks them against the CPU like every other handler.
  */
 
 #define GPR(i) (e->st->gpr[in->op[i].reg])
 
-/* Two-operand ALU on a whole register: eng_alu() with the size and the
- * mnemonic constants. */
+/* (v), a result of (sz) bytes, into register (reg): a 32-bit result
+ * zero-extends, an 8- or 16-bit one leaves the bits above it. */
+static inline __attribute__((always_inline)) void
+put(struct eng *e, unsigned reg, unsigned sz, uint64_t v)
+{
+    uint64_t *r = &e->st->gpr[reg];
+
+    switch (sz) {
+    case 1: *r = (*r & ~0xFFull) | v; break;
+    case 2: *r = (*r & ~0xFFFFull) | v; break;
+    default: *r = v; break;
+    }
+}
+
+/* Two-operand ALU on a register of the operand size: eng_alu() with the
+ * size and the mnemonic constants. */
 static inline __attribute__((always_inline)) void
 alu(struct eng *e, const struct eng_insn *in, unsigned sz, uint64_t b,
     ZydisMnemonic m)
@@ -23,21 +38,23 @@ alu(struct eng *e, const struct eng_insn *in, unsigned sz, uint64_t b,
     uint64_t fl, res = eng_alu(m, GPR(0) & eng_mask(sz), b, 0, sz, &fl);
 
     if (m != ZYDIS_MNEMONIC_CMP && m != ZYDIS_MNEMONIC_TEST)
-        GPR(0) = res;
+        put(e, in->op[0].reg, sz, res);
     eng_set_arith(e, fl);
 }
 
+/* Each ALU mnemonic's forms: register or immediate source [0, 1], at 1,
+ * 2, 4 and 8 bytes [size_slot()]. */
+#define ALU_SIZE(NAME, OP, SZ)                                               \
+    static void NAME##_rr##SZ(struct eng *e, const struct eng_insn *in)      \
+    { alu(e, in, SZ, GPR(1), OP); }                                          \
+    static void NAME##_ri##SZ(struct eng *e, const struct eng_insn *in)      \
+    { alu(e, in, SZ, in->op[1].imm, OP); }
 #define ALU_FORMS(NAME, OP)                                                  \
-    static void NAME##_rr4(struct eng *e, const struct eng_insn *in)         \
-    { alu(e, in, 4, GPR(1), OP); }                                           \
-    static void NAME##_rr8(struct eng *e, const struct eng_insn *in)         \
-    { alu(e, in, 8, GPR(1), OP); }                                           \
-    static void NAME##_ri4(struct eng *e, const struct eng_insn *in)         \
-    { alu(e, in, 4, in->op[1].imm, OP); }                                    \
-    static void NAME##_ri8(struct eng *e, const struct eng_insn *in)         \
-    { alu(e, in, 8, in->op[1].imm, OP); }                                    \
-    static const eng_exec_fn NAME##_forms[4] = {                            \
-        NAME##_rr4, NAME##_rr8, NAME##_ri4, NAME##_ri8};
+    ALU_SIZE(NAME, OP, 1) ALU_SIZE(NAME, OP, 2)                              \
+    ALU_SIZE(NAME, OP, 4) ALU_SIZE(NAME, OP, 8)                              \
+    static const eng_exec_fn NAME##_forms[2][4] = {                          \
+        {NAME##_rr1, NAME##_rr2, NAME##_rr4, NAME##_rr8},                    \
+        {NAME##_ri1, NAME##_ri2, NAME##_ri4, NAME##_ri8}};
 
 ALU_FORMS(add, ZYDIS_MNEMONIC_ADD)
 ALU_FORMS(sub, ZYDIS_MNEMONIC_SUB)
@@ -130,11 +147,17 @@ static bool plain_mem(const struct eng_opnd *o, unsigned sz)
     return o->type == OPND_MEM && !o->agen && o->size == sz;
 }
 
+/* 1, 2, 4, 8 bytes: 0 to 3. */
+static unsigned size_slot(unsigned sz)
+{
+    return sz == 1 ? 0 : sz == 2 ? 1 : sz == 4 ? 2 : 3;
+}
+
 eng_exec_fn eng_exec_fast_for(ZydisMnemonic m, const struct eng_insn *in)
 {
     unsigned sz = in->opsize;
     const struct eng_opnd *d = &in->op[0], *s = &in->op[1];
-    const eng_exec_fn *forms;
+    const eng_exec_fn (*forms)[4];
 
     if (in->lock || in->rep || in->repne)
         return NULL;
@@ -153,6 +176,27 @@ eng_exec_fn eng_exec_fast_for(ZydisMnemonic m, const struct eng_insn *in)
             return reg[sz];
         return NULL;
     }
+    if (sz != 1 && sz != 2 && sz != 4 && sz != 8)
+        return NULL;
+    switch (m) {
+    case ZYDIS_MNEMONIC_ADD: forms = add_forms; break;
+    case ZYDIS_MNEMONIC_SUB: forms = sub_forms; break;
+    case ZYDIS_MNEMONIC_CMP: forms = cmp_forms; break;
+    case ZYDIS_MNEMONIC_AND: forms = and_forms; break;
+    case ZYDIS_MNEMONIC_OR: forms = or_forms; break;
+    case ZYDIS_MNEMONIC_XOR: forms = xor_forms; break;
+    case ZYDIS_MNEMONIC_TEST: forms = test_forms; break;
+    default: forms = NULL; break;
+    }
+    if (forms) {
+        if (in->nopnd != 2 || !whole_gpr(d, sz))
+            return NULL;
+        if (whole_gpr(s, sz))
+            return forms[0][size_slot(sz)];
+        if (s->type == OPND_IMM)
+            return forms[1][size_slot(sz)];
+        return NULL;
+    }
     if (sz != 4 && sz != 8)
         return NULL;
     /* a relative Jcc of 64-bit operand size: 64-bit mode's */
@@ -166,32 +210,13 @@ eng_exec_fn eng_exec_fast_for(ZydisMnemonic m, const struct eng_insn *in)
             return sz == 4 ? dec_r4 : dec_r8;
         return NULL;
     }
-    if (in->nopnd != 2)
+    if (in->nopnd != 2 || m != ZYDIS_MNEMONIC_MOV)
         return NULL;
-    if (m == ZYDIS_MNEMONIC_MOV) {
-        if (whole_gpr(d, sz) && whole_gpr(s, sz))
-            return sz == 4 ? mov_rr4 : mov_rr8;
-        if (whole_gpr(d, sz) && s->type == OPND_IMM)
-            return sz == 4 ? mov_ri4 : mov_ri8;
-        if (whole_gpr(d, sz) && plain_mem(s, sz))
-            return sz == 4 ? mov_load4 : mov_load8;
-        return NULL;
-    }
-    switch (m) {
-    case ZYDIS_MNEMONIC_ADD: forms = add_forms; break;
-    case ZYDIS_MNEMONIC_SUB: forms = sub_forms; break;
-    case ZYDIS_MNEMONIC_CMP: forms = cmp_forms; break;
-    case ZYDIS_MNEMONIC_AND: forms = and_forms; break;
-    case ZYDIS_MNEMONIC_OR: forms = or_forms; break;
-    case ZYDIS_MNEMONIC_XOR: forms = xor_forms; break;
-    case ZYDIS_MNEMONIC_TEST: forms = test_forms; break;
-    default: return NULL;
-    }
-    if (!whole_gpr(d, sz))
-        return NULL;
-    if (whole_gpr(s, sz))
-        return forms[sz == 8];
-    if (s->type == OPND_IMM)
-        return forms[2 + (sz == 8)];
+    if (whole_gpr(d, sz) && whole_gpr(s, sz))
+        return sz == 4 ? mov_rr4 : mov_rr8;
+    if (whole_gpr(d, sz) && s->type == OPND_IMM)
+        return sz == 4 ? mov_ri4 : mov_ri8;
+    if (whole_gpr(d, sz) && plain_mem(s, sz))
+        return sz == 4 ? mov_load4 : mov_load8;
     return NULL;
 }

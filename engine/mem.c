@@ -42,18 +42,20 @@ static inline void ram_store(uint8_t *p, unsigned size, uint64_t v)
     }
 }
 
-/* The page of the last read or write (mmu.c fills it): the host address
- * of (la) if it is there, at this privilege, in this TLB epoch. */
-static inline uint8_t *data_page_hit(struct eng *e, enum acc acc,
-                                     uint64_t la, bool supervisor)
+/* The host address of (la) where the TLB holds its page for an access
+ * (acc) at this privilege that needs nothing checked or set (mmu.c's
+ * fast_of()); NULL otherwise. */
+static inline uint8_t *tlb_fast(struct eng *e, enum acc acc, uint64_t la,
+                                bool supervisor)
 {
-    const struct data_page *d = &e->data_page[acc];
+    const struct tlb_slot *t = &e->tlb[eng_tlb_index(la)];
+    unsigned want = (acc == ACC_WRITE ? TLB_FAST_WRITE_SUP : TLB_FAST_READ_SUP)
+                    << (!supervisor && eng_cpl(e) == 3);
 
-    if (d->vpn != (la >> 12) + 1 || d->epoch != e->tlb_epoch || supervisor ||
-        d->user != (eng_cpl(e) == 3) ||
-        (d->smap_off && (e->st->cr4 & CR4_SMAP)))
+    if (t->vpn != (la >> 12) + 1 || t->epoch != e->tlb_epoch ||
+        !(t->fast & want))
         return NULL;
-    return d->host + (la & 0xFFF);
+    return t->host + (la & 0xFFF);
 }
 
 static void log_access(struct eng *e, uint64_t gpa, bool write)
@@ -67,8 +69,9 @@ static void log_access(struct eng *e, uint64_t gpa, bool write)
                           write ? ENGINE_MEM_WRITE : ENGINE_MEM_READ);
 }
 
-/* A whole access within one page of RAM at host (p): the value, the
- * self-modifying-code check of a store, the log. */
+/* A whole access within one page of RAM at host (p), through tlb_fast():
+ * the value and the log (a store there needs no self-modifying-code
+ * check: tlb_fast() lets no store reach a page of code). */
 static inline uint64_t ram_read(struct eng *e, uint8_t *p, unsigned size)
 {
     uint64_t v = ram_load(p, size);
@@ -83,7 +86,6 @@ static inline void ram_write(struct eng *e, uint8_t *p, unsigned size,
     uint64_t gpa = (uint64_t)(p - e->ram);
 
     ram_store(p, size, v);
-    eng_code_written(e, gpa);
     log_access(e, gpa, true);
 }
 
@@ -121,7 +123,7 @@ read_la(struct eng *e, uint64_t la, unsigned size, bool supervisor, bool data)
     if (!supervisor && (e->st->dr7 & DR7_ENABLES))
         eng_debug_access(e, la, size, false);
     if (first >= size) {
-        uint8_t *p = data_page_hit(e, ACC_READ, la, supervisor);
+        uint8_t *p = tlb_fast(e, ACC_READ, la, supervisor);
         if (p)
             return ram_read(e, p, size);
         uint64_t gpa = data && e->ops.mmio
@@ -159,7 +161,7 @@ write_la(struct eng *e, uint64_t la, unsigned size, uint64_t v,
     if (!supervisor && (e->st->dr7 & DR7_ENABLES))
         eng_debug_access(e, la, size, true);
     if (first >= size) {
-        uint8_t *p = data_page_hit(e, ACC_WRITE, la, supervisor);
+        uint8_t *p = tlb_fast(e, ACC_WRITE, la, supervisor);
         if (p) {
             ram_write(e, p, size, v);
             return;
@@ -227,9 +229,9 @@ uint64_t eng_linear(struct eng *e, unsigned seg, uint64_t off, unsigned size)
 
 /*
  * The host address of an instruction's own access of (size) bytes at
- * (off) through (seg), in 64-bit mode, where the last page read or
- * written (acc) holds it whole: NULL where anything else must be looked
- * at. What the full path checks holds there: the page is canonical and
+ * (off) through (seg), in 64-bit mode, where the TLB holds its page
+ * for it and the access is within that page: NULL where anything else
+ * must be looked at. What the full path checks holds there: the page is canonical and
  * mapped with this access's permission at this privilege (mmu.c), no
  * data breakpoint is enabled, and #AC cannot apply (aligned, or CR0.AM
  * clear). Most accesses take it, at a fraction of the full path's cost.
@@ -247,7 +249,7 @@ static inline uint8_t *fast_data(struct eng *e, enum acc acc, unsigned seg,
     if ((la & 0xFFF) + size > 0x1000 ||
         ((st->cr0 & CR0_AM) && (la & (size - 1))))
         return NULL;
-    return data_page_hit(e, acc, la, false);
+    return tlb_fast(e, acc, la, false);
 }
 
 uint64_t eng_read(struct eng *e, unsigned seg, uint64_t off, unsigned size)

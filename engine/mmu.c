@@ -84,18 +84,14 @@ static bool is_leaf(const struct engine_state *st, struct fmt f,
 
 static struct tlb_slot *tlb_slot_of(struct eng *e, uint64_t la)
 {
-    uint64_t h = (la >> 12) * 0x9E3779B97F4A7C15ull;
-
-    return &e->tlb[h >> 54]; /* the top 10 bits: TLB_SLOTS */
+    return &e->tlb[eng_tlb_index(la)];
 }
-
-_Static_assert(TLB_SLOTS == 1 << 10, "tlb_slot_of() takes 10 bits");
 
 /* O(1), as the decoded-instruction cache's flush. */
 void eng_tlb_flush(struct eng *e)
 {
     if (++e->tlb_epoch == 0)
-        memset(e->tlb, 0, sizeof(e->tlb));
+        memset(e->tlb, 0, TLB_SLOTS * sizeof(*e->tlb));
 }
 
 /* The error code of a #PF for this access (SDM 4.7). */
@@ -194,14 +190,17 @@ static struct tlb_slot *walk(struct eng *e, uint64_t la, enum acc acc,
         frame = (pte & 0xFFC00000ull) | ((pte >> 13) & 0xFF) << 32 |
                 (la & (span - 1));
     struct tlb_slot *t = tlb_slot_of(e, la);
+    uint64_t pfn = frame >> 12;
     *t = (struct tlb_slot){.vpn = (la >> 12) + 1, .epoch = e->tlb_epoch,
-                           .pfn = frame >> 12,
+                           .pfn = pfn,
+                           .host = (pfn + 1) << 12 <= e->ram_size
+                                       ? e->ram + (pfn << 12) : NULL,
                            .user = user, .write = write, .exec = exec,
                            .dirty = (pte & PTE_D) != 0, .nent = (uint8_t)n};
     /* The permission check comes next: A and D are set only for an access
      * that is allowed (eng_translate). */
     (void)acc;
-    memcpy(t->ent, ent, sizeof(ent));
+    memcpy(e->tlb_walk[t - e->tlb].ent, ent, sizeof(ent));
     return t;
 }
 
@@ -225,6 +224,37 @@ static void set_dirty(struct eng *e, uint64_t la)
         }
         table = pte & PTE_ADDR;
     }
+}
+
+/*
+ * The data accesses a slot now allows with nothing to check or set, for
+ * mem.c's tlb_fast(): within RAM, with A set (and D, for a write, into a
+ * frame that holds no decoded instructions), and allowed whatever
+ * RFLAGS.AC holds. CR0.WP and CR4.SMAP, which the rest depends on, flush
+ * the TLB when they change (exec_cr.c), and so does a frame's first
+ * decoded instruction (decode.c).
+ */
+static uint8_t fast_of(const struct eng *e, const struct tlb_slot *t)
+{
+    const struct engine_state *st = e->st;
+    bool smap = (st->cr4 & CR4_SMAP) != 0;
+    bool sup_ok = !t->user || !smap; /* SMAP: a user page needs AC */
+    bool sup_write = t->write || !(st->cr0 & CR0_WP);
+    uint8_t f = 0;
+
+    if (!t->host || !t->accessed)
+        return 0;
+    if (sup_ok)
+        f |= TLB_FAST_READ_SUP;
+    if (t->user)
+        f |= TLB_FAST_READ_USER;
+    if (t->dirty && !e->code_page[t->pfn]) {
+        if (sup_ok && sup_write)
+            f |= TLB_FAST_WRITE_SUP;
+        if (t->user && t->write)
+            f |= TLB_FAST_WRITE_USER;
+    }
+    return f;
 }
 
 uint64_t eng_translate_any(struct eng *e, uint64_t la, enum acc acc,
@@ -256,25 +286,16 @@ uint64_t eng_translate_any(struct eng *e, uint64_t la, enum acc acc,
         eng_fault_pf(e, la, pf_err(e, acc, user_access, true));
     }
     if (!t->accessed) {
+        uint32_t **ent = e->tlb_walk[t - e->tlb].ent;
         for (unsigned i = 0; i < t->nent; i++)
-            *t->ent[i] |= (uint32_t)PTE_A;
+            *ent[i] |= (uint32_t)PTE_A;
         t->accessed = true;
     }
     if (acc == ACC_WRITE && !t->dirty) {
         set_dirty(e, la);
         t->dirty = true;
     }
-    if (acc != ACC_FETCH && !supervisor && (acc == ACC_READ || t->write) &&
-        (t->pfn + 1) << 12 <= e->ram_size) {
-        struct data_page *d = &e->data_page[acc];
-        d->vpn = (la >> 12) + 1;
-        d->host = e->ram + (t->pfn << 12);
-        d->epoch = e->tlb_epoch;
-        d->user = user_access;
-        /* a supervisor access to a user page: allowed while SMAP is off
-         * (with it on, RFLAGS.AC decides: not kept) */
-        d->smap_off = !user_access && t->user;
-    }
+    t->fast = fast_of(e, t);
     return t->pfn << 12 | (la & 0xFFF);
 }
 

@@ -80,11 +80,14 @@ struct engine *engine_create(uint8_t *ram, uint64_t ram_size,
     e->ram_size = ram_size;
     e->ops = *ops;
     e->ram_pages = (ram_size + 0xFFF) >> 12;
+    e->tlb = calloc(TLB_SLOTS, sizeof(*e->tlb));
+    e->tlb_walk = calloc(TLB_SLOTS, sizeof(*e->tlb_walk));
     e->icache = calloc(ICACHE_SLOTS, sizeof(*e->icache)); /* epoch 0: empty */
     e->icache_map = calloc(ICACHE_SLOTS, sizeof(*e->icache_map));
     e->page_gen = calloc(e->ram_pages, sizeof(*e->page_gen));
     e->code_page = calloc(e->ram_pages, 1);
-    if (!e->icache || !e->icache_map || !e->page_gen || !e->code_page) {
+    if (!e->tlb || !e->tlb_walk || !e->icache || !e->icache_map ||
+        !e->page_gen || !e->code_page) {
         engine_destroy((struct engine *)e);
         return NULL;
     }
@@ -103,6 +106,8 @@ void engine_destroy(struct engine *ext)
 
     if (!e)
         return;
+    free(e->tlb);
+    free(e->tlb_walk);
     free(e->icache);
     free(e->icache_map);
     free(e->page_gen);

@@ -161,8 +161,10 @@ static bool block_flush(struct eng *e)
     if (!b->nrec)
         return false;
     b->rec = e->pend_rec;
+    b->times = e->pend_times;
     bool stop = e->ops.retire_block(e->ops.ctx, b);
     *b = (struct pmu_block){0};
+    e->pend_trace = NULL;
     return stop;
 }
 
@@ -185,9 +187,10 @@ static inline void record(struct pmu_insn *r, const struct eng_insn *in,
 }
 
 /* The first (done) instructions of (t) retired, the last of them at
- * (at), going on at (next): into the block being gathered (its record
- * written in place), which goes to ops->retire_block when full (true:
- * stop after it). */
+ * (at), going on at (next): into the block being gathered, which goes to
+ * ops->retire_block when full (true: stop after it). Its record is
+ * written in place, or, where it is the last record again (a loop that
+ * is one trace, going round), counted one more time. */
 static bool block_add(struct eng *e, const struct eng_trace *t,
                       unsigned done, uint64_t at, uint64_t next,
                       unsigned cpl)
@@ -201,7 +204,21 @@ static bool block_add(struct eng *e, const struct eng_trace *t,
         for (unsigned i = 0; i + 1 < done; i++)
             b->plain[t->ins[i].mem_read]++;
     }
-    record(&e->pend_rec[b->nrec++], &t->ins[done - 1], at, next, cpl);
+    /* the same trace of the same pool generation holds the same
+     * instructions: the same record if it ended the same way */
+    unsigned r = b->nrec - 1;
+    if (b->nrec && t == e->pend_trace &&
+        e->pend_pool_gen == e->trace_pool_gen && done == e->pend_done &&
+        e->pend_rec[r].addr == at && e->pend_rec[r].next == next &&
+        e->pend_times[r] < UINT32_MAX) {
+        e->pend_times[r]++;
+    } else {
+        e->pend_trace = t;
+        e->pend_pool_gen = e->trace_pool_gen;
+        e->pend_done = done;
+        e->pend_times[b->nrec] = 1;
+        record(&e->pend_rec[b->nrec++], &t->ins[done - 1], at, next, cpl);
+    }
     b->n += done;
     b->cpl = cpl;
     e->retired_total += done;
@@ -356,6 +373,8 @@ static bool run_traces(struct eng *e)
         if (!whole || e->count >= e->budget)
             return true;
         uint64_t rip = st->rip;
+        if (rip == start)
+            continue; /* round a loop that is one trace: (t) again */
         if ((rip >> 12) != (start >> 12))
             return true; /* another page: its translation first */
         gpa = (gpa & ~0xFFFull) | (rip & 0xFFF);

@@ -384,11 +384,14 @@ struct pmu_insn {
 
 /*
  * A run of instructions retired as one (engine/trace.c, pmu_retire_block):
- * (n) in all, at one CPL, one after another. (nrec) of them are described
- * whole in rec[], in program order: the last of each trace the run went
- * through (a near branch, say), the last of all at rec[nrec - 1]; the
- * rest are of class OTHER and counted only, plain[0] without a memory
- * read and plain[1] with one (n = plain[0] + plain[1] + nrec). None is an
+ * (n) in all, at one CPL, one after another. Those described whole are
+ * in rec[], in program order: the last of each trace the run went through
+ * (a near branch, say), the last of all at rec[nrec - 1]; rec[i] retired
+ * times[i] times in a row (a loop that is one trace, going round: every
+ * time the same instruction, to the same next one), or once where times
+ * is NULL. The rest are of class OTHER and counted only, plain[0] without
+ * a memory read and plain[1] with one (n = plain[0] + plain[1] +
+ * pmu_block_records()). None is an
  * aborted XBEGIN, and each made at most ENGINE_BLOCK_MAX_ACCESSES memory
  * accesses (engine/engine.h), all of which came before the block's
  * retirement.
@@ -401,7 +404,20 @@ struct pmu_block {
     unsigned cpl;
     unsigned nrec;            /* 1 to PMU_BLOCK_RECORDS */
     const struct pmu_insn *rec;
+    const uint32_t *times;    /* each record's, at least 1; NULL: 1 each */
 };
+
+/* How many of the block's instructions its records stand for. */
+static inline uint64_t pmu_block_records(const struct pmu_block *b)
+{
+    uint64_t n = 0;
+
+    if (!b->times)
+        return b->nrec;
+    for (unsigned r = 0; r < b->nrec; r++)
+        n += b->times[r];
+    return n;
+}
 
 /* The block's last instruction. */
 static inline const struct pmu_insn *

@@ -318,6 +318,9 @@ void pmu_uarch_base(uint32_t slots_per_cycle, enum pmu_insn_class cls,
  * but a near branch). */
 enum pmu_outcome pmu_uarch_predict(struct pmu_uarch *ua,
                                    const struct pmu_insn *insn);
+/* Would (insn), retired again now, leave the predictor as it is? Then
+ * any number more of it have the outcome the next one has. */
+bool pmu_uarch_steady(const struct pmu_uarch *ua, const struct pmu_insn *insn);
 /* What outcome (o) adds to the base cost. */
 void pmu_uarch_outcome(uint32_t slots_per_cycle, enum pmu_outcome o,
                        struct pmu_cost *delta);

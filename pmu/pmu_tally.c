@@ -156,6 +156,49 @@ tally(struct pmu *pmu, const struct pmu_insn *insn)
     return true;
 }
 
+/* (m) more of (insn) after one tallied, where the predictor is steady
+ * for it (pmu_uarch_steady()) and the room takes them: each would be
+ * tallied as that one was, with the outcome the predictor gives now. */
+static void tally_many(struct pmu *pmu, const struct pmu_insn *insn,
+                       uint64_t m)
+{
+    unsigned cls = (unsigned)insn->cls < PMU_INSN_CLASSES
+                       ? (unsigned)insn->cls : PMU_INSN_OTHER;
+    struct pmu_tally *t = &pmu->tally[insn->cpl != 0];
+
+    pmu->tally_room -= m;
+    pmu->cycles += m * pmu->fixed_cost[cls][insn->mem_read].cycles;
+    t->count[cls][insn->mem_read] += m;
+    if (!pmu->fixed_class[cls]) {
+        enum pmu_outcome o = pmu_uarch_predict(&pmu->ua, insn);
+        pmu->cycles += m * pmu->outcome_cost[o].cycles;
+        t->outcomes[o] += m;
+    }
+    t->n += m;
+}
+
+/* A record of a block retired (times) times in a row: tallied, or alone
+ * where the tally cannot take one; true if a PMI is due. Once the
+ * predictor is steady for it, the rest are tallied at once. */
+static bool tally_times(struct pmu *pmu, const struct pmu_insn *insn,
+                        uint64_t times)
+{
+    bool pmi = false;
+
+    while (times) {
+        bool tallied = tally(pmu, insn);
+        if (!tallied)
+            pmi |= pmu_retire_one(pmu, insn);
+        times--;
+        if (tallied && times && pmu->tally_room >= times &&
+            pmu_uarch_steady(&pmu->ua, insn)) {
+            tally_many(pmu, insn, times);
+            break;
+        }
+    }
+    return pmi;
+}
+
 bool pmu_tally_retire(struct pmu *pmu, const struct pmu_insn *insn)
 {
     return tally(pmu, insn);
@@ -193,7 +236,8 @@ static bool retire_each(struct pmu *pmu, const struct pmu_block *b)
             pmi |= pmu_retire(pmu, &in);
         }
     for (unsigned r = 0; r < b->nrec; r++)
-        pmi |= pmu_retire(pmu, &b->rec[r]);
+        for (uint64_t k = b->times ? b->times[r] : 1; k; k--)
+            pmi |= pmu_retire(pmu, &b->rec[r]);
     return pmi;
 }
 
@@ -203,11 +247,11 @@ bool pmu_retire_block(struct pmu *pmu, const struct pmu_block *b)
     uint64_t refs = pmu->cache.llc_refs, misses = pmu->cache.llc_misses;
     struct pmu_tally *t = &pmu->tally[b->cpl != 0];
 
-    if (!plain && b->nrec == 1)
+    if (b->n == 1)
         return pmu_retire(pmu, b->rec);
     if (pmu->tally_room == 0)
         reopen(pmu);
-    if (plain + b->nrec > pmu->tally_room || refs > pmu->tally_llc_room[0] ||
+    if (b->n > pmu->tally_room || refs > pmu->tally_llc_room[0] ||
         misses > pmu->tally_llc_room[1]) {
         pmu_settle(pmu);
         return retire_each(pmu, b);
@@ -225,9 +269,12 @@ bool pmu_retire_block(struct pmu *pmu, const struct pmu_block *b)
     /* the records in order (the predictor's), within the room: each is
      * tallied, or counted alone if the tally cannot take it */
     bool pmi = false;
-    for (unsigned r = 0; r < b->nrec; r++)
-        if (!tally(pmu, &b->rec[r]))
+    for (unsigned r = 0; r < b->nrec; r++) {
+        if (b->times && b->times[r] > 1)
+            pmi |= tally_times(pmu, &b->rec[r], b->times[r]);
+        else if (!tally(pmu, &b->rec[r]))
             pmi |= pmu_retire_one(pmu, &b->rec[r]);
+    }
     return pmi;
 }
 

@@ -155,6 +155,27 @@ void pmu_uarch_base(uint32_t slots_per_cycle, enum pmu_insn_class cls,
     cost->td[TD_MEM_BOUND] = c->mem_stall ? stall : w * load;
 }
 
+bool pmu_uarch_steady(const struct pmu_uarch *ua, const struct pmu_insn *insn)
+{
+    unsigned i;
+
+    if (!is_branch(insn->cls) || insn->cls == PMU_INSN_FAR)
+        return true; /* not predicted */
+    switch (insn->cls) {
+    case PMU_INSN_JCC: /* saturated the way it goes */
+        i = hash(insn->addr, UARCH_BHT_SIZE);
+        return insn->taken ? ua->bht[i] == 3 : ua->bht[i] == 0;
+    case PMU_INSN_JMP_INDIRECT: /* the target table holds this target */
+        i = hash(insn->addr, UARCH_BTB_SIZE);
+        return ua->btb[i].valid && ua->btb[i].addr == insn->addr &&
+               ua->btb[i].target == insn->next;
+    case PMU_INSN_JMP:
+        return true;
+    default:
+        return false; /* calls and returns move the return stack */
+    }
+}
+
 enum pmu_outcome pmu_uarch_predict(struct pmu_uarch *ua,
                                    const struct pmu_insn *insn)
 {

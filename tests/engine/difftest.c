@@ -183,7 +183,8 @@ static uint64_t block_room(void *ctx)
 static bool retire_block(void *ctx, const struct pmu_block *b)
 {
     (void)ctx;
-    if (b->n != b->plain[0] + b->plain[1] + b->nrec || b->n > room_now ||
+    if (b->n != b->plain[0] + b->plain[1] + pmu_block_records(b) ||
+        b->n > room_now ||
         b->nrec < 1 || b->nrec > PMU_BLOCK_RECORDS) {
         fprintf(stderr, "# a block of %" PRIu64 " with room %" PRIu64 "\n",
                 b->n, room_now);

@@ -34,6 +34,7 @@
 #define CODE 0x400000ull
 #define DATA 0x600000ull
 #define RO 0x601000ull
+#define CODE2 0x401000ull /* a second code page, written as data first */
 #define USTACK 0x700000ull
 
 #define B(n) (1ull << (n))
@@ -48,6 +49,7 @@ struct side {
     struct engine_state st;
     uint64_t blocks, block_insns; /* blocks of more than one instruction */
     unsigned most_recs;           /* the most records one block had */
+    uint32_t most_times;          /* the most times one record stood for */
 };
 
 static struct side ref, sub;
@@ -67,7 +69,7 @@ static uint64_t sub_room(void *ctx)
 static bool sub_block(void *ctx, const struct pmu_block *b)
 {
     struct side *s = ctx;
-    assert_int_equal(b->n, b->plain[0] + b->plain[1] + b->nrec);
+    assert_int_equal(b->n, b->plain[0] + b->plain[1] + pmu_block_records(b));
     assert_true(b->nrec >= 1 && b->nrec <= PMU_BLOCK_RECORDS);
     if (b->n > 1) {
         s->blocks++;
@@ -75,6 +77,9 @@ static bool sub_block(void *ctx, const struct pmu_block *b)
     }
     if (b->nrec > s->most_recs)
         s->most_recs = b->nrec;
+    for (unsigned r = 0; b->times && r < b->nrec; r++)
+        if (b->times[r] > s->most_times)
+            s->most_times = b->times[r];
     return pmu_retire_block(s->pmu, b);
 }
 
@@ -97,6 +102,7 @@ static void side_init(struct side *s, bool traces)
     memset(s, 0, sizeof(*s));
     machine_init(&s->m, 4 << 20);
     machine_map(&s->m, CODE, 0x1000, MAP_U | MAP_W);
+    machine_map(&s->m, CODE2, 0x1000, MAP_U | MAP_W);
     machine_map(&s->m, DATA, 0x1000, MAP_U | MAP_W | MAP_NX);
     machine_map(&s->m, RO, 0x1000, MAP_U | MAP_NX);
     machine_map(&s->m, USTACK - 0x1000, 0x1000, MAP_U | MAP_W | MAP_NX);
@@ -267,6 +273,34 @@ static void test_loop_sweep(void **state)
     SWEEP(loop_prog, 6, 40);
 }
 
+/* A loop that is one trace: its runs after the first are one record,
+ * which stands for each time round. */
+static const char self_loop[] =
+    "\xb9\x32\x00\x00\x00"         /* mov $50, %ecx */
+    "\x48\x83\xc0\x03"             /* 1: add $3, %rax */
+    "\x48\xff\xc9"                 /* dec %rcx */
+    "\x75\xf7"                     /* jnz 1b */
+    "\x0f\x0b";                    /* ud2 */
+
+static void test_self_loop(void **state)
+{
+    uint64_t a, b;
+
+    (void)state;
+    /* Hand count: 1 + 50 passes of 3; a branch a pass. */
+    assert_int_equal(run_both(self_loop, sizeof(self_loop) - 1, 1000000, 0),
+                     6);
+    assert_int_equal(sub.st.gpr[ENGINE_RAX], 150);
+    assert_int_equal(pmu_rdmsr(sub.pmu, 0x309, &a, NULL), 0);
+    assert_int_equal(a, 151);
+    assert_int_equal(pmu_rdmsr(sub.pmu, 0xC1, &b, NULL), 0);
+    assert_int_equal(b, 50);
+    /* the first pass comes from the trace before the loop's: 48 more */
+    assert_int_equal(sub.most_times, 48);
+    done();
+    SWEEP(self_loop, 6, 40);
+}
+
 /* A store into the next instruction of its own trace: ADD's imm8 becomes
  * 5, so RAX = 5 + 1. */
 static const char smc_in[] =
@@ -304,6 +338,31 @@ static void test_smc_across_traces(void **state)
     assert_int_equal(sub.st.gpr[ENGINE_RAX], 8);
     done();
     SWEEP(smc_across, 6, 10);
+}
+
+/* A page written as data (its translation now lets stores through
+ * unchecked), then run as code, then written again: the second write
+ * must drop what was decoded from it. ADD $1 run, made ADD $7, run
+ * again: RAX = 1 + 7. */
+static const char smc_data_first[] =
+    "\x31\xc0"                     /* xor %eax, %eax */
+    "\x48\xc7\xc3\x00\x10\x40\x00" /* mov $CODE2, %rbx */
+    "\xc7\x03\x48\x83\xc0\x01"     /* movl $<add $1, %rax>, (%rbx) */
+    "\xc6\x43\x04\xc3"             /* movb $<ret>, 4(%rbx) */
+    "\xff\xd3"                     /* call *%rbx */
+    "\xc6\x43\x03\x07"             /* movb $7, 3(%rbx) */
+    "\xff\xd3"                     /* call *%rbx */
+    "\x0f\x0b";                    /* ud2 */
+
+static void test_smc_data_first(void **state)
+{
+    (void)state;
+    assert_int_equal(run_both(smc_data_first, sizeof(smc_data_first) - 1,
+                              1000000, 0), 6);
+    assert_int_equal(sub.st.gpr[ENGINE_RAX], 8);
+    assert_int_equal(ref.st.gpr[ENGINE_RAX], 8);
+    done();
+    SWEEP(smc_data_first, 6, 11);
 }
 
 /* A #PF at the third instruction of a trace: two retired before it. */
@@ -378,8 +437,10 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_loop_counts),
         cmocka_unit_test(test_loop_sweep),
+        cmocka_unit_test(test_self_loop),
         cmocka_unit_test(test_smc_in_trace),
         cmocka_unit_test(test_smc_across_traces),
+        cmocka_unit_test(test_smc_data_first),
         cmocka_unit_test(test_fault_mid_trace),
         cmocka_unit_test(test_rep_between_traces),
         cmocka_unit_test(test_rep_fault_each_iteration),

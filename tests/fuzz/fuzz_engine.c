@@ -55,7 +55,7 @@ static bool on_retire_block(void *ctx, const struct pmu_block *b)
 {
     (void)ctx;
     if (b->nrec < 1 || b->nrec > PMU_BLOCK_RECORDS || b->n > room ||
-        b->n != b->plain[0] + b->plain[1] + b->nrec)
+        b->n != b->plain[0] + b->plain[1] + pmu_block_records(b))
         abort(); /* a block is what pmu/pmu.h says */
     for (unsigned i = 0; i < b->nrec; i++)
         if (b->rec[i].length == 0 || b->rec[i].length > 15)

@@ -249,7 +249,8 @@ static void streams(const char *cpu, unsigned gp, unsigned fixed)
 /*
  * Blocks (pmu_retire_block()) against one at a time: the same stream cut
  * into blocks of plain instructions and records of any class (the last
- * always one), each within pmu_block_room() and each instruction making
+ * always one; a record may stand for several in a row, as a loop of one
+ * trace gives), each within pmu_block_room() and each instruction making
  * at most two memory accesses; the subject makes a block's accesses first and retires it at
  * once, the reference interleaves them and retires each (pmu_retire()).
  * With no room the subject retires one at a time, as the engine does.
@@ -276,18 +277,35 @@ static void run_blocks(const char *cpu, unsigned gp, unsigned fixed,
             n = (unsigned)room;
         bool is_rec[33];
         struct pmu_insn recs[PMU_BLOCK_RECORDS];
-        unsigned nrec = 0;
+        uint32_t times[PMU_BLOCK_RECORDS];
+        unsigned nrec = 0, again = 0;
         for (unsigned i = 0; i < n || (n == 0 && i < 1); i++) {
+            if (again) {
+                /* the last record again, straight after it (a loop that
+                 * is one trace, going round) */
+                again--;
+                ins[i] = ins[i - 1];
+                is_rec[i] = true;
+                times[nrec - 1]++;
+                nacc[i] = below(3);
+                for (unsigned a = 0; a < nacc[i]; a++)
+                    gpas[i][a] = 0x10000 + 64 * (uint64_t)below(1 << 16);
+                continue;
+            }
             random_insn(&ins[i], cpl);
             ins[i].tx_abort = false;
             /* a record: the last, and some before it while there is
              * room for one more */
             is_rec[i] = i + 1 == n ||
                         (nrec + 2 <= PMU_BLOCK_RECORDS && !below(4));
-            if (!is_rec[i])
+            if (!is_rec[i]) {
                 ins[i].cls = PMU_INSN_OTHER;
-            else if (n)
+            } else if (n) {
+                times[nrec] = 1;
                 recs[nrec++] = ins[i];
+                if (!below(3))
+                    again = 1 + below(12);
+            }
             nacc[i] = below(3);
             for (unsigned a = 0; a < nacc[i]; a++)
                 gpas[i][a] = 0x10000 + 64 * (uint64_t)below(1 << 16);
@@ -301,7 +319,10 @@ static void run_blocks(const char *cpu, unsigned gp, unsigned fixed,
             continue;
         }
         struct pmu_block b = {.n = n, .cpl = cpl, .nrec = nrec,
-                                      .rec = recs};
+                              .rec = recs, .times = below(2) ? times : NULL};
+        for (unsigned r = 0; !b.times && r < nrec; r++)
+            if (times[r] > 1) /* a record stands for one only: times needed */
+                b.times = times;
         bool ref_pmi = false;
         for (unsigned i = 0; i < n; i++) {
             uint64_t done = 0;
