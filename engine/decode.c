@@ -334,8 +334,10 @@ static void convert(const ZydisDecodedInstruction *zi,
     }
     if (in->exec != eng_exec_unimplemented) {
         eng_exec_fn fast = eng_exec_fast_for(zi->mnemonic, in);
-        if (fast)
+        if (fast) {
             in->exec = fast;
+            in->lazy = true;
+        }
     }
     in->trace = (uint8_t)eng_trace_role_of(zi->mnemonic, in);
 }

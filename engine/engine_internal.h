@@ -65,6 +65,8 @@ struct eng_insn {
     bool rep, repne, lock;
     bool mem_read, mem_write;
     uint8_t trace;           /* enum eng_trace_role */
+    bool lazy;               /* its handler keeps the arithmetic flags
+                                lazy (exec_fast.c): no sync before it */
     struct eng_opnd op[4];
 };
 
@@ -163,11 +165,28 @@ static inline unsigned eng_tlb_index(uint64_t la)
 #define MAX_MEM_LOG 8
 
 
+/*
+ * The arithmetic flags of the last ALU, INC or DEC a fast handler ran
+ * (exec_fast.c), as its operands and result: computed only where
+ * something reads them (a Jcc, from these; anything else, from RFLAGS,
+ * after eng_flags_sync()). LAZY_NONE: RFLAGS holds them.
+ */
+enum lazy_op { LAZY_NONE, LAZY_ADD, LAZY_SUB, LAZY_LOGIC, LAZY_INC,
+               LAZY_DEC };
+
+struct lazy_flags {
+    uint8_t op;              /* enum lazy_op */
+    uint8_t size;            /* bytes */
+    uint64_t a, b, res;      /* masked to the size; INC/DEC: b is CF */
+};
+
 struct eng {
     uint8_t *ram;
     uint64_t ram_size;
     struct engine_ops ops;
     struct engine_state *st;
+    /* the arithmetic flags, lazily (struct lazy_flags) */
+    struct lazy_flags lazy;
     /* per instruction */
     uint64_t insn_rip;       /* where the current instruction starts */
     uint64_t next_rip;
@@ -627,6 +646,48 @@ enum cc_kind eng_cc_kind(ZydisMnemonic m);
 static inline void eng_set_arith(struct eng *e, uint64_t fl)
 {
     e->st->rflags = (e->st->rflags & ~RFLAGS_ARITH) | fl;
+}
+
+/* The arithmetic flags the lazy state stands for (LAZY_NONE: none). */
+static inline uint64_t eng_lazy_arith(const struct lazy_flags *l)
+{
+    uint64_t f;
+
+    switch (l->op) {
+    case LAZY_ADD: return eng_flags_add(l->a, l->b, 0, l->size);
+    case LAZY_SUB: return eng_flags_sub(l->a, l->b, 0, l->size);
+    case LAZY_LOGIC: return eng_flags_logic(l->res, l->size);
+    case LAZY_INC:
+        f = eng_flags_add(l->a, 1, 0, l->size);
+        return (f & ~RFLAGS_CF) | l->b;
+    default:
+        f = eng_flags_sub(l->a, 1, 0, l->size);
+        return (f & ~RFLAGS_CF) | l->b;
+    }
+}
+
+/* RFLAGS made whole: before anything but a fast handler reads or writes
+ * the flags, and before the engine stops or delivers an event. */
+static inline void eng_flags_sync(struct eng *e)
+{
+    if (e->lazy.op != LAZY_NONE) {
+        eng_set_arith(e, eng_lazy_arith(&e->lazy));
+        e->lazy.op = LAZY_NONE;
+    }
+}
+
+/* CF as it stands (INC and DEC keep it): RFLAGS_CF or 0. */
+static inline uint64_t eng_lazy_cf(const struct eng *e)
+{
+    const struct lazy_flags *l = &e->lazy;
+
+    switch (l->op) {
+    case LAZY_NONE: return e->st->rflags & RFLAGS_CF;
+    case LAZY_ADD: return l->res < l->a ? RFLAGS_CF : 0;
+    case LAZY_SUB: return l->a < l->b ? RFLAGS_CF : 0;
+    case LAZY_LOGIC: return 0;
+    default: return l->b;
+    }
 }
 
 /* ---- events (event.c) ---- */

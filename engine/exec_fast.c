@@ -29,17 +29,34 @@ put(struct eng *e, unsigned reg, unsigned sz, uint64_t v)
     }
 }
 
-/* Two-operand ALU on a register of the operand size: eng_alu() with the
- * size and the mnemonic constants. */
+/* Two-operand ALU on a register of the operand size, its flags left
+ * lazy (struct lazy_flags): the result with the size and the mnemonic
+ * constants. */
 static inline __attribute__((always_inline)) void
 alu(struct eng *e, const struct eng_insn *in, unsigned sz, uint64_t b,
     ZydisMnemonic m)
 {
-    uint64_t fl, res = eng_alu(m, GPR(0) & eng_mask(sz), b, 0, sz, &fl);
+    uint64_t a = GPR(0) & eng_mask(sz), res;
+    uint8_t op;
 
+    b &= eng_mask(sz);
+    switch (m) {
+    case ZYDIS_MNEMONIC_ADD: res = a + b; op = LAZY_ADD; break;
+    case ZYDIS_MNEMONIC_SUB:
+    case ZYDIS_MNEMONIC_CMP: res = a - b; op = LAZY_SUB; break;
+    case ZYDIS_MNEMONIC_AND:
+    case ZYDIS_MNEMONIC_TEST: res = a & b; op = LAZY_LOGIC; break;
+    case ZYDIS_MNEMONIC_OR: res = a | b; op = LAZY_LOGIC; break;
+    default: res = a ^ b; op = LAZY_LOGIC; break;
+    }
+    res &= eng_mask(sz);
     if (m != ZYDIS_MNEMONIC_CMP && m != ZYDIS_MNEMONIC_TEST)
         put(e, in->op[0].reg, sz, res);
-    eng_set_arith(e, fl);
+    e->lazy.op = op;
+    e->lazy.size = (uint8_t)sz;
+    e->lazy.a = a;
+    e->lazy.b = b;
+    e->lazy.res = res;
 }
 
 /* Each ALU mnemonic's forms: register or immediate source [0, 1], at 1,
@@ -64,14 +81,20 @@ ALU_FORMS(or, ZYDIS_MNEMONIC_OR)
 ALU_FORMS(xor, ZYDIS_MNEMONIC_XOR)
 ALU_FORMS(test, ZYDIS_MNEMONIC_TEST)
 
-/* INC/DEC on a whole register: eng_incdec() with the size constant. */
+/* INC/DEC on a whole register, its flags left lazy with CF as it was. */
 static inline __attribute__((always_inline)) void
 incdec(struct eng *e, const struct eng_insn *in, unsigned sz, bool inc)
 {
-    uint64_t fl;
+    uint64_t a = GPR(0) & eng_mask(sz), cf = eng_lazy_cf(e);
 
-    GPR(0) = eng_incdec(inc, GPR(0) & eng_mask(sz), sz, e->st->rflags, &fl);
-    eng_set_arith(e, fl);
+    uint64_t res = (inc ? a + 1 : a - 1) & eng_mask(sz);
+
+    GPR(0) = res;
+    e->lazy.op = inc ? LAZY_INC : LAZY_DEC;
+    e->lazy.size = (uint8_t)sz;
+    e->lazy.a = a;
+    e->lazy.b = cf;
+    e->lazy.res = res;
 }
 
 static void inc_r4(struct eng *e, const struct eng_insn *in) { incdec(e, in, 4, true); }
@@ -95,12 +118,57 @@ static void mov_load8(struct eng *e, const struct eng_insn *in)
     GPR(0) = eng_read(e, in->op[1].seg, eng_ea(e, in, &in->op[1]), 8);
 }
 
+/* Condition (cc) of the lazy flags: Z and S from the result, the rest
+ * straight from the operands after a CMP or SUB and after a logical
+ * operation (CF = OF = 0), whose flags most branches test; from the
+ * flags computed otherwise. */
+static inline __attribute__((always_inline)) bool
+lazy_cond(const struct eng *e, unsigned cc)
+{
+    const struct lazy_flags *l = &e->lazy;
+    unsigned shift = 64 - 8 * l->size;
+    bool r;
+
+    if (l->op != LAZY_NONE && (cc >> 1 == 2 || cc >> 1 == 4)) {
+        /* ZF and SF are the result's, whatever made it */
+        r = cc >> 1 == 2 ? l->res == 0 : (l->res >> (8 * l->size - 1)) & 1;
+        return (cc & 1) ? !r : r;
+    }
+    if (l->op == LAZY_SUB && cc >> 1 != 0 && cc >> 1 != 5) {
+        int64_t sa = (int64_t)(l->a << shift) >> shift;
+        int64_t sb = (int64_t)(l->b << shift) >> shift;
+        switch (cc >> 1) {
+        case 1: r = l->a < l->b; break;                  /* B */
+        case 2: r = l->res == 0; break;                  /* E */
+        case 3: r = l->a <= l->b; break;                 /* BE */
+        case 4: r = (l->res >> (8 * l->size - 1)) & 1; break; /* S */
+        case 6: r = sa < sb; break;                      /* L */
+        default: r = sa <= sb; break;                    /* LE */
+        }
+        return (cc & 1) ? !r : r;
+    }
+    if (l->op == LAZY_LOGIC) {
+        bool zf = l->res == 0, sf = (l->res >> (8 * l->size - 1)) & 1;
+        switch (cc >> 1) {
+        case 0: case 1: r = false; break;                /* O, B */
+        case 2: case 3: r = zf; break;                   /* E, BE */
+        case 4: case 6: r = sf; break;                   /* S, L */
+        case 5: r = !__builtin_parity((unsigned)(l->res & 0xFF)); break;
+        default: r = zf || sf; break;                    /* LE */
+        }
+        return (cc & 1) ? !r : r;
+    }
+    return eng_cond(l->op == LAZY_NONE
+                        ? e->st->rflags
+                        : eng_lazy_arith(l), cc);
+}
+
 /* Jcc in 64-bit mode, one handler per condition (the condition folds
  * into it): a non-canonical target #GPs at the branch. */
 static inline __attribute__((always_inline)) void
 jcc(struct eng *e, const struct eng_insn *in, unsigned cc)
 {
-    if (eng_cond(e->st->rflags, cc)) {
+    if (lazy_cond(e, cc)) {
         uint64_t target = e->next_rip + in->op[0].imm;
         if (!eng_canonical(target))
             eng_gp0(e);

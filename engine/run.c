@@ -202,6 +202,7 @@ static void step(struct eng *e)
     e->mem_read = e->mem_write = false;
     e->batched = 0;
     in->exec(e, in);
+    eng_flags_sync(e); /* a fast handler's, made whole for what follows */
     if (e->batched) {
         /* Retired (batched) times through ops->retire_repeat, which
          * counted them; RIP stays for the rest. */
@@ -258,12 +259,14 @@ void engine_run(struct engine *ext, struct engine_state *st, uint64_t budget,
         e->db_held = false;
     e->trace_cur = NULL;
     e->room_left = 0;
+    e->lazy.op = LAZY_NONE; /* the state's RFLAGS is the truth */
     switch (setjmp(e->unwind)) {
     case UNWIND_NONE:
         break;
     case UNWIND_FAULT:
         /* The instruction at insn_rip faulted: nothing of it retired
-         * (those of its trace before it did). */
+         * (those of its trace before it did, and their flags stand). */
+        eng_flags_sync(e);
         eng_trace_unwound(e);
         st->rip = e->insn_rip;
         if (e->fault_cr2_valid)
@@ -279,6 +282,7 @@ void engine_run(struct engine *ext, struct engine_state *st, uint64_t budget,
         break;
     case UNWIND_REP_DB:
         /* between two iterations: RIP on the instruction, its #DB */
+        eng_flags_sync(e);
         st->rip = e->insn_rip;
         eng_deliver_rep_db(e);
         st->interrupt_shadow = false;
@@ -289,9 +293,11 @@ void engine_run(struct engine *ext, struct engine_state *st, uint64_t budget,
         }
         break;
     case UNWIND_SHUTDOWN:
+        eng_flags_sync(e);
         out->stop = ENGINE_STOP_SHUTDOWN;
         goto done;
     default: /* UNWIND_HANDBACK */
+        eng_flags_sync(e);
         eng_trace_unwound(e);
         st->rip = e->insn_rip;
         if (e->why == ENGINE_WHY_NONE) {

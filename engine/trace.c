@@ -279,6 +279,8 @@ run_one(struct eng *e, const struct eng_trace *t, uint64_t gpa,
         at = rip;
         e->insn_rip = at;
         e->next_rip = at + in->length;
+        if (!in->lazy)
+            eng_flags_sync(e);
         in->exec(e, in);
         rip = e->next_rip;
         i++;
@@ -386,6 +388,7 @@ bool eng_trace_run(struct eng *e)
 {
     bool ran = run_traces(e);
 
+    eng_flags_sync(e);
     if (block_flush(e))
         e->stop_after = true;
     return ran || e->stop_after;

@@ -396,13 +396,13 @@ static size_t filler(struct g *g, unsigned n)
     return g->len - start;
 }
 
-/* Jcc, JMP or JrCXZ forward over some filler. */
-static bool gen_jump(struct g *g)
+/* Jcc (kind 0, condition cc), JMP (1) or JrCXZ (2) forward over some
+ * filler. */
+static bool gen_branch(struct g *g, unsigned kind, unsigned cc)
 {
     static const uint8_t jcc[16] = {0x70, 0x71, 0x72, 0x73, 0x74, 0x75, 0x76,
                                     0x77, 0x78, 0x79, 0x7A, 0x7B, 0x7C, 0x7D,
                                     0x7E, 0x7F};
-    unsigned kind = rnd(g, 3), cc = rnd(g, 16);
     unsigned before = g->def;
     size_t at = g->len;
 
@@ -429,6 +429,85 @@ static bool gen_jump(struct g *g)
     else
         g->def &= before; /* defined on both paths */
     return true;
+}
+
+static bool gen_jump(struct g *g)
+{
+    unsigned kind = rnd(g, 3);
+
+    return gen_branch(g, kind, rnd(g, 16));
+}
+
+/*
+ * A comparison where each condition's two sides meet: operands equal,
+ * one apart, or at 0, -1 and the edges of the sign bit of every size,
+ * compared (CMP, SUB, TEST), combined (ADD, AND, OR, XOR) or stepped
+ * (INC, DEC) at a random size, then a Jcc, SETcc or CMOVcc on its flags.
+ * Random operands almost never land there.
+ */
+static uint64_t mask_of(unsigned size)
+{
+    return size >= 8 ? ~0ull : (1ull << (size * 8)) - 1;
+}
+
+static bool gen_compare_branch(struct g *g)
+{
+    static const ZydisMnemonic ms[] = {
+        ZYDIS_MNEMONIC_CMP, ZYDIS_MNEMONIC_CMP, ZYDIS_MNEMONIC_SUB,
+        ZYDIS_MNEMONIC_TEST, ZYDIS_MNEMONIC_ADD, ZYDIS_MNEMONIC_AND,
+        ZYDIS_MNEMONIC_OR, ZYDIS_MNEMONIC_XOR, ZYDIS_MNEMONIC_INC,
+        ZYDIS_MNEMONIC_DEC};
+    static const uint64_t edges[] = {
+        0, 1, ~0ull, 0x7F, 0x80, 0xFF, 0x7FFF, 0x8000, 0xFFFF, 0x7FFFFFFF,
+        0x80000000, 0xFFFFFFFF, 0x7FFFFFFFFFFFFFFF, 0x8000000000000000};
+    unsigned wide = g->m32 ? 4 : 8, sz = pick_size(g);
+    ZydisMnemonic m = ms[rnd(g, 10)];
+    ZydisRegister a = pick(g, wide), b;
+    uint64_t edge = edges[rnd(g, 14)];
+    bool ok = true;
+
+    do
+        b = pick(g, wide);
+    while (b == a);
+    switch (rnd(g, 4)) {
+    case 0: ok = EMIT(g, ZYDIS_MNEMONIC_MOV, R(b), R(a)); break;
+    case 1:
+        ok = EMIT(g, ZYDIS_MNEMONIC_MOV, R(b), R(a)) &&
+             EMIT(g, ZYDIS_MNEMONIC_ADD, R(b), I(rnd(g, 2) ? 1 : ~0ull));
+        break;
+    case 2: ok = EMIT(g, ZYDIS_MNEMONIC_MOV, R(a), I(edge & mask_of(wide))); break;
+    default:
+        ok = EMIT(g, ZYDIS_MNEMONIC_MOV, R(b), I(edge & mask_of(wide))) &&
+             EMIT(g, ZYDIS_MNEMONIC_MOV, R(a),
+                  I(edges[rnd(g, 14)] & mask_of(wide)));
+        break;
+    }
+    if (!ok)
+        return false;
+    if (g->m32 && sz == 1 &&
+        (ZydisRegisterGetId(a) >= 4 || ZydisRegisterGetId(b) >= 4))
+        sz = 4; /* no SIL, DIL without REX */
+    ZydisRegister as = sized(g, a, sz), bs = sized(g, b, sz);
+    if (m == ZYDIS_MNEMONIC_INC || m == ZYDIS_MNEMONIC_DEC) {
+        if (!EMIT(g, m, R(as)))
+            return false;
+        g->def |= ALL & ~CF;
+    } else {
+        if (!(rnd(g, 3) ? EMIT(g, m, R(as), R(bs))
+                        : EMIT(g, m, R(as), I(edge & mask_of(sz)))))
+            return false;
+        g->def = m == ZYDIS_MNEMONIC_CMP || m == ZYDIS_MNEMONIC_SUB ||
+                         m == ZYDIS_MNEMONIC_ADD
+                     ? ALL : ALL & ~AF;
+        /* an INC or DEC of another register keeps the CF it made */
+        if (rnd(g, 3) == 0 &&
+            EMIT(g, rnd(g, 2) ? ZYDIS_MNEMONIC_INC : ZYDIS_MNEMONIC_DEC,
+                 R(sized(g, b, sz))))
+            g->def |= ALL & ~CF;
+    }
+    if (rnd(g, 4) == 0)
+        return gen_cond(g) || true;
+    return gen_branch(g, 0, rnd(g, 16)) || true;
 }
 
 /* A counted LOOP backwards over a body that leaves RCX and the flags'
@@ -515,6 +594,7 @@ bool gen_any(struct g *g)
     case 2: return gen_string(g);
     case 3: return gen_jump(g);
     case 4: return gen_loop(g);
+    case 8: return gen_compare_branch(g);
     case 5: return gen_call(g);
     case 6: return gen_stack(g);
     case 7: return g->m32 ? gen_legacy32(g) : gen_simple(g);
