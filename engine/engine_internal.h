@@ -187,6 +187,11 @@ struct eng {
     struct engine_state *st;
     /* the arithmetic flags, lazily (struct lazy_flags) */
     struct lazy_flags lazy;
+    /* while traces run: the TLB's fast bit (enum tlb_fast) a data read
+     * [ACC_READ] or write [ACC_WRITE] at their privilege needs, where
+     * nothing else can stop it (64-bit mode, no data breakpoint, no
+     * alignment check); 0 outside them (mem.c checks all of that) */
+    uint8_t fast_want[2];
     /* per instruction */
     uint64_t insn_rip;       /* where the current instruction starts */
     uint64_t next_rip;
@@ -674,6 +679,14 @@ static inline void eng_flags_sync(struct eng *e)
         eng_set_arith(e, eng_lazy_arith(&e->lazy));
         e->lazy.op = LAZY_NONE;
     }
+}
+
+/* Out of the traces, at their end or unwound from one: RFLAGS whole,
+ * and data accesses checked in full again. */
+static inline void eng_traces_left(struct eng *e)
+{
+    eng_flags_sync(e);
+    e->fast_want[ACC_READ] = e->fast_want[ACC_WRITE] = 0;
 }
 
 /* CF as it stands (INC and DEC keep it): RFLAGS_CF or 0. */

@@ -1,5 +1,6 @@
 /* exec_fast.c: handlers of their own for the commonest forms (ALU on registers of any size and immediates, INC/DEC and MOV on whole 32- and 64-bit registers, plain loads and stores), chosen when an instruction is decoded. */
 #include "engine/engine_internal.h"
+#include "engine/mem_fast.h"
 
 /*
  * The general handlers read and write any operand through a switch on its
@@ -110,12 +111,12 @@ static void mov_ri8(struct eng *e, const struct eng_insn *in) { GPR(0) = in->op[
 
 static void mov_load4(struct eng *e, const struct eng_insn *in)
 {
-    GPR(0) = (uint32_t)eng_read(e, in->op[1].seg, eng_ea(e, in, &in->op[1]), 4);
+    GPR(0) = (uint32_t)eng_load(e, in->op[1].seg, eng_ea(e, in, &in->op[1]), 4);
 }
 
 static void mov_load8(struct eng *e, const struct eng_insn *in)
 {
-    GPR(0) = eng_read(e, in->op[1].seg, eng_ea(e, in, &in->op[1]), 8);
+    GPR(0) = eng_load(e, in->op[1].seg, eng_ea(e, in, &in->op[1]), 8);
 }
 
 /* Condition (cc) of the lazy flags: Z and S from the result, the rest
@@ -192,12 +193,12 @@ static const eng_exec_fn jcc_forms[16] = {
 #define STORE(SZ)                                                           \
     static void mov_store_i##SZ(struct eng *e, const struct eng_insn *in)   \
     {                                                                       \
-        eng_write(e, in->op[0].seg, eng_ea(e, in, &in->op[0]), SZ,          \
+        eng_store(e, in->op[0].seg, eng_ea(e, in, &in->op[0]), SZ,          \
                   in->op[1].imm & eng_mask(SZ));                            \
     }                                                                       \
     static void mov_store_r##SZ(struct eng *e, const struct eng_insn *in)   \
     {                                                                       \
-        eng_write(e, in->op[0].seg, eng_ea(e, in, &in->op[0]), SZ,          \
+        eng_store(e, in->op[0].seg, eng_ea(e, in, &in->op[0]), SZ,          \
                   GPR(1) & eng_mask(SZ));                                   \
     }
 STORE(1) STORE(2) STORE(4) STORE(8)

@@ -2,6 +2,7 @@
 #include <string.h>
 
 #include "engine/engine_internal.h"
+#include "engine/mem_fast.h"
 
 bool eng_phys_read(struct eng *e, uint64_t gpa, void *buf, size_t len)
 {
@@ -9,84 +10,6 @@ bool eng_phys_read(struct eng *e, uint64_t gpa, void *buf, size_t len)
         return false;
     memcpy(buf, e->ram + gpa, len);
     return true;
-}
-
-/* RAM at (p), (size) bytes: the usual sizes copied as constants (a copy
- * of a variable size is a call to memmove). */
-static inline uint64_t ram_load(const uint8_t *p, unsigned size)
-{
-    uint64_t v = 0;
-    uint32_t d;
-    uint16_t w;
-
-    switch (size) {
-    case 8: memcpy(&v, p, 8); return v;
-    case 4: memcpy(&d, p, 4); return d;
-    case 2: memcpy(&w, p, 2); return w;
-    case 1: return *p;
-    default: memcpy(&v, p, size); return v;
-    }
-}
-
-static inline void ram_store(uint8_t *p, unsigned size, uint64_t v)
-{
-    uint32_t d = (uint32_t)v;
-    uint16_t w = (uint16_t)v;
-
-    switch (size) {
-    case 8: memcpy(p, &v, 8); return;
-    case 4: memcpy(p, &d, 4); return;
-    case 2: memcpy(p, &w, 2); return;
-    case 1: *p = (uint8_t)v; return;
-    default: memcpy(p, &v, size); return;
-    }
-}
-
-/* The host address of (la) where the TLB holds its page for an access
- * (acc) at this privilege that needs nothing checked or set (mmu.c's
- * fast_of()); NULL otherwise. */
-static inline uint8_t *tlb_fast(struct eng *e, enum acc acc, uint64_t la,
-                                bool supervisor)
-{
-    const struct tlb_slot *t = &e->tlb[eng_tlb_index(la)];
-    unsigned want = (acc == ACC_WRITE ? TLB_FAST_WRITE_SUP : TLB_FAST_READ_SUP)
-                    << (!supervisor && eng_cpl(e) == 3);
-
-    if (t->vpn != (la >> 12) + 1 || t->epoch != e->tlb_epoch ||
-        !(t->fast & want))
-        return NULL;
-    return t->host + (la & 0xFFF);
-}
-
-static void log_access(struct eng *e, uint64_t gpa, bool write)
-{
-    if (write)
-        e->mem_write = true;
-    else
-        e->mem_read = true;
-    if (e->ops.mem_access)
-        e->ops.mem_access(e->ops.ctx, gpa,
-                          write ? ENGINE_MEM_WRITE : ENGINE_MEM_READ);
-}
-
-/* A whole access within one page of RAM at host (p), through tlb_fast():
- * the value and the log (a store there needs no self-modifying-code
- * check: tlb_fast() lets no store reach a page of code). */
-static inline uint64_t ram_read(struct eng *e, uint8_t *p, unsigned size)
-{
-    uint64_t v = ram_load(p, size);
-
-    log_access(e, (uint64_t)(p - e->ram), false);
-    return v;
-}
-
-static inline void ram_write(struct eng *e, uint8_t *p, unsigned size,
-                             uint64_t v)
-{
-    uint64_t gpa = (uint64_t)(p - e->ram);
-
-    ram_store(p, size, v);
-    log_access(e, gpa, true);
 }
 
 /*
@@ -225,31 +148,6 @@ static uint64_t linear(struct eng *e, unsigned seg, uint64_t off,
 uint64_t eng_linear(struct eng *e, unsigned seg, uint64_t off, unsigned size)
 {
     return linear(e, seg, off, size, false);
-}
-
-/*
- * The host address of an instruction's own access of (size) bytes at
- * (off) through (seg), in 64-bit mode, where the TLB holds its page
- * for it and the access is within that page: NULL where anything else
- * must be looked at. What the full path checks holds there: the page is canonical and
- * mapped with this access's permission at this privilege (mmu.c), no
- * data breakpoint is enabled, and #AC cannot apply (aligned, or CR0.AM
- * clear). Most accesses take it, at a fraction of the full path's cost.
- */
-static inline uint8_t *fast_data(struct eng *e, enum acc acc, unsigned seg,
-                                 uint64_t off, unsigned size)
-{
-    const struct engine_state *st = e->st;
-    uint64_t la = off;
-
-    if (!eng_mode64(e) || (st->dr7 & DR7_ENABLES))
-        return NULL;
-    if (seg == ENGINE_FS || seg == ENGINE_GS)
-        la += st->seg[seg].base;
-    if ((la & 0xFFF) + size > 0x1000 ||
-        ((st->cr0 & CR0_AM) && (la & (size - 1))))
-        return NULL;
-    return tlb_fast(e, acc, la, false);
 }
 
 uint64_t eng_read(struct eng *e, unsigned seg, uint64_t off, unsigned size)

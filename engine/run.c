@@ -266,7 +266,7 @@ void engine_run(struct engine *ext, struct engine_state *st, uint64_t budget,
     case UNWIND_FAULT:
         /* The instruction at insn_rip faulted: nothing of it retired
          * (those of its trace before it did, and their flags stand). */
-        eng_flags_sync(e);
+        eng_traces_left(e);
         eng_trace_unwound(e);
         st->rip = e->insn_rip;
         if (e->fault_cr2_valid)
@@ -282,7 +282,7 @@ void engine_run(struct engine *ext, struct engine_state *st, uint64_t budget,
         break;
     case UNWIND_REP_DB:
         /* between two iterations: RIP on the instruction, its #DB */
-        eng_flags_sync(e);
+        eng_traces_left(e);
         st->rip = e->insn_rip;
         eng_deliver_rep_db(e);
         st->interrupt_shadow = false;
@@ -293,11 +293,11 @@ void engine_run(struct engine *ext, struct engine_state *st, uint64_t budget,
         }
         break;
     case UNWIND_SHUTDOWN:
-        eng_flags_sync(e);
+        eng_traces_left(e);
         out->stop = ENGINE_STOP_SHUTDOWN;
         goto done;
     default: /* UNWIND_HANDBACK */
-        eng_flags_sync(e);
+        eng_traces_left(e);
         eng_trace_unwound(e);
         st->rip = e->insn_rip;
         if (e->why == ENGINE_WHY_NONE) {

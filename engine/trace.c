@@ -354,6 +354,10 @@ static bool run_traces(struct eng *e)
     uint64_t gpa = eng_fetch_gpa(e, eng_code_la(e, st->rip));
     struct eng_trace *t = trace_at(e, gpa);
     unsigned cpl = eng_cpl(e);
+    if (!(st->cr0 & CR0_AM)) { /* else an access may be misaligned */
+        e->fast_want[ACC_READ] = (uint8_t)(TLB_FAST_READ_SUP << (cpl == 3));
+        e->fast_want[ACC_WRITE] = (uint8_t)(TLB_FAST_WRITE_SUP << (cpl == 3));
+    }
     e->tf_start = false;
     e->bp_hits = 0;
     e->ss_load = false;
@@ -388,7 +392,7 @@ bool eng_trace_run(struct eng *e)
 {
     bool ran = run_traces(e);
 
-    eng_flags_sync(e);
+    eng_traces_left(e);
     if (block_flush(e))
         e->stop_after = true;
     return ran || e->stop_after;

@@ -156,6 +156,26 @@ tally(struct pmu *pmu, const struct pmu_insn *insn)
     return true;
 }
 
+/* A block's record within the room pmu_retire_block() checked, whose
+ * LLC events it took: what tally() does once those checks pass. */
+static inline __attribute__((always_inline)) void
+tally_in_room(struct pmu *pmu, struct pmu_tally *t,
+              const struct pmu_insn *insn)
+{
+    unsigned cls = (unsigned)insn->cls < PMU_INSN_CLASSES
+                       ? (unsigned)insn->cls : PMU_INSN_OTHER;
+
+    pmu->tally_room--;
+    pmu->cycles += pmu->fixed_cost[cls][insn->mem_read].cycles;
+    t->count[cls][insn->mem_read]++;
+    if (!pmu->fixed_class[cls]) {
+        enum pmu_outcome o = pmu_uarch_predict(&pmu->ua, insn);
+        pmu->cycles += pmu->outcome_cost[o].cycles;
+        t->outcomes[o]++;
+    }
+    t->n++;
+}
+
 /* (m) more of (insn) after one tallied, where the predictor is steady
  * for it (pmu_uarch_steady()) and the room takes them: each would be
  * tallied as that one was, with the outcome the predictor gives now. */
@@ -272,6 +292,9 @@ bool pmu_retire_block(struct pmu *pmu, const struct pmu_block *b)
     for (unsigned r = 0; r < b->nrec; r++) {
         if (b->times && b->times[r] > 1)
             pmi |= tally_times(pmu, &b->rec[r], b->times[r]);
+        else if (!b->rec[r].tx_abort && pmu->tally_room)
+            /* the room was checked and the LLC events taken, above */
+            tally_in_room(pmu, t, &b->rec[r]);
         else if (!tally(pmu, &b->rec[r]))
             pmi |= pmu_retire_one(pmu, &b->rec[r]);
     }
