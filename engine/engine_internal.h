@@ -89,6 +89,7 @@ struct eng_trace {
                                 64-bit mode: traces run in no other) */
     uint8_t n;
     uint8_t plain[2];        /* of the first n - 1: without, with a read */
+    bool all_lazy;           /* every instruction's handler is lazy */
     uint16_t len;            /* bytes, its instructions' lengths summed */
     /* the trace that last followed it, fall-through [0] and branch taken
      * [1]: its pool offset, valid in that pool generation */
@@ -440,8 +441,23 @@ void eng_trace_unwound(struct eng *e);
 /* ---- operands and registers (opnd.c) ---- */
 uint64_t eng_reg_get(const struct eng *e, const struct eng_opnd *o);
 void eng_reg_set(struct eng *e, const struct eng_opnd *o, uint64_t v);
-uint64_t eng_ea(struct eng *e, const struct eng_insn *in,
-                const struct eng_opnd *o);
+/* A memory operand's effective address (the offset in its segment):
+ * inline, for most instructions compute one. */
+static inline uint64_t eng_ea(struct eng *e, const struct eng_insn *in,
+                              const struct eng_opnd *o)
+{
+    uint64_t a = (uint64_t)o->disp;
+
+    if (o->base == REG_RIP)
+        a += e->next_rip;
+    else if (o->base != REG_NONE)
+        a += e->st->gpr[(unsigned)o->base];
+    if (o->index != REG_NONE)
+        a += e->st->gpr[(unsigned)o->index] * o->scale;
+    if (in->addrsize == 2) /* 16-bit addressing (67h in 32-bit code) */
+        return (uint16_t)a;
+    return in->addrsize == 4 ? (uint32_t)a : a;
+}
 uint64_t eng_opnd_read(struct eng *e, const struct eng_insn *in,
                        const struct eng_opnd *o);
 void eng_opnd_write(struct eng *e, const struct eng_insn *in,

@@ -35,22 +35,6 @@ void eng_reg_set(struct eng *e, const struct eng_opnd *o, uint64_t v)
     eng_gpr_set(e, o->reg, o->size, v);
 }
 
-uint64_t eng_ea(struct eng *e, const struct eng_insn *in,
-                const struct eng_opnd *o)
-{
-    uint64_t a = (uint64_t)o->disp;
-
-    if (o->base == REG_RIP)
-        a += e->next_rip;
-    else if (o->base != REG_NONE)
-        a += e->st->gpr[(unsigned)o->base];
-    if (o->index != REG_NONE)
-        a += e->st->gpr[(unsigned)o->index] * o->scale;
-    if (in->addrsize == 2) /* 16-bit addressing (67h in 32-bit code) */
-        return (uint16_t)a;
-    return in->addrsize == 4 ? (uint32_t)a : a;
-}
-
 uint64_t eng_opnd_read(struct eng *e, const struct eng_insn *in,
                        const struct eng_opnd *o)
 {

@@ -105,8 +105,12 @@ static struct eng_trace *build(struct eng *e, uint64_t gpa)
             break;
         at += in->length;
     }
-    for (unsigned i = 0; i + 1 < t->n; i++)
-        t->plain[t->ins[i].mem_read]++;
+    t->all_lazy = true;
+    for (unsigned i = 0; i < t->n; i++) {
+        if (i + 1 < t->n)
+            t->plain[t->ins[i].mem_read]++;
+        t->all_lazy &= t->ins[i].lazy;
+    }
     e->trace_used += (uint32_t)(sizeof(*t) + t->n * sizeof(struct eng_insn));
     e->trace_used = (e->trace_used + 15) & ~15u;
     return t;
@@ -258,10 +262,11 @@ static uint64_t limit_of(struct eng *e, const struct eng_trace *t, bool block)
 
 /* Runs the first (limit) instructions of (t), from RIP on its page at
  * guest-physical (gpa), and retires them; true if all of t ran and
- * nothing asks to stop (the next trace may follow at once). */
+ * nothing asks to stop (the next trace may follow at once). all_lazy:
+ * no instruction of t needs the flags made whole before it. */
 static inline __attribute__((always_inline)) bool
 run_one(struct eng *e, const struct eng_trace *t, uint64_t gpa,
-        uint64_t limit, unsigned cpl, bool block)
+        uint64_t limit, unsigned cpl, bool block, bool all_lazy)
 {
     struct engine_state *st = e->st;
     uint32_t *gen = &e->page_gen[gpa >> 12], gen0 = *gen;
@@ -279,7 +284,7 @@ run_one(struct eng *e, const struct eng_trace *t, uint64_t gpa,
         at = rip;
         e->insn_rip = at;
         e->next_rip = at + in->length;
-        if (!in->lazy)
+        if (!all_lazy && !in->lazy)
             eng_flags_sync(e);
         in->exec(e, in);
         rip = e->next_rip;
@@ -373,9 +378,11 @@ static bool run_traces(struct eng *e)
             return ran;
         ran = true;
         uint64_t start = st->rip, end = start + t->len;
-        /* run_one() for each way of retiring, the choice out of its loop */
-        bool whole = block ? run_one(e, t, gpa, limit, cpl, true)
-                           : run_one(e, t, gpa, limit, cpl, false);
+        /* run_one() for each way of retiring, and for traces of fast
+         * handlers alone, the choice out of its loop */
+        bool whole = !block ? run_one(e, t, gpa, limit, cpl, false, false)
+                     : t->all_lazy ? run_one(e, t, gpa, limit, cpl, true, true)
+                                   : run_one(e, t, gpa, limit, cpl, true, false);
         if (!whole || e->count >= e->budget)
             return true;
         uint64_t rip = st->rip;

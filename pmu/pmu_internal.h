@@ -318,6 +318,39 @@ void pmu_uarch_base(uint32_t slots_per_cycle, enum pmu_insn_class cls,
  * but a near branch). */
 enum pmu_outcome pmu_uarch_predict(struct pmu_uarch *ua,
                                    const struct pmu_insn *insn);
+/* The predictor's index of a branch at (addr): the address folded so
+ * that nearby branches use different entries. */
+static inline unsigned pmu_uarch_hash(uint64_t addr, unsigned size)
+{
+    return (unsigned)((addr ^ (addr >> 12) ^ (addr >> 24)) % size);
+}
+
+/* A conditional branch: its 2-bit saturating counter, taken if >= 2,
+ * trained; true if it was mispredicted. Inline: most branches are. */
+static inline bool pmu_uarch_predict_jcc(struct pmu_uarch *ua,
+                                         const struct pmu_insn *in)
+{
+    uint8_t *ctr = &ua->bht[pmu_uarch_hash(in->addr, UARCH_BHT_SIZE)];
+    bool miss = (*ctr >= 2) != in->taken;
+
+    if (in->taken && *ctr < 3)
+        (*ctr)++;
+    else if (!in->taken && *ctr > 0)
+        (*ctr)--;
+    return miss;
+}
+
+/* pmu_uarch_predict() with a conditional branch's inline. */
+static inline enum pmu_outcome
+pmu_uarch_predict_inline(struct pmu_uarch *ua, const struct pmu_insn *insn)
+{
+    if (insn->cls != PMU_INSN_JCC)
+        return pmu_uarch_predict(ua, insn);
+    if (pmu_uarch_predict_jcc(ua, insn))
+        return PMU_OUTCOME_MISPREDICT;
+    return insn->taken ? PMU_OUTCOME_BUBBLE : PMU_OUTCOME_NONE;
+}
+
 /* Would (insn), retired again now, leave the predictor as it is? Then
  * any number more of it have the outcome the next one has. */
 bool pmu_uarch_steady(const struct pmu_uarch *ua, const struct pmu_insn *insn);

@@ -169,7 +169,7 @@ tally_in_room(struct pmu *pmu, struct pmu_tally *t,
     pmu->cycles += pmu->fixed_cost[cls][insn->mem_read].cycles;
     t->count[cls][insn->mem_read]++;
     if (!pmu->fixed_class[cls]) {
-        enum pmu_outcome o = pmu_uarch_predict(&pmu->ua, insn);
+        enum pmu_outcome o = pmu_uarch_predict_inline(&pmu->ua, insn);
         pmu->cycles += pmu->outcome_cost[o].cycles;
         t->outcomes[o]++;
     }

@@ -44,29 +44,11 @@ void pmu_uarch_reset(struct pmu_uarch *ua)
         ua->bht[i] = 1;
 }
 
-/* Fold the address so that nearby branches use different entries. */
-static unsigned hash(uint64_t addr, unsigned size)
-{
-    return (unsigned)((addr ^ (addr >> 12) ^ (addr >> 24)) % size);
-}
-
-/* Conditional: 2-bit saturating counter, taken if >= 2. */
-static bool predict_jcc(struct pmu_uarch *ua, const struct pmu_insn *in)
-{
-    uint8_t *ctr = &ua->bht[hash(in->addr, UARCH_BHT_SIZE)];
-    bool miss = (*ctr >= 2) != in->taken;
-
-    if (in->taken && *ctr < 3)
-        (*ctr)++;
-    else if (!in->taken && *ctr > 0)
-        (*ctr)--;
-    return miss;
-}
 
 /* Indirect: the last target seen at this address (tagged). */
 static bool predict_indirect(struct pmu_uarch *ua, const struct pmu_insn *in)
 {
-    unsigned i = hash(in->addr, UARCH_BTB_SIZE);
+    unsigned i = pmu_uarch_hash(in->addr, UARCH_BTB_SIZE);
     bool hit = ua->btb[i].valid && ua->btb[i].addr == in->addr &&
                ua->btb[i].target == in->next;
 
@@ -103,7 +85,7 @@ static bool predict(struct pmu_uarch *ua, const struct pmu_insn *in)
 
     switch (in->cls) {
     case PMU_INSN_JCC:
-        return predict_jcc(ua, in);
+        return pmu_uarch_predict_jcc(ua, in);
     case PMU_INSN_JMP_INDIRECT:
         return predict_indirect(ua, in);
     case PMU_INSN_CALL:
@@ -163,10 +145,10 @@ bool pmu_uarch_steady(const struct pmu_uarch *ua, const struct pmu_insn *insn)
         return true; /* not predicted */
     switch (insn->cls) {
     case PMU_INSN_JCC: /* saturated the way it goes */
-        i = hash(insn->addr, UARCH_BHT_SIZE);
+        i = pmu_uarch_hash(insn->addr, UARCH_BHT_SIZE);
         return insn->taken ? ua->bht[i] == 3 : ua->bht[i] == 0;
     case PMU_INSN_JMP_INDIRECT: /* the target table holds this target */
-        i = hash(insn->addr, UARCH_BTB_SIZE);
+        i = pmu_uarch_hash(insn->addr, UARCH_BTB_SIZE);
         return ua->btb[i].valid && ua->btb[i].addr == insn->addr &&
                ua->btb[i].target == insn->next;
     case PMU_INSN_JMP:
