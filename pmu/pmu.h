@@ -396,7 +396,7 @@ struct pmu_insn {
  * accesses (engine/engine.h), all of which came before the block's
  * retirement.
  */
-#define PMU_BLOCK_RECORDS 16
+#define PMU_BLOCK_RECORDS 64
 
 struct pmu_block {
     uint64_t n;
