@@ -208,7 +208,6 @@ static void step(struct eng *e)
          * counted them; RIP stays for the rest. */
         st->interrupt_shadow = false;
         st->rflags &= ~RFLAGS_RF;
-        e->retired_total += e->batched;
         e->run_retired += e->batched;
         e->count += e->batched - 1; /* engine_run() adds the last */
         return;
@@ -219,7 +218,6 @@ static void step(struct eng *e)
         in->mnemonic != ZYDIS_MNEMONIC_IRETD &&
         in->mnemonic != ZYDIS_MNEMONIC_IRET)
         st->rflags &= ~RFLAGS_RF;
-    e->retired_total++;
     e->run_retired++;
     const struct pmu_insn r = {
         .addr = e->insn_rip,
@@ -343,4 +341,5 @@ void engine_run(struct engine *ext, struct engine_state *st, uint64_t budget,
     out->stop = ENGINE_STOP_BUDGET;
 done:
     out->retired = e->run_retired;
+    e->retired_total += e->run_retired; /* kept per run, not per retirement */
 }

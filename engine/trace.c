@@ -225,7 +225,6 @@ static bool block_add(struct eng *e, const struct eng_trace *t,
     }
     b->n += done;
     b->cpl = cpl;
-    e->retired_total += done;
     e->run_retired += done;
     e->count += done;
     if (e->room_left != UINT64_MAX)
@@ -294,7 +293,6 @@ run_one(struct eng *e, const struct eng_trace *t, uint64_t gpa,
             st->rip = rip;
             struct pmu_insn r;
             record(&r, in, at, rip, cpl);
-            e->retired_total++;
             e->run_retired++;
             e->count++;
             if (e->ops.retire(e->ops.ctx, &r)) {

@@ -137,7 +137,8 @@ static void prefetch(struct pmu_cache *c, uint64_t line)
     lookup(c, &c->level[2], line);
 }
 
-void pmu_cache_access(struct pmu_cache *c, uint64_t gpa, bool flush)
+static inline __attribute__((always_inline)) void
+cache_access(struct pmu_cache *c, uint64_t gpa, bool flush)
 {
     struct pmu_cache_way *hit;
 
@@ -173,4 +174,15 @@ void pmu_cache_access(struct pmu_cache *c, uint64_t gpa, bool flush)
     if (!lookup(c, &c->level[2], line))
         c->llc_misses++;
     prefetch(c, line + 1);
+}
+
+void pmu_cache_access(struct pmu_cache *c, uint64_t gpa, bool flush)
+{
+    cache_access(c, gpa, flush);
+}
+
+/* Here, beside the cache model, so that an access is one call. */
+void pmu_mem_access(struct pmu *pmu, uint64_t gpa, enum pmu_mem kind)
+{
+    cache_access(&pmu->cache, gpa, kind == PMU_MEM_FLUSH);
 }

@@ -302,11 +302,6 @@ bool pmu_retire_repeat(struct pmu *pmu, const struct pmu_insn *insn,
     return false;
 }
 
-void pmu_mem_access(struct pmu *pmu, uint64_t gpa, enum pmu_mem kind)
-{
-    pmu_cache_access(&pmu->cache, gpa, kind == PMU_MEM_FLUSH);
-}
-
 uint64_t pmu_core_cycles(const struct pmu *pmu)
 {
     return pmu->cycles;
