@@ -215,7 +215,6 @@ struct eng {
     bool db_held, db_held_step;
     uint8_t db_held_hits;
     uint64_t db_held_rip;    /* where the next instruction is */
-    bool mem_read, mem_write;
     bool tf_start;           /* TF was set as the instruction began */
     uint8_t bp_hits;         /* data breakpoints its accesses met */
     /* caches */

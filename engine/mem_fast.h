@@ -59,12 +59,9 @@ static inline uint8_t *tlb_fast(struct eng *e, enum acc acc, uint64_t la,
                        << (!supervisor && eng_cpl(e) == 3));
 }
 
+/* An access, for the caller's cache model. */
 static inline void log_access(struct eng *e, uint64_t gpa, bool write)
 {
-    if (write)
-        e->mem_write = true;
-    else
-        e->mem_read = true;
     if (e->ops.mem_access)
         e->ops.mem_access(e->ops.ctx, gpa,
                           write ? ENGINE_MEM_WRITE : ENGINE_MEM_READ);

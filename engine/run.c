@@ -199,7 +199,6 @@ static void step(struct eng *e)
     e->branch_taken = false;
     e->tx_abort = false;
     e->shadow_next = false;
-    e->mem_read = e->mem_write = false;
     e->batched = 0;
     in->exec(e, in);
     eng_flags_sync(e); /* a fast handler's, made whole for what follows */
