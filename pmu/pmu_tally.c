@@ -122,15 +122,35 @@ static inline void take_llc(struct pmu *pmu, struct pmu_tally *t,
     }
 }
 
+/* (m) of (insn), tallied where tally()'s checks have passed: one after
+ * them, a block's record within the room pmu_retire_block() checked,
+ * whose LLC events it took (m = 1), or m more after one tallied, where the predictor is
+ * steady for it (pmu_uarch_steady()) and the room takes them, each with
+ * the outcome the predictor gives now. */
+static inline __attribute__((always_inline)) void
+tally_many(struct pmu *pmu, struct pmu_tally *t, const struct pmu_insn *insn,
+           uint64_t m)
+{
+    unsigned cls = (unsigned)insn->cls < PMU_INSN_CLASSES
+                       ? (unsigned)insn->cls : PMU_INSN_OTHER;
+
+    pmu->tally_room -= m;
+    pmu->cycles += m * pmu->fixed_cost[cls][insn->mem_read].cycles;
+    t->count[cls][insn->mem_read] += m;
+    if (!pmu->fixed_class[cls]) {
+        enum pmu_outcome o = pmu_uarch_predict_inline(&pmu->ua, insn);
+        pmu->cycles += m * pmu->outcome_cost[o].cycles;
+        t->outcomes[o] += m;
+    }
+    t->n += m;
+}
+
 /* Inline in both callers: a block's last instruction goes through it
  * straight from pmu_retire_block(). */
 static inline __attribute__((always_inline)) bool
 tally(struct pmu *pmu, const struct pmu_insn *insn)
 {
-    unsigned ring = insn->cpl != 0;
-    unsigned cls = (unsigned)insn->cls < PMU_INSN_CLASSES
-                       ? (unsigned)insn->cls : PMU_INSN_OTHER;
-    struct pmu_tally *t = &pmu->tally[ring];
+    struct pmu_tally *t = &pmu->tally[insn->cpl != 0];
 
     if (pmu->tally_room == 0 && !reopen(pmu))
         return false;
@@ -143,58 +163,8 @@ tally(struct pmu *pmu, const struct pmu_insn *insn)
         return false;
     }
     take_llc(pmu, t, refs, misses);
-    pmu->tally_room--;
-    pmu->cycles += pmu->fixed_cost[cls][insn->mem_read].cycles;
-    t->count[cls][insn->mem_read]++;
-    if (!pmu->fixed_class[cls]) {
-        /* a predicted branch: its outcome trains the predictor now */
-        enum pmu_outcome o = pmu_uarch_predict(&pmu->ua, insn);
-        pmu->cycles += pmu->outcome_cost[o].cycles;
-        t->outcomes[o]++;
-    }
-    t->n++;
+    tally_many(pmu, t, insn, 1);
     return true;
-}
-
-/* A block's record within the room pmu_retire_block() checked, whose
- * LLC events it took: what tally() does once those checks pass. */
-static inline __attribute__((always_inline)) void
-tally_in_room(struct pmu *pmu, struct pmu_tally *t,
-              const struct pmu_insn *insn)
-{
-    unsigned cls = (unsigned)insn->cls < PMU_INSN_CLASSES
-                       ? (unsigned)insn->cls : PMU_INSN_OTHER;
-
-    pmu->tally_room--;
-    pmu->cycles += pmu->fixed_cost[cls][insn->mem_read].cycles;
-    t->count[cls][insn->mem_read]++;
-    if (!pmu->fixed_class[cls]) {
-        enum pmu_outcome o = pmu_uarch_predict_inline(&pmu->ua, insn);
-        pmu->cycles += pmu->outcome_cost[o].cycles;
-        t->outcomes[o]++;
-    }
-    t->n++;
-}
-
-/* (m) more of (insn) after one tallied, where the predictor is steady
- * for it (pmu_uarch_steady()) and the room takes them: each would be
- * tallied as that one was, with the outcome the predictor gives now. */
-static void tally_many(struct pmu *pmu, const struct pmu_insn *insn,
-                       uint64_t m)
-{
-    unsigned cls = (unsigned)insn->cls < PMU_INSN_CLASSES
-                       ? (unsigned)insn->cls : PMU_INSN_OTHER;
-    struct pmu_tally *t = &pmu->tally[insn->cpl != 0];
-
-    pmu->tally_room -= m;
-    pmu->cycles += m * pmu->fixed_cost[cls][insn->mem_read].cycles;
-    t->count[cls][insn->mem_read] += m;
-    if (!pmu->fixed_class[cls]) {
-        enum pmu_outcome o = pmu_uarch_predict(&pmu->ua, insn);
-        pmu->cycles += m * pmu->outcome_cost[o].cycles;
-        t->outcomes[o] += m;
-    }
-    t->n += m;
 }
 
 /* A record of a block retired (times) times in a row: tallied, or alone
@@ -212,7 +182,7 @@ static bool tally_times(struct pmu *pmu, const struct pmu_insn *insn,
         times--;
         if (tallied && times && pmu->tally_room >= times &&
             pmu_uarch_steady(&pmu->ua, insn)) {
-            tally_many(pmu, insn, times);
+            tally_many(pmu, &pmu->tally[insn->cpl != 0], insn, times);
             break;
         }
     }
@@ -294,7 +264,7 @@ bool pmu_retire_block(struct pmu *pmu, const struct pmu_block *b)
             pmi |= tally_times(pmu, &b->rec[r], b->times[r]);
         else if (!b->rec[r].tx_abort && pmu->tally_room)
             /* the room was checked and the LLC events taken, above */
-            tally_in_room(pmu, t, &b->rec[r]);
+            tally_many(pmu, t, &b->rec[r], 1);
         else if (!tally(pmu, &b->rec[r]))
             pmi |= pmu_retire_one(pmu, &b->rec[r]);
     }
