@@ -131,7 +131,7 @@ struct icache_slot {
 #define TLB_SLOTS (1u << TLB_BITS)
 
 /* What an access may do through a slot with no check and no side effect
- * (eng_tlb_fast(): tlb_slot.fast) */
+ * (tlb_slot.fast; mem_fast.h's tlb_hit()) */
 enum tlb_fast {
     TLB_FAST_READ_SUP = 1, TLB_FAST_READ_USER = 2,
     TLB_FAST_WRITE_SUP = 4, TLB_FAST_WRITE_USER = 8,
@@ -191,7 +191,8 @@ struct eng {
     /* while traces run: the TLB's fast bit (enum tlb_fast) a data read
      * [ACC_READ] or write [ACC_WRITE] at their privilege needs, where
      * nothing else can stop it (64-bit mode, no data breakpoint, no
-     * alignment check); 0 outside them (mem.c checks all of that) */
+     * alignment check); 0 outside them (mem_fast.h's fast_data() checks
+     * all of that) */
     uint8_t fast_want[2];
     /* per instruction */
     uint64_t insn_rip;       /* where the current instruction starts */

@@ -140,9 +140,7 @@ lazy_cond(const struct eng *e, unsigned cc)
         int64_t sb = (int64_t)(l->b << shift) >> shift;
         switch (cc >> 1) {
         case 1: r = l->a < l->b; break;                  /* B */
-        case 2: r = l->res == 0; break;                  /* E */
         case 3: r = l->a <= l->b; break;                 /* BE */
-        case 4: r = (l->res >> (8 * l->size - 1)) & 1; break; /* S */
         case 6: r = sa < sb; break;                      /* L */
         default: r = sa <= sb; break;                    /* LE */
         }
@@ -152,9 +150,9 @@ lazy_cond(const struct eng *e, unsigned cc)
         bool zf = l->res == 0, sf = (l->res >> (8 * l->size - 1)) & 1;
         switch (cc >> 1) {
         case 0: case 1: r = false; break;                /* O, B */
-        case 2: case 3: r = zf; break;                   /* E, BE */
-        case 4: case 6: r = sf; break;                   /* S, L */
+        case 3: r = zf; break;                           /* BE */
         case 5: r = !__builtin_parity((unsigned)(l->res & 0xFF)); break;
+        case 6: r = sf; break;                           /* L */
         default: r = zf || sf; break;                    /* LE */
         }
         return (cc & 1) ? !r : r;

@@ -228,7 +228,7 @@ static void set_dirty(struct eng *e, uint64_t la)
 
 /*
  * The data accesses a slot now allows with nothing to check or set, for
- * mem.c's tlb_fast(): within RAM, with A set (and D, for a write, into a
+ * mem_fast.h's tlb_hit(): within RAM, with A set (and D, for a write, into a
  * frame that holds no decoded instructions), and allowed whatever
  * RFLAGS.AC holds. CR0.WP and CR4.SMAP, which the rest depends on, flush
  * the TLB when they change (exec_cr.c), and so does a frame's first

@@ -289,6 +289,7 @@ run_one(struct eng *e, const struct eng_trace *t, uint64_t gpa,
         rip = e->next_rip;
         i++;
         if (!block) {
+            eng_flags_sync(e); /* the state as ops->retire may read it */
             retired_first(e);
             st->rip = rip;
             struct pmu_insn r;

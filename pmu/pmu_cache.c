@@ -137,8 +137,8 @@ static void prefetch(struct pmu_cache *c, uint64_t line)
     lookup(c, &c->level[2], line);
 }
 
-static inline __attribute__((always_inline)) void
-cache_access(struct pmu_cache *c, uint64_t gpa, bool flush)
+/* A load or store (or, with flush, CLFLUSH) of the byte at (gpa). */
+static void cache_access(struct pmu_cache *c, uint64_t gpa, bool flush)
 {
     struct pmu_cache_way *hit;
 
@@ -174,11 +174,6 @@ cache_access(struct pmu_cache *c, uint64_t gpa, bool flush)
     if (!lookup(c, &c->level[2], line))
         c->llc_misses++;
     prefetch(c, line + 1);
-}
-
-void pmu_cache_access(struct pmu_cache *c, uint64_t gpa, bool flush)
-{
-    cache_access(c, gpa, flush);
 }
 
 /* Here, beside the cache model, so that an access is one call. */

@@ -133,8 +133,7 @@ struct pmu_cache {
 
 bool pmu_cache_init(struct pmu_cache *c, const struct pmu_model *m);
 void pmu_cache_free(struct pmu_cache *c);
-/* A load or store (or, with flush, CLFLUSH) of the byte at (gpa). */
-void pmu_cache_access(struct pmu_cache *c, uint64_t gpa, bool flush);
+/* (pmu_mem_access(), pmu/pmu.h, is the cache model's access.) */
 
 /* PERF_METRICS' hidden accumulators: the slots and topdown slots counted
  * since FIXED_CTR3 and PERF_METRICS were last zeroed (pmu_metrics.c). */

@@ -124,9 +124,9 @@ static inline void take_llc(struct pmu *pmu, struct pmu_tally *t,
 
 /* (m) of (insn), tallied where tally()'s checks have passed: one after
  * them, a block's record within the room pmu_retire_block() checked,
- * whose LLC events it took (m = 1), or m more after one tallied, where the predictor is
- * steady for it (pmu_uarch_steady()) and the room takes them, each with
- * the outcome the predictor gives now. */
+ * whose LLC events it took (m = 1), or m more after one tallied, where
+ * the predictor is steady for it (pmu_uarch_steady()) and the room takes
+ * them, each with the outcome the predictor gives now. */
 static inline __attribute__((always_inline)) void
 tally_many(struct pmu *pmu, struct pmu_tally *t, const struct pmu_insn *insn,
            uint64_t m)
