@@ -42,8 +42,10 @@ uint64_t count_block_room(struct pmvm *p)
     return pmu_block_room(p->pmu, ENGINE_BLOCK_MAX_ACCESSES);
 }
 
-void count_mem_access(struct pmvm *p, uint64_t gpa, enum engine_mem kind)
+void count_mem_access(void *ctx, uint64_t gpa, enum engine_mem kind)
 {
+    struct pmvm *p = ctx;
+
     if (count_active(p))
         pmu_mem_access(p->pmu, gpa, kind == ENGINE_MEM_FLUSH ? PMU_MEM_FLUSH
                                     : kind == ENGINE_MEM_WRITE

@@ -48,8 +48,9 @@ bool count_active(const struct pmvm *p);
 uint64_t count_block_room(struct pmvm *p);
 
 /* A memory access the engine made: the cache model sees it while a
- * counter counts, like the core model. */
-void count_mem_access(struct pmvm *p, uint64_t gpa, enum engine_mem kind);
+ * counter counts, like the core model. engine_ops.mem_access itself
+ * (ctx: the pmvm), called for every access. */
+void count_mem_access(void *ctx, uint64_t gpa, enum engine_mem kind);
 
 /* A stop while stepping: count what retired since the vCPU resumed. */
 void count_on_step(struct pmvm *p);

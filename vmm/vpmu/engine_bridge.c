@@ -183,11 +183,6 @@ static enum engine_answer on_wrmsr(void *ctx, uint32_t msr, uint64_t val,
     return ENGINE_OK;
 }
 
-static void on_mem_access(void *ctx, uint64_t gpa, enum engine_mem kind)
-{
-    count_mem_access(ctx, gpa, kind);
-}
-
 /* The counted region's clock (vtsc.c), else the vCPU's TSC as KVM keeps
  * it: an ioctl, where a hand-back would cost a stepped run (and on a host
  * that cannot step CPL3 code, a stop only at the next exit). */
@@ -306,7 +301,7 @@ void bridge_setup(struct pmvm *p, bool use_engine, enum bridge_cpl0 cpl0)
     static const struct engine_ops ops_template = {
         .retire = on_retire, .retire_repeat = on_retire_repeat,
         .block_room = on_block_room, .retire_block = on_retire_block,
-        .mem_access = on_mem_access,
+        .mem_access = count_mem_access,
         .rdmsr = on_rdmsr, .wrmsr = on_wrmsr, .rdpmc = on_rdpmc,
         .rdtsc = on_rdtsc, .cpuid = on_cpuid, .sys_msr_read = on_sys_read,
         .sys_msr_write = on_sys_write, .io = on_io,
