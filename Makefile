@@ -31,7 +31,7 @@ DATADIR ?= $(PREFIX)/share/pmvm
 
 CC := gcc
 PKG_CONFIG ?= pkg-config
-PKGS := libcap libseccomp inih json-c
+PKGS := libcap libseccomp inih json-c zlib liblzma libzstd liblz4
 
 WARN := -Wall -Wextra -Werror -Wshadow -Wpointer-arith -Wcast-qual \
 	-Wwrite-strings -Wmissing-prototypes -Wstrict-prototypes \

@@ -9,9 +9,11 @@ set -eu
 # grub-*, xorriso, mtools: make iso, the probes on bare metal.
 # cpio: the test VM's initramfs (scripts/testvm.sh, docs/testing.md).
 # strace: the test that --accel=engine makes no KVM call (engine_boot.sh).
+# zlib, liblzma, libzstd, liblz4: a Linux kernel's payload (vmm/linux_image.c).
 PKGS="${*:-gcc make pkg-config binutils linux-libc-dev libcap-dev libseccomp-dev \
 libinih-dev libcmocka-dev libzydis-dev libjson-c-dev qemu-system-x86 cpuid \
-help2man jq grub-common grub-pc-bin grub-efi-amd64-bin xorriso mtools cpio strace}"
+help2man jq grub-common grub-pc-bin grub-efi-amd64-bin xorriso mtools cpio strace \
+zlib1g-dev liblzma-dev libzstd-dev liblz4-dev}"
 missing=""
 for p in $PKGS; do
 	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "ok installed" ||

@@ -15,6 +15,10 @@ $(BUILD)/tests/test_loader: $(BUILD)/tests/unit/test_loader.o \
 		$(BUILD)/vmm/loader.o
 	$(CC) $(LDFLAGS) -o $@ $^ $(TEST_LDLIBS)
 
+$(BUILD)/tests/test_linux_image: $(BUILD)/tests/unit/test_linux_image.o \
+		$(BUILD)/vmm/linux_image.o
+	$(CC) $(LDFLAGS) -o $@ $^ $(TEST_LDLIBS) $(LDLIBS)
+
 $(BUILD)/tests/test_cli_num: $(BUILD)/tests/unit/test_cli_num.o \
 		$(BUILD)/cli/options.o
 	$(CC) $(LDFLAGS) -o $@ $^ $(TEST_LDLIBS)

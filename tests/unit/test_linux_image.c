@@ -1,0 +1,378 @@
+/* test_linux_image.c: vmm/linux_image.c against kernel images built here as the boot protocol and the kernel's build lay them out: a vmlinux, bzImages with each compression, and the ones pmvm must refuse. */
+#include <elf.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cmocka.h>
+#include <lz4.h>
+#include <lzma.h>
+#include <zlib.h>
+#include <zstd.h>
+
+#include "vmm/linux_image.h"
+
+/*
+ * The vmlinux: an ELF64 x86-64 executable with two PT_LOAD segments at
+ * physical 16 MiB (as LOAD_PHYSICAL_ADDR puts Linux), the second with
+ * bss, and the entry at the first's start, as vmlinux.lds.S's
+ * ENTRY(phys_startup_64) has it. Its bytes are filler that compresses
+ * badly enough to make the payload a real size (64 KiB of text).
+ */
+#define PHYS 0x1000000ull
+#define TEXT 0x10000u
+#define DATA 0x2000u
+#define BSS 0x3000u
+
+static uint8_t *vmlinux(size_t *len)
+{
+    size_t off_text = 0x1000, off_data = off_text + TEXT;
+    uint8_t *p = calloc(1, off_data + DATA);
+    Elf64_Ehdr eh = {
+        .e_type = ET_EXEC, .e_machine = EM_X86_64, .e_version = EV_CURRENT,
+        .e_entry = PHYS, .e_phoff = sizeof(Elf64_Ehdr),
+        .e_ehsize = sizeof(Elf64_Ehdr), .e_phentsize = sizeof(Elf64_Phdr),
+        .e_phnum = 2};
+    Elf64_Phdr ph[2] = {
+        {.p_type = PT_LOAD, .p_flags = PF_R | PF_X, .p_offset = off_text,
+         .p_vaddr = 0xffffffff81000000ull, .p_paddr = PHYS,
+         .p_filesz = TEXT, .p_memsz = TEXT},
+        {.p_type = PT_LOAD, .p_flags = PF_R | PF_W, .p_offset = off_data,
+         .p_vaddr = 0xffffffff81000000ull + TEXT, .p_paddr = PHYS + TEXT,
+         .p_filesz = DATA, .p_memsz = DATA + BSS},
+    };
+    uint32_t x = 12345;
+
+    assert_non_null(p);
+    memcpy(eh.e_ident, ELFMAG, SELFMAG);
+    eh.e_ident[EI_CLASS] = ELFCLASS64;
+    eh.e_ident[EI_DATA] = ELFDATA2LSB;
+    eh.e_ident[EI_VERSION] = EV_CURRENT;
+    memcpy(p, &eh, sizeof(eh));
+    memcpy(p + sizeof(eh), ph, sizeof(ph));
+    for (size_t i = off_text; i < off_data + DATA; i++) {
+        x = x * 1103515245u + 12345u;
+        p[i] = (uint8_t)((x >> 16) & (i & 64 ? 0xFF : 0x0F));
+    }
+    *len = off_data + DATA;
+    return p;
+}
+
+/* ---- compressing as the kernel's build does (scripts/Makefile.lib) ---- */
+
+enum how { GZIP, XZ, ZSTD, LZ4, RAW };
+
+/* The size the kernel's build appends after the compressed data
+ * (size_append: 4 bytes, little-endian). */
+static size_t append_size(uint8_t *out, size_t at, size_t unpacked)
+{
+    uint32_t n = (uint32_t)unpacked;
+    memcpy(out + at, &n, 4);
+    return at + 4;
+}
+
+static uint8_t *pack(enum how how, const uint8_t *in, size_t len,
+                         size_t *outlen)
+{
+    size_t cap = len * 2 + 65536, n = 0;
+    uint8_t *out = malloc(cap);
+
+    assert_non_null(out);
+    switch (how) {
+    case GZIP: {
+        z_stream z = {0};
+        assert_int_equal(deflateInit2(&z, 9, Z_DEFLATED, 16 + MAX_WBITS, 9,
+                                      Z_DEFAULT_STRATEGY), Z_OK);
+        z.next_in = (Bytef *)(uintptr_t)in;
+        z.avail_in = (uInt)len;
+        z.next_out = out;
+        z.avail_out = (uInt)cap;
+        assert_int_equal(deflate(&z, Z_FINISH), Z_STREAM_END);
+        n = z.total_out; /* gzip's own trailer holds the size */
+        deflateEnd(&z);
+        break;
+    }
+    case XZ: /* cmd_xzkern: xz --check=crc32 */
+        assert_int_equal(lzma_easy_buffer_encode(6, LZMA_CHECK_CRC32, NULL,
+                                                 in, len, out, &n, cap),
+                         LZMA_OK);
+        n = append_size(out, n, len);
+        break;
+    case ZSTD:
+        n = ZSTD_compress(out, cap, in, len, 19);
+        assert_false(ZSTD_isError(n));
+        n = append_size(out, n, len);
+        break;
+    case LZ4: { /* cmd_lz4: lz4 -l, the legacy frame, 8 MiB blocks */
+        uint32_t magic = 0x184C2102u;
+        memcpy(out, &magic, 4);
+        n = 4;
+        for (size_t at = 0; at < len; at += 8u << 20) {
+            size_t chunk = len - at < (8u << 20) ? len - at : 8u << 20;
+            int c = LZ4_compress_default((const char *)in + at,
+                                         (char *)out + n + 4, (int)chunk,
+                                         (int)(cap - n - 4));
+            assert_true(c > 0);
+            uint32_t c32 = (uint32_t)c;
+            memcpy(out + n, &c32, 4);
+            n += 4 + (size_t)c;
+        }
+        n = append_size(out, n, len);
+        break;
+    }
+    case RAW:
+        memcpy(out, in, len);
+        n = len;
+        break;
+    }
+    *outlen = n;
+    return out;
+}
+
+/*
+ * A bzImage (the boot protocol, Documentation/arch/x86/boot.rst): the
+ * boot sector and setup code (setup_sects + 1 sectors; the header at
+ * 0x1F1), then the protected-mode part: some bytes of decompressor, the
+ * payload at payload_offset into it, and more after it.
+ */
+#define SETUP_SECTS 3
+#define PM_AT ((SETUP_SECTS + 1) * 512)
+#define PAYLOAD_OFFSET 0x300
+
+static uint8_t *bzimage(const uint8_t *payload, size_t plen, uint16_t version,
+                        uint8_t xloadflags, size_t *len)
+{
+    size_t n = PM_AT + PAYLOAD_OFFSET + plen + 0x100;
+    uint8_t *p = calloc(1, n);
+    struct setup_header h = {
+        .setup_sects = SETUP_SECTS, .boot_flag = 0xAA55, .header = 0x53726448,
+        .version = version, .loadflags = LOADED_HIGH,
+        .kernel_alignment = 0x200000, .relocatable_kernel = 1,
+        .xloadflags = xloadflags, .cmdline_size = 2047,
+        .payload_offset = PAYLOAD_OFFSET, .payload_length = (uint32_t)plen,
+        .pref_address = PHYS, .init_size = 0x800000};
+
+    assert_non_null(p);
+    memcpy(p + 0x1F1, &h, sizeof(h));
+    memcpy(p + PM_AT + PAYLOAD_OFFSET, payload, plen);
+    *len = n;
+    return p;
+}
+
+/* A bzImage of (how) around the test vmlinux, the usual header. */
+static uint8_t *kernel(enum how how, size_t *len, uint8_t **elf,
+                       size_t *elflen)
+{
+    size_t plen;
+    *elf = vmlinux(elflen);
+    uint8_t *payload = pack(how, *elf, *elflen, &plen);
+    uint8_t *k = bzimage(payload, plen, 0x020F, XLF_KERNEL_64, len);
+    free(payload);
+    return k;
+}
+
+static void check_segments(const struct linux_image *li)
+{
+    assert_int_equal(li->entry, PHYS);
+    assert_int_equal(li->nsegs, 2);
+    assert_int_equal(li->segs[0].paddr, PHYS);
+    assert_int_equal(li->segs[0].filesz, TEXT);
+    assert_int_equal(li->segs[1].paddr, PHYS + TEXT);
+    assert_int_equal(li->segs[1].filesz, DATA);
+    assert_int_equal(li->segs[1].memsz, DATA + BSS);
+    assert_int_equal(li->load_end, PHYS + TEXT + DATA + BSS);
+}
+
+static void unpacks(enum how how, const char *name)
+{
+    size_t len, elflen;
+    uint8_t *elf, *k = kernel(how, &len, &elf, &elflen);
+    struct linux_image li;
+    char why[200] = "";
+
+    assert_int_equal(linux_image_parse(k, len, &li, why, sizeof(why)), 1);
+    assert_string_equal(why, "");
+    assert_string_equal(li.compression, name);
+    assert_true(li.has_setup);
+    assert_int_equal(li.setup.version, 0x020F);
+    assert_int_equal(li.setup.init_size, 0x800000);
+    assert_int_equal(li.vmlinux_len, elflen);
+    assert_memory_equal(li.vmlinux, elf, elflen);
+    check_segments(&li);
+    linux_image_free(&li);
+    free(k);
+    free(elf);
+}
+
+static void test_gzip(void **state) { (void)state; unpacks(GZIP, "gzip"); }
+static void test_xz(void **state) { (void)state; unpacks(XZ, "xz"); }
+static void test_zstd(void **state) { (void)state; unpacks(ZSTD, "zstd"); }
+static void test_lz4(void **state) { (void)state; unpacks(LZ4, "lz4"); }
+
+static void test_vmlinux(void **state)
+{
+    size_t elflen;
+    uint8_t *elf = vmlinux(&elflen);
+    struct linux_image li;
+    char why[200] = "";
+
+    (void)state;
+    assert_int_equal(linux_image_parse(elf, elflen, &li, why, sizeof(why)),
+                     1);
+    assert_string_equal(li.compression, "none");
+    assert_false(li.has_setup);
+    check_segments(&li);
+    linux_image_free(&li);
+    free(elf);
+}
+
+/* A kernel pmvm refuses: -1, and a reason containing (words). */
+static void refused(const uint8_t *k, size_t len, const char *words)
+{
+    struct linux_image li;
+    char why[200] = "";
+
+    assert_int_equal(linux_image_parse(k, len, &li, why, sizeof(why)), -1);
+    if (!strstr(why, words))
+        fail_msg("reason '%s' lacks '%s'", why, words);
+    linux_image_free(&li);
+}
+
+static void test_old_protocol(void **state)
+{
+    size_t elflen, plen, len;
+    uint8_t *elf = vmlinux(&elflen);
+    uint8_t *payload = pack(GZIP, elf, elflen, &plen);
+    uint8_t *k = bzimage(payload, plen, 0x0206, XLF_KERNEL_64, &len);
+
+    (void)state;
+    refused(k, len, "boot protocol is 2.06");
+    free(k);
+    free(payload);
+    free(elf);
+}
+
+static void test_no_64bit_entry(void **state)
+{
+    size_t elflen, plen, len;
+    uint8_t *elf = vmlinux(&elflen);
+    uint8_t *payload = pack(GZIP, elf, elflen, &plen);
+    uint8_t *k = bzimage(payload, plen, 0x020F, 0, &len);
+
+    (void)state;
+    refused(k, len, "no 64-bit entry");
+    free(k);
+    free(payload);
+    free(elf);
+}
+
+/* bzip2, LZMA, LZO: the kernel can be built so; pmvm says which. */
+static void test_other_compressions(void **state)
+{
+    static const struct { const char *magic; size_t n; const char *name; }
+    other[] = {{"BZh91AY&SY", 10, "bzip2"}, {"\x5d\x00\x00\x80\x00", 5, "lzma"},
+               {"\x89LZO\x00\x0d\x0a", 7, "lzo"}};
+    (void)state;
+    for (size_t i = 0; i < sizeof(other) / sizeof(other[0]); i++) {
+        uint8_t payload[64] = {0};
+        size_t len;
+        memcpy(payload, other[i].magic, other[i].n);
+        uint8_t *k = bzimage(payload, sizeof(payload), 0x020F, XLF_KERNEL_64,
+                             &len);
+        refused(k, len, other[i].name);
+        free(k);
+    }
+    uint8_t junk[64];
+    size_t len;
+    memset(junk, 0xA5, sizeof(junk));
+    uint8_t *k = bzimage(junk, sizeof(junk), 0x020F, XLF_KERNEL_64, &len);
+    refused(k, len, "does not know");
+    free(k);
+}
+
+/* Each compression, its payload cut short: damaged, not a crash. */
+static void test_damaged(void **state)
+{
+    static const enum how hows[] = {GZIP, XZ, ZSTD, LZ4};
+    (void)state;
+    for (size_t i = 0; i < sizeof(hows) / sizeof(hows[0]); i++) {
+        size_t elflen, plen, len;
+        uint8_t *elf = vmlinux(&elflen);
+        uint8_t *payload = pack(hows[i], elf, elflen, &plen);
+        uint8_t *k = bzimage(payload, plen / 2, 0x020F, XLF_KERNEL_64, &len);
+        refused(k, len, "damaged");
+        free(k);
+        free(payload);
+        free(elf);
+    }
+}
+
+/* A payload that runs past the file's end. */
+static void test_payload_outside(void **state)
+{
+    size_t elflen, plen, len;
+    uint8_t *elf = vmlinux(&elflen);
+    uint8_t *payload = pack(GZIP, elf, elflen, &plen);
+    uint8_t *k = bzimage(payload, plen, 0x020F, XLF_KERNEL_64, &len);
+
+    (void)state;
+    refused(k, PM_AT + PAYLOAD_OFFSET + plen / 2, "not within");
+    free(k);
+    free(payload);
+    free(elf);
+}
+
+/* A payload that unpacks to something that is no vmlinux. */
+static void test_not_elf(void **state)
+{
+    uint8_t text[4096];
+    size_t plen, len;
+
+    (void)state;
+    memset(text, 'x', sizeof(text));
+    uint8_t *payload = pack(GZIP, text, sizeof(text), &plen);
+    uint8_t *k = bzimage(payload, plen, 0x020F, XLF_KERNEL_64, &len);
+    refused(k, len, "no x86-64 ELF");
+    free(k);
+    free(payload);
+}
+
+/* Files that are no Linux kernel: 0, for the caller's next format. */
+static void test_not_a_kernel(void **state)
+{
+    uint8_t junk[4096];
+    struct linux_image li;
+    char why[200] = "";
+
+    (void)state;
+    memset(junk, 0, sizeof(junk));
+    assert_int_equal(linux_image_parse(junk, sizeof(junk), &li, why,
+                                       sizeof(why)), 0);
+    assert_int_equal(linux_image_parse(junk, 100, &li, why, sizeof(why)), 0);
+    junk[0x1FE] = 0x55;
+    junk[0x1FF] = 0xAA; /* a boot sector, without "HdrS" */
+    assert_int_equal(linux_image_parse(junk, sizeof(junk), &li, why,
+                                       sizeof(why)), 0);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_vmlinux),
+        cmocka_unit_test(test_gzip),
+        cmocka_unit_test(test_xz),
+        cmocka_unit_test(test_zstd),
+        cmocka_unit_test(test_lz4),
+        cmocka_unit_test(test_old_protocol),
+        cmocka_unit_test(test_no_64bit_entry),
+        cmocka_unit_test(test_other_compressions),
+        cmocka_unit_test(test_damaged),
+        cmocka_unit_test(test_payload_outside),
+        cmocka_unit_test(test_not_elf),
+        cmocka_unit_test(test_not_a_kernel),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
