@@ -33,18 +33,21 @@ struct run_options {
     char *cmdline;
 };
 
-/* The multiboot command line: the image path, then the words after --,
- * as QEMU's -kernel and -append give it. */
+/* The multiboot command line: the image path, then the words after --
+ * and --append's, as QEMU's -kernel and -append give it. A Linux kernel
+ * gets --append's alone. */
 static const char run_usage[] =
     "usage: pmvm run [options] IMAGE [-- ARGS...]\n"
-    "Boots IMAGE, a Multiboot v1 image or a probe's name (rdpmc runs\n"
-    "pmvm's own), on /dev/kvm or in pmvm's engine, with the modelled PMU.\n"
-    "IMAGE and ARGS are the guest's command line, as with QEMU -kernel and\n"
-    "-append. The status is the guest's (below).\n";
+    "Boots IMAGE, a Multiboot v1 image, a probe's name (rdpmc runs pmvm's\n"
+    "own) or a Linux x86-64 kernel (bzImage or vmlinux), on /dev/kvm or in\n"
+    "pmvm's engine, with the modelled PMU. IMAGE and ARGS are a Multiboot\n"
+    "guest's command line, as with QEMU -kernel and -append; --append is a\n"
+    "Linux kernel's. The status is the guest's (below).\n";
 
-static char *cmdline_join(const char *image, int argc, char **argv)
+static char *cmdline_join(const char *image, int argc, char **argv,
+                          const char *append)
 {
-    size_t len = strlen(image) + 1;
+    size_t len = strlen(image) + 1 + (append ? strlen(append) + 1 : 0);
     for (int i = 0; i < argc; i++)
         len += strlen(argv[i]) + 1;
     char *s = malloc(len);
@@ -54,6 +57,10 @@ static char *cmdline_join(const char *image, int argc, char **argv)
     for (int i = 0; i < argc; i++) {
         strcat(s, " ");
         strcat(s, argv[i]);
+    }
+    if (append) {
+        strcat(s, " ");
+        strcat(s, append);
     }
     return s;
 }
@@ -100,7 +107,7 @@ static void run_options_parse(struct run_options *o, int argc, char **argv)
 {
     enum { OPT_MEM = 0x200, OPT_TIMEOUT, OPT_EXIT_CODE, OPT_TRACE,
            OPT_TRAP, OPT_NO_SANDBOX, OPT_COUNT, OPT_CPL0, OPT_MACHINE,
-           OPT_ENV, OPT_INITRD, OPT_ACCEL };
+           OPT_ENV, OPT_INITRD, OPT_ACCEL, OPT_APPEND };
     static const struct option longopts[] = {
         CPU_LONG_OPTIONS,
         {"accel", required_argument, NULL, OPT_ACCEL},
@@ -113,6 +120,7 @@ static void run_options_parse(struct run_options *o, int argc, char **argv)
         {"machine", required_argument, NULL, OPT_MACHINE},
         {"env", required_argument, NULL, OPT_ENV},
         {"initrd", required_argument, NULL, OPT_INITRD},
+        {"append", required_argument, NULL, OPT_APPEND},
         {"trace", optional_argument, NULL, OPT_TRACE},
         {"no-sandbox", no_argument, NULL, OPT_NO_SANDBOX},
         {"help", no_argument, NULL, 'h'},
@@ -156,6 +164,9 @@ static void run_options_parse(struct run_options *o, int argc, char **argv)
             break;
         case OPT_INITRD:
             o->cfg.initrd = optarg;
+            break;
+        case OPT_APPEND:
+            o->cfg.append = optarg;
             break;
         case OPT_MEM:
             o->mem_given = true;
@@ -219,7 +230,8 @@ static void run_options_parse(struct run_options *o, int argc, char **argv)
     static char found[PATH_MAX];
     if (image_find(o->cfg.image, found, sizeof(found)) == 0)
         o->cfg.image = found;
-    o->cmdline = cmdline_join(o->cfg.image, argc - optind, argv + optind);
+    o->cmdline = cmdline_join(o->cfg.image, argc - optind, argv + optind,
+                              o->cfg.append);
     o->cfg.cmdline = o->cmdline;
     o->cfg.env = o->env;
     o->cfg.env_len = o->env_len;

@@ -74,7 +74,11 @@ static const struct option_help {
      "an environment word in a Multiboot module, as kvm-unit-tests reads "
      "it (repeatable)"},
     {G_RUN, "--initrd=FILE", HELP_RUN,
-     "FILE as the Multiboot module (QEMU's -initrd)"},
+     "FILE as the Multiboot module, or a Linux kernel's initrd (QEMU's "
+     "-initrd)"},
+    {G_RUN, "--append=CMDLINE", HELP_RUN,
+     "a Linux kernel's command line; after a Multiboot image's path and "
+     "ARGS (QEMU's -append)"},
     {G_RUN, "--accel=WHAT", HELP_RUN | HELP_DIFF,
      "what runs the guest: auto (default; KVM where /dev/kvm opens and "
      "answers, else the engine, said on stderr), kvm, or engine (pmvm's "

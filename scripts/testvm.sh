@@ -204,7 +204,8 @@ printf 'root:x:0:\nnogroup:x:65534:\n' >"$r/etc/group"
 # library ldd lists at its own path (and the dynamic loader).
 copy_bin() {
 	for f; do
-		cp "$f" "$r/main/$rel/${f#"$bd"/}" || die 1 "cannot copy $f"
+		d="$r/main/$rel/${f#"$bd"/}"
+		mkdir -p "${d%/*}" && cp "$f" "$d" || die 1 "cannot copy $f"
 		ldd "$f" >"$tv/ldd" 2>&1 || die 1 "ldd $f: $(head -n 1 "$tv/ldd")"
 		if grep -q 'not found' "$tv/ldd"; then
 			die 1 "ldd $f: $(grep -m 1 'not found' "$tv/ldd" | tr -d '\t')"
@@ -216,7 +217,7 @@ copy_bin() {
 	done
 }
 copy_bin "$bd/pmvm"
-for t in kvm_without cpu_events; do
+for t in kvm_without cpu_events linux/mkbzimage; do
 	[ ! -x "$bd/tests/$t" ] || copy_bin "$bd/tests/$t"
 done
 # Every guest image of the build, at its own path.

@@ -16,8 +16,22 @@ $(BUILD)/tests/test_loader: $(BUILD)/tests/unit/test_loader.o \
 	$(CC) $(LDFLAGS) -o $@ $^ $(TEST_LDLIBS)
 
 $(BUILD)/tests/test_linux_image: $(BUILD)/tests/unit/test_linux_image.o \
-		$(BUILD)/vmm/linux_image.o
+		$(BUILD)/vmm/linux_image.o $(BUILD)/tests/linux/pack.o
 	$(CC) $(LDFLAGS) -o $@ $^ $(TEST_LDLIBS) $(LDLIBS)
+
+# Linux boot (linux_boot.sh): a stand-in kernel, linked as a vmlinux is,
+# and the tool that packs it into bzImages as the kernel's build does.
+tests: $(BUILD)/tests/linux/stub.elf $(BUILD)/tests/linux/mkbzimage
+$(BUILD)/tests/linux/stub.o: tests/linux/stub.c
+	@mkdir -p $(@D)
+	$(GUEST_CC) $(GUEST_CPPFLAGS) $(GUEST_CFLAGS) -c $< -o $@
+$(BUILD)/tests/linux/stub.elf: $(BUILD)/tests/linux/stub.o tests/linux/stub.ld
+	$(GUEST_LD) -m elf_x86_64 -static -nostdlib -no-pie --build-id=none \
+		-z max-page-size=0x1000 -z noexecstack -T tests/linux/stub.ld \
+		-o $@ $<
+$(BUILD)/tests/linux/mkbzimage: $(BUILD)/tests/linux/mkbzimage.o \
+		$(BUILD)/tests/linux/pack.o
+	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 
 $(BUILD)/tests/test_cli_num: $(BUILD)/tests/unit/test_cli_num.o \
 		$(BUILD)/cli/options.o

@@ -44,6 +44,8 @@ struct run_config {
     struct pmu_model pmu_model;     /* the guest's, under its policy */
     const char *image;              /* the Multiboot image's path */
     const char *cmdline;            /* the guest's command line */
+    const char *append;             /* --append: a Linux kernel's command
+                                       line (and a Multiboot one's tail) */
     const char *initrd;             /* the module's file, or NULL */
     const char *env;                /* then these lines in the module
                                        (kvm-unit-tests' environment) */

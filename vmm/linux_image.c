@@ -204,13 +204,14 @@ static const struct method *method_of(const uint8_t *p, size_t len)
 
 /* ---- the vmlinux ---- */
 
+/* An x86-64 executable, as vmlinux is (not a shared object). */
 static bool is_elf64_x86(const uint8_t *p, size_t len)
 {
     const Elf64_Ehdr *eh = (const Elf64_Ehdr *)(const void *)p;
 
     return len >= sizeof(*eh) && !memcmp(p, ELFMAG, SELFMAG) &&
            p[EI_CLASS] == ELFCLASS64 && p[EI_DATA] == ELFDATA2LSB &&
-           eh->e_machine == EM_X86_64;
+           eh->e_machine == EM_X86_64 && eh->e_type == ET_EXEC;
 }
 
 /* The PT_LOAD segments and the entry of the ELF in li->vmlinux. */

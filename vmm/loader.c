@@ -266,6 +266,13 @@ static int parse_elf(const uint8_t *image, size_t len, uint64_t mem_size,
     return 0;
 }
 
+int loader_is_multiboot(const uint8_t *image, size_t len)
+{
+    struct mb_header h;
+
+    return mb_find(image, len, &h) >= 0;
+}
+
 int loader_parse(const uint8_t *image, size_t len, uint64_t mem_size,
                  struct load_image *out, char *why, size_t whylen)
 {

@@ -37,6 +37,10 @@ struct load_image {
 int loader_parse(const uint8_t *image, size_t len, uint64_t mem_size,
                  struct load_image *out, char *why, size_t whylen);
 
+/* Whether (image) has a Multiboot v1 header where the specification
+ * puts it (valid or not, the image claims to be one). */
+int loader_is_multiboot(const uint8_t *image, size_t len);
+
 /* Copy a parsed image into guest RAM (mem, at least mem_size bytes). */
 void loader_copy(const struct load_image *li, const uint8_t *image,
                  uint8_t *mem);

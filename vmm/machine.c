@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include "vmm/boot.h"
+#include "vmm/linux_boot.h"
 #include "vmm/machine.h"
 #include "vmm/pmvm.h"
 #include "vmm/sandbox.h"
@@ -101,14 +102,26 @@ static void devices_attach(struct pmvm *p, const struct run_config *cfg)
 }
 
 /* The image read and checked before KVM is touched, so that a bad one
- * is refused whatever /dev/kvm is. */
+ * is refused whatever /dev/kvm is: a Multiboot image if it has the
+ * header, else a Linux kernel (p->linux_kernel.vmlinux set). */
 static uint8_t *image_load(struct pmvm *p, const struct run_config *cfg)
 {
     size_t len;
     uint8_t *image = file_read("image", cfg->image, cfg->mem, &len);
-    char why[256];
-    if (loader_parse(image, len, cfg->mem, &p->image, why, sizeof why) < 0)
+    char why[256], why_linux[256];
+    int multiboot = loader_is_multiboot(image, len);
+    if (loader_parse(image, len, cfg->mem, &p->image, why, sizeof why) == 0)
+        return image;
+    if (multiboot)
         errx(STATUS_DATAERR, "%s: %s", cfg->image, why);
+    int r = linux_image_parse(image, len, &p->linux_kernel, why_linux,
+                              sizeof why_linux);
+    if (r < 0)
+        errx(STATUS_DATAERR, "%s: %s", cfg->image, why_linux);
+    if (r == 0)
+        errx(STATUS_DATAERR, "%s: %s, nor a Linux kernel (no bzImage "
+             "setup header, no x86-64 ELF)", cfg->image, why);
+    memset(&p->image, 0, sizeof(p->image));
     return image;
 }
 
@@ -175,9 +188,20 @@ int vmm_run(const struct run_config *cfg)
     p.trace_all = cfg->trace_all;
     p.machine = cfg->machine;
     uint8_t *image = image_load(&p, cfg);
+    bool linux_kernel = p.linux_kernel.vmlinux != NULL;
     struct boot_module module = {0};
     uint8_t *module_data = module_build(cfg, &module.len);
     module.data = module_data;
+    const char *kernel_cmdline = cfg->append ? cfg->append : "";
+    if (linux_kernel) {
+        char why[256];
+        if (cfg->env_len)
+            errx(STATUS_USAGE, "--env is kvm-unit-tests', for a Multiboot "
+                 "image; %s is a Linux kernel", cfg->image);
+        if (linux_boot_check(&p.linux_kernel, cfg->mem, module.len,
+                             kernel_cmdline, why, sizeof why) < 0)
+            errx(STATUS_DATAERR, "%s: %s", cfg->image, why);
+    }
 
     bool engine = engine_chosen(cfg);
     if (engine)
@@ -185,7 +209,12 @@ int vmm_run(const struct run_config *cfg)
     else
         vm_setup(&p, cfg, image);
     free(image);
-    boot_multiboot(&p.vm, &p.image, cfg->cmdline, &module);
+    if (linux_kernel)
+        linux_boot(&p.vm, &p.linux_kernel, kernel_cmdline, module.data,
+                   module.len);
+    else
+        boot_multiboot(&p.vm, &p.image, cfg->cmdline, &module);
+    linux_image_free(&p.linux_kernel);
     if (engine)
         engine_cpu_setup(&p);
     free(module_data);

@@ -13,6 +13,7 @@
 #include "vmm/config.h"
 #include "vmm/console.h"
 #include "vmm/engine_cpu/engine_cpu.h"
+#include "vmm/linux_image.h"
 #include "vmm/loader.h"
 #include "vmm/vm.h"
 #include "vmm/vpmu/count.h"
@@ -33,7 +34,8 @@ struct kvm_cpuid2;
 
 struct pmvm {
     struct vm vm;
-    struct load_image image;
+    struct load_image image;       /* a Multiboot image's, or empty */
+    struct linux_image linux_kernel; /* a Linux kernel's (vmlinux: set) */
     struct serial serial;
     struct console console; /* the guest's COM1 output, on stdout */
     struct pmu *pmu;     /* the guest's PMU: the model under its policy */

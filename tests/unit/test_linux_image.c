@@ -8,11 +8,8 @@
 #include <string.h>
 
 #include <cmocka.h>
-#include <lz4.h>
-#include <lzma.h>
-#include <zlib.h>
-#include <zstd.h>
 
+#include "tests/linux/pack.h"
 #include "vmm/linux_image.h"
 
 /*
@@ -61,115 +58,41 @@ static uint8_t *vmlinux(size_t *len)
     return p;
 }
 
-/* ---- compressing as the kernel's build does (scripts/Makefile.lib) ---- */
+#define PM_AT ((BZ_SETUP_SECTS + 1) * 512)
+#define PAYLOAD_OFFSET BZ_PAYLOAD_OFFSET
 
-enum how { GZIP, XZ, ZSTD, LZ4, RAW };
+static const struct bz_options usual = {0x020F, XLF_KERNEL_64, 0x800000,
+                                        PHYS};
 
-/* The size the kernel's build appends after the compressed data
- * (size_append: 4 bytes, little-endian). */
-static size_t append_size(uint8_t *out, size_t at, size_t unpacked)
+/* A bzImage around (payload) with the usual header but (version) and
+ * (xloadflags). */
+static uint8_t *bz(const uint8_t *payload, size_t plen, uint16_t version,
+                   uint8_t xloadflags, size_t *len)
 {
-    uint32_t n = (uint32_t)unpacked;
-    memcpy(out + at, &n, 4);
-    return at + 4;
+    struct bz_options o = usual;
+    o.version = version;
+    o.xloadflags = xloadflags;
+    uint8_t *k = bzimage(payload, plen, &o, len);
+    assert_non_null(k);
+    return k;
 }
 
-static uint8_t *pack(enum how how, const uint8_t *in, size_t len,
-                         size_t *outlen)
+static uint8_t *packed(enum pack_how how, const uint8_t *in, size_t len,
+                       size_t *outlen)
 {
-    size_t cap = len * 2 + 65536, n = 0;
-    uint8_t *out = malloc(cap);
-
-    assert_non_null(out);
-    switch (how) {
-    case GZIP: {
-        z_stream z = {0};
-        assert_int_equal(deflateInit2(&z, 9, Z_DEFLATED, 16 + MAX_WBITS, 9,
-                                      Z_DEFAULT_STRATEGY), Z_OK);
-        z.next_in = (Bytef *)(uintptr_t)in;
-        z.avail_in = (uInt)len;
-        z.next_out = out;
-        z.avail_out = (uInt)cap;
-        assert_int_equal(deflate(&z, Z_FINISH), Z_STREAM_END);
-        n = z.total_out; /* gzip's own trailer holds the size */
-        deflateEnd(&z);
-        break;
-    }
-    case XZ: /* cmd_xzkern: xz --check=crc32 */
-        assert_int_equal(lzma_easy_buffer_encode(6, LZMA_CHECK_CRC32, NULL,
-                                                 in, len, out, &n, cap),
-                         LZMA_OK);
-        n = append_size(out, n, len);
-        break;
-    case ZSTD:
-        n = ZSTD_compress(out, cap, in, len, 19);
-        assert_false(ZSTD_isError(n));
-        n = append_size(out, n, len);
-        break;
-    case LZ4: { /* cmd_lz4: lz4 -l, the legacy frame, 8 MiB blocks */
-        uint32_t magic = 0x184C2102u;
-        memcpy(out, &magic, 4);
-        n = 4;
-        for (size_t at = 0; at < len; at += 8u << 20) {
-            size_t chunk = len - at < (8u << 20) ? len - at : 8u << 20;
-            int c = LZ4_compress_default((const char *)in + at,
-                                         (char *)out + n + 4, (int)chunk,
-                                         (int)(cap - n - 4));
-            assert_true(c > 0);
-            uint32_t c32 = (uint32_t)c;
-            memcpy(out + n, &c32, 4);
-            n += 4 + (size_t)c;
-        }
-        n = append_size(out, n, len);
-        break;
-    }
-    case RAW:
-        memcpy(out, in, len);
-        n = len;
-        break;
-    }
-    *outlen = n;
-    return out;
-}
-
-/*
- * A bzImage (the boot protocol, Documentation/arch/x86/boot.rst): the
- * boot sector and setup code (setup_sects + 1 sectors; the header at
- * 0x1F1), then the protected-mode part: some bytes of decompressor, the
- * payload at payload_offset into it, and more after it.
- */
-#define SETUP_SECTS 3
-#define PM_AT ((SETUP_SECTS + 1) * 512)
-#define PAYLOAD_OFFSET 0x300
-
-static uint8_t *bzimage(const uint8_t *payload, size_t plen, uint16_t version,
-                        uint8_t xloadflags, size_t *len)
-{
-    size_t n = PM_AT + PAYLOAD_OFFSET + plen + 0x100;
-    uint8_t *p = calloc(1, n);
-    struct setup_header h = {
-        .setup_sects = SETUP_SECTS, .boot_flag = 0xAA55, .header = 0x53726448,
-        .version = version, .loadflags = LOADED_HIGH,
-        .kernel_alignment = 0x200000, .relocatable_kernel = 1,
-        .xloadflags = xloadflags, .cmdline_size = 2047,
-        .payload_offset = PAYLOAD_OFFSET, .payload_length = (uint32_t)plen,
-        .pref_address = PHYS, .init_size = 0x800000};
-
+    uint8_t *p = pack(how, in, len, outlen);
     assert_non_null(p);
-    memcpy(p + 0x1F1, &h, sizeof(h));
-    memcpy(p + PM_AT + PAYLOAD_OFFSET, payload, plen);
-    *len = n;
     return p;
 }
 
 /* A bzImage of (how) around the test vmlinux, the usual header. */
-static uint8_t *kernel(enum how how, size_t *len, uint8_t **elf,
+static uint8_t *kernel(enum pack_how how, size_t *len, uint8_t **elf,
                        size_t *elflen)
 {
     size_t plen;
     *elf = vmlinux(elflen);
-    uint8_t *payload = pack(how, *elf, *elflen, &plen);
-    uint8_t *k = bzimage(payload, plen, 0x020F, XLF_KERNEL_64, len);
+    uint8_t *payload = packed(how, *elf, *elflen, &plen);
+    uint8_t *k = bz(payload, plen, 0x020F, XLF_KERNEL_64, len);
     free(payload);
     return k;
 }
@@ -186,7 +109,7 @@ static void check_segments(const struct linux_image *li)
     assert_int_equal(li->load_end, PHYS + TEXT + DATA + BSS);
 }
 
-static void unpacks(enum how how, const char *name)
+static void unpacks(enum pack_how how, const char *name)
 {
     size_t len, elflen;
     uint8_t *elf, *k = kernel(how, &len, &elf, &elflen);
@@ -207,10 +130,14 @@ static void unpacks(enum how how, const char *name)
     free(elf);
 }
 
-static void test_gzip(void **state) { (void)state; unpacks(GZIP, "gzip"); }
-static void test_xz(void **state) { (void)state; unpacks(XZ, "xz"); }
-static void test_zstd(void **state) { (void)state; unpacks(ZSTD, "zstd"); }
-static void test_lz4(void **state) { (void)state; unpacks(LZ4, "lz4"); }
+static void test_gzip(void **state)
+{
+    (void)state;
+    unpacks(PACK_GZIP, "gzip");
+}
+static void test_xz(void **state) { (void)state; unpacks(PACK_XZ, "xz"); }
+static void test_zstd(void **state) { (void)state; unpacks(PACK_ZSTD, "zstd"); }
+static void test_lz4(void **state) { (void)state; unpacks(PACK_LZ4, "lz4"); }
 
 static void test_vmlinux(void **state)
 {
@@ -245,8 +172,8 @@ static void test_old_protocol(void **state)
 {
     size_t elflen, plen, len;
     uint8_t *elf = vmlinux(&elflen);
-    uint8_t *payload = pack(GZIP, elf, elflen, &plen);
-    uint8_t *k = bzimage(payload, plen, 0x0206, XLF_KERNEL_64, &len);
+    uint8_t *payload = packed(PACK_GZIP, elf, elflen, &plen);
+    uint8_t *k = bz(payload, plen, 0x0206, XLF_KERNEL_64, &len);
 
     (void)state;
     refused(k, len, "boot protocol is 2.06");
@@ -259,8 +186,8 @@ static void test_no_64bit_entry(void **state)
 {
     size_t elflen, plen, len;
     uint8_t *elf = vmlinux(&elflen);
-    uint8_t *payload = pack(GZIP, elf, elflen, &plen);
-    uint8_t *k = bzimage(payload, plen, 0x020F, 0, &len);
+    uint8_t *payload = packed(PACK_GZIP, elf, elflen, &plen);
+    uint8_t *k = bz(payload, plen, 0x020F, 0, &len);
 
     (void)state;
     refused(k, len, "no 64-bit entry");
@@ -280,7 +207,7 @@ static void test_other_compressions(void **state)
         uint8_t payload[64] = {0};
         size_t len;
         memcpy(payload, other[i].magic, other[i].n);
-        uint8_t *k = bzimage(payload, sizeof(payload), 0x020F, XLF_KERNEL_64,
+        uint8_t *k = bz(payload, sizeof(payload), 0x020F, XLF_KERNEL_64,
                              &len);
         refused(k, len, other[i].name);
         free(k);
@@ -288,7 +215,7 @@ static void test_other_compressions(void **state)
     uint8_t junk[64];
     size_t len;
     memset(junk, 0xA5, sizeof(junk));
-    uint8_t *k = bzimage(junk, sizeof(junk), 0x020F, XLF_KERNEL_64, &len);
+    uint8_t *k = bz(junk, sizeof(junk), 0x020F, XLF_KERNEL_64, &len);
     refused(k, len, "does not know");
     free(k);
 }
@@ -296,13 +223,14 @@ static void test_other_compressions(void **state)
 /* Each compression, its payload cut short: damaged, not a crash. */
 static void test_damaged(void **state)
 {
-    static const enum how hows[] = {GZIP, XZ, ZSTD, LZ4};
+    static const enum pack_how hows[] = {PACK_GZIP, PACK_XZ, PACK_ZSTD,
+                                         PACK_LZ4};
     (void)state;
     for (size_t i = 0; i < sizeof(hows) / sizeof(hows[0]); i++) {
         size_t elflen, plen, len;
         uint8_t *elf = vmlinux(&elflen);
-        uint8_t *payload = pack(hows[i], elf, elflen, &plen);
-        uint8_t *k = bzimage(payload, plen / 2, 0x020F, XLF_KERNEL_64, &len);
+        uint8_t *payload = packed(hows[i], elf, elflen, &plen);
+        uint8_t *k = bz(payload, plen / 2, 0x020F, XLF_KERNEL_64, &len);
         refused(k, len, "damaged");
         free(k);
         free(payload);
@@ -315,8 +243,8 @@ static void test_payload_outside(void **state)
 {
     size_t elflen, plen, len;
     uint8_t *elf = vmlinux(&elflen);
-    uint8_t *payload = pack(GZIP, elf, elflen, &plen);
-    uint8_t *k = bzimage(payload, plen, 0x020F, XLF_KERNEL_64, &len);
+    uint8_t *payload = packed(PACK_GZIP, elf, elflen, &plen);
+    uint8_t *k = bz(payload, plen, 0x020F, XLF_KERNEL_64, &len);
 
     (void)state;
     refused(k, PM_AT + PAYLOAD_OFFSET + plen / 2, "not within");
@@ -333,8 +261,8 @@ static void test_not_elf(void **state)
 
     (void)state;
     memset(text, 'x', sizeof(text));
-    uint8_t *payload = pack(GZIP, text, sizeof(text), &plen);
-    uint8_t *k = bzimage(payload, plen, 0x020F, XLF_KERNEL_64, &len);
+    uint8_t *payload = packed(PACK_GZIP, text, sizeof(text), &plen);
+    uint8_t *k = bz(payload, plen, 0x020F, XLF_KERNEL_64, &len);
     refused(k, len, "no x86-64 ELF");
     free(k);
     free(payload);

@@ -1,0 +1,145 @@
+/* stub.c: a stand-in for a Linux kernel: entered as the 64-bit boot protocol enters one, it reports on COM1 what the boot loader handed over, and ends through the exit port. */
+#include <stddef.h>
+#include <stdint.h>
+
+/*
+ * What it reports is what Documentation/arch/x86/boot.rst says a boot
+ * loader gives a kernel at its 64-bit entry: RSI the zero page (struct
+ * boot_params: the setup header, type_of_loader, cmd_line_ptr, the
+ * initrd's place and size, the e820 table), long mode with paging on and
+ * the low memory identity-mapped, CS __BOOT_CS (0x10) and the data
+ * segments __BOOT_DS (0x18), interrupts off. tests/integration/
+ * linux_boot.sh holds the lines to what that document and --mem,
+ * --append and --initrd say they must be. The zero page's offsets are
+ * the document's ("The zero page" table), not a header's.
+ */
+
+void stub_main(const uint8_t *zp);
+
+__asm__(".section .text.entry, \"ax\"\n"
+        ".globl _start\n"
+        "_start:\n"
+        "    lea stack_top(%rip), %rsp\n"
+        "    mov %rsi, %rdi\n"
+        "    call stub_main\n"
+        "1:  hlt\n"
+        "    jmp 1b\n"
+        ".section .bss\n"
+        ".balign 16\n"
+        "    .skip 8192\n"
+        "stack_top:\n"
+        ".text\n");
+
+/* bss the loader must clear: extern, so that the compiler cannot know it
+ * is zero */
+extern uint8_t stub_zeroed[4096];
+uint8_t stub_zeroed[4096];
+
+static void outb(uint16_t port, uint8_t v)
+{
+    __asm__ volatile("outb %0, %1" : : "a"(v), "Nd"(port));
+}
+
+static uint8_t inb(uint16_t port)
+{
+    uint8_t v;
+    __asm__ volatile("inb %1, %0" : "=a"(v) : "Nd"(port));
+    return v;
+}
+
+static void putc_com1(char c)
+{
+    while (!(inb(0x3FD) & 0x20)) /* LSR.THRE */
+        ;
+    outb(0x3F8, (uint8_t)c);
+}
+
+static void puts_com1(const char *s)
+{
+    while (*s)
+        putc_com1(*s++);
+}
+
+static void hex(uint64_t v)
+{
+    char b[19] = "0x";
+    int n = 0;
+    for (uint64_t t = v; n == 0 || t; t >>= 4)
+        n++;
+    for (int i = 0; i < n; i++)
+        b[2 + i] = "0123456789abcdef"[(v >> (4 * (n - 1 - i))) & 15];
+    b[2 + n] = 0;
+    puts_com1(b);
+}
+
+static uint64_t get(const uint8_t *p, unsigned size)
+{
+    uint64_t v = 0;
+    for (unsigned i = 0; i < size; i++)
+        v |= (uint64_t)p[i] << (8 * i);
+    return v;
+}
+
+static void line(const char *what, uint64_t v)
+{
+    puts_com1(what);
+    puts_com1(" ");
+    hex(v);
+    puts_com1("\n");
+}
+
+void stub_main(const uint8_t *zp)
+{
+    uint16_t cs, ds, ss;
+    uint64_t cr0, cr4, flags;
+    uint32_t efer_lo, efer_hi;
+
+    __asm__ volatile("mov %%cs, %0; mov %%ds, %1; mov %%ss, %2"
+                     : "=r"(cs), "=r"(ds), "=r"(ss));
+    __asm__ volatile("mov %%cr0, %0; mov %%cr4, %1" : "=r"(cr0), "=r"(cr4));
+    __asm__ volatile("rdmsr" : "=a"(efer_lo), "=d"(efer_hi) : "c"(0xC0000080));
+    __asm__ volatile("pushf; pop %0" : "=r"(flags));
+    line("zero_page", (uint64_t)(uintptr_t)zp);
+    line("cs", cs);
+    line("ds", ds);
+    line("ss", ss);
+    line("long_mode", (cr0 >> 31 & 1) && (cr4 >> 5 & 1) && (efer_lo >> 10 & 1));
+    line("interrupts", flags >> 9 & 1);
+    line("boot_flag", get(zp + 0x1FE, 2));
+    line("header", get(zp + 0x202, 4));
+    line("version", get(zp + 0x206, 2));
+    line("type_of_loader", get(zp + 0x210, 1));
+    uint64_t bss = 0;
+    for (size_t i = 0; i < sizeof(stub_zeroed); i++)
+        bss |= ((volatile uint8_t *)stub_zeroed)[i];
+    line("bss", bss);
+    unsigned n = (unsigned)get(zp + 0x1E8, 1);
+    line("e820_entries", n);
+    for (unsigned i = 0; i < n && i < 128; i++) {
+        const uint8_t *e = zp + 0x2D0 + 20 * i;
+        puts_com1("e820 ");
+        hex(get(e, 8));
+        puts_com1(" ");
+        hex(get(e + 8, 8));
+        puts_com1(" ");
+        hex(get(e + 16, 4));
+        puts_com1("\n");
+    }
+    const char *cmdline = (const char *)(uintptr_t)get(zp + 0x228, 4);
+    puts_com1("cmdline '");
+    puts_com1(cmdline);
+    puts_com1("'\n");
+    uint64_t rd = get(zp + 0x218, 4) | get(zp + 0xC0, 4) << 32;
+    uint64_t rd_len = get(zp + 0x21C, 4) | get(zp + 0xC4, 4) << 32;
+    line("initrd_size", rd_len);
+    line("initrd_page_aligned", (rd & 0xFFF) == 0);
+    if (rd_len) {
+        const uint8_t *p = (const uint8_t *)(uintptr_t)rd;
+        uint32_t sum = 0;
+        for (uint64_t i = 0; i < rd_len; i++)
+            sum = sum * 31 + p[i];
+        line("initrd_end", rd + rd_len);
+        line("initrd_hash", sum);
+    }
+    outb(0xF4, 0);
+}
