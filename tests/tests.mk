@@ -12,11 +12,12 @@ tests: $(UNIT_TESTS)
 $(BUILD)/tests/unit/%.o: CFLAGS += $(TEST_CFLAGS)
 
 $(BUILD)/tests/test_loader: $(BUILD)/tests/unit/test_loader.o \
-		$(BUILD)/vmm/loader.o
+		$(BUILD)/vmm/loader.o $(BUILD)/vmm/reason.o
 	$(CC) $(LDFLAGS) -o $@ $^ $(TEST_LDLIBS)
 
 $(BUILD)/tests/test_linux_image: $(BUILD)/tests/unit/test_linux_image.o \
-		$(BUILD)/vmm/linux_image.o $(BUILD)/tests/linux/pack.o
+		$(BUILD)/vmm/linux_image.o $(BUILD)/vmm/reason.o \
+		$(BUILD)/tests/linux/pack.o
 	$(CC) $(LDFLAGS) -o $@ $^ $(TEST_LDLIBS) $(LDLIBS)
 
 # Linux boot (linux_boot.sh): a stand-in kernel, linked as a vmlinux is,

@@ -1,11 +1,10 @@
 /* linux_boot.c: the Linux x86 64-bit boot protocol hand-over: the kernel's segments and the zero page in guest RAM, the initrd at the top of it, identity-mapped page tables and the 64-bit entry state. */
-#include <stdarg.h>
-#include <stdio.h>
 #include <string.h>
 
 #include <asm/e820.h>
 
 #include "vmm/linux_boot.h"
+#include "vmm/reason.h"
 
 /*
  * Documentation/arch/x86/boot.rst, "64-bit Boot Protocol": the boot
@@ -21,19 +20,6 @@
 #define LOW_MEM_END 0x9FC00ull /* conventional memory, as a PC reports it */
 #define HIGH_MEM 0x100000ull
 #define PAGE 0x1000ull
-
-static int fail(char *why, size_t whylen, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
-
-static int fail(char *why, size_t whylen, const char *fmt, ...)
-{
-    va_list ap;
-
-    va_start(ap, fmt);
-    vsnprintf(why, whylen, fmt, ap);
-    va_end(ap);
-    return -1;
-}
 
 /* The end of what the kernel occupies: its segments, and for a bzImage
  * the init_size it asks for from its load address. */
@@ -70,21 +56,21 @@ int linux_boot_check(const struct linux_image *li, uint64_t mem_size,
     if (cmdmax > LINUX_CMDLINE_MAX - 1)
         cmdmax = LINUX_CMDLINE_MAX - 1;
     if (strlen(cmdline) > cmdmax)
-        return fail(why, whylen, "the kernel command line is %zu bytes, "
+        return reason(why, whylen, "the kernel command line is %zu bytes, "
                     "more than the kernel's %zu", strlen(cmdline), cmdmax);
     for (unsigned i = 0; i < li->nsegs; i++)
         if (li->segs[i].paddr < HIGH_MEM)
-            return fail(why, whylen, "the kernel loads at 0x%llx, below "
+            return reason(why, whylen, "the kernel loads at 0x%llx, below "
                         "1 MiB", (unsigned long long)li->segs[i].paddr);
     if (end > mem_size)
-        return fail(why, whylen, "the kernel needs RAM up to %llu MiB (its "
+        return reason(why, whylen, "the kernel needs RAM up to %llu MiB (its "
                     "load address and init_size), more than --mem's %llu MiB",
                     (unsigned long long)(end >> 20),
                     (unsigned long long)(mem_size >> 20));
     if (initrd_len) {
         uint64_t at = initrd_at(li, mem_size, initrd_len);
         if (at < end)
-            return fail(why, whylen, "the initrd (%zu bytes) does not fit "
+            return reason(why, whylen, "the initrd (%zu bytes) does not fit "
                         "in RAM above the kernel: use a larger --mem",
                         initrd_len);
     }

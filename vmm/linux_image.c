@@ -1,8 +1,6 @@
 /* linux_image.c: recognises a Linux x86-64 kernel (a bzImage, by its setup header, or an ELF vmlinux) and unpacks it with Debian's zlib, liblzma, libzstd and liblz4. */
 #include <elf.h>
-#include <stdarg.h>
 #include <stdbool.h>
-#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -12,6 +10,7 @@
 #include <zstd.h>
 
 #include "vmm/linux_image.h"
+#include "vmm/reason.h"
 
 /*
  * The x86 boot protocol (the kernel's Documentation/arch/x86/boot.rst):
@@ -27,19 +26,6 @@
 #define SETUP_HEADER_AT 0x1F1
 #define BOOT_FLAG 0xAA55
 #define HDRS 0x53726448u /* "HdrS" */
-
-static int fail(char *why, size_t whylen, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
-
-static int fail(char *why, size_t whylen, const char *fmt, ...)
-{
-    va_list ap;
-
-    va_start(ap, fmt);
-    vsnprintf(why, whylen, fmt, ap);
-    va_end(ap);
-    return -1;
-}
 
 /* ---- the unpacked output: a buffer that grows ---- */
 
@@ -224,7 +210,7 @@ static int elf_segments(struct linux_image *li, char *why, size_t whylen)
     memcpy(&eh, p, sizeof(eh));
     if (eh.e_phentsize != sizeof(Elf64_Phdr) || eh.e_phoff > len ||
         eh.e_phnum > (len - eh.e_phoff) / sizeof(Elf64_Phdr))
-        return fail(why, whylen, "the vmlinux's program headers are not "
+        return reason(why, whylen, "the vmlinux's program headers are not "
                     "within it");
     for (unsigned i = 0; i < eh.e_phnum; i++) {
         Elf64_Phdr ph;
@@ -232,11 +218,11 @@ static int elf_segments(struct linux_image *li, char *why, size_t whylen)
         if (ph.p_type != PT_LOAD || ph.p_memsz == 0)
             continue;
         if (li->nsegs == LINUX_MAX_SEGMENTS)
-            return fail(why, whylen, "the vmlinux has more than %d "
+            return reason(why, whylen, "the vmlinux has more than %d "
                         "segments to load", LINUX_MAX_SEGMENTS);
         if (ph.p_offset > len || ph.p_filesz > len - ph.p_offset ||
             ph.p_filesz > ph.p_memsz || ph.p_paddr > UINT64_MAX - ph.p_memsz)
-            return fail(why, whylen, "the vmlinux's segment %u is not "
+            return reason(why, whylen, "the vmlinux's segment %u is not "
                         "within it", i);
         li->segs[li->nsegs++] = (struct linux_segment){
             .paddr = ph.p_paddr, .offset = ph.p_offset,
@@ -245,13 +231,13 @@ static int elf_segments(struct linux_image *li, char *why, size_t whylen)
             li->load_end = ph.p_paddr + ph.p_memsz;
     }
     if (li->nsegs == 0)
-        return fail(why, whylen, "the vmlinux has no segment to load");
+        return reason(why, whylen, "the vmlinux has no segment to load");
     li->entry = eh.e_entry;
     for (unsigned i = 0; i < li->nsegs; i++)
         if (li->entry >= li->segs[i].paddr &&
             li->entry - li->segs[i].paddr < li->segs[i].memsz)
             return 1;
-    return fail(why, whylen, "the vmlinux's entry 0x%llx is in none of its "
+    return reason(why, whylen, "the vmlinux's entry 0x%llx is in none of its "
                 "segments", (unsigned long long)li->entry);
 }
 
@@ -265,30 +251,30 @@ static int bzimage(const uint8_t *file, size_t len, struct linux_image *li,
     uint64_t pm = (uint64_t)(sects + 1) * 512;
 
     if (h->version < LINUX_MIN_PROTOCOL)
-        return fail(why, whylen, "the kernel's boot protocol is %u.%02u; "
+        return reason(why, whylen, "the kernel's boot protocol is %u.%02u; "
                     "pmvm needs 2.08 or later", h->version >> 8,
                     h->version & 0xFF);
     if (!(h->loadflags & LOADED_HIGH))
-        return fail(why, whylen, "the kernel is a zImage (loaded below "
+        return reason(why, whylen, "the kernel is a zImage (loaded below "
                     "1 MiB); pmvm boots a bzImage");
     if (!(h->xloadflags & XLF_KERNEL_64))
-        return fail(why, whylen, "the kernel has no 64-bit entry (a 32-bit "
+        return reason(why, whylen, "the kernel has no 64-bit entry (a 32-bit "
                     "kernel?)");
     if (pm > len || h->payload_offset > len - pm ||
         h->payload_length > len - pm - h->payload_offset ||
         h->payload_length < 8)
-        return fail(why, whylen, "the kernel's payload (%u bytes at 0x%llx) "
+        return reason(why, whylen, "the kernel's payload (%u bytes at 0x%llx) "
                     "is not within its %zu bytes", h->payload_length,
                     (unsigned long long)(pm + h->payload_offset), len);
     const uint8_t *payload = file + pm + h->payload_offset;
     size_t plen = h->payload_length;
     const struct method *m = method_of(payload, plen);
     if (!m)
-        return fail(why, whylen, "the kernel's payload is compressed in a "
+        return reason(why, whylen, "the kernel's payload is compressed in a "
                     "way pmvm does not know (it takes gzip, xz, zstd and "
                     "lz4)");
     if (!m->unpack)
-        return fail(why, whylen, "the kernel's payload is %s-compressed; "
+        return reason(why, whylen, "the kernel's payload is %s-compressed; "
                     "pmvm takes gzip, xz, zstd and lz4", m->name);
     struct out o = {0};
     bool ok = m->unpack(payload, plen, &o);
@@ -296,13 +282,13 @@ static int bzimage(const uint8_t *file, size_t len, struct linux_image *li,
     li->vmlinux_len = o.len;
     li->compression = m->name;
     if (o.too_big)
-        return fail(why, whylen, "the kernel's payload unpacks to more than "
+        return reason(why, whylen, "the kernel's payload unpacks to more than "
                     "%u MiB", LINUX_MAX_VMLINUX >> 20);
     if (!ok)
-        return fail(why, whylen, "the kernel's %s payload is damaged: it "
+        return reason(why, whylen, "the kernel's %s payload is damaged: it "
                     "does not unpack", m->name);
     if (!is_elf64_x86(o.buf, o.len))
-        return fail(why, whylen, "the kernel's payload unpacks to no x86-64 "
+        return reason(why, whylen, "the kernel's payload unpacks to no x86-64 "
                     "ELF");
     return elf_segments(li, why, whylen);
 }
@@ -318,7 +304,7 @@ int linux_image_parse(const uint8_t *file, size_t len,
         /* a vmlinux: its copy, so that it is freed as an unpacked one */
         out->vmlinux = malloc(len);
         if (!out->vmlinux)
-            return fail(why, whylen, "no memory for the %zu-byte vmlinux",
+            return reason(why, whylen, "no memory for the %zu-byte vmlinux",
                         len);
         memcpy(out->vmlinux, file, len);
         out->vmlinux_len = len;

@@ -1,11 +1,10 @@
 /* loader.c: validates a Multiboot v1 image (ELF32, ELF64 or a.out kludge) and loads it into guest RAM. */
 #include <elf.h>
-#include <stdarg.h>
 #include <stdbool.h>
-#include <stdio.h>
 #include <string.h>
 
 #include "vmm/loader.h"
+#include "vmm/reason.h"
 
 /* Multiboot header flags (Multiboot Specification 0.6.96, section 3.1.2). */
 #define MB_FLAG_PAGE_ALIGN (1u << 0) /* align modules: we load none */
@@ -18,18 +17,6 @@ struct mb_header {
     uint32_t magic, flags, checksum;
     uint32_t header_addr, load_addr, load_end_addr, bss_end_addr, entry_addr;
 };
-
-static int fail(char *why, size_t whylen, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
-
-static int fail(char *why, size_t whylen, const char *fmt, ...)
-{
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(why, whylen, fmt, ap);
-    va_end(ap);
-    return -1;
-}
 
 /* Find the multiboot header: 4-byte aligned, in the first 8 KiB. */
 static long mb_find(const uint8_t *image, size_t len, struct mb_header *h)
@@ -57,23 +44,23 @@ static int seg_add(struct load_image *li, const struct load_segment *s,
     if (s->memsz == 0)
         return 0;
     if (s->paddr > UINT64_MAX - s->memsz)
-        return fail(why, whylen, "segment %u: address 0x%llx + size 0x%llx "
+        return reason(why, whylen, "segment %u: address 0x%llx + size 0x%llx "
                     "overflows", index, (unsigned long long)s->paddr,
                     (unsigned long long)s->memsz);
     uint64_t end = s->paddr + s->memsz;
     if (s->paddr < LOADER_MIN_ADDR)
-        return fail(why, whylen, "segment %u loads at 0x%llx, below 64 KiB "
+        return reason(why, whylen, "segment %u loads at 0x%llx, below 64 KiB "
                     "(0x10000), where pmvm keeps boot data", index,
                     (unsigned long long)s->paddr);
     if (end > mem_size)
-        return fail(why, whylen, "segment %u (0x%llx-0x%llx) ends past guest "
+        return reason(why, whylen, "segment %u (0x%llx-0x%llx) ends past guest "
                     "RAM (%llu MiB): use a larger --mem", index,
                     (unsigned long long)s->paddr, (unsigned long long)end,
                     (unsigned long long)(mem_size >> 20));
     for (unsigned i = 0; i < li->nsegs; i++) {
         const struct load_segment *o = &li->segs[i];
         if (s->paddr < o->paddr + o->memsz && o->paddr < end)
-            return fail(why, whylen, "segment %u (0x%llx-0x%llx) overlaps "
+            return reason(why, whylen, "segment %u (0x%llx-0x%llx) overlaps "
                         "an earlier segment (0x%llx-0x%llx)", index,
                         (unsigned long long)s->paddr,
                         (unsigned long long)end,
@@ -81,7 +68,7 @@ static int seg_add(struct load_image *li, const struct load_segment *s,
                         (unsigned long long)(o->paddr + o->memsz));
     }
     if (li->nsegs == LOADER_MAX_SEGMENTS)
-        return fail(why, whylen, "more than %d loadable segments",
+        return reason(why, whylen, "more than %d loadable segments",
                     LOADER_MAX_SEGMENTS);
     li->segs[li->nsegs++] = *s;
     return 0;
@@ -93,38 +80,38 @@ static int parse_aout(const struct mb_header *h, long hoff, size_t len,
                       size_t whylen)
 {
     if ((size_t)hoff + sizeof *h > len)
-        return fail(why, whylen, "multiboot header with address fields "
+        return reason(why, whylen, "multiboot header with address fields "
                     "(flag 16) is truncated at the end of the file");
     if (h->load_addr > h->header_addr)
-        return fail(why, whylen, "multiboot load_addr 0x%x is above "
+        return reason(why, whylen, "multiboot load_addr 0x%x is above "
                     "header_addr 0x%x", h->load_addr, h->header_addr);
     uint64_t before = h->header_addr - h->load_addr;
     if (before > (uint64_t)hoff)
-        return fail(why, whylen, "multiboot header_addr - load_addr (0x%llx) "
+        return reason(why, whylen, "multiboot header_addr - load_addr (0x%llx) "
                     "reaches before the start of the file",
                     (unsigned long long)before);
     uint64_t offset = (uint64_t)hoff - before;
     uint64_t filesz = len - offset;
     if (h->load_end_addr != 0) {
         if (h->load_end_addr <= h->load_addr)
-            return fail(why, whylen, "multiboot load_end_addr 0x%x is not "
+            return reason(why, whylen, "multiboot load_end_addr 0x%x is not "
                         "above load_addr 0x%x", h->load_end_addr,
                         h->load_addr);
         filesz = h->load_end_addr - h->load_addr;
         if (filesz > len - offset)
-            return fail(why, whylen, "multiboot load_end_addr 0x%x reaches "
+            return reason(why, whylen, "multiboot load_end_addr 0x%x reaches "
                         "past the end of the file", h->load_end_addr);
     }
     uint64_t memsz = filesz;
     if (h->bss_end_addr != 0) {
         if (h->bss_end_addr < h->load_addr + filesz)
-            return fail(why, whylen, "multiboot bss_end_addr 0x%x is below "
+            return reason(why, whylen, "multiboot bss_end_addr 0x%x is below "
                         "the end of the loaded data", h->bss_end_addr);
         memsz = h->bss_end_addr - h->load_addr;
     }
     if (h->entry_addr < h->load_addr ||
         h->entry_addr >= h->load_addr + filesz)
-        return fail(why, whylen, "multiboot entry_addr 0x%x is outside the "
+        return reason(why, whylen, "multiboot entry_addr 0x%x is outside the "
                     "loaded image", h->entry_addr);
     struct load_segment s = {h->load_addr, h->load_addr, offset, filesz,
                              memsz, 1, 1};
@@ -149,51 +136,51 @@ static int elf_header(const uint8_t *image, size_t len, struct elf_info *e,
                       char *why, size_t whylen)
 {
     if (len < EI_NIDENT || memcmp(image, ELFMAG, SELFMAG) != 0)
-        return fail(why, whylen, "not an ELF file, and its multiboot header "
+        return reason(why, whylen, "not an ELF file, and its multiboot header "
                     "has no address fields (flag 16)");
     if (image[EI_DATA] != ELFDATA2LSB)
-        return fail(why, whylen, "ELF file is not little-endian");
+        return reason(why, whylen, "ELF file is not little-endian");
     if (image[EI_VERSION] != EV_CURRENT)
-        return fail(why, whylen, "ELF identification version %u is not %u",
+        return reason(why, whylen, "ELF identification version %u is not %u",
                     image[EI_VERSION], EV_CURRENT);
     uint16_t type, machine;
     if (image[EI_CLASS] == ELFCLASS32) {
         Elf32_Ehdr h;
         if (len < sizeof h)
-            return fail(why, whylen, "ELF header is truncated");
+            return reason(why, whylen, "ELF header is truncated");
         memcpy(&h, image, sizeof h);
         type = h.e_type, machine = h.e_machine;
         *e = (struct elf_info){false, h.e_entry, h.e_phoff, h.e_phnum,
                                h.e_phentsize};
         if (e->phentsize != sizeof(Elf32_Phdr))
-            return fail(why, whylen, "ELF e_phentsize %u is not %zu",
+            return reason(why, whylen, "ELF e_phentsize %u is not %zu",
                         e->phentsize, sizeof(Elf32_Phdr));
     } else if (image[EI_CLASS] == ELFCLASS64) {
         Elf64_Ehdr h;
         if (len < sizeof h)
-            return fail(why, whylen, "ELF header is truncated");
+            return reason(why, whylen, "ELF header is truncated");
         memcpy(&h, image, sizeof h);
         type = h.e_type, machine = h.e_machine;
         *e = (struct elf_info){true, h.e_entry, h.e_phoff, h.e_phnum,
                                h.e_phentsize};
         if (e->phentsize != sizeof(Elf64_Phdr))
-            return fail(why, whylen, "ELF e_phentsize %u is not %zu",
+            return reason(why, whylen, "ELF e_phentsize %u is not %zu",
                         e->phentsize, sizeof(Elf64_Phdr));
     } else {
-        return fail(why, whylen, "ELF class %u is neither 32- nor 64-bit",
+        return reason(why, whylen, "ELF class %u is neither 32- nor 64-bit",
                     image[EI_CLASS]);
     }
     if (type != ET_EXEC)
-        return fail(why, whylen, "ELF type %u is not an executable (ET_EXEC)",
+        return reason(why, whylen, "ELF type %u is not an executable (ET_EXEC)",
                     type);
     if (machine != EM_386 && machine != EM_X86_64)
-        return fail(why, whylen, "ELF machine %u is not x86 (EM_386 or "
+        return reason(why, whylen, "ELF machine %u is not x86 (EM_386 or "
                     "EM_X86_64)", machine);
     if (e->phnum == 0 || e->phnum == PN_XNUM)
-        return fail(why, whylen, "ELF file has %s program headers",
+        return reason(why, whylen, "ELF file has %s program headers",
                     e->phnum ? "an extended count of" : "no");
     if (e->phoff > len || (uint64_t)e->phnum * e->phentsize > len - e->phoff)
-        return fail(why, whylen, "ELF program header table (%u entries at "
+        return reason(why, whylen, "ELF program header table (%u entries at "
                     "offset 0x%llx) reaches past the end of the file",
                     e->phnum, (unsigned long long)e->phoff);
     return 0;
@@ -229,12 +216,12 @@ static int parse_elf(const uint8_t *image, size_t len, uint64_t mem_size,
         if (p.type != PT_LOAD)
             continue;
         if (p.filesz > p.memsz)
-            return fail(why, whylen, "segment %u: file size 0x%llx exceeds "
+            return reason(why, whylen, "segment %u: file size 0x%llx exceeds "
                         "memory size 0x%llx", i,
                         (unsigned long long)p.filesz,
                         (unsigned long long)p.memsz);
         if (p.offset > len || p.filesz > len - p.offset)
-            return fail(why, whylen, "segment %u (0x%llx bytes at offset "
+            return reason(why, whylen, "segment %u (0x%llx bytes at offset "
                         "0x%llx) reaches past the end of the file (0x%zx "
                         "bytes): truncated image?", i,
                         (unsigned long long)p.filesz,
@@ -249,7 +236,7 @@ static int parse_elf(const uint8_t *image, size_t len, uint64_t mem_size,
         if (s.exec && e.entry >= p.vaddr && e.entry - p.vaddr < p.memsz) {
             uint64_t phys = e.entry - p.vaddr + p.paddr;
             if (phys > UINT32_MAX)
-                return fail(why, whylen, "entry point 0x%llx is above "
+                return reason(why, whylen, "entry point 0x%llx is above "
                             "4 GiB, out of reach of 32-bit protected mode",
                             (unsigned long long)phys);
             li->entry = (uint32_t)phys;
@@ -257,10 +244,10 @@ static int parse_elf(const uint8_t *image, size_t len, uint64_t mem_size,
         }
     }
     if (li->nsegs == 0)
-        return fail(why, whylen, "ELF file has no loadable (PT_LOAD) "
+        return reason(why, whylen, "ELF file has no loadable (PT_LOAD) "
                     "segments");
     if (!entry_found)
-        return fail(why, whylen, "ELF entry point 0x%llx is not in an "
+        return reason(why, whylen, "ELF entry point 0x%llx is not in an "
                     "executable loadable segment",
                     (unsigned long long)e.entry);
     return 0;
@@ -278,25 +265,25 @@ int loader_parse(const uint8_t *image, size_t len, uint64_t mem_size,
 {
     memset(out, 0, sizeof *out);
     if (len == 0)
-        return fail(why, whylen, "image is empty");
+        return reason(why, whylen, "image is empty");
     if (len > mem_size)
-        return fail(why, whylen, "image is %zu bytes, larger than guest RAM "
+        return reason(why, whylen, "image is %zu bytes, larger than guest RAM "
                     "(%llu MiB): use a larger --mem", len,
                     (unsigned long long)(mem_size >> 20));
     struct mb_header h;
     long hoff = mb_find(image, len, &h);
     if (hoff < 0)
-        return fail(why, whylen, "no multiboot header (magic 0x%08x with a "
+        return reason(why, whylen, "no multiboot header (magic 0x%08x with a "
                     "valid checksum) in the first %u bytes: not a Multiboot "
                     "v1 image", MB_HEADER_MAGIC, MB_SEARCH_LIMIT);
     out->mb_flags = h.flags;
     if (h.flags & MB_FLAG_VIDEO_MODE)
-        return fail(why, whylen, "image requires a video mode (multiboot "
+        return reason(why, whylen, "image requires a video mode (multiboot "
                     "flag 2), which pmvm does not provide");
     uint32_t unknown = h.flags & MB_REQUIRED_MASK &
                        ~(MB_FLAG_PAGE_ALIGN | MB_FLAG_MEMORY_INFO);
     if (unknown)
-        return fail(why, whylen, "image requires multiboot features pmvm "
+        return reason(why, whylen, "image requires multiboot features pmvm "
                     "does not know (flags 0x%x)", unknown);
     if (h.flags & MB_FLAG_AOUT_KLUDGE)
         return parse_aout(&h, hoff, len, mem_size, out, why, whylen);

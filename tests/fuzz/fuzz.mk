@@ -20,7 +20,7 @@ FUZZ_LIBS := $(shell $(PKG_CONFIG) --libs inih 2>/dev/null) -lZydis -lZycore
 # Every harness links the code it drives and the PMU library (the decoder
 # uses its instruction classes); the engine's harness, the engine and the
 # engine tests' small machine.
-FUZZ_LIB_SRCS := vmm/loader.c vmm/vpmu/insn.c $(wildcard pmu/*.c) \
+FUZZ_LIB_SRCS := vmm/loader.c vmm/reason.c vmm/vpmu/insn.c $(wildcard pmu/*.c) \
 	$(wildcard engine/*.c) tests/engine/machine.c
 FUZZ_LIB_OBJS := $(FUZZ_LIB_SRCS:%.c=$(FUZZ_BUILD)/obj/%.o)
 
@@ -52,7 +52,7 @@ $(BUILD)/tests/fuzz/replay_%.o: tests/fuzz/replay.c
 	$(CC) $(CFLAGS) -DFUZZ_NAME='"$*"' -c $< -o $@
 
 $(BUILD)/tests/test_fuzz_%: $(BUILD)/tests/fuzz/fuzz_%.o \
-		$(BUILD)/tests/fuzz/replay_%.o $(BUILD)/vmm/loader.o \
+		$(BUILD)/tests/fuzz/replay_%.o $(BUILD)/vmm/loader.o $(BUILD)/vmm/reason.o \
 		$(BUILD)/vmm/vpmu/insn.o $(BUILD)/tests/engine/machine.o \
 		$(ENGINE_LIB) $(PMU_LIB)
 	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)

@@ -168,32 +168,37 @@ static void refused(const uint8_t *k, size_t len, const char *words)
     linux_image_free(&li);
 }
 
-static void test_old_protocol(void **state)
+/* The test vmlinux as (how) in a bzImage of (version) and (xloadflags),
+ * its payload cut to (payload_part) of it (1 whole, 2 half), and the file
+ * to (file_part) of it: refused, saying (words). */
+static void refused_kernel(enum pack_how how, uint16_t version,
+                           uint8_t xloadflags, size_t payload_part,
+                           size_t file_part, const char *words)
 {
     size_t elflen, plen, len;
     uint8_t *elf = vmlinux(&elflen);
-    uint8_t *payload = packed(PACK_GZIP, elf, elflen, &plen);
-    uint8_t *k = bz(payload, plen, 0x0206, XLF_KERNEL_64, &len);
+    uint8_t *payload = packed(how, elf, elflen, &plen);
+    uint8_t *k = bz(payload, plen / payload_part, version, xloadflags, &len);
 
-    (void)state;
-    refused(k, len, "boot protocol is 2.06");
+    refused(k, file_part == 1 ? len
+                              : PM_AT + PAYLOAD_OFFSET + plen / file_part,
+            words);
     free(k);
     free(payload);
     free(elf);
 }
 
+static void test_old_protocol(void **state)
+{
+    (void)state;
+    refused_kernel(PACK_GZIP, 0x0206, XLF_KERNEL_64, 1, 1,
+                   "boot protocol is 2.06");
+}
+
 static void test_no_64bit_entry(void **state)
 {
-    size_t elflen, plen, len;
-    uint8_t *elf = vmlinux(&elflen);
-    uint8_t *payload = packed(PACK_GZIP, elf, elflen, &plen);
-    uint8_t *k = bz(payload, plen, 0x020F, 0, &len);
-
     (void)state;
-    refused(k, len, "no 64-bit entry");
-    free(k);
-    free(payload);
-    free(elf);
+    refused_kernel(PACK_GZIP, 0x020F, 0, 1, 1, "no 64-bit entry");
 }
 
 /* bzip2, LZMA, LZO: the kernel can be built so; pmvm says which. */
@@ -226,31 +231,15 @@ static void test_damaged(void **state)
     static const enum pack_how hows[] = {PACK_GZIP, PACK_XZ, PACK_ZSTD,
                                          PACK_LZ4};
     (void)state;
-    for (size_t i = 0; i < sizeof(hows) / sizeof(hows[0]); i++) {
-        size_t elflen, plen, len;
-        uint8_t *elf = vmlinux(&elflen);
-        uint8_t *payload = packed(hows[i], elf, elflen, &plen);
-        uint8_t *k = bz(payload, plen / 2, 0x020F, XLF_KERNEL_64, &len);
-        refused(k, len, "damaged");
-        free(k);
-        free(payload);
-        free(elf);
-    }
+    for (size_t i = 0; i < sizeof(hows) / sizeof(hows[0]); i++)
+        refused_kernel(hows[i], 0x020F, XLF_KERNEL_64, 2, 1, "damaged");
 }
 
 /* A payload that runs past the file's end. */
 static void test_payload_outside(void **state)
 {
-    size_t elflen, plen, len;
-    uint8_t *elf = vmlinux(&elflen);
-    uint8_t *payload = packed(PACK_GZIP, elf, elflen, &plen);
-    uint8_t *k = bz(payload, plen, 0x020F, XLF_KERNEL_64, &len);
-
     (void)state;
-    refused(k, PM_AT + PAYLOAD_OFFSET + plen / 2, "not within");
-    free(k);
-    free(payload);
-    free(elf);
+    refused_kernel(PACK_GZIP, 0x020F, XLF_KERNEL_64, 1, 2, "not within");
 }
 
 /* A payload that unpacks to something that is no vmlinux. */
