@@ -195,12 +195,24 @@ int vmm_run(const struct run_config *cfg)
     const char *kernel_cmdline = cfg->append ? cfg->append : "";
     if (linux_kernel) {
         char why[256];
-        if (cfg->env_len)
-            errx(STATUS_USAGE, "--env is kvm-unit-tests', for a Multiboot "
-                 "image; %s is a Linux kernel", cfg->image);
-        if (linux_boot_check(&p.linux_kernel, cfg->mem, module.len,
-                             kernel_cmdline, why, sizeof why) < 0)
-            errx(STATUS_DATAERR, "%s: %s", cfg->image, why);
+        int bad = 0;
+        if (cfg->env_len) {
+            snprintf(why, sizeof why, "--env is kvm-unit-tests', for a "
+                     "Multiboot image; %s is a Linux kernel", cfg->image);
+            bad = STATUS_USAGE;
+        } else if (linux_boot_check(&p.linux_kernel, cfg->mem, module.len,
+                                    kernel_cmdline, why, sizeof why) < 0) {
+            bad = STATUS_DATAERR;
+        }
+        if (bad) {
+            /* freed first: a refused kernel leaves nothing behind */
+            free(image);
+            free(module_data);
+            linux_image_free(&p.linux_kernel);
+            if (bad == STATUS_USAGE)
+                errx(bad, "%s", why);
+            errx(bad, "%s: %s", cfg->image, why);
+        }
     }
 
     bool engine = engine_chosen(cfg);
