@@ -386,6 +386,12 @@ uint64_t eng_linear(struct eng *e, unsigned seg, uint64_t off,
 uint64_t eng_read(struct eng *e, unsigned seg, uint64_t off, unsigned size);
 void eng_write(struct eng *e, unsigned seg, uint64_t off, unsigned size,
                uint64_t v);
+/* The same past the TLB's fast path (mem_fast.h's eng_load(),
+ * eng_store() take that first). */
+uint64_t eng_read_full(struct eng *e, unsigned seg, uint64_t off,
+                       unsigned size);
+void eng_write_full(struct eng *e, unsigned seg, uint64_t off, unsigned size,
+                    uint64_t v);
 /* Fetches up to (len) instruction bytes at a linear address, as far as
  * the end of its page (a fault there is the fetch's), into buf; returns
  * how many, with the first byte's guest-physical address in *gpa. */
@@ -630,6 +636,7 @@ static inline uint64_t eng_alu(ZydisMnemonic m, uint64_t a, uint64_t b,
     return res & eng_mask(size);
 }
 
+
 /* INC/DEC of (a) at (size) bytes: the result; *fl its flags with CF as
  * it was in (rflags) (INC and DEC keep CF). */
 static inline uint64_t eng_incdec(bool inc, uint64_t a, unsigned size,
@@ -675,26 +682,28 @@ static inline uint64_t eng_lazy_arith(const struct lazy_flags *l)
     uint64_t f;
 
     switch (l->op) {
-    case LAZY_ADD: return eng_flags_add(l->a, l->b, 0, l->size);
-    case LAZY_SUB: return eng_flags_sub(l->a, l->b, 0, l->size);
+    case LAZY_ADD:
+        (void)eng_alu(ZYDIS_MNEMONIC_ADD, l->a, l->b, 0, l->size, &f);
+        return f;
+    case LAZY_SUB:
+        (void)eng_alu(ZYDIS_MNEMONIC_SUB, l->a, l->b, 0, l->size, &f);
+        return f;
     case LAZY_LOGIC: return eng_flags_logic(l->res, l->size);
-    case LAZY_INC:
-        f = eng_flags_add(l->a, 1, 0, l->size);
-        return (f & ~RFLAGS_CF) | l->b;
-    default:
-        f = eng_flags_sub(l->a, 1, 0, l->size);
-        return (f & ~RFLAGS_CF) | l->b;
+    default: /* INC, DEC: CF as it was (l->b) */
+        (void)eng_incdec(l->op == LAZY_INC, l->a, l->size, l->b, &f);
+        return f;
     }
 }
 
 /* RFLAGS made whole: before anything but a fast handler reads or writes
- * the flags, and before the engine stops or delivers an event. */
+ * the flags, and before the engine stops or delivers an event. The check
+ * inline, the work out of line (flags.c), which keeps the loops that
+ * call it small. */
+void eng_flags_make_whole(struct eng *e);
 static inline void eng_flags_sync(struct eng *e)
 {
-    if (e->lazy.op != LAZY_NONE) {
-        eng_set_arith(e, eng_lazy_arith(&e->lazy));
-        e->lazy.op = LAZY_NONE;
-    }
+    if (e->lazy.op != LAZY_NONE)
+        eng_flags_make_whole(e);
 }
 
 /* Out of the traces, at their end or unwound from one: RFLAGS whole,

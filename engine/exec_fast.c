@@ -37,26 +37,19 @@ static inline __attribute__((always_inline)) void
 alu(struct eng *e, const struct eng_insn *in, unsigned sz, uint64_t b,
     ZydisMnemonic m)
 {
-    uint64_t a = GPR(0) & eng_mask(sz), res;
-    uint8_t op;
+    uint64_t a = GPR(0) & eng_mask(sz), fl;
+    /* eng_alu()'s result; its flags, unused, the compiler drops */
+    uint64_t res = eng_alu(m, a, b, 0, sz, &fl);
 
-    b &= eng_mask(sz);
-    switch (m) {
-    case ZYDIS_MNEMONIC_ADD: res = a + b; op = LAZY_ADD; break;
-    case ZYDIS_MNEMONIC_SUB:
-    case ZYDIS_MNEMONIC_CMP: res = a - b; op = LAZY_SUB; break;
-    case ZYDIS_MNEMONIC_AND:
-    case ZYDIS_MNEMONIC_TEST: res = a & b; op = LAZY_LOGIC; break;
-    case ZYDIS_MNEMONIC_OR: res = a | b; op = LAZY_LOGIC; break;
-    default: res = a ^ b; op = LAZY_LOGIC; break;
-    }
-    res &= eng_mask(sz);
+    (void)fl;
     if (m != ZYDIS_MNEMONIC_CMP && m != ZYDIS_MNEMONIC_TEST)
         put(e, in->op[0].reg, sz, res);
-    e->lazy.op = op;
+    e->lazy.op = m == ZYDIS_MNEMONIC_ADD ? LAZY_ADD
+                 : m == ZYDIS_MNEMONIC_SUB || m == ZYDIS_MNEMONIC_CMP
+                     ? LAZY_SUB : LAZY_LOGIC;
     e->lazy.size = (uint8_t)sz;
     e->lazy.a = a;
-    e->lazy.b = b;
+    e->lazy.b = b & eng_mask(sz);
     e->lazy.res = res;
 }
 

@@ -1,4 +1,4 @@
-/* flags.c: the condition codes of Jcc, SETcc and CMOVcc (the flags of a result are engine_internal.h's inline functions). */
+/* flags.c: the condition codes of Jcc, SETcc and CMOVcc, and the lazy flags made whole (the flags of a result are engine_internal.h's inline functions). */
 #include "engine/engine_internal.h"
 
 /* The mnemonics of each condition, in condition-code order (O, NO, B, NB,
@@ -40,4 +40,10 @@ enum cc_kind eng_cc_kind(ZydisMnemonic m)
             if (cc_mnemonics[k][cc] == m)
                 return (enum cc_kind)(CC_JCC + k);
     return CC_NONE;
+}
+
+void eng_flags_make_whole(struct eng *e)
+{
+    eng_set_arith(e, eng_lazy_arith(&e->lazy));
+    e->lazy.op = LAZY_NONE;
 }

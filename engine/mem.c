@@ -150,25 +150,29 @@ uint64_t eng_linear(struct eng *e, unsigned seg, uint64_t off, unsigned size)
     return linear(e, seg, off, size, false);
 }
 
+/* The accesses mem_fast.h's fast_data() did not answer: the whole path. */
+uint64_t eng_read_full(struct eng *e, unsigned seg, uint64_t off,
+                       unsigned size)
+{
+    return read_la(e, linear(e, seg, off, size, false), size, false, true);
+}
+
+void eng_write_full(struct eng *e, unsigned seg, uint64_t off, unsigned size,
+                    uint64_t v)
+{
+    write_la(e, linear(e, seg, off, size, true), size, v, false, true);
+}
+
+/* Out of line for the general handlers, which access any size. */
 uint64_t eng_read(struct eng *e, unsigned seg, uint64_t off, unsigned size)
 {
-    uint8_t *p = fast_data(e, ACC_READ, seg, off, size);
-
-    if (p)
-        return ram_read(e, p, size);
-    return read_la(e, linear(e, seg, off, size, false), size, false, true);
+    return eng_load(e, seg, off, size);
 }
 
 void eng_write(struct eng *e, unsigned seg, uint64_t off, unsigned size,
                uint64_t v)
 {
-    uint8_t *p = fast_data(e, ACC_WRITE, seg, off, size);
-
-    if (p) {
-        ram_write(e, p, size, v);
-        return;
-    }
-    write_la(e, linear(e, seg, off, size, true), size, v, false, true);
+    eng_store(e, seg, off, size, v);
 }
 
 size_t eng_fetch(struct eng *e, uint64_t la, uint8_t *buf, size_t len,

@@ -121,13 +121,14 @@ static inline uint8_t *fast_data(struct eng *e, enum acc acc, unsigned seg,
 }
 
 /* An instruction's own load or store, inline for the handlers of a
- * fixed size (exec_fast.c): the TLB's answer, or mem.c's whole path. */
+ * fixed size (exec_fast.c) and in mem.c's eng_read()/eng_write(): the
+ * TLB's answer, or mem.c's whole path. */
 static inline uint64_t eng_load(struct eng *e, unsigned seg, uint64_t off,
                                 unsigned size)
 {
     uint8_t *p = fast_data(e, ACC_READ, seg, off, size);
 
-    return p ? ram_read(e, p, size) : eng_read(e, seg, off, size);
+    return p ? ram_read(e, p, size) : eng_read_full(e, seg, off, size);
 }
 
 static inline void eng_store(struct eng *e, unsigned seg, uint64_t off,
@@ -138,7 +139,7 @@ static inline void eng_store(struct eng *e, unsigned seg, uint64_t off,
     if (p)
         ram_write(e, p, size, v);
     else
-        eng_write(e, seg, off, size, v);
+        eng_write_full(e, seg, off, size, v);
 }
 
 #endif
