@@ -487,7 +487,7 @@ uint64_t eng_pop(struct eng *e, unsigned size);
 enum eng_feature { FEAT_HLE, FEAT_RTM, FEAT_RDPID, FEAT_RDTSCP,
                    FEAT_PDPE1GB, FEAT_NX, FEAT_LM, FEAT_XSAVE, FEAT_PCID, FEAT_FSGSBASE,
                    FEAT_SMEP, FEAT_SMAP, FEAT_UMIP, FEAT_PKU, FEAT_LA57,
-                   FEAT_SHSTK, FEAT_IBT };
+                   FEAT_SHSTK, FEAT_IBT, FEAT_CX8, FEAT_CX16 };
 /* Does the guest's CPUID (through ops->cpuid) offer it? */
 bool eng_has(struct eng *e, enum eng_feature f);
 /* CR4's bits the guest's CPUID makes reserved (KVM's

@@ -92,6 +92,50 @@ static void exec_cmpxchg(struct eng *e, const struct eng_insn *in)
     eng_set_arith(e, fl);
 }
 
+/* CMPXCHG8B and CMPXCHG16B (SDM CMPXCHG8B/CMPXCHG16B): EDX:EAX (RDX:RAX)
+ * against the memory operand; equal, ZF set and the operand takes ECX:EBX
+ * (RCX:RBX); else ZF clear and EDX:EAX (RDX:RAX) take the operand, which
+ * is written back unchanged. No other flag changes. CMPXCHG16B's operand
+ * must be 16-byte aligned (#GP(0)); each needs its CPUID bit (#UD). */
+static void exec_cmpxchg_pair(struct eng *e, const struct eng_insn *in)
+{
+    bool wide = in->mnemonic == ZYDIS_MNEMONIC_CMPXCHG16B;
+    unsigned half = wide ? 8 : 4;
+
+    if (DST->type != OPND_MEM || !eng_has(e, wide ? FEAT_CX16 : FEAT_CX8))
+        eng_fault(e, VEC_UD, false, 0);
+    uint64_t off = eng_ea(e, in, DST);
+    if (wide && (eng_linear(e, DST->seg, off, 16) & 15))
+        eng_gp0(e);
+    /* CMPXCHG8B's operand is read and written whole, as it may cross a
+     * page: nothing is written unless both pages take the write. */
+    uint64_t lo, hi;
+    if (wide) {
+        lo = eng_read(e, DST->seg, off, 8);
+        hi = eng_read(e, DST->seg, off + 8, 8);
+    } else {
+        uint64_t v = eng_read(e, DST->seg, off, 8);
+        lo = (uint32_t)v;
+        hi = v >> 32;
+    }
+    bool equal = lo == eng_gpr_get(e, ENGINE_RAX, half) &&
+                 hi == eng_gpr_get(e, ENGINE_RDX, half);
+    uint64_t nlo = equal ? eng_gpr_get(e, ENGINE_RBX, half) : lo;
+    uint64_t nhi = equal ? eng_gpr_get(e, ENGINE_RCX, half) : hi;
+
+    if (wide) {
+        eng_write(e, DST->seg, off, 8, nlo);
+        eng_write(e, DST->seg, off + 8, 8, nhi);
+    } else {
+        eng_write(e, DST->seg, off, 8, nlo | nhi << 32);
+    }
+    if (!equal) {
+        eng_gpr_set(e, ENGINE_RAX, half, lo);
+        eng_gpr_set(e, ENGINE_RDX, half, hi);
+    }
+    e->st->rflags = (e->st->rflags & ~RFLAGS_ZF) | (equal ? RFLAGS_ZF : 0);
+}
+
 /* PUSH: an immediate is sign-extended to the operand size; "PUSH rSP"
  * pushes the value before the push. */
 static void exec_push(struct eng *e, const struct eng_insn *in)
@@ -240,6 +284,8 @@ eng_exec_fn eng_exec_move_for(ZydisMnemonic m)
     case ZYDIS_MNEMONIC_XCHG: return exec_xchg;
     case ZYDIS_MNEMONIC_XADD: return exec_xadd;
     case ZYDIS_MNEMONIC_CMPXCHG: return exec_cmpxchg;
+    case ZYDIS_MNEMONIC_CMPXCHG8B: case ZYDIS_MNEMONIC_CMPXCHG16B:
+        return exec_cmpxchg_pair;
     case ZYDIS_MNEMONIC_PUSH: return exec_push;
     case ZYDIS_MNEMONIC_POP: return exec_pop;
     case ZYDIS_MNEMONIC_PUSHF: case ZYDIS_MNEMONIC_PUSHFD:

@@ -24,6 +24,8 @@ static const struct {
     [FEAT_SHSTK] = {7, 2, 7},
     [FEAT_LA57] = {7, 2, 16},
     [FEAT_IBT] = {7, 3, 20},
+    [FEAT_CX8] = {1, 3, 8},
+    [FEAT_CX16] = {1, 2, 13},
 };
 
 /* A CPUID answer the caller gives, or a hand-back if it gives none; no

@@ -175,9 +175,37 @@ static bool gen_div(struct g *g, bool may_fault)
     return true;
 }
 
+/* CMPXCHG8B or CMPXCHG16B, half the time after loading rDX:rAX from the
+ * operand so that they compare equal; CMPXCHG16B's operand is 16-byte
+ * aligned half the time (else #GP). */
+static bool gen_cmpxchg_pair(struct g *g)
+{
+    bool wide = !g->m32 && rnd(g, 2);
+    unsigned half = wide ? 8 : 4;
+    ZydisEncoderOperand m = M(g, 2 * half);
+
+    if (wide && rnd(g, 2))
+        m.mem.displacement &= ~15ll;
+    if (rnd(g, 2)) {
+        ZydisEncoderOperand lo = m, hi = m;
+        lo.mem.size = hi.mem.size = (ZyanU16)half;
+        hi.mem.displacement += half;
+        if (!EMIT(g, ZYDIS_MNEMONIC_MOV, R(sized(g, ZYDIS_REGISTER_RAX, half)),
+                  lo) ||
+            !EMIT(g, ZYDIS_MNEMONIC_MOV, R(sized(g, ZYDIS_REGISTER_RDX, half)),
+                  hi))
+            return false;
+    }
+    if (!EMIT(g, wide ? ZYDIS_MNEMONIC_CMPXCHG16B : ZYDIS_MNEMONIC_CMPXCHG8B,
+              m))
+        return false;
+    g->def |= ZF;
+    return true;
+}
+
 static bool gen_move(struct g *g)
 {
-    unsigned sz = pick_size(g), form = rnd(g, 10);
+    unsigned sz = pick_size(g), form = rnd(g, 11);
     ZydisRegister r = pick(g, sz);
 
     switch (form) {
@@ -221,6 +249,7 @@ static bool gen_move(struct g *g)
             return false;
         g->def = ALL;
         return true;
+    case 9: return gen_cmpxchg_pair(g);
     default:
         return sz >= 4 && EMIT(g, ZYDIS_MNEMONIC_BSWAP, R(r));
     }
