@@ -97,7 +97,7 @@ static const char *const accel_words[] = {
     [ACCEL_AUTO] = "auto", [ACCEL_KVM] = "kvm", [ACCEL_ENGINE] = "engine",
 };
 static const char *const machine_words[] = {
-    [MACHINE_PMVM] = "pmvm", [MACHINE_PC] = "pc",
+    [MACHINE_PMVM] = "pmvm", [MACHINE_PC] = "pc", [MACHINE_LINUX] = "linux",
 };
 static const char *const exit_code_words[] = {
     [EXIT_CODE_PMVM] = "pmvm", [EXIT_CODE_QEMU] = "qemu",
@@ -158,6 +158,7 @@ static void run_options_parse(struct run_options *o, int argc, char **argv)
             break;
         case OPT_MACHINE:
             o->cfg.machine = CLI_ENUM("--machine", optarg, machine_words);
+            o->cfg.machine_given = true;
             break;
         case OPT_ENV:
             env_add(o, optarg);

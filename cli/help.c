@@ -69,7 +69,10 @@ static const struct option_help {
     {G_RUN, "--machine=NAME", HELP_RUN,
      "pmvm (default): pmvm's guest ABI; pc: QEMU's PC as kvm-unit-tests "
      "uses it (128 MiB and --exit-code=qemu unless given; an access to a "
-     "port pmvm does not model ends the run)"},
+     "port pmvm does not model ends the run); linux (implied by a Linux "
+     "kernel, for nothing else): KVM's 8259s, I/O APIC and PIT, an MP "
+     "table, the RTC and keyboard controller; a reset ends the run, "
+     "status 0"},
     {G_RUN, "--env=NAME=VALUE", HELP_RUN,
      "an environment word in a Multiboot module, as kvm-unit-tests reads "
      "it (repeatable)"},

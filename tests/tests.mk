@@ -55,6 +55,11 @@ $(BUILD)/tests/test_pic: $(BUILD)/tests/unit/test_pic.o \
 		$(BUILD)/devices/bus.o
 	$(CC) $(LDFLAGS) -o $@ $^ $(TEST_LDLIBS)
 
+$(BUILD)/tests/test_linux_platform: \
+		$(BUILD)/tests/unit/test_linux_platform.o $(BUILD)/vmm/mptable.o \
+		$(BUILD)/devices/rtc.o $(BUILD)/devices/i8042.o $(BUILD)/devices/bus.o
+	$(CC) $(LDFLAGS) -o $@ $^ $(TEST_LDLIBS)
+
 # Runs a program on a /dev/kvm that lacks one capability (bad_input.sh).
 tests: $(BUILD)/tests/kvm_without
 $(BUILD)/tests/kvm_without: $(BUILD)/tests/kvm_without.o

@@ -15,6 +15,9 @@ enum machine {
     MACHINE_PMVM, /* pmvm's guest ABI: unused ports read all ones */
     MACHINE_PC,   /* QEMU's PC as kvm-unit-tests uses it: an access to
                      a port pmvm does not model ends the run */
+    MACHINE_LINUX, /* a PC for a Linux kernel (implied by one): KVM's
+                      8259s, I/O APIC and PIT, an MP table, the RTC and
+                      the keyboard controller; a reset ends the run */
 };
 
 /* What runs the guest (--accel). */
@@ -34,6 +37,7 @@ struct run_config {
     double timeout;                 /* seconds; 0: none */
     enum exit_code_style exit_code;
     enum machine machine;
+    bool machine_given;             /* --machine was on the command line */
     bool trace;                     /* a line per trapped event */
     bool trace_all;                 /* ... without folding a sweep */
     bool sandbox;                   /* drop capabilities, filter syscalls */

@@ -19,6 +19,14 @@ static bool in_reset_state(struct pmvm *p)
 int end_triple_fault(struct pmvm *p, const char *how)
 {
     console_flush(&p->console);
+    /* A PC resets on a triple fault; Linux reboots that way when nothing
+     * else worked (reboot=t). The run ends there, as QEMU's -no-reboot. */
+    if (p->machine == MACHINE_LINUX) {
+        if (p->trace)
+            fprintf(stderr, "pmvm: trace: the guest reset the machine (a "
+                    "triple fault, %s): the run ends\n", how);
+        return STATUS_OK;
+    }
     fprintf(stderr, "pmvm: guest triple-faulted (%s)%s\n", how,
             in_reset_state(p) ? "; this host's KVM reset the vCPU, so the "
             "registers below are the reset state, not the fault's" : "");

@@ -7,11 +7,13 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "vmm/boot.h"
 #include "vmm/linux_boot.h"
 #include "vmm/machine.h"
+#include "vmm/mptable.h"
 #include "vmm/pmvm.h"
 #include "vmm/sandbox.h"
 #include "vmm/status.h"
@@ -85,19 +87,54 @@ static void com1_irq(void *ctx, bool level)
     pic_set_irq(&((struct pmvm *)ctx)->pic, SERIAL_IRQ, level);
 }
 
+/* A device's ISA interrupt line into KVM's 8259s and I/O APIC. */
+static void kvm_isa_irq(void *ctx, unsigned irq, bool level)
+{
+    vm_irq_line(&((struct pmvm *)ctx)->vm, irq, level);
+}
+
+static void com1_kvm_irq(void *ctx, bool level)
+{
+    kvm_isa_irq(ctx, SERIAL_IRQ, level);
+}
+
+/* The keyboard controller's lines: KVM's, or the 8259 pmvm models. */
+static void i8042_pic_irq(void *ctx, unsigned irq, bool level)
+{
+    pic_set_irq(&((struct pmvm *)ctx)->pic, irq, level);
+}
+
+static time_t host_time(void)
+{
+    return time(NULL);
+}
+
+/* --machine=linux's own devices: the RTC and the keyboard controller,
+ * whose reset ends the run with status 0 (as QEMU's -no-reboot). */
+static bool linux_devices_attach(struct pmvm *p)
+{
+    rtc_init(&p->rtc, host_time);
+    i8042_init(&p->i8042, STATUS_OK,
+               p->pc_irqchip ? kvm_isa_irq : i8042_pic_irq, p);
+    return rtc_attach(&p->rtc, &p->bus) && i8042_attach(&p->i8042, &p->bus);
+}
+
 /* The devices on the port bus; kvm-unit-tests' runner gives
  * isa-debug-exit four ports (iosize=4), pmvm's guest ABI one. */
 static void devices_attach(struct pmvm *p, const struct run_config *cfg)
 {
     bus_init(&p->bus);
     pic_init(&p->pic);
-    serial_connect_irq(&p->serial, com1_irq, p);
+    /* With KVM's irqchip its 8259s answer their ports themselves. */
+    serial_connect_irq(&p->serial, p->pc_irqchip ? com1_kvm_irq : com1_irq,
+                       p);
     if (!serial_attach(&p->serial, &p->bus) ||
         !exit_port_attach(&p->exit_port, &p->bus,
                           cfg->exit_code == EXIT_CODE_QEMU, cfg->trace,
                           cfg->machine == MACHINE_PC ? 4 : 1) ||
         !fw_cfg_attach(&p->fw_cfg, &p->bus) ||
-        !pic_attach(&p->pic, &p->bus))
+        (!p->pc_irqchip && !pic_attach(&p->pic, &p->bus)) ||
+        (p->machine == MACHINE_LINUX && !linux_devices_attach(p)))
         errx(STATUS_SOFTWARE, "two devices claim the same port");
 }
 
@@ -125,12 +162,46 @@ static uint8_t *image_load(struct pmvm *p, const struct run_config *cfg)
     return image;
 }
 
+/* A Linux kernel runs on --machine=linux, which it implies; that
+ * machine is for nothing else. */
+static void machine_choose(struct pmvm *p, const struct run_config *cfg,
+                           bool linux_kernel, uint8_t *image,
+                           uint8_t *module_data)
+{
+    const char *bad = NULL;
+
+    if (linux_kernel && cfg->machine_given && cfg->machine != MACHINE_LINUX)
+        bad = "is a Linux kernel, which runs on --machine=linux";
+    else if (!linux_kernel && cfg->machine == MACHINE_LINUX)
+        bad = "is a Multiboot image; --machine=linux is for a Linux kernel";
+    if (bad) {
+        free(image);
+        free(module_data);
+        linux_image_free(&p->linux_kernel);
+        errx(STATUS_USAGE, "%s %s", cfg->image, bad);
+    }
+    if (linux_kernel)
+        p->machine = MACHINE_LINUX;
+}
+
+/* The MP table, where Linux finds the I/O APIC and the IRQs' pins (with
+ * acpi=off; with ACPI it would look for tables pmvm does not write). */
+static void mptable_setup(struct pmvm *p)
+{
+    uint32_t leaf1[4] = {0};
+
+    cpuid_lookup(p, 0, 1, 0, leaf1);
+    if (!mptable_write(vm_gpa(&p->vm, MPTABLE_AT, 0x400), 0x400, leaf1[0],
+                       leaf1[3]))
+        errx(STATUS_SOFTWARE, "the MP table does not fit in its KiB");
+}
+
 /* The VM in the order KVM needs: VM-wide settings before the vCPU,
  * CPUID before the first run, the traps once the image is in RAM. */
 static void vm_setup(struct pmvm *p, const struct run_config *cfg,
                      const uint8_t *image)
 {
-    vm_create(&p->vm, cfg->mem);
+    vm_create(&p->vm, cfg->mem, p->pc_irqchip);
     bool kvm_pmu_off = vm_kvm_pmu_disable(&p->vm);
     if (p->trace)
         fprintf(stderr, "pmvm: trace: KVM's own vPMU %s\n", kvm_pmu_off
@@ -193,6 +264,7 @@ int vmm_run(const struct run_config *cfg)
     uint8_t *module_data = module_build(cfg, &module.len);
     module.data = module_data;
     const char *kernel_cmdline = cfg->append ? cfg->append : "";
+    machine_choose(&p, cfg, linux_kernel, image, module_data);
     if (linux_kernel) {
         char why[256];
         int bad = 0;
@@ -216,6 +288,10 @@ int vmm_run(const struct run_config *cfg)
     }
 
     bool engine = engine_chosen(cfg);
+    /* On KVM a kernel gets a PC's interrupt hardware in KVM; the engine
+     * as the CPU keeps its own local APIC and pmvm's 8259s, and has no
+     * PIT or I/O APIC. */
+    p.pc_irqchip = p.machine == MACHINE_LINUX && !engine;
     if (engine)
         vm_setup_engine(&p, cfg, image);
     else
@@ -226,6 +302,8 @@ int vmm_run(const struct run_config *cfg)
                    module.len);
     else
         boot_multiboot(&p.vm, &p.image, cfg->cmdline, &module);
+    if (p.pc_irqchip)
+        mptable_setup(&p);
     linux_image_free(&p.linux_kernel);
     if (engine)
         engine_cpu_setup(&p);

@@ -8,7 +8,9 @@
 #include "devices/bus.h"
 #include "devices/exit_port.h"
 #include "devices/fw_cfg.h"
+#include "devices/i8042.h"
 #include "devices/pic.h"
+#include "devices/rtc.h"
 #include "devices/serial.h"
 #include "vmm/config.h"
 #include "vmm/console.h"
@@ -50,7 +52,10 @@ struct pmvm {
     struct bus bus;      /* the ports the devices below registered */
     struct exit_port exit_port;
     struct fw_cfg fw_cfg;
-    struct pic pic;
+    struct pic pic;       /* pmvm's 8259s, unless KVM's (pc_irqchip) */
+    bool pc_irqchip;      /* KVM's 8259s, I/O APIC and PIT (--machine=linux) */
+    struct rtc rtc;       /* --machine=linux's */
+    struct i8042 i8042;   /* --machine=linux's */
     unsigned extint_held; /* an acknowledged 8259 vector KVM has not
                            * taken yet, plus one; 0: none (vcpu_run.c) */
     struct vtsc vtsc;    /* the TSC while the engine counts */

@@ -23,8 +23,9 @@ static const unsigned long kvm_ioctls[] = {
     KVM_GET_VCPU_EVENTS, KVM_SET_VCPU_EVENTS, KVM_GET_MP_STATE,
     KVM_SET_GUEST_DEBUG, KVM_GET_LAPIC, KVM_SET_LAPIC, KVM_SIGNAL_MSI,
     KVM_NMI,
-    /* the 8259's ExtINT vectors (vmm/vcpu_run.c) */
-    KVM_INTERRUPT,
+    /* the 8259's ExtINT vectors (vmm/vcpu_run.c); --machine=linux's
+     * device interrupts into KVM's irqchip */
+    KVM_INTERRUPT, KVM_IRQ_LINE,
     /* the engine's SYSCALL, SWAPGS, RDTSC(P) and RDPID MSRs (vmm/vpmu/engine_bridge.c),
      * the speculation-control MSRs (vmm/vpmu/msr_spec.c) */
     KVM_GET_MSRS, KVM_SET_MSRS,

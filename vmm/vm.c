@@ -139,7 +139,38 @@ static void vcpu_init(struct vm *vm)
         vm->run->kvm_valid_regs = SYNC_ALL;
 }
 
-void vm_create(struct vm *vm, uint64_t mem_size)
+/* The in-kernel local APIC, whose LVTPC delivers PMIs as on real
+ * hardware; it must exist before the vCPU. Only the local APIC (a split
+ * irqchip) where KVM offers that (Linux 4.4 on): KVM_CREATE_IRQCHIP's PIC
+ * and I/O APIC, which pmvm's guests do not use, make every later memslot
+ * and MSR-filter change and the teardown wait out SRCU grace periods,
+ * about 6 ms of a 13 ms boot (docs/performance.md). */
+static void lapic_create(struct vm *vm)
+{
+    struct kvm_enable_cap split = {.cap = KVM_CAP_SPLIT_IRQCHIP};
+    if (ioctl(vm->vm_fd, KVM_ENABLE_CAP, &split) < 0 &&
+        ioctl(vm->vm_fd, KVM_CREATE_IRQCHIP, 0) < 0)
+        err(STATUS_OSERR, "KVM_CREATE_IRQCHIP");
+}
+
+/* A PC's interrupt hardware for a Linux guest (--machine=linux), all in
+ * KVM as Firecracker and kvmtool have it: the two 8259s, the I/O APIC at
+ * 0xFEC00000 and the local APIC (KVM_CREATE_IRQCHIP), then the 8254 PIT
+ * on ports 0x40-0x43 and 0x61, wired to IRQ 0 (KVM_CREATE_PIT2; a dummy
+ * speaker port, as both do). */
+static void pc_irqchip_create(struct vm *vm)
+{
+    if (ioctl(vm->vm_fd, KVM_CREATE_IRQCHIP, 0) < 0)
+        err(STATUS_OSERR, "KVM_CREATE_IRQCHIP");
+    if (ioctl(vm->kvm_fd, KVM_CHECK_EXTENSION, KVM_CAP_PIT2) <= 0)
+        errx(STATUS_UNAVAILABLE, "this host's KVM has no in-kernel PIT "
+             "(KVM_CAP_PIT2), which --machine=linux needs");
+    struct kvm_pit_config pit = {.flags = KVM_PIT_SPEAKER_DUMMY};
+    if (ioctl(vm->vm_fd, KVM_CREATE_PIT2, &pit) < 0)
+        err(STATUS_OSERR, "KVM_CREATE_PIT2");
+}
+
+void vm_create(struct vm *vm, uint64_t mem_size, bool pc_irqchip)
 {
     memset(vm, 0, sizeof *vm);
     vm->vm_fd = vm->vcpu_fd = -1;
@@ -147,17 +178,10 @@ void vm_create(struct vm *vm, uint64_t mem_size)
     vm->vm_fd = ioctl(vm->kvm_fd, KVM_CREATE_VM, 0);
     if (vm->vm_fd < 0)
         err(STATUS_OSERR, "KVM_CREATE_VM");
-    /* The in-kernel local APIC, whose LVTPC delivers PMIs as on real
-     * hardware; it must exist before the vCPU. Only the local APIC (a
-     * split irqchip) where KVM offers that (Linux 4.4 on):
-     * KVM_CREATE_IRQCHIP's PIC and I/O APIC, which pmvm's guests do not
-     * use, make every later memslot and MSR-filter change and the
-     * teardown wait out SRCU grace periods, about 6 ms of a 13 ms boot
-     * (docs/performance.md). */
-    struct kvm_enable_cap split = {.cap = KVM_CAP_SPLIT_IRQCHIP};
-    if (ioctl(vm->vm_fd, KVM_ENABLE_CAP, &split) < 0 &&
-        ioctl(vm->vm_fd, KVM_CREATE_IRQCHIP, 0) < 0)
-        err(STATUS_OSERR, "KVM_CREATE_IRQCHIP");
+    if (pc_irqchip)
+        pc_irqchip_create(vm);
+    else
+        lapic_create(vm);
     vm_mem_init(vm, mem_size);
 }
 
@@ -166,6 +190,13 @@ void vm_create(struct vm *vm, uint64_t mem_size)
 void vm_create_vcpu(struct vm *vm)
 {
     vcpu_init(vm);
+}
+
+void vm_irq_line(struct vm *vm, unsigned irq, bool level)
+{
+    struct kvm_irq_level line = {.irq = irq, .level = level};
+    if (ioctl(vm->vm_fd, KVM_IRQ_LINE, &line) < 0)
+        err(STATUS_OSERR, "KVM_IRQ_LINE");
 }
 
 void vm_destroy(struct vm *vm)

@@ -32,10 +32,15 @@ struct vm {
 
 /*
  * Open /dev/kvm, check the API version and every capability pmvm relies on,
- * create the VM, its in-kernel local APIC and (mem_size) bytes
+ * create the VM, its in-kernel local APIC (with pc_irqchip: also KVM's
+ * 8259s, I/O APIC and PIT, --machine=linux's) and (mem_size) bytes
  * of RAM at guest-physical 0. Any failure prints one line naming the problem and exits.
  */
-void vm_create(struct vm *vm, uint64_t mem_size);
+void vm_create(struct vm *vm, uint64_t mem_size, bool pc_irqchip);
+
+/* Set the level of the in-kernel irqchip's input (irq), 0-15 an ISA IRQ
+ * (KVM_IRQ_LINE); only with pc_irqchip. */
+void vm_irq_line(struct vm *vm, unsigned irq, bool level);
 
 /*
  * Does /dev/kvm open and answer KVM_GET_API_VERSION with the version pmvm

@@ -41,7 +41,7 @@ offers "--trace then a word: the image, not a value" rdpmc pmvm run --trace rdp
 offers "--exit-code values" "pmvm qemu" pmvm run --exit-code ""
 offers "--cpl0 values" "auto kvm engine" pmvm run --cpl0 ""
 offers "--count values" "engine step" pmvm run --count ""
-offers "--machine values" "pmvm pc" pmvm run --machine ""
+offers "--machine values" "pmvm pc linux" pmvm run --machine ""
 offers "explain's operations" "rdpmc rdmsr wrmsr" pmvm explain ""
 offers "run IMAGE: a probe by name" rdpmc pmvm run rdp
 offers "run IMAGE: an image file, not the 64-bit copy" "$build/guest/hello.elf" pmvm run "$build/guest/hel"

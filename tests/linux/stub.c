@@ -1,4 +1,4 @@
-/* stub.c: a stand-in for a Linux kernel: entered as the 64-bit boot protocol enters one, it reports on COM1 what the boot loader handed over, and ends through the exit port. */
+/* stub.c: a stand-in for a Linux kernel: entered as the 64-bit boot protocol enters one, it reports on COM1 what the boot loader handed over, probes the platform a kernel finds, and resets the machine through the keyboard controller. */
 #include <stddef.h>
 #include <stdint.h>
 
@@ -88,6 +88,41 @@ static void line(const char *what, uint64_t v)
     puts_com1("\n");
 }
 
+/* The PC a kernel probes (--machine=linux): an MP floating pointer in
+ * the last KiB of base memory, the CMOS RTC's register D (0x80: valid),
+ * the keyboard controller's self-test (0x55), whether the PIT's
+ * channel 0 counts down (its count latched twice), and CPUID's
+ * hypervisor bit. */
+static void platform(void)
+{
+    const volatile char *mp = (const volatile char *)0x9FC00;
+    line("mp_table", mp[0] == '_' && mp[1] == 'M' && mp[2] == 'P' &&
+                         mp[3] == '_');
+    outb(0x70, 0x0D);
+    line("rtc_register_d", inb(0x71));
+    outb(0x64, 0xAA);
+    line("kbc_self_test", inb(0x60));
+    outb(0x43, 0x34); /* channel 0, low then high byte, mode 2 */
+    outb(0x40, 0xFF);
+    outb(0x40, 0xFF);
+    unsigned first = 0, later = 0;
+    for (int i = 0; i < 2; i++) {
+        for (volatile int spin = 0; spin < 100000; spin++)
+            ;
+        outb(0x43, 0x00); /* latch channel 0 */
+        unsigned c = inb(0x40);
+        c |= (unsigned)inb(0x40) << 8;
+        if (i == 0)
+            first = c;
+        else
+            later = c;
+    }
+    line("pit_counts", first != 0xFFFF && later != first);
+    uint32_t a = 1, b, c = 0, d;
+    __asm__ volatile("cpuid" : "+a"(a), "=b"(b), "+c"(c), "=d"(d));
+    line("cpuid_hypervisor", c >> 31);
+}
+
 void stub_main(const uint8_t *zp)
 {
     uint16_t cs, ds, ss;
@@ -141,5 +176,9 @@ void stub_main(const uint8_t *zp)
         line("initrd_end", rd + rd_len);
         line("initrd_hash", sum);
     }
-    outb(0xF4, 0);
+    platform();
+    /* the keyboard controller's reset pulse, as Linux's reboot=k; the
+     * exit port's 1 only if the machine did not reset */
+    outb(0x64, 0xFE);
+    outb(0xF4, 1);
 }

@@ -114,11 +114,31 @@ static void model_overlay(struct pmvm *p, struct cpuid_table *t)
         l0->eax = pmu_model_max_leaf(m);
 }
 
+#define LEAF1_ECX_TSC_DEADLINE (1u << 24)
+#define LEAF1_ECX_HYPERVISOR (1u << 31)
+
+/* What a Linux guest is told of its platform (--machine=linux), as QEMU
+ * and Firecracker tell it: that it runs on a hypervisor, and the local
+ * APIC's TSC-deadline mode where KVM has it (KVM_GET_SUPPORTED_CPUID
+ * leaves that bit to userspace, api.rst). KVM's own leaves from
+ * 0x40000000 (its paravirtual clock) stay as KVM offers them. */
+static void linux_platform_bits(struct pmvm *p, struct cpuid_table *t)
+{
+    struct kvm_cpuid_entry2 *l1 = entry_get(t, 1, 0);
+
+    l1->ecx |= LEAF1_ECX_HYPERVISOR;
+    if (ioctl(p->vm.kvm_fd, KVM_CHECK_EXTENSION,
+              KVM_CAP_TSC_DEADLINE_TIMER) > 0)
+        l1->ecx |= LEAF1_ECX_TSC_DEADLINE;
+}
+
 void cpuid_setup(struct pmvm *p)
 {
     static struct cpuid_table t;
     cpuid_supported(p->vm.kvm_fd, &t);
     model_overlay(p, &t);
+    if (p->machine == MACHINE_LINUX)
+        linux_platform_bits(p, &t);
 
     if (ioctl(p->vm.vcpu_fd, KVM_SET_CPUID2, &t.head) < 0)
         err(STATUS_OSERR, "KVM_SET_CPUID2");

@@ -259,10 +259,21 @@ static bool on_sys_write(void *ctx, uint32_t msr, uint64_t val)
     return true;
 }
 
+/* The ports of the devices in KVM's irqchip (vm.c's pc_irqchip): the
+ * 8259s and their ELCR, the PIT and port B. */
+static bool kvm_port(uint16_t port)
+{
+    return (port & ~1u) == 0x20 || (port & ~1u) == 0xA0 ||
+           (port & ~1u) == 0x4D0 || (port >= 0x40 && port <= 0x43) ||
+           port == 0x61;
+}
+
 static enum engine_answer on_io(void *ctx, uint16_t port, unsigned size,
                                 bool in, uint32_t *val, bool *stop)
 {
     struct pmvm *p = ctx;
+    if (p->pc_irqchip && kvm_port(port))
+        return ENGINE_NOT_MINE; /* KVM runs the instruction */
     int status = exit_io_access(p, port, size, in, val);
 
     if (status != RUN_CONTINUE) {
