@@ -314,12 +314,15 @@ int vmm_run(const struct run_config *cfg)
      * line), not a signal that ends pmvm mid-sentence. */
     signal(SIGPIPE, SIG_IGN);
     console_init(&p.console, STDOUT_FILENO);
+    console_in_init(&p.console_in,
+                    p.machine == MACHINE_LINUX ? STDIN_FILENO : -1);
     serial_init(&p.serial, console_putc, &p.console);
     devices_attach(&p, cfg);
 
     if (cfg->sandbox)
         sandbox_install();
     int status = vcpu_run(&p, cfg->timeout);
+    console_in_restore(&p.console_in);
     rdpmc_trace_flush(&p);
     if (p.trace && !engine)
         vcpu_print_exit_counts(&p);

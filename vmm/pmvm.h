@@ -14,6 +14,7 @@
 #include "devices/serial.h"
 #include "vmm/config.h"
 #include "vmm/console.h"
+#include "vmm/console_in.h"
 #include "vmm/engine_cpu/engine_cpu.h"
 #include "vmm/linux_image.h"
 #include "vmm/loader.h"
@@ -40,6 +41,7 @@ struct pmvm {
     struct linux_image linux_kernel; /* a Linux kernel's (vmlinux: set) */
     struct serial serial;
     struct console console; /* the guest's COM1 output, on stdout */
+    struct console_in console_in; /* COM1's input (--machine=linux) */
     struct pmu *pmu;     /* the guest's PMU: the model under its policy */
     struct trap trap;    /* how RDPMC reaches pmvm */
     struct guest_debug debug; /* KVM's single-step and breakpoints */
@@ -65,6 +67,10 @@ struct pmvm {
     const struct kvm_cpuid2 *cpuid; /* what the guest's CPUID answers */
     uint64_t exits[EXIT_REASON_MAX + 1]; /* by reason; the last: others */
 };
+
+/* At each of the watchdog's ticks: what stdin has for COM1, and the
+ * console's partial line out (a shell's prompt), on --machine=linux. */
+void console_tick(struct pmvm *p);
 
 /* Run the vCPU until the guest ends; return pmvm's exit status. */
 int vcpu_run(struct pmvm *p, double timeout_s);

@@ -120,7 +120,12 @@ static int vcpu_run_loop(struct pmvm *p, double timeout_s)
 {
     struct vm *vm = &p->vm;
     bool incomplete = false; /* the last exit's instruction is unfinished */
+    unsigned tick = watchdog_ticks();
     for (;;) {
+        if (tick != watchdog_ticks()) {
+            tick = watchdog_ticks();
+            console_tick(p);
+        }
         if (!console_ok(&p->console))
             return end_console_failed(p, timeout_s);
         /* While a counter counts, the engine runs the guest; KVM runs it
@@ -190,6 +195,14 @@ static int vcpu_run_loop(struct pmvm *p, double timeout_s)
         bridge_after_exit(p, false);
         trap_after_run(p, false);
     }
+}
+
+void console_tick(struct pmvm *p)
+{
+    if (p->machine != MACHINE_LINUX)
+        return;
+    console_in_poll(&p->console_in, &p->serial);
+    console_flush(&p->console);
 }
 
 void vcpu_print_exit_counts(const struct pmvm *p)

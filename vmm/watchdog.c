@@ -9,12 +9,14 @@
 
 static volatile sig_atomic_t ticks_left; /* < 0: no limit */
 static volatile sig_atomic_t fired;
+static volatile sig_atomic_t ticks_seen; /* since arming, wrapping */
 
 static struct kvm_run *volatile watched;
 
 static void on_tick(int sig)
 {
     (void)sig;
+    ticks_seen++;
     if (ticks_left > 0 && --ticks_left == 0)
         fired = 1;
     struct kvm_run *run = watched;
@@ -45,6 +47,11 @@ void watchdog_arm(struct kvm_run *run, double seconds)
     };
     if (setitimer(ITIMER_REAL, &t, NULL) < 0)
         err(STATUS_OSERR, "setitimer");
+}
+
+unsigned watchdog_ticks(void)
+{
+    return (unsigned)ticks_seen;
 }
 
 bool watchdog_expired(void)

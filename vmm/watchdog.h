@@ -19,6 +19,9 @@ void watchdog_arm(struct kvm_run *run, double seconds);
 /* Has the time run out? */
 bool watchdog_expired(void);
 
+/* The ticks so far (wrapping): a change means one came. */
+unsigned watchdog_ticks(void);
+
 /* After an interrupted KVM_RUN: let the next one run. */
 void watchdog_resume(void);
 

@@ -123,6 +123,36 @@ static void platform(void)
     line("cpuid_hypervisor", c >> 31);
 }
 
+/* With "input" on the command line: a line from COM1, polled (LSR's
+ * data ready), and what IIR says while a byte waits with the
+ * received-data interrupt enabled (IER bit 0): 0x4. Gives up after a
+ * while with what it has. */
+static void input(void)
+{
+    char buf[64];
+    unsigned n = 0, iir = 0;
+
+    outb(0x3F9, 0x01);
+    for (unsigned long polls = 0; polls < 100000000 && n < sizeof buf - 1;
+         polls++) {
+        if (!(inb(0x3FD) & 0x01))
+            continue;
+        if (!n)
+            iir = inb(0x3FA);
+        char c = (char)inb(0x3F8);
+        if (c == '\n')
+            break;
+        buf[n++] = c;
+    }
+    outb(0x3F9, 0x00);
+    buf[n] = 0;
+    puts_com1("input '");
+    puts_com1(buf);
+    puts_com1("'\n");
+    line("input_iir", iir);
+    line("input_after", inb(0x3FD) & 0x01); /* the rest, after the line */
+}
+
 void stub_main(const uint8_t *zp)
 {
     uint16_t cs, ds, ss;
@@ -177,6 +207,8 @@ void stub_main(const uint8_t *zp)
         line("initrd_hash", sum);
     }
     platform();
+    if (cmdline[0] == 'i' && cmdline[1] == 'n')
+        input();
     /* the keyboard controller's reset pulse, as Linux's reboot=k; the
      * exit port's 1 only if the machine did not reset */
     outb(0x64, 0xFE);

@@ -1,4 +1,4 @@
-/* test_pic.c: the 8259A pair (devices/pic.c) and the UART's interrupt line (devices/serial.c) against their data sheets: initialisation, masks, fully nested priority, EOIs, rotation, AEOI, the cascade, spurious IR7, edge and level inputs, the transmitter-empty interrupt. */
+/* test_pic.c: the 8259A pair (devices/pic.c) and the UART's interrupt line (devices/serial.c) against their data sheets: initialisation, masks, fully nested priority, EOIs, rotation, AEOI, the cascade, spurious IR7, edge and level inputs, the transmitter-empty and received-data interrupts. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -208,6 +208,38 @@ static void test_uart_thre(void **state)
     assert_int_equal(pic_ack(&pic), 0x24);
 }
 
+/* Received data (16550 data sheet): LSR bit 0 while a byte waits; IIR
+ * 0x04, above transmitter empty, while IER bit 0 enables it; the line
+ * stays up until RBR is read empty; FCR bit 1 clears what waits. */
+static void test_uart_receive(void **state)
+{
+    struct serial s;
+
+    (void)state;
+    serial_init(&s, no_output, NULL);
+    serial_connect_irq(&s, com1_irq, &pic);
+    serial_write(&s, 4, 0x08);              /* MCR: OUT2 */
+    assert_int_equal(serial_read(&s, 5) & 0x01, 0);
+    assert_int_equal(serial_receive(&s, (const uint8_t *)"ab", 2), 2);
+    assert_int_equal(serial_read(&s, 5) & 0x01, 1);
+    assert_false(pic_pending(&pic));        /* IER: nothing enabled */
+    serial_write(&s, 1, 0x03);              /* IER: ERBFI and ETBEI */
+    assert_int_equal(pic_ack(&pic), 0x24);
+    out(0x20, 0x20);
+    assert_int_equal(serial_read(&s, 2), 0x04); /* received data first */
+    assert_int_equal(serial_read(&s, 0), 'a');
+    assert_int_equal(serial_read(&s, 2), 0x04);
+    assert_int_equal(serial_read(&s, 0), 'b');
+    assert_int_equal(serial_read(&s, 5) & 0x01, 0);
+    assert_int_equal(serial_read(&s, 2), 0x02); /* then THR empty */
+    serial_receive(&s, (const uint8_t *)"c", 1);
+    serial_write(&s, 2, 0x02);              /* FCR: clear the receiver */
+    assert_int_equal(serial_read(&s, 5) & 0x01, 0);
+    /* a full buffer takes no more */
+    static uint8_t lots[SERIAL_RX_BUF + 10];
+    assert_int_equal(serial_receive(&s, lots, sizeof lots), SERIAL_RX_BUF);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -219,6 +251,7 @@ int main(void)
         cmocka_unit_test_setup(test_edge_and_level, setup),
         cmocka_unit_test_setup(test_aeoi, setup),
         cmocka_unit_test_setup(test_uart_thre, setup),
+        cmocka_unit_test_setup(test_uart_receive, setup),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -189,8 +189,13 @@ int engine_cpu_loop(struct pmvm *p, double timeout_s)
     struct engine_cpu *c = &p->ecpu;
     struct engine_exit x;
     int status;
+    unsigned tick = watchdog_ticks();
 
     for (;;) {
+        if (tick != watchdog_ticks()) {
+            tick = watchdog_ticks();
+            console_tick(p);
+        }
         if (!console_ok(&p->console))
             return end_console_failed(p, timeout_s);
         if (watchdog_expired()) {
