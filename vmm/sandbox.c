@@ -94,6 +94,10 @@ static void sanitizer_allow(scmp_filter_ctx ctx)
     rule(ctx, SCMP_SYS(openat), 1, &ro2);
     struct scmp_arg_cmp tcgets = SCMP_A1(SCMP_CMP_EQ, TCGETS);
     rule(ctx, SCMP_SYS(ioctl), 1, &tcgets);
+    /* --machine=linux's terminal put back (read is allowed above) */
+    struct scmp_arg_cmp tty_set[2] = {SCMP_A0(SCMP_CMP_EQ, 0),
+                                      SCMP_A1(SCMP_CMP_EQ, TCSETS)};
+    rule(ctx, SCMP_SYS(ioctl), 2, tty_set);
 }
 #else
 /* The guest's console and pmvm's own lines; nothing else is open for
