@@ -105,11 +105,14 @@ static void sanitizer_allow(scmp_filter_ctx ctx)
  * it writes one that is a character device. */
 static void console_allow(scmp_filter_ctx ctx)
 {
-    /* --machine=linux's COM1 input, and its terminal put back */
+    /* --machine=linux's COM1 input, and its terminal put back (glibc's
+     * tcsetattr() reads the settings, TCGETS, before it sets them) */
     struct scmp_arg_cmp in = SCMP_A0(SCMP_CMP_EQ, 0);
     struct scmp_arg_cmp tty_set[2] = {in, SCMP_A1(SCMP_CMP_EQ, TCSETS)};
+    struct scmp_arg_cmp tty_get[2] = {in, SCMP_A1(SCMP_CMP_EQ, TCGETS)};
     rule(ctx, SCMP_SYS(read), 1, &in);
     rule(ctx, SCMP_SYS(ioctl), 2, tty_set);
+    rule(ctx, SCMP_SYS(ioctl), 2, tty_get);
     for (int fd = 1; fd <= 2; fd++) {
         struct scmp_arg_cmp out = SCMP_A0(SCMP_CMP_EQ, (scmp_datum_t)fd);
         struct scmp_arg_cmp tty[2] = {out, SCMP_A1(SCMP_CMP_EQ, TCGETS)};

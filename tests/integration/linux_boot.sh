@@ -112,6 +112,25 @@ for accel in kvm engine; do
 	fi
 done
 
+# The same from a terminal (script(1)'s): raw for the run, in the
+# sandbox, and put back as it was at the end.
+if [ -n "$why" ]; then
+	skip "COM1's input from a terminal" "$why"
+elif ! command -v script >/dev/null; then
+	skip "COM1's input from a terminal" "no script(1) here"
+else
+	(sleep 1; printf 'from a tty\n') | timeout 60 script -qc \
+		"stty -g; '$pmvm' run --timeout=20 --append input '$stub'; echo status \$?; stty -g" \
+		/dev/null 2>&1 | tr -d '\r' >"$tmp/tty"
+	got=$(grep -a "^input '\|^status" "$tmp/tty" | tr '\n' ' ')
+	modes=$(grep -a '^[0-9a-f]*:[0-9a-f:]*$' "$tmp/tty" | uniq | wc -l)
+	if [ "$got" = "input 'from a tty' status 0 " ] && [ "$modes" = 1 ]; then
+		ok "COM1's input from a terminal, which is put back after"
+	else
+		not_ok "COM1's input from a terminal: '$got', $modes terminal modes"
+	fi
+fi
+
 # The kernels pmvm cannot boot, refused before any KVM call.
 "$mkbz" raw "$stub" "$tmp/raw.bzImage"
 refused 65 "compressed in a way pmvm does not know" -- run "$tmp/raw.bzImage"
