@@ -43,7 +43,8 @@ CFLAGS := -std=c11 -O2 -g $(WARN) -D_GNU_SOURCE $(HARDEN) \
 LDFLAGS := -pie -Wl,-z,relro,-z,now,-z,noexecstack $(SANFLAGS)
 LDLIBS := $(shell $(PKG_CONFIG) --libs $(PKGS) 2>/dev/null) -lZydis -lZycore
 
-.PHONY: all deps run check check-vm clean difftest install uninstall man iso
+.PHONY: all deps run check check-vm clean difftest install uninstall man iso \
+	linux-guest
 all: $(BUILD)/pmvm guests
 
 -include pmu/pmu.mk
@@ -79,6 +80,13 @@ check-vm: deps
 	f=$$(grep -c '^not ok' $$log); \
 	echo "$$p passed, $$f failed, $$s skipped in the test VM"; \
 	[ "$$f" = 0 ] && [ "$$rc" = 0 ]
+
+# Debian's kernel and an initramfs with busybox, perf and a counted
+# program, fetched with apt-get into $(BUILD)/linux-guest (never
+# committed): the Linux guest of docs/cli.md's "Linux kernels".
+linux-guest: deps
+	@$(MAKE) --no-print-directory all
+	@scripts/linux_guest.sh $(BUILD)
 
 # The counting engine against the host CPU, DIFFTEST_SEEDS sequences
 # (docs/counting.md has the figures).

@@ -69,3 +69,10 @@ $(BUILD)/guest/%.elf64: $(BUILD)/guest/probes/%.o $(GUEST_LIB_OBJS) guest/guest.
 # QEMU's multiboot loader takes only ELF32; the code inside stays 64-bit.
 $(BUILD)/guest/%.elf: $(BUILD)/guest/%.elf64
 	$(GUEST_OBJCOPY) -O elf32-i386 --strip-debug $< $@
+
+# The Linux guest's counted program (guest/linux/count.S): a static
+# x86-64 Linux executable, no C library.
+guests: $(BUILD)/guest/linux/count
+$(BUILD)/guest/linux/count: guest/linux/count.S
+	@mkdir -p $(@D)
+	$(GUEST_CC) -nostdlib -static -no-pie -Wl,--build-id=none -o $@ $<
