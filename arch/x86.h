@@ -47,6 +47,7 @@
 #define CR4_PAE (1ull << 5)
 #define CR4_PGE (1ull << 7)
 #define CR4_PCE (1ull << 8)
+#define CR4_OSFXSR (1ull << 9)
 #define CR4_UMIP (1ull << 11)
 #define CR4_LA57 (1ull << 12)
 #define CR4_FSGSBASE (1ull << 16)

@@ -28,7 +28,9 @@ void eng_icache_flush(struct eng *e)
 }
 
 /* A register operand: a GPR (with AH..BH), a segment, control or debug
- * register; anything else (x87, MMX, XMM, ...) is not the engine's. */
+ * register; anything else (x87, MMX, XMM, ...) is not the engine's (but
+ * as the hidden operands of the state-management instructions that
+ * convert() lets through). */
 static bool reg_of(ZydisRegister r, struct eng_opnd *o)
 {
     ZydisRegisterClass c = ZydisRegisterGetClass(r);
@@ -322,8 +324,11 @@ static void convert(const ZydisDecodedInstruction *zi,
         if (!opnd_of(&ops[i], &in->op[i]))
             in->exec = eng_exec_unimplemented;
     /* Only the general-purpose registers' instructions are the engine's:
-     * anything touching x87, MMX, SSE, AVX state is KVM's. */
-    for (unsigned i = in->nopnd; i < zi->operand_count; i++) {
+     * anything touching x87, MMX, SSE, AVX state is KVM's, but for the
+     * instructions that save, restore and control that state, whose
+     * other operands are its registers (exec_xstate.c, exec_fpu.c). */
+    bool xstate = eng_exec_xstate_for(zi->mnemonic) != NULL;
+    for (unsigned i = in->nopnd; i < zi->operand_count && !xstate; i++) {
         struct eng_opnd o;
         if (ops[i].type == ZYDIS_OPERAND_TYPE_REGISTER &&
             !reg_of(ops[i].reg.value, &o) &&

@@ -33,7 +33,9 @@
  * WHY_MODE), call gates, task switches, privilege changes in legacy mode
  * (hand-backs, WHY_SYSTEM or WHY_EVENT) and what the engine does not
  * implement at all (WHY_UNIMPLEMENTED: PUSHA, BOUND, ENTER in 32-bit
- * code, x87/SSE, ...).
+ * code, x87/SSE, ...). Of the x87, SSE and AVX instructions it runs only
+ * those that save, restore and control their state, through the
+ * caller's ops->xstate and ops->xcr.
  */
 
 /* A segment register with its hidden part, as the CPU caches it. */
@@ -216,7 +218,30 @@ struct engine_ops {
      * back ENGINE_WHY_MMIO; ENGINE_GP raises #GP(0). */
     enum engine_answer (*mmio)(void *ctx, uint64_t gpa, unsigned size,
                                bool write, uint64_t *val);
+    /* The guest's x87, SSE and AVX state, which the caller keeps (KVM's
+     * vCPU): read (write false) or replace (write true) it whole as an
+     * XSAVE area of (size) bytes, ENGINE_XSAVE_SIZE, in the standard
+     * (non-compacted) format that KVM_GET_XSAVE gives: the legacy region
+     * (bytes 0-511) in FXSAVE64's layout, the XSAVE header at 512 with
+     * XSTATE_BV (XCOMP_BV 0), component i at CPUID.(EAX=0DH,ECX=i).EBX,
+     * and each component the header's XSTATE_BV leaves clear in its
+     * initial configuration. The engine runs the state-management
+     * instructions through it (engine/exec_xstate.c, exec_fpu.c):
+     * FXSAVE, FXRSTOR, XSAVE, XSAVEOPT, XSAVEC, XRSTOR, FNINIT, FWAIT,
+     * FNSTCW, FLDCW, FNSTSW, FNCLEX, LDMXCSR, STMXCSR. NULL, or false:
+     * they are handed back (ENGINE_WHY_UNIMPLEMENTED), as is all other
+     * x87, SSE and AVX code in any case. */
+    bool (*xstate)(void *ctx, void *area, size_t size, bool write);
+    /* Extended control register (index) (XCR0; 1 is read-only and
+     * comes from the XSAVE area), read or written, for XGETBV, XSETBV and
+     * the XSAVE family's requested-feature bitmap; the engine checked the
+     * value it writes as XSETBV does. NULL, or false: those are handed
+     * back. */
+    bool (*xcr)(void *ctx, uint32_t index, uint64_t *val, bool write);
 };
+
+/* The XSAVE area ops->xstate moves: KVM's struct kvm_xsave region. */
+#define ENGINE_XSAVE_SIZE 4096
 
 /* Why engine_run() returned. The state is always consistent: it is the
  * guest's state after the last instruction that retired. */

@@ -487,7 +487,8 @@ uint64_t eng_pop(struct eng *e, unsigned size);
 enum eng_feature { FEAT_HLE, FEAT_RTM, FEAT_RDPID, FEAT_RDTSCP,
                    FEAT_PDPE1GB, FEAT_NX, FEAT_LM, FEAT_XSAVE, FEAT_PCID, FEAT_FSGSBASE,
                    FEAT_SMEP, FEAT_SMAP, FEAT_UMIP, FEAT_PKU, FEAT_LA57,
-                   FEAT_SHSTK, FEAT_IBT, FEAT_CX8, FEAT_CX16 };
+                   FEAT_SHSTK, FEAT_IBT, FEAT_CX8, FEAT_CX16, FEAT_FXSR,
+                   FEAT_SSE, FEAT_XSAVEOPT, FEAT_XSAVEC, FEAT_XGETBV1 };
 /* Does the guest's CPUID (through ops->cpuid) offer it? */
 bool eng_has(struct eng *e, enum eng_feature f);
 /* CR4's bits the guest's CPUID makes reserved (KVM's
@@ -509,6 +510,17 @@ eng_exec_fn eng_exec_tsx_for(ZydisMnemonic m);
 eng_exec_fn eng_exec_absent_for(ZydisMnemonic m);
 eng_exec_fn eng_exec_syscall_for(ZydisMnemonic m);
 eng_exec_fn eng_exec_io_for(ZydisMnemonic m);
+/* The x87, SSE and AVX state's management (exec_xstate.c: FXSAVE,
+ * FXRSTOR, the XSAVE family; exec_fpu.c: FNINIT, FWAIT, the control and
+ * status words, MXCSR, XGETBV, XSETBV): instructions whose other
+ * operands are x87, SSE or AVX registers the decoder lets through. */
+eng_exec_fn eng_exec_xstate_for(ZydisMnemonic m);
+eng_exec_fn eng_exec_fpu_for(ZydisMnemonic m);
+/* The guest's XSAVE area (ENGINE_XSAVE_SIZE bytes) through ops->xstate,
+ * and XCR0 through ops->xcr: a hand-back if the caller cannot. */
+void eng_xstate_get(struct eng *e, uint8_t *area);
+void eng_xstate_put(struct eng *e, uint8_t *area);
+uint64_t eng_xcr0(struct eng *e);
 void eng_exec_unimplemented(struct eng *e, const struct eng_insn *in);
 /* A handler of its own for the instruction's form (exec_fast.c), or
  * NULL: the group's handler runs it. */

@@ -434,7 +434,7 @@ eng_exec_fn eng_exec_system_for(ZydisMnemonic m)
     case ZYDIS_MNEMONIC_LLDT: case ZYDIS_MNEMONIC_INVLPG:
     case ZYDIS_MNEMONIC_INVPCID: case ZYDIS_MNEMONIC_WBINVD:
     case ZYDIS_MNEMONIC_INVD: case ZYDIS_MNEMONIC_CLTS:
-    case ZYDIS_MNEMONIC_LMSW: case ZYDIS_MNEMONIC_XSETBV:
+    case ZYDIS_MNEMONIC_LMSW:
         return exec_machine_or_privileged;
     case ZYDIS_MNEMONIC_SGDT: case ZYDIS_MNEMONIC_SIDT:
     case ZYDIS_MNEMONIC_SLDT: case ZYDIS_MNEMONIC_STR:

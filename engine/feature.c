@@ -6,6 +6,7 @@
 static const struct {
     uint32_t leaf;
     uint8_t reg, bit; /* reg: 0 EAX, 1 EBX, 2 ECX, 3 EDX */
+    uint8_t sub;      /* the subleaf */
 } where[] = {
     [FEAT_HLE] = {7, 1, 4},
     [FEAT_RTM] = {7, 1, 11},
@@ -26,17 +27,23 @@ static const struct {
     [FEAT_IBT] = {7, 3, 20},
     [FEAT_CX8] = {1, 3, 8},
     [FEAT_CX16] = {1, 2, 13},
+    [FEAT_FXSR] = {1, 3, 24},
+    [FEAT_SSE] = {1, 3, 25},
+    /* CPUID.(EAX=0DH,ECX=1):EAX (SDM vol. 1, 13.2) */
+    [FEAT_XSAVEOPT] = {0xD, 0, 0, 1},
+    [FEAT_XSAVEC] = {0xD, 0, 1, 1},
+    [FEAT_XGETBV1] = {0xD, 0, 2, 1},
 };
 
 /* A CPUID answer the caller gives, or a hand-back if it gives none; no
  * callback at all is a CPU whose CPUID offers nothing. */
-static void ask(struct eng *e, uint32_t leaf, uint32_t r[4])
+static void ask(struct eng *e, uint32_t leaf, uint32_t sub, uint32_t r[4])
 {
     if (!e->ops.cpuid) {
         memset(r, 0, 4 * sizeof(r[0]));
         return;
     }
-    if (e->ops.cpuid(e->ops.ctx, leaf, 0, r) != ENGINE_OK)
+    if (e->ops.cpuid(e->ops.ctx, leaf, sub, r) != ENGINE_OK)
         eng_handback(e, ENGINE_WHY_UNIMPLEMENTED);
 }
 
@@ -50,10 +57,10 @@ bool eng_has(struct eng *e, enum eng_feature f)
 
     /* A leaf above the highest of its range does not hold the bit (a
      * basic one would read as the highest basic leaf). */
-    ask(e, where[f].leaf & 0x80000000u, r);
+    ask(e, where[f].leaf & 0x80000000u, 0, r);
     if (r[0] < where[f].leaf)
         return false;
-    ask(e, where[f].leaf, r);
+    ask(e, where[f].leaf, where[f].sub, r);
     bool has = (r[where[f].reg] >> where[f].bit) & 1;
     if (f == FEAT_PDPE1GB)
         e->pdpe1gb_known = true, e->pdpe1gb = has;
@@ -90,10 +97,10 @@ unsigned eng_maxphyaddr(struct eng *e)
 
     if (!e->maxphyaddr) {
         /* Without leaf 0x80000008, 36 bits (SDM CPUID, "MAXPHYADDR"). */
-        ask(e, 0x80000000u, r);
+        ask(e, 0x80000000u, 0, r);
         e->maxphyaddr = 36;
         if (r[0] >= 0x80000008u) {
-            ask(e, 0x80000008u, r);
+            ask(e, 0x80000008u, 0, r);
             if (r[0] & 0xFF)
                 e->maxphyaddr = r[0] & 0xFF;
         }

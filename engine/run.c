@@ -59,7 +59,8 @@ eng_exec_fn eng_exec_for(ZydisMnemonic m)
 {
     eng_exec_fn f;
 
-    if ((f = eng_exec_tsx_for(m)) || (f = eng_exec_absent_for(m)) ||
+    if ((f = eng_exec_xstate_for(m)) ||
+        (f = eng_exec_tsx_for(m)) || (f = eng_exec_absent_for(m)) ||
         (f = eng_exec_alu_for(m)) || (f = eng_exec_bcd_for(m)) ||
         (f = eng_exec_bits_for(m)) ||
         (f = eng_exec_move_for(m)) || (f = eng_exec_branch_for(m)) ||

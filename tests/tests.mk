@@ -125,6 +125,11 @@ $(BUILD)/tests/test_machine64: $(BUILD)/tests/engine/test_machine64.o \
 		$(ENGINE_TEST_OBJS) $(ENGINE_LIB)
 	$(CC) $(LDFLAGS) -o $@ $^ $(TEST_LDLIBS) -lZydis -lZycore
 
+tests: $(BUILD)/tests/test_xstate
+$(BUILD)/tests/test_xstate: $(BUILD)/tests/engine/test_xstate.o \
+		$(ENGINE_TEST_OBJS) $(ENGINE_LIB)
+	$(CC) $(LDFLAGS) -o $@ $^ $(TEST_LDLIBS) -lZydis -lZycore
+
 tests: $(BUILD)/tests/test_trace
 $(BUILD)/tests/test_trace: $(BUILD)/tests/engine/test_trace.o \
 		$(BUILD)/tests/unit/pmu_test.o $(ENGINE_TEST_OBJS) $(ENGINE_LIB) \

@@ -31,6 +31,9 @@ static const unsigned long kvm_ioctls[] = {
     KVM_GET_MSRS, KVM_SET_MSRS,
     /* the guest's own debug registers, which the engine honours */
     KVM_GET_DEBUGREGS, KVM_SET_DEBUGREGS,
+    /* the x87/SSE/AVX state and XCR0 of the engine's FXSAVE, XSAVE,
+     * XRSTOR, XSETBV, ... (vmm/vpmu/xstate.c) */
+    KVM_GET_XSAVE, KVM_SET_XSAVE, KVM_GET_XCRS, KVM_SET_XCRS,
     /* host probe */
     KVM_CREATE_VM, KVM_SET_USER_MEMORY_REGION, KVM_CREATE_VCPU,
     KVM_GET_VCPU_MMAP_SIZE, KVM_GET_STATS_FD,

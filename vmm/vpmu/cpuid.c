@@ -177,12 +177,24 @@ void cpuid_setup_engine(struct pmvm *p)
 bool cpuid_lookup(const struct pmvm *p, uint64_t cr4, uint32_t leaf,
                   uint32_t subleaf, uint32_t r[4])
 {
+
+    /* Leaf 0xD's subleaves 0 and 1 depend on XCR0 and IA32_XSS, which
+     * KVM keeps: their answer is KVM's (the engine's CPU has no XSAVE:
+     * its table answers; xstate_cpuid() works them out for the engine).
+     * The others, each component's size, offset and alignment, are
+     * the table's. */
+    if (leaf == LEAF_XSAVE && subleaf < 2 && p->vm.kvm_fd >= 0)
+        return false;
+    return cpuid_lookup_table(p, cr4, leaf, subleaf, r);
+}
+
+bool cpuid_lookup_table(const struct pmvm *p, uint64_t cr4, uint32_t leaf,
+                        uint32_t subleaf, uint32_t r[4])
+{
     const struct kvm_cpuid2 *t = p->cpuid;
     const struct kvm_cpuid_entry2 *e0 = NULL, *hit = NULL, *max = NULL;
 
-    /* Leaf 0xD depends on XCR0, which KVM keeps: its answer is KVM's
-     * (the engine's CPU has no XSAVE: its table answers). */
-    if (!t || (leaf == LEAF_XSAVE && p->vm.kvm_fd >= 0))
+    if (!t)
         return false;
     for (uint32_t i = 0; i < t->nent; i++) {
         const struct kvm_cpuid_entry2 *e = &t->entries[i];

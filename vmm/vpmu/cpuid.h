@@ -18,9 +18,14 @@ void cpuid_setup_engine(struct pmvm *p);
  * CPUID (leaf, subleaf) as the guest sees it at CPL0, from the table
  * KVM took (for the engine, which answers CPUID itself), with CR4's
  * OSXSAVE. False for a leaf whose answer depends on state KVM keeps
- * (0xD: XCR0): KVM must answer it.
+ * (0xD's subleaves 0 and 1: XCR0, IA32_XSS): KVM must answer it.
  */
 bool cpuid_lookup(const struct pmvm *p, uint64_t cr4, uint32_t leaf,
                   uint32_t subleaf, uint32_t r[4]);
+
+/* The same, with the table's entries for those too (whose EBX the
+ * caller works out: vmm/vpmu/xstate.c). */
+bool cpuid_lookup_table(const struct pmvm *p, uint64_t cr4, uint32_t leaf,
+                        uint32_t subleaf, uint32_t r[4]);
 
 #endif

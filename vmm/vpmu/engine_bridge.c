@@ -22,6 +22,7 @@
 #include "vmm/vpmu/rdpmc.h"
 #include "vmm/status.h"
 #include "vmm/vpmu/trap.h"
+#include "vmm/vpmu/xstate.h"
 
 /* Instructions per engine run: the run loop looks at the watchdog and at
  * interrupts KVM holds between runs (about 10-20 ms of guest time). */
@@ -212,7 +213,9 @@ static enum engine_answer on_cpuid(void *ctx, uint32_t leaf, uint32_t sub,
 {
     struct pmvm *p = ctx;
 
-    if (!cpuid_lookup(p, p->bridge.st->cr4, leaf, sub, r))
+    if (!cpuid_lookup(p, p->bridge.st->cr4, leaf, sub, r) &&
+        !(leaf == 0xD && p->bridge.xstate &&
+          xstate_cpuid(p, p->bridge.st->cr4, sub, r)))
         return ENGINE_NOT_MINE;
     if (p->trace)
         fprintf(stderr, "pmvm: trace: engine: cpuid 0x%x.%u -> %08x %08x "
@@ -324,6 +327,17 @@ void bridge_setup(struct pmvm *p, bool use_engine, enum bridge_cpl0 cpl0)
     if (!use_engine)
         return;
     ops.ctx = p;
+    /* the FPU state instructions a kernel runs at CPL0, which nested
+     * PVM's KVM cannot emulate: the engine runs them on KVM's state */
+    if (xstate_usable(p)) {
+        p->bridge.xstate = true;
+        ops.xstate = xstate_access;
+        ops.xcr = xstate_xcr;
+    } else if (p->trace) {
+        fprintf(stderr, "pmvm: trace: engine: the vCPU's XSAVE state "
+                "cannot be moved whole: KVM runs the FPU state "
+                "instructions\n");
+    }
     p->bridge.engine = engine_create(p->vm.mem, p->vm.mem_size, &ops);
     if (!p->bridge.engine)
         errx(STATUS_OSERR, "cannot allocate the counting engine");
@@ -604,6 +618,7 @@ static void engine_takes_over(struct pmvm *p)
     if (p->bridge.kvm_ran) {
         engine_flush(p->bridge.engine);
         memset(p->bridge.sys_valid, 0, sizeof(p->bridge.sys_valid));
+        xstate_forget(p);
         p->bridge.kvm_ran = false;
     }
 }

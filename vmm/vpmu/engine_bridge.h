@@ -42,6 +42,12 @@ struct bridge {
     uint64_t sys_msr[BRIDGE_SYS_MSRS]; /* STAR, LSTAR, FMASK,
                                         KERNEL_GS_BASE, TSC_AUX */
     bool sys_valid[BRIDGE_SYS_MSRS]; /* read from KVM since KVM last ran */
+    /* the vCPU's XSAVE area and XCR0 for the engine (xstate.c), read
+     * from KVM since KVM last ran */
+    uint8_t xsave[ENGINE_XSAVE_SIZE];
+    uint64_t xcr0, xss;
+    bool xsave_valid, xcr0_valid, xss_valid;
+    bool xstate;            /* the engine has them (xstate_usable()) */
     uint64_t retired, handbacks; /* statistics for --trace */
     uint64_t last_rip;      /* the last instruction the engine retired, */
     unsigned last_len;      /* ... and its length (sti_back_to_kvm()) */
