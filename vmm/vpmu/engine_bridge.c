@@ -418,6 +418,13 @@ static void warn_unseen(struct pmvm *p, const struct engine_exit *x,
     p->bridge.warned_unseen = true;
 }
 
+/* KVM's paravirtual MSRs: kvm-clock's old (0x11, 0x12) and new ones,
+ * and the rest of KVM's range (Documentation/virt/kvm/x86/msr.rst). */
+static bool kvm_pv_msr(uint32_t msr)
+{
+    return msr == 0x11 || msr == 0x12 || (msr >> 8) == 0x4B564Du;
+}
+
 /*
  * KVM runs the next instruction, single-stepped, and the counting code
  * (count.c) counts it when the step stops after it. HLT runs free
@@ -439,6 +446,8 @@ static void handback_begin(struct pmvm *p, const struct engine_state *st,
     ex->handback = true;
     ex->handbacks++;
     ex->nbp = 0;
+    ex->clock_due = x && !strcmp(x->mnemonic, "wrmsr") &&
+                    kvm_pv_msr((uint32_t)st->gpr[ENGINE_RCX]);
     ex->halt = x && x->why == ENGINE_WHY_HALT;
     ex->handback_free = ex->halt ||
                         (cpl3 && x && x->why == ENGINE_WHY_UNIMPLEMENTED &&
@@ -500,6 +509,16 @@ void bridge_after_exit(struct pmvm *p, bool halted)
         }
     }
     ex->guest_tf = false;
+    /* KVM fills the paravirtual clock's page a WRMSR registers on its
+     * next entry (KVM_REQ_CLOCK_UPDATE, kvm_guest_time_update()), which
+     * the stepped WRMSR's run has passed: one more stepped instruction on
+     * KVM, so that the guest never reads the page before it is filled. */
+    if (ex->clock_due && bridge_active(p)) {
+        struct engine_state st;
+        ex->clock_due = false;
+        state_in(p, &st);
+        handback_begin(p, &st, NULL);
+    }
 }
 
 /* The guest can take an interrupt now. */
