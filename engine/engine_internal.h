@@ -510,6 +510,7 @@ eng_exec_fn eng_exec_tsx_for(ZydisMnemonic m);
 eng_exec_fn eng_exec_absent_for(ZydisMnemonic m);
 eng_exec_fn eng_exec_syscall_for(ZydisMnemonic m);
 eng_exec_fn eng_exec_io_for(ZydisMnemonic m);
+eng_exec_fn eng_exec_segcheck_for(ZydisMnemonic m);
 /* The x87, SSE and AVX state's management (exec_xstate.c: FXSAVE,
  * FXRSTOR, the XSAVE family; exec_fpu.c: FNINIT, FWAIT, the control and
  * status words, MXCSR, XGETBV, XSETBV): instructions whose other

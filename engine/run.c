@@ -65,7 +65,8 @@ eng_exec_fn eng_exec_for(ZydisMnemonic m)
         (f = eng_exec_bits_for(m)) ||
         (f = eng_exec_move_for(m)) || (f = eng_exec_branch_for(m)) ||
         (f = eng_exec_string_for(m)) || (f = eng_exec_system_for(m)) ||
-        (f = eng_exec_syscall_for(m)) || (f = eng_exec_io_for(m)))
+        (f = eng_exec_syscall_for(m)) || (f = eng_exec_io_for(m)) ||
+        (f = eng_exec_segcheck_for(m)))
         return f;
     return eng_exec_unimplemented;
 }

@@ -212,6 +212,8 @@ static void vm_setup(struct pmvm *p, const struct run_config *cfg,
     cpuid_setup(p);
     loader_copy(&p->image, image, p->vm.mem);
     bridge_setup(p, !cfg->count_step, cfg->cpl0);
+    if (p->machine == MACHINE_LINUX && p->bridge.cpl0)
+        cpuid_hide_vector(p);
     trap_setup(p, cfg->trap, image);
 }
 

@@ -231,6 +231,39 @@ static void test_gp_ltr_busy_tss(void **state)
     assert_fault(&x, 13, 0x28, CODE64 + 4);
 }
 
+/* SDM VERR/VERW, LAR, LSL at CPL0 on the machine's GDT: kernel data
+ * (0x10) is writable; kernel code (0x08, execute/read) is readable but
+ * not writable; RPL 3 on a DPL-0 segment (0x13) fails; the busy 64-bit
+ * TSS (0x28: type 0xB, limit 0x67, byte granular) is a type LSL and LAR
+ * take, LAR giving its descriptor's bits 23:8 (P, DPL 0, S = 0, type B:
+ * 0x8B00); a null selector and one past the GDT's limit fail, leaving
+ * the destination alone. Each result is SETZ'd into a register. */
+static void test_segment_checks(void **state)
+{
+    struct engine_exit x;
+
+    (void)state;
+    RUN64("\x66\xb8\x10\x00\x0f\x00\xe8\x0f\x94\xc3" /* verw 0x10; setz bl */
+          "\x66\xb8\x08\x00\x0f\x00\xe8\x0f\x94\xc7" /* verw 0x08; setz bh */
+          "\x0f\x00\xe0\x0f\x94\xc1"                     /* verr 0x08; setz cl */
+          "\x66\xb8\x13\x00\x0f\x00\xe8\x0f\x94\xc5" /* verw 0x13; setz ch */
+          "\x66\xb8\x28\x00\xba\xff\xff\xff\xff"      /* ax 0x28, edx -1 */
+          "\x0f\x03\xd0\x0f\x02\xf0\x41\x0f\x94\xc0" /* lsl, lar; setz r8b */
+          "\x31\xc0\xbf\xff\xff\xff\xff"                /* eax 0, edi -1 */
+          "\x0f\x02\xf8\x41\x0f\x94\xc1"                /* lar null; setz r9b */
+          "\x66\xb8\xf8\x7f\x0f\x03\xf8\x41\x0f\x94\xc2" /* lsl far */
+          "\xf4", &x);                                      /* hlt */
+    assert_int_equal(x.stop, ENGINE_STOP_HALT);
+    assert_int_equal(fx.st.gpr[ENGINE_RBX] & 0xFFFF, 0x0001); /* bh 0, bl 1 */
+    assert_int_equal(fx.st.gpr[ENGINE_RCX] & 0xFFFF, 0x0001); /* ch 0, cl 1 */
+    assert_int_equal(fx.st.gpr[ENGINE_RDX], 0x67);
+    assert_int_equal(fx.st.gpr[ENGINE_RSI], 0x8B00);
+    assert_int_equal(fx.st.gpr[ENGINE_R8] & 0xFF, 1);
+    assert_int_equal(fx.st.gpr[ENGINE_RDI], 0xFFFFFFFF);
+    assert_int_equal(fx.st.gpr[ENGINE_R9] & 0xFF, 0);
+    assert_int_equal(fx.st.gpr[ENGINE_R10] & 0xFF, 0);
+}
+
 /* SDM MOV DRn (64-bit mode): a DR7 write with bits 63:32 set is #GP(0). */
 static void test_gp_dr7_upper_bits(void **state)
 {
@@ -384,6 +417,8 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_gp_ltr_not_tss, setup64,
                                         teardown64),
         cmocka_unit_test_setup_teardown(test_gp_ltr_busy_tss, setup64,
+                                        teardown64),
+        cmocka_unit_test_setup_teardown(test_segment_checks, setup64,
                                         teardown64),
         cmocka_unit_test_setup_teardown(test_gp_dr7_upper_bits, setup64,
                                         teardown64),

@@ -1,6 +1,7 @@
 /* cpuid.c: the CPUID the guest sees: KVM's supported leaves (or the engine's, without KVM), with vendor, signature and PMU leaves from the CPU model. */
 #include <err.h>
 #include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
@@ -12,6 +13,7 @@
 #include "vmm/status.h"
 
 #define CPUID_MAX_ENTRIES 256
+#define B(n) (1u << (n))
 #define LEAF1_ECX_PDCM (1u << 15)
 #define LEAF_PMU 0xAu
 #define LEAF_PMU_EXT 0x23u
@@ -132,29 +134,80 @@ static void linux_platform_bits(struct pmvm *p, struct cpuid_table *t)
         l1->ecx |= LEAF1_ECX_TSC_DEADLINE;
 }
 
+/* The guest's CPUID under KVM, as KVM took it. */
+static struct cpuid_table kvm_cpuid;
+
 void cpuid_setup(struct pmvm *p)
 {
-    static struct cpuid_table t;
-    cpuid_supported(p->vm.kvm_fd, &t);
-    model_overlay(p, &t);
+    cpuid_supported(p->vm.kvm_fd, &kvm_cpuid);
+    model_overlay(p, &kvm_cpuid);
     if (p->machine == MACHINE_LINUX)
-        linux_platform_bits(p, &t);
+        linux_platform_bits(p, &kvm_cpuid);
 
-    if (ioctl(p->vm.vcpu_fd, KVM_SET_CPUID2, &t.head) < 0)
+    if (ioctl(p->vm.vcpu_fd, KVM_SET_CPUID2, &kvm_cpuid.head) < 0)
         err(STATUS_OSERR, "KVM_SET_CPUID2");
     /* What the guest really sees: KVM may have changed entries (nested PVM
      * ORs host bits into leaves 1 and 7, host-kvm-facts 5). KVM keeps as
      * many entries as it was given, and some kernels (Linux 6.1) report
      * nent only on failure: ask for exactly that many. */
-    if (ioctl(p->vm.vcpu_fd, KVM_GET_CPUID2, &t.head) < 0)
+    if (ioctl(p->vm.vcpu_fd, KVM_GET_CPUID2, &kvm_cpuid.head) < 0)
         err(STATUS_OSERR, "KVM_GET_CPUID2");
-    p->cpuid = &t.head;
+    p->cpuid = &kvm_cpuid.head;
     /* Nested PVM puts the host's HLE and RTM back: then the event
      * selects have IN_TX and IN_TXCP, as KVM derives them from the
      * guest's CPUID (intel_pmu_refresh). */
     uint32_t r7[4];
     pmu_set_tsx(p->pmu, cpuid_lookup(p, 0, 7, 0, r7) &&
                             (r7[1] & (LEAF7_EBX_HLE | LEAF7_EBX_RTM)));
+}
+
+/*
+ * The vector extensions beyond SSE2, which the kernel uses in its own
+ * code when the CPU offers them (kernel_fpu_begin(): BLAKE2s for the
+ * random pool, CRC32C, RAID6, the crypto API): where pmvm's engine runs
+ * the guest's CPL0 code, which has no vector unit, the guest is not
+ * offered them, and its kernel takes its generic code instead. SSE and
+ * SSE2, which x86-64 user space needs, stay. SDM vol. 2A, CPUID, names
+ * each bit.
+ */
+#define L1_ECX_VECTOR (B(0) /* PCLMULQDQ */ | B(9) /* SSSE3 */ | \
+                       B(12) /* FMA */ | B(19) /* SSE4.1 */ | \
+                       B(20) /* SSE4.2 */ | B(25) /* AES */ | \
+                       B(28) /* AVX */ | B(29) /* F16C */)
+#define L7_EBX_VECTOR (B(5) /* AVX2 */ | B(16) /* AVX512F */ | \
+                       B(17) /* AVX512DQ */ | B(21) /* AVX512_IFMA */ | \
+                       B(26) | B(27) /* AVX512PF, ER */ | \
+                       B(28) /* AVX512CD */ | B(29) /* SHA */ | \
+                       B(30) /* AVX512BW */ | B(31) /* AVX512VL */)
+#define L7_ECX_VECTOR (B(1) /* AVX512_VBMI */ | B(6) /* AVX512_VBMI2 */ | \
+                       B(8) /* GFNI */ | B(9) /* VAES */ | \
+                       B(10) /* VPCLMULQDQ */ | B(11) /* AVX512_VNNI */ | \
+                       B(12) /* AVX512_BITALG */ | \
+                       B(14) /* AVX512_VPOPCNTDQ */)
+#define L7_EDX_VECTOR (B(2) | B(3) /* AVX512_4VNNIW, 4FMAPS */ | \
+                       B(8) /* AVX512_VP2INTERSECT */ | \
+                       B(22) | B(24) | B(25) /* AMX */ | \
+                       B(23) /* AVX512_FP16 */)
+#define L7_1_EAX_VECTOR (B(4) /* AVX_VNNI */ | B(5) /* AVX512_BF16 */)
+
+void cpuid_hide_vector(struct pmvm *p)
+{
+    struct cpuid_table *t = &kvm_cpuid;
+
+    entry_get(t, 1, 0)->ecx &= ~L1_ECX_VECTOR;
+    struct kvm_cpuid_entry2 *l7 = entry_get(t, 7, 0);
+    l7->ebx &= ~L7_EBX_VECTOR;
+    l7->ecx &= ~L7_ECX_VECTOR;
+    l7->edx &= ~L7_EDX_VECTOR;
+    entry_get(t, 7, 1)->eax &= ~L7_1_EAX_VECTOR;
+    /* KVM, which answers the guest's CPUID where it runs the guest,
+     * too; a host that puts its own bits back (nested PVM) keeps them
+     * there, but the engine, which runs the kernel, answers from this
+     * table. */
+    if (ioctl(p->vm.vcpu_fd, KVM_SET_CPUID2, &t->head) < 0 && p->trace)
+        fprintf(stderr, "pmvm: trace: KVM did not take the CPUID without "
+                "vector extensions (%s); the engine answers it\n",
+                strerror(errno));
 }
 
 void cpuid_setup_engine(struct pmvm *p)

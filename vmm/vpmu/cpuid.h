@@ -11,6 +11,10 @@
  * model/stepping, PDCM, leaf 0xA and leaf 0x23. Before the first run. */
 void cpuid_setup(struct pmvm *p);
 
+/* For a Linux kernel whose CPL0 code the engine runs: no vector
+ * extension beyond SSE2 in the guest's CPUID (cpuid.c says why). */
+void cpuid_hide_vector(struct pmvm *p);
+
 /* The same over the engine's own CPUID (--accel=engine), with no KVM. */
 void cpuid_setup_engine(struct pmvm *p);
 
