@@ -1,4 +1,4 @@
-/* host_probe.c: asks, in a throw-away VM, whether this host's KVM interprets CPL0 code, fires hardware breakpoints, and single-steps CPL3 code. */
+/* host_probe.c: asks, in a throw-away VM, whether this host's KVM interprets CPL0 code, fires hardware breakpoints, single-steps CPL3 code, and takes a SYSCALL from CPL3 to CPL0. */
 #include <err.h>
 #include <errno.h>
 #include <stdlib.h>
@@ -20,10 +20,13 @@
 #define CODE0_NOPS (HOST_PROBE_CPL0_INSNS - 1)
 #define RDPMC0 0x6000u /* CPL0: nop; rdpmc; hlt */
 #define RDPMC3 0x6100u /* CPL3: nop; rdpmc; ud2 */
+#define SYSCALL3 0x6200u /* CPL3: syscall */
+#define LSTAR0 0x6300u   /* CPL0: hlt (SYSCALL's target) */
 
 static const uint8_t code3[] = {0x90, 0x90, 0x0F, 0x0B};
 static const uint8_t rdpmc0[] = {0x90, 0x0F, 0x33, 0xF4};
 static const uint8_t rdpmc3[] = {0x90, 0x0F, 0x33, 0x0F, 0x0B};
+static const uint8_t syscall3[] = {0x0F, 0x05};
 
 struct host_answers {
     bool steps_cpl3;
@@ -31,6 +34,7 @@ struct host_answers {
     bool breakpoints_fire;
     bool emulates_cpl0;
     uint64_t cpl0_emulated; /* of HOST_PROBE_CPL0_INSNS */
+    bool syscall_enters_cpl0;
 };
 
 /* pmvm's 10 ms tick may interrupt a system call that sleeps, such as
@@ -167,6 +171,34 @@ static bool probe_breakpoint(int vcpu, struct kvm_run *run, uint64_t code,
     return fired;
 }
 
+/* Does a SYSCALL at CPL3 enter CPL0 at LSTAR, as the SDM has it (CS
+ * from STAR[47:32])? There a HLT exits; where the CPU goes on at LSTAR at
+ * CPL3 (nested PVM, docs/guest-runtime.md) the HLT is a #GP, which
+ * triple-faults (no IDT). */
+static bool probe_syscall(int vcpu, struct kvm_run *run)
+{
+    uint64_t rip = 0;
+    struct {
+        struct kvm_msrs head;
+        struct kvm_msr_entry e[3];
+    } msrs = {.head.nmsrs = 3, .e = {
+        {.index = 0xC0000081, .data = 0x0013000800000000ull}, /* STAR */
+        {.index = 0xC0000082, .data = LSTAR0},                /* LSTAR */
+        {.index = 0xC0000084, .data = 0x200},                 /* FMASK: IF */
+    }};
+    probe_enter(vcpu, SYSCALL3, 3);
+    struct kvm_sregs s;
+    if (kvm_ioctl(vcpu, KVM_GET_SREGS, &s) < 0)
+        err(STATUS_OSERR, "host probe: KVM_GET_SREGS");
+    s.efer |= 1; /* SCE */
+    if (kvm_ioctl(vcpu, KVM_SET_SREGS, &s) < 0)
+        err(STATUS_OSERR, "host probe: KVM_SET_SREGS");
+    if (kvm_ioctl(vcpu, KVM_SET_MSRS, &msrs) != 3)
+        err(STATUS_OSERR, "host probe: KVM_SET_MSRS");
+    probe_debug(vcpu, 0, 0);
+    return probe_step(vcpu, run, &rip) == KVM_EXIT_HLT;
+}
+
 struct probe_vcpu {
     int fd;
     struct kvm_run *run;
@@ -210,6 +242,8 @@ static void probe(int kvm_fd, struct host_answers *a)
     memcpy(mem + CODE3, code3, sizeof code3);
     memcpy(mem + RDPMC0, rdpmc0, sizeof rdpmc0);
     memcpy(mem + RDPMC3, rdpmc3, sizeof rdpmc3);
+    memcpy(mem + SYSCALL3, syscall3, sizeof syscall3);
+    mem[LSTAR0] = 0xF4; /* hlt */
     memset(mem + CODE0, 0x90, CODE0_NOPS);
     mem[CODE0 + CODE0_NOPS] = 0xF4; /* hlt: an exit without an irqchip */
     struct kvm_userspace_memory_region region = {
@@ -250,6 +284,8 @@ static void probe(int kvm_fd, struct host_answers *a)
     probe_enter(v.fd, RDPMC0, 0);
     probe_debug(v.fd, 0, 0);
     a->rdpmc_faults = probe_step(v.fd, v.run, &rip) != KVM_EXIT_HLT;
+    probe_vcpu_new(kvm_fd, vmfd, ++id, &v);
+    a->syscall_enters_cpl0 = probe_syscall(v.fd, v.run);
 
     munmap(v.run, v.run_size);
     close(v.fd);
@@ -283,6 +319,11 @@ bool host_emulates_cpl0(int kvm_fd, uint64_t *emulated)
     if (emulated)
         *emulated = a->cpl0_emulated;
     return a->emulates_cpl0;
+}
+
+bool host_syscall_enters_cpl0(int kvm_fd)
+{
+    return answers(kvm_fd)->syscall_enters_cpl0;
 }
 
 bool host_rdpmc_faults(int kvm_fd)

@@ -1,4 +1,4 @@
-/* host_probe.h: asks, in a throw-away VM, whether this host's KVM interprets CPL0 code, fires hardware breakpoints, and single-steps CPL3 code. */
+/* host_probe.h: asks, in a throw-away VM, whether this host's KVM interprets CPL0 code, fires hardware breakpoints, single-steps CPL3 code, and takes a SYSCALL from CPL3 to CPL0. */
 #ifndef PMVM_HOST_PROBE_H
 #define PMVM_HOST_PROBE_H
 
@@ -41,5 +41,12 @@ bool host_rdpmc_faults(int kvm_fd);
  */
 #define HOST_PROBE_CPL0_INSNS 17
 bool host_emulates_cpl0(int kvm_fd, uint64_t *emulated);
+
+/*
+ * Does a SYSCALL at CPL3 enter CPL0 at LSTAR on (kvm_fd)? Yes on VMX and
+ * SVM; on nested PVM the CPU goes on at LSTAR still at CPL3, where a
+ * Linux guest's user space cannot make a system call. The same guest.
+ */
+bool host_syscall_enters_cpl0(int kvm_fd);
 
 #endif

@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include "vmm/boot.h"
+#include "vmm/host_probe.h"
 #include "vmm/linux_boot.h"
 #include "vmm/machine.h"
 #include "vmm/mptable.h"
@@ -184,6 +185,20 @@ static void machine_choose(struct pmvm *p, const struct run_config *cfg,
         p->machine = MACHINE_LINUX;
 }
 
+/* A Linux kernel boots where KVM takes a SYSCALL from CPL3 into CPL0
+ * only; elsewhere (nested PVM: user mode runs natively there, and its
+ * SYSCALL goes on at LSTAR still at CPL3) its first process dies at its
+ * first system call. Said in one line before the boot, which goes on:
+ * the kernel's own messages are still worth having. */
+static void linux_host_check(struct pmvm *p)
+{
+    if (!host_syscall_enters_cpl0(p->vm.kvm_fd))
+        fprintf(stderr, "pmvm: this host's KVM does not take a SYSCALL "
+                "from CPL3 into the guest's kernel (as on nested PVM), so "
+                "the kernel boots but its user space cannot make a system "
+                "call (docs/cli.md, \"Linux kernels\")\n");
+}
+
 /* The MP table, where Linux finds the I/O APIC and the IRQs' pins (with
  * acpi=off; with ACPI it would look for tables pmvm does not write). */
 static void mptable_setup(struct pmvm *p)
@@ -299,6 +314,8 @@ int vmm_run(const struct run_config *cfg)
     else
         vm_setup(&p, cfg, image);
     free(image);
+    if (linux_kernel && !engine)
+        linux_host_check(&p);
     if (linux_kernel)
         linux_boot(&p.vm, &p.linux_kernel, kernel_cmdline, module.data,
                    module.len);

@@ -22,6 +22,13 @@ doc_needs() {
 		case $build in */san) echo "a pmu.flat run takes minutes under the sanitizer build (kut.sh runs two there)"; return ;; esac
 		[ -z "${PMVM_TESTVM:-}" ] || { echo "pmu.flat takes about 17 minutes in the test VM (nested KVM on QEMU TCG), past the documented --timeout (kut.sh runs it there with --timeout=3000)"; return; } ;;
 	esac
+	case $1 in *build/linux-guest/*)
+		[ -f "$build/linux-guest/vmlinuz" ] && [ -f "$build/linux-guest/initramfs.cpio.gz" ] ||
+			{ echo "needs make linux-guest's kernel and initramfs (linux_guest.sh makes them where it runs)"; return; }
+		cant=$("$pmvm" run --timeout=20 "$build/tests/linux/stub.elf" 2>&1 >/dev/null </dev/null |
+			sed -n 's/^pmvm: \(.*does not take a SYSCALL.*\)/\1/p')
+		[ -z "$cant" ] || { echo "$cant"; return; } ;;
+	esac
 	case $1 in *"--cpu host"*)
 		grep -q GenuineIntel /proc/cpuinfo || { echo "needs an Intel host (--cpu host)"; return; } ;;
 	esac
