@@ -655,6 +655,90 @@ static void sieve(void)
     free(image);
 }
 
+static const char *kvm_unusable(void);
+
+/* Debian's kernel and make linux-guest's initramfs, from pmvm's start to
+ * the initramfs's first line ("pmvm-guest: init", after which its init
+ * resets the machine with pmvm.boot_only), on KVM and under QEMU TCG. */
+#define LINUX_RUNS 3
+#define LINUX_APPEND "console=ttyS0 acpi=off pci=off nmi_watchdog=0 " \
+                     "panic=-1 pmvm.boot_only"
+
+/* Why pmvm cannot boot the Linux guest to user space here, or NULL: its
+ * files missing and not to be had, or this host's KVM's one line. */
+static char *linux_guest_why(const char *kernel, const char *initrd)
+{
+    struct spawn_result r;
+    char *why = NULL, *script = NULL, *pmvm = path("pmvm");
+    char *stub = path("tests/linux/stub.elf");
+
+    if (access(kernel, R_OK) != 0 || access(initrd, R_OK) != 0) {
+        if (asprintf(&script, "scripts/linux_guest.sh") < 0)
+            err(71, "asprintf");
+        const char *argv[] = {script, build, NULL};
+        run_ok(argv, 0, &r, &why);
+        spawn_free(&r);
+        free(script);
+    }
+    const char *probe[] = {pmvm, "run", "--timeout=20", stub, NULL};
+    if (!why) {
+        spawn(probe, &r);
+        char *line = strstr(r.err, "does not take a SYSCALL");
+        if (line) {
+            char *end = strchr(line, '\n');
+            if (asprintf(&why, "this host's KVM %.*s", end ? (int)(end - line)
+                         : (int)strlen(line), line) < 0)
+                err(71, "asprintf");
+        }
+        spawn_free(&r);
+    }
+    free(pmvm);
+    free(stub);
+    return why;
+}
+
+static void linux_boot(void)
+{
+    char *pmvm = path("pmvm"), *kernel = path("linux-guest/vmlinuz");
+    char *initrd = path("linux-guest/initramfs.cpio.gz");
+    const char *pmvm_argv[] = {pmvm, "run", "--cpu", "sapphire-rapids",
+                               "--mem=512M", "--timeout=300", "--initrd",
+                               initrd, "--append", LINUX_APPEND, kernel,
+                               NULL};
+    const char *qemu_argv[] = {
+        "qemu-system-x86_64", "-accel", "tcg", "-cpu",
+        "max,vendor=GenuineIntel,family=6,model=143", "-m", "512",
+        "-nodefaults", "-display", "none", "-no-reboot", "-serial", "stdio",
+        "-kernel", kernel, "-initrd", initrd, "-append", LINUX_APPEND, NULL};
+    struct series pm = {pmvm_argv, 0, "pmvm-guest: init", {0}, NULL};
+    struct series qm = {qemu_argv, 0, "pmvm-guest: init", {0}, NULL};
+
+    fprintf(stderr, "bench: Debian's kernel to its initramfs's first "
+            "line, pmvm and QEMU TCG\n");
+    char *why = linux_guest_why(kernel, initrd);
+    if (why && access(kernel, R_OK) != 0)
+        qm.why = strdup(why);
+    else if (!on_path(qemu_argv[0]))
+        qm.why = strdup("qemu-system-x86_64 is not installed");
+    pm.why = why;
+    if (!pm.why && kvm_unusable())
+        pm.why = strdup(kvm_unusable());
+    for (int i = 0; i < LINUX_RUNS; i++) {
+        series_run(&pm);
+        series_run(&qm);
+    }
+    figure_series_s("linux_boot_s", &pm, 2);
+    figure_series_s("qemu_linux_boot_s", &qm, 2);
+    figure_series_ratio("qemu_vs_pmvm_linux_boot", &qm, &pm,
+                        pm.why || qm.why ? 0
+                        : samples_median(&qm.ms) / samples_median(&pm.ms));
+    series_free(&pm);
+    series_free(&qm);
+    free(pmvm);
+    free(kernel);
+    free(initrd);
+}
+
 /* ---- the engine alone (bench/engine_core): no KVM needed ---- */
 
 static void engine_core(void)
@@ -703,6 +787,7 @@ int main(int argc, char **argv)
     engine_boot();
     icount();
     sieve();
+    linux_boot();
     const char *why = kvm_unusable();
     if (why) {
         fprintf(stderr, "bench: /dev/kvm: %s: the figures that run guests "

@@ -192,7 +192,7 @@ static void machine_choose(struct pmvm *p, const struct run_config *cfg,
  * the kernel's own messages are still worth having. */
 static void linux_host_check(struct pmvm *p)
 {
-    if (!host_syscall_enters_cpl0(p->vm.kvm_fd))
+    if (!host_syscall_enters_cpl0(p->vm.kvm_fd) && !p->syscall_catch.on)
         fprintf(stderr, "pmvm: this host's KVM does not take a SYSCALL "
                 "from CPL3 into the guest's kernel (as on nested PVM), so "
                 "the kernel boots but its user space cannot make a system "
@@ -229,6 +229,7 @@ static void vm_setup(struct pmvm *p, const struct run_config *cfg,
     bridge_setup(p, !cfg->count_step, cfg->cpl0);
     if (p->machine == MACHINE_LINUX && p->bridge.cpl0)
         cpuid_hide_vector(p);
+    syscall_catch_setup(p);
     trap_setup(p, cfg->trap, image);
 }
 

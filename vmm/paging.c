@@ -96,3 +96,20 @@ size_t paging_read(const struct vm *vm, const struct kvm_sregs *s,
     }
     return done;
 }
+
+#define GATE_P (1ull << 47)
+
+uint64_t paging_idt_handler(const struct vm *vm, const struct kvm_sregs *s,
+                            unsigned vec)
+{
+    uint64_t gate[2];
+    if (!(s->efer & EFER_LMA) || s->idt.limit < vec * 16 + 15 ||
+        paging_read(vm, s, s->idt.base + vec * 16, gate, sizeof gate) !=
+            sizeof gate)
+        return 0;
+    unsigned type = (gate[0] >> 40) & 0xF;
+    if (!(gate[0] & GATE_P) || (type != 0xE && type != 0xF))
+        return 0;
+    return (gate[0] & 0xFFFF) | ((gate[0] >> 32) & 0xFFFF0000) |
+           gate[1] << 32;
+}

@@ -19,4 +19,12 @@ int paging_translate(const struct vm *vm, const struct kvm_sregs *s,
 size_t paging_read(const struct vm *vm, const struct kvm_sregs *s,
                    uint64_t la, void *buf, size_t len);
 
+/*
+ * The 64-bit handler of IDT gate (vec) under (s), or 0: long mode's
+ * 16-byte gate within the IDT's limit, present, an interrupt or trap
+ * gate (SDM 6.14.1).
+ */
+uint64_t paging_idt_handler(const struct vm *vm, const struct kvm_sregs *s,
+                            unsigned vec);
+
 #endif

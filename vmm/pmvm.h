@@ -18,6 +18,7 @@
 #include "vmm/engine_cpu/engine_cpu.h"
 #include "vmm/linux_image.h"
 #include "vmm/loader.h"
+#include "vmm/syscall_catch.h"
 #include "vmm/vm.h"
 #include "vmm/vpmu/count.h"
 #include "vmm/vpmu/engine_bridge.h"
@@ -48,6 +49,7 @@ struct pmvm {
     struct count count;  /* instruction counting by single-step */
     struct bridge bridge; /* the engine running the guest (engine_bridge.h) */
     struct tf_scrub tf_scrub; /* what a stepped run may leave in the guest */
+    struct syscall_catch syscall_catch; /* nested PVM's SYSCALL, finished */
     struct engine_cpu ecpu; /* the engine as the CPU (--accel=engine) */
     bool pmi_due;        /* a counter overflowed with its PMI enabled */
     enum machine machine;

@@ -146,6 +146,7 @@ static int vcpu_run_loop(struct pmvm *p, double timeout_s)
         if (!p->bridge.handback)
             trap_before_run(p);
         gp_catch_refresh(p);
+        syscall_catch_refresh(p);
         if (p->pmi_due) {
             pmi_deliver(p);
             p->pmi_due = false;

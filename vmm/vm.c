@@ -192,6 +192,19 @@ void vm_create_vcpu(struct vm *vm)
     vcpu_init(vm);
 }
 
+void vm_shadow_flush(struct vm *vm)
+{
+    struct kvm_userspace_memory_region region = {
+        .slot = 0, .guest_phys_addr = 0, .memory_size = 0,
+        .userspace_addr = (uint64_t)(uintptr_t)vm->mem,
+    };
+    if (ioctl(vm->vm_fd, KVM_SET_USER_MEMORY_REGION, &region) < 0)
+        err(STATUS_OSERR, "KVM_SET_USER_MEMORY_REGION (taking RAM away)");
+    region.memory_size = vm->mem_size;
+    if (ioctl(vm->vm_fd, KVM_SET_USER_MEMORY_REGION, &region) < 0)
+        err(STATUS_OSERR, "KVM_SET_USER_MEMORY_REGION (giving RAM back)");
+}
+
 void vm_irq_line(struct vm *vm, unsigned irq, bool level)
 {
     struct kvm_irq_level line = {.irq = irq, .level = level};

@@ -38,6 +38,11 @@ struct vm {
  */
 void vm_create(struct vm *vm, uint64_t mem_size, bool pc_irqchip);
 
+/* Drop every shadow page KVM keeps for guest RAM (its memory slot taken
+ * away and given back), so that KVM reads the guest's page tables anew
+ * (vmm/vpmu/shadow_flush.h says when). */
+void vm_shadow_flush(struct vm *vm);
+
 /* Set the level of the in-kernel irqchip's input (irq), 0-15 an ISA IRQ
  * (KVM_IRQ_LINE); only with pc_irqchip. */
 void vm_irq_line(struct vm *vm, unsigned irq, bool level);

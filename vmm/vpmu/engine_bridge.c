@@ -20,6 +20,7 @@
 #include "vmm/pmvm.h"
 #include "vmm/vpmu/guest_debug.h"
 #include "vmm/vpmu/rdpmc.h"
+#include "vmm/vpmu/shadow_flush.h"
 #include "vmm/status.h"
 #include "vmm/vpmu/trap.h"
 #include "vmm/vpmu/xstate.h"
@@ -347,8 +348,11 @@ void bridge_teardown(struct pmvm *p)
 {
     if (p->trace && p->bridge.engine)
         fprintf(stderr, "pmvm: trace: engine: %llu instructions, %llu "
-                "handed to KVM\n", (unsigned long long)p->bridge.retired,
-                (unsigned long long)p->bridge.handbacks);
+                "handed to KVM, %llu shadow flushes, %llu SYSCALLs finished\n",
+                (unsigned long long)p->bridge.retired,
+                (unsigned long long)p->bridge.handbacks,
+                (unsigned long long)p->bridge.shadow_flushes,
+                (unsigned long long)p->syscall_catch.caught);
     engine_destroy(p->bridge.engine);
     p->bridge.engine = NULL;
 }
@@ -448,6 +452,8 @@ static void handback_begin(struct pmvm *p, const struct engine_state *st,
     ex->nbp = 0;
     ex->clock_due = x && !strcmp(x->mnemonic, "wrmsr") &&
                     kvm_pv_msr((uint32_t)st->gpr[ENGINE_RCX]);
+    if (x)
+        shadow_flush_before(p, st);
     ex->halt = x && x->why == ENGINE_WHY_HALT;
     ex->handback_free = ex->halt ||
                         (cpl3 && x && x->why == ENGINE_WHY_UNIMPLEMENTED &&

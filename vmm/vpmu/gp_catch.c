@@ -12,24 +12,13 @@
 #include "vmm/pmvm.h"
 #include "vmm/vpmu/rdpmc.h"
 
-#define GATE_P (1ull << 47)
-
 /* The #GP handler's linear address from IDT gate 13, or 0 (not 64-bit
  * mode, or no present interrupt or trap gate there). */
 static uint64_t handler_now(struct pmvm *p)
 {
     const struct kvm_sregs *s = vm_sregs(&p->vm);
-    uint64_t gate[2];
-    if (insn_mode_of(s) != INSN_MODE_64 ||
-        s->idt.limit < VEC_GP * 16 + 15 ||
-        paging_read(&p->vm, s, s->idt.base + VEC_GP * 16, gate,
-                    sizeof gate) != sizeof gate)
-        return 0;
-    unsigned type = (gate[0] >> 40) & 0xF;
-    if (!(gate[0] & GATE_P) || (type != 0xE && type != 0xF))
-        return 0;
-    return (gate[0] & 0xFFFF) | ((gate[0] >> 32) & 0xFFFF0000) |
-           gate[1] << 32;
+    return insn_mode_of(s) == INSN_MODE_64
+               ? paging_idt_handler(&p->vm, s, VEC_GP) : 0;
 }
 
 void gp_catch_refresh(struct pmvm *p)

@@ -23,6 +23,7 @@ static void gather(const struct pmvm *p, struct debug_wish *w)
     trap_debug_wish(p, w);
     count_debug_wish(p, w);
     gp_catch_debug_wish(p, w);
+    syscall_catch_debug_wish(p, w);
 }
 
 bool guest_debug_wants_step(const struct pmvm *p)

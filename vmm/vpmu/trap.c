@@ -390,7 +390,8 @@ int exit_debug(struct pmvm *p)
     struct insn in;
     bool ours = bp_site_hit(t, rip) || (t->bp_temp && rip == t->bp_temp);
     bool breakpoint = d->exception == 1 && ours;
-    if (d->exception == 1 && gp_catch_hit(p, rip))
+    if (d->exception == 1 && (gp_catch_hit(p, rip) ||
+                              syscall_catch_hit(p, rip)))
         return RUN_CONTINUE;
     if (breakpoint && insn_at_rip(p, 0, &in) == 0 &&
         in.kind == ENGINE_KIND_RDPMC) {

@@ -28,7 +28,11 @@ static uint64_t kvm_tsc(struct pmvm *p, bool set, uint64_t v)
 
 void vtsc_start(struct pmvm *p)
 {
-    if (p->vtsc.on)
+    /* A Linux guest's timers are KVM's (the local APIC's TSC deadline,
+     * kvm-clock), which run on KVM's TSC: a TSC of the model's cycles
+     * would fall behind them, and every deadline the kernel set would be
+     * past at once. Its TSC stays KVM's while the engine counts. */
+    if (p->vtsc.on || p->machine == MACHINE_LINUX)
         return;
     p->vtsc.base = kvm_tsc(p, false, 0);
     p->vtsc.cycles0 = pmu_core_cycles(p->pmu);

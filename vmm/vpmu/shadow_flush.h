@@ -1,0 +1,25 @@
+/* shadow_flush.h: KVM's shadow page tables kept true to the guest's when the engine, not KVM, wrote the guest's page tables (hosts that interpret CPL0 code: nested PVM). */
+#ifndef PMVM_SHADOW_FLUSH_H
+#define PMVM_SHADOW_FLUSH_H
+
+#include <stdbool.h>
+
+struct pmvm;
+struct engine_state;
+
+/*
+ * Where KVM shadows the guest's page tables (nested PVM, which has no
+ * two-dimensional paging), it learns of a change to a page-table entry by
+ * trapping the guest's write to it. The engine writes guest memory from
+ * pmvm's process, which KVM never sees, so KVM would go on using the
+ * entry as it was. A guest changes a present entry only with a TLB flush
+ * after it (SDM 4.10.4.1; Linux always does), and the engine leaves every
+ * flush to KVM: before KVM runs one (INVLPG, INVPCID, a MOV to CR3 that
+ * flushes, a MOV to CR0 or CR4), pmvm drops all of KVM's shadow pages, by
+ * taking guest RAM's memory slot away and giving it back. A new mapping
+ * (not present before) needs nothing: KVM reads the guest's entry when
+ * the access faults in its shadow.
+ */
+void shadow_flush_before(struct pmvm *p, const struct engine_state *st);
+
+#endif
