@@ -224,12 +224,6 @@ done
 (cd "$bd" && find guest tests -name '*.elf') | while read -r f; do
 	mkdir -p "$r/main/$rel/${f%/*}" && cp "$bd/$f" "$r/main/$rel/$f" || exit 1
 done || die 1 "cannot copy $bd's guest images"
-# The Linux guest (make linux-guest), where it was made: linux_guest.sh.
-if [ -f "$bd/linux-guest/vmlinuz" ] && [ -f "$bd/linux-guest/initramfs.cpio.gz" ]; then
-	mkdir -p "$r/main/$rel/linux-guest" &&
-		cp "$bd/linux-guest/vmlinuz" "$bd/linux-guest/initramfs.cpio.gz" \
-			"$r/main/$rel/linux-guest/" || die 1 "cannot copy $bd/linux-guest"
-fi
 mkdir -p "$r/main/docs"
 cp -R tests/integration tests/expect "$r/main/tests/" && cp -R configs "$r/main/" &&
 	cp README.md "$r/main/" && cp docs/cli.md "$r/main/docs/" ||

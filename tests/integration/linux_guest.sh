@@ -8,12 +8,18 @@ if [ -n "$why" ]; then
 	skip "Debian's kernel under pmvm" "$why"
 	exit 0
 fi
+# The test VM (QEMU TCG with KVM nested inside) ran this guest for 900 s
+# without reaching its initramfs: a TCG-emulated CPU running KVM's guest.
+if [ -n "${PMVM_TESTVM:-}" ]; then
+	skip "Debian's kernel under pmvm" "in the test VM a Linux guest does not reach its initramfs within 15 minutes (nested KVM under QEMU TCG)"
+	exit 0
+fi
 # A host whose KVM cannot run Linux user space says so when it boots a
 # kernel (vmm/host_probe.c asks): the stand-in kernel's boot asks it.
 cant=$("$pmvm" run --timeout=20 "$build/tests/linux/stub.elf" 2>&1 >/dev/null </dev/null |
 	sed -n 's/^pmvm: \(.*does not take a SYSCALL.*\)/\1/p')
 if [ -n "$cant" ]; then
-	skip "Debian's kernel under pmvm" "$cant; make check-vm runs it in the test VM"
+	skip "Debian's kernel under pmvm" "$cant"
 	exit 0
 fi
 guest=$build/linux-guest
@@ -31,23 +37,51 @@ fi
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 
-# boot WHAT PMVM-OPTIONS...: the guest's console in $tmp/out, its lines
-# in $tmp/guest; status and the end checked.
+APPEND="console=ttyS0 acpi=off pci=off nmi_watchdog=0 panic=-1 mitigations=off"
+
+# boot WHAT PMVM-OPTIONS...: the guest's console in $tmp/out, its
+# "pmvm-guest: " lines in $tmp/guest; status 0 (the reset) and init's
+# end checked.
 boot() {
 	what=$1
 	shift
 	"$pmvm" run "$@" --mem=512M --timeout="${LINUX_GUEST_TIMEOUT:-900}" \
-		--initrd "$guest/initramfs.cpio.gz" \
-		--append "console=ttyS0 acpi=off pci=off nmi_watchdog=0 panic=-1" \
+		--initrd "$guest/initramfs.cpio.gz" --append "$APPEND" \
 		"$guest/vmlinuz" </dev/null >"$tmp/out" 2>"$tmp/err"
 	rc=$?
-	tr -d '\r' <"$tmp/out" | sed -n 's/^pmvm-guest: //p' >"$tmp/guest"
-	sed 's/^/# /' "$tmp/guest"
+	tr -d '\r' <"$tmp/out" >"$tmp/console"
+	sed -n 's/^pmvm-guest: //p' "$tmp/console" >"$tmp/guest"
 	if [ $rc != 0 ] || ! grep -qx done "$tmp/guest"; then
-		not_ok "$what: status $rc, $(grep -v '^ ' "$tmp/err" | head -n 1)$(tr -d '\r' <"$tmp/out" | grep -m 1 'Kernel panic')"
+		not_ok "$what: status $rc, $(grep -v '^ ' "$tmp/err" | head -n 1)$(grep -m 1 'Kernel panic' "$tmp/console")"
+		tail -n 15 "$tmp/console" | sed 's/^/# /'
 		return 1
 	fi
 	ok "$what: boots to its initramfs and resets (status 0)"
+}
+
+# driver WHAT LINE VERSION GENERIC FIXED PMU_NAME: the perf driver's
+# lines on the guest's console and its pmu_name.
+driver() {
+	what=$1
+	got=$(sed -n 's/^\[ *[0-9.]*\] Performance Events: //p' "$tmp/console" | head -n 1)
+	case $got in
+	*"$2"*"Intel PMU driver.") ok "$what: the driver says 'Performance Events: $got'" ;;
+	*) not_ok "$what: the driver says '$got', not '$2 ... Intel PMU driver.'" ;;
+	esac
+	for f in "version:$3" "generic registers:$4" "fixed-purpose events:$5"; do
+		key=${f%:*} want=${f##*:}
+		v=$(sed -n "s/^\[ *[0-9.]*\] \.\.\. $key: *//p" "$tmp/console" | head -n 1)
+		if [ "$v" = "$want" ]; then
+			ok "$what: ... $key $v"
+		else
+			not_ok "$what: ... $key '$v', want $want"
+		fi
+	done
+	if grep -qx "pmu_name $6" "$tmp/guest"; then
+		ok "$what: pmu_name $6"
+	else
+		not_ok "$what: $(grep '^pmu_name' "$tmp/guest"), want $6"
+	fi
 }
 
 # counts WHAT: perf stat of count (guest/linux/count.S: 2N + 4 = 200004
@@ -64,24 +98,38 @@ counts() {
 	done
 }
 
+# CPUID leaf 0xA as pmvm gives it for a model and policy (pmvm cpuid):
+# the version, GP counters and fixed counters the driver must report.
+leaf_a() {
+	"$pmvm" cpuid --cpu "$1" --policy "$2" |
+		sed -n 's/^  EAX: version \([0-9]*\), \([0-9]*\) GP.*/\1 \2/p; s/^  EDX: EDX\[4:0\] = \([0-9]*\) contiguous.*/\1/p' |
+		tr '\n' ' '
+}
+
+# Sapphire Rapids, native: Linux 6.1 knows the model (0x8F) and the
+# issue's lines are its; version 5, 8 GP and 4 fixed counters are the
+# part's CPUID leaf 0xA (docs/cpu-models.md).
 if boot "sapphire-rapids native" --cpu sapphire-rapids; then
-	line=$(grep -m 1 '^dmesg: Performance Events:' "$tmp/guest")
-	case $line in
-	*"Sapphire Rapids events"*"Intel PMU driver."*) ok "sapphire-rapids native: the driver's line: ${line#dmesg: }" ;;
-	*) not_ok "sapphire-rapids native: the driver says '${line#dmesg: }'" ;;
-	esac
-	for want in "version: *5" "generic registers: *8" "fixed-purpose events: *4"; do
-		if grep -q "^dmesg: \.\.\. $want\$" "$tmp/guest"; then
-			ok "sapphire-rapids native: ... $want"
-		else
-			not_ok "sapphire-rapids native: no '... $want' from the driver"
-		fi
-	done
-	if grep -qx 'pmu_name sapphire_rapids' "$tmp/guest"; then
-		ok "sapphire-rapids native: pmu_name sapphire_rapids"
-	else
-		not_ok "sapphire-rapids native: $(grep '^pmu_name' "$tmp/guest")"
-	fi
+	driver "sapphire-rapids native" "Sapphire Rapids events" 5 8 4 sapphire_rapids
 	counts "sapphire-rapids native"
+fi
+# Under KVM's policies the driver must see what pmvm's CPUID says KVM
+# gives (pmvm cpuid), by model name where Linux 6.1 knows the model
+# (Ice Lake server, 0x6A: "Icelake events", pmu_name icelake), else the
+# architectural driver (Clearwater Forest, 0xDD, is newer than 6.1).
+# Not in the sanitizer build, where each boot takes minutes: one guest
+# is enough for ASan and LeakSanitizer to see.
+case $build in */san) exit $status ;; esac
+# shellcheck disable=SC2046
+set -- $(leaf_a icelake kvm-legacy)
+if boot "icelake kvm-legacy" --cpu icelake --policy kvm-legacy; then
+	driver "icelake kvm-legacy" "Icelake events" "$1" "$2" "$3" icelake
+	counts "icelake kvm-legacy"
+fi
+# shellcheck disable=SC2046
+set -- $(leaf_a clearwater-forest kvm-mediated)
+if boot "clearwater-forest kvm-mediated" --cpu clearwater-forest --policy kvm-mediated; then
+	driver "clearwater-forest kvm-mediated" "generic architected perfmon" "$1" "$2" "$3" "generic_arch_v2+"
+	counts "clearwater-forest kvm-mediated"
 fi
 exit $status
