@@ -36,9 +36,13 @@ void syscall_catch_refresh(struct pmvm *p)
     }
 }
 
+/* Not while KVM steps an instruction the engine handed it, which may be
+ * the handler's first (the breakpoint would stop it for ever); a free
+ * hand-back runs CPL3 code, whose SYSCALLs it must still catch. */
 void syscall_catch_debug_wish(const struct pmvm *p, struct debug_wish *w)
 {
-    if (p->syscall_catch.handler && !p->bridge.handback)
+    if (p->syscall_catch.handler &&
+        (!p->bridge.handback || p->bridge.handback_free))
         debug_wish_bp(w, p->syscall_catch.handler);
 }
 
@@ -59,12 +63,15 @@ bool syscall_catch_hit(struct pmvm *p, uint64_t rip)
     struct kvm_regs *r = vm_regs(&p->vm);
     uint64_t frame[6], star, lstar, fmask; /* error code, RIP, CS, RFLAGS,
                                               RSP, SS */
+    uint8_t insn[2]; /* what RCX follows: the SYSCALL (0F 05) */
     if (paging_read(&p->vm, s, r->rsp, frame, sizeof frame) != sizeof frame ||
         (frame[2] & 3) != 3 || !(frame[0] & PF_FETCH) ||
         !(frame[0] & PF_USER) || !vm_msr(&p->vm, false, MSR_LSTAR, &lstar) ||
         frame[1] != lstar || !vm_msr(&p->vm, false, MSR_STAR, &star) ||
-        !vm_msr(&p->vm, false, MSR_FMASK, &fmask))
-        return true; /* another #PF: its handler runs, in the engine */
+        !vm_msr(&p->vm, false, MSR_FMASK, &fmask) ||
+        paging_read(&p->vm, s, r->rcx - 2, insn, 2) != 2 ||
+        insn[0] != 0x0F || insn[1] != 0x05)
+        return true; /* another #PF (a jump to LSTAR too): its handler */
     uint16_t cs = (uint16_t)(star >> 32) & 0xFFFC;
     s->cs = flat(cs, true);
     s->ss = flat((uint16_t)(cs + 8), false);
