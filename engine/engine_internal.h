@@ -3,6 +3,7 @@
 #define PMVM_ENGINE_INTERNAL_H
 
 #include <setjmp.h>
+#include <string.h>
 
 #include <Zydis/Zydis.h>
 
@@ -516,6 +517,28 @@ eng_exec_fn eng_exec_segcheck_for(ZydisMnemonic m);
  * status words, MXCSR, XGETBV, XSETBV): instructions whose other
  * operands are x87, SSE or AVX registers the decoder lets through. */
 eng_exec_fn eng_exec_xstate_for(ZydisMnemonic m);
+/* Little-endian fields of an image in memory (the XSAVE area's). */
+static inline uint16_t eng_le_get16(const uint8_t *p)
+{
+    uint16_t v;
+    memcpy(&v, p, 2);
+    return v;
+}
+static inline uint32_t eng_le_get32(const uint8_t *p)
+{
+    uint32_t v;
+    memcpy(&v, p, 4);
+    return v;
+}
+static inline uint64_t eng_le_get64(const uint8_t *p)
+{
+    uint64_t v;
+    memcpy(&v, p, 8);
+    return v;
+}
+static inline void eng_le_put16(uint8_t *p, uint16_t v) { memcpy(p, &v, 2); }
+static inline void eng_le_put32(uint8_t *p, uint32_t v) { memcpy(p, &v, 4); }
+static inline void eng_le_put64(uint8_t *p, uint64_t v) { memcpy(p, &v, 8); }
 eng_exec_fn eng_exec_fpu_for(ZydisMnemonic m);
 /* The guest's XSAVE area (ENGINE_XSAVE_SIZE bytes) through ops->xstate,
  * and XCR0 through ops->xcr: a hand-back if the caller cannot. */

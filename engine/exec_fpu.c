@@ -18,22 +18,6 @@ enum { A_FCW = 0, A_FSW = 2, A_FTW = 4, A_FOP = 6, A_FIP = 8, A_FDP = 16,
 #define FSW_B 0x8000u        /* busy, a copy of ES */
 #define FSW_FLAGS 0x003Fu    /* IE, DE, ZE, OE, UE, PE (and the masks in FCW) */
 
-static uint16_t get16(const uint8_t *p)
-{
-    uint16_t v;
-    memcpy(&v, p, 2);
-    return v;
-}
-
-static uint32_t get32(const uint8_t *p)
-{
-    uint32_t v;
-    memcpy(&v, p, 4);
-    return v;
-}
-
-static void put16(uint8_t *p, uint16_t v) { memcpy(p, &v, 2); }
-static void put32(uint8_t *p, uint32_t v) { memcpy(p, &v, 4); }
 
 /* The area back with component (bit) of XSTATE_BV in use. */
 static void put_in_use(struct eng *e, uint8_t *area, unsigned bit)
@@ -63,10 +47,10 @@ static void exec_fninit(struct eng *e, const struct eng_insn *in)
 
     x87_checks(e, in);
     eng_xstate_get(e, area);
-    put16(area + A_FCW, 0x037F);
-    put16(area + A_FSW, 0);
+    eng_le_put16(area + A_FCW, 0x037F);
+    eng_le_put16(area + A_FSW, 0);
     area[A_FTW] = 0;
-    put16(area + A_FOP, 0);
+    eng_le_put16(area + A_FOP, 0);
     memset(area + A_FIP, 0, 8);
     memset(area + A_FDP, 0, 8);
     put_in_use(e, area, 0);
@@ -79,7 +63,7 @@ static void exec_fnclex(struct eng *e, const struct eng_insn *in)
 
     x87_checks(e, in);
     eng_xstate_get(e, area);
-    put16(area + A_FSW, get16(area + A_FSW) & ~(FSW_B | FSW_ES | 0x7Fu));
+    eng_le_put16(area + A_FSW, eng_le_get16(area + A_FSW) & ~(FSW_B | FSW_ES | 0x7Fu));
     put_in_use(e, area, 0);
 }
 
@@ -101,7 +85,7 @@ static void exec_fwait(struct eng *e, const struct eng_insn *in)
     if ((e->st->cr0 & (CR0_MP | CR0_TS)) == (CR0_MP | CR0_TS))
         eng_fault(e, VEC_NM, false, 0);
     eng_xstate_get(e, area);
-    if (!(get16(area + A_FSW) & FSW_ES))
+    if (!(eng_le_get16(area + A_FSW) & FSW_ES))
         return;
     if (!(e->st->cr0 & CR0_NE))
         eng_handback(e, ENGINE_WHY_UNIMPLEMENTED);
@@ -116,7 +100,7 @@ static void exec_fnstcw_fnstsw(struct eng *e, const struct eng_insn *in)
     x87_checks(e, in);
     eng_xstate_get(e, area);
     unsigned at = in->mnemonic == ZYDIS_MNEMONIC_FNSTCW ? A_FCW : A_FSW;
-    eng_opnd_write(e, in, &in->op[0], get16(area + at));
+    eng_opnd_write(e, in, &in->op[0], eng_le_get16(area + at));
 }
 
 /*
@@ -133,13 +117,13 @@ static void exec_fldcw(struct eng *e, const struct eng_insn *in)
     x87_checks(e, in);
     uint16_t fcw = (uint16_t)eng_opnd_read(e, in, &in->op[0]) | 0x0040u;
     eng_xstate_get(e, area);
-    uint16_t fsw = get16(area + A_FSW);
+    uint16_t fsw = eng_le_get16(area + A_FSW);
     if (fsw & ~fcw & FSW_FLAGS)
         fsw |= FSW_ES | FSW_B;
     else
         fsw &= ~(FSW_ES | FSW_B);
-    put16(area + A_FCW, fcw);
-    put16(area + A_FSW, fsw);
+    eng_le_put16(area + A_FCW, fcw);
+    eng_le_put16(area + A_FSW, fsw);
     put_in_use(e, area, 0);
 }
 
@@ -165,10 +149,10 @@ static void exec_ldmxcsr(struct eng *e, const struct eng_insn *in)
     sse_checks(e, in);
     uint32_t v = (uint32_t)eng_opnd_read(e, in, &in->op[0]);
     eng_xstate_get(e, area);
-    uint32_t mask = get32(area + A_MXCSR_MASK);
+    uint32_t mask = eng_le_get32(area + A_MXCSR_MASK);
     if (v & ~(mask ? mask : 0xFFBFu))
         eng_gp0(e);
-    put32(area + A_MXCSR, v);
+    eng_le_put32(area + A_MXCSR, v);
     put_in_use(e, area, 1);
 }
 
@@ -178,7 +162,7 @@ static void exec_stmxcsr(struct eng *e, const struct eng_insn *in)
 
     sse_checks(e, in);
     eng_xstate_get(e, area);
-    eng_opnd_write(e, in, &in->op[0], get32(area + A_MXCSR));
+    eng_opnd_write(e, in, &in->op[0], eng_le_get32(area + A_MXCSR));
 }
 
 /* XGETBV, XSETBV: #UD with LOCK, without CPUID.01H:ECX.XSAVE or with

@@ -29,22 +29,6 @@ enum {
  * in 64-bit mode, the XMM registers are neither saved nor restored. */
 #define EFER_FFXSR (1ull << 14)
 
-static uint32_t get32(const uint8_t *p)
-{
-    uint32_t v;
-    memcpy(&v, p, 4);
-    return v;
-}
-
-static uint64_t get64(const uint8_t *p)
-{
-    uint64_t v;
-    memcpy(&v, p, 8);
-    return v;
-}
-
-static void put32(uint8_t *p, uint32_t v) { memcpy(p, &v, 4); }
-static void put64(uint8_t *p, uint64_t v) { memcpy(p, &v, 8); }
 
 void eng_xstate_get(struct eng *e, uint8_t *area)
 {
@@ -73,7 +57,7 @@ uint64_t eng_xcr0(struct eng *e)
  * (SDM vol. 1, 11.6.6): the bits of MXCSR software may set. */
 static uint32_t mxcsr_mask(const uint8_t *area)
 {
-    uint32_t m = get32(area + XS_MXCSR_MASK);
+    uint32_t m = eng_le_get32(area + XS_MXCSR_MASK);
     return m ? m : 0xFFBFu;
 }
 
@@ -242,8 +226,8 @@ static void exec_fxsave(struct eng *e, const struct eng_insn *in)
     span_map(e, &s, operand_la(e, in, 512, 16), end, true);
     eng_xstate_get(e, area);
     x87_out(area, m, w64);
-    put32(m + XS_MXCSR, get32(area + XS_MXCSR));
-    put32(m + XS_MXCSR_MASK, mxcsr_mask(area));
+    eng_le_put32(m + XS_MXCSR, eng_le_get32(area + XS_MXCSR));
+    eng_le_put32(m + XS_MXCSR_MASK, mxcsr_mask(area));
     memcpy(m + XS_XMM, area + XS_XMM, end - XS_XMM);
     span_wr(e, &s, 0, m, end);
 }
@@ -261,13 +245,13 @@ static void exec_fxrstor(struct eng *e, const struct eng_insn *in)
     span_map(e, &s, operand_la(e, in, 512, 16), end, false);
     span_rd(e, &s, 0, m, end);
     eng_xstate_get(e, area);
-    uint32_t mxcsr = get32(m + XS_MXCSR);
+    uint32_t mxcsr = eng_le_get32(m + XS_MXCSR);
     if (mxcsr & ~mxcsr_mask(area))
         eng_gp0(e);
     x87_in(area, m, w64);
-    put32(area + XS_MXCSR, mxcsr);
+    eng_le_put32(area + XS_MXCSR, mxcsr);
     memcpy(area + XS_XMM, m + XS_XMM, end - XS_XMM);
-    put64(area + XS_HDR, get64(area + XS_HDR) | XFEAT_X87 | XFEAT_SSE);
+    eng_le_put64(area + XS_HDR, eng_le_get64(area + XS_HDR) | XFEAT_X87 | XFEAT_SSE);
     eng_xstate_put(e, area);
 }
 
@@ -381,8 +365,8 @@ static void exec_xsave(struct eng *e, const struct eng_insn *in)
     unsigned end = layout(e, rfbm, compact, c, at);
     span_map(e, &s, operand_la(e, in, end, 64), end, true);
     eng_xstate_get(e, area);
-    uint64_t xinuse = get64(area + XS_HDR);
-    if (compact && get32(area + XS_MXCSR) != 0x1F80u)
+    uint64_t xinuse = eng_le_get64(area + XS_HDR);
+    if (compact && eng_le_get32(area + XS_MXCSR) != 0x1F80u)
         xinuse |= XFEAT_SSE;
     uint64_t saved = compact ? rfbm & xinuse : rfbm;
 
@@ -392,8 +376,8 @@ static void exec_xsave(struct eng *e, const struct eng_insn *in)
         span_wr(e, &s, XS_ST, m + XS_ST, XS_XMM - XS_ST);
     }
     if ((saved & XFEAT_SSE) || (!compact && (rfbm & XFEAT_AVX))) {
-        put32(m + XS_MXCSR, get32(area + XS_MXCSR));
-        put32(m + XS_MXCSR_MASK, mxcsr_mask(area));
+        eng_le_put32(m + XS_MXCSR, eng_le_get32(area + XS_MXCSR));
+        eng_le_put32(m + XS_MXCSR_MASK, mxcsr_mask(area));
         span_wr(e, &s, XS_MXCSR, m + XS_MXCSR, 8);
     }
     if (saved & XFEAT_SSE)
@@ -402,8 +386,8 @@ static void exec_xsave(struct eng *e, const struct eng_insn *in)
         if (saved >> i & 1)
             span_wr(e, &s, at[i], area + c[i].off, c[i].size);
     if (compact) {
-        put64(m + XS_HDR, rfbm & xinuse);
-        put64(m + XS_HDR + 8, rfbm | XCOMP_COMPACT);
+        eng_le_put64(m + XS_HDR, rfbm & xinuse);
+        eng_le_put64(m + XS_HDR + 8, rfbm | XCOMP_COMPACT);
         span_wr(e, &s, XS_HDR, m + XS_HDR, 16);
     } else {
         uint64_t bv;
@@ -421,7 +405,7 @@ static void exec_xsave(struct eng *e, const struct eng_insn *in)
 static void xrstor_header_check(struct eng *e, const uint8_t *hdr,
                                 uint64_t xcr0)
 {
-    uint64_t bv = get64(hdr), comp = get64(hdr + 8);
+    uint64_t bv = eng_le_get64(hdr), comp = eng_le_get64(hdr + 8);
     unsigned from = 16;
 
     if (comp & XCOMP_COMPACT) {
@@ -466,9 +450,9 @@ static void exec_xrstor(struct eng *e, const struct eng_insn *in)
     span_map(e, &s, la, XS_EXT, false);
     span_rd(e, &s, XS_HDR, m + XS_HDR, XS_EXT - XS_HDR);
     xrstor_header_check(e, m + XS_HDR, xcr0);
-    uint64_t bv = get64(m + XS_HDR);
-    bool compact = (get64(m + XS_HDR + 8) & XCOMP_COMPACT) != 0;
-    uint64_t placed = compact ? get64(m + XS_HDR + 8) & ~XCOMP_COMPACT
+    uint64_t bv = eng_le_get64(m + XS_HDR);
+    bool compact = (eng_le_get64(m + XS_HDR + 8) & XCOMP_COMPACT) != 0;
+    uint64_t placed = compact ? eng_le_get64(m + XS_HDR + 8) & ~XCOMP_COMPACT
                               : rfbm;
     unsigned end = layout(e, placed, compact, c, at);
     span_map(e, &s, operand_la(e, in, end, 64), end, false);
@@ -478,7 +462,7 @@ static void exec_xrstor(struct eng *e, const struct eng_insn *in)
                               : (rfbm & (XFEAT_SSE | XFEAT_AVX)) != 0;
     if (mxcsr_load) {
         span_rd(e, &s, XS_MXCSR, m + XS_MXCSR, 4);
-        if (get32(m + XS_MXCSR) & ~mxcsr_mask(area))
+        if (eng_le_get32(m + XS_MXCSR) & ~mxcsr_mask(area))
             eng_gp0(e);
     }
     /* nothing has changed yet: from here on nothing faults */
@@ -492,9 +476,9 @@ static void exec_xrstor(struct eng *e, const struct eng_insn *in)
         }
     }
     if (mxcsr_load)
-        put32(area + XS_MXCSR, get32(m + XS_MXCSR));
+        eng_le_put32(area + XS_MXCSR, eng_le_get32(m + XS_MXCSR));
     else if (compact && (rfbm & XFEAT_SSE))
-        put32(area + XS_MXCSR, 0x1F80u);
+        eng_le_put32(area + XS_MXCSR, 0x1F80u);
     if (rfbm & XFEAT_SSE) {
         if (bv & XFEAT_SSE)
             span_rd(e, &s, XS_XMM, area + XS_XMM, xmm_bytes(e));
@@ -511,7 +495,7 @@ static void exec_xrstor(struct eng *e, const struct eng_insn *in)
         else
             memset(area + c[i].off, 0, c[i].size);
     }
-    put64(area + XS_HDR, (get64(area + XS_HDR) & ~rfbm) | (bv & rfbm));
+    eng_le_put64(area + XS_HDR, (eng_le_get64(area + XS_HDR) & ~rfbm) | (bv & rfbm));
     eng_xstate_put(e, area);
 }
 
