@@ -33,7 +33,7 @@ void console_in_init(struct console_in *c, int fd)
     memset(c, 0, sizeof *c);
     c->fd = fd;
     c->tty = -1;
-    if (tcgetattr(fd, &c->saved) < 0)
+    if (fd < 0 || tcgetattr(fd, &c->saved) < 0)
         return; /* not a terminal: bytes as they come */
     struct termios raw = c->saved;
     raw.c_iflag &= ~(tcflag_t)(IGNBRK | BRKINT | PARMRK | ISTRIP | INLCR |
