@@ -181,6 +181,7 @@ static void run_options_parse(struct run_options *o, int argc, char **argv)
             break;
         case OPT_TIMEOUT:
             o->timeout_given = true;
+            o->cfg.timeout_given = true;
             if (cli_parse_seconds(optarg, &o->cfg.timeout) < 0)
                 errx(STATUS_USAGE, "--timeout: '%s' is not a number of "
                      "seconds (0 for none)", optarg);

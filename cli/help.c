@@ -62,7 +62,8 @@ static const struct option_help {
      "guest RAM: MiB, or with a K/M/G suffix (default 64)"},
     {G_RUN, "--timeout=SECONDS", HELP_RUN,
      "stop a guest still running after this (default 10, with "
-     "--machine=pc 90 as kvm-unit-tests' runner; 0: never)"},
+     "--machine=pc 90 as kvm-unit-tests' runner, for a Linux kernel "
+     "never; 0: never)"},
     {G_RUN, "--exit-code=STYLE", HELP_RUN,
      "pmvm: port 0xF4 value v is the status (default); qemu: (v << 1) | 1, "
      "as QEMU's isa-debug-exit"},

@@ -35,6 +35,8 @@ enum exit_code_style {
 struct run_config {
     uint64_t mem;                   /* guest RAM, bytes */
     double timeout;                 /* seconds; 0: none */
+    bool timeout_given;             /* --timeout was on the command line:
+                                       a Linux kernel's default is none */
     enum exit_code_style exit_code;
     enum machine machine;
     bool machine_given;             /* --machine was on the command line */

@@ -341,7 +341,11 @@ int vmm_run(const struct run_config *cfg)
 
     if (cfg->sandbox)
         sandbox_install();
-    int status = vcpu_run(&p, cfg->timeout);
+    /* A Linux guest runs as long as its user wants (a shell), unless
+     * --timeout says otherwise. */
+    double timeout = p.machine == MACHINE_LINUX && !cfg->timeout_given
+                         ? 0 : cfg->timeout;
+    int status = vcpu_run(&p, timeout);
     console_in_restore(&p.console_in);
     rdpmc_trace_flush(&p);
     if (p.trace && !engine)

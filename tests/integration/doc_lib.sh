@@ -23,8 +23,11 @@ doc_needs() {
 		[ -z "${PMVM_TESTVM:-}" ] || { echo "pmu.flat takes about 17 minutes in the test VM (nested KVM on QEMU TCG), past the documented --timeout (kut.sh runs it there with --timeout=3000)"; return; } ;;
 	esac
 	case $1 in *build/linux-guest/*)
-		[ -f "$build/linux-guest/vmlinuz" ] && [ -f "$build/linux-guest/initramfs.cpio.gz" ] ||
-			{ echo "needs make linux-guest's kernel and initramfs (linux_guest.sh makes them where it runs)"; return; }
+		# made here as make linux-guest makes them, where apt can
+		if [ ! -f "$build/linux-guest/vmlinuz" ] || [ ! -f "$build/linux-guest/initramfs.cpio.gz" ]; then
+			out=$(scripts/linux_guest.sh "$build" 2>&1) ||
+				{ echo "needs make linux-guest's kernel and initramfs: $out"; return; }
+		fi
 		cant=$("$pmvm" run --timeout=20 "$build/tests/linux/stub.elf" 2>&1 >/dev/null </dev/null |
 			sed -n 's/^pmvm: \(.*does not take a SYSCALL.*\)/\1/p')
 		[ -z "$cant" ] || { echo "$cant"; return; } ;;
