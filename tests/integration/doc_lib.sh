@@ -23,6 +23,7 @@ doc_needs() {
 		[ -z "${PMVM_TESTVM:-}" ] || { echo "pmu.flat takes about 17 minutes in the test VM (nested KVM on QEMU TCG), past the documented --timeout (kut.sh runs it there with --timeout=3000)"; return; } ;;
 	esac
 	case $1 in *build/linux-guest/*)
+		case $build in */san) echo "a Linux boot takes minutes under the sanitizer build (linux_guest.sh boots one there)"; return ;; esac
 		# made here as make linux-guest makes them, where apt can
 		if [ ! -f "$build/linux-guest/vmlinuz" ] || [ ! -f "$build/linux-guest/initramfs.cpio.gz" ]; then
 			out=$(scripts/linux_guest.sh "$build" 2>&1) ||
