@@ -63,6 +63,10 @@
 #define MSR_EFER 0xC0000080u
 #define MSR_FS_BASE 0xC0000100u
 #define MSR_GS_BASE 0xC0000101u
+/* SYSCALL's: its CS and SS (STAR), 64-bit target (LSTAR), RFLAGS mask */
+#define MSR_STAR 0xC0000081u
+#define MSR_LSTAR 0xC0000082u
+#define MSR_FMASK 0xC0000084u
 #define EFER_SCE (1ull << 0)
 #define EFER_LME (1ull << 8)
 #define EFER_LMA (1ull << 10)

@@ -287,6 +287,9 @@ struct engine_exit {
     enum engine_class cls;
     bool relative;            /* a near branch to rip + length + rel */
     int64_t rel;
+    /* it flushes TLB entries (SDM 4.10.4.1): INVLPG, INVPCID, MOV to CR0
+     * or CR4, MOV to CR3 unless CR4.PCIDE and the source's bit 63 */
+    bool flushes_tlb;
     char mnemonic[24];        /* for messages */
 };
 

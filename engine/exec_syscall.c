@@ -3,9 +3,6 @@
 
 #define DST (&in->op[0])
 
-#define MSR_STAR 0xC0000081u
-#define MSR_LSTAR 0xC0000082u
-#define MSR_FMASK 0xC0000084u
 #define MSR_KERNEL_GS_BASE 0xC0000102u
 
 static uint64_t sys_msr(struct eng *e, uint32_t msr)

@@ -146,6 +146,22 @@ static enum engine_why state_check(const struct eng *e,
     return ENGINE_WHY_NONE;
 }
 
+static bool flushes_tlb(const struct eng *e, const struct eng_insn *in)
+{
+    const struct eng_opnd *dst = &in->op[0], *src = &in->op[1];
+
+    if (in->mnemonic == ZYDIS_MNEMONIC_INVLPG ||
+        in->mnemonic == ZYDIS_MNEMONIC_INVPCID)
+        return true;
+    if (in->mnemonic != ZYDIS_MNEMONIC_MOV || in->nopnd < 2 ||
+        dst->type != OPND_REG || dst->regkind != REGK_CR)
+        return false;
+    if (dst->reg != 3)
+        return dst->reg == 0 || dst->reg == 4;
+    return !(e->st->cr4 & CR4_PCIDE) || src->type != OPND_REG ||
+           !(e->st->gpr[src->reg] >> 63);
+}
+
 /* A hand-back's description of the instruction at RIP, decoded again
  * outside the run (a fault while fetching it leaves it empty). */
 static void describe(struct eng *e, struct engine_exit *out)
@@ -169,6 +185,7 @@ static void describe(struct eng *e, struct engine_exit *out)
                     in.cls <= ENGINE_CLASS_CALL_INDIRECT &&
                     in.nopnd > 0 && in.op[0].type == OPND_IMM;
     out->rel = out->relative ? (int64_t)in.op[0].imm : 0;
+    out->flushes_tlb = flushes_tlb(e, &in);
     strncpy(out->mnemonic, ZydisMnemonicGetString((ZydisMnemonic)in.mnemonic),
             sizeof(out->mnemonic) - 1);
 }

@@ -7,6 +7,7 @@
 #include <sys/mman.h>
 #include <unistd.h>
 
+#include "arch/x86.h"
 #include "vmm/host_probe.h"
 #include "vmm/status.h"
 #include "vmm/vm.h"
@@ -182,9 +183,9 @@ static bool probe_syscall(int vcpu, struct kvm_run *run)
         struct kvm_msrs head;
         struct kvm_msr_entry e[3];
     } msrs = {.head.nmsrs = 3, .e = {
-        {.index = 0xC0000081, .data = 0x0013000800000000ull}, /* STAR */
-        {.index = 0xC0000082, .data = LSTAR0},                /* LSTAR */
-        {.index = 0xC0000084, .data = 0x200},                 /* FMASK: IF */
+        {.index = MSR_STAR, .data = 0x0013000800000000ull},
+        {.index = MSR_LSTAR, .data = LSTAR0},
+        {.index = MSR_FMASK, .data = 0x200}, /* IF */
     }};
     probe_enter(vcpu, SYSCALL3, 3);
     struct kvm_sregs s;

@@ -9,9 +9,6 @@
 #include "vmm/vpmu/engine_bridge.h"
 #include "vmm/vpmu/guest_debug.h"
 
-#define MSR_STAR 0xC0000081u
-#define MSR_LSTAR 0xC0000082u
-#define MSR_FMASK 0xC0000084u
 #define PF_FETCH 0x10u
 #define PF_USER 0x04u
 

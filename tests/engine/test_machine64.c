@@ -320,6 +320,35 @@ static void test_not_machine_cr3_hands_back(void **state)
     assert_int_equal(x.retired, 1);
     assert_int_equal(fx.st.rip, CODE64 + 3);
     assert_int_equal(fx.st.gpr[ENGINE_RAX], fx.m.cr3);
+    assert_true(x.flushes_tlb); /* SDM 4.10.4.1: without PCIDE, always */
+}
+
+/* The hand-back says which instructions flush TLB entries (SDM
+ * 4.10.4.1), for a caller whose hypervisor must then hear of the
+ * page-table writes the engine made: MOV to CR3 with CR4.PCIDE and bit
+ * 63 set keeps the PCID's entries; INVLPG and MOV to CR4 flush; MOV
+ * from CR3 and WBINVD do not. */
+static void test_not_machine_tlb_flush_told(void **state)
+{
+    struct engine_exit x;
+
+    (void)state;
+    fx.st.cr4 |= 1ull << 17; /* PCIDE */
+    fx.st.gpr[ENGINE_RAX] = fx.m.cr3 | 1ull << 63;
+    RUN64("\x0f\x22\xd8", &x);    /* mov %rax, %cr3 */
+    assert_int_equal(x.stop, ENGINE_STOP_HANDBACK);
+    assert_false(x.flushes_tlb);
+    fx.st.gpr[ENGINE_RAX] = fx.m.cr3;
+    RUN64("\x0f\x22\xd8", &x);
+    assert_true(x.flushes_tlb);
+    RUN64("\x0f\x01\x38", &x);    /* invlpg (%rax) */
+    assert_int_equal(x.stop, ENGINE_STOP_HANDBACK);
+    assert_true(x.flushes_tlb);
+    RUN64("\x0f\x22\xe0", &x);    /* mov %rax, %cr4 */
+    assert_true(x.flushes_tlb);
+    RUN64("\x0f\x09", &x);         /* wbinvd */
+    assert_int_equal(x.stop, ENGINE_STOP_HANDBACK);
+    assert_false(x.flushes_tlb);
 }
 
 /* machine == false: HLT still goes back as ENGINE_WHY_HALT, and a
@@ -420,6 +449,8 @@ int main(void)
                                         teardown64),
         cmocka_unit_test_setup_teardown(test_segment_checks, setup64,
                                         teardown64),
+        cmocka_unit_test_setup_teardown(test_not_machine_tlb_flush_told,
+                                        setup64_kvm, teardown64),
         cmocka_unit_test_setup_teardown(test_gp_dr7_upper_bits, setup64,
                                         teardown64),
         cmocka_unit_test_setup_teardown(test_ud_dr4_with_de, setup64,

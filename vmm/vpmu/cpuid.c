@@ -230,7 +230,6 @@ void cpuid_setup_engine(struct pmvm *p)
 bool cpuid_lookup(const struct pmvm *p, uint64_t cr4, uint32_t leaf,
                   uint32_t subleaf, uint32_t r[4])
 {
-
     /* Leaf 0xD's subleaves 0 and 1 depend on XCR0 and IA32_XSS, which
      * KVM keeps: their answer is KVM's (the engine's CPU has no XSAVE:
      * its table answers; xstate_cpuid() works them out for the engine).

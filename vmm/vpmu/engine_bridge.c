@@ -225,7 +225,7 @@ static enum engine_answer on_cpuid(void *ctx, uint32_t leaf, uint32_t sub,
 }
 
 static const uint32_t sys_msrs[BRIDGE_SYS_MSRS] = {
-    0xC0000081u, 0xC0000082u, 0xC0000084u, 0xC0000102u, 0xC0000103u};
+    MSR_STAR, MSR_LSTAR, MSR_FMASK, 0xC0000102u, 0xC0000103u};
 
 static int sys_index(uint32_t msr)
 {
@@ -450,10 +450,12 @@ static void handback_begin(struct pmvm *p, const struct engine_state *st,
     ex->handback = true;
     ex->handbacks++;
     ex->nbp = 0;
-    ex->clock_due = x && !strcmp(x->mnemonic, "wrmsr") &&
+    /* an MSR hand-back is RDMSR or WRMSR: a read of kvm-clock's MSRs
+     * costs one more step, and never happens */
+    ex->clock_due = x && x->why == ENGINE_WHY_MSR &&
                     kvm_pv_msr((uint32_t)st->gpr[ENGINE_RCX]);
     if (x)
-        shadow_flush_before(p, st);
+        shadow_flush_before(p, x);
     ex->halt = x && x->why == ENGINE_WHY_HALT;
     ex->handback_free = ex->halt ||
                         (cpl3 && x && x->why == ENGINE_WHY_UNIMPLEMENTED &&

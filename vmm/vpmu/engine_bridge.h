@@ -25,8 +25,9 @@ struct bridge {
                                or CPL3 code on a host that cannot step
                                it (its TF would be a #DB in the guest) */
     bool halt;              /* that hand-back is a HLT */
-    bool clock_due;         /* ... is a WRMSR of KVM's clock: KVM takes
-                               the next instruction too */
+    bool clock_due;         /* ... is a WRMSR (or RDMSR) of KVM's
+                               paravirtual MSRs: KVM takes the next
+                               instruction too */
     bool guest_tf;          /* ... began with the guest's own TF set, */
     uint64_t tf_next[2];    /* ... and ends at one of these unless it
                                raised an exception */

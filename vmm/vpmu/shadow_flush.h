@@ -5,7 +5,7 @@
 #include <stdbool.h>
 
 struct pmvm;
-struct engine_state;
+struct engine_exit;
 
 /*
  * Where KVM shadows the guest's page tables (nested PVM, which has no
@@ -14,12 +14,12 @@ struct engine_state;
  * pmvm's process, which KVM never sees, so KVM would go on using the
  * entry as it was. A guest changes a present entry only with a TLB flush
  * after it (SDM 4.10.4.1; Linux always does), and the engine leaves every
- * flush to KVM: before KVM runs one (INVLPG, INVPCID, a MOV to CR3 that
- * flushes, a MOV to CR0 or CR4), pmvm drops all of KVM's shadow pages, by
+ * flush to KVM: before KVM runs one (the hand-back's flushes_tlb, which
+ * the engine decoded), pmvm drops all of KVM's shadow pages, by
  * taking guest RAM's memory slot away and giving it back. A new mapping
  * (not present before) needs nothing: KVM reads the guest's entry when
  * the access faults in its shadow.
  */
-void shadow_flush_before(struct pmvm *p, const struct engine_state *st);
+void shadow_flush_before(struct pmvm *p, const struct engine_exit *x);
 
 #endif
