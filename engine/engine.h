@@ -305,7 +305,7 @@ void engine_destroy(struct engine *e);
  * Runs the guest from (st) until a stop, at most (budget) instructions;
  * (st) is updated in place. Before the first run, and whenever anything
  * outside the engine may have written guest memory or paging state (KVM
- * ran the guest), call engine_flush().
+ * ran the guest), call engine_flush(), or its parts below.
  */
 void engine_run(struct engine *e, struct engine_state *st, uint64_t budget,
                 struct engine_exit *out);
@@ -334,6 +334,15 @@ bool engine_event_return(struct engine *e, struct engine_state *st,
 
 /* Forget cached translations and decoded instructions. */
 void engine_flush(struct engine *e);
+
+/* What engine_flush() does, in parts, for a caller that knows which
+ * guest-physical pages were written outside the engine: forget cached
+ * translations (the guest's paging may have changed); drop the decoded
+ * instructions of the pages whose bits are set in (bitmap), bit i of
+ * word i / 64 for page i, as many bits as RAM has pages; or of one page. */
+void engine_flush_tlb(struct engine *e);
+void engine_pages_written(struct engine *e, const uint64_t *bitmap);
+void engine_page_written(struct engine *e, uint64_t gpa);
 
 /* One CPUID leaf: (leaf, subleaf) -> EAX, EBX, ECX, EDX. */
 struct engine_cpuid_leaf {

@@ -126,6 +126,25 @@ void engine_flush(struct engine *ext)
     eng_icache_flush(e);
 }
 
+void engine_flush_tlb(struct engine *ext)
+{
+    eng_tlb_flush((struct eng *)ext);
+}
+
+void engine_pages_written(struct engine *ext, const uint64_t *bitmap)
+{
+    struct eng *e = (struct eng *)ext;
+
+    for (uint64_t w = 0; w < (e->ram_pages + 63) / 64; w++)
+        for (uint64_t bits = bitmap[w]; bits; bits &= bits - 1)
+            eng_code_written(e, (w * 64 + (uint64_t)__builtin_ctzll(bits)) << 12);
+}
+
+void engine_page_written(struct engine *ext, uint64_t gpa)
+{
+    eng_code_written((struct eng *)ext, gpa);
+}
+
 uint64_t engine_retired_total(const struct engine *ext)
 {
     return ((const struct eng *)ext)->retired_total;

@@ -34,7 +34,10 @@ static const unsigned long kvm_ioctls[] = {
     /* the x87/SSE/AVX state and XCR0 of the engine's FXSAVE, XSAVE,
      * XRSTOR, XSETBV, ... (vmm/vpmu/xstate.c) */
     KVM_GET_XSAVE, KVM_SET_XSAVE, KVM_GET_XCRS, KVM_SET_XCRS,
-    /* host probe */
+    /* the pages KVM wrote, whose decoded instructions the engine drops
+     * (vmm/vpmu/engine_bridge.c) */
+    KVM_GET_DIRTY_LOG,
+    /* host probe; the shadow flush's slot (vmm/vm.c) */
     KVM_CREATE_VM, KVM_SET_USER_MEMORY_REGION, KVM_CREATE_VCPU,
     KVM_GET_VCPU_MMAP_SIZE, KVM_GET_STATS_FD,
 };

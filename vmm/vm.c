@@ -192,17 +192,45 @@ void vm_create_vcpu(struct vm *vm)
     vcpu_init(vm);
 }
 
+/* A one-page memory slot that lives only inside vm_shadow_flush(), while
+ * no vCPU runs, above RAM (--mem is at most 3 GiB). */
+#define ZAP_SLOT 1
+#define ZAP_GPA (1ull << 36)
+
 void vm_shadow_flush(struct vm *vm)
 {
+    /* Deleting any memory slot drops every shadow page (x86's
+     * kvm_arch_flush_shadow_memslot zaps them all, the default
+     * KVM_X86_QUIRK_SLOT_ZAP_ALL), and a slot of one page costs none of
+     * the RAM slot's rmap arrays to take away and give back. */
+    static uint8_t page[4096] __attribute__((aligned(4096)));
     struct kvm_userspace_memory_region region = {
-        .slot = 0, .guest_phys_addr = 0, .memory_size = 0,
-        .userspace_addr = (uint64_t)(uintptr_t)vm->mem,
+        .slot = ZAP_SLOT, .guest_phys_addr = ZAP_GPA,
+        .memory_size = sizeof page,
+        .userspace_addr = (uint64_t)(uintptr_t)page,
     };
     if (ioctl(vm->vm_fd, KVM_SET_USER_MEMORY_REGION, &region) < 0)
-        err(STATUS_OSERR, "KVM_SET_USER_MEMORY_REGION (taking RAM away)");
-    region.memory_size = vm->mem_size;
+        err(STATUS_OSERR, "KVM_SET_USER_MEMORY_REGION (a slot to delete)");
+    region.memory_size = 0;
     if (ioctl(vm->vm_fd, KVM_SET_USER_MEMORY_REGION, &region) < 0)
-        err(STATUS_OSERR, "KVM_SET_USER_MEMORY_REGION (giving RAM back)");
+        err(STATUS_OSERR, "KVM_SET_USER_MEMORY_REGION (deleting it)");
+}
+
+bool vm_dirty_log_start(struct vm *vm)
+{
+    struct kvm_userspace_memory_region region = {
+        .slot = 0, .flags = KVM_MEM_LOG_DIRTY_PAGES,
+        .guest_phys_addr = 0, .memory_size = vm->mem_size,
+        .userspace_addr = (uint64_t)(uintptr_t)vm->mem,
+    };
+    return ioctl(vm->vm_fd, KVM_SET_USER_MEMORY_REGION, &region) == 0;
+}
+
+void vm_dirty_log(struct vm *vm, uint64_t *bitmap)
+{
+    struct kvm_dirty_log log = {.slot = 0, .dirty_bitmap = bitmap};
+    if (ioctl(vm->vm_fd, KVM_GET_DIRTY_LOG, &log) < 0)
+        err(STATUS_OSERR, "KVM_GET_DIRTY_LOG");
 }
 
 void vm_irq_line(struct vm *vm, unsigned irq, bool level)

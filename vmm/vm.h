@@ -38,10 +38,18 @@ struct vm {
  */
 void vm_create(struct vm *vm, uint64_t mem_size, bool pc_irqchip);
 
-/* Drop every shadow page KVM keeps for guest RAM (its memory slot taken
- * away and given back), so that KVM reads the guest's page tables anew
+/* Drop every shadow page KVM keeps for guest RAM (a memory slot made and
+ * deleted), so that KVM reads the guest's page tables anew
  * (vmm/vpmu/shadow_flush.h says when). */
 void vm_shadow_flush(struct vm *vm);
+
+/* Have KVM log the RAM pages it and the running vCPU write
+ * (KVM_MEM_LOG_DIRTY_PAGES); false where it cannot. */
+bool vm_dirty_log_start(struct vm *vm);
+/* The RAM pages written since the last call, one bit each (page i: bit
+ * i % 64 of word i / 64), into (bitmap) of mem_size / 4096 bits
+ * (KVM_GET_DIRTY_LOG). */
+void vm_dirty_log(struct vm *vm, uint64_t *bitmap);
 
 /* Set the level of the in-kernel irqchip's input (irq), 0-15 an ISA IRQ
  * (KVM_IRQ_LINE); only with pc_irqchip. */

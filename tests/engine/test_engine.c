@@ -420,6 +420,60 @@ static void test_remap_under_code(void **state)
     assert_int_equal(frame(0), page + 2); /* INT3 traps past itself */
 }
 
+/* The same with engine_flush_tlb(), the part of engine_flush() a remap
+ * needs: translations are forgotten even where decoded instructions are
+ * kept. */
+static void test_remap_tlb_flush_only(void **state)
+{
+    const uint64_t page = MACHINE_KERNEL + 0x20000, other = page + 0x1000;
+    struct engine_exit x;
+
+    (void)state;
+    machine_map(&fx.m, page, 0x2000, 0);
+    memcpy(machine_ptr(&fx.m, page), "\x90\x0f\x0b", 3);  /* nop; ud2 */
+    memcpy(machine_ptr(&fx.m, other), "\x90\xcc", 2);      /* nop; int3 */
+    machine_state(&fx.m, &fx.st, 0, page, MACHINE_KSTACK_TOP);
+    engine_flush(fx.e);
+    engine_run(fx.e, &fx.st, 1, &x);
+    assert_int_equal(x.stop, ENGINE_STOP_BUDGET);
+    *machine_pte(&fx.m, page) = *machine_pte(&fx.m, other);
+    engine_flush_tlb(fx.e);
+    engine_run(fx.e, &fx.st, 1000, &x);
+    assert_at_vector(&x, 3);
+    assert_int_equal(frame(0), page + 2);
+}
+
+/* Code written outside the engine (by KVM's vCPU, as its dirty log tells
+ * the VMM): the engine ran "nop; ud2" whole, the UD2 is overwritten with
+ * INT3 and the page's bit given to engine_pages_written(); run again from
+ * the NOP, the engine executes the new byte (vector 3), not the UD2 it
+ * decoded before. */
+static void test_pages_written_outside(void **state)
+{
+    const uint64_t page = MACHINE_KERNEL + 0x20000;
+    struct engine_exit x;
+    uint64_t bitmap[64] = {0};
+
+    (void)state;
+    machine_map(&fx.m, page, 0x1000, 0);
+    uint8_t *code = machine_ptr(&fx.m, page);
+    memcpy(code, "\x90\x0f\x0b", 3);                      /* nop; ud2 */
+    machine_state(&fx.m, &fx.st, 0, page, MACHINE_KSTACK_TOP);
+    engine_flush(fx.e);
+    engine_run(fx.e, &fx.st, 1000, &x);
+    assert_at_vector(&x, 6);
+    code[1] = 0xcc;                                         /* int3 */
+    uint64_t pfn = (uint64_t)(code - fx.m.ram) >> 12;
+    assert_true(pfn < 64 * 64);
+    bitmap[pfn / 64] |= 1ull << (pfn % 64);
+    machine_state(&fx.m, &fx.st, 0, page, MACHINE_KSTACK_TOP);
+    engine_flush_tlb(fx.e);
+    engine_pages_written(fx.e, bitmap);
+    engine_run(fx.e, &fx.st, 1000, &x);
+    assert_at_vector(&x, 3);
+    assert_int_equal(frame(0), page + 2);
+}
+
 /* An external interrupt at CPL3 through a DPL0 interrupt gate: the stack
  * switches to RSP0, five slots (no error code): RIP, CS, RFLAGS, RSP, SS;
  * IF is cleared (SDM 6.14.2). */
@@ -759,6 +813,10 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_sysret_to_supervisor_page,
                                         setup, teardown),
         cmocka_unit_test_setup_teardown(test_remap_under_code, setup,
+                                        teardown),
+        cmocka_unit_test_setup_teardown(test_remap_tlb_flush_only, setup,
+                                        teardown),
+        cmocka_unit_test_setup_teardown(test_pages_written_outside, setup,
                                         teardown),
         cmocka_unit_test_setup_teardown(test_interrupt, setup, teardown),
         cmocka_unit_test_setup_teardown(test_rdpmc_cpl3, setup, teardown),

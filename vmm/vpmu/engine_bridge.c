@@ -1,6 +1,7 @@
 /* engine_bridge.c: the engine runs the guest in pmvm's process (engine/) while a counter counts, and CPL0 code on hosts that interpret it; single instructions it leaves alone run on KVM. */
 #include <err.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
 
@@ -342,6 +343,15 @@ void bridge_setup(struct pmvm *p, bool use_engine, enum bridge_cpl0 cpl0)
     p->bridge.engine = engine_create(p->vm.mem, p->vm.mem_size, &ops);
     if (!p->bridge.engine)
         errx(STATUS_OSERR, "cannot allocate the counting engine");
+    /* Where the engine runs CPL0 code it takes over from KVM thousands
+     * of times a second: it keeps the instructions it decoded, but those
+     * of the pages KVM's dirty log says were written */
+    if (p->bridge.cpl0 && vm_dirty_log_start(&p->vm)) {
+        p->bridge.dirty = calloc((p->vm.mem_size / 4096 + 63) / 64,
+                                 sizeof(uint64_t));
+        if (!p->bridge.dirty)
+            errx(STATUS_OSERR, "cannot allocate the dirty-page bitmap");
+    }
 }
 
 void bridge_teardown(struct pmvm *p)
@@ -355,6 +365,8 @@ void bridge_teardown(struct pmvm *p)
                 (unsigned long long)p->syscall_catch.caught);
     engine_destroy(p->bridge.engine);
     p->bridge.engine = NULL;
+    free(p->bridge.dirty);
+    p->bridge.dirty = NULL;
 }
 
 void bridge_counting_changed(struct pmvm *p)
@@ -643,7 +655,13 @@ static void engine_takes_over(struct pmvm *p)
 {
     trap_engine_takes_over(p);
     if (p->bridge.kvm_ran) {
-        engine_flush(p->bridge.engine);
+        if (p->bridge.dirty) {
+            vm_dirty_log(&p->vm, p->bridge.dirty);
+            engine_flush_tlb(p->bridge.engine);
+            engine_pages_written(p->bridge.engine, p->bridge.dirty);
+        } else {
+            engine_flush(p->bridge.engine);
+        }
         memset(p->bridge.sys_valid, 0, sizeof(p->bridge.sys_valid));
         xstate_forget(p);
         p->bridge.kvm_ran = false;

@@ -39,6 +39,8 @@ struct bridge {
     bool state_unsupported; /* the engine refused the state: step it */
     enum engine_why refused; /* why it last refused, for --trace */
     bool kvm_ran;           /* KVM ran the guest since the engine did */
+    uint64_t *dirty;        /* the RAM pages KVM wrote meanwhile (its
+                               dirty log), or NULL: all may have been */
     bool ended;             /* the guest ended itself in the engine */
     int status;             /* with this status */
     struct engine_state *st; /* the state being run, for the callbacks */

@@ -2,6 +2,7 @@
 #include <string.h>
 
 #include "arch/x86.h"
+#include "engine/engine.h"
 #include "vmm/vpmu/insn.h"
 #include "vmm/paging.h"
 #include "vmm/pmvm.h"
@@ -34,8 +35,13 @@ static bool read_slot(struct pmvm *p, uint64_t la, unsigned n, uint64_t *v)
 static void clear_tf(struct pmvm *p, uint64_t la)
 {
     uint8_t *h = linear(p, la + 1, 1); /* TF is bit 0 of the second byte */
-    if (h)
+    if (h) {
         *h &= (uint8_t)~1u;
+        /* KVM's dirty log does not see this write (engine_bridge.c) */
+        if (p->bridge.engine)
+            engine_page_written(p->bridge.engine,
+                                (uint64_t)(h - p->vm.mem));
+    }
 }
 
 /* Same flags as before the run but for TF, which is set, and RF, which a
