@@ -175,6 +175,10 @@ struct engine_ops {
     /* A memory access of the instruction about to retire (guest-physical
      * address), in program order; may be NULL. */
     void (*mem_access)(void *ctx, uint64_t gpa, enum engine_mem kind);
+    /* False while mem_access ignores every access (nothing counts): the
+     * engine may then copy or fill a REP MOVS or STOS a page at a time.
+     * NULL: mem_access wants them all. */
+    bool (*mem_access_wanted)(void *ctx);
     enum engine_answer (*rdmsr)(void *ctx, uint32_t msr, uint64_t *val);
     /* True in *stop: stop after this WRMSR (it may have ended counting). */
     enum engine_answer (*wrmsr)(void *ctx, uint32_t msr, uint64_t val,

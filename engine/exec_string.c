@@ -1,4 +1,6 @@
 /* exec_string.c: the engine's string instructions (MOVS, STOS, LODS, CMPS, SCAS, OUTS) with REP, REPE, REPNE and the direction flag. */
+#include <string.h>
+
 #include "engine/engine_internal.h"
 
 /* Iterations one run may make of a REP instruction before it stops, as an
@@ -42,6 +44,77 @@ static unsigned src_seg(const struct eng_insn *in)
         if (in->op[i].type == OPND_MEM && in->op[i].base == ENGINE_RSI)
             return in->op[i].seg;
     return ENGINE_DS;
+}
+
+/*
+ * Can a REP MOVS or STOS go a page at a time (bulk())? Only where one
+ * iteration after another changes nothing anyone sees: 64-bit mode and
+ * addresses, forward (DF clear), no single-step or data breakpoint
+ * between iterations (TF, DR7), no stop asked, and no cache model that
+ * wants each access (ops->mem_access_wanted).
+ */
+static bool bulk_allowed(struct eng *e, const struct eng_insn *in,
+                         enum str_op op)
+{
+    const struct engine_state *st = e->st;
+
+    return (op == STR_MOVS || op == STR_STOS) && in->addrsize == 8 &&
+           eng_mode64(e) && !(st->rflags & (RFLAGS_DF | RFLAGS_TF)) &&
+           !(st->dr7 & DR7_ENABLES) && !e->stop_after &&
+           (!e->ops.mem_access ||
+            (e->ops.mem_access_wanted &&
+             !e->ops.mem_access_wanted(e->ops.ctx)));
+}
+
+/*
+ * Up to (most) iterations of a REP MOVS or STOS that bulk_allowed(), as
+ * far as the next page boundary of its source or destination, done at
+ * once: the first iteration's checks and translations in its order
+ * (source, then destination) with its faults, and the bytes and
+ * registers of all of them.
+ * Returns how many it did; 0 leaves the next to iterate(): an element
+ * that crosses a page, memory outside RAM (a device), or a MOVS whose
+ * destination lies just above its source, where each element reads what
+ * an earlier one wrote.
+ */
+static uint64_t bulk(struct eng *e, const struct eng_insn *in,
+                     enum str_op op, unsigned sz, uint64_t most)
+{
+    uint64_t rsi = 0, sla = 0, sgpa = 0, n = UINT64_MAX;
+
+    if (op == STR_MOVS) {
+        rsi = eng_gpr_get(e, ENGINE_RSI, 8);
+        sla = eng_linear(e, src_seg(in), rsi, sz);
+        sgpa = eng_translate_any(e, sla, ACC_READ, false);
+        if (sgpa >= e->ram_size)
+            return 0;
+        n = (0x1000 - (sla & 0xFFF)) / sz;
+    }
+    uint64_t rdi = eng_gpr_get(e, ENGINE_RDI, 8);
+    uint64_t dla = eng_linear(e, ENGINE_ES, rdi, sz);
+    uint64_t dgpa = eng_translate_any(e, dla, ACC_WRITE, false);
+    uint64_t nd = (0x1000 - (dla & 0xFFF)) / sz;
+    n = nd < n ? nd : n;
+    n = most < n ? most : n;
+    uint64_t bytes = n * sz;
+    if (n == 0 || dgpa >= e->ram_size ||
+        (op == STR_MOVS && dgpa > sgpa && dgpa < sgpa + bytes))
+        return 0;
+    uint8_t *d = e->ram + dgpa;
+    if (op == STR_MOVS) {
+        memmove(d, e->ram + sgpa, bytes);
+        eng_gpr_set(e, ENGINE_RSI, 8, rsi + bytes);
+    } else if (sz == 1) {
+        memset(d, (int)(eng_gpr_get(e, ENGINE_RAX, 1)), bytes);
+    } else {
+        uint64_t v = eng_gpr_get(e, ENGINE_RAX, sz);
+        for (uint64_t i = 0; i < n; i++)
+            memcpy(d + i * sz, &v, sz);
+    }
+    eng_code_written(e, dgpa);
+    eng_gpr_set(e, ENGINE_RDI, 8, rdi + bytes);
+    eng_gpr_set(e, ENGINE_RCX, 8, eng_gpr_get(e, ENGINE_RCX, 8) - n);
+    return n;
 }
 
 /* One iteration; returns the flags it set (CMPS, SCAS), else ~0. */
@@ -107,17 +180,27 @@ static void string_op(struct eng *e, const struct eng_insn *in,
 {
     unsigned sz = elem_size(in);
     bool cond = op == STR_CMPS || op == STR_SCAS;
+    bool at_once;
 
     if (!in->rep && !in->repne) {
         iterate(e, in, op, sz);
         return;
     }
-    for (unsigned n = 0;; n++) {
+    at_once = bulk_allowed(e, in, op);
+    for (uint64_t n = 0;; n++) {
         uint64_t rcx = addr_get(e, in, ENGINE_RCX);
         if (rcx == 0)
             return;
         if (n == REP_SLICE)
             eng_handback(e, ENGINE_WHY_NONE); /* resume it next run */
+        if (at_once) {
+            uint64_t k = bulk(e, in, op, sz, rcx < REP_SLICE - n
+                                                 ? rcx : REP_SLICE - n);
+            if (k) {
+                n += k - 1;
+                continue;
+            }
+        }
         iterate(e, in, op, sz);
         eng_gpr_set(e, ENGINE_RCX, in->addrsize, rcx - 1);
         if (cond && in->rep && !(e->st->rflags & RFLAGS_ZF))

@@ -389,6 +389,10 @@ static bool gen_string(struct g *g)
     static const uint8_t op8[] = {0xA4, 0xAA, 0xAC, 0xA6, 0xAE};
     unsigned k = rnd(g, 5), sz = cap_size(g, 1 << rnd(g, 4)), n = 1 + rnd(g, 24);
     ZydisRegister base = data_base(g);
+    /* the destination apart from the source, or a little above it, where
+     * each element reads what an earlier one wrote */
+    unsigned src = 0x800 + rnd(g, 0x800);
+    unsigned dst = rnd(g, 4) ? 0x1800 + rnd(g, 0x800) : src + 1 + rnd(g, 16);
     unsigned rep = rnd(g, 3);
     bool cmp = k >= 3;
 
@@ -396,11 +400,11 @@ static bool gen_string(struct g *g)
         return false;
     if (!EMIT(g, ZYDIS_MNEMONIC_LEA, R(sized(g, ZYDIS_REGISTER_RSI, W(g))),
               ((ZydisEncoderOperand){.type = ZYDIS_OPERAND_TYPE_MEMORY,
-                  .mem = {.base = base, .displacement = 0x800 + rnd(g, 0x800),
+                  .mem = {.base = base, .displacement = src,
                           .size = (ZyanU16)W(g)}})) ||
         !EMIT(g, ZYDIS_MNEMONIC_LEA, R(sized(g, ZYDIS_REGISTER_RDI, W(g))),
               ((ZydisEncoderOperand){.type = ZYDIS_OPERAND_TYPE_MEMORY,
-                  .mem = {.base = base, .displacement = 0x1800 + rnd(g, 0x800),
+                  .mem = {.base = base, .displacement = dst,
                           .size = (ZyanU16)W(g)}})) ||
         !EMIT(g, ZYDIS_MNEMONIC_MOV, R(ZYDIS_REGISTER_ECX), I(n)))
         return false;

@@ -531,6 +531,57 @@ static void test_loop_batch(void **state)
     assert_int_equal(frame(0), CODE + 7);
 }
 
+/* REP STOSB of 32 bytes from 16 bytes below a read-only page: the
+ * iterations on the writable page store, the first on the read-only one
+ * faults (#PF, P | W | U), and the registers are that iteration's (SDM
+ * 7.3.9.3, "a fault ... leaves the registers set to restart"): RCX 16
+ * left, RDI at the page, RIP on the STOSB. */
+static void test_rep_stos_faults_mid(void **state)
+{
+    struct engine_exit x;
+    uint8_t *data = machine_ptr(&fx.m, DATA);
+
+    (void)state;
+    RUN("\xb9\x20\x00\x00\x00"  /* mov $0x20, %ecx */
+        "\xbf\xf0\x0f\x60\x00"  /* mov $0x600ff0, %edi */
+        "\xb0\xab"              /* mov $0xab, %al */
+        "\xf3\xaa"              /* rep stosb */
+        "\x0f\x0b", &x);
+    assert_at_vector(&x, 14);
+    assert_int_equal(frame(0), 7);
+    assert_int_equal(frame(1), CODE + 12);
+    assert_int_equal(fx.st.cr2, RO);
+    assert_int_equal(fx.st.gpr[ENGINE_RCX], 0x10);
+    assert_int_equal(fx.st.gpr[ENGINE_RDI], RO);
+    assert_int_equal(data[0xFEF], 0);
+    for (unsigned i = 0xFF0; i < 0x1000; i++)
+        assert_int_equal(data[i], 0xab);
+}
+
+/* REP MOVSQ onto itself one element up: each element reads the one the
+ * iteration before wrote, so the first quadword fills all four (a
+ * memmove would shift them instead); the fifth is untouched. */
+static void test_rep_movs_overlap(void **state)
+{
+    struct engine_exit x;
+    uint64_t q[6] = {0x1111111111111111, 2, 3, 4, 5, 6};
+
+    (void)state;
+    memcpy(machine_ptr(&fx.m, DATA), q, sizeof(q));
+    RUN("\xb9\x04\x00\x00\x00"  /* mov $4, %ecx */
+        "\xbe\x00\x00\x60\x00"  /* mov $0x600000, %esi */
+        "\xbf\x08\x00\x60\x00"  /* mov $0x600008, %edi */
+        "\xf3\x48\xa5"          /* rep movsq */
+        "\x0f\x0b", &x);
+    assert_at_vector(&x, 6);
+    memcpy(q, machine_ptr(&fx.m, DATA), sizeof(q));
+    for (unsigned i = 1; i <= 4; i++)
+        assert_int_equal(q[i], 0x1111111111111111);
+    assert_int_equal(q[5], 6);
+    assert_int_equal(fx.st.gpr[ENGINE_RCX], 0);
+    assert_int_equal(fx.st.gpr[ENGINE_RDI], DATA + 40);
+}
+
 /* REP OUTSB (F3 6E): at CPL3 with IOPL 0 and no I/O bitmap in the TSS,
  * #GP(0) before any byte (SDM 19.5); at CPL0, RCX bytes from DS:RSI to
  * port DX in order, RSI += RCX, RCX = 0, one retired instruction. */
@@ -821,6 +872,10 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_interrupt, setup, teardown),
         cmocka_unit_test_setup_teardown(test_rdpmc_cpl3, setup, teardown),
         cmocka_unit_test_setup_teardown(test_loop_batch, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_rep_stos_faults_mid, setup,
+                                        teardown),
+        cmocka_unit_test_setup_teardown(test_rep_movs_overlap, setup,
+                                        teardown),
         cmocka_unit_test_setup_teardown(test_rep_outsb, setup, teardown),
         cmocka_unit_test_setup_teardown(test_rep_outsb_stop, setup,
                                         teardown),

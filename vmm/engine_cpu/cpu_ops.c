@@ -268,7 +268,7 @@ static enum engine_answer on_io(void *ctx, uint16_t port, unsigned size,
 const struct engine_ops engine_cpu_ops = {
     .retire = on_retire, .retire_repeat = on_retire_repeat,
     .block_room = on_block_room, .retire_block = on_retire_block,
-    .mem_access = count_mem_access, .rdmsr = on_rdmsr, .wrmsr = on_wrmsr,
+    .mem_access = count_mem_access, .mem_access_wanted = count_mem_wanted, .rdmsr = on_rdmsr, .wrmsr = on_wrmsr,
     .rdpmc = on_rdpmc, .cpuid = on_cpuid, .rdtsc = on_rdtsc,
     .sys_msr_read = on_sys_read, .sys_msr_write = on_sys_write,
     .io = on_io, .mmio = on_mmio, .machine = true,

@@ -52,6 +52,11 @@ void count_mem_access(void *ctx, uint64_t gpa, enum engine_mem kind)
                                         ? PMU_MEM_WRITE : PMU_MEM_READ);
 }
 
+bool count_mem_wanted(void *ctx)
+{
+    return count_active(ctx);
+}
+
 bool count_update(struct pmvm *p)
 {
     struct count *c = &p->count;

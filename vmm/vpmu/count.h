@@ -51,6 +51,8 @@ uint64_t count_block_room(struct pmvm *p);
  * counter counts, like the core model. engine_ops.mem_access itself
  * (ctx: the pmvm), called for every access. */
 void count_mem_access(void *ctx, uint64_t gpa, enum engine_mem kind);
+/* Does count_mem_access() want them now? (engine_ops.mem_access_wanted) */
+bool count_mem_wanted(void *ctx);
 
 /* A stop while stepping: count what retired since the vCPU resumed. */
 void count_on_step(struct pmvm *p);
