@@ -3,9 +3,16 @@
 #include <string.h>
 #include <sys/ioctl.h>
 
+#include "arch/x86.h"
+#include "devices/apic.h"
 #include "vmm/lapic.h"
 #include "vmm/pmvm.h"
 #include "vmm/status.h"
+
+#define LAPIC_SVR_ENABLE (1u << 8)
+#define LAPIC_LVT_MASKED (1u << 16)
+#define LAPIC_LVTT_MODE (3u << 17)
+#define LAPIC_LVTT_TSC_DEADLINE (2u << 17)
 
 void lapic_get(struct pmvm *p, struct kvm_lapic_state *l)
 {
@@ -72,6 +79,32 @@ int lapic_accept(struct pmvm *p)
     lapic_vec_set(&l, LAPIC_ISR, (unsigned)vec, 1);
     lapic_set(p, &l);
     return vec;
+}
+
+void lapic_timer_poll(struct pmvm *p)
+{
+    struct kvm_lapic_state l;
+    uint64_t tsc, deadline;
+
+    if (!(vm_sregs(&p->vm)->apic_base & APIC_BASE_EN))
+        return;
+    lapic_get(p, &l);
+    uint32_t lvtt = lapic_reg(&l, LAPIC_LVTT);
+    if (!(lapic_reg(&l, LAPIC_SVR) & LAPIC_SVR_ENABLE) ||
+        (lvtt & LAPIC_LVT_MASKED) ||
+        (lvtt & LAPIC_LVTT_MODE) != LAPIC_LVTT_TSC_DEADLINE ||
+        (lvtt & 0xFF) < 16)
+        return;
+    if (!vm_msr(&p->vm, false, APIC_TSC_DEADLINE_MSR, &deadline) ||
+        deadline == 0 || !vm_msr(&p->vm, false, MSR_IA32_TSC, &tsc) ||
+        tsc < deadline)
+        return;
+    deadline = 0;
+    if (!vm_msr(&p->vm, true, APIC_TSC_DEADLINE_MSR, &deadline))
+        errx(STATUS_OSERR, "KVM would not clear the guest's TSC deadline "
+             "(KVM_SET_MSRS)");
+    lapic_vec_set(&l, LAPIC_IRR, lvtt & 0xFF, 1);
+    lapic_set(p, &l);
 }
 
 bool lapic_extint_open(struct pmvm *p)

@@ -9,8 +9,10 @@
 
 #define LAPIC_ID 0x20
 #define LAPIC_TPR 0x80
+#define LAPIC_SVR 0xF0
 #define LAPIC_ISR 0x100
 #define LAPIC_IRR 0x200
+#define LAPIC_LVTT 0x320
 #define LAPIC_LVTPC 0x340
 #define LAPIC_LVT0 0x350
 
@@ -36,6 +38,17 @@ unsigned lapic_ppr_class(const struct kvm_lapic_state *l);
  * The guest's EOI, which KVM runs, ends it.
  */
 int lapic_accept(struct pmvm *p);
+
+/*
+ * KVM's local APIC timer in TSC-deadline mode, past its deadline while
+ * the engine ran the guest: KVM fires it only when it runs the vCPU, so
+ * pmvm does what the APIC does when the timer fires (SDM vol. 3,
+ * 11.5.4.1): the deadline MSR cleared, which disarms KVM's, and the
+ * timer's vector requested (IRR), for lapic_accept(). Nothing where the
+ * APIC is disabled, the timer masked or in another mode, or its
+ * deadline 0 or still ahead of the guest's TSC.
+ */
+void lapic_timer_poll(struct pmvm *p);
 
 /* Whether the 8259's INTR on LINT0 reaches the CPU: LINT0 unmasked in
  * ExtINT mode, or the APIC disabled in IA32_APIC_BASE (SDM 11.4.3), as

@@ -317,7 +317,7 @@ void bridge_setup(struct pmvm *p, bool use_engine, enum bridge_cpl0 cpl0)
     static const struct engine_ops ops_template = {
         .retire = on_retire, .retire_repeat = on_retire_repeat,
         .block_room = on_block_room, .retire_block = on_retire_block,
-        .mem_access = count_mem_access,
+        .mem_access = count_mem_access, .mem_access_wanted = count_mem_wanted,
         .rdmsr = on_rdmsr, .wrmsr = on_wrmsr, .rdpmc = on_rdpmc,
         .rdtsc = on_rdtsc, .cpuid = on_cpuid, .sys_msr_read = on_sys_read,
         .sys_msr_write = on_sys_write, .io = on_io,
@@ -722,6 +722,11 @@ int bridge_run(struct pmvm *p)
         handback_begin(p, &st, NULL); /* KVM delivers it first */
         return RUN_CONTINUE;
     }
+    /* the engine ran on since KVM last did, which would have fired
+     * KVM's timer itself; not in a counted region's own clock (vtsc.c),
+     * where the guest's TSC is not KVM's */
+    if (!p->bridge.kvm_ran && interruptible(&st) && !p->vtsc.on)
+        lapic_timer_poll(p);
     engine_takes_over(p);
     if (count_active(p))
         vtsc_start(p);
