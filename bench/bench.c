@@ -662,7 +662,8 @@ static const char *kvm_unusable(void);
  * resets the machine with pmvm.boot_only), on KVM and under QEMU TCG. */
 #define LINUX_RUNS 3
 #define LINUX_APPEND "console=ttyS0 acpi=off pci=off nmi_watchdog=0 " \
-                     "panic=-1 mitigations=off pmvm.boot_only"
+                     "panic=-1 mitigations=off cryptomgr.notests " \
+                     "pmvm.boot_only"
 
 /* Why pmvm cannot boot the Linux guest to user space here, or NULL: its
  * files missing and not to be had, or this host's KVM's one line. */
@@ -700,7 +701,7 @@ static char *linux_guest_why(const char *kernel, const char *initrd)
 static void linux_boot(void)
 {
     char *pmvm = path("pmvm"), *kernel = path("linux-guest/vmlinuz");
-    char *initrd = path("linux-guest/initramfs.cpio.gz");
+    char *initrd = path("linux-guest/initramfs.cpio");
     const char *pmvm_argv[] = {pmvm, "run", "--cpu", "sapphire-rapids",
                                "--mem=512M", "--timeout=300", "--initrd",
                                initrd, "--append", LINUX_APPEND, kernel,

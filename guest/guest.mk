@@ -71,8 +71,12 @@ $(BUILD)/guest/%.elf: $(BUILD)/guest/%.elf64
 	$(GUEST_OBJCOPY) -O elf32-i386 --strip-debug $< $@
 
 # The Linux guest's counted program (guest/linux/count.S): a static
-# x86-64 Linux executable, no C library.
-guests: $(BUILD)/guest/linux/count
+# x86-64 Linux executable, no C library; count_long is the same loop 250
+# times as long, long enough for the guest's timer to interrupt it.
+guests: $(BUILD)/guest/linux/count $(BUILD)/guest/linux/count_long
 $(BUILD)/guest/linux/count: guest/linux/count.S
 	@mkdir -p $(@D)
 	$(GUEST_CC) -nostdlib -static -no-pie -Wl,--build-id=none -o $@ $<
+$(BUILD)/guest/linux/count_long: guest/linux/count.S
+	@mkdir -p $(@D)
+	$(GUEST_CC) -nostdlib -static -no-pie -Wl,--build-id=none -DN=25000000 -o $@ $<

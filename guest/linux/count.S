@@ -10,9 +10,12 @@
  *   syscall                            1 instruction, 1 branch (a far
  *                                      transfer to CPL0, retired at CPL3)
  * = 2N + 4 instructions and N + 1 branches at CPL3: with N = 100000,
- * 200004 and 100001.
+ * 200004 and 100001; count_long, N = 25000000 (guest/guest.mk),
+ * 50000004 and 25000001.
  */
+#ifndef N
 #define N 100000
+#endif
 
     .globl _start
     .text

@@ -25,7 +25,7 @@ doc_needs() {
 	case $1 in *build/linux-guest/*)
 		case $build in */san) echo "a Linux boot takes minutes under the sanitizer build (linux_guest.sh boots one there)"; return ;; esac
 		# made here as make linux-guest makes them, where apt can
-		if [ ! -f "$build/linux-guest/vmlinuz" ] || [ ! -f "$build/linux-guest/initramfs.cpio.gz" ]; then
+		if [ ! -f "$build/linux-guest/vmlinuz" ] || [ ! -f "$build/linux-guest/initramfs.cpio" ]; then
 			out=$(scripts/linux_guest.sh "$build" 2>&1) ||
 				{ echo "needs make linux-guest's kernel and initramfs: $out"; return; }
 		fi
