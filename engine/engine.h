@@ -213,6 +213,11 @@ struct engine_ops {
      * transfers, HLT as ENGINE_STOP_HALT). False: everything as without
      * it, 64-bit mode only. */
     bool machine;
+    /* Outside machine mode, the engine runs MOV to CR3 itself (at CPL0,
+     * with its #GP rules) rather than handing it back: the caller gives
+     * the new CR3 to the vCPU with the state, and learns from
+     * engine_exit.flushed_tlb that the run flushed TLB entries. */
+    bool cr3_writes;
     /* A data access of (size) 1, 2, 4 or 8 bytes to guest-physical
      * (gpa) outside RAM (the local APIC page in practice): *val is read
      * for a write, written for a read. Only a plain load or store through
@@ -294,6 +299,9 @@ struct engine_exit {
     /* it flushes TLB entries (SDM 4.10.4.1): INVLPG, INVPCID, MOV to CR0
      * or CR4, MOV to CR3 unless CR4.PCIDE and the source's bit 63 */
     bool flushes_tlb;
+    /* An instruction this run ran flushed TLB entries (with
+     * ops.cr3_writes, a MOV to CR3 unless CR4.PCIDE and bit 63) */
+    bool flushed_tlb;
     char mnemonic[24];        /* for messages */
 };
 

@@ -268,6 +268,7 @@ struct eng {
     bool insn_lock;          /* the instruction has a LOCK prefix */
     bool halted;             /* a HLT retired: stop with ENGINE_STOP_HALT */
     bool mode_changed;       /* paging, EFER or CS changed: check again */
+    bool flushed_tlb;        /* engine_exit.flushed_tlb */
 };
 
 /* ---- modes (mode32.c): 64-bit mode, and machine mode's 32-bit one ---- */
@@ -557,6 +558,8 @@ void eng_exec_mov_special(struct eng *e, const struct eng_insn *in);
 eng_exec_fn eng_exec_cr_for(ZydisMnemonic m);
 eng_exec_fn eng_exec_desc_for(ZydisMnemonic m);
 void eng_exec_mov_cr_dr(struct eng *e, const struct eng_insn *in);
+/* MOV to CR3 in 64-bit mode outside machine mode (ops.cr3_writes). */
+void eng_exec_mov_to_cr3(struct eng *e, const struct eng_insn *in);
 void eng_exec_far(struct eng *e, const struct eng_insn *in);
 /* The code segment of a far JMP or CALL (ret: RET, IRET) to (sel):
  * (off), with the same-privilege checks (exec_far.c). */

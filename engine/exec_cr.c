@@ -94,6 +94,17 @@ static void set_cr4(struct eng *e, uint64_t v)
         eng_tlb_flush(e);
 }
 
+void eng_exec_mov_to_cr3(struct eng *e, const struct eng_insn *in)
+{
+    uint64_t v = eng_gpr_get(e, SRC->reg, 8);
+
+    eng_need_cpl0(e);
+    bool flush = !(e->st->cr4 & CR4_PCIDE) || !(v >> 63);
+    set_cr3(e, v);
+    e->mode_changed = true;
+    e->flushed_tlb |= flush;
+}
+
 static void write_cr(struct eng *e, unsigned n, uint64_t v)
 {
     switch (n) {

@@ -331,6 +331,11 @@ void eng_exec_mov_special(struct eng *e, const struct eng_insn *in)
             e->shadow_next = e->ss_load = true;
         return;
     }
+    if (e->ops.cr3_writes && !e->ops.machine && DST->type == OPND_REG &&
+        DST->regkind == REGK_CR && DST->reg == 3) {
+        eng_exec_mov_to_cr3(e, in);
+        return;
+    }
     if (e->ops.machine) {
         if ((DST->type == OPND_REG && (DST->regkind == REGK_CR ||
                                        DST->regkind == REGK_DR)) ||

@@ -282,7 +282,7 @@ void engine_run(struct engine *ext, struct engine_state *st, uint64_t budget,
     e->budget = budget;
     e->count = 0;
     e->run_retired = 0;
-    e->halted = e->mode_changed = false;
+    e->halted = e->mode_changed = e->flushed_tlb = false;
     out->why = state_check(e, st);
     if (out->why != ENGINE_WHY_NONE) {
         out->stop = ENGINE_STOP_STATE;
@@ -378,5 +378,6 @@ void engine_run(struct engine *ext, struct engine_state *st, uint64_t budget,
     out->stop = ENGINE_STOP_BUDGET;
 done:
     out->retired = e->run_retired;
+    out->flushed_tlb = e->flushed_tlb;
     e->retired_total += e->run_retired; /* kept per run, not per retirement */
 }

@@ -12,6 +12,7 @@
 #include "vmm/vpmu/gp_catch.h"
 #include "vmm/vpmu/guest_debug.h"
 #include "vmm/vpmu/pmi.h"
+#include "vmm/vpmu/shadow_flush.h"
 #include "vmm/status.h"
 #include "vmm/watchdog.h"
 
@@ -157,6 +158,7 @@ static int vcpu_run_loop(struct pmvm *p, double timeout_s)
         if (p->debug.step_armed)
             tf_scrub_arm(p);
         extint_offer(p);
+        shadow_flush_due(p);
         vm_regs_flush(vm);
         int r = ioctl(vm->vcpu_fd, KVM_RUN, 0);
         vm_regs_invalidate(vm);

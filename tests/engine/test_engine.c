@@ -178,16 +178,18 @@ static enum engine_answer on_io(void *ctx, uint16_t port, unsigned size,
     return ENGINE_OK;
 }
 
+static const struct engine_ops fx_ops = {
+    .ctx = &fx, .retire = on_retire, .retire_repeat = on_retire_repeat,
+    .rdmsr = on_rdmsr,
+    .wrmsr = on_wrmsr, .rdpmc = on_rdpmc, .cpuid = on_cpuid,
+    .rdtsc = on_rdtsc,
+    .sys_msr_read = on_sys_read, .sys_msr_write = on_sys_write,
+    .io = on_io,
+};
+
 static int setup(void **state)
 {
-    static const struct engine_ops ops = {
-        .ctx = &fx, .retire = on_retire, .retire_repeat = on_retire_repeat,
-        .rdmsr = on_rdmsr,
-        .wrmsr = on_wrmsr, .rdpmc = on_rdpmc, .cpuid = on_cpuid,
-        .rdtsc = on_rdtsc,
-        .sys_msr_read = on_sys_read, .sys_msr_write = on_sys_write,
-        .io = on_io,
-    };
+    const struct engine_ops ops = fx_ops;
     (void)state;
     memset(&fx, 0, sizeof(fx));
     machine_init(&fx.m, 4 << 20);
@@ -472,6 +474,84 @@ static void test_pages_written_outside(void **state)
     engine_run(fx.e, &fx.st, 1000, &x);
     assert_at_vector(&x, 3);
     assert_int_equal(frame(0), page + 2);
+}
+
+/* MOV %rax, %cr3 at KCODE (CPL0, as the state says) with RAX = (v), then
+ * UD2: the engine with ops.cr3_writes or without. */
+static void mov_to_cr3(bool cr3_writes, uint64_t v, struct engine_exit *x)
+{
+    struct engine_ops ops = fx_ops;
+
+    ops.cr3_writes = cr3_writes;
+    engine_destroy(fx.e);
+    fx.e = engine_create(fx.m.ram, fx.m.ram_size, &ops);
+    assert_non_null(fx.e);
+    memcpy(machine_ptr(&fx.m, KCODE), "\x0f\x22\xd8\x0f\x0b", 5);
+    fx.st.gpr[ENGINE_RAX] = v;
+    fx.st.rip = KCODE;
+    engine_flush(fx.e);
+    engine_run(fx.e, &fx.st, 1000, x);
+}
+
+/* ops.cr3_writes: the engine runs MOV to CR3 itself (SDM MOV, 4.10.4.1):
+ * the state's CR3 is the source, the run says it flushed the TLB, and
+ * paging goes on through the new tables (the same ones here: the UD2
+ * after it is fetched and raises #UD). With CR4.PCIDE, bit 63 says "no
+ * flush" and is not part of CR3. Without the option it is handed back. */
+static void test_cr3_write_in_engine(void **state)
+{
+    struct engine_exit x;
+    uint64_t cr3 = fx.m.cr3;
+
+    (void)state;
+    machine_state(&fx.m, &fx.st, 0, KCODE, MACHINE_KSTACK_TOP);
+    mov_to_cr3(true, cr3, &x);
+    assert_at_vector(&x, 6);
+    assert_int_equal(fx.st.cr3, cr3);
+    assert_true(x.flushed_tlb);
+
+    machine_state(&fx.m, &fx.st, 0, KCODE, MACHINE_KSTACK_TOP);
+    fx.st.cr4 |= CR4_PCIDE;
+    mov_to_cr3(true, cr3 | 1ull << 63, &x);
+    assert_at_vector(&x, 6);
+    assert_int_equal(fx.st.cr3, cr3);
+    assert_false(x.flushed_tlb);
+
+    machine_state(&fx.m, &fx.st, 0, KCODE, MACHINE_KSTACK_TOP);
+    mov_to_cr3(false, cr3, &x);
+    assert_int_equal(x.stop, ENGINE_STOP_HANDBACK);
+    assert_int_equal(x.why, ENGINE_WHY_SYSTEM);
+    assert_int_equal(fx.st.rip, KCODE);
+    assert_false(x.flushed_tlb);
+}
+
+/* Its #GP(0): a CR3 beyond MAXPHYADDR (46 here) in IA-32e mode; CPL 3.
+ * CR3 is left as it was. */
+static void test_cr3_write_faults(void **state)
+{
+    struct engine_exit x;
+    uint64_t cr3 = fx.m.cr3;
+
+    (void)state;
+    machine_state(&fx.m, &fx.st, 0, KCODE, MACHINE_KSTACK_TOP);
+    mov_to_cr3(true, cr3 | 1ull << 46, &x);
+    assert_at_vector(&x, 13);
+    assert_int_equal(frame(0), 0);
+    assert_int_equal(fx.st.cr3, cr3);
+    assert_false(x.flushed_tlb);
+
+    machine_state(&fx.m, &fx.st, 3, CODE, USTACK);
+    memcpy(machine_ptr(&fx.m, CODE), "\x0f\x22\xd8\x0f\x0b", 5);
+    fx.st.gpr[ENGINE_RAX] = cr3;
+    struct engine_ops ops = fx_ops;
+    ops.cr3_writes = true;
+    engine_destroy(fx.e);
+    fx.e = engine_create(fx.m.ram, fx.m.ram_size, &ops);
+    engine_flush(fx.e);
+    engine_run(fx.e, &fx.st, 1000, &x);
+    assert_at_vector(&x, 13);
+    assert_int_equal(frame(0), 0);
+    assert_int_equal(frame(1), CODE);
 }
 
 /* An external interrupt at CPL3 through a DPL0 interrupt gate: the stack
@@ -868,6 +948,10 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_remap_tlb_flush_only, setup,
                                         teardown),
         cmocka_unit_test_setup_teardown(test_pages_written_outside, setup,
+                                        teardown),
+        cmocka_unit_test_setup_teardown(test_cr3_write_in_engine, setup,
+                                        teardown),
+        cmocka_unit_test_setup_teardown(test_cr3_write_faults, setup,
                                         teardown),
         cmocka_unit_test_setup_teardown(test_interrupt, setup, teardown),
         cmocka_unit_test_setup_teardown(test_rdpmc_cpl3, setup, teardown),

@@ -62,6 +62,7 @@ static void state_out(struct pmvm *p, const struct engine_state *st)
     engine_state_to_kvm_regs(st, vm_regs(&p->vm));
     vm_regs_dirty(&p->vm);
     engine_state_to_kvm_sregs(st, vm_sregs(&p->vm), false);
+    vm_sregs(&p->vm)->cr3 = st->cr3; /* the engine's MOV to CR3 */
     vm_sregs_dirty(&p->vm);
     ev->interrupt.shadow = st->interrupt_shadow ? KVM_X86_SHADOW_INT_STI : 0;
     ev->flags = KVM_VCPUEVENT_VALID_SHADOW;
@@ -320,7 +321,7 @@ void bridge_setup(struct pmvm *p, bool use_engine, enum bridge_cpl0 cpl0)
         .mem_access = count_mem_access, .mem_access_wanted = count_mem_wanted,
         .rdmsr = on_rdmsr, .wrmsr = on_wrmsr, .rdpmc = on_rdpmc,
         .rdtsc = on_rdtsc, .cpuid = on_cpuid, .sys_msr_read = on_sys_read,
-        .sys_msr_write = on_sys_write, .io = on_io,
+        .sys_msr_write = on_sys_write, .io = on_io, .cr3_writes = true,
     };
     struct engine_ops ops = ops_template;
 
@@ -467,7 +468,7 @@ static void handback_begin(struct pmvm *p, const struct engine_state *st,
     ex->clock_due = x && x->why == ENGINE_WHY_MSR &&
                     kvm_pv_msr((uint32_t)st->gpr[ENGINE_RCX]);
     if (x)
-        shadow_flush_before(p, x);
+        shadow_flush_note(p, x, true);
     ex->halt = x && x->why == ENGINE_WHY_HALT;
     ex->handback_free = ex->halt ||
                         (cpl3 && x && x->why == ENGINE_WHY_UNIMPLEMENTED &&
@@ -732,8 +733,10 @@ int bridge_run(struct pmvm *p)
         vtsc_start(p);
     p->bridge.st = &st;
     bool ok = interrupts(p, &st);
-    if (ok)
+    if (ok) {
         engine_run(p->bridge.engine, &st, budget(p, &st), &x);
+        shadow_flush_note(p, &x, false);
+    }
     if (ok && wakes_from_halt(p, &st, &x))
         x.stop = ENGINE_STOP_BUDGET;
     ok = ok && interrupts(p, &st);

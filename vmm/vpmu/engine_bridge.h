@@ -55,6 +55,7 @@ struct bridge {
     bool xstate;            /* the engine has them (xstate_usable()) */
     uint64_t retired, handbacks; /* statistics for --trace */
     uint64_t shadow_flushes; /* KVM's shadow pages dropped (shadow_flush.c) */
+    bool shadow_stale;      /* ... and due before KVM next runs */
     uint64_t last_rip;      /* the last instruction the engine retired, */
     unsigned last_len;      /* ... and its length (sti_back_to_kvm()) */
 };

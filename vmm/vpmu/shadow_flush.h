@@ -13,13 +13,18 @@ struct engine_exit;
  * trapping the guest's write to it. The engine writes guest memory from
  * pmvm's process, which KVM never sees, so KVM would go on using the
  * entry as it was. A guest changes a present entry only with a TLB flush
- * after it (SDM 4.10.4.1; Linux always does), and the engine leaves every
- * flush to KVM: before KVM runs one (the hand-back's flushes_tlb, which
- * the engine decoded), pmvm drops all of KVM's shadow pages, by
- * taking guest RAM's memory slot away and giving it back. A new mapping
- * (not present before) needs nothing: KVM reads the guest's entry when
- * the access faults in its shadow.
+ * after it (SDM 4.10.4.1; Linux always does): one the engine ran (a MOV
+ * to CR3, engine_exit.flushed_tlb) or one it hands KVM (the hand-back's
+ * flushes_tlb, which the engine decoded). Either makes the shadow pages
+ * stale, and before KVM next runs the guest pmvm drops them all (a
+ * memory slot made and deleted: vm_shadow_flush()). A new mapping (not
+ * present before) needs nothing: KVM reads the guest's entry when the
+ * access faults in its shadow.
  */
-void shadow_flush_before(struct pmvm *p, const struct engine_exit *x);
+void shadow_flush_note(struct pmvm *p, const struct engine_exit *x,
+                       bool handed_back);
+
+/* Before KVM_RUN: drop the shadow pages if a flush made them stale. */
+void shadow_flush_due(struct pmvm *p);
 
 #endif
