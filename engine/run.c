@@ -136,8 +136,10 @@ void engine_pages_written(struct engine *ext, const uint64_t *bitmap)
     struct eng *e = (struct eng *)ext;
 
     for (uint64_t w = 0; w < (e->ram_pages + 63) / 64; w++)
-        for (uint64_t bits = bitmap[w]; bits; bits &= bits - 1)
-            eng_code_written(e, (w * 64 + (uint64_t)__builtin_ctzll(bits)) << 12);
+        for (uint64_t bits = bitmap[w]; bits; bits &= bits - 1) {
+            uint64_t pfn = w * 64 + (uint64_t)__builtin_ctzll(bits);
+            eng_code_written(e, pfn << 12);
+        }
 }
 
 void engine_page_written(struct engine *ext, uint64_t gpa)

@@ -398,16 +398,15 @@ static void test_sysret_to_supervisor_page(void **state)
 }
 
 /* Code whose mapping changes under it: between two instructions on one
- * page, its PTE is pointed at another frame and the TLB flushed (what the
- * VMM does with engine_flush() once KVM has run a MOV to CR3 or an
+ * page, its PTE is pointed at another frame and the TLB flushed by
+ * (flush) (what the VMM does once KVM has run a MOV to CR3 or an
  * INVLPG: SDM 4.10.4); the next fetch on that page reads the new frame:
  * INT3 (vector 3), not the old frame's UD2. */
-static void test_remap_under_code(void **state)
+static void remap_under_code(void (*flush)(struct engine *))
 {
     const uint64_t page = MACHINE_KERNEL + 0x20000, other = page + 0x1000;
     struct engine_exit x;
 
-    (void)state;
     machine_map(&fx.m, page, 0x2000, 0);
     memcpy(machine_ptr(&fx.m, page), "\x90\x0f\x0b", 3);  /* nop; ud2 */
     memcpy(machine_ptr(&fx.m, other), "\x90\xcc", 2);      /* nop; int3 */
@@ -416,33 +415,25 @@ static void test_remap_under_code(void **state)
     engine_run(fx.e, &fx.st, 1, &x);                        /* the nop */
     assert_int_equal(x.stop, ENGINE_STOP_BUDGET);
     *machine_pte(&fx.m, page) = *machine_pte(&fx.m, other);
-    engine_flush(fx.e);
+    flush(fx.e);
     engine_run(fx.e, &fx.st, 1000, &x);
     assert_at_vector(&x, 3);
     assert_int_equal(frame(0), page + 2); /* INT3 traps past itself */
 }
 
-/* The same with engine_flush_tlb(), the part of engine_flush() a remap
- * needs: translations are forgotten even where decoded instructions are
- * kept. */
+static void test_remap_under_code(void **state)
+{
+    (void)state;
+    remap_under_code(engine_flush);
+}
+
+/* engine_flush_tlb(), the part of engine_flush() a remap needs, is
+ * enough: translations are forgotten where decoded instructions are kept
+ * (where the VMM knows from KVM's dirty log which pages were written). */
 static void test_remap_tlb_flush_only(void **state)
 {
-    const uint64_t page = MACHINE_KERNEL + 0x20000, other = page + 0x1000;
-    struct engine_exit x;
-
     (void)state;
-    machine_map(&fx.m, page, 0x2000, 0);
-    memcpy(machine_ptr(&fx.m, page), "\x90\x0f\x0b", 3);  /* nop; ud2 */
-    memcpy(machine_ptr(&fx.m, other), "\x90\xcc", 2);      /* nop; int3 */
-    machine_state(&fx.m, &fx.st, 0, page, MACHINE_KSTACK_TOP);
-    engine_flush(fx.e);
-    engine_run(fx.e, &fx.st, 1, &x);
-    assert_int_equal(x.stop, ENGINE_STOP_BUDGET);
-    *machine_pte(&fx.m, page) = *machine_pte(&fx.m, other);
-    engine_flush_tlb(fx.e);
-    engine_run(fx.e, &fx.st, 1000, &x);
-    assert_at_vector(&x, 3);
-    assert_int_equal(frame(0), page + 2);
+    remap_under_code(engine_flush_tlb);
 }
 
 /* Code written outside the engine (by KVM's vCPU, as its dirty log tells
