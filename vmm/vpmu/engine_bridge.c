@@ -6,6 +6,7 @@
 #include <sys/ioctl.h>
 
 #include "arch/x86.h"
+#include "devices/apic.h"
 #include "pmu/pmu.h"
 #include "vmm/vpmu/count.h"
 #include "vmm/vpmu/cpuid.h"
@@ -159,8 +160,20 @@ static bool on_retire_repeat(void *ctx, const struct pmu_insn *r,
     return p->pmi_due;
 }
 
+/* The local APIC's MSRs (the x2APIC range, TSC_DEADLINE) are KVM's
+ * in-kernel APIC's, which takes them through KVM_GET/SET_MSRS as from the
+ * guest (kvm_x2apic_msr_read/write, #GP in xAPIC mode): an ioctl, where a
+ * hand-back costs a run of KVM. */
+static bool lapic_msr(uint32_t msr)
+{
+    return (msr >= 0x800 && msr <= 0x8FF) || msr == APIC_TSC_DEADLINE_MSR;
+}
+
 static enum engine_answer on_rdmsr(void *ctx, uint32_t msr, uint64_t *val)
 {
+    if (lapic_msr(msr))
+        return vm_msr(&((struct pmvm *)ctx)->vm, false, msr, val)
+                   ? ENGINE_OK : ENGINE_GP;
     if (msr_is_other(msr))
         return msr_other_read(ctx, msr, val) ? ENGINE_OK : ENGINE_GP;
     if (!pmu_msr_owned(msr))
@@ -173,6 +186,12 @@ static enum engine_answer on_wrmsr(void *ctx, uint32_t msr, uint64_t val,
 {
     struct pmvm *p = ctx;
 
+    if (lapic_msr(msr)) {
+        if (!vm_msr(&p->vm, true, msr, &val))
+            return ENGINE_GP;
+        *stop = true; /* an EOI, a TPR or an IPI may let an interrupt in */
+        return ENGINE_OK;
+    }
     if (msr_is_other(msr))
         return msr_other_write(p, msr, val) ? ENGINE_OK : ENGINE_GP;
     if (!pmu_msr_owned(msr))
