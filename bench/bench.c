@@ -662,7 +662,7 @@ static const char *kvm_unusable(void);
  * resets the machine with pmvm.boot_only), on KVM and under QEMU TCG. */
 #define LINUX_RUNS 3
 #define LINUX_APPEND "console=ttyS0 acpi=off pci=off nmi_watchdog=0 " \
-                     "panic=-1 mitigations=off cryptomgr.notests " \
+                     "panic=-1 mitigations=off cryptomgr.notests rodata=off " \
                      "pmvm.boot_only"
 
 /* Why pmvm cannot boot the Linux guest to user space here, or NULL: its

@@ -43,7 +43,7 @@ fi
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 
-APPEND="console=ttyS0 acpi=off pci=off nmi_watchdog=0 panic=-1 mitigations=off cryptomgr.notests"
+APPEND="console=ttyS0 acpi=off pci=off nmi_watchdog=0 panic=-1 mitigations=off cryptomgr.notests rodata=off"
 
 # boot WHAT PMVM-OPTIONS...: the guest's console in $tmp/out, its
 # "pmvm-guest: " lines in $tmp/guest; status 0 (the reset) and init's
