@@ -8,7 +8,6 @@
 #define MODE_FIXED 0u
 #define MODE_NMI 4u
 #define MODE_EXTINT 7u
-#define SVR_ENABLE (1u << 8)
 #define ESR_SEND_ILLEGAL (1u << 5)    /* SDM 11.5.3 */
 #define ESR_RECV_ILLEGAL (1u << 6)
 
@@ -98,7 +97,7 @@ static void deliver(struct apic *a, unsigned mode, unsigned vector,
         a->nmi_pending = true;
         return;
     }
-    if (mode != MODE_FIXED || !(a->svr & SVR_ENABLE))
+    if (mode != MODE_FIXED || !(a->svr & APIC_SVR_ENABLE))
         return;
     if (vector < 16) { /* SDM 11.5.2: vectors 0-15 are illegal */
         a->esr |= illegal;
@@ -118,7 +117,7 @@ void apic_lvt_fire(struct apic *a, unsigned i)
 static void lvt_write(struct apic *a, unsigned i, uint32_t val)
 {
     val &= lvt_writable[i];
-    if (!(a->svr & SVR_ENABLE))
+    if (!(a->svr & APIC_SVR_ENABLE))
         val |= LVT_MASKED; /* SDM 11.4.7.2 */
     bool deadline = TIMER_MODE(val) == TIMER_DEADLINE;
     if (i == APIC_LVT_TIMER &&
@@ -243,7 +242,7 @@ static void eoi(struct apic *a)
 static void svr_write(struct apic *a, uint32_t val)
 {
     a->svr = val & 0x3FFu; /* vector, enable, focus check (as KVM) */
-    if (!(val & SVR_ENABLE))
+    if (!(val & APIC_SVR_ENABLE))
         for (unsigned i = 0; i < APIC_NLVT; i++)
             a->lvt[i] |= LVT_MASKED;
 }

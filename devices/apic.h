@@ -13,6 +13,7 @@
 #define APIC_BASE_DEFAULT 0xFEE00000ull
 
 #define APIC_TSC_DEADLINE_MSR 0x6E0u
+#define APIC_SVR_ENABLE (1u << 8) /* the APIC software-enabled (SDM 11.4.7.2) */
 
 /* The version register: 0x14 is an integrated APIC (SDM 11.4.8); max LVT
  * entry 5 is six entries (timer, thermal, PMC, LINT0, LINT1, error), what

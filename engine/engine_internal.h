@@ -560,6 +560,9 @@ eng_exec_fn eng_exec_desc_for(ZydisMnemonic m);
 void eng_exec_mov_cr_dr(struct eng *e, const struct eng_insn *in);
 /* MOV to CR3 in 64-bit mode outside machine mode (ops.cr3_writes). */
 void eng_exec_mov_to_cr3(struct eng *e, const struct eng_insn *in);
+/* Does writing (v) to CR3 flush TLB entries (SDM 4.10.4.1): unless
+ * CR4.PCIDE and bit 63? */
+bool eng_cr3_write_flushes(const struct eng *e, uint64_t v);
 void eng_exec_far(struct eng *e, const struct eng_insn *in);
 /* The code segment of a far JMP or CALL (ret: RET, IRET) to (sel):
  * (off), with the same-privilege checks (exec_far.c). */

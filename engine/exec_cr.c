@@ -94,12 +94,17 @@ static void set_cr4(struct eng *e, uint64_t v)
         eng_tlb_flush(e);
 }
 
+bool eng_cr3_write_flushes(const struct eng *e, uint64_t v)
+{
+    return !(e->st->cr4 & CR4_PCIDE) || !(v >> 63);
+}
+
 void eng_exec_mov_to_cr3(struct eng *e, const struct eng_insn *in)
 {
     uint64_t v = eng_gpr_get(e, SRC->reg, 8);
 
     eng_need_cpl0(e);
-    bool flush = !(e->st->cr4 & CR4_PCIDE) || !(v >> 63);
+    bool flush = eng_cr3_write_flushes(e, v);
     set_cr3(e, v);
     e->mode_changed = true;
     e->flushed_tlb |= flush;

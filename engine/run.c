@@ -179,8 +179,8 @@ static bool flushes_tlb(const struct eng *e, const struct eng_insn *in)
         return false;
     if (dst->reg != 3)
         return dst->reg == 0 || dst->reg == 4;
-    return !(e->st->cr4 & CR4_PCIDE) || src->type != OPND_REG ||
-           !(e->st->gpr[src->reg] >> 63);
+    return src->type != OPND_REG ||
+           eng_cr3_write_flushes(e, e->st->gpr[src->reg]);
 }
 
 /* A hand-back's description of the instruction at RIP, decoded again

@@ -81,6 +81,7 @@ void engine_state_to_kvm_sregs(const struct engine_state *st,
     for (unsigned i = 0; i < ENGINE_NR_SREGS; i++)
         seg_out(segs[i], &st->seg[i]);
     s->cr2 = st->cr2;
+    s->cr3 = st->cr3; /* the engine's MOV to CR3 (engine_ops.cr3_writes) */
     if (!all)
         return;
     seg_out(&s->tr, &st->tr);
@@ -90,7 +91,6 @@ void engine_state_to_kvm_sregs(const struct engine_state *st,
     s->idt.base = st->idt_base;
     s->idt.limit = st->idt_limit;
     s->cr0 = st->cr0;
-    s->cr3 = st->cr3;
     s->cr4 = st->cr4;
     s->cr8 = st->cr8;
     s->efer = st->efer;

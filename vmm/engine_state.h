@@ -15,8 +15,9 @@ void engine_state_from_kvm(struct engine_state *st, const struct kvm_regs *r,
 void engine_state_to_kvm_regs(const struct engine_state *st,
                               struct kvm_regs *r);
 
-/* The segment registers and CR2 back into (s) (what the engine changes
- * while it runs beside KVM); with (all), every system register too. */
+/* The segment registers, CR2 and CR3 back into (s) (what the engine
+ * changes while it runs beside KVM); with (all), every system register
+ * too. */
 void engine_state_to_kvm_sregs(const struct engine_state *st,
                                struct kvm_sregs *s, bool all);
 

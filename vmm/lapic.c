@@ -5,14 +5,10 @@
 
 #include "arch/x86.h"
 #include "devices/apic.h"
+#include "devices/apic_timer.h"
 #include "vmm/lapic.h"
 #include "vmm/pmvm.h"
 #include "vmm/status.h"
-
-#define LAPIC_SVR_ENABLE (1u << 8)
-#define LAPIC_LVT_MASKED (1u << 16)
-#define LAPIC_LVTT_MODE (3u << 17)
-#define LAPIC_LVTT_TSC_DEADLINE (2u << 17)
 
 void lapic_get(struct pmvm *p, struct kvm_lapic_state *l)
 {
@@ -90,9 +86,8 @@ void lapic_timer_poll(struct pmvm *p)
         return;
     lapic_get(p, &l);
     uint32_t lvtt = lapic_reg(&l, LAPIC_LVTT);
-    if (!(lapic_reg(&l, LAPIC_SVR) & LAPIC_SVR_ENABLE) ||
-        (lvtt & LAPIC_LVT_MASKED) ||
-        (lvtt & LAPIC_LVTT_MODE) != LAPIC_LVTT_TSC_DEADLINE ||
+    if (!(lapic_reg(&l, LAPIC_SVR) & APIC_SVR_ENABLE) ||
+        (lvtt & LVT_MASKED) || TIMER_MODE(lvtt) != TIMER_DEADLINE ||
         (lvtt & 0xFF) < 16)
         return;
     if (!vm_msr(&p->vm, false, APIC_TSC_DEADLINE_MSR, &deadline) ||

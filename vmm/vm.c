@@ -109,16 +109,21 @@ void vm_create_ram(struct vm *vm, uint64_t mem_size)
     vm->regs_valid = vm->sregs_valid = vm->events_valid = true;
 }
 
+/* Guest RAM as KVM's memory slot 0, with (flags). */
+static int ram_slot(struct vm *vm, uint32_t flags)
+{
+    struct kvm_userspace_memory_region region = {
+        .slot = 0, .flags = flags,
+        .guest_phys_addr = 0, .memory_size = vm->mem_size,
+        .userspace_addr = (uint64_t)(uintptr_t)vm->mem,
+    };
+    return ioctl(vm->vm_fd, KVM_SET_USER_MEMORY_REGION, &region);
+}
+
 static void vm_mem_init(struct vm *vm, uint64_t mem_size)
 {
     ram_map(vm, mem_size);
-    struct kvm_userspace_memory_region region = {
-        .slot = 0,
-        .guest_phys_addr = 0,
-        .memory_size = mem_size,
-        .userspace_addr = (uint64_t)(uintptr_t)vm->mem,
-    };
-    if (ioctl(vm->vm_fd, KVM_SET_USER_MEMORY_REGION, &region) < 0)
+    if (ram_slot(vm, 0) < 0)
         err(STATUS_OSERR, "KVM_SET_USER_MEMORY_REGION");
 }
 
@@ -218,12 +223,7 @@ void vm_shadow_flush(struct vm *vm)
 
 bool vm_dirty_log_start(struct vm *vm)
 {
-    struct kvm_userspace_memory_region region = {
-        .slot = 0, .flags = KVM_MEM_LOG_DIRTY_PAGES,
-        .guest_phys_addr = 0, .memory_size = vm->mem_size,
-        .userspace_addr = (uint64_t)(uintptr_t)vm->mem,
-    };
-    return ioctl(vm->vm_fd, KVM_SET_USER_MEMORY_REGION, &region) == 0;
+    return ram_slot(vm, KVM_MEM_LOG_DIRTY_PAGES) == 0;
 }
 
 void vm_dirty_log(struct vm *vm, uint64_t *bitmap)

@@ -333,7 +333,7 @@ static void test_not_machine_tlb_flush_told(void **state)
     struct engine_exit x;
 
     (void)state;
-    fx.st.cr4 |= 1ull << 17; /* PCIDE */
+    fx.st.cr4 |= CR4_PCIDE;
     fx.st.gpr[ENGINE_RAX] = fx.m.cr3 | 1ull << 63;
     RUN64("\x0f\x22\xd8", &x);    /* mov %rax, %cr3 */
     assert_int_equal(x.stop, ENGINE_STOP_HANDBACK);

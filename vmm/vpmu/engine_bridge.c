@@ -63,7 +63,6 @@ static void state_out(struct pmvm *p, const struct engine_state *st)
     engine_state_to_kvm_regs(st, vm_regs(&p->vm));
     vm_regs_dirty(&p->vm);
     engine_state_to_kvm_sregs(st, vm_sregs(&p->vm), false);
-    vm_sregs(&p->vm)->cr3 = st->cr3; /* the engine's MOV to CR3 */
     vm_sregs_dirty(&p->vm);
     ev->interrupt.shadow = st->interrupt_shadow ? KVM_X86_SHADOW_INT_STI : 0;
     ev->flags = KVM_VCPUEVENT_VALID_SHADOW;
@@ -487,7 +486,7 @@ static void handback_begin(struct pmvm *p, const struct engine_state *st,
     ex->clock_due = x && x->why == ENGINE_WHY_MSR &&
                     kvm_pv_msr((uint32_t)st->gpr[ENGINE_RCX]);
     if (x)
-        shadow_flush_note(p, x, true);
+        shadow_flush_note(p, x->flushes_tlb);
     ex->halt = x && x->why == ENGINE_WHY_HALT;
     ex->handback_free = ex->halt ||
                         (cpl3 && x && x->why == ENGINE_WHY_UNIMPLEMENTED &&
@@ -754,7 +753,7 @@ int bridge_run(struct pmvm *p)
     bool ok = interrupts(p, &st);
     if (ok) {
         engine_run(p->bridge.engine, &st, budget(p, &st), &x);
-        shadow_flush_note(p, &x, false);
+        shadow_flush_note(p, x.flushed_tlb);
     }
     if (ok && wakes_from_halt(p, &st, &x))
         x.stop = ENGINE_STOP_BUDGET;

@@ -5,7 +5,6 @@
 #include <stdbool.h>
 
 struct pmvm;
-struct engine_exit;
 
 /*
  * Where KVM shadows the guest's page tables (nested PVM, which has no
@@ -21,8 +20,9 @@ struct engine_exit;
  * present before) needs nothing: KVM reads the guest's entry when the
  * access faults in its shadow.
  */
-void shadow_flush_note(struct pmvm *p, const struct engine_exit *x,
-                       bool handed_back);
+/* (flushed): the engine ran one (engine_exit.flushed_tlb), or hands KVM
+ * one (engine_exit.flushes_tlb). */
+void shadow_flush_note(struct pmvm *p, bool flushed);
 
 /* Before KVM_RUN: drop the shadow pages if a flush made them stale. */
 void shadow_flush_due(struct pmvm *p);
