@@ -192,8 +192,8 @@ struct eng {
     /* while traces run: the TLB's fast bit (enum tlb_fast) a data read
      * [ACC_READ] or write [ACC_WRITE] at their privilege needs, where
      * nothing else can stop it (64-bit mode, no data breakpoint, no
-     * alignment check); 0 outside them (mem_fast.h's fast_data() checks
-     * all of that) */
+     * alignment check); 0 outside them, where mem_fast.h's fast_data()
+     * leaves every access to the full path */
     uint8_t fast_want[2];
     /* per instruction */
     uint64_t insn_rip;       /* where the current instruction starts */
@@ -250,10 +250,13 @@ struct eng {
     struct pmu_block pend;
     struct pmu_insn pend_rec[PMU_BLOCK_RECORDS];
     uint32_t pend_times[PMU_BLOCK_RECORDS];
-    /* the trace, pool generation and instruction of the last record */
-    const struct eng_trace *pend_trace;
+    /* each record's trace and instruction in it, in the pool generation
+     * pend_pool_gen (trace.c's block_add() finds repeats with them) */
+    struct {
+        const struct eng_trace *trace;
+        unsigned done;
+    } pend_of[PMU_BLOCK_RECORDS];
     uint32_t pend_pool_gen;
-    unsigned pend_done;
     uint32_t *page_gen;      /* per guest-physical page */
     uint8_t *code_page;      /* per page: some decoded instruction is there */
     uint64_t ram_pages;
@@ -329,6 +332,15 @@ static inline _Noreturn void eng_gp0(struct eng *e)
 static inline unsigned eng_cpl(const struct eng *e)
 {
     return engine_cpl(e->st);
+}
+
+/* Alignment checking on: CR0.AM, EFLAGS.AC and CPL 3, where a misaligned
+ * access raises #AC (SDM Vol. 3, 6.15, interrupt 17). Linux runs with
+ * CR0.AM set, so AM alone says nothing. */
+static inline bool eng_align_checked(const struct eng *e)
+{
+    return (e->st->cr0 & CR0_AM) && (e->st->rflags & RFLAGS_AC) &&
+           eng_cpl(e) == 3;
 }
 
 /* A privileged instruction: #GP(0) above CPL 0. */

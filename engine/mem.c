@@ -139,8 +139,7 @@ static uint64_t linear(struct eng *e, unsigned seg, uint64_t off,
             eng_fault(e, VEC_SS, true, 0);
         eng_gp0(e);
     }
-    if ((st->cr0 & CR0_AM) && (st->rflags & RFLAGS_AC) && eng_cpl(e) == 3 &&
-        (la & (size - 1)) && size <= 8)
+    if (eng_align_checked(e) && (la & (size - 1)) && size <= 8)
         eng_fault(e, VEC_AC, true, 0);
     return la;
 }

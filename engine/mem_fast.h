@@ -89,34 +89,32 @@ static inline void ram_write(struct eng *e, uint8_t *p, unsigned size,
 
 /*
  * The host address of an instruction's own access of (size) bytes at
- * (off) through (seg), in 64-bit mode, where the TLB holds its page for
- * it and the access is within that page: NULL where anything else must
- * be looked at. What the full path checks holds there: the page is
- * canonical and mapped with this access's permission at this privilege
- * (mmu.c), no data breakpoint is enabled, and #AC cannot apply (aligned,
- * or CR0.AM clear). Inside traces the engine knows the mode, privilege
- * and breakpoints cannot change (e->fast_want). Most accesses take it,
- * at a fraction of the full path's cost.
+ * (off) through (seg), inside the traces (e->fast_want: 64-bit mode, no
+ * data breakpoint enabled, no alignment checking, none of which can
+ * change there), where the TLB holds its page for it and the access is
+ * within that page: NULL where anything else must be looked at, and
+ * outside the traces. What the full path checks holds there: the page
+ * is canonical and mapped with this access's permission at this
+ * privilege (mmu.c). Most accesses take it, at a fraction of the full
+ * path's cost. Instructions run on their own (a counter about to carry,
+ * the guest's debug features, 32-bit code) take the full path, which
+ * keeps this one without a call, so the fast handlers' ways out are all
+ * tail calls (exec_fast.c).
  */
-static inline uint8_t *fast_data(struct eng *e, enum acc acc, unsigned seg,
-                                 uint64_t off, unsigned size)
+static inline __attribute__((always_inline)) uint8_t *
+fast_data(struct eng *e, enum acc acc, unsigned seg, uint64_t off,
+          unsigned size)
 {
     const struct engine_state *st = e->st;
     unsigned want = e->fast_want[acc];
     uint64_t la = off;
 
-    if (!want && (!eng_mode64(e) || (st->dr7 & DR7_ENABLES)))
+    if (!want)
         return NULL;
     if (seg == ENGINE_FS || seg == ENGINE_GS)
         la += st->seg[seg].base;
     if ((la & 0xFFF) + size > 0x1000)
         return NULL;
-    if (!want) {
-        if ((st->cr0 & CR0_AM) && (la & (size - 1)))
-            return NULL;
-        want = (acc == ACC_WRITE ? TLB_FAST_WRITE_SUP : TLB_FAST_READ_SUP)
-               << (eng_cpl(e) == 3);
-    }
     return tlb_hit(e, la, want);
 }
 

@@ -41,8 +41,7 @@ uint64_t eng_linear32(struct eng *e, unsigned seg, uint64_t off,
         eng_fault(e, vec, true, 0);
     }
     uint64_t la = (s->base + off) & 0xFFFFFFFFull;
-    if ((st->cr0 & CR0_AM) && (st->rflags & RFLAGS_AC) && eng_cpl(e) == 3 &&
-        (la & (size - 1)) && size <= 8)
+    if (eng_align_checked(e) && (la & (size - 1)) && size <= 8)
         eng_fault(e, VEC_AC, true, 0);
     return la;
 }

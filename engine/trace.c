@@ -168,7 +168,6 @@ static bool block_flush(struct eng *e)
     b->times = e->pend_times;
     bool stop = e->ops.retire_block(e->ops.ctx, b);
     *b = (struct pmu_block){0};
-    e->pend_trace = NULL;
     return stop;
 }
 
@@ -190,17 +189,109 @@ static inline void record(struct pmu_insn *r, const struct eng_insn *in,
     r->tx_abort = false;
 }
 
+/* Whether record (r) of the block being gathered is the one (t)'s first
+ * (done) instructions end with, at (at), going on at (next): the same
+ * trace of the same pool generation holds the same instructions. */
+static inline bool same_record(const struct eng *e, unsigned r,
+                               const struct eng_trace *t, unsigned done,
+                               uint64_t at, uint64_t next)
+{
+    return e->pend_of[r].trace == t && e->pend_of[r].done == done &&
+           e->pend_rec[r].addr == at && e->pend_rec[r].next == next;
+}
+
+/* That record counted where the block already has it: as the next of its
+ * cycle, or, with no cycle, as its last record once more (a loop that is
+ * one trace, going round). False: it is new. */
+static inline bool repeat(struct eng *e, const struct eng_trace *t,
+                          unsigned done, uint64_t at, uint64_t next)
+{
+    struct pmu_block *b = &e->pend;
+    unsigned r = b->nrec - 1;
+
+    if (b->cycle) {
+        if (!same_record(e, b->nrec - b->cycle + b->cycle_part, t, done, at,
+                         next))
+            return false;
+        if (++b->cycle_part == b->cycle) {
+            b->cycle_part = 0;
+            b->cycle_reps++;
+        }
+        return true;
+    }
+    if (!b->nrec || !same_record(e, r, t, done, at, next) ||
+        e->pend_times[r] == UINT32_MAX)
+        return false;
+    e->pend_times[r]++;
+    return true;
+}
+
+/* The block's last record just written: where its last k records repeat
+ * the k before them (2 <= k <= PMU_BLOCK_CYCLE_MAX, each standing for
+ * one), a loop of k traces is going round. The first k become the
+ * block's cycle, and the second its first round again. */
+static void find_cycle(struct eng *e)
+{
+    struct pmu_block *b = &e->pend;
+    const unsigned last = b->nrec - 1;
+
+    for (unsigned k = 2; k <= PMU_BLOCK_CYCLE_MAX && 2 * k <= b->nrec; k++) {
+        unsigned i = 0;
+        while (i < k && e->pend_times[last - i] == 1 &&
+               e->pend_times[last - k - i] == 1 &&
+               same_record(e, last - k - i, e->pend_of[last - i].trace,
+                           e->pend_of[last - i].done,
+                           e->pend_rec[last - i].addr,
+                           e->pend_rec[last - i].next))
+            i++;
+        if (i == k) {
+            b->nrec -= k;
+            b->cycle = k;
+            b->cycle_reps = 1;
+            return;
+        }
+    }
+}
+
+/* A new record, of (t)'s first (done) instructions, the last of them at
+ * (at), going on at (next), at the block's end, after the block so far
+ * where its traces may be gone (the pool restarted) or where a loop it
+ * found a cycle in left it (true: stop after that block). Out of line,
+ * so that block_add() for a record the block has keeps to a few
+ * registers. */
+static __attribute__((noinline)) bool
+block_new_record(struct eng *e, const struct eng_trace *t, unsigned done,
+                 uint64_t at, uint64_t next, unsigned cpl)
+{
+    struct pmu_block *b = &e->pend;
+    bool stop = false;
+
+    if (b->nrec && (b->cycle || e->pend_pool_gen != e->trace_pool_gen))
+        stop = block_flush(e);
+    e->pend_pool_gen = e->trace_pool_gen;
+    e->pend_of[b->nrec].trace = t;
+    e->pend_of[b->nrec].done = done;
+    e->pend_times[b->nrec] = 1;
+    record(&e->pend_rec[b->nrec++], &t->ins[done - 1], at, next, cpl);
+    find_cycle(e);
+    return stop;
+}
+
 /* The first (done) instructions of (t) retired, the last of them at
  * (at), going on at (next): into the block being gathered, which goes to
  * ops->retire_block when full (true: stop after it). Its record is
- * written in place, or, where it is the last record again (a loop that
- * is one trace, going round), counted one more time. */
-static bool block_add(struct eng *e, const struct eng_trace *t,
-                      unsigned done, uint64_t at, uint64_t next,
-                      unsigned cpl)
+ * counted where the block has it already (repeat()), or written at its
+ * end. */
+static inline __attribute__((always_inline)) bool
+block_add(struct eng *e, const struct eng_trace *t, unsigned done,
+          uint64_t at, uint64_t next, unsigned cpl)
 {
     struct pmu_block *b = &e->pend;
+    bool stop = false;
 
+    if ((b->nrec && e->pend_pool_gen != e->trace_pool_gen) ||
+        !repeat(e, t, done, at, next))
+        stop = block_new_record(e, t, done, at, next, cpl);
     if (done == t->n) {
         b->plain[0] += t->plain[0];
         b->plain[1] += t->plain[1];
@@ -208,28 +299,15 @@ static bool block_add(struct eng *e, const struct eng_trace *t,
         for (unsigned i = 0; i + 1 < done; i++)
             b->plain[t->ins[i].mem_read]++;
     }
-    /* the same trace of the same pool generation holds the same
-     * instructions: the same record if it ended the same way */
-    unsigned r = b->nrec - 1;
-    if (b->nrec && t == e->pend_trace &&
-        e->pend_pool_gen == e->trace_pool_gen && done == e->pend_done &&
-        e->pend_rec[r].addr == at && e->pend_rec[r].next == next &&
-        e->pend_times[r] < UINT32_MAX) {
-        e->pend_times[r]++;
-    } else {
-        e->pend_trace = t;
-        e->pend_pool_gen = e->trace_pool_gen;
-        e->pend_done = done;
-        e->pend_times[b->nrec] = 1;
-        record(&e->pend_rec[b->nrec++], &t->ins[done - 1], at, next, cpl);
-    }
     b->n += done;
     b->cpl = cpl;
     e->run_retired += done;
     e->count += done;
     if (e->room_left != UINT64_MAX)
         e->room_left -= done;
-    return b->nrec == PMU_BLOCK_RECORDS && block_flush(e);
+    if (b->nrec == PMU_BLOCK_RECORDS)
+        stop |= block_flush(e);
+    return stop;
 }
 
 /* How many instructions of (t) may run now: its own, the budget's and
@@ -358,7 +436,7 @@ static bool run_traces(struct eng *e)
     uint64_t gpa = eng_fetch_gpa(e, eng_code_la(e, st->rip));
     struct eng_trace *t = trace_at(e, gpa);
     unsigned cpl = eng_cpl(e);
-    if (!(st->cr0 & CR0_AM)) { /* else an access may be misaligned */
+    if (!eng_align_checked(e)) { /* else an access may raise #AC */
         e->fast_want[ACC_READ] = (uint8_t)(TLB_FAST_READ_SUP << (cpl == 3));
         e->fast_want[ACC_WRITE] = (uint8_t)(TLB_FAST_WRITE_SUP << (cpl == 3));
     }

@@ -386,17 +386,21 @@ struct pmu_insn {
  * A run of instructions retired as one (engine/trace.c, pmu_retire_block):
  * (n) in all, at one CPL, one after another. Those described whole are
  * in rec[], in program order: the last of each trace the run went through
- * (a near branch, say), the last of all at rec[nrec - 1]; rec[i] retired
- * times[i] times in a row (a loop that is one trace, going round: every
- * time the same instruction, to the same next one), or once where times
- * is NULL. The rest are of class OTHER and counted only, plain[0] without
- * a memory read and plain[1] with one (n = plain[0] + plain[1] +
- * pmu_block_records()). None is an
+ * (a near branch, say), the last of all at pmu_block_last(); rec[i]
+ * retired times[i] times in a row (a loop that is one trace, going
+ * round: every time the same instruction, to the same next one), or once
+ * where times is NULL. A loop of several traces is a cycle: the last
+ * (cycle) records of rec[] retired (cycle_reps) times more after rec[],
+ * then the first (cycle_part) of them once more (0: no cycle; each of a
+ * cycle's records stands for one, times[i] = 1). The rest are of class
+ * OTHER and counted only, plain[0] without a memory read and plain[1]
+ * with one (n = plain[0] + plain[1] + pmu_block_records()). None is an
  * aborted XBEGIN, and each made at most ENGINE_BLOCK_MAX_ACCESSES memory
  * accesses (engine/engine.h), all of which came before the block's
  * retirement.
  */
 #define PMU_BLOCK_RECORDS 64
+#define PMU_BLOCK_CYCLE_MAX 8 /* the most records a cycle has */
 
 struct pmu_block {
     uint64_t n;
@@ -405,6 +409,9 @@ struct pmu_block {
     unsigned nrec;            /* 1 to PMU_BLOCK_RECORDS */
     const struct pmu_insn *rec;
     const uint32_t *times;    /* each record's, at least 1; NULL: 1 each */
+    unsigned cycle;           /* 0, or 2 to PMU_BLOCK_CYCLE_MAX, <= nrec */
+    unsigned cycle_part;      /* less than cycle */
+    uint64_t cycle_reps;
 };
 
 /* How many of the block's instructions its records stand for. */
@@ -412,10 +419,10 @@ static inline uint64_t pmu_block_records(const struct pmu_block *b)
 {
     uint64_t n = 0;
 
-    if (!b->times)
-        return b->nrec;
     for (unsigned r = 0; r < b->nrec; r++)
-        n += b->times[r];
+        n += b->times ? b->times[r] : 1;
+    if (b->cycle)
+        n += b->cycle_reps * b->cycle + b->cycle_part;
     return n;
 }
 
@@ -423,6 +430,8 @@ static inline uint64_t pmu_block_records(const struct pmu_block *b)
 static inline const struct pmu_insn *
 pmu_block_last(const struct pmu_block *b)
 {
+    if (b->cycle && b->cycle_part)
+        return &b->rec[b->nrec - b->cycle + b->cycle_part - 1];
     return &b->rec[b->nrec - 1];
 }
 

@@ -122,14 +122,11 @@ static inline void take_llc(struct pmu *pmu, struct pmu_tally *t,
     }
 }
 
-/* (m) of (insn), tallied where tally()'s checks have passed: one after
- * them, a block's record within the room pmu_retire_block() checked,
- * whose LLC events it took (m = 1), or m more after one tallied, where
- * the predictor is steady for it (pmu_uarch_steady()) and the room takes
- * them, each with the outcome the predictor gives now. */
+/* (m) of (insn), whose predictor outcome (o) is known (any, for a class
+ * the predictor does not see), tallied. */
 static inline __attribute__((always_inline)) void
-tally_many(struct pmu *pmu, struct pmu_tally *t, const struct pmu_insn *insn,
-           uint64_t m)
+tally_known(struct pmu *pmu, struct pmu_tally *t, const struct pmu_insn *insn,
+            uint64_t m, enum pmu_outcome o)
 {
     unsigned cls = (unsigned)insn->cls < PMU_INSN_CLASSES
                        ? (unsigned)insn->cls : PMU_INSN_OTHER;
@@ -138,11 +135,30 @@ tally_many(struct pmu *pmu, struct pmu_tally *t, const struct pmu_insn *insn,
     pmu->cycles += m * pmu->fixed_cost[cls][insn->mem_read].cycles;
     t->count[cls][insn->mem_read] += m;
     if (!pmu->fixed_class[cls]) {
-        enum pmu_outcome o = pmu_uarch_predict_inline(&pmu->ua, insn);
         pmu->cycles += m * pmu->outcome_cost[o].cycles;
         t->outcomes[o] += m;
     }
     t->n += m;
+}
+
+/* (m) of (insn), tallied where tally()'s checks have passed: one after
+ * them, a block's record within the room pmu_retire_block() checked,
+ * whose LLC events it took (m = 1), or m more after one tallied, where
+ * the predictor is steady for it (pmu_uarch_steady()) and the room takes
+ * them, each with the outcome the predictor gives now, which is
+ * returned. */
+static inline __attribute__((always_inline)) enum pmu_outcome
+tally_many(struct pmu *pmu, struct pmu_tally *t, const struct pmu_insn *insn,
+           uint64_t m)
+{
+    unsigned cls = (unsigned)insn->cls < PMU_INSN_CLASSES
+                       ? (unsigned)insn->cls : PMU_INSN_OTHER;
+    enum pmu_outcome o = PMU_OUTCOME_NONE;
+
+    if (!pmu->fixed_class[cls])
+        o = pmu_uarch_predict_inline(&pmu->ua, insn);
+    tally_known(pmu, t, insn, m, o);
+    return o;
 }
 
 /* Inline in both callers: a block's last instruction goes through it
@@ -218,6 +234,7 @@ uint64_t pmu_block_room(struct pmu *pmu, unsigned max_accesses)
 static bool retire_each(struct pmu *pmu, const struct pmu_block *b)
 {
     struct pmu_insn in = {.cls = PMU_INSN_OTHER, .cpl = b->cpl};
+    const struct pmu_insn *cyc = b->rec + b->nrec - b->cycle;
     bool pmi = false;
 
     for (unsigned rd = 0; rd < 2; rd++)
@@ -228,7 +245,84 @@ static bool retire_each(struct pmu *pmu, const struct pmu_block *b)
     for (unsigned r = 0; r < b->nrec; r++)
         for (uint64_t k = b->times ? b->times[r] : 1; k; k--)
             pmi |= pmu_retire(pmu, &b->rec[r]);
+    for (uint64_t rep = 0; b->cycle && rep < b->cycle_reps; rep++)
+        for (unsigned r = 0; r < b->cycle; r++)
+            pmi |= pmu_retire(pmu, &cyc[r]);
+    for (unsigned r = 0; r < b->cycle_part; r++)
+        pmi |= pmu_retire(pmu, &cyc[r]);
     return pmi;
+}
+
+/* Records of a block within its room, in order (the predictor's): each
+ * tallied, or counted alone if the tally cannot take it; true if a PMI
+ * is due. */
+static bool retire_records(struct pmu *pmu, struct pmu_tally *t,
+                           const struct pmu_insn *rec, const uint32_t *times,
+                           unsigned nrec)
+{
+    bool pmi = false;
+
+    for (unsigned r = 0; r < nrec; r++) {
+        if (times && times[r] > 1)
+            pmi |= tally_times(pmu, &rec[r], times[r]);
+        else if (!rec[r].tx_abort && pmu->tally_room)
+            /* the room was checked and the LLC events taken */
+            tally_many(pmu, t, &rec[r], 1);
+        else if (!tally(pmu, &rec[r]))
+            pmi |= pmu_retire_one(pmu, &rec[r]);
+    }
+    return pmi;
+}
+
+/*
+ * A block's cycle, within its room: its records again, cycle_reps times,
+ * then the first cycle_part of them. The records are the same each time
+ * round, so once a round has left the predictor's state for them as it
+ * found it, every later round has the outcomes that one had: the rest are
+ * tallied at once, with them. Only where each record is a conditional
+ * branch (whose state is its counter) or of a class the predictor does
+ * not see; a round at a time otherwise. What a round does to a 2-bit
+ * counter is monotone (saturating steps up and down), so the counters
+ * settle within three rounds.
+ */
+static bool retire_cycle(struct pmu *pmu, struct pmu_tally *t,
+                         const struct pmu_block *b)
+{
+    const struct pmu_insn *c = b->rec + b->nrec - b->cycle;
+    unsigned k = b->cycle, ctr[PMU_BLOCK_CYCLE_MAX];
+    uint8_t before[PMU_BLOCK_CYCLE_MAX];
+    enum pmu_outcome o[PMU_BLOCK_CYCLE_MAX];
+    uint64_t reps = b->cycle_reps;
+    bool pmi = false, whole = k <= PMU_BLOCK_CYCLE_MAX;
+
+    for (unsigned r = 0; whole && r < k; r++) {
+        unsigned cls = (unsigned)c[r].cls < PMU_INSN_CLASSES
+                           ? (unsigned)c[r].cls : PMU_INSN_OTHER;
+        whole = !c[r].tx_abort &&
+                (cls == PMU_INSN_JCC || pmu->fixed_class[cls]);
+        ctr[r] = pmu_uarch_hash(c[r].addr, UARCH_BHT_SIZE);
+    }
+    while (reps) {
+        if (!whole || pmu->tally_room < reps * k) {
+            pmi |= retire_records(pmu, t, c, NULL, k);
+            reps--;
+            continue;
+        }
+        for (unsigned r = 0; r < k; r++)
+            before[r] = pmu->ua.bht[ctr[r]];
+        for (unsigned r = 0; r < k; r++)
+            o[r] = tally_many(pmu, t, &c[r], 1);
+        reps--;
+        bool again = true;
+        for (unsigned r = 0; r < k; r++)
+            again &= before[r] == pmu->ua.bht[ctr[r]];
+        if (again && reps) {
+            for (unsigned r = 0; r < k; r++)
+                tally_known(pmu, t, &c[r], reps, o[r]);
+            reps = 0;
+        }
+    }
+    return pmi | retire_records(pmu, t, c, NULL, b->cycle_part);
 }
 
 bool pmu_retire_block(struct pmu *pmu, const struct pmu_block *b)
@@ -256,18 +350,9 @@ bool pmu_retire_block(struct pmu *pmu, const struct pmu_block *b)
             t->count[PMU_INSN_OTHER][rd] += b->plain[rd];
         }
     t->n += plain;
-    /* the records in order (the predictor's), within the room: each is
-     * tallied, or counted alone if the tally cannot take it */
-    bool pmi = false;
-    for (unsigned r = 0; r < b->nrec; r++) {
-        if (b->times && b->times[r] > 1)
-            pmi |= tally_times(pmu, &b->rec[r], b->times[r]);
-        else if (!b->rec[r].tx_abort && pmu->tally_room)
-            /* the room was checked and the LLC events taken, above */
-            tally_many(pmu, t, &b->rec[r], 1);
-        else if (!tally(pmu, &b->rec[r]))
-            pmi |= pmu_retire_one(pmu, &b->rec[r]);
-    }
+    bool pmi = retire_records(pmu, t, b->rec, b->times, b->nrec);
+    if (b->cycle)
+        pmi |= retire_cycle(pmu, t, b);
     return pmi;
 }
 

@@ -282,7 +282,7 @@ static void test_pf_write_ro(void **state)
  * Alignment check (SDM 6.15): at CPL3 with CR0.AM (the machine's) and
  * RFLAGS.AC, a misaligned 8-byte load is #AC(0), even right after an
  * aligned load from the same page (whose translation the engine keeps);
- * with AC clear it loads. The frame's RIP is the misaligned MOV's.
+ * with AC clear, or at CPL0, it loads. The frame's RIP is the misaligned MOV's.
  */
 static void test_alignment_check(void **state)
 {
@@ -301,6 +301,14 @@ static void test_alignment_check(void **state)
     assert_int_equal(fx.retired, 1);
 
     machine_state(&fx.m, &fx.st, 3, CODE, USTACK);
+    fx.retired = 0;
+    RUN(code, &x);
+    assert_at_vector(&x, 6);
+    assert_int_equal(fx.retired, 2);
+
+    /* AC set at CPL0: no alignment checking there */
+    machine_state(&fx.m, &fx.st, 0, CODE, USTACK);
+    fx.st.rflags |= 1ull << 18;
     fx.retired = 0;
     RUN(code, &x);
     assert_at_vector(&x, 6);

@@ -50,6 +50,8 @@ struct side {
     uint64_t blocks, block_insns; /* blocks of more than one instruction */
     unsigned most_recs;           /* the most records one block had */
     uint32_t most_times;          /* the most times one record stood for */
+    unsigned cycle;               /* the longest cycle a block had */
+    uint64_t most_reps;           /* the most rounds of one again */
 };
 
 static struct side ref, sub;
@@ -80,6 +82,13 @@ static bool sub_block(void *ctx, const struct pmu_block *b)
     for (unsigned r = 0; b->times && r < b->nrec; r++)
         if (b->times[r] > s->most_times)
             s->most_times = b->times[r];
+    assert_true(b->cycle == 0 ||
+                (b->cycle >= 2 && b->cycle <= PMU_BLOCK_CYCLE_MAX &&
+                 b->cycle <= b->nrec && b->cycle_part < b->cycle));
+    if (b->cycle > s->cycle)
+        s->cycle = b->cycle;
+    if (b->cycle_reps > s->most_reps)
+        s->most_reps = b->cycle_reps;
     return pmu_retire_block(s->pmu, b);
 }
 
@@ -261,9 +270,15 @@ static void test_loop_counts(void **state)
     assert_int_equal(a, 632);
     assert_int_equal(pmu_rdmsr(sub.pmu, 0xC1, &b, NULL), 0);
     assert_int_equal(b, 120);
-    /* and blocks did run it, of many traces (a record each) */
+    /* and blocks did run it, as a cycle: two passes are four records
+     * (an odd pass's [add .. jnz], then [mov .. jz] taken, [dec, jnz],
+     * [mov .. jz] not taken), 120 in all, the first that of the trace
+     * from the program's start. The other 119 are 29 rounds and three,
+     * the last a JNZ that leaves the loop: a cycle of 4 found at the
+     * second round, then 28 rounds more, then two of the next */
     assert_true(sub.block_insns >= 500);
-    assert_true(sub.most_recs == PMU_BLOCK_RECORDS);
+    assert_int_equal(sub.cycle, 4);
+    assert_int_equal(sub.most_reps, 28);
     done();
 }
 
@@ -299,6 +314,70 @@ static void test_self_loop(void **state)
     assert_int_equal(sub.most_times, 48);
     done();
     SWEEP(self_loop, 6, 40);
+}
+
+/* A loop of three traces with a CALL and a RET: a cycle whose records
+ * the predictor's return stack takes, so the model retires it a round at
+ * a time. */
+static const char call_loop[] =
+    "\xb9\x32\x00\x00\x00"         /* mov $50, %ecx */
+    "\xe8\x08\x00\x00\x00"         /* 1: call f */
+    "\x48\xff\xc9"                 /* dec %rcx */
+    "\x75\xf6"                     /* jnz 1b */
+    "\x0f\x0b"                     /* ud2 */
+    "\x90"                         /* nop */
+    "\x48\x83\xc0\x01"             /* f: add $1, %rax */
+    "\xc3";                        /* ret */
+
+static void test_call_loop(void **state)
+{
+    uint64_t a, b;
+
+    (void)state;
+    /* Hand count: 1 + 50 passes of 5; three branches a pass. */
+    assert_int_equal(run_both(call_loop, sizeof(call_loop) - 1, 1000000, 0),
+                     6);
+    assert_int_equal(sub.st.gpr[ENGINE_RAX], 50);
+    assert_int_equal(pmu_rdmsr(sub.pmu, 0x309, &a, NULL), 0);
+    assert_int_equal(a, 251);
+    assert_int_equal(pmu_rdmsr(sub.pmu, 0xC1, &b, NULL), 0);
+    assert_int_equal(b, 150);
+    /* 150 records, the first the CALL of the program's first trace; the
+     * other 149 are [ret, jnz, call] 49 times and a RET and the JNZ that
+     * leaves: a cycle of 3, found at its second round, and 48 more */
+    assert_int_equal(sub.cycle, 3);
+    assert_int_equal(sub.most_reps, 48);
+    done();
+    SWEEP(call_loop, 6, 40);
+}
+
+/* A loop of ten traces, more than a cycle holds: its blocks fill with
+ * records. */
+static const char long_loop[] =
+    "\xb9\x1e\x00\x00\x00"         /* mov $30, %ecx */
+    "\xeb\x00\xeb\x00\xeb\x00"     /* 1: jmp .+2, nine times */
+    "\xeb\x00\xeb\x00\xeb\x00"
+    "\xeb\x00\xeb\x00\xeb\x00"
+    "\x48\xff\xc9"                 /* dec %rcx */
+    "\x75\xe9"                     /* jnz 1b */
+    "\x0f\x0b";                    /* ud2 */
+
+static void test_long_loop(void **state)
+{
+    uint64_t a, b;
+
+    (void)state;
+    /* Hand count: 1 + 30 passes of 11; ten branches a pass. */
+    assert_int_equal(run_both(long_loop, sizeof(long_loop) - 1, 1000000, 0),
+                     6);
+    assert_int_equal(pmu_rdmsr(sub.pmu, 0x309, &a, NULL), 0);
+    assert_int_equal(a, 331);
+    assert_int_equal(pmu_rdmsr(sub.pmu, 0xC1, &b, NULL), 0);
+    assert_int_equal(b, 300);
+    assert_int_equal(sub.cycle, 0);
+    assert_int_equal(sub.most_recs, PMU_BLOCK_RECORDS);
+    done();
+    SWEEP(long_loop, 6, 40);
 }
 
 /* A store into the next instruction of its own trace: ADD's imm8 becomes
@@ -438,6 +517,8 @@ int main(void)
         cmocka_unit_test(test_loop_counts),
         cmocka_unit_test(test_loop_sweep),
         cmocka_unit_test(test_self_loop),
+        cmocka_unit_test(test_call_loop),
+        cmocka_unit_test(test_long_loop),
         cmocka_unit_test(test_smc_in_trace),
         cmocka_unit_test(test_smc_across_traces),
         cmocka_unit_test(test_smc_data_first),

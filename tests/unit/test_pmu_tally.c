@@ -376,6 +376,124 @@ static void test_blocks(void **state)
     }
 }
 
+/*
+ * Blocks that end with a cycle (a loop of 2 to PMU_BLOCK_CYCLE_MAX traces
+ * going round, as the engine gathers it) against one at a time: leading
+ * records, then the cycle's records once, cycle_reps times more and the
+ * first cycle_part of them, with plain instructions before each record
+ * (the same ones each round) and memory accesses. Half the cycles hold
+ * only conditional branches and classes the predictor does not see, whose
+ * rounds the model tallies at once where the predictor has settled; the
+ * rest any class (a CALL, a RET, an indirect branch), a round at a time.
+ */
+static void run_cycles(const char *cpu, unsigned gp, unsigned fixed,
+                       uint64_t seed, unsigned nblocks, struct pair *p)
+{
+    unsigned cpl = 0;
+
+    rng = seed;
+    pair_open(p, cpu, gp, fixed);
+    for (unsigned blk = 0; blk < nblocks; blk++) {
+        struct pmu_insn recs[2 * PMU_BLOCK_CYCLE_MAX], plain_in;
+        unsigned plains[2 * PMU_BLOCK_CYCLE_MAX];
+        unsigned lead = below(4), k = 2 + below(PMU_BLOCK_CYCLE_MAX - 1);
+        bool simple = below(2);
+        uint64_t per_round = 0, n = 0;
+
+        if (!below(20))
+            reconfigure(p);
+        if (!below(16))
+            cpl = cpl ? 0 : 3;
+        for (unsigned r = 0; r < lead + k; r++) {
+            random_insn(&recs[r], cpl);
+            recs[r].tx_abort = false;
+            if (r >= lead && simple && !pmu_uarch_fixed(recs[r].cls))
+                recs[r].cls = PMU_INSN_JCC;
+            plains[r] = below(4);
+            n += 1 + plains[r];
+            per_round += r >= lead ? 1 + plains[r] : 0;
+        }
+        uint64_t room = pmu_block_room(p->sub, 2);
+        uint64_t reps = below(8) ? below(40) : 100 + below(400);
+        unsigned part = below(k);
+        for (unsigned r = 0; r < part; r++)
+            n += 1 + plains[lead + r];
+        if (n + per_round > room) { /* no room for a round: one alone */
+            retire_both(p, &recs[0]);
+            continue;
+        }
+        if (n + reps * per_round > room)
+            reps = (room - n) / per_round;
+        n += reps * per_round;
+        struct pmu_block b = {.n = n, .cpl = cpl, .nrec = lead + k,
+                              .rec = recs, .cycle = k, .cycle_part = part,
+                              .cycle_reps = reps};
+        /* the reference, in program order */
+        bool ref_pmi = false;
+        uint64_t done_n = 0;
+        for (uint64_t round = 0; round < 2 + reps; round++)
+            for (unsigned r = round ? lead : 0; r < lead + k; r++) {
+                if (round == 1 + reps && r >= lead + part)
+                    break;
+                for (unsigned i = 0; i <= plains[r]; i++) {
+                    const struct pmu_insn *in = &recs[r];
+                    uint64_t done = 0;
+                    if (i < plains[r]) {
+                        random_insn(&plain_in, cpl);
+                        plain_in.cls = PMU_INSN_OTHER;
+                        plain_in.tx_abort = false;
+                        b.plain[plain_in.mem_read]++;
+                        in = &plain_in;
+                    }
+                    for (unsigned a = below(3); a; a--) {
+                        uint64_t gpa = 0x10000 + 64 * (uint64_t)below(1 << 16);
+                        pmu_mem_access(p->sub, gpa, PMU_MEM_READ);
+                        pmu_mem_access(p->ref, gpa, PMU_MEM_READ);
+                    }
+                    bool pmi = pmu_retire_repeat(p->ref, in, 1, &done);
+                    if (pmi && ++done_n < n)
+                        fail_msg("block %u: a PMI within the room", blk);
+                    ref_pmi |= pmi;
+                }
+            }
+        bool sub_pmi = pmu_retire_block(p->sub, &b);
+        if (sub_pmi != ref_pmi)
+            fail_msg("block %u (a cycle of %u, %llu rounds more): PMI %d "
+                     "as a block, %d one at a time", blk, k,
+                     (unsigned long long)reps, sub_pmi, ref_pmi);
+        p->tallied += reps > 0;
+        p->retired++;
+        if (!below(4))
+            compare_all(p);
+    }
+    compare_all(p);
+    pmu_destroy(p->sub);
+    pmu_destroy(p->ref);
+}
+
+static void test_cycles(void **state)
+{
+    static const struct { const char *cpu; unsigned gp, fixed; } cpus[] = {
+        {"sapphire-rapids", 8, 4}, {"lunar-lake:atom", 8, 7},
+    };
+    (void)state;
+    for (size_t c = 0; c < 2; c++) {
+        uint64_t cycles = 0, all = 0;
+        for (uint64_t seed = 1; seed <= 50; seed++) {
+            struct pair p = {0};
+            run_cycles(cpus[c].cpu, cpus[c].gp, cpus[c].fixed,
+                       seed * 0x9E3779B97F4A7C15ull, 150, &p);
+            cycles += p.tallied;
+            all += p.retired;
+        }
+        /* most rounds must have been cycles for this to mean anything */
+        if (cycles * 2 < all)
+            fail_msg("%s: only %llu of %llu rounds had a cycle",
+                     cpus[c].cpu, (unsigned long long)cycles,
+                     (unsigned long long)all);
+    }
+}
+
 /* Sapphire Rapids: 8 GP, 4 fixed, PERF_METRICS. */
 static void test_sapphire_rapids(void **state)
 {
@@ -504,6 +622,7 @@ int main(void)
         cmocka_unit_test(test_skymont),
         cmocka_unit_test(test_carry_in_run),
         cmocka_unit_test(test_blocks),
+        cmocka_unit_test(test_cycles),
         cmocka_unit_test(test_llc_carry),
         cmocka_unit_test(test_edge_across_tally),
     };
