@@ -103,6 +103,10 @@ $(BUILD)/%.o: %.c
 	$(CC) $(CFLAGS) -c $< -o $@
 
 -include $(shell find $(BUILD) -name '*.d' 2>/dev/null)
+# The compiler writes them; nothing remakes them (else make's built-in
+# "%: %.o" links engine0.d from engine0.d.o, which bench.mk's engine%.o
+# compiles with -DBENCH_CPL=0.d, and so on with every build).
+$(BUILD)/%.d: ;
 
 # pmvm(1) from `pmvm --help` and `--version` (help2man), so the two agree.
 BINDIR ?= $(PREFIX)/bin

@@ -185,7 +185,9 @@ static bool retire_block(void *ctx, const struct pmu_block *b)
     (void)ctx;
     if (b->n != b->plain[0] + b->plain[1] + pmu_block_records(b) ||
         b->n > room_now ||
-        b->nrec < 1 || b->nrec > PMU_BLOCK_RECORDS) {
+        b->nrec < 1 || b->nrec > PMU_BLOCK_RECORDS ||
+        (b->cycle && (b->cycle < 2 || b->cycle > PMU_BLOCK_CYCLE_MAX ||
+                      b->cycle > b->nrec || b->cycle_part >= b->cycle))) {
         fprintf(stderr, "# a block of %" PRIu64 " with room %" PRIu64 "\n",
                 b->n, room_now);
         abort();

@@ -55,7 +55,9 @@ static bool on_retire_block(void *ctx, const struct pmu_block *b)
 {
     (void)ctx;
     if (b->nrec < 1 || b->nrec > PMU_BLOCK_RECORDS || b->n > room ||
-        b->n != b->plain[0] + b->plain[1] + pmu_block_records(b))
+        b->n != b->plain[0] + b->plain[1] + pmu_block_records(b) ||
+        (b->cycle && (b->cycle < 2 || b->cycle > PMU_BLOCK_CYCLE_MAX ||
+                      b->cycle > b->nrec || b->cycle_part >= b->cycle)))
         abort(); /* a block is what pmu/pmu.h says */
     for (unsigned i = 0; i < b->nrec; i++)
         if (b->rec[i].length == 0 || b->rec[i].length > 15)
