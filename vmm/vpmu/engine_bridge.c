@@ -42,7 +42,7 @@ _Static_assert((int)ENGINE_CLASS_OTHER == (int)PMU_INSN_OTHER &&
 
 /* ---- state between KVM (run->s) and the engine (vmm/engine_state.c) ---- */
 
-static void state_in(struct pmvm *p, struct engine_state *st)
+void bridge_state_in(struct pmvm *p, struct engine_state *st)
 {
     const struct kvm_vcpu_events *ev = vm_events(&p->vm);
 
@@ -56,20 +56,32 @@ static void state_in(struct pmvm *p, struct engine_state *st)
     st->dr7 = g->dr7;
 }
 
-static void state_out(struct pmvm *p, const struct engine_state *st)
+void bridge_state_out(struct pmvm *p, const struct engine_state *st, bool all)
 {
     struct kvm_vcpu_events *ev = vm_events(&p->vm);
 
     engine_state_to_kvm_regs(st, vm_regs(&p->vm));
     vm_regs_dirty(&p->vm);
-    engine_state_to_kvm_sregs(st, vm_sregs(&p->vm), false);
+    engine_state_to_kvm_sregs(st, vm_sregs(&p->vm), all);
     vm_sregs_dirty(&p->vm);
     ev->interrupt.shadow = st->interrupt_shadow ? KVM_X86_SHADOW_INT_STI : 0;
     ev->flags = KVM_VCPUEVENT_VALID_SHADOW;
     vm_events_dirty(&p->vm);
-    /* A #DB the engine raised set DR6, as the processor would. */
-    if (st->dr6 != guest_debug_regs(p)->dr6)
-        guest_debug_set_dr6(p, st->dr6);
+    /* A #DB the engine raised set DR6, as the processor would; in
+     * machine mode the engine runs MOV DR too. */
+    struct kvm_debugregs r = *guest_debug_regs(p);
+    bool changed = st->dr6 != r.dr6;
+    r.dr6 = st->dr6;
+    for (unsigned i = 0; all && i < 4; i++) {
+        changed |= st->dr[i] != r.db[i];
+        r.db[i] = st->dr[i];
+    }
+    if (all) {
+        changed |= st->dr7 != r.dr7;
+        r.dr7 = st->dr7;
+    }
+    if (changed)
+        guest_debug_set_regs(p, &r);
 }
 
 /* An event KVM still has to inject: KVM goes first. */
@@ -331,7 +343,7 @@ static bool cpl0_choose(struct pmvm *p, bool use_engine, enum bridge_cpl0 m)
     return on;
 }
 
-void bridge_setup(struct pmvm *p, bool use_engine, enum bridge_cpl0 cpl0)
+struct engine_ops bridge_engine_ops(struct pmvm *p)
 {
     static const struct engine_ops ops_template = {
         .retire = on_retire, .retire_repeat = on_retire_repeat,
@@ -343,22 +355,29 @@ void bridge_setup(struct pmvm *p, bool use_engine, enum bridge_cpl0 cpl0)
     };
     struct engine_ops ops = ops_template;
 
+    ops.ctx = p;
+    if (p->bridge.xstate) {
+        ops.xstate = xstate_access;
+        ops.xcr = xstate_xcr;
+    }
+    return ops;
+}
+
+void bridge_setup(struct pmvm *p, bool use_engine, enum bridge_cpl0 cpl0)
+{
     memset(&p->bridge, 0, sizeof(p->bridge));
     p->bridge.cpl0 = cpl0_choose(p, use_engine, cpl0);
     if (!use_engine)
         return;
-    ops.ctx = p;
     /* the FPU state instructions a kernel runs at CPL0, which nested
      * PVM's KVM cannot emulate: the engine runs them on KVM's state */
-    if (xstate_usable(p)) {
+    if (xstate_usable(p))
         p->bridge.xstate = true;
-        ops.xstate = xstate_access;
-        ops.xcr = xstate_xcr;
-    } else if (p->trace) {
+    else if (p->trace)
         fprintf(stderr, "pmvm: trace: engine: the vCPU's XSAVE state "
                 "cannot be moved whole: KVM runs the FPU state "
                 "instructions\n");
-    }
+    struct engine_ops ops = bridge_engine_ops(p);
     p->bridge.engine = engine_create(p->vm.mem, p->vm.mem_size, &ops);
     if (!p->bridge.engine)
         errx(STATUS_OSERR, "cannot allocate the counting engine");
@@ -384,6 +403,8 @@ void bridge_teardown(struct pmvm *p)
                 (unsigned long long)p->syscall_catch.caught);
     engine_destroy(p->bridge.engine);
     p->bridge.engine = NULL;
+    engine_destroy(p->bridge.rescue);
+    p->bridge.rescue = NULL;
     free(p->bridge.dirty);
     p->bridge.dirty = NULL;
 }
@@ -555,7 +576,7 @@ void bridge_after_exit(struct pmvm *p, bool halted)
     if (ex->clock_due && bridge_active(p)) {
         struct engine_state st;
         ex->clock_due = false;
-        state_in(p, &st);
+        bridge_state_in(p, &st);
         handback_begin(p, &st, NULL);
     }
 }
@@ -666,25 +687,25 @@ static void sti_back_to_kvm(struct pmvm *p, struct engine_state *st)
     st->rip -= 1;
     st->rflags = (st->rflags & ~RFLAGS_IF) | RFLAGS_RF;
     st->interrupt_shadow = false;
-    state_out(p, st);
+    bridge_state_out(p, st, false);
 }
 
 /* The engine takes over from KVM: what KVM cached is stale. */
-static void engine_takes_over(struct pmvm *p)
+void bridge_takes_over(struct pmvm *p)
 {
     trap_engine_takes_over(p);
-    if (p->bridge.kvm_ran) {
-        if (p->bridge.dirty) {
-            vm_dirty_log(&p->vm, p->bridge.dirty);
-            engine_flush_tlb(p->bridge.engine);
-            engine_pages_written(p->bridge.engine, p->bridge.dirty);
-        } else {
-            engine_flush(p->bridge.engine);
-        }
-        memset(p->bridge.sys_valid, 0, sizeof(p->bridge.sys_valid));
-        xstate_forget(p);
-        p->bridge.kvm_ran = false;
+    if (!p->bridge.kvm_ran)
+        return;
+    if (p->bridge.dirty) {
+        vm_dirty_log(&p->vm, p->bridge.dirty);
+        engine_flush_tlb(p->bridge.engine);
+        engine_pages_written(p->bridge.engine, p->bridge.dirty);
+    } else if (p->bridge.engine) {
+        engine_flush(p->bridge.engine);
     }
+    memset(p->bridge.sys_valid, 0, sizeof(p->bridge.sys_valid));
+    xstate_forget(p);
+    p->bridge.kvm_ran = false;
 }
 
 bool bridge_event_return(struct pmvm *p, uint64_t rip)
@@ -693,42 +714,14 @@ bool bridge_event_return(struct pmvm *p, uint64_t rip)
 
     if (!p->bridge.engine)
         return false;
-    state_in(p, &st);
-    engine_takes_over(p);
+    bridge_state_in(p, &st);
+    bridge_takes_over(p);
     p->bridge.st = &st; /* the callbacks' state */
     bool ok = engine_event_return(p->bridge.engine, &st, rip);
     p->bridge.st = NULL;
     if (ok)
-        state_out(p, &st);
+        bridge_state_out(p, &st, false);
     return ok;
-}
-
-int bridge_rescue(struct pmvm *p)
-{
-    struct engine_state st;
-    struct engine_exit x;
-
-    if (!p->bridge.engine)
-        return BRIDGE_NOT_RESCUED;
-    state_in(p, &st);
-    engine_takes_over(p);
-    p->bridge.st = &st;
-    engine_run(p->bridge.engine, &st, 1, &x);
-    p->bridge.st = NULL;
-    if (x.stop == ENGINE_STOP_STATE || x.stop == ENGINE_STOP_HANDBACK)
-        return BRIDGE_NOT_RESCUED; /* the state is as it was */
-    state_out(p, &st);
-    count_reset(p);
-    if (p->trace)
-        fprintf(stderr, "pmvm: trace: engine: ran the instruction KVM "
-                "failed to emulate, now at 0x%llx\n",
-                (unsigned long long)st.rip);
-    if (p->bridge.ended)
-        return p->bridge.status;
-    if (x.stop == ENGINE_STOP_SHUTDOWN)
-        return end_triple_fault(p, "in pmvm's engine: a fault while "
-                                   "delivering #DF");
-    return RUN_CONTINUE;
 }
 
 int bridge_run(struct pmvm *p)
@@ -736,7 +729,7 @@ int bridge_run(struct pmvm *p)
     struct engine_state st;
     struct engine_exit x;
 
-    state_in(p, &st);
+    bridge_state_in(p, &st);
     if (kvm_event_pending(p)) {
         handback_begin(p, &st, NULL); /* KVM delivers it first */
         return RUN_CONTINUE;
@@ -746,7 +739,7 @@ int bridge_run(struct pmvm *p)
      * where the guest's TSC is not KVM's */
     if (!p->bridge.kvm_ran && interruptible(&st) && !p->vtsc.on)
         lapic_timer_poll(p);
-    engine_takes_over(p);
+    bridge_takes_over(p);
     if (count_active(p))
         vtsc_start(p);
     p->bridge.st = &st;
@@ -759,7 +752,7 @@ int bridge_run(struct pmvm *p)
         x.stop = ENGINE_STOP_BUDGET;
     ok = ok && interrupts(p, &st);
     p->bridge.st = NULL;
-    state_out(p, &st);
+    bridge_state_out(p, &st, false);
     count_reset(p);
     if (p->bridge.ended)
         return p->bridge.status;

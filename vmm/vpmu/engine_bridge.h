@@ -19,6 +19,9 @@ enum bridge_cpl0 {
 
 struct bridge {
     struct engine *engine;  /* NULL: counting single-steps (--count=step) */
+    struct engine *rescue;  /* machine mode, for what KVM failed to
+                               emulate where (engine) cannot run it
+                               (rescue.c); made at the first */
     bool cpl0;              /* the engine runs CPL0 code, counted or not */
     bool handback;          /* KVM runs the next instruction, stepped */
     bool handback_free;     /* ... unstepped, until its next exit: HLT,
@@ -94,12 +97,26 @@ int bridge_run(struct pmvm *p);
 
 /*
  * KVM failed to emulate the instruction at RIP (nested PVM cannot INT n,
- * INT3 or ICEBP at CPL0, nor raise #UD for bytes it cannot decode): the
- * engine runs that one, if it runs the state. RUN_CONTINUE when it did,
- * the status the run ends with if that ended it, else BRIDGE_NOT_RESCUED.
+ * INT3, ICEBP or a 32-bit IRET at CPL0, nor raise #UD for bytes it
+ * cannot decode): an engine runs that one (rescue.c), the bridge's in
+ * 64-bit mode, else one in machine mode, which also runs 32-bit
+ * protected mode. RUN_CONTINUE when it did, the status the run ends with
+ * if that ended it, else BRIDGE_NOT_RESCUED.
  */
 #define BRIDGE_NOT_RESCUED (-2)
 int bridge_rescue(struct pmvm *p);
+
+/* For rescue.c: the vCPU's state into an engine's and back (all: the
+ * control registers, descriptor tables and debug registers too, which an
+ * engine in machine mode changes); an engine takes over from KVM (the
+ * bridge's engine drops what KVM wrote, the caches of KVM's MSRs and
+ * XSAVE state are dropped); the callbacks every engine of pmvm's over
+ * KVM shares. */
+void bridge_state_in(struct pmvm *p, struct engine_state *st);
+void bridge_state_out(struct pmvm *p, const struct engine_state *st,
+                      bool all);
+void bridge_takes_over(struct pmvm *p);
+struct engine_ops bridge_engine_ops(struct pmvm *p);
 
 /* Returns from the event whose frame is at the vCPU's RSP, as IRETQ
  * does, to (rip) (engine_event_return()); false if it cannot. */

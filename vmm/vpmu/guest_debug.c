@@ -76,13 +76,21 @@ const struct kvm_debugregs *guest_debug_regs(struct pmvm *p)
     return &d->guest;
 }
 
-void guest_debug_set_dr6(struct pmvm *p, uint64_t dr6)
+void guest_debug_set_regs(struct pmvm *p, const struct kvm_debugregs *regs)
 {
     struct guest_debug *d = &p->debug;
 
-    guest_debug_regs(p);
-    d->guest.dr6 = dr6;
+    d->guest = *regs;
+    d->guest_valid = true;
     vm_debugregs(&p->vm, true, &d->guest);
+}
+
+void guest_debug_set_dr6(struct pmvm *p, uint64_t dr6)
+{
+    struct kvm_debugregs r = *guest_debug_regs(p);
+
+    r.dr6 = dr6;
+    guest_debug_set_regs(p, &r);
 }
 
 bool guest_debug_guest_armed(struct pmvm *p)

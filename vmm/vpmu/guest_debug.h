@@ -40,6 +40,8 @@ const struct kvm_debugregs *guest_debug_regs(struct pmvm *p);
 
 /* The guest's DR6 after a #DB pmvm's engine raised or pmvm injects. */
 void guest_debug_set_dr6(struct pmvm *p, uint64_t dr6);
+/* The guest's debug registers, as an engine in machine mode left them. */
+void guest_debug_set_regs(struct pmvm *p, const struct kvm_debugregs *regs);
 
 /* Has the guest enabled a breakpoint of its own (DR7 L0-L3, G0-G3)? */
 bool guest_debug_guest_armed(struct pmvm *p);
