@@ -111,13 +111,25 @@ else
 		not_ok "INT3 at CPL0: the dump follows"
 	fi
 fi
-# INT3, INT n, INTO, ICEBP, UD2 and bytes that are no instruction at
+# ICEBP, INT3, INTO, INT n, UD2 and bytes that are no instruction at
 # CPL0 in 32-bit protected mode, through the guest's own IDT, each
 # handler returning with a 32-bit IRET (tests/images/events32.S: it
-# exits with their count, 6), whoever runs the guest. Nested PVM's KVM
-# can emulate none of these but UD2: pmvm's engine runs them there.
+# exits with the sum of its vectors' weights, 47), whoever runs the
+# guest. Nested PVM's KVM can emulate none of these but UD2: pmvm's
+# engine runs them there. Elsewhere KVM leaves them to the CPU, and one
+# that raises #UD for ICEBP (QEMU 7.2's TCG, the test VM's:
+# tests/cpu_events) cannot give the guest its #DB.
+icebp_why=
+if "$build/tests/cpu_events" 2>/dev/null | grep -qx 'icebp #UD'; then
+	icebp_why="this machine's CPU raises #UD for ICEBP (tests/cpu_events), and KVM leaves the guest's ICEBP to it"
+fi
 for mode in "" --cpl0=kvm --cpl0=engine --count=step --trap=step; do
-	expect 6 "32-bit INT3, INT n, INTO, ICEBP and #UD at CPL0 through the guest's IDT and back with IRETD${mode:+ ($mode)}" -- run $mode "$img/events32.elf"
+	what="32-bit ICEBP, INT3, INTO, INT n and #UD at CPL0 through the guest's IDT and back with IRETD${mode:+ ($mode)}"
+	if [ -z "$why" ] && [ -n "$icebp_why" ]; then
+		skip "$what" "$icebp_why"
+	else
+		expect 47 "$what" -- run $mode "$img/events32.elf"
+	fi
 done
 # An image without RDPMC needs no breakpoint of pmvm's: guest debug is
 # off and the guest's own DR0 breakpoint fires (its #DB handler exits 7),
