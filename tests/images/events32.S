@@ -4,21 +4,16 @@ _start:
     mov $0x80000, %esp
     /* 32-bit interrupt gates in the boot code segment (0x08, flat,
      * docs/guest-abi.md's entry state) */
-    mov $on_db, %eax
-    mov $idt + 1 * 8, %edi
+    .macro gate vector, handler
+    mov $\handler, %eax
+    mov $idt + \vector * 8, %edi
     call set_gate
-    mov $on_bp, %eax
-    mov $idt + 3 * 8, %edi
-    call set_gate
-    mov $on_of, %eax
-    mov $idt + 4 * 8, %edi
-    call set_gate
-    mov $on_ud, %eax
-    mov $idt + 6 * 8, %edi
-    call set_gate
-    mov $on_int30, %eax
-    mov $idt + 0x30 * 8, %edi
-    call set_gate
+    .endm
+    gate 1, on_db
+    gate 3, on_bp
+    gate 4, on_of
+    gate 6, on_ud
+    gate 0x30, on_int30
     lidt idtr
     xor %esi, %esi
     .byte 0xf1                /* ICEBP: #DB, a trap */

@@ -353,27 +353,38 @@ static void run_blocks(const char *cpu, unsigned gp, unsigned fixed,
     pmu_destroy(p->ref);
 }
 
-static void test_blocks(void **state)
+typedef void run_fn(const char *cpu, unsigned gp, unsigned fixed,
+                    uint64_t seed, unsigned nblocks, struct pair *p);
+
+/* (run) on Sapphire Rapids and Skymont, (seeds) seeds of (nblocks)
+ * blocks each; most rounds must have been (what) (p.tallied) for the
+ * comparison to mean anything. */
+static void on_two_cpus(run_fn *run_one_seed, unsigned seeds,
+                        unsigned nblocks, const char *what)
 {
     static const struct { const char *cpu; unsigned gp, fixed; } cpus[] = {
         {"sapphire-rapids", 8, 4}, {"lunar-lake:atom", 8, 7},
     };
-    (void)state;
     for (size_t c = 0; c < 2; c++) {
-        uint64_t blocks = 0, all = 0;
-        for (uint64_t seed = 1; seed <= 100; seed++) {
+        uint64_t hits = 0, all = 0;
+        for (uint64_t seed = 1; seed <= seeds; seed++) {
             struct pair p = {0};
-            run_blocks(cpus[c].cpu, cpus[c].gp, cpus[c].fixed,
-                       seed * 0x9E3779B97F4A7C15ull, 400, &p);
-            blocks += p.tallied;
+            run_one_seed(cpus[c].cpu, cpus[c].gp, cpus[c].fixed,
+                         seed * 0x9E3779B97F4A7C15ull, nblocks, &p);
+            hits += p.tallied;
             all += p.retired;
         }
-        /* most rounds must have been blocks for this to mean anything */
-        if (blocks * 2 < all)
-            fail_msg("%s: only %llu of %llu rounds were blocks",
-                     cpus[c].cpu, (unsigned long long)blocks,
-                     (unsigned long long)all);
+        if (hits * 2 < all)
+            fail_msg("%s: only %llu of %llu rounds %s", cpus[c].cpu,
+                     (unsigned long long)hits, (unsigned long long)all,
+                     what);
     }
+}
+
+static void test_blocks(void **state)
+{
+    (void)state;
+    on_two_cpus(run_blocks, 100, 400, "were blocks");
 }
 
 /*
@@ -473,25 +484,8 @@ static void run_cycles(const char *cpu, unsigned gp, unsigned fixed,
 
 static void test_cycles(void **state)
 {
-    static const struct { const char *cpu; unsigned gp, fixed; } cpus[] = {
-        {"sapphire-rapids", 8, 4}, {"lunar-lake:atom", 8, 7},
-    };
     (void)state;
-    for (size_t c = 0; c < 2; c++) {
-        uint64_t cycles = 0, all = 0;
-        for (uint64_t seed = 1; seed <= 50; seed++) {
-            struct pair p = {0};
-            run_cycles(cpus[c].cpu, cpus[c].gp, cpus[c].fixed,
-                       seed * 0x9E3779B97F4A7C15ull, 150, &p);
-            cycles += p.tallied;
-            all += p.retired;
-        }
-        /* most rounds must have been cycles for this to mean anything */
-        if (cycles * 2 < all)
-            fail_msg("%s: only %llu of %llu rounds had a cycle",
-                     cpus[c].cpu, (unsigned long long)cycles,
-                     (unsigned long long)all);
-    }
+    on_two_cpus(run_cycles, 50, 150, "had a cycle");
 }
 
 /* Sapphire Rapids: 8 GP, 4 fixed, PERF_METRICS. */
