@@ -1,4 +1,4 @@
-/* exec_fast.c: handlers of their own for the commonest forms (ALU on registers of any size and immediates, INC/DEC and MOV on whole 32- and 64-bit registers, plain loads and stores), chosen when an instruction is decoded. */
+/* exec_fast.c: handlers of their own for the commonest forms (ALU into registers of any size from registers, immediates and memory, CMP and TEST of memory, INC/DEC and MOV on whole 32- and 64-bit registers, plain loads and stores), chosen when an instruction is decoded. */
 #include "engine/engine_internal.h"
 #include "engine/mem_fast.h"
 
@@ -30,14 +30,15 @@ put(struct eng *e, unsigned reg, unsigned sz, uint64_t v)
     }
 }
 
-/* Two-operand ALU on a register of the operand size, its flags left
- * lazy (struct lazy_flags): the result with the size and the mnemonic
- * constants. */
+/* Two-operand ALU, its flags left lazy (struct lazy_flags): (a), the
+ * destination's value (a register of the operand size, or the memory a
+ * CMP or TEST reads), and (b); the result, if any, into the register,
+ * with the size and the mnemonic constants. */
 static inline __attribute__((always_inline)) void
-alu(struct eng *e, const struct eng_insn *in, unsigned sz, uint64_t b,
-    ZydisMnemonic m)
+alu(struct eng *e, const struct eng_insn *in, unsigned sz, uint64_t a,
+    uint64_t b, ZydisMnemonic m)
 {
-    uint64_t a = GPR(0) & eng_mask(sz), fl;
+    uint64_t fl;
     /* eng_alu()'s result; its flags, unused, the compiler drops */
     uint64_t res = eng_alu(m, a, b, 0, sz, &fl);
 
@@ -53,19 +54,28 @@ alu(struct eng *e, const struct eng_insn *in, unsigned sz, uint64_t b,
     e->lazy.res = res;
 }
 
-/* Each ALU mnemonic's forms: register or immediate source [0, 1], at 1,
- * 2, 4 and 8 bytes [size_slot()]. */
+/* Operand (i), a load of (sz) bytes through its segment. */
+#define LOAD(i, sz) eng_load(e, in->op[i].seg, eng_ea(e, in, &in->op[i]), sz)
+
+/* Each ALU mnemonic's forms into a register: register, immediate or
+ * memory source [0, 1, 2], at 1, 2, 4 and 8 bytes [size_slot()]. */
 #define ALU_SIZE(NAME, OP, SZ)                                               \
     static void NAME##_rr##SZ(struct eng *e, const struct eng_insn *in)      \
-    { alu(e, in, SZ, GPR(1), OP); }                                          \
+    { alu(e, in, SZ, GPR(0) & eng_mask(SZ), GPR(1), OP); }                   \
     static void NAME##_ri##SZ(struct eng *e, const struct eng_insn *in)      \
-    { alu(e, in, SZ, in->op[1].imm, OP); }
+    { alu(e, in, SZ, GPR(0) & eng_mask(SZ), in->op[1].imm, OP); }            \
+    static void NAME##_rm##SZ(struct eng *e, const struct eng_insn *in)      \
+    {                                                                        \
+        uint64_t b = LOAD(1, SZ);                                            \
+        alu(e, in, SZ, GPR(0) & eng_mask(SZ), b, OP);                        \
+    }
 #define ALU_FORMS(NAME, OP)                                                  \
     ALU_SIZE(NAME, OP, 1) ALU_SIZE(NAME, OP, 2)                              \
     ALU_SIZE(NAME, OP, 4) ALU_SIZE(NAME, OP, 8)                              \
-    static const eng_exec_fn NAME##_forms[2][4] = {                          \
+    static const eng_exec_fn NAME##_forms[3][4] = {                          \
         {NAME##_rr1, NAME##_rr2, NAME##_rr4, NAME##_rr8},                    \
-        {NAME##_ri1, NAME##_ri2, NAME##_ri4, NAME##_ri8}};
+        {NAME##_ri1, NAME##_ri2, NAME##_ri4, NAME##_ri8},                    \
+        {NAME##_rm1, NAME##_rm2, NAME##_rm4, NAME##_rm8}};
 
 ALU_FORMS(add, ZYDIS_MNEMONIC_ADD)
 ALU_FORMS(sub, ZYDIS_MNEMONIC_SUB)
@@ -74,6 +84,26 @@ ALU_FORMS(and, ZYDIS_MNEMONIC_AND)
 ALU_FORMS(or, ZYDIS_MNEMONIC_OR)
 ALU_FORMS(xor, ZYDIS_MNEMONIC_XOR)
 ALU_FORMS(test, ZYDIS_MNEMONIC_TEST)
+
+/* CMP and TEST of memory, which they only read, with an immediate or a
+ * register [0, 1]. */
+#define READ_SIZE(NAME, OP, SZ)                                              \
+    static void NAME##_mi##SZ(struct eng *e, const struct eng_insn *in)      \
+    { alu(e, in, SZ, LOAD(0, SZ), in->op[1].imm, OP); }                      \
+    static void NAME##_mr##SZ(struct eng *e, const struct eng_insn *in)      \
+    {                                                                        \
+        uint64_t a = LOAD(0, SZ);                                            \
+        alu(e, in, SZ, a, GPR(1), OP);                                       \
+    }
+#define READ_FORMS(NAME, OP)                                                 \
+    READ_SIZE(NAME, OP, 1) READ_SIZE(NAME, OP, 2)                            \
+    READ_SIZE(NAME, OP, 4) READ_SIZE(NAME, OP, 8)                            \
+    static const eng_exec_fn NAME##_read_forms[2][4] = {                     \
+        {NAME##_mi1, NAME##_mi2, NAME##_mi4, NAME##_mi8},                    \
+        {NAME##_mr1, NAME##_mr2, NAME##_mr4, NAME##_mr8}};
+
+READ_FORMS(cmp, ZYDIS_MNEMONIC_CMP)
+READ_FORMS(test, ZYDIS_MNEMONIC_TEST)
 
 /* INC/DEC on a whole register, its flags left lazy with CF as it was. */
 static inline __attribute__((always_inline)) void
@@ -232,7 +262,7 @@ eng_exec_fn eng_exec_fast_for(ZydisMnemonic m, const struct eng_insn *in)
 {
     unsigned sz = in->opsize;
     const struct eng_opnd *d = &in->op[0], *s = &in->op[1];
-    const eng_exec_fn (*forms)[4];
+    const eng_exec_fn (*forms)[4], (*read_forms)[4] = NULL;
 
     if (in->lock || in->rep || in->repne)
         return NULL;
@@ -256,20 +286,31 @@ eng_exec_fn eng_exec_fast_for(ZydisMnemonic m, const struct eng_insn *in)
     switch (m) {
     case ZYDIS_MNEMONIC_ADD: forms = add_forms; break;
     case ZYDIS_MNEMONIC_SUB: forms = sub_forms; break;
-    case ZYDIS_MNEMONIC_CMP: forms = cmp_forms; break;
+    case ZYDIS_MNEMONIC_CMP: forms = cmp_forms, read_forms = cmp_read_forms; break;
     case ZYDIS_MNEMONIC_AND: forms = and_forms; break;
     case ZYDIS_MNEMONIC_OR: forms = or_forms; break;
     case ZYDIS_MNEMONIC_XOR: forms = xor_forms; break;
-    case ZYDIS_MNEMONIC_TEST: forms = test_forms; break;
+    case ZYDIS_MNEMONIC_TEST: forms = test_forms, read_forms = test_read_forms; break;
     default: forms = NULL; break;
     }
     if (forms) {
-        if (in->nopnd != 2 || !whole_gpr(d, sz))
+        if (in->nopnd != 2)
             return NULL;
-        if (whole_gpr(s, sz))
-            return forms[0][size_slot(sz)];
-        if (s->type == OPND_IMM)
-            return forms[1][size_slot(sz)];
+        if (whole_gpr(d, sz)) {
+            if (whole_gpr(s, sz))
+                return forms[0][size_slot(sz)];
+            if (s->type == OPND_IMM)
+                return forms[1][size_slot(sz)];
+            if (plain_mem(s, sz))
+                return forms[2][size_slot(sz)];
+            return NULL;
+        }
+        if (read_forms && plain_mem(d, sz)) {
+            if (s->type == OPND_IMM)
+                return read_forms[0][size_slot(sz)];
+            if (whole_gpr(s, sz))
+                return read_forms[1][size_slot(sz)];
+        }
         return NULL;
     }
     if (sz != 4 && sz != 8)

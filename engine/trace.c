@@ -403,6 +403,89 @@ run_one(struct eng *e, const struct eng_trace *t, uint64_t gpa,
     return whole;
 }
 
+/*
+ * A loop that is one trace, (t) at guest-physical (gpa), going round: it
+ * just ran whole and back to its start, and its record is the block's
+ * last (loop_record_last()). Rounds run while each runs whole and back to
+ * the start and the budget and the block room take one more; each counts
+ * as that record once more, as block_add() would, without its checks
+ * (the same trace, ending the same way). A round that stops short,
+ * writes the trace's page or leaves the loop ends as run_one() does.
+ * Returns run_one()'s answer for the last round.
+ */
+static inline __attribute__((always_inline)) bool
+run_rounds(struct eng *e, const struct eng_trace *t, uint64_t gpa,
+           unsigned cpl, bool all_lazy)
+{
+    struct engine_state *st = e->st;
+    struct pmu_block *b = &e->pend;
+    const uint64_t start = st->rip;
+    const unsigned n = t->n, r = b->nrec - 1;
+    uint32_t *gen = &e->page_gen[gpa >> 12], gen0 = *gen;
+    uint64_t rounds = (e->budget - e->count) / n;
+
+    if (e->room_left != UINT64_MAX && e->room_left / n < rounds)
+        rounds = e->room_left / n;
+    if (UINT32_MAX - e->pend_times[r] < rounds)
+        rounds = UINT32_MAX - e->pend_times[r];
+    e->trace_cur = t;
+    e->trace_rip = start;
+    e->insn_lock = false;
+    for (; rounds; rounds--) {
+        uint64_t rip = start, at;
+        unsigned i = 0;
+        do {
+            const struct eng_insn *in = &t->ins[i];
+            at = rip;
+            e->insn_rip = at;
+            e->next_rip = at + in->length;
+            if (!all_lazy && !in->lazy)
+                eng_flags_sync(e);
+            in->exec(e, in);
+            rip = e->next_rip;
+            i++;
+        } while (i < n && *gen == gen0);
+        if (i < n || rip != start || *gen != gen0) {
+            bool whole = i == n && *gen == gen0;
+            e->trace_cur = NULL;
+            st->rip = rip;
+            retired_first(e);
+            if (block_add(e, t, i, at, rip, cpl)) {
+                e->stop_after = true;
+                whole = false;
+            }
+            return whole;
+        }
+        e->pend_times[r]++;
+        b->plain[0] += t->plain[0];
+        b->plain[1] += t->plain[1];
+        b->n += n;
+        e->run_retired += n;
+        e->count += n;
+        if (e->room_left != UINT64_MAX)
+            e->room_left -= n;
+    }
+    e->trace_cur = NULL;
+    st->rip = start;
+    retired_first(e);
+    return true;
+}
+
+/* Whether the block's last record is that of (t), a loop of one trace
+ * from (start), run whole and back to it, and can count more. */
+static inline bool loop_record_last(const struct eng *e,
+                                    const struct eng_trace *t,
+                                    uint64_t start)
+{
+    const struct pmu_block *b = &e->pend;
+    unsigned r = b->nrec - 1;
+
+    return b->nrec && !b->cycle && e->pend_pool_gen == e->trace_pool_gen &&
+           e->pend_times[r] < UINT32_MAX &&
+           same_record(e, r, t, t->n,
+                       start + t->len - t->ins[t->n - 1].length, start);
+}
+
 /* The trace that follows (t) at (gpa), through the link (t) keeps to its
  * last successor on that side (fall-through or branch taken). */
 static struct eng_trace *next_of(struct eng *e, struct eng_trace *t,
@@ -463,8 +546,21 @@ static bool run_traces(struct eng *e)
         if (!whole || e->count >= e->budget)
             return true;
         uint64_t rip = st->rip;
-        if (rip == start)
-            continue; /* round a loop that is one trace: (t) again */
+        if (rip == start) {
+            /* round a loop that is one trace: (t) again, its rounds
+             * counted on its record while the room lasts */
+            if (block && loop_record_last(e, t, start)) {
+                whole = t->all_lazy ? run_rounds(e, t, gpa, cpl, true)
+                                    : run_rounds(e, t, gpa, cpl, false);
+                if (!whole || e->count >= e->budget)
+                    return true;
+                rip = st->rip;
+                if (rip == start)
+                    continue;
+            } else {
+                continue;
+            }
+        }
         if ((rip >> 12) != (start >> 12))
             return true; /* another page: its translation first */
         gpa = (gpa & ~0xFFFull) | (rip & 0xFFF);

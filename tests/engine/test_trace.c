@@ -169,6 +169,8 @@ static void compare_state(void)
  * PMI; fixed 0 overflows after (k) instructions, PMC0 after (k / 3)
  * branches and PMC2 after (k + 1) instructions; k = 0: none is preset.
  */
+static bool llc_preset = true; /* false: PMC1 counts from 0 */
+
 static void program_pmu(unsigned k)
 {
     both_wrmsr(0x38F, 0);
@@ -178,7 +180,8 @@ static void program_pmu(unsigned k)
     if (k) {
         both_wrmsr(0x309, (1ull << 48) - k);
         both_wrmsr(0xC1, (uint32_t)-(int32_t)(k / 3 + 1));
-        both_wrmsr(0xC2, (uint32_t)-(int32_t)(k % 5 + 1));
+        if (llc_preset)
+            both_wrmsr(0xC2, (uint32_t)-(int32_t)(k % 5 + 1));
         both_wrmsr(0xC3, (uint32_t)-(int32_t)(k + 1));
     }
     both_wrmsr(0x38D, 0x2A); /* fixed 0: USR + PMI; fixed 1: USR */
@@ -314,6 +317,23 @@ static void test_self_loop(void **state)
     assert_int_equal(sub.most_times, 48);
     done();
     SWEEP(self_loop, 6, 40);
+}
+
+/* The loop that is one trace with only the instruction and branch
+ * counters preset (the LLC counter's room, which the block room divides
+ * by the accesses one instruction may make, would hold every block to
+ * two instructions): each preset up to the loop's 151 instructions
+ * stops the rounds a loop runs at once (run_rounds()) at the room. */
+static void test_self_loop_rooms(void **state)
+{
+    (void)state;
+    llc_preset = false;
+    for (unsigned k = 1; k <= 160; k++) {
+        assert_int_equal(run_both(self_loop, sizeof(self_loop) - 1,
+                                  1000000, k), 6);
+        done();
+    }
+    llc_preset = true;
 }
 
 /* A loop of three traces with a CALL and a RET: a cycle whose records
@@ -517,6 +537,7 @@ int main(void)
         cmocka_unit_test(test_loop_counts),
         cmocka_unit_test(test_loop_sweep),
         cmocka_unit_test(test_self_loop),
+        cmocka_unit_test(test_self_loop_rooms),
         cmocka_unit_test(test_call_loop),
         cmocka_unit_test(test_long_loop),
         cmocka_unit_test(test_smc_in_trace),
