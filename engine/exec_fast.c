@@ -286,11 +286,17 @@ eng_exec_fn eng_exec_fast_for(ZydisMnemonic m, const struct eng_insn *in)
     switch (m) {
     case ZYDIS_MNEMONIC_ADD: forms = add_forms; break;
     case ZYDIS_MNEMONIC_SUB: forms = sub_forms; break;
-    case ZYDIS_MNEMONIC_CMP: forms = cmp_forms, read_forms = cmp_read_forms; break;
+    case ZYDIS_MNEMONIC_CMP:
+        forms = cmp_forms;
+        read_forms = cmp_read_forms;
+        break;
     case ZYDIS_MNEMONIC_AND: forms = and_forms; break;
     case ZYDIS_MNEMONIC_OR: forms = or_forms; break;
     case ZYDIS_MNEMONIC_XOR: forms = xor_forms; break;
-    case ZYDIS_MNEMONIC_TEST: forms = test_forms, read_forms = test_read_forms; break;
+    case ZYDIS_MNEMONIC_TEST:
+        forms = test_forms;
+        read_forms = test_read_forms;
+        break;
     default: forms = NULL; break;
     }
     if (forms) {
