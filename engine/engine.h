@@ -162,7 +162,7 @@ struct engine_ops {
      * through retire, which may ask to stop after it). With it, the
      * engine runs traces of decoded instructions (engine/trace.c), up to
      * that many instructions in all, and retires them through
-     * retire_block, one block for up to PMU_BLOCK_RECORDS traces, which
+     * retire_block, one block of up to PMU_BLOCK_RECORDS records, which
      * counts them as retire would one at a time. It asks again only after
      * retiring what it ran. Both NULL: every instruction, in a trace or
      * not, goes through retire. */
