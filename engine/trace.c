@@ -337,6 +337,21 @@ static uint64_t limit_of(struct eng *e, const struct eng_trace *t, bool block)
     return limit;
 }
 
+/* An instruction of a trace, at (at), executed: its RIP and the next
+ * one where the handlers read them, the flags made whole first unless
+ * it leaves them lazy (all_lazy: every one of the trace's does).
+ * Returns where it went on. */
+static inline __attribute__((always_inline)) uint64_t
+exec_at(struct eng *e, const struct eng_insn *in, uint64_t at, bool all_lazy)
+{
+    e->insn_rip = at;
+    e->next_rip = at + in->length;
+    if (!all_lazy && !in->lazy)
+        eng_flags_sync(e);
+    in->exec(e, in);
+    return e->next_rip;
+}
+
 /* Runs the first (limit) instructions of (t), from RIP on its page at
  * guest-physical (gpa), and retires them; true if all of t ran and
  * nothing asks to stop (the next trace may follow at once). all_lazy:
@@ -359,12 +374,7 @@ run_one(struct eng *e, const struct eng_trace *t, uint64_t gpa,
     for (;;) {
         const struct eng_insn *in = &t->ins[i];
         at = rip;
-        e->insn_rip = at;
-        e->next_rip = at + in->length;
-        if (!all_lazy && !in->lazy)
-            eng_flags_sync(e);
-        in->exec(e, in);
-        rip = e->next_rip;
+        rip = exec_at(e, in, at, all_lazy);
         i++;
         if (!block) {
             eng_flags_sync(e); /* the state as ops->retire may read it */
@@ -435,15 +445,8 @@ run_rounds(struct eng *e, const struct eng_trace *t, uint64_t gpa,
         uint64_t rip = start, at;
         unsigned i = 0;
         do {
-            const struct eng_insn *in = &t->ins[i];
             at = rip;
-            e->insn_rip = at;
-            e->next_rip = at + in->length;
-            if (!all_lazy && !in->lazy)
-                eng_flags_sync(e);
-            in->exec(e, in);
-            rip = e->next_rip;
-            i++;
+            rip = exec_at(e, &t->ins[i++], at, all_lazy);
         } while (i < n && *gen == gen0);
         if (i < n || rip != start || *gen != gen0) {
             bool whole = i == n && *gen == gen0;
