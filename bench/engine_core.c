@@ -25,8 +25,8 @@
 
 #define ROUNDS 7
 #define ITERS 2000000u              /* 19 instructions per two */
-/* The host runs the loop a hundred times faster: as many times the
- * iterations, so that its time (about 0.1 s) is not a millisecond that a
+/* The host runs the loop about a hundred times faster: 64 times the
+ * iterations, so that its time (about 60 ms) is not a millisecond that a
  * timer interrupt or a neighbour's burst can move by a tenth. */
 #define NATIVE_ITERS (ITERS * 64ull)
 #define CODE 0x400000ull

@@ -44,9 +44,8 @@ in_mode() {
 # and every other result must still pass; everywhere else they are.
 icebp_why= idt_err_why=
 cpu_events=$("$build/tests/cpu_events" 2>/dev/null)
-if echo "$cpu_events" | grep -qx 'icebp #UD'; then
-	icebp_why="this machine's CPU raises #UD for ICEBP (tests/cpu_events; QEMU 7.2's TCG has no ICEBP), and --count=step leaves the guest's ICEBP to it"
-fi
+icebp_why=$(cpu_icebp_ud)
+icebp_why=${icebp_why:+"$icebp_why, and --count=step leaves the guest's ICEBP to it"}
 gp=$(echo "$cpu_events" | sed -n 's/^int_gp //p')
 if [ -n "$gp" ] && [ "$gp" != 0x6a ]; then
 	idt_err_why="this machine's CPU gives INT 0x0d's #GP error code $gp, not 0x6a (tests/cpu_events; QEMU's TCG before its issue 1382 was fixed counts 16-byte IDT entries), and --count=step leaves the guest's INT n to it"

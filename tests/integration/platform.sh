@@ -119,10 +119,8 @@ fi
 # engine runs them there. Elsewhere KVM leaves them to the CPU, and one
 # that raises #UD for ICEBP (QEMU 7.2's TCG, the test VM's:
 # tests/cpu_events) cannot give the guest its #DB.
-icebp_why=
-if "$build/tests/cpu_events" 2>/dev/null | grep -qx 'icebp #UD'; then
-	icebp_why="this machine's CPU raises #UD for ICEBP (tests/cpu_events), and KVM leaves the guest's ICEBP to it"
-fi
+icebp_why=$(cpu_icebp_ud)
+icebp_why=${icebp_why:+"$icebp_why, and KVM leaves the guest's ICEBP to it"}
 for mode in "" --cpl0=kvm --cpl0=engine --count=step --trap=step; do
 	what="32-bit ICEBP, INT3, INTO, INT n and #UD at CPL0 through the guest's IDT and back with IRETD${mode:+ ($mode)}"
 	if [ -z "$why" ] && [ -n "$icebp_why" ]; then

@@ -55,6 +55,10 @@ int bridge_rescue(struct pmvm *p)
     if (x.stop == ENGINE_STOP_STATE || x.stop == ENGINE_STOP_HANDBACK)
         return BRIDGE_NOT_RESCUED; /* the state is as it was */
     bridge_state_out(p, &st, machine);
+    /* what it wrote (a frame) is in no dirty log the bridge's engine
+     * reads: it drops what it decoded (rescues are rare) */
+    if (machine && p->bridge.engine)
+        engine_flush(p->bridge.engine);
     count_reset(p);
     if (p->trace)
         fprintf(stderr, "pmvm: trace: engine%s: ran the instruction KVM "
