@@ -253,6 +253,27 @@ static void find_cycle(struct eng *e)
     }
 }
 
+/* The first (done) instructions of (t), whose record the block has,
+ * counted: its plain ones, and the block's and the run's totals. */
+static inline __attribute__((always_inline)) void
+block_count(struct eng *e, const struct eng_trace *t, unsigned done)
+{
+    struct pmu_block *b = &e->pend;
+
+    if (done == t->n) {
+        b->plain[0] += t->plain[0];
+        b->plain[1] += t->plain[1];
+    } else {
+        for (unsigned i = 0; i + 1 < done; i++)
+            b->plain[t->ins[i].mem_read]++;
+    }
+    b->n += done;
+    e->run_retired += done;
+    e->count += done;
+    if (e->room_left != UINT64_MAX)
+        e->room_left -= done;
+}
+
 /* A new record, of (t)'s first (done) instructions, the last of them at
  * (at), going on at (next), at the block's end, after the block so far
  * where its traces may be gone (the pool restarted) or where a loop it
@@ -292,19 +313,8 @@ block_add(struct eng *e, const struct eng_trace *t, unsigned done,
     if ((b->nrec && e->pend_pool_gen != e->trace_pool_gen) ||
         !repeat(e, t, done, at, next))
         stop = block_new_record(e, t, done, at, next, cpl);
-    if (done == t->n) {
-        b->plain[0] += t->plain[0];
-        b->plain[1] += t->plain[1];
-    } else {
-        for (unsigned i = 0; i + 1 < done; i++)
-            b->plain[t->ins[i].mem_read]++;
-    }
-    b->n += done;
+    block_count(e, t, done);
     b->cpl = cpl;
-    e->run_retired += done;
-    e->count += done;
-    if (e->room_left != UINT64_MAX)
-        e->room_left -= done;
     if (b->nrec == PMU_BLOCK_RECORDS)
         stop |= block_flush(e);
     return stop;
@@ -460,13 +470,7 @@ run_rounds(struct eng *e, const struct eng_trace *t, uint64_t gpa,
             return whole;
         }
         e->pend_times[r]++;
-        b->plain[0] += t->plain[0];
-        b->plain[1] += t->plain[1];
-        b->n += n;
-        e->run_retired += n;
-        e->count += n;
-        if (e->room_left != UINT64_MAX)
-            e->room_left -= n;
+        block_count(e, t, n);
     }
     e->trace_cur = NULL;
     st->rip = start;
