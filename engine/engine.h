@@ -168,6 +168,13 @@ struct engine_ops {
      * not, goes through retire. */
     uint64_t (*block_room)(void *ctx);
     bool (*retire_block)(void *ctx, const struct pmu_block *b);
+    /* With retire_block: false while the caller wants no record of the
+     * instructions traces retire at (cpl) (nothing counts, no stop to
+     * make there): those traces are then only counted (engine_exit's
+     * retired); instructions that run on their own still go through
+     * retire. Asked at the start of each run and after each WRMSR the
+     * caller answers. NULL: it wants them all. */
+    bool (*retire_wanted)(void *ctx, unsigned cpl);
     /* No traces: every instruction decoded, checked and retired on its
      * own, as before traces were (the reference tests/engine/test_trace.c
      * holds traces to). */
@@ -176,8 +183,10 @@ struct engine_ops {
      * address), in program order; may be NULL. */
     void (*mem_access)(void *ctx, uint64_t gpa, enum engine_mem kind);
     /* False while mem_access ignores every access (nothing counts): the
-     * engine may then copy or fill a REP MOVS or STOS a page at a time.
-     * NULL: mem_access wants them all. */
+     * engine then skips the calls, and may copy or fill a REP MOVS or
+     * STOS a page at a time. Asked at the start of each run and after
+     * each WRMSR the caller answers (only a WRMSR may change it). NULL:
+     * mem_access wants them all. */
     bool (*mem_access_wanted)(void *ctx);
     enum engine_answer (*rdmsr)(void *ctx, uint32_t msr, uint64_t *val);
     /* True in *stop: stop after this WRMSR (it may have ended counting). */

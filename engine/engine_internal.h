@@ -195,6 +195,14 @@ struct eng {
      * alignment check); 0 outside them, where mem_fast.h's fast_data()
      * leaves every access to the full path */
     uint8_t fast_want[2];
+    /* What the caller wants now, asked at each run's start and after
+     * each WRMSR, which alone starts or stops counting: ops.mem_access
+     * the accesses (mem_fast.h's log_access(), an indirect call per
+     * access else), and no record of what traces retire at CPL0 [0]
+     * and CPL3 [1] (ops.retire_wanted; trace.c's RETIRE_PLAIN) */
+    bool log_mem;
+    bool retire_plain[2];
+    bool hack_plain;
     /* per instruction */
     uint64_t insn_rip;       /* where the current instruction starts */
     uint64_t next_rip;
@@ -277,6 +285,17 @@ struct eng {
 /* ---- modes (mode32.c): 64-bit mode, and machine mode's 32-bit one ---- */
 /* 64-bit mode: IA-32e mode with CS.L (otherwise 32-bit code, protected
  * or compatibility mode, which only machine mode runs). */
+/* What the caller wants now (struct eng's log_mem, retire_plain). */
+static inline void eng_caller_wants_update(struct eng *e)
+{
+    e->log_mem = e->ops.mem_access &&
+                 (!e->ops.mem_access_wanted ||
+                  e->ops.mem_access_wanted(e->ops.ctx));
+    for (unsigned user = 0; user < 2; user++)
+        e->retire_plain[user] = e->ops.retire_wanted &&
+                                !e->ops.retire_wanted(e->ops.ctx, user * 3);
+}
+
 static inline bool eng_mode64(const struct eng *e)
 {
     return (e->st->efer & EFER_LMA) && e->st->seg[ENGINE_CS].l;

@@ -270,7 +270,7 @@ static void exec_clflush(struct eng *e, const struct eng_insn *in)
     uint64_t la = eng_linear(e, DST->seg, eng_ea(e, in, DST), 1);
     uint64_t gpa = eng_translate(e, la, ACC_READ, false);
 
-    if (e->ops.mem_access)
+    if (e->log_mem)
         e->ops.mem_access(e->ops.ctx, gpa, ENGINE_MEM_FLUSH);
 }
 

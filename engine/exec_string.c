@@ -60,10 +60,7 @@ static bool bulk_allowed(struct eng *e, const struct eng_insn *in,
 
     return (op == STR_MOVS || op == STR_STOS) && in->addrsize == 8 &&
            eng_mode64(e) && !(st->rflags & (RFLAGS_DF | RFLAGS_TF)) &&
-           !(st->dr7 & DR7_ENABLES) && !e->stop_after &&
-           (!e->ops.mem_access ||
-            (e->ops.mem_access_wanted &&
-             !e->ops.mem_access_wanted(e->ops.ctx)));
+           !(st->dr7 & DR7_ENABLES) && !e->stop_after && !e->log_mem;
 }
 
 /*

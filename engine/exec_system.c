@@ -64,7 +64,10 @@ static void exec_wrmsr(struct eng *e, const struct eng_insn *in)
         return;
     switch (e->ops.wrmsr(e->ops.ctx, (uint32_t)e->st->gpr[ENGINE_RCX],
                          edx_eax(e), &stop)) {
-    case ENGINE_OK: e->stop_after |= stop; return;
+    case ENGINE_OK:
+        e->stop_after |= stop;
+        eng_caller_wants_update(e); /* counting may have started or stopped */
+        return;
     case ENGINE_GP: eng_gp0(e);
     default: eng_handback(e, ENGINE_WHY_MSR);
     }

@@ -62,7 +62,7 @@ static inline uint8_t *tlb_fast(struct eng *e, enum acc acc, uint64_t la,
 /* An access, for the caller's cache model. */
 static inline void log_access(struct eng *e, uint64_t gpa, bool write)
 {
-    if (e->ops.mem_access)
+    if (e->log_mem)
         e->ops.mem_access(e->ops.ctx, gpa,
                           write ? ENGINE_MEM_WRITE : ENGINE_MEM_READ);
 }

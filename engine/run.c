@@ -285,6 +285,7 @@ void engine_run(struct engine *ext, struct engine_state *st, uint64_t budget,
     e->count = 0;
     e->run_retired = 0;
     e->halted = e->mode_changed = e->flushed_tlb = false;
+    eng_caller_wants_update(e);
     out->why = state_check(e, st);
     if (out->why != ENGINE_WHY_NONE) {
         out->stop = ENGINE_STOP_STATE;

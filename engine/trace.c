@@ -17,7 +17,10 @@
  *    ops->block_room allows (so no counter can carry, and no PMI or stop
  *    can fall, inside it) and retires them as one block;
  *  - without, each instruction goes through ops->retire as it retires,
- *    which may stop the trace after it.
+ *    which may stop the trace after it;
+ *  - while the caller wants no record of what retires at the trace's
+ *    privilege (ops->retire_wanted: nothing counts), the trace is only
+ *    counted, against the budget.
  * A write to the trace's own page (self-modifying code) ends the trace
  * after the instruction that did it (none in a trace flushes the TLB or
  * changes paging: those are system instructions); a fault or hand-back
@@ -320,6 +323,18 @@ block_add(struct eng *e, const struct eng_trace *t, unsigned done,
     return stop;
 }
 
+/* How a trace's instructions retire (the comment atop this file): each
+ * through ops->retire, gathered into a block, or only counted. */
+enum retire_way { RETIRE_EACH, RETIRE_BLOCK, RETIRE_PLAIN };
+
+/* The first (done) instructions of (t) retired, with no record. */
+static inline __attribute__((always_inline)) void
+plain_count(struct eng *e, unsigned done)
+{
+    e->run_retired += done;
+    e->count += done;
+}
+
 /* How many instructions of (t) may run now: its own, the budget's and
  * the block room's limit. */
 static uint64_t limit_of(struct eng *e, const struct eng_trace *t, bool block)
@@ -368,7 +383,7 @@ exec_at(struct eng *e, const struct eng_insn *in, uint64_t at, bool all_lazy)
  * no instruction of t needs the flags made whole before it. */
 static inline __attribute__((always_inline)) bool
 run_one(struct eng *e, const struct eng_trace *t, uint64_t gpa,
-        uint64_t limit, unsigned cpl, bool block, bool all_lazy)
+        uint64_t limit, unsigned cpl, enum retire_way way, bool all_lazy)
 {
     struct engine_state *st = e->st;
     uint32_t *gen = &e->page_gen[gpa >> 12], gen0 = *gen;
@@ -386,7 +401,7 @@ run_one(struct eng *e, const struct eng_trace *t, uint64_t gpa,
         at = rip;
         rip = exec_at(e, in, at, all_lazy);
         i++;
-        if (!block) {
+        if (way == RETIRE_EACH) {
             eng_flags_sync(e); /* the state as ops->retire may read it */
             retired_first(e);
             st->rip = rip;
@@ -414,11 +429,11 @@ run_one(struct eng *e, const struct eng_trace *t, uint64_t gpa,
     e->trace_cur = NULL;
     st->rip = rip;
     retired_first(e);
-    if (block) {
-        if (block_add(e, t, i, at, rip, cpl)) {
-            e->stop_after = true;
-            whole = false;
-        }
+    if (way == RETIRE_PLAIN) {
+        plain_count(e, i);
+    } else if (way == RETIRE_BLOCK && block_add(e, t, i, at, rip, cpl)) {
+        e->stop_after = true;
+        whole = false;
     }
     return whole;
 }
@@ -431,22 +446,23 @@ run_one(struct eng *e, const struct eng_trace *t, uint64_t gpa,
  * as that record once more, as block_add() would, without its checks
  * (the same trace, ending the same way). A round that stops short,
  * writes the trace's page or leaves the loop ends as run_one() does.
- * Returns run_one()'s answer for the last round.
+ * (plain: rounds that retire with no record, only counted.) Returns
+ * run_one()'s answer for the last round.
  */
 static inline __attribute__((always_inline)) bool
 run_rounds(struct eng *e, const struct eng_trace *t, uint64_t gpa,
-           unsigned cpl, bool all_lazy)
+           unsigned cpl, bool plain, bool all_lazy)
 {
     struct engine_state *st = e->st;
     struct pmu_block *b = &e->pend;
     const uint64_t start = st->rip;
-    const unsigned n = t->n, r = b->nrec - 1;
+    const unsigned n = t->n, r = plain ? 0 : b->nrec - 1;
     uint32_t *gen = &e->page_gen[gpa >> 12], gen0 = *gen;
     uint64_t rounds = (e->budget - e->count) / n;
 
-    if (e->room_left != UINT64_MAX && e->room_left / n < rounds)
+    if (!plain && e->room_left != UINT64_MAX && e->room_left / n < rounds)
         rounds = e->room_left / n;
-    if (UINT32_MAX - e->pend_times[r] < rounds)
+    if (!plain && UINT32_MAX - e->pend_times[r] < rounds)
         rounds = UINT32_MAX - e->pend_times[r];
     e->trace_cur = t;
     e->trace_rip = start;
@@ -463,11 +479,17 @@ run_rounds(struct eng *e, const struct eng_trace *t, uint64_t gpa,
             e->trace_cur = NULL;
             st->rip = rip;
             retired_first(e);
-            if (block_add(e, t, i, at, rip, cpl)) {
+            if (plain) {
+                plain_count(e, i);
+            } else if (block_add(e, t, i, at, rip, cpl)) {
                 e->stop_after = true;
                 whole = false;
             }
             return whole;
+        }
+        if (plain) {
+            plain_count(e, n);
+            continue;
         }
         e->pend_times[r]++;
         block_count(e, t, n);
@@ -517,7 +539,7 @@ static struct eng_trace *next_of(struct eng *e, struct eng_trace *t,
 static bool run_traces(struct eng *e)
 {
     struct engine_state *st = e->st;
-    bool block = e->ops.retire_block != NULL, ran = false;
+    bool ran = false;
 
     if ((st->rflags & RFLAGS_TF) || (st->dr7 & DR7_ENABLES) || e->db_held ||
         !eng_mode64(e) || e->ops.no_traces)
@@ -526,6 +548,10 @@ static bool run_traces(struct eng *e)
     uint64_t gpa = eng_fetch_gpa(e, eng_code_la(e, st->rip));
     struct eng_trace *t = trace_at(e, gpa);
     unsigned cpl = eng_cpl(e);
+    enum retire_way way = !e->ops.retire_block ? RETIRE_EACH
+                          : e->retire_plain[cpl == 3] ? RETIRE_PLAIN
+                                                      : RETIRE_BLOCK;
+    bool block = way == RETIRE_BLOCK;
     if (!eng_align_checked(e)) { /* else an access may raise #AC */
         e->fast_want[ACC_READ] = (uint8_t)(TLB_FAST_READ_SUP << (cpl == 3));
         e->fast_want[ACC_WRITE] = (uint8_t)(TLB_FAST_WRITE_SUP << (cpl == 3));
@@ -547,18 +573,34 @@ static bool run_traces(struct eng *e)
         uint64_t start = st->rip, end = start + t->len;
         /* run_one() for each way of retiring, and for traces of fast
          * handlers alone, the choice out of its loop */
-        bool whole = !block ? run_one(e, t, gpa, limit, cpl, false, false)
-                     : t->all_lazy ? run_one(e, t, gpa, limit, cpl, true, true)
-                                   : run_one(e, t, gpa, limit, cpl, true, false);
+        bool whole;
+        if (way == RETIRE_EACH)
+            whole = run_one(e, t, gpa, limit, cpl, RETIRE_EACH, false);
+        else if (way == RETIRE_PLAIN)
+            whole = t->all_lazy
+                        ? run_one(e, t, gpa, limit, cpl, RETIRE_PLAIN, true)
+                        : run_one(e, t, gpa, limit, cpl, RETIRE_PLAIN, false);
+        else
+            whole = t->all_lazy
+                        ? run_one(e, t, gpa, limit, cpl, RETIRE_BLOCK, true)
+                        : run_one(e, t, gpa, limit, cpl, RETIRE_BLOCK, false);
         if (!whole || e->count >= e->budget)
             return true;
         uint64_t rip = st->rip;
         if (rip == start) {
             /* round a loop that is one trace: (t) again, its rounds
-             * counted on its record while the room lasts */
-            if (block && loop_record_last(e, t, start)) {
-                whole = t->all_lazy ? run_rounds(e, t, gpa, cpl, true)
-                                    : run_rounds(e, t, gpa, cpl, false);
+             * counted on its record while the room lasts, or only
+             * counted */
+            bool plain = way == RETIRE_PLAIN;
+            if (plain || (block && loop_record_last(e, t, start))) {
+                if (plain)
+                    whole = t->all_lazy
+                                ? run_rounds(e, t, gpa, cpl, true, true)
+                                : run_rounds(e, t, gpa, cpl, true, false);
+                else
+                    whole = t->all_lazy
+                                ? run_rounds(e, t, gpa, cpl, false, true)
+                                : run_rounds(e, t, gpa, cpl, false, false);
                 if (!whole || e->count >= e->budget)
                     return true;
                 rip = st->rip;
@@ -603,6 +645,10 @@ void eng_trace_unwound(struct eng *e)
     retired_first(e);
     if (!e->ops.retire_block)
         return;
+    if (e->retire_plain[eng_cpl(e) == 3]) {
+        plain_count(e, done);
+        return;
+    }
     /* The instruction before the one that stopped it: it ended at
      * insn_rip, which is where it went on. */
     uint64_t next = e->insn_rip, at = next - t->ins[done - 1].length;

@@ -119,7 +119,6 @@ static bool cpl0_only(struct pmvm *p)
 static bool on_retire(void *ctx, const struct pmu_insn *r)
 {
     struct pmvm *p = ctx;
-    p->bridge.retired++;
     p->bridge.last_rip = r->addr;
     p->bridge.last_len = r->length;
     /* The model sees what counts, and nothing else: the same counts
@@ -147,7 +146,6 @@ static bool on_retire_block(void *ctx, const struct pmu_block *b)
 {
     struct pmvm *p = ctx;
 
-    p->bridge.retired += b->n;
     p->bridge.last_rip = pmu_block_last(b)->addr;
     p->bridge.last_len = pmu_block_last(b)->length;
     if (!count_active(p))
@@ -167,8 +165,18 @@ static bool on_retire_repeat(void *ctx, const struct pmu_insn *r,
     p->bridge.last_len = r->length;
     if (count_active(p) && pmu_retire_repeat(p->pmu, r, n, done))
         p->pmi_due = true;
-    p->bridge.retired += *done;
     return p->pmi_due;
+}
+
+/* What traces retire needs no record while nothing counts, but at CPL3
+ * where the engine runs CPL0 code only (on_retire_block() stops there).
+ * The instructions that set the interrupt shadow, whose last_rip
+ * sti_back_to_kvm() reads, never stand in a trace. */
+static bool on_retire_wanted(void *ctx, unsigned cpl)
+{
+    struct pmvm *p = ctx;
+
+    return count_active(p) || (cpl != 0 && cpl0_only(p));
 }
 
 /* The local APIC's MSRs (the x2APIC range, TSC_DEADLINE) are KVM's
@@ -348,7 +356,7 @@ struct engine_ops bridge_engine_ops(struct pmvm *p)
     static const struct engine_ops ops_template = {
         .retire = on_retire, .retire_repeat = on_retire_repeat,
         .block_room = on_block_room, .retire_block = on_retire_block,
-        .mem_access = count_mem_access, .mem_access_wanted = count_mem_wanted,
+        .retire_wanted = on_retire_wanted, .mem_access = count_mem_access, .mem_access_wanted = count_mem_wanted,
         .rdmsr = on_rdmsr, .wrmsr = on_wrmsr, .rdpmc = on_rdpmc,
         .rdtsc = on_rdtsc, .cpuid = on_cpuid, .sys_msr_read = on_sys_read,
         .sys_msr_write = on_sys_write, .io = on_io, .cr3_writes = true,
@@ -746,6 +754,7 @@ int bridge_run(struct pmvm *p)
     bool ok = interrupts(p, &st);
     if (ok) {
         engine_run(p->bridge.engine, &st, budget(p, &st), &x);
+        p->bridge.retired += x.retired;
         shadow_flush_note(p, x.flushed_tlb);
     }
     if (ok && wakes_from_halt(p, &st, &x))

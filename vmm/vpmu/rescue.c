@@ -52,6 +52,7 @@ int bridge_rescue(struct pmvm *p)
     p->bridge.st = &st;
     engine_run(eng, &st, 1, &x);
     p->bridge.st = NULL;
+    p->bridge.retired += x.retired;
     if (x.stop == ENGINE_STOP_STATE || x.stop == ENGINE_STOP_HANDBACK)
         return BRIDGE_NOT_RESCUED; /* the state is as it was */
     bridge_state_out(p, &st, machine);
