@@ -581,6 +581,10 @@ void eng_exec_unimplemented(struct eng *e, const struct eng_insn *in);
 /* A handler of its own for the instruction's form (exec_fast.c), or
  * NULL: the group's handler runs it. */
 eng_exec_fn eng_exec_fast_for(ZydisMnemonic m, const struct eng_insn *in);
+/* A Jcc's fast handler (jcc) in a trace right after an instruction whose
+ * fast handler is (prev): one for the flags (prev) leaves lazy, or
+ * (jcc) itself. */
+eng_exec_fn eng_exec_jcc_after(eng_exec_fn prev, eng_exec_fn jcc);
 /* MOV with a segment, control or debug register operand. */
 void eng_exec_mov_special(struct eng *e, const struct eng_insn *in);
 /* Machine mode's system instructions (exec_cr.c, exec_desc.c,

@@ -162,18 +162,18 @@ static void mov_load8(struct eng *e, const struct eng_insn *in) { mov_load(e, in
  * operation (CF = OF = 0), whose flags most branches test; from the
  * flags computed otherwise. */
 static inline __attribute__((always_inline)) bool
-lazy_cond(const struct eng *e, unsigned cc)
+lazy_cond_as(const struct eng *e, unsigned cc, unsigned op, unsigned size)
 {
     const struct lazy_flags *l = &e->lazy;
-    unsigned shift = 64 - 8 * l->size;
+    unsigned shift = 64 - 8 * size;
     bool r;
 
-    if (l->op != LAZY_NONE && (cc >> 1 == 2 || cc >> 1 == 4)) {
+    if (op != LAZY_NONE && (cc >> 1 == 2 || cc >> 1 == 4)) {
         /* ZF and SF are the result's, whatever made it */
-        r = cc >> 1 == 2 ? l->res == 0 : (l->res >> (8 * l->size - 1)) & 1;
+        r = cc >> 1 == 2 ? l->res == 0 : (l->res >> (8 * size - 1)) & 1;
         return (cc & 1) ? !r : r;
     }
-    if (l->op == LAZY_SUB && cc >> 1 != 0 && cc >> 1 != 5) {
+    if (op == LAZY_SUB && cc >> 1 != 0 && cc >> 1 != 5) {
         int64_t sa = (int64_t)(l->a << shift) >> shift;
         int64_t sb = (int64_t)(l->b << shift) >> shift;
         switch (cc >> 1) {
@@ -184,8 +184,8 @@ lazy_cond(const struct eng *e, unsigned cc)
         }
         return (cc & 1) ? !r : r;
     }
-    if (l->op == LAZY_LOGIC) {
-        bool zf = l->res == 0, sf = (l->res >> (8 * l->size - 1)) & 1;
+    if (op == LAZY_LOGIC) {
+        bool zf = l->res == 0, sf = (l->res >> (8 * size - 1)) & 1;
         switch (cc >> 1) {
         case 0: case 1: r = false; break;                /* O, B */
         case 3: r = zf; break;                           /* BE */
@@ -195,17 +195,23 @@ lazy_cond(const struct eng *e, unsigned cc)
         }
         return (cc & 1) ? !r : r;
     }
-    return eng_cond(l->op == LAZY_NONE
+    return eng_cond(op == LAZY_NONE
                         ? e->st->rflags
                         : eng_lazy_arith(l), cc);
+}
+
+static inline __attribute__((always_inline)) bool
+lazy_cond(const struct eng *e, unsigned cc)
+{
+    return lazy_cond_as(e, cc, e->lazy.op, e->lazy.size);
 }
 
 /* Jcc in 64-bit mode, one handler per condition (the condition folds
  * into it): a non-canonical target #GPs at the branch. */
 static inline __attribute__((always_inline)) void
-jcc(struct eng *e, const struct eng_insn *in, unsigned cc)
+jcc_if(struct eng *e, const struct eng_insn *in, bool taken)
 {
-    if (lazy_cond(e, cc)) {
+    if (taken) {
         uint64_t target = e->next_rip + in->op[0].imm;
         if (!eng_canonical(target))
             eng_gp0(e);
@@ -215,13 +221,45 @@ jcc(struct eng *e, const struct eng_insn *in, unsigned cc)
 }
 
 #define JCC(CC) \
-    static void jcc_##CC(struct eng *e, const struct eng_insn *in) { jcc(e, in, CC); }
+    static void jcc_##CC(struct eng *e, const struct eng_insn *in) \
+    { jcc_if(e, in, lazy_cond(e, CC)); }
 JCC(0) JCC(1) JCC(2) JCC(3) JCC(4) JCC(5) JCC(6) JCC(7)
 JCC(8) JCC(9) JCC(10) JCC(11) JCC(12) JCC(13) JCC(14) JCC(15)
 
 static const eng_exec_fn jcc_forms[16] = {
     jcc_0, jcc_1, jcc_2, jcc_3, jcc_4, jcc_5, jcc_6, jcc_7,
     jcc_8, jcc_9, jcc_10, jcc_11, jcc_12, jcc_13, jcc_14, jcc_15,
+};
+
+/* Jcc right after a trace's instruction whose fast handler leaves the
+ * flags lazy as a SUB [0] (SUB, CMP) or a logical operation [1] (AND,
+ * OR, XOR, TEST) of 1, 2, 4 or 8 bytes: the kind and the size known,
+ * the condition is a comparison or two (eng_exec_jcc_after()). */
+#define JCC_AS(K, LOP, SZ, CC) \
+    static void jcc_##K##SZ##_##CC(struct eng *e, const struct eng_insn *in) \
+    { jcc_if(e, in, lazy_cond_as(e, CC, LOP, SZ)); }
+#define JCC_AS_CCS(K, LOP, SZ) \
+    JCC_AS(K, LOP, SZ, 0) JCC_AS(K, LOP, SZ, 1) JCC_AS(K, LOP, SZ, 2) \
+    JCC_AS(K, LOP, SZ, 3) JCC_AS(K, LOP, SZ, 4) JCC_AS(K, LOP, SZ, 5) \
+    JCC_AS(K, LOP, SZ, 6) JCC_AS(K, LOP, SZ, 7) JCC_AS(K, LOP, SZ, 8) \
+    JCC_AS(K, LOP, SZ, 9) JCC_AS(K, LOP, SZ, 10) JCC_AS(K, LOP, SZ, 11) \
+    JCC_AS(K, LOP, SZ, 12) JCC_AS(K, LOP, SZ, 13) JCC_AS(K, LOP, SZ, 14) \
+    JCC_AS(K, LOP, SZ, 15)
+#define JCC_AS_ROW(K, SZ) \
+    {jcc_##K##SZ##_0, jcc_##K##SZ##_1, jcc_##K##SZ##_2, jcc_##K##SZ##_3, \
+     jcc_##K##SZ##_4, jcc_##K##SZ##_5, jcc_##K##SZ##_6, jcc_##K##SZ##_7, \
+     jcc_##K##SZ##_8, jcc_##K##SZ##_9, jcc_##K##SZ##_10, jcc_##K##SZ##_11, \
+     jcc_##K##SZ##_12, jcc_##K##SZ##_13, jcc_##K##SZ##_14, jcc_##K##SZ##_15}
+JCC_AS_CCS(sub, LAZY_SUB, 1) JCC_AS_CCS(sub, LAZY_SUB, 2)
+JCC_AS_CCS(sub, LAZY_SUB, 4) JCC_AS_CCS(sub, LAZY_SUB, 8)
+JCC_AS_CCS(logic, LAZY_LOGIC, 1) JCC_AS_CCS(logic, LAZY_LOGIC, 2)
+JCC_AS_CCS(logic, LAZY_LOGIC, 4) JCC_AS_CCS(logic, LAZY_LOGIC, 8)
+
+static const eng_exec_fn jcc_as_forms[2][4][16] = {
+    {JCC_AS_ROW(sub, 1), JCC_AS_ROW(sub, 2), JCC_AS_ROW(sub, 4),
+     JCC_AS_ROW(sub, 8)},
+    {JCC_AS_ROW(logic, 1), JCC_AS_ROW(logic, 2), JCC_AS_ROW(logic, 4),
+     JCC_AS_ROW(logic, 8)},
 };
 
 /* Stores of every size: of an immediate, or of a register's low 1, 2, 4
@@ -341,4 +379,38 @@ eng_exec_fn eng_exec_fast_for(ZydisMnemonic m, const struct eng_insn *in)
     if (whole_gpr(d, sz) && plain_mem(s, sz))
         return sz == 4 ? mov_load4 : mov_load8;
     return NULL;
+}
+
+/* Is (f) in (forms), of (rows) rows of the four sizes? Its size slot. */
+static bool in_forms(eng_exec_fn f, const eng_exec_fn (*forms)[4],
+                     unsigned rows, unsigned *slot)
+{
+    for (unsigned r = 0; r < rows; r++)
+        for (unsigned i = 0; i < 4; i++)
+            if (forms[r][i] == f) {
+                *slot = i;
+                return true;
+            }
+    return false;
+}
+
+eng_exec_fn eng_exec_jcc_after(eng_exec_fn prev, eng_exec_fn jcc)
+{
+    unsigned cc, slot;
+
+    for (cc = 0; cc < 16 && jcc_forms[cc] != jcc; cc++)
+        ;
+    if (cc == 16)
+        return jcc;
+    if (in_forms(prev, sub_forms, 3, &slot) ||
+        in_forms(prev, cmp_forms, 3, &slot) ||
+        in_forms(prev, cmp_read_forms, 2, &slot))
+        return jcc_as_forms[0][slot][cc];
+    if (in_forms(prev, and_forms, 3, &slot) ||
+        in_forms(prev, or_forms, 3, &slot) ||
+        in_forms(prev, xor_forms, 3, &slot) ||
+        in_forms(prev, test_forms, 3, &slot) ||
+        in_forms(prev, test_read_forms, 2, &slot))
+        return jcc_as_forms[1][slot][cc];
+    return jcc;
 }

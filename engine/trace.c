@@ -113,6 +113,11 @@ static struct eng_trace *build(struct eng *e, uint64_t gpa)
         if (i + 1 < t->n)
             t->plain[t->ins[i].mem_read]++;
         t->all_lazy &= t->ins[i].lazy;
+        /* a trace runs from its start: the instruction before a Jcc
+         * set the flags it reads */
+        if (i)
+            t->ins[i].exec = eng_exec_jcc_after(t->ins[i - 1].exec,
+                                                t->ins[i].exec);
     }
     e->trace_used += (uint32_t)(sizeof(*t) + t->n * sizeof(struct eng_insn));
     e->trace_used = (e->trace_used + 15) & ~15u;
