@@ -212,8 +212,8 @@ static void run_options_parse(struct run_options *o, int argc, char **argv)
         errx(STATUS_USAGE, "%s is KVM's, which --accel=engine leaves out",
              kvm_only);
     if (o->cfg.cpl0 == BRIDGE_CPL0_ENGINE && o->cfg.count_step)
-        errx(STATUS_USAGE, "--cpl0=engine needs the engine, which "
-             "--count=step leaves out");
+        errx(STATUS_USAGE, "--cpl0=engine and --count=step disagree: "
+             "with --count=step KVM runs the guest's CPL0 code");
     /* QEMU's PC: its default RAM and isa-debug-exit's status, and the
      * time kvm-unit-tests' runner gives a test (scripts/runtime.bash). */
     if (o->cfg.machine == MACHINE_PC && !o->mem_given)

@@ -226,7 +226,7 @@ static void vm_setup(struct pmvm *p, const struct run_config *cfg,
     vm_create_vcpu(&p->vm);
     cpuid_setup(p);
     loader_copy(&p->image, image, p->vm.mem);
-    bridge_setup(p, !cfg->count_step, cfg->cpl0);
+    bridge_setup(p, cfg->count_step, cfg->cpl0);
     if (p->machine == MACHINE_LINUX && p->bridge.cpl0)
         cpuid_hide_vector(p);
     syscall_catch_setup(p);

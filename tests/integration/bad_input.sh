@@ -30,7 +30,7 @@ refused 64 "unexpected 'extra' after the image" -- run x.elf --timeout=5 extra -
 refused 64 "--timeout: 'soon' is not a number" -- run x.elf --timeout=soon
 refused 64 "diff: unexpected 'extra' after the image" -- diff rdpmc extra --log x.log
 refused 64 "--cpl0: 'user' is not auto, kvm or engine" -- run --cpl0=user x.elf
-refused 64 "--cpl0=engine needs the engine, which --count=step leaves out" -- run --cpl0=engine --count=step x.elf
+refused 64 "--cpl0=engine and --count=step disagree: with --count=step KVM runs the guest's CPL0 code" -- run --cpl0=engine --count=step x.elf
 refused 64 "--accel: 'tcg' is not auto, kvm or engine" -- run --accel=tcg x.elf
 refused 64 "--count=step is KVM's, which --accel=engine leaves out" -- run --accel=engine --count=step x.elf
 refused 64 "--cpl0=kvm is KVM's, which --accel=engine leaves out" -- run --accel=engine --cpl0=kvm x.elf

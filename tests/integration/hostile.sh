@@ -34,9 +34,10 @@ in_mode() {
 	fi
 }
 
-# --count=step has no engine: KVM runs every guest instruction it can, and a
-# guest's ICEBP, and the #GP of an INT n beyond its IDT, are the host
-# CPU's to raise. A CPU that raises them otherwise than the SDM (QEMU
+# With --count=step KVM runs every guest instruction it can (pmvm's engine
+# only while the guest's own TF or breakpoints are on), and a guest's
+# ICEBP, and the #GP of an INT n beyond its IDT, are the host CPU's to
+# raise. A CPU that raises them otherwise than the SDM (QEMU
 # 7.2's TCG, the test VM's: ICEBP is #UD there, and the #GP's error code
 # counts 16-byte IDT entries) cannot give the guest what it asks whatever
 # pmvm does; tests/cpu_events.c asks this machine's CPU directly, in user
@@ -81,8 +82,7 @@ done
 
 # INT3, ICEBP, DAA and INT n beyond the IDT at CPL0 (tests/guests/
 # cpl0_events.c). Where the host's KVM cannot emulate them (nested PVM)
-# pmvm's engine runs them, in every mode (vmm/vpmu/rescue.c: with
-# --count=step an engine in machine mode).
+# pmvm's engine runs them, in every mode (vmm/vpmu/rescue.c).
 for mode in $modes; do
 	what="INT3, ICEBP, #UD and #GP at CPL0 with $(mode_args "$mode")"
 	in_mode "$what" "$mode" 60 "$build/tests/guests/cpl0_events.elf" || continue
@@ -104,17 +104,16 @@ done
 # An RDPMC outside the image's code (a data page, a copy made at run
 # time), at CPL0 and CPL3 (tests/guests/rdpmc_anywhere.c): the model
 # answers it, through the breakpoint on the guest's #GP handler where
-# nothing else sees it. Without the engine (--count=step) the #GP goes
-# on to the guest, and pmvm says so in one line; so it does where KVM
-# answers RDPMC itself or fires no breakpoint (nothing to catch: the
-# test VM's nested KVM).
+# nothing else sees it. Where KVM answers RDPMC itself or fires no
+# breakpoint (nothing to catch: the test VM's nested KVM), and no engine
+# sees every instruction (--count=step), pmvm says so in one line.
 for mode in $modes; do
 	what="RDPMC in data and in run-time code, CPL0 and CPL3, with $(mode_args "$mode")"
 	in_mode "$what" "$mode" 60 "$build/tests/guests/rdpmc_anywhere.elf" || continue
 	if [ "$rc" = 0 ] && [ "$(grep -c '^ok' "$tmp/out")" = 5 ]; then
 		ok "$what: the model answers each"
 	elif case $mode in --count=step*) true ;; *) false ;; esac &&
-		grep -q "^pmvm: the RDPMC at 0x[0-9a-f]*, outside the image's code, went to the guest's #GP handler: --count=step has no engine\|^pmvm: this host's KVM [A-Za-z ()'-]*, so an RDPMC outside the image's code gives [A-Za-z' #]*, not the model's (--count=step has no engine" "$tmp/err"; then
+		grep -q "^pmvm: this host's KVM [A-Za-z ()'-]*, so an RDPMC outside the image's code gives [A-Za-z' #]*, not the model's (with --count=step no engine sees every instruction)" "$tmp/err"; then
 		ok "$what: without the engine, pmvm says what it cannot answer: $(head -n 1 "$tmp/err" | cut -c 7-60)..."
 	else
 		not_ok "$what: status $rc: $(grep -m 2 '^not ok' "$tmp/out" | tr '\n' ' ')$(head -n 1 "$tmp/err")"
@@ -140,27 +139,19 @@ done
 # runs the guest while a counter counts, while RDPMC is caught by looking
 # at each instruction, and while the guest has breakpoints enabled; where
 # it runs the guest's CPL0 code too, every result holds. Where KVM runs
-# CPL0 code (--cpl0=kvm, or a host whose KVM runs it natively), a
-# breakpoint the guest sets there takes effect from pmvm's next exit, so
-# only TF and the counted half are asked of it; --count=step, which has no
-# engine, keeps the guest's TF only while it does not step: where nothing
-# counts and hardware breakpoints catch RDPMC. docs/guest-abi.md says so.
-engine_cpl0_here= bp_here=
+# CPL0 code (--cpl0=kvm, --count=step, or a host whose KVM runs it
+# natively), a breakpoint the guest sets there takes effect from pmvm's
+# next exit, so only TF and the counted half are asked of it.
+# docs/guest-abi.md says so.
+engine_cpl0_here=
 if [ -z "$why" ]; then
 	"$pmvm" run --trace "$build/guest/hello.elf" 2>"$tmp/probe" >/dev/null
 	grep -q "the engine runs the guest's CPL0 code" "$tmp/probe" && engine_cpl0_here=1
-	grep -q "trapping RDPMC with hardware breakpoints" "$tmp/probe" && bp_here=1
 fi
 for mode in $modes; do
 	case "$mode" in
-	*--count=step*)
-		if [ -z "$bp_here" ] && [ -z "$why" ]; then
-			skip "the guest's own TF with $(mode_args "$mode")" "pmvm single-steps every instruction to catch RDPMC on this host (its KVM fires no hardware breakpoints), and KVM's single-step hides the guest's TF (docs/guest-abi.md)"
-			continue
-		fi
-		need='nothing counts: TF' ;;
 	*--trap=step*|*--cpl0=engine*|--accel=engine) need='' ;;
-	*--cpl0=kvm*) need='nothing counts: TF|a counter counts' ;;
+	*--cpl0=kvm*|*--count=step*) need='nothing counts: TF|a counter counts' ;;
 	*) if [ -n "$engine_cpl0_here" ]; then need=''
 	   else need='nothing counts: TF|a counter counts'; fi ;;
 	esac

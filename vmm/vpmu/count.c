@@ -13,12 +13,7 @@
 
 static int decode_at(struct pmvm *p, uint64_t rip, struct insn *in)
 {
-    const struct kvm_sregs *s = vm_sregs(&p->vm);
-    enum insn_mode mode = insn_mode_of(s);
-    uint64_t la = mode == INSN_MODE_64 ? rip : s->cs.base + rip;
-    uint8_t code[INSN_MAX_LEN];
-    size_t n = paging_read(&p->vm, s, la, code, sizeof code);
-    return n ? insn_decode(code, n, mode, in) : -1;
+    return insn_at(&p->vm, vm_sregs(&p->vm), rip, in);
 }
 
 void count_reset(struct pmvm *p)

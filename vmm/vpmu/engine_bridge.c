@@ -95,6 +95,39 @@ static bool kvm_event_pending(struct pmvm *p)
 
 /* ---- the engine's callbacks: the PMU model and pmvm's devices ---- */
 
+/* --count=step: the guest's own TF or breakpoints are on. */
+static bool guest_debugs(struct pmvm *p)
+{
+    return (vm_regs(&p->vm)->rflags & RFLAGS_TF) ||
+           guest_debug_guest_armed(p);
+}
+
+/* --count=step: pmvm single-steps the guest, and the instruction at RIP
+ * loads RFLAGS (POPF, IRET, SYSRET) or stores it (PUSHF, SYSCALL, INT n):
+ * KVM's single-step would hide a TF the guest loads (it takes that TF for
+ * its own) and leave its own in what the guest stores, so the engine
+ * runs that one. */
+static bool flags_stepped(struct pmvm *p)
+{
+    struct insn in;
+
+    if (!guest_debug_wants_step(p) ||
+        insn_at(&p->vm, vm_sregs(&p->vm), vm_regs(&p->vm)->rip, &in) < 0)
+        return false;
+    /* a return to CPL3 a host cannot step: KVM runs it, unstepped, with
+     * the guest's TF as it loads it (trap.c's unstep_if_due()) */
+    if (!host_steps_cpl3(p->vm.kvm_fd) &&
+        trap_enters_user(p, vm_regs(&p->vm)->rip))
+        return false;
+    switch (in.kind) {
+    case ENGINE_KIND_POPF: case ENGINE_KIND_IRET: case ENGINE_KIND_SYSRET:
+    case ENGINE_KIND_PUSHF: case ENGINE_KIND_SYSCALL:
+        return true;
+    default:
+        return false;
+    }
+}
+
 /*
  * The engine runs every instruction: pmvm must see each (a counter counts,
  * or RDPMC is trapped by looking at each one, --trap=step), where the
@@ -106,6 +139,8 @@ static bool kvm_event_pending(struct pmvm *p)
  */
 static bool every_insn(struct pmvm *p)
 {
+    if (p->bridge.debug_only)
+        return guest_debugs(p) || flags_stepped(p);
     return count_active(p) || p->trap.mode == TRAP_STEP ||
            guest_debug_guest_armed(p);
 }
@@ -371,12 +406,11 @@ struct engine_ops bridge_engine_ops(struct pmvm *p)
     return ops;
 }
 
-void bridge_setup(struct pmvm *p, bool use_engine, enum bridge_cpl0 cpl0)
+void bridge_setup(struct pmvm *p, bool count_step, enum bridge_cpl0 cpl0)
 {
     memset(&p->bridge, 0, sizeof(p->bridge));
-    p->bridge.cpl0 = cpl0_choose(p, use_engine, cpl0);
-    if (!use_engine)
-        return;
+    p->bridge.cpl0 = cpl0_choose(p, !count_step, cpl0);
+    p->bridge.debug_only = count_step;
     /* the FPU state instructions a kernel runs at CPL0, which nested
      * PVM's KVM cannot emulate: the engine runs them on KVM's state */
     if (xstate_usable(p))
@@ -426,7 +460,7 @@ void bridge_counting_changed(struct pmvm *p)
 
 bool bridge_has_engine(const struct pmvm *p)
 {
-    return p->bridge.engine != NULL;
+    return p->bridge.engine && !p->bridge.debug_only;
 }
 
 /* 64-bit code at CPL0: what --cpl0 gives the engine. (The 32-bit boot
@@ -642,10 +676,13 @@ static bool interrupts(struct pmvm *p, struct engine_state *st)
 /* Instructions to run: one where the 8259's request waits only for the
  * shadow of an STI or MOV SS, so that it comes right after it, as on the
  * CPU. */
-static uint64_t budget(const struct pmvm *p, const struct engine_state *st)
+static uint64_t budget(struct pmvm *p, const struct engine_state *st)
 {
     if (st->interrupt_shadow && (st->rflags & RFLAGS_IF) &&
         (p->extint_held || pic_pending(&p->pic)))
+        return 1;
+    /* --count=step: the one flags_stepped() gives it, then see */
+    if (p->bridge.debug_only && !guest_debugs(p))
         return 1;
     return BRIDGE_BUDGET;
 }
@@ -791,5 +828,7 @@ int bridge_run(struct pmvm *p)
         return RUN_CONTINUE;
     }
     p->bridge.refused = ENGINE_WHY_NONE;
+    if (p->bridge.debug_only)
+        trap_unstep_user(p); /* if the engine left it at CPL3 */
     return RUN_CONTINUE;
 }

@@ -18,7 +18,11 @@ enum bridge_cpl0 {
 };
 
 struct bridge {
-    struct engine *engine;  /* NULL: counting single-steps (--count=step) */
+    struct engine *engine;
+    bool debug_only;        /* --count=step: counting single-steps, and
+                               (engine) runs only while the guest's own
+                               TF or breakpoints are on (KVM's step hides
+                               them) */
     struct engine *rescue;  /* machine mode, for what KVM failed to
                                emulate where (engine) cannot run it
                                (rescue.c); made at the first */
@@ -66,14 +70,16 @@ struct bridge {
 struct pmvm;
 
 /*
- * The engine over the VM's RAM, or none (then counting single-steps).
- * With (cpl0) auto, the engine also runs CPL0 code if the host's KVM
- * would interpret it one instruction at a time (host_probe.h): there
- * pmvm's engine is the faster interpreter, and RDPMC, PMU MSRs and port
- * I/O cost no exit. Without an engine, KVM runs CPL0 code whatever
- * (cpl0) says (the CLI refuses --cpl0=engine with --count=step).
+ * The engine over the VM's RAM. With (cpl0) auto, it also runs CPL0 code
+ * if the host's KVM would interpret it one instruction at a time
+ * (host_probe.h): there pmvm's engine is the faster interpreter, and
+ * RDPMC, PMU MSRs and port I/O cost no exit. With (count_step), counting
+ * single-steps on KVM, which runs CPL0 code whatever (cpl0) says (the
+ * CLI refuses --cpl0=engine with --count=step), and the engine runs the
+ * guest only while its own debug features are on, and for what KVM
+ * fails to emulate.
  */
-void bridge_setup(struct pmvm *p, bool use_engine, enum bridge_cpl0 cpl0);
+void bridge_setup(struct pmvm *p, bool count_step, enum bridge_cpl0 cpl0);
 void bridge_teardown(struct pmvm *p);
 
 /* Does the engine run the guest now (a counter counts, or it runs CPL0

@@ -78,16 +78,6 @@ bool gp_catch_hit(struct pmvm *p, uint64_t rip)
     uint64_t val;
     if (!rdpmc_answer(p, (uint32_t)r->rcx, &mode, frame[1], &val))
         return handler_runs(p); /* the model's #GP too */
-    if (!p->bridge.engine) {
-        if (!p->trap.gp_warned)
-            fprintf(stderr, "pmvm: the RDPMC at 0x%llx, outside the "
-                    "image's code, went to the guest's #GP handler: "
-                    "--count=step has no engine to return from it "
-                    "(docs/architecture.md)\n",
-                    (unsigned long long)frame[1]);
-        p->trap.gp_warned = true;
-        return handler_runs(p);
-    }
     uint64_t rax = r->rax, rdx = r->rdx;
     r->rax = (uint32_t)val;
     r->rdx = (uint32_t)(val >> 32);

@@ -1,4 +1,4 @@
-/* rescue.c: the instructions the host's KVM failed to emulate, run by pmvm's engine instead: the bridge's in 64-bit mode, one in machine mode outside it or where there is no bridge engine (--count=step). */
+/* rescue.c: the instructions the host's KVM failed to emulate, run by pmvm's engine instead: the bridge's in 64-bit mode, one in machine mode outside it. */
 #include <err.h>
 #include <stdio.h>
 
@@ -12,11 +12,10 @@
 /*
  * Nested PVM interprets CPL0 code and cannot emulate INT n, INT3, ICEBP,
  * a 32-bit IRET or bytes that are no instruction (docs/guest-abi.md).
- * The bridge's engine runs only 64-bit mode; in 32-bit protected mode,
- * and with --count=step, which has no bridge engine, an engine in
- * machine mode (engine/engine.h) runs the one instruction: it delivers
- * events through a 32-bit IDT to the same privilege and returns with
- * IRETD, as --accel=engine does. Whatever it does not run (a change of
+ * The bridge's engine runs only 64-bit mode; in 32-bit protected mode an
+ * engine in machine mode (engine/engine.h) runs the one instruction: it
+ * delivers events through a 32-bit IDT to the same privilege and returns
+ * with IRETD, as --accel=engine does. Whatever it does not run (a change of
  * privilege through the TSS, a task gate, 16-bit code) it leaves as it
  * was, and the run ends with the host's limit named (exit_end.c).
  */

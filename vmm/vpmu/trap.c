@@ -106,7 +106,7 @@ void trap_setup(struct pmvm *p, enum trap_mode requested,
                             : "this host's KVM fires no hardware breakpoints",
                 kvm_answers ? "KVM's answer" : "the guest a #GP",
                 bridge_has_engine(p) ? " (--trap=auto would have the engine see "
-                "every instruction)" : " (--count=step has no engine to see "
+                "every instruction)" : " (with --count=step no engine sees "
                 "every instruction)");
     if (t->mode == TRAP_BP) {
         t->nsites = found;
@@ -152,12 +152,8 @@ void trap_setup(struct pmvm *p, enum trap_mode requested,
 /* Decode the instruction at the vCPU's RIP. */
 static int insn_at_rip(struct pmvm *p, uint64_t offset, struct insn *in)
 {
-    const struct kvm_sregs *s = vm_sregs(&p->vm);
-    uint64_t rip = vm_regs(&p->vm)->rip + offset;
-    uint64_t la = insn_mode_of(s) == INSN_MODE_64 ? rip : s->cs.base + rip;
-    uint8_t code[INSN_MAX_LEN];
-    size_t n = paging_read(&p->vm, s, la, code, sizeof code);
-    return n ? insn_decode(code, n, insn_mode_of(s), in) : -1;
+    return insn_at(&p->vm, vm_sregs(&p->vm), vm_regs(&p->vm)->rip + offset,
+                   in);
 }
 
 static bool bp_site_hit(const struct trap *t, uint64_t rip)
@@ -198,6 +194,15 @@ static bool enters_user(struct pmvm *p, uint64_t offset)
 bool trap_enters_user(struct pmvm *p, uint64_t rip)
 {
     return rip == vm_regs(&p->vm)->rip && enters_user(p, 0);
+}
+
+void trap_unstep_user(struct pmvm *p)
+{
+    if (p->trap.unstepped || vm_cpl(&p->vm) != 3 ||
+        host_steps_cpl3(p->vm.kvm_fd))
+        return;
+    p->trap.unstepped = true;
+    guest_debug_update(p);
 }
 
 /*

@@ -28,7 +28,6 @@ struct trap {
                               and a breakpoint can see it */
     uint64_t gp_handler;   /* the guest's #GP handler, breakpointed
                               (gp_catch.h), or 0 */
-    bool gp_warned;        /* said that one could not be answered */
     bool gp_stepping;      /* the #GP handler's first instruction runs
                               stepped, its breakpoint off */
     uint64_t gp_answered;  /* an RDPMC whose #GP pmvm injected, or 0 */
@@ -62,6 +61,12 @@ void trap_engine_takes_over(struct pmvm *p);
 /* The instruction at (rip), the vCPU's, returns to CPL3: SYSRET, or an
  * IRET whose frame holds a CPL3 CS. */
 bool trap_enters_user(struct pmvm *p, uint64_t rip);
+
+/* The guest is at CPL3 on a host that cannot single-step CPL3 code (its
+ * TF would be a #DB the guest takes), where pmvm's engine left it: KVM
+ * runs it unstepped until it is back at CPL0, as after a return to
+ * CPL3 that KVM runs. */
+void trap_unstep_user(struct pmvm *p);
 
 /* "auto", "bp" or "step", for --trace. */
 const char *trap_mode_name(enum trap_mode m);
