@@ -316,8 +316,9 @@ struct engine_exit {
 
 struct engine;
 
-/* An engine over (ram_size) bytes of guest RAM at guest-physical 0. NULL
- * on allocation failure. */
+/* An engine over (ram_size) bytes of guest RAM at guest-physical 0,
+ * 16-byte aligned at least (malloc's and mmap's are). NULL on allocation
+ * failure, or for RAM not so aligned. */
 struct engine *engine_create(uint8_t *ram, uint64_t ram_size,
                              const struct engine_ops *ops);
 void engine_destroy(struct engine *e);

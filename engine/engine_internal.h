@@ -132,18 +132,32 @@ struct icache_slot {
 #define TLB_SLOTS (1u << TLB_BITS)
 
 /* What an access may do through a slot with no check and no side effect
- * (tlb_slot.fast; mem_fast.h's tlb_hit()) */
+ * (tlb_tag.host_fast's low bits; mem_fast.h's tlb_hit()) */
 enum tlb_fast {
     TLB_FAST_READ_SUP = 1, TLB_FAST_READ_USER = 2,
     TLB_FAST_WRITE_SUP = 4, TLB_FAST_WRITE_USER = 8,
 };
+#define TLB_FAST_ALL 0xFu
+
+/*
+ * A slot's tag and fast path, 16 bytes apart from the rest of it, so that
+ * a guest storing across many pages (a sieve's large strides) keeps
+ * those its fast path reads in the host's caches. The tag is the linear
+ * page number + 1 (at most 53 bits) with the TLB's epoch, mod
+ * TLB_EPOCHS, above it: a flush is a new epoch (eng_tlb_flush()), and
+ * clears the slots when the epochs come round. 0: empty.
+ */
+#define TLB_EPOCH_SHIFT 53
+#define TLB_EPOCHS (1u << (64 - TLB_EPOCH_SHIFT))
+struct tlb_tag {
+    uint64_t tag;
+    uintptr_t host_fast;     /* the frame in RAM (16-byte aligned, as
+                                engine_create() asks) | enum tlb_fast;
+                                0 outside RAM */
+};
 
 struct tlb_slot {
-    uint64_t vpn;            /* linear page number + 1; 0: empty */
     uint64_t pfn;            /* guest-physical page number */
-    uint8_t *host;           /* the frame in RAM (NULL: outside RAM) */
-    uint32_t epoch;          /* valid only in the epoch it was filled in */
-    uint8_t fast;            /* enum tlb_fast */
     bool user, write, exec;  /* the walk's combined permissions */
     bool accessed;           /* A is set in every entry of the walk */
     bool dirty;              /* D is set (writes need no walk) */
@@ -162,6 +176,13 @@ static inline unsigned eng_tlb_index(uint64_t la)
     uint64_t vpn = la >> 12;
 
     return (unsigned)(vpn ^ vpn >> TLB_BITS) & (TLB_SLOTS - 1);
+}
+
+/* (la)'s page's tag in this epoch (struct tlb_tag). */
+static inline uint64_t eng_tlb_tag(uint64_t la, uint32_t epoch)
+{
+    return ((la >> 12) + 1) |
+           (uint64_t)(epoch % TLB_EPOCHS) << TLB_EPOCH_SHIFT;
 }
 
 #define MAX_MEM_LOG 8
@@ -228,7 +249,8 @@ struct eng {
     bool tf_start;           /* TF was set as the instruction began */
     uint8_t bp_hits;         /* data breakpoints its accesses met */
     /* caches */
-    struct tlb_slot *tlb;    /* TLB_SLOTS */
+    struct tlb_tag *tlb_tags; /* TLB_SLOTS, and of each the rest: */
+    struct tlb_slot *tlb;
     struct tlb_walk *tlb_walk;
     uint32_t tlb_epoch;      /* a flush starts a new one */
     /* the code page the last instruction came from: its translation for

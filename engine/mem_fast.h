@@ -43,12 +43,12 @@ static inline void ram_store(uint8_t *p, unsigned size, uint64_t v)
  * otherwise. */
 static inline uint8_t *tlb_hit(struct eng *e, uint64_t la, unsigned want)
 {
-    const struct tlb_slot *t = &e->tlb[eng_tlb_index(la)];
+    const struct tlb_tag *t = &e->tlb_tags[eng_tlb_index(la)];
 
-    if (t->vpn != (la >> 12) + 1 || t->epoch != e->tlb_epoch ||
-        !(t->fast & want))
+    if (t->tag != eng_tlb_tag(la, e->tlb_epoch) || !(t->host_fast & want))
         return NULL;
-    return t->host + (la & 0xFFF);
+    return (uint8_t *)(t->host_fast & ~(uintptr_t)TLB_FAST_ALL) +
+           (la & 0xFFF);
 }
 
 static inline uint8_t *tlb_fast(struct eng *e, enum acc acc, uint64_t la,

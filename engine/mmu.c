@@ -82,16 +82,19 @@ static bool is_leaf(const struct engine_state *st, struct fmt f,
     return level == 3 && f.pg == PAGING_4LEVEL;
 }
 
-static struct tlb_slot *tlb_slot_of(struct eng *e, uint64_t la)
-{
-    return &e->tlb[eng_tlb_index(la)];
-}
-
-/* O(1), as the decoded-instruction cache's flush. */
+/* O(1) but once in TLB_EPOCHS, as the decoded-instruction cache's
+ * flush. */
 void eng_tlb_flush(struct eng *e)
 {
-    if (++e->tlb_epoch == 0)
-        memset(e->tlb, 0, TLB_SLOTS * sizeof(*e->tlb));
+    if (++e->tlb_epoch % TLB_EPOCHS == 0)
+        memset(e->tlb_tags, 0, TLB_SLOTS * sizeof(*e->tlb_tags));
+}
+
+/* The host address of RAM frame (pfn), or 0 outside RAM. */
+static uintptr_t host_of(const struct eng *e, uint64_t pfn)
+{
+    return (pfn + 1) << 12 <= e->ram_size ? (uintptr_t)(e->ram + (pfn << 12))
+                                          : 0;
 }
 
 /* The error code of a #PF for this access (SDM 4.7). */
@@ -151,8 +154,7 @@ static bool reserved(struct eng *e, struct fmt f, uint64_t pte, int level)
  * EFER.NXE). Accessed flags are set in every entry of a walk that
  * succeeds, the dirty flag in the last one for a write.
  */
-static struct tlb_slot *walk(struct eng *e, uint64_t la, enum acc acc,
-                             bool user_access)
+static void walk(struct eng *e, uint64_t la, enum acc acc, bool user_access)
 {
     const struct engine_state *st = e->st;
     struct fmt f = fmt_of(st);
@@ -189,19 +191,17 @@ static struct tlb_slot *walk(struct eng *e, uint64_t la, enum acc acc,
     if (f.pg == PAGING_32 && level == 2) /* PSE-36: PA 39:32 in 20:13 */
         frame = (pte & 0xFFC00000ull) | ((pte >> 13) & 0xFF) << 32 |
                 (la & (span - 1));
-    struct tlb_slot *t = tlb_slot_of(e, la);
+    unsigned i = eng_tlb_index(la);
     uint64_t pfn = frame >> 12;
-    *t = (struct tlb_slot){.vpn = (la >> 12) + 1, .epoch = e->tlb_epoch,
-                           .pfn = pfn,
-                           .host = (pfn + 1) << 12 <= e->ram_size
-                                       ? e->ram + (pfn << 12) : NULL,
-                           .user = user, .write = write, .exec = exec,
-                           .dirty = (pte & PTE_D) != 0, .nent = (uint8_t)n};
+    e->tlb_tags[i] = (struct tlb_tag){.tag = eng_tlb_tag(la, e->tlb_epoch),
+                                      .host_fast = host_of(e, pfn)};
+    e->tlb[i] = (struct tlb_slot){.pfn = pfn, .user = user, .write = write,
+                                  .exec = exec, .dirty = (pte & PTE_D) != 0,
+                                  .nent = (uint8_t)n};
     /* The permission check comes next: A and D are set only for an access
      * that is allowed (eng_translate). */
     (void)acc;
-    memcpy(e->tlb_walk[t - e->tlb].ent, ent, sizeof(ent));
-    return t;
+    memcpy(e->tlb_walk[i].ent, ent, sizeof(ent));
 }
 
 /* Marks the last-level entry of (la) dirty, walking again (it was
@@ -234,7 +234,8 @@ static void set_dirty(struct eng *e, uint64_t la)
  * the TLB when they change (exec_cr.c), and so does a frame's first
  * decoded instruction (decode.c).
  */
-static uint8_t fast_of(const struct eng *e, const struct tlb_slot *t)
+static uint8_t fast_of(const struct eng *e, const struct tlb_slot *t,
+                       uintptr_t host)
 {
     const struct engine_state *st = e->st;
     bool smap = (st->cr4 & CR4_SMAP) != 0;
@@ -242,7 +243,7 @@ static uint8_t fast_of(const struct eng *e, const struct tlb_slot *t)
     bool sup_write = t->write || !(st->cr0 & CR0_WP);
     uint8_t f = 0;
 
-    if (!t->host || !t->accessed)
+    if (!host || !t->accessed)
         return 0;
     if (sup_ok)
         f |= TLB_FAST_READ_SUP;
@@ -265,10 +266,12 @@ uint64_t eng_translate_any(struct eng *e, uint64_t la, enum acc acc,
 
     if (!(st->cr0 & CR0_PG))
         return la; /* machine mode without paging: linear is physical */
-    struct tlb_slot *t = tlb_slot_of(e, la);
+    unsigned slot = eng_tlb_index(la);
+    struct tlb_tag *tag = &e->tlb_tags[slot];
 
-    if (t->vpn != (la >> 12) + 1 || t->epoch != e->tlb_epoch)
-        t = walk(e, la, acc, user_access);
+    if (tag->tag != eng_tlb_tag(la, e->tlb_epoch))
+        walk(e, la, acc, user_access);
+    struct tlb_slot *t = &e->tlb[slot];
     /* Permissions (SDM 4.6). */
     bool deny;
     if (user_access) {
@@ -282,11 +285,11 @@ uint64_t eng_translate_any(struct eng *e, uint64_t la, enum acc acc,
                 (supervisor || !(st->rflags & RFLAGS_AC)));
     }
     if (deny) {
-        t->vpn = 0; /* a fault does not leave the translation cached */
+        tag->tag = 0; /* a fault does not leave the translation cached */
         eng_fault_pf(e, la, pf_err(e, acc, user_access, true));
     }
     if (!t->accessed) {
-        uint32_t **ent = e->tlb_walk[t - e->tlb].ent;
+        uint32_t **ent = e->tlb_walk[slot].ent;
         for (unsigned i = 0; i < t->nent; i++)
             *ent[i] |= (uint32_t)PTE_A;
         t->accessed = true;
@@ -295,7 +298,8 @@ uint64_t eng_translate_any(struct eng *e, uint64_t la, enum acc acc,
         set_dirty(e, la);
         t->dirty = true;
     }
-    t->fast = fast_of(e, t);
+    uintptr_t host = tag->host_fast & ~(uintptr_t)TLB_FAST_ALL;
+    tag->host_fast = host | fast_of(e, t, host);
     return t->pfn << 12 | (la & 0xFFF);
 }
 

@@ -74,6 +74,9 @@ eng_exec_fn eng_exec_for(ZydisMnemonic m)
 struct engine *engine_create(uint8_t *ram, uint64_t ram_size,
                              const struct engine_ops *ops)
 {
+    /* the TLB keeps its fast bits in the low bits of a frame's address */
+    if ((uintptr_t)ram & TLB_FAST_ALL)
+        return NULL;
     struct eng *e = calloc(1, sizeof(*e));
 
     if (!e)
@@ -82,13 +85,14 @@ struct engine *engine_create(uint8_t *ram, uint64_t ram_size,
     e->ram_size = ram_size;
     e->ops = *ops;
     e->ram_pages = (ram_size + 0xFFF) >> 12;
+    e->tlb_tags = calloc(TLB_SLOTS, sizeof(*e->tlb_tags));
     e->tlb = calloc(TLB_SLOTS, sizeof(*e->tlb));
     e->tlb_walk = calloc(TLB_SLOTS, sizeof(*e->tlb_walk));
     e->icache = calloc(ICACHE_SLOTS, sizeof(*e->icache)); /* epoch 0: empty */
     e->icache_map = calloc(ICACHE_SLOTS, sizeof(*e->icache_map));
     e->page_gen = calloc(e->ram_pages, sizeof(*e->page_gen));
     e->code_page = calloc(e->ram_pages, 1);
-    if (!e->tlb || !e->tlb_walk || !e->icache || !e->icache_map ||
+    if (!e->tlb_tags || !e->tlb || !e->tlb_walk || !e->icache || !e->icache_map ||
         !e->page_gen || !e->code_page) {
         engine_destroy((struct engine *)e);
         return NULL;
@@ -108,6 +112,7 @@ void engine_destroy(struct engine *ext)
 
     if (!e)
         return;
+    free(e->tlb_tags);
     free(e->tlb);
     free(e->tlb_walk);
     free(e->icache);

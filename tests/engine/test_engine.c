@@ -444,6 +444,26 @@ static void test_remap_tlb_flush_only(void **state)
     remap_under_code(engine_flush_tlb);
 }
 
+/* The TLB's tags hold its epoch mod 2048 (engine/engine_internal.h's
+ * TLB_EPOCHS): when the epochs come round, a remap before them must
+ * still be seen (the slots are cleared then). The engine flushes on its
+ * own too (a run's start), so the remap is tried with flushes around
+ * 2048, one count of which brings the epoch round to the old one's. */
+static unsigned flushes;
+
+static void flush_many(struct engine *e)
+{
+    for (unsigned i = 0; i < flushes; i++)
+        engine_flush_tlb(e);
+}
+
+static void test_remap_epochs_round(void **state)
+{
+    (void)state;
+    for (flushes = 2048 - 8; flushes <= 2048 + 8; flushes++)
+        remap_under_code(flush_many);
+}
+
 /* Code written outside the engine (by KVM's vCPU, as its dirty log tells
  * the VMM): the engine ran "nop; ud2" whole, the UD2 is overwritten with
  * INT3 and the page's bit given to engine_pages_written(); run again from
@@ -945,6 +965,8 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_remap_under_code, setup,
                                         teardown),
         cmocka_unit_test_setup_teardown(test_remap_tlb_flush_only, setup,
+                                        teardown),
+        cmocka_unit_test_setup_teardown(test_remap_epochs_round, setup,
                                         teardown),
         cmocka_unit_test_setup_teardown(test_pages_written_outside, setup,
                                         teardown),

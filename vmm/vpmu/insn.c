@@ -3,7 +3,6 @@
 
 #include "arch/x86.h"
 #include "engine/engine.h"
-#include "vmm/paging.h"
 #include "vmm/vpmu/insn.h"
 
 enum insn_mode insn_mode_of(const struct kvm_sregs *s)
@@ -83,15 +82,4 @@ int insn_decode(const uint8_t *code, size_t len, enum insn_mode mode,
                        .len = (uint8_t)len, .in = *out};
     memcpy(m->code, code, len);
     return 0;
-}
-
-int insn_at(const struct vm *vm, const struct kvm_sregs *s, uint64_t rip,
-            struct insn *out)
-{
-    enum insn_mode mode = insn_mode_of(s);
-    uint64_t la = mode == INSN_MODE_64 ? rip : s->cs.base + rip;
-    uint8_t code[INSN_MAX_LEN];
-    size_t n = paging_read(vm, s, la, code, sizeof code);
-
-    return n ? insn_decode(code, n, mode, out) : -1;
 }

@@ -36,7 +36,7 @@ int insn_decode(const uint8_t *code, size_t len, enum insn_mode mode,
                 struct insn *out);
 
 /* Decode the instruction at (rip), through the vCPU's code segment and
- * page tables as (s) has them. Returns 0, or -1. */
+ * page tables as (s) has them (insn_at.c). Returns 0, or -1. */
 struct vm;
 int insn_at(const struct vm *vm, const struct kvm_sregs *s, uint64_t rip,
             struct insn *out);
