@@ -175,6 +175,10 @@ struct engine_ops {
      * retire. Asked at the start of each run and after each WRMSR the
      * caller answers. NULL: it wants them all. */
     bool (*retire_wanted)(void *ctx, unsigned cpl);
+    /* How many instructions traces retired with no record since the
+     * last call: before any other retires, and before a run ends (the
+     * caller's clock, say). May be NULL. */
+    void (*retired_plain)(void *ctx, uint64_t n);
     /* No traces: every instruction decoded, checked and retired on its
      * own, as before traces were (the reference tests/engine/test_trace.c
      * holds traces to). */

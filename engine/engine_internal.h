@@ -223,6 +223,10 @@ struct eng {
      * and CPL3 [1] (ops.retire_wanted; trace.c's RETIRE_PLAIN) */
     bool log_mem;
     bool retire_plain[2];
+    /* traces are retiring with no record since run_retired was
+     * plain_from (trace.c's plain_flush()) */
+    bool plain_open;
+    uint64_t plain_from;
     bool hack_plain;
     /* per instruction */
     uint64_t insn_rip;       /* where the current instruction starts */

@@ -302,6 +302,7 @@ void engine_run(struct engine *ext, struct engine_state *st, uint64_t budget,
         e->db_held = false;
     e->trace_cur = NULL;
     e->room_left = 0;
+    e->plain_open = false;
     e->lazy.op = LAZY_NONE; /* the state's RFLAGS is the truth */
     switch (setjmp(e->unwind)) {
     case UNWIND_NONE:

@@ -340,6 +340,19 @@ plain_count(struct eng *e, unsigned done)
     e->count += done;
 }
 
+/* What traces retired with no record since run_traces() began, to
+ * ops->retired_plain. */
+static void plain_flush(struct eng *e)
+{
+    uint64_t n = e->run_retired - e->plain_from;
+
+    if (!e->plain_open)
+        return;
+    e->plain_open = false;
+    if (n && e->ops.retired_plain)
+        e->ops.retired_plain(e->ops.ctx, n);
+}
+
 /* How many instructions of (t) may run now: its own, the budget's and
  * the block room's limit. */
 static uint64_t limit_of(struct eng *e, const struct eng_trace *t, bool block)
@@ -564,6 +577,10 @@ static bool run_traces(struct eng *e)
                           : e->retire_plain[cpl == 3] ? RETIRE_PLAIN
                                                       : RETIRE_BLOCK;
     bool block = way == RETIRE_BLOCK;
+    if (way == RETIRE_PLAIN) {
+        e->plain_open = true;
+        e->plain_from = e->run_retired;
+    }
     if (!eng_align_checked(e)) { /* else an access may raise #AC */
         e->fast_want[ACC_READ] = (uint8_t)(TLB_FAST_READ_SUP << (cpl == 3));
         e->fast_want[ACC_WRITE] = (uint8_t)(TLB_FAST_WRITE_SUP << (cpl == 3));
@@ -634,6 +651,7 @@ bool eng_trace_run(struct eng *e)
     bool ran = run_traces(e);
 
     eng_traces_left(e);
+    plain_flush(e);
     if (block_flush(e))
         e->stop_after = true;
     return ran || e->stop_after;
@@ -650,6 +668,7 @@ void eng_trace_unwound(struct eng *e)
     for (uint64_t at = e->trace_rip; t && at != e->insn_rip && done < t->n;)
         at += t->ins[done++].length;
     if (!t || !done) {
+        plain_flush(e);
         if (block_flush(e))
             e->stop_after = true;
         return;
@@ -657,8 +676,9 @@ void eng_trace_unwound(struct eng *e)
     retired_first(e);
     if (!e->ops.retire_block)
         return;
-    if (e->retire_plain[eng_cpl(e) == 3]) {
+    if (e->plain_open) {
         plain_count(e, done);
+        plain_flush(e);
         return;
     }
     /* The instruction before the one that stopped it: it ended at

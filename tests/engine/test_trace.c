@@ -53,6 +53,8 @@ struct side {
     unsigned cycle;               /* the longest cycle a block had */
     uint64_t most_reps;           /* the most rounds of one again */
     uint64_t block_calls;         /* retire_block's */
+    uint64_t retires;             /* retire's */
+    uint64_t plain;               /* retired_plain's, summed */
 };
 
 static struct side ref, sub;
@@ -65,7 +67,13 @@ static bool plain_sub;
 static bool ref_retire(void *ctx, const struct pmu_insn *r)
 {
     struct side *s = ctx;
+    s->retires++;
     return !plain_sub && pmu_retire(s->pmu, r);
+}
+
+static void sub_plain(void *ctx, uint64_t n)
+{
+    ((struct side *)ctx)->plain += n;
 }
 
 static uint64_t sub_room(void *ctx)
@@ -122,6 +130,7 @@ static void side_init(struct side *s, bool traces)
         .block_room = traces ? sub_room : NULL,
         .retire_block = traces ? sub_block : NULL,
         .retire_wanted = traces && plain_sub ? no_records : NULL,
+        .retired_plain = traces && plain_sub ? sub_plain : NULL,
         .no_traces = !traces,
     };
     memset(s, 0, sizeof(*s));
@@ -231,8 +240,10 @@ static int run_both(const char *code, size_t len, uint64_t budget,
         assert_int_equal(xr.retired, xs.retired);
         compare_state();
         compare_pmu();
-        if (plain_sub) /* traces only counted: not one block */
+        if (plain_sub) { /* traces only counted: not one block */
             assert_int_equal(sub.block_calls, 0);
+            assert_int_equal(sub.retires + sub.plain, ref.retires);
+        }
         if (xr.stop == ENGINE_STOP_HANDBACK)
             return machine_vector_at(ref.st.rip);
         assert_true(xr.stop == ENGINE_STOP_BUDGET ||
@@ -552,10 +563,11 @@ static void test_rep_fault_each_iteration(void **state)
 
 /*
  * While nothing counts and the caller wants no records (the VMM's bridge
- * outside counting), traces are only counted: the same stops, states and
- * retired counts as the reference at every budget, and not one block.
- * Each program is run until its handler, under every budget up to 40
- * and a large one.
+ * and engine CPU outside counting), traces are only counted: the same
+ * stops, states and retired counts as the reference at every budget, not
+ * one block, and every instruction told once, through retire or by
+ * retired_plain's count, by the end of each run. Each program is run
+ * until its handler, under every budget up to 40 and a large one.
  */
 static void test_plain(void **state)
 {

@@ -51,6 +51,18 @@ static bool on_retire_repeat(void *ctx, const struct pmu_insn *r,
     return p->pmi_due;
 }
 
+/* Nothing counts: traces need no record, only the clock's ticks. */
+static bool on_retire_wanted(void *ctx, unsigned cpl)
+{
+    (void)cpl;
+    return count_active(ctx);
+}
+
+static void on_retired_plain(void *ctx, uint64_t n)
+{
+    cpu_of(ctx)->clock += n;
+}
+
 static uint64_t on_block_room(void *ctx)
 {
     struct pmvm *p = ctx;
@@ -268,6 +280,7 @@ static enum engine_answer on_io(void *ctx, uint16_t port, unsigned size,
 const struct engine_ops engine_cpu_ops = {
     .retire = on_retire, .retire_repeat = on_retire_repeat,
     .block_room = on_block_room, .retire_block = on_retire_block,
+    .retire_wanted = on_retire_wanted, .retired_plain = on_retired_plain,
     .mem_access = count_mem_access, .mem_access_wanted = count_mem_wanted,
     .rdmsr = on_rdmsr, .wrmsr = on_wrmsr,
     .rdpmc = on_rdpmc, .cpuid = on_cpuid, .rdtsc = on_rdtsc,
