@@ -131,7 +131,7 @@ static int vcpu_run_loop(struct pmvm *p, double timeout_s)
             return end_console_failed(p, timeout_s);
         /* While a counter counts, the engine runs the guest; KVM runs it
          * otherwise, and for single instructions the engine hands back. */
-        if (bridge_active(p) && incomplete) {
+        if (incomplete && bridge_active(p)) {
             complete_exit(p);
             incomplete = false;
         }
@@ -144,8 +144,8 @@ static int vcpu_run_loop(struct pmvm *p, double timeout_s)
             if (bridge_active(p))
                 continue;
         }
-        if (!p->bridge.handback)
-            trap_before_run(p);
+        if (!p->bridge.handback && trap_before_run(p))
+            continue; /* the engine takes the next instruction */
         gp_catch_refresh(p);
         syscall_catch_refresh(p);
         if (p->pmi_due) {
@@ -163,6 +163,8 @@ static int vcpu_run_loop(struct pmvm *p, double timeout_s)
         int r = ioctl(vm->vcpu_fd, KVM_RUN, 0);
         vm_regs_invalidate(vm);
         tf_scrub_after_run(p);
+        bridge_after_kvm_run(p, !p->trap.next_known ||
+                                    p->trap.next_kind == ENGINE_KIND_MOV_DR);
         p->bridge.kvm_ran = true;
         p->debug.guest_valid = false;
         incomplete = false;

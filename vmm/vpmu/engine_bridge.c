@@ -95,37 +95,47 @@ static bool kvm_event_pending(struct pmvm *p)
 
 /* ---- the engine's callbacks: the PMU model and pmvm's devices ---- */
 
-/* --count=step: the guest's own TF or breakpoints are on. */
+/* --count=step: the guest's own TF or breakpoints are on. Its DR7 is
+ * read again after each KVM run, but while pmvm single-steps it (a
+ * counter counts) only after a MOV DR: a read each step would cost
+ * about as much as the step. */
 static bool guest_debugs(struct pmvm *p)
 {
-    return (vm_regs(&p->vm)->rflags & RFLAGS_TF) ||
-           guest_debug_guest_armed(p);
+    struct bridge *b = &p->bridge;
+
+    if (vm_regs(&p->vm)->rflags & RFLAGS_TF)
+        return true;
+    if (!b->dr7_known) {
+        b->dr7_armed = guest_debug_guest_armed(p);
+        b->dr7_known = true;
+    }
+    return b->dr7_armed;
 }
 
-/* --count=step: pmvm single-steps the guest, and the instruction at RIP
- * loads RFLAGS (POPF, IRET, SYSRET) or stores it (PUSHF, SYSCALL, INT n):
- * KVM's single-step would hide a TF the guest loads (it takes that TF for
- * its own) and leave its own in what the guest stores, so the engine
- * runs that one. */
-static bool flags_stepped(struct pmvm *p)
+void bridge_after_kvm_run(struct pmvm *p, bool stepped_mov_dr)
 {
-    struct insn in;
+    if (!p->debug.step_armed || stepped_mov_dr)
+        p->bridge.dr7_known = false;
+}
 
-    if (!guest_debug_wants_step(p) ||
-        insn_at(&p->vm, vm_sregs(&p->vm), vm_regs(&p->vm)->rip, &in) < 0)
+bool bridge_takes_flags(struct pmvm *p, enum engine_kind kind)
+{
+    if (!p->bridge.debug_only)
         return false;
+    switch (kind) {
+    case ENGINE_KIND_POPF: case ENGINE_KIND_IRET: case ENGINE_KIND_SYSRET:
+    case ENGINE_KIND_PUSHF: case ENGINE_KIND_SYSCALL:
+        break;
+    default:
+        return false;
+    }
     /* a return to CPL3 a host cannot step: KVM runs it, unstepped, with
      * the guest's TF as it loads it (trap.c's unstep_if_due()) */
     if (!host_steps_cpl3(p->vm.kvm_fd) &&
         trap_enters_user(p, vm_regs(&p->vm)->rip))
         return false;
-    switch (in.kind) {
-    case ENGINE_KIND_POPF: case ENGINE_KIND_IRET: case ENGINE_KIND_SYSRET:
-    case ENGINE_KIND_PUSHF: case ENGINE_KIND_SYSCALL:
-        return true;
-    default:
-        return false;
-    }
+    p->bridge.flags_next = true;
+    return true;
 }
 
 /*
@@ -140,7 +150,7 @@ static bool flags_stepped(struct pmvm *p)
 static bool every_insn(struct pmvm *p)
 {
     if (p->bridge.debug_only)
-        return guest_debugs(p) || flags_stepped(p);
+        return p->bridge.flags_next || guest_debugs(p);
     return count_active(p) || p->trap.mode == TRAP_STEP ||
            guest_debug_guest_armed(p);
 }
@@ -681,7 +691,7 @@ static uint64_t budget(struct pmvm *p, const struct engine_state *st)
     if (st->interrupt_shadow && (st->rflags & RFLAGS_IF) &&
         (p->extint_held || pic_pending(&p->pic)))
         return 1;
-    /* --count=step: the one flags_stepped() gives it, then see */
+    /* --count=step: the one bridge_takes_flags() gives it, then see */
     if (p->bridge.debug_only && !guest_debugs(p))
         return 1;
     return BRIDGE_BUDGET;
@@ -792,6 +802,8 @@ int bridge_run(struct pmvm *p)
     if (ok) {
         engine_run(p->bridge.engine, &st, budget(p, &st), &x);
         p->bridge.retired += x.retired;
+        p->bridge.flags_next = false;
+        p->bridge.dr7_known = false;
         shadow_flush_note(p, x.flushed_tlb);
     }
     if (ok && wakes_from_halt(p, &st, &x))

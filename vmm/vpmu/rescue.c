@@ -52,6 +52,7 @@ int bridge_rescue(struct pmvm *p)
     engine_run(eng, &st, 1, &x);
     p->bridge.st = NULL;
     p->bridge.retired += x.retired;
+    p->bridge.dr7_known = false; /* machine mode runs MOV DR */
     if (x.stop == ENGINE_STOP_STATE || x.stop == ENGINE_STOP_HANDBACK)
         return BRIDGE_NOT_RESCUED; /* the state is as it was */
     bridge_state_out(p, &st, machine);

@@ -276,11 +276,12 @@ static void icebp_at_rip(struct pmvm *p)
  * pmvm completes) can end the stepping, so pmvm sets guest debug again
  * after those.
  */
-void trap_before_run(struct pmvm *p)
+bool trap_before_run(struct pmvm *p)
 {
     struct trap *t = &p->trap;
+    t->next_known = false;
     if (!guest_debug_wants_step(p))
-        return;
+        return false;
     uint32_t last = p->vm.run->exit_reason;
     bool after_step = !t->started || last == KVM_EXIT_DEBUG;
     t->started = true;
@@ -298,16 +299,19 @@ void trap_before_run(struct pmvm *p)
                 break; /* #GP injected: the handler runs next */
         }
         icebp_at_rip(p);
-        t->step_rearm = insn_at_rip(p, 0, &in) == 0 &&
-                        tf_may_change(in.kind);
+        t->next_known = insn_at_rip(p, 0, &in) == 0;
+        t->next_kind = t->next_known ? in.kind : ENGINE_KIND_OTHER;
+        t->step_rearm = t->next_known && tf_may_change(in.kind);
+        if (t->next_known && bridge_takes_flags(p, in.kind))
+            return true;
         if (unstep_if_due(p, 0))
-            return;
+            return false;
         if (t->bp_temp && vm_regs(&p->vm)->rip != t->bp_temp) {
             t->bp_temp = 0;
             guest_debug_update(p);
         }
         count_prepare(p);
-        return;
+        return false;
     }
     /* The run was not a step (an exit, or the watchdog's tick): RIP is
      * at the next instruction, or with an exit KVM completes on the next
@@ -319,17 +323,20 @@ void trap_before_run(struct pmvm *p)
         (in.kind == ENGINE_KIND_IO || in.kind == ENGINE_KIND_RDMSR ||
          in.kind == ENGINE_KIND_WRMSR))
         next = in.length;
+    else if (insn_at_rip(p, 0, &in) == 0 && bridge_takes_flags(p, in.kind))
+        return true;
     if (unstep_if_due(p, next))
-        return;
+        return false;
     if (last != KVM_EXIT_IO && last != KVM_EXIT_X86_RDMSR &&
         last != KVM_EXIT_X86_WRMSR)
-        return;
+        return false;
     uint64_t at = vm_regs(&p->vm)->rip + next;
     if (insn_at_rip(p, next, &in) == 0 && in.kind == ENGINE_KIND_RDPMC &&
         !bp_site_hit(t, at) && t->bp_temp != at) {
         t->bp_temp = at;
         guest_debug_update(p);
     }
+    return false;
 }
 
 void trap_engine_takes_over(struct pmvm *p)

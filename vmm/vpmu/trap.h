@@ -22,6 +22,8 @@ struct trap {
     uint64_t bp_temp;      /* step mode: breakpoint past an exit, or 0 */
     bool started;
     bool step_rearm;       /* the stepped instruction may clear TF */
+    bool next_known;       /* the instruction KVM steps next is known: */
+    enum engine_kind next_kind; /* ... of this kind */
     bool unstepped;        /* a HLT, or CPL3 code on a host that cannot
                               step it, runs unstepped to the next exit */
     bool gp_catchable;     /* an RDPMC nothing else traps faults (#GP),
@@ -47,8 +49,10 @@ void trap_setup(struct pmvm *p, enum trap_mode requested,
 struct debug_wish;
 void trap_debug_wish(const struct pmvm *p, struct debug_wish *w);
 
-/* Before each KVM_RUN: in step mode, emulate an RDPMC about to run. */
-void trap_before_run(struct pmvm *p);
+/* Before each KVM_RUN that single-steps: emulate an RDPMC about to run,
+ * and note the instruction KVM steps next. True: pmvm's engine takes
+ * that one instead (bridge_takes_flags()), the run loop goes round. */
+bool trap_before_run(struct pmvm *p);
 
 /* After each KVM_RUN: what ran unstepped has ended, unless the vCPU
  * still waits in a HLT (halted). */
