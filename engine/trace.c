@@ -383,22 +383,16 @@ static uint64_t limit_of(struct eng *e, const struct eng_trace *t, bool block)
 /* An instruction of a trace, at (at), executed: its RIP and the next
  * one where the handlers read them, the flags made whole first unless
  * it leaves them lazy (all_lazy: every one of the trace's does).
- * Returns where it went on: only a trace's last instruction may branch
- * (eng_trace_role_of()), so of the others that is the next one, known
- * here without a load that would wait for the store above (last: it
- * may branch). */
+ * Returns where it went on. */
 static inline __attribute__((always_inline)) uint64_t
-exec_at(struct eng *e, const struct eng_insn *in, uint64_t at, bool last,
-        bool all_lazy)
+exec_at(struct eng *e, const struct eng_insn *in, uint64_t at, bool all_lazy)
 {
-    uint64_t next = at + in->length;
-
     e->insn_rip = at;
-    e->next_rip = next;
+    e->next_rip = at + in->length;
     if (!all_lazy && !in->lazy)
         eng_flags_sync(e);
     in->exec(e, in);
-    return last ? e->next_rip : next;
+    return e->next_rip;
 }
 
 /* Runs the first (limit) instructions of (t), from RIP on its page at
@@ -423,7 +417,7 @@ run_one(struct eng *e, const struct eng_trace *t, uint64_t gpa,
     for (;;) {
         const struct eng_insn *in = &t->ins[i];
         at = rip;
-        rip = exec_at(e, in, at, i + 1 == t->n, all_lazy);
+        rip = exec_at(e, in, at, all_lazy);
         i++;
         if (way == RETIRE_EACH) {
             eng_flags_sync(e); /* the state as ops->retire may read it */
@@ -496,8 +490,7 @@ run_rounds(struct eng *e, const struct eng_trace *t, uint64_t gpa,
         unsigned i = 0;
         do {
             at = rip;
-            rip = exec_at(e, &t->ins[i], at, i + 1 == n, all_lazy);
-            i++;
+            rip = exec_at(e, &t->ins[i++], at, all_lazy);
         } while (i < n && *gen == gen0);
         if (i < n || rip != start || *gen != gen0) {
             bool whole = i == n && *gen == gen0;
