@@ -344,11 +344,10 @@ plain_count(struct eng *e, unsigned done)
  * ops->retired_plain. */
 static void plain_flush(struct eng *e)
 {
-    uint64_t n = e->run_retired - e->plain_from;
-
     if (!e->plain_open)
         return;
     e->plain_open = false;
+    uint64_t n = e->run_retired - e->plain_from;
     if (n && e->ops.retired_plain)
         e->ops.retired_plain(e->ops.ctx, n);
 }

@@ -401,7 +401,8 @@ struct engine_ops bridge_engine_ops(struct pmvm *p)
     static const struct engine_ops ops_template = {
         .retire = on_retire, .retire_repeat = on_retire_repeat,
         .block_room = on_block_room, .retire_block = on_retire_block,
-        .retire_wanted = on_retire_wanted, .mem_access = count_mem_access, .mem_access_wanted = count_mem_wanted,
+        .retire_wanted = on_retire_wanted,
+        .mem_access = count_mem_access, .mem_access_wanted = count_mem_wanted,
         .rdmsr = on_rdmsr, .wrmsr = on_wrmsr, .rdpmc = on_rdpmc,
         .rdtsc = on_rdtsc, .cpuid = on_cpuid, .sys_msr_read = on_sys_read,
         .sys_msr_write = on_sys_write, .io = on_io, .cr3_writes = true,

@@ -18,7 +18,7 @@ enum bridge_cpl0 {
 };
 
 struct bridge {
-    struct engine *engine;
+    struct engine *engine;  /* pmvm's engine over the VM's RAM */
     bool debug_only;        /* --count=step: counting single-steps, and
                                (engine) runs only while the guest's own
                                TF or breakpoints are on (KVM's step hides
@@ -146,7 +146,8 @@ void bridge_after_exit(struct pmvm *p, bool halted);
  * follows, and the counted region's clock (vtsc.c) stops with it. */
 void bridge_counting_changed(struct pmvm *p);
 
-/* This run has an engine (not --count=step, and not refused). */
+/* This run has an engine that runs the guest whenever pmvm must see
+ * every instruction (not --count=step's). */
 bool bridge_has_engine(const struct pmvm *p);
 
 /*
