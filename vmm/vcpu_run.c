@@ -13,6 +13,7 @@
 #include "vmm/vpmu/guest_debug.h"
 #include "vmm/vpmu/pmi.h"
 #include "vmm/vpmu/shadow_flush.h"
+#include "vmm/vpmu/step_debug.h"
 #include "vmm/status.h"
 #include "vmm/watchdog.h"
 
@@ -163,7 +164,7 @@ static int vcpu_run_loop(struct pmvm *p, double timeout_s)
         int r = ioctl(vm->vcpu_fd, KVM_RUN, 0);
         vm_regs_invalidate(vm);
         tf_scrub_after_run(p);
-        bridge_after_kvm_run(p, !p->trap.next_known ||
+        step_after_kvm_run(p, !p->trap.next_known ||
                                     p->trap.next_kind == ENGINE_KIND_MOV_DR);
         p->bridge.kvm_ran = true;
         p->debug.guest_valid = false;

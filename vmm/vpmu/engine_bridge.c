@@ -23,6 +23,7 @@
 #include "vmm/vpmu/guest_debug.h"
 #include "vmm/vpmu/rdpmc.h"
 #include "vmm/vpmu/shadow_flush.h"
+#include "vmm/vpmu/step_debug.h"
 #include "vmm/status.h"
 #include "vmm/vpmu/trap.h"
 #include "vmm/vpmu/xstate.h"
@@ -95,49 +96,6 @@ static bool kvm_event_pending(struct pmvm *p)
 
 /* ---- the engine's callbacks: the PMU model and pmvm's devices ---- */
 
-/* --count=step: the guest's own TF or breakpoints are on. Its DR7 is
- * read again after each KVM run, but while pmvm single-steps it (a
- * counter counts) only after a MOV DR: a read each step would cost
- * about as much as the step. */
-static bool guest_debugs(struct pmvm *p)
-{
-    struct bridge *b = &p->bridge;
-
-    if (vm_regs(&p->vm)->rflags & RFLAGS_TF)
-        return true;
-    if (!b->dr7_known) {
-        b->dr7_armed = guest_debug_guest_armed(p);
-        b->dr7_known = true;
-    }
-    return b->dr7_armed;
-}
-
-void bridge_after_kvm_run(struct pmvm *p, bool stepped_mov_dr)
-{
-    if (!p->debug.step_armed || stepped_mov_dr)
-        p->bridge.dr7_known = false;
-}
-
-bool bridge_takes_flags(struct pmvm *p, enum engine_kind kind)
-{
-    if (!p->bridge.debug_only)
-        return false;
-    switch (kind) {
-    case ENGINE_KIND_POPF: case ENGINE_KIND_IRET: case ENGINE_KIND_SYSRET:
-    case ENGINE_KIND_PUSHF: case ENGINE_KIND_SYSCALL:
-        break;
-    default:
-        return false;
-    }
-    /* a return to CPL3 a host cannot step: KVM runs it, unstepped, with
-     * the guest's TF as it loads it (trap.c's unstep_if_due()) */
-    if (!host_steps_cpl3(p->vm.kvm_fd) &&
-        trap_enters_user(p, vm_regs(&p->vm)->rip))
-        return false;
-    p->bridge.flags_next = true;
-    return true;
-}
-
 /*
  * The engine runs every instruction: pmvm must see each (a counter counts,
  * or RDPMC is trapped by looking at each one, --trap=step), where the
@@ -150,7 +108,7 @@ bool bridge_takes_flags(struct pmvm *p, enum engine_kind kind)
 static bool every_insn(struct pmvm *p)
 {
     if (p->bridge.debug_only)
-        return p->bridge.flags_next || guest_debugs(p);
+        return p->bridge.flags_next || step_guest_debugs(p);
     return count_active(p) || p->trap.mode == TRAP_STEP ||
            guest_debug_guest_armed(p);
 }
@@ -692,8 +650,8 @@ static uint64_t budget(struct pmvm *p, const struct engine_state *st)
     if (st->interrupt_shadow && (st->rflags & RFLAGS_IF) &&
         (p->extint_held || pic_pending(&p->pic)))
         return 1;
-    /* --count=step: the one bridge_takes_flags() gives it, then see */
-    if (p->bridge.debug_only && !guest_debugs(p))
+    /* --count=step: the one step_takes_flags() gives it, then see */
+    if (p->bridge.debug_only && !step_guest_debugs(p))
         return 1;
     return BRIDGE_BUDGET;
 }

@@ -28,7 +28,7 @@ struct bridge {
     bool dr7_armed;         /* ... the guest's DR7 enables some, */
     bool dr7_known;         /* ... as read since KVM last ran, or while
                                pmvm single-steps, since the last stepped
-                               MOV DR (guest_debugs()) */
+                               MOV DR (step_guest_debugs()) */
     struct engine *rescue;  /* machine mode, for what KVM failed to
                                emulate where (engine) cannot run it
                                (rescue.c); made at the first */
@@ -149,21 +149,5 @@ void bridge_counting_changed(struct pmvm *p);
 /* This run has an engine that runs the guest whenever pmvm must see
  * every instruction (not --count=step's). */
 bool bridge_has_engine(const struct pmvm *p);
-
-/*
- * --count=step, pmvm single-stepping: KVM is to step an instruction of
- * (kind), which loads RFLAGS (POPF, IRET, SYSRET) or stores it (PUSHF,
- * SYSCALL, INT n). KVM's single-step would hide a TF the guest loads (it
- * takes that TF for its own) and leave its own in what the guest
- * stores: true, and the engine runs that one (bridge_active()). Not a
- * return to CPL3 on a host that cannot step CPL3 code, which KVM runs
- * unstepped, the guest's TF with it.
- */
-enum engine_kind;
-bool bridge_takes_flags(struct pmvm *p, enum engine_kind kind);
-
-/* KVM ran the guest; (stepped_mov_dr): single-stepped, and the
- * instruction may have been a MOV to a debug register, or unknown. */
-void bridge_after_kvm_run(struct pmvm *p, bool stepped_mov_dr);
 
 #endif

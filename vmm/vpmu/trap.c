@@ -14,6 +14,7 @@
 #include "vmm/paging.h"
 #include "vmm/pmvm.h"
 #include "vmm/vpmu/rdpmc.h"
+#include "vmm/vpmu/step_debug.h"
 #include "vmm/status.h"
 #include "vmm/vpmu/trap.h"
 
@@ -302,7 +303,7 @@ bool trap_before_run(struct pmvm *p)
         t->next_known = insn_at_rip(p, 0, &in) == 0;
         t->next_kind = t->next_known ? in.kind : ENGINE_KIND_OTHER;
         t->step_rearm = t->next_known && tf_may_change(in.kind);
-        if (t->next_known && bridge_takes_flags(p, in.kind))
+        if (t->next_known && step_takes_flags(p, in.kind))
             return true;
         if (unstep_if_due(p, 0))
             return false;
@@ -323,7 +324,7 @@ bool trap_before_run(struct pmvm *p)
         (in.kind == ENGINE_KIND_IO || in.kind == ENGINE_KIND_RDMSR ||
          in.kind == ENGINE_KIND_WRMSR))
         next = in.length;
-    else if (insn_at_rip(p, 0, &in) == 0 && bridge_takes_flags(p, in.kind))
+    else if (insn_at_rip(p, 0, &in) == 0 && step_takes_flags(p, in.kind))
         return true;
     if (unstep_if_due(p, next))
         return false;

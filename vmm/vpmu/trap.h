@@ -51,7 +51,7 @@ void trap_debug_wish(const struct pmvm *p, struct debug_wish *w);
 
 /* Before each KVM_RUN that single-steps: emulate an RDPMC about to run,
  * and note the instruction KVM steps next. True: pmvm's engine takes
- * that one instead (bridge_takes_flags()), the run loop goes round. */
+ * that one instead (step_takes_flags()), the run loop goes round. */
 bool trap_before_run(struct pmvm *p);
 
 /* After each KVM_RUN: what ran unstepped has ended, unless the vCPU
