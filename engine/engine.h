@@ -27,11 +27,12 @@
  * types of usable segments: the state's data segments need s = 1 and
  * present = 1), the control and debug registers, IA32_EFER and the FS/GS
  * base MSRs, descriptor-table and segment loads, far JMP/CALL/RET and
- * IRETD to the same privilege, exceptions and interrupts through a
- * 32-bit IDT to the same privilege, and the switch to long mode (SDM
- * 9.8.5). It still stops on real mode and 16-bit code (ENGINE_STOP_STATE,
- * WHY_MODE), call gates, task switches, privilege changes in legacy mode
- * (hand-backs, WHY_SYSTEM or WHY_EVENT) and what the engine does not
+ * IRETD (to an outer privilege too), exceptions and interrupts through
+ * a 32-bit IDT (to an inner privilege too, on the 32-bit TSS's stack),
+ * and the switch to long mode (SDM 9.8.5). It still stops on real mode
+ * and 16-bit code (ENGINE_STOP_STATE, WHY_MODE), call gates, task
+ * switches, far RET to an outer privilege in legacy mode (hand-backs,
+ * WHY_SYSTEM or WHY_EVENT) and what the engine does not
  * implement at all (WHY_UNIMPLEMENTED: PUSHA, BOUND, ENTER in 32-bit
  * code, x87/SSE, ...). Of the x87, SSE and AVX instructions it runs only
  * those that save, restore and control their state, through the
@@ -343,7 +344,7 @@ void engine_run(struct engine *e, struct engine_state *st, uint64_t budget,
  * IF, the interrupt shadow and the local APIC's priorities). False: its
  * delivery would fault, the state is unchanged, and KVM must deliver it.
  * (Machine mode, legacy protected mode: through a 32-bit interrupt or
- * trap gate to the same privilege; false for anything else. Where the
+ * trap gate; false for a task gate, 16-bit code or stacks. Where the
  * engine is the CPU, nothing else can deliver it: pmvm ends the run.)
  */
 bool engine_interrupt(struct engine *e, struct engine_state *st,

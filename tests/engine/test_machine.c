@@ -1,4 +1,4 @@
-/* test_machine.c: the engine's machine mode (pmvm --accel=engine) on hand-assembled code from the Multiboot entry: the switch to long mode, 32-bit and PAE paging, MMIO through ops->mmio, events and far transfers in 32-bit code. */
+/* test_machine.c: the engine's machine mode (pmvm --accel=engine) on hand-assembled code from the Multiboot entry: the switch to long mode, 32-bit and PAE paging, MMIO through ops->mmio, events and far transfers in 32-bit code, to CPL3 and back. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -501,6 +501,99 @@ static void test_far_call_and_sreg_gp_32(void **state)
     assert_int_equal(fx.st.seg[ENGINE_DS].selector, 0x10);
 }
 
+/* ---- to CPL3 and back (SDM 6.12.1: an inner privilege's stack from
+ * the TSS, Figure 6-4; SDM IRET: to an outer privilege) ---- */
+
+#define USER (BOOT + 0x400)
+#define H80 (BOOT + 0x800)
+
+/* IRETD to CPL3 (GDT 0x3B and 0x43: DPL 3 code and data), which makes DS,
+ * ES, FS and GS null (DPL 0 data); INT 0x80 through a DPL 3 interrupt
+ * gate to CPL0 on the TSS's SS0:ESP0 (0x10:0x70000); its handler's IRETD
+ * back to CPL3, which pops ESP and SS too; a CLI at CPL3 with IOPL 0,
+ * #GP(0), on the same stack: SS, ESP, EFLAGS (RF set: a fault), CS, EIP
+ * and the error code, the last lowest. */
+static void test_user_and_back_32(void **state)
+{
+    static const char code[] =
+        "\x0f\x01\x15\x00\x20\x00\x00"  /* lgdt 0x2000 */
+        "\x0f\x01\x1d\x20\x20\x00\x00"  /* lidt 0x2020 */
+        "\xb8\x20\x00\x00\x00"          /* mov $0x20, %eax */
+        "\x0f\x00\xd8"                  /* ltr %ax */
+        "\x6a\x43"                      /* push $0x43: SS */
+        "\x68\x00\x00\x06\x00"          /* push $0x60000: ESP */
+        "\x6a\x02"                      /* push $2: EFLAGS */
+        "\x6a\x3b"                      /* push $0x3b: CS */
+        "\x68\x00\x04\x10\x00"          /* push $USER: EIP */
+        "\xcf";                         /* iret */
+    static const char user[] =
+        "\xb8\x07\x00\x00\x00"          /* mov $7, %eax */
+        "\xcd\x80"                      /* int $0x80 */
+        "\xfa";                         /* cli: #GP(0) */
+    struct engine_exit x;
+
+    (void)state;
+    idt32();
+    put64(GDT + 0x38, 0x00CFFA000000FFFFull);
+    put64(GDT + 0x40, 0x00CFF2000000FFFFull);
+    fx.ram[GDTR] = 0x47;
+    put64(IDT + 0x80 * 8, (H80 & 0xFFFF) | 0x08ull << 16 | 0xEE00ull << 32 |
+                              (uint64_t)(H80 >> 16) << 48);
+    put32(TSS + 4, 0x70000); /* ESP0 */
+    put32(TSS + 8, 0x10);    /* SS0 */
+    LOAD(BOOT, code);
+    LOAD(USER, user);
+    LOAD(H80, "\x40\xcf");        /* inc %eax; iret */
+    LOAD(HANDLER, "\xf4");         /* hlt */
+    engine_run(fx.e, &fx.st, 1000, &x);
+    assert_int_equal(x.stop, ENGINE_STOP_HALT);
+    assert_int_equal(fx.st.rip, HANDLER + 1);
+    assert_int_equal(x.retired, 15); /* 10, MOV and INT, INC and IRET, HLT */
+    assert_int_equal(fx.st.gpr[ENGINE_RAX], 8);
+    assert_int_equal(fx.st.seg[ENGINE_CS].selector, 0x08);
+    assert_int_equal(fx.st.seg[ENGINE_SS].selector, 0x10);
+    assert_int_equal(fx.st.gpr[ENGINE_RSP], 0x70000 - 24);
+    assert_int_equal(stack32(0), 0);          /* error code */
+    assert_int_equal(stack32(1), USER + 7);   /* the CLI */
+    assert_int_equal(stack32(2), 0x3B);
+    assert_int_equal(stack32(3), 0x10002);
+    assert_int_equal(stack32(4), 0x60000);
+    assert_int_equal(stack32(5), 0x43);
+    assert_int_equal(fx.st.seg[ENGINE_DS].selector, 0);
+    assert_int_equal(fx.st.seg[ENGINE_ES].selector, 0);
+    assert_int_equal(fx.ram[GDT + 0x40 + 5], 0xF3); /* SS3 accessed */
+    assert_int_equal(fx.ram[GDT + 0x20 + 5], 0x8B); /* TSS busy */
+}
+
+/* A TSS too short for SS0 is #TS(TSS) at the INT (SDM 6.12.1.1), and
+ * with no handler for it, #DF, then a triple fault: the run ends so,
+ * and no frame lands on the CPL3 stack. */
+static void test_user_tss_short_32(void **state)
+{
+    static const char code[] =
+        "\x0f\x01\x15\x00\x20\x00\x00"  /* lgdt 0x2000 */
+        "\x0f\x01\x1d\x20\x20\x00\x00"  /* lidt 0x2020 */
+        "\xb8\x20\x00\x00\x00"          /* mov $0x20, %eax */
+        "\x0f\x00\xd8"                  /* ltr %ax */
+        "\x6a\x43\x68\x00\x00\x06\x00\x6a\x02\x6a\x3b"
+        "\x68\x00\x04\x10\x00\xcf";     /* the same IRETD to USER */
+    struct engine_exit x;
+
+    (void)state;
+    idt32();
+    put64(GDT + 0x20, 0x07 | (uint64_t)TSS << 16 | 0x89ull << 40);
+    put64(GDT + 0x38, 0x00CFFA000000FFFFull);
+    put64(GDT + 0x40, 0x00CFF2000000FFFFull);
+    fx.ram[GDTR] = 0x47;
+    put64(IDT + 0x80 * 8, (H80 & 0xFFFF) | 0x08ull << 16 | 0xEE00ull << 32 |
+                              (uint64_t)(H80 >> 16) << 48);
+    LOAD(BOOT, code);
+    LOAD(USER, "\xcd\x80");        /* int $0x80 */
+    engine_run(fx.e, &fx.st, 1000, &x);
+    assert_int_equal(x.stop, ENGINE_STOP_SHUTDOWN);
+    assert_int_equal(get32(0x60000 - 4), 0);
+}
+
 /* MOV to CR4 with OSXSAVE (bit 18): #GP(0) where the guest's CPUID does
  * not offer XSAVE, as KVM's kvm_set_cr4 (SDM 2.5: "CR4.OSXSAVE ... can be
  * set only if CPUID.1:ECX.XSAVE[bit 26] = 1"); set where it does. */
@@ -575,6 +668,10 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_fault_and_iret_32, setup,
                                         teardown),
         cmocka_unit_test_setup_teardown(test_far_call_and_sreg_gp_32, setup,
+                                        teardown),
+        cmocka_unit_test_setup_teardown(test_user_and_back_32, setup,
+                                        teardown),
+        cmocka_unit_test_setup_teardown(test_user_tss_short_32, setup,
                                         teardown),
         cmocka_unit_test_setup_teardown(test_triple_fault_32, setup,
                                         teardown),

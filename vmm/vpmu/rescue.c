@@ -14,10 +14,10 @@
  * a 32-bit IRET or bytes that are no instruction (docs/guest-abi.md).
  * The bridge's engine runs only 64-bit mode; in 32-bit protected mode an
  * engine in machine mode (engine/engine.h) runs the one instruction: it
- * delivers events through a 32-bit IDT to the same privilege and returns
- * with IRETD, as --accel=engine does. Whatever it does not run (a change of
- * privilege through the TSS, a task gate, 16-bit code) it leaves as it
- * was, and the run ends with the host's limit named (exit_end.c).
+ * delivers events through a 32-bit IDT and returns with IRETD, as
+ * --accel=engine does. Whatever it does not run (a task gate, 16-bit
+ * code or stacks) it leaves as it was, and the run ends with the host's
+ * limit named (exit_end.c).
  */
 
 /* The engine in machine mode, made at the first rescue that needs it
