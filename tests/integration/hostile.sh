@@ -148,7 +148,18 @@ if [ -z "$why" ]; then
 	"$pmvm" run --trace "$build/guest/hello.elf" 2>"$tmp/probe" >/dev/null
 	grep -q "the engine runs the guest's CPL0 code" "$tmp/probe" && engine_cpl0_here=1
 fi
+# In the test VM (nested KVM under QEMU 7.2's TCG), --count=step's
+# engine runs PUSHF and POPF around a store KVM steps (the OR that sets
+# TF in the image), and pmvm then reads the image without it: a store of
+# the nested guest's that the page pmvm sees does not get, there only
+# (docs/testing.md). The results are not asked there, saying so.
 for mode in $modes; do
+	case "$mode" in
+	*--count=step*) if [ -n "${PMVM_TESTVM:-}" ] && [ -z "$why" ]; then
+		skip "the guest's own breakpoints and TF with $(mode_args "$mode")" "in the test VM a store its nested KVM steps between two instructions pmvm's engine runs is not seen in guest RAM (docs/testing.md)"
+		continue
+	fi ;;
+	esac
 	case "$mode" in
 	*--trap=step*|*--cpl0=engine*|--accel=engine) need='' ;;
 	*--cpl0=kvm*|*--count=step*) need='nothing counts: TF|a counter counts' ;;
