@@ -640,6 +640,11 @@ struct engine_seg eng_gate_code(struct eng *e, uint16_t sel, bool ext,
 bool eng_deliver32(struct eng *e, unsigned vec, bool has_err, uint32_t err,
                    bool soft, uint64_t return_rip, uint64_t rf);
 void eng_iret32(struct eng *e, const struct eng_insn *in);
+/* The stack segment (sel) for privilege (pl), checked as MOV SS, an
+ * event to an inner privilege (the TSS's SSn) and IRET to an outer one
+ * check it (exec_desc.c): (vec) #GP or #TS(sel), not present #SS(sel). */
+struct engine_seg eng_stack_seg(struct eng *e, uint16_t sel, unsigned pl,
+                                unsigned vec);
 /* Loads segment register (sreg) with (sel) as MOV Sreg does (its
  * descriptor checks and faults). */
 void eng_load_sreg(struct eng *e, unsigned sreg, uint16_t sel);

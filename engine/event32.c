@@ -7,33 +7,6 @@
 #define TSS32_AVAIL 9u
 #define TSS32_BUSY 0xBu
 
-/*
- * The stack segment (sel) for privilege (pl), with the checks an event to
- * an inner privilege makes of the TSS's SSn (SDM 6.12.1.1: (vec) #TS)
- * and IRET of the one it returns to ((vec) #GP): a null selector, one
- * outside its table, an RPL or DPL other than (pl), not a writable data
- * segment: (vec)(sel); not present: #SS(sel). Its accessed bit is set.
- */
-static struct engine_seg stack_seg(struct eng *e, uint16_t sel, unsigned pl,
-                                   unsigned vec)
-{
-    struct engine_seg ss;
-    uint64_t d[2];
-
-    if ((sel & ~3u) == 0 || (sel & 3) != pl || !eng_desc_read(e, sel, d))
-        eng_sel_fault(e, vec, sel);
-    eng_seg_from_desc(&ss, sel, d);
-    if (!ss.s || (ss.type & 8) || !(ss.type & 2) || ss.dpl != pl)
-        eng_sel_fault(e, vec, sel);
-    if (!ss.present)
-        eng_sel_fault(e, VEC_SS, sel);
-    if (!(ss.type & 1)) {
-        eng_desc_set_bit(e, sel, 40);
-        ss.type |= 1;
-    }
-    return ss;
-}
-
 /* (n) doublewords of (v), the first highest, below (sp) on a new
  * 32-bit stack (ss), each within its limit (expand-up or expand-down)
  * before any is written: #SS(sel) (SDM 6.12.1). */
@@ -106,7 +79,7 @@ bool eng_deliver32(struct eng *e, unsigned vec, bool has_err, uint32_t err,
             e, (tr->base + TSS32_ESP(new_cpl)) & 0xFFFFFFFFull, 4, true);
         uint16_t ss_sel = (uint16_t)eng_read_la(
             e, (tr->base + TSS32_SS(new_cpl)) & 0xFFFFFFFFull, 2, true);
-        struct engine_seg ss = stack_seg(e, ss_sel, new_cpl, VEC_TS);
+        struct engine_seg ss = eng_stack_seg(e, ss_sel, new_cpl, VEC_TS);
         if (!ss.db)
             return false; /* a 16-bit stack */
         frame[n++] = st->seg[ENGINE_SS].selector;
@@ -202,7 +175,7 @@ void eng_iret32(struct eng *e, const struct eng_insn *in)
         esp = (uint32_t)eng_read(e, ENGINE_SS, (sp + 12) & m, 4);
         uint16_t ss_sel = (uint16_t)eng_read(e, ENGINE_SS, (sp + 16) & m, 4);
         cs = outer_code(e, sel, rpl, (uint32_t)eip);
-        ss = stack_seg(e, ss_sel, rpl, VEC_GP);
+        ss = eng_stack_seg(e, ss_sel, rpl, VEC_GP);
     } else {
         cs = eng_far_target(e, sel, eip, true);
     }

@@ -143,6 +143,40 @@ static void exec_ltr(struct eng *e, const struct eng_insn *in)
  * at least the CPL and the RPL unless it is conforming code (#GP(sel)),
  * present (#NP(sel)). The descriptor's accessed bit is set.
  */
+/*
+ * The stack segment (sel) for privilege (pl), with the checks an event to
+ * an inner privilege makes of the TSS's SSn (SDM 6.12.1.1: (vec) #TS)
+ * and IRET of the one it returns to ((vec) #GP): a null selector, one
+ * outside its table, an RPL or DPL other than (pl), not a writable data
+ * segment: (vec)(sel); not present: #SS(sel). Its accessed bit is set.
+ */
+/* A segment descriptor (sel) loaded as (s): its accessed bit set, in its
+ * table too. */
+static void set_accessed(struct eng *e, uint16_t sel, struct engine_seg *s)
+{
+    if (!(s->type & 1)) {
+        eng_desc_set_bit(e, sel, 40);
+        s->type |= 1;
+    }
+}
+
+struct engine_seg eng_stack_seg(struct eng *e, uint16_t sel, unsigned pl,
+                                unsigned vec)
+{
+    struct engine_seg ss;
+    uint64_t d[2];
+
+    if ((sel & ~3u) == 0 || (sel & 3) != pl || !eng_desc_read(e, sel, d))
+        eng_sel_fault(e, vec, sel);
+    eng_seg_from_desc(&ss, sel, d);
+    if (!ss.s || (ss.type & 8) || !(ss.type & 2) || ss.dpl != pl)
+        eng_sel_fault(e, vec, sel);
+    if (!ss.present)
+        eng_sel_fault(e, VEC_SS, sel);
+    set_accessed(e, sel, &ss);
+    return ss;
+}
+
 void eng_load_sreg(struct eng *e, unsigned sreg, uint16_t sel)
 {
     struct engine_state *st = e->st;
@@ -164,27 +198,20 @@ void eng_load_sreg(struct eng *e, unsigned sreg, uint16_t sel)
                                             .type = 3, .db = 1};
         return;
     }
+    if (sreg == ENGINE_SS) {
+        st->seg[sreg] = eng_stack_seg(e, sel, cpl, VEC_GP);
+        return;
+    }
     if (!eng_desc_read(e, sel, d))
         eng_sel_fault(e, VEC_GP, sel);
     eng_seg_from_desc(&s, sel, d);
-    bool code = (s.type & 8) != 0;
-    if (sreg == ENGINE_SS) {
-        if (rpl != cpl || !s.s || code || !(s.type & 2) || s.dpl != cpl)
-            eng_sel_fault(e, VEC_GP, sel);
-        if (!s.present)
-            eng_sel_fault(e, VEC_SS, sel);
-    } else {
-        bool conforming = code && (s.type & 4);
-        if (!s.s || (code && !(s.type & 2)) ||
-            (!conforming && (rpl > s.dpl || cpl > s.dpl)))
-            eng_sel_fault(e, VEC_GP, sel);
-        if (!s.present)
-            eng_sel_fault(e, VEC_NP, sel);
-    }
-    if (!(s.type & 1)) {
-        eng_desc_set_bit(e, sel, 40);
-        s.type |= 1;
-    }
+    bool code = (s.type & 8) != 0, conforming = code && (s.type & 4);
+    if (!s.s || (code && !(s.type & 2)) ||
+        (!conforming && (rpl > s.dpl || cpl > s.dpl)))
+        eng_sel_fault(e, VEC_GP, sel);
+    if (!s.present)
+        eng_sel_fault(e, VEC_NP, sel);
+    set_accessed(e, sel, &s);
     st->seg[sreg] = s;
 }
 

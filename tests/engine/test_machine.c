@@ -507,13 +507,10 @@ static void test_far_call_and_sreg_gp_32(void **state)
 #define USER (BOOT + 0x400)
 #define H80 (BOOT + 0x800)
 
-/* IRETD to CPL3 (GDT 0x3B and 0x43: DPL 3 code and data), which makes DS,
- * ES, FS and GS null (DPL 0 data); INT 0x80 through a DPL 3 interrupt
- * gate to CPL0 on the TSS's SS0:ESP0 (0x10:0x70000); its handler's IRETD
- * back to CPL3, which pops ESP and SS too; a CLI at CPL3 with IOPL 0,
- * #GP(0), on the same stack: SS, ESP, EFLAGS (RF set: a fault), CS, EIP
- * and the error code, the last lowest. */
-static void test_user_and_back_32(void **state)
+/* The GDT and IDT loaded, TR 0x20, and IRETD to USER at CPL3 (GDT 0x3B
+ * and 0x43: DPL 3 code and data, ESP 0x60000, EFLAGS 2); INT 0x80's gate
+ * a DPL 3 interrupt gate to H80. */
+static void to_user(void)
 {
     static const char code[] =
         "\x0f\x01\x15\x00\x20\x00\x00"  /* lgdt 0x2000 */
@@ -526,6 +523,23 @@ static void test_user_and_back_32(void **state)
         "\x6a\x3b"                      /* push $0x3b: CS */
         "\x68\x00\x04\x10\x00"          /* push $USER: EIP */
         "\xcf";                         /* iret */
+
+    idt32();
+    put64(GDT + 0x38, 0x00CFFA000000FFFFull);
+    put64(GDT + 0x40, 0x00CFF2000000FFFFull);
+    fx.ram[GDTR] = 0x47;
+    put64(IDT + 0x80 * 8, (H80 & 0xFFFF) | 0x08ull << 16 | 0xEE00ull << 32 |
+                              (uint64_t)(H80 >> 16) << 48);
+    LOAD(BOOT, code);
+}
+
+/* The IRETD to CPL3 makes DS, ES, FS and GS null (DPL 0 data); INT 0x80
+ * goes to CPL0 on the TSS's SS0:ESP0 (0x10:0x70000); its handler's IRETD
+ * back to CPL3 pops ESP and SS too; a CLI at CPL3 with IOPL 0 is #GP(0),
+ * on the same stack: SS, ESP, EFLAGS (RF set: a fault), CS, EIP and the
+ * error code, the last lowest. */
+static void test_user_and_back_32(void **state)
+{
     static const char user[] =
         "\xb8\x07\x00\x00\x00"          /* mov $7, %eax */
         "\xcd\x80"                      /* int $0x80 */
@@ -533,15 +547,9 @@ static void test_user_and_back_32(void **state)
     struct engine_exit x;
 
     (void)state;
-    idt32();
-    put64(GDT + 0x38, 0x00CFFA000000FFFFull);
-    put64(GDT + 0x40, 0x00CFF2000000FFFFull);
-    fx.ram[GDTR] = 0x47;
-    put64(IDT + 0x80 * 8, (H80 & 0xFFFF) | 0x08ull << 16 | 0xEE00ull << 32 |
-                              (uint64_t)(H80 >> 16) << 48);
+    to_user();
     put32(TSS + 4, 0x70000); /* ESP0 */
     put32(TSS + 8, 0x10);    /* SS0 */
-    LOAD(BOOT, code);
     LOAD(USER, user);
     LOAD(H80, "\x40\xcf");        /* inc %eax; iret */
     LOAD(HANDLER, "\xf4");         /* hlt */
@@ -570,24 +578,11 @@ static void test_user_and_back_32(void **state)
  * and no frame lands on the CPL3 stack. */
 static void test_user_tss_short_32(void **state)
 {
-    static const char code[] =
-        "\x0f\x01\x15\x00\x20\x00\x00"  /* lgdt 0x2000 */
-        "\x0f\x01\x1d\x20\x20\x00\x00"  /* lidt 0x2020 */
-        "\xb8\x20\x00\x00\x00"          /* mov $0x20, %eax */
-        "\x0f\x00\xd8"                  /* ltr %ax */
-        "\x6a\x43\x68\x00\x00\x06\x00\x6a\x02\x6a\x3b"
-        "\x68\x00\x04\x10\x00\xcf";     /* the same IRETD to USER */
     struct engine_exit x;
 
     (void)state;
-    idt32();
+    to_user();
     put64(GDT + 0x20, 0x07 | (uint64_t)TSS << 16 | 0x89ull << 40);
-    put64(GDT + 0x38, 0x00CFFA000000FFFFull);
-    put64(GDT + 0x40, 0x00CFF2000000FFFFull);
-    fx.ram[GDTR] = 0x47;
-    put64(IDT + 0x80 * 8, (H80 & 0xFFFF) | 0x08ull << 16 | 0xEE00ull << 32 |
-                              (uint64_t)(H80 >> 16) << 48);
-    LOAD(BOOT, code);
     LOAD(USER, "\xcd\x80");        /* int $0x80 */
     engine_run(fx.e, &fx.st, 1000, &x);
     assert_int_equal(x.stop, ENGINE_STOP_SHUTDOWN);
