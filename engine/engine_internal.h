@@ -227,7 +227,6 @@ struct eng {
      * plain_from (trace.c's plain_flush()) */
     bool plain_open;
     uint64_t plain_from;
-    bool hack_plain;
     /* per instruction */
     uint64_t insn_rip;       /* where the current instruction starts */
     uint64_t next_rip;
@@ -308,9 +307,6 @@ struct eng {
     bool flushed_tlb;        /* engine_exit.flushed_tlb */
 };
 
-/* ---- modes (mode32.c): 64-bit mode, and machine mode's 32-bit one ---- */
-/* 64-bit mode: IA-32e mode with CS.L (otherwise 32-bit code, protected
- * or compatibility mode, which only machine mode runs). */
 /* What the caller wants now (struct eng's log_mem, retire_plain). */
 static inline void eng_caller_wants_update(struct eng *e)
 {
@@ -322,6 +318,9 @@ static inline void eng_caller_wants_update(struct eng *e)
                                 !e->ops.retire_wanted(e->ops.ctx, user * 3);
 }
 
+/* ---- modes (mode32.c): 64-bit mode, and machine mode's 32-bit one ---- */
+/* 64-bit mode: IA-32e mode with CS.L (otherwise 32-bit code, protected
+ * or compatibility mode, which only machine mode runs). */
 static inline bool eng_mode64(const struct eng *e)
 {
     return (e->st->efer & EFER_LMA) && e->st->seg[ENGINE_CS].l;
@@ -607,10 +606,11 @@ void eng_exec_unimplemented(struct eng *e, const struct eng_insn *in);
 /* A handler of its own for the instruction's form (exec_fast.c), or
  * NULL: the group's handler runs it. */
 eng_exec_fn eng_exec_fast_for(ZydisMnemonic m, const struct eng_insn *in);
-/* A Jcc's fast handler (jcc) in a trace right after an instruction whose
- * fast handler is (prev): one for the flags (prev) leaves lazy, or
- * (jcc) itself. */
-eng_exec_fn eng_exec_jcc_after(eng_exec_fn prev, eng_exec_fn jcc);
+/* The handler of (in), a trace's instruction right after (prev): for a
+ * Jcc after a fast handler that leaves the flags lazy as a SUB or a
+ * logical operation, one that knows their kind and size; else in->exec. */
+eng_exec_fn eng_exec_jcc_after(const struct eng_insn *prev,
+                               const struct eng_insn *in);
 /* MOV with a segment, control or debug register operand. */
 void eng_exec_mov_special(struct eng *e, const struct eng_insn *in);
 /* Machine mode's system instructions (exec_cr.c, exec_desc.c,

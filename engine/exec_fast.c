@@ -381,36 +381,23 @@ eng_exec_fn eng_exec_fast_for(ZydisMnemonic m, const struct eng_insn *in)
     return NULL;
 }
 
-/* Is (f) in (forms), of (rows) rows of the four sizes? Its size slot. */
-static bool in_forms(eng_exec_fn f, const eng_exec_fn (*forms)[4],
-                     unsigned rows, unsigned *slot)
+/* An instruction has a fast handler (in->lazy) exactly where
+ * eng_exec_fast_for() gave it one: a Jcc's is jcc_forms[cc], and a SUB,
+ * CMP, AND, OR, XOR or TEST's leaves its flags lazy at its operand size
+ * (alu()). */
+eng_exec_fn eng_exec_jcc_after(const struct eng_insn *prev,
+                               const struct eng_insn *in)
 {
-    for (unsigned r = 0; r < rows; r++)
-        for (unsigned i = 0; i < 4; i++)
-            if (forms[r][i] == f) {
-                *slot = i;
-                return true;
-            }
-    return false;
-}
+    unsigned kind;
 
-eng_exec_fn eng_exec_jcc_after(eng_exec_fn prev, eng_exec_fn jcc)
-{
-    unsigned cc, slot;
-
-    for (cc = 0; cc < 16 && jcc_forms[cc] != jcc; cc++)
-        ;
-    if (cc == 16)
-        return jcc;
-    if (in_forms(prev, sub_forms, 3, &slot) ||
-        in_forms(prev, cmp_forms, 3, &slot) ||
-        in_forms(prev, cmp_read_forms, 2, &slot))
-        return jcc_as_forms[0][slot][cc];
-    if (in_forms(prev, and_forms, 3, &slot) ||
-        in_forms(prev, or_forms, 3, &slot) ||
-        in_forms(prev, xor_forms, 3, &slot) ||
-        in_forms(prev, test_forms, 3, &slot) ||
-        in_forms(prev, test_read_forms, 2, &slot))
-        return jcc_as_forms[1][slot][cc];
-    return jcc;
+    if (!in->lazy || !prev->lazy ||
+        eng_cc_kind((ZydisMnemonic)in->mnemonic) != CC_JCC)
+        return in->exec;
+    switch (prev->mnemonic) {
+    case ZYDIS_MNEMONIC_SUB: case ZYDIS_MNEMONIC_CMP: kind = 0; break;
+    case ZYDIS_MNEMONIC_AND: case ZYDIS_MNEMONIC_OR:
+    case ZYDIS_MNEMONIC_XOR: case ZYDIS_MNEMONIC_TEST: kind = 1; break;
+    default: return in->exec;
+    }
+    return jcc_as_forms[kind][size_slot(prev->opsize)][in->cc & 15];
 }

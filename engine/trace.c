@@ -116,8 +116,7 @@ static struct eng_trace *build(struct eng *e, uint64_t gpa)
         /* a trace runs from its start: the instruction before a Jcc
          * set the flags it reads */
         if (i)
-            t->ins[i].exec = eng_exec_jcc_after(t->ins[i - 1].exec,
-                                                t->ins[i].exec);
+            t->ins[i].exec = eng_exec_jcc_after(&t->ins[i - 1], &t->ins[i]);
     }
     e->trace_used += (uint32_t)(sizeof(*t) + t->n * sizeof(struct eng_insn));
     e->trace_used = (e->trace_used + 15) & ~15u;
@@ -261,6 +260,15 @@ static void find_cycle(struct eng *e)
     }
 }
 
+/* The first (done) instructions of a trace retired: the run's count, and
+ * the budget's. */
+static inline __attribute__((always_inline)) void
+plain_count(struct eng *e, unsigned done)
+{
+    e->run_retired += done;
+    e->count += done;
+}
+
 /* The first (done) instructions of (t), whose record the block has,
  * counted: its plain ones, and the block's and the run's totals. */
 static inline __attribute__((always_inline)) void
@@ -276,8 +284,7 @@ block_count(struct eng *e, const struct eng_trace *t, unsigned done)
             b->plain[t->ins[i].mem_read]++;
     }
     b->n += done;
-    e->run_retired += done;
-    e->count += done;
+    plain_count(e, done);
     if (e->room_left != UINT64_MAX)
         e->room_left -= done;
 }
@@ -331,14 +338,6 @@ block_add(struct eng *e, const struct eng_trace *t, unsigned done,
 /* How a trace's instructions retire (the comment atop this file): each
  * through ops->retire, gathered into a block, or only counted. */
 enum retire_way { RETIRE_EACH, RETIRE_BLOCK, RETIRE_PLAIN };
-
-/* The first (done) instructions of (t) retired, with no record. */
-static inline __attribute__((always_inline)) void
-plain_count(struct eng *e, unsigned done)
-{
-    e->run_retired += done;
-    e->count += done;
-}
 
 /* What traces retired with no record since run_traces() began, to
  * ops->retired_plain. */

@@ -164,8 +164,10 @@ static int vcpu_run_loop(struct pmvm *p, double timeout_s)
         int r = ioctl(vm->vcpu_fd, KVM_RUN, 0);
         vm_regs_invalidate(vm);
         tf_scrub_after_run(p);
-        step_after_kvm_run(p, !p->trap.next_known ||
-                                    p->trap.next_kind == ENGINE_KIND_MOV_DR);
+        /* a hand-back's instruction is not the trap path's (MOV DR is
+         * one the engine hands back) */
+        step_after_kvm_run(p, p->bridge.handback || !p->trap.next_known ||
+                                  p->trap.next_kind == ENGINE_KIND_MOV_DR);
         p->bridge.kvm_ran = true;
         p->debug.guest_valid = false;
         incomplete = false;

@@ -324,7 +324,8 @@ bool trap_before_run(struct pmvm *p)
         (in.kind == ENGINE_KIND_IO || in.kind == ENGINE_KIND_RDMSR ||
          in.kind == ENGINE_KIND_WRMSR))
         next = in.length;
-    else if (insn_at_rip(p, 0, &in) == 0 && step_takes_flags(p, in.kind))
+    else if (p->bridge.debug_only && insn_at_rip(p, 0, &in) == 0 &&
+             step_takes_flags(p, in.kind))
         return true;
     if (unstep_if_due(p, next))
         return false;
