@@ -1,4 +1,4 @@
-/* host_probe.c: asks, in a throw-away VM, whether this host's KVM interprets CPL0 code, fires hardware breakpoints, single-steps CPL3 code, and takes a SYSCALL from CPL3 to CPL0. */
+/* host_probe.c: asks, in a throw-away VM, whether this host's KVM interprets CPL0 code, fires hardware breakpoints, single-steps CPL3 code, takes a SYSCALL from CPL3 to CPL0, and honours the guest's DR7.GD under guest debug. */
 #include <err.h>
 #include <errno.h>
 #include <stdlib.h>
@@ -23,11 +23,17 @@
 #define RDPMC3 0x6100u /* CPL3: nop; rdpmc; ud2 */
 #define SYSCALL3 0x6200u /* CPL3: syscall */
 #define LSTAR0 0x6300u   /* CPL0: hlt (SYSCALL's target) */
+#define GD0 0x6400u      /* CPL0: mov %dr0, %rax; hlt */
+#define DBH0 0x6500u     /* CPL0: hlt (the #DB handler) */
+#define GDT 0x7000u      /* null, 64-bit code 0x08, data 0x10 */
+#define IDT 0x7100u      /* vector 1: an interrupt gate to DBH0 */
 
 static const uint8_t code3[] = {0x90, 0x90, 0x0F, 0x0B};
 static const uint8_t rdpmc0[] = {0x90, 0x0F, 0x33, 0xF4};
 static const uint8_t rdpmc3[] = {0x90, 0x0F, 0x33, 0x0F, 0x0B};
 static const uint8_t syscall3[] = {0x0F, 0x05};
+static const uint8_t gd0[] = {0x0F, 0x21, 0xC0, 0xF4};
+static const uint64_t gdt[] = {0, 0x00209A0000000000ull, 0x0000920000000000ull};
 
 struct host_answers {
     bool steps_cpl3;
@@ -36,6 +42,7 @@ struct host_answers {
     bool emulates_cpl0;
     uint64_t cpl0_emulated; /* of HOST_PROBE_CPL0_INSNS */
     bool syscall_enters_cpl0;
+    bool gd_to_handler;
 };
 
 /* pmvm's 10 ms tick may interrupt a system call that sleeps, such as
@@ -200,6 +207,42 @@ static bool probe_syscall(int vcpu, struct kvm_run *run)
     return probe_step(vcpu, run, &rip) == KVM_EXIT_HLT;
 }
 
+/* With pmvm's guest debug on (an execute breakpoint on the #DB handler),
+ * does the guest's own DR7.GD make a MOV DR at CPL0 a #DB (DR6.BD) that
+ * the guest's IDT delivers, so that the breakpoint stops it at the
+ * handler's entry with the MOV's address in the frame? Nested PVM's
+ * emulator does; VMX and SVM look at the DR7 guest debug puts in place
+ * of the guest's, and run the MOV. */
+static bool probe_gd(int vcpu, struct kvm_run *run, const uint8_t *mem)
+{
+    uint64_t rip = 0, frame_rip = 0;
+    probe_enter(vcpu, GD0, 0);
+    struct kvm_sregs s;
+    if (kvm_ioctl(vcpu, KVM_GET_SREGS, &s) < 0)
+        err(STATUS_OSERR, "host probe: KVM_GET_SREGS");
+    s.gdt.base = GDT, s.gdt.limit = sizeof gdt - 1;
+    s.idt.base = IDT, s.idt.limit = 2 * 16 - 1;
+    if (kvm_ioctl(vcpu, KVM_SET_SREGS, &s) < 0)
+        err(STATUS_OSERR, "host probe: KVM_SET_SREGS");
+    probe_debug(vcpu, KVM_GUESTDBG_ENABLE | KVM_GUESTDBG_USE_HW_BP, DBH0);
+    struct kvm_debugregs d;
+    if (kvm_ioctl(vcpu, KVM_GET_DEBUGREGS, &d) < 0)
+        err(STATUS_OSERR, "host probe: KVM_GET_DEBUGREGS");
+    d.dr7 |= DR7_GD;
+    if (kvm_ioctl(vcpu, KVM_SET_DEBUGREGS, &d) < 0)
+        err(STATUS_OSERR, "host probe: KVM_SET_DEBUGREGS");
+    bool caught = probe_step(vcpu, run, &rip) == KVM_EXIT_DEBUG &&
+                  rip == DBH0;
+    struct kvm_regs r;
+    if (caught && kvm_ioctl(vcpu, KVM_GET_REGS, &r) == 0 &&
+        r.rsp <= PROBE_MEM - 8)
+        memcpy(&frame_rip, mem + r.rsp, 8);
+    if (caught && kvm_ioctl(vcpu, KVM_GET_DEBUGREGS, &d) < 0)
+        err(STATUS_OSERR, "host probe: KVM_GET_DEBUGREGS");
+    probe_debug(vcpu, 0, 0);
+    return caught && frame_rip == GD0 && (d.dr6 & DR6_BD);
+}
+
 struct probe_vcpu {
     int fd;
     struct kvm_run *run;
@@ -245,6 +288,13 @@ static void probe(int kvm_fd, struct host_answers *a)
     memcpy(mem + RDPMC3, rdpmc3, sizeof rdpmc3);
     memcpy(mem + SYSCALL3, syscall3, sizeof syscall3);
     mem[LSTAR0] = 0xF4; /* hlt */
+    memcpy(mem + GD0, gd0, sizeof gd0);
+    mem[DBH0] = 0xF4; /* hlt */
+    memcpy(mem + GDT, gdt, sizeof gdt);
+    uint64_t gate[2] = {(DBH0 & 0xFFFF) | (0x08ull << 16) |
+                            (0x8Eull << 40) | ((uint64_t)(DBH0 >> 16) << 48),
+                        0};
+    memcpy(mem + IDT + 16, gate, sizeof gate);
     memset(mem + CODE0, 0x90, CODE0_NOPS);
     mem[CODE0 + CODE0_NOPS] = 0xF4; /* hlt: an exit without an irqchip */
     struct kvm_userspace_memory_region region = {
@@ -287,6 +337,8 @@ static void probe(int kvm_fd, struct host_answers *a)
     a->rdpmc_faults = probe_step(v.fd, v.run, &rip) != KVM_EXIT_HLT;
     probe_vcpu_new(kvm_fd, vmfd, ++id, &v);
     a->syscall_enters_cpl0 = probe_syscall(v.fd, v.run);
+    probe_vcpu_new(kvm_fd, vmfd, ++id, &v);
+    a->gd_to_handler = a->breakpoints_fire && probe_gd(v.fd, v.run, mem);
 
     munmap(v.run, v.run_size);
     close(v.fd);
@@ -330,4 +382,9 @@ bool host_syscall_enters_cpl0(int kvm_fd)
 bool host_rdpmc_faults(int kvm_fd)
 {
     return answers(kvm_fd)->rdpmc_faults;
+}
+
+bool host_gd_to_handler(int kvm_fd)
+{
+    return answers(kvm_fd)->gd_to_handler;
 }

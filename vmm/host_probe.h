@@ -1,4 +1,4 @@
-/* host_probe.h: asks, in a throw-away VM, whether this host's KVM interprets CPL0 code, fires hardware breakpoints, single-steps CPL3 code, and takes a SYSCALL from CPL3 to CPL0. */
+/* host_probe.h: asks, in a throw-away VM, whether this host's KVM interprets CPL0 code, fires hardware breakpoints, single-steps CPL3 code, takes a SYSCALL from CPL3 to CPL0, and honours the guest's DR7.GD under guest debug. */
 #ifndef PMVM_HOST_PROBE_H
 #define PMVM_HOST_PROBE_H
 
@@ -48,5 +48,14 @@ bool host_emulates_cpl0(int kvm_fd, uint64_t *emulated);
  * Linux guest's user space cannot make a system call. The same guest.
  */
 bool host_syscall_enters_cpl0(int kvm_fd);
+
+/*
+ * With guest debug on, does the guest's own DR7.GD make a MOV DR at CPL0
+ * a #DB the guest's IDT delivers (nested PVM's emulator), so that a
+ * breakpoint on the #DB handler stops it there, the MOV's address in the
+ * frame and DR6.BD set? VMX and SVM replace the guest's DR7 with guest
+ * debug's and run the MOV. The same guest, with an IDT.
+ */
+bool host_gd_to_handler(int kvm_fd);
 
 #endif

@@ -231,6 +231,7 @@ static void vm_setup(struct pmvm *p, const struct run_config *cfg,
         cpuid_hide_vector(p);
     syscall_catch_setup(p);
     trap_setup(p, cfg->trap, image);
+    dr_catch_setup(p);
 }
 
 /* Without KVM the engine is the CPU: RAM, the engine's CPUID under the

@@ -19,6 +19,7 @@
 #include "vmm/linux_image.h"
 #include "vmm/loader.h"
 #include "vmm/syscall_catch.h"
+#include "vmm/vpmu/dr_catch.h"
 #include "vmm/vm.h"
 #include "vmm/vpmu/count.h"
 #include "vmm/vpmu/engine_bridge.h"
@@ -50,6 +51,7 @@ struct pmvm {
     struct bridge bridge; /* the engine running the guest (engine_bridge.h) */
     struct tf_scrub tf_scrub; /* what a stepped run may leave in the guest */
     struct syscall_catch syscall_catch; /* nested PVM's SYSCALL, finished */
+    struct dr_catch dr_catch; /* the guest's MOV DR where KVM runs CPL0 */
     struct engine_cpu ecpu; /* the engine as the CPU (--accel=engine) */
     bool pmi_due;        /* a counter overflowed with its PMI enabled */
     enum machine machine;

@@ -149,6 +149,7 @@ static int vcpu_run_loop(struct pmvm *p, double timeout_s)
             continue; /* the engine takes the next instruction */
         gp_catch_refresh(p);
         syscall_catch_refresh(p);
+        dr_catch_refresh(p);
         if (p->pmi_due) {
             pmi_deliver(p);
             p->pmi_due = false;

@@ -1,4 +1,4 @@
-/* guest_debug.c: the guest's own debug features work under pmvm: its DR0-DR3 breakpoints fire (execute, write, read/write; CPL0 and CPL3) and its own TF single-steps it, a REP string instruction iteration by iteration, whoever runs it. */
+/* guest_debug.c: the guest's own debug features work under pmvm: its DR0-DR3 breakpoints fire (execute, write, read/write; CPL0 and CPL3), its own TF single-steps it, a REP string instruction iteration by iteration, and its DR7 reads back as written, its own GD included, whoever runs it. */
 #include "guest.h"
 #include "x86.h"
 
@@ -15,6 +15,9 @@
 #define RFLAGS_RF (1ull << 16)
 #define DR6_B0_3 0xFull
 #define DR6_BS (1ull << 14)
+#define DR6_BD (1ull << 13)
+#define DR7_GD (1ull << 13)
+#define DR7_LE (1ull << 8)
 #define DR7_FIXED 0x400ull
 #define DR7_L(n) (1ull << (2 * (n)))
 #define DR7_RW(n, rw) ((uint64_t)(rw) << (16 + 4 * (n)))
@@ -25,7 +28,7 @@
 #define DR6_CLEAR 0xFFFF0FF0ull
 
 static volatile unsigned hits;
-static volatile uint64_t hit_rip, hit_dr6;
+static volatile uint64_t hit_rip, hit_dr6, hit_dr7;
 static volatile uint32_t watched;
 /* #DBs whose frame is at rep_at (a REP stopped between iterations), how
  * many of those frames had RF set, the last one's RCX */
@@ -36,18 +39,21 @@ extern const char rep_at[], rep_bp_at[];
 /* #DBs whose frame is right after a MOV or POP SS: none may be */
 static volatile unsigned ss_hits;
 extern const char ss_next[], ss_pop_next[];
+extern const char gd_at[];
 
 #define SET_DR(n, v) __asm__ volatile("mov %0, %%dr" #n :: "r"((uint64_t)(v)))
 
 static void on_debug(struct ex_regs *r)
 {
-    uint64_t dr6;
+    uint64_t dr6, dr7;
 
     __asm__ volatile("mov %%dr6, %0" : "=r"(dr6));
+    __asm__ volatile("mov %%dr7, %0" : "=r"(dr7));
     SET_DR(6, DR6_CLEAR);
     hits++;
     hit_rip = r->rip;
     hit_dr6 |= dr6;
+    hit_dr7 = dr7;
     if (r->rip == (uint64_t)ss_next || r->rip == (uint64_t)ss_pop_next)
         ss_hits++;
     if (r->rip == (uint64_t)rep_at || r->rip == (uint64_t)rep_bp_at) {
@@ -61,7 +67,7 @@ static void on_debug(struct ex_regs *r)
 
 static void arm(void)
 {
-    hits = 0, hit_rip = 0, hit_dr6 = 0;
+    hits = 0, hit_rip = 0, hit_dr6 = 0, hit_dr7 = 0;
     rep_hits = 0, rep_rf = 0, rep_rcx = 0;
     ss_hits = 0;
 }
@@ -73,7 +79,8 @@ static void result(bool ok, const char *when, const char *what,
     if (!ktap_result(ok, "%s: %s", when, what))
         ktap_diag("%u #DB, last at 0x%llx, DR6 bits 0x%llx; want %u at "
                   "0x%llx with 0x%llx", hits, (unsigned long long)hit_rip,
-                  (unsigned long long)(hit_dr6 & (DR6_B0_3 | DR6_BS)),
+                  (unsigned long long)(hit_dr6 &
+                                       (DR6_B0_3 | DR6_BS | DR6_BD)),
                   want_hits, (unsigned long long)want_rip,
                   (unsigned long long)want_dr6);
 }
@@ -213,6 +220,28 @@ static void pop_ss_bp(const char *when)
            "instruction", 1, after, 1);
 }
 
+/*
+ * DR7 reads back what the guest wrote, and GD (SDM Vol. 3, 18.2.4) makes
+ * the next MOV DR a #DB: a fault, its frame at the MOV, DR6.BD set, GD
+ * clear when the handler runs; the MOV then runs, reading DR7 without GD.
+ */
+static void general_detect(const char *when)
+{
+    uint64_t plain, after_gd;
+
+    arm();
+    SET_DR(7, DR7_FIXED | DR7_LE);
+    __asm__ volatile("mov %%dr7, %0" : "=r"(plain));
+    SET_DR(7, DR7_FIXED | DR7_GD);
+    __asm__ volatile(".globl gd_at\ngd_at: mov %%dr7, %0" : "=r"(after_gd));
+    result(plain == (DR7_FIXED | DR7_LE) && hits == 1 &&
+               hit_rip == (uint64_t)gd_at && (hit_dr6 & DR6_BD) &&
+               hit_dr7 == DR7_FIXED && after_gd == DR7_FIXED, when,
+           "DR7 reads back as written; its GD makes the next MOV DR a #DB "
+           "with DR6.BD, GD clear in the handler", 1, (uint64_t)gd_at,
+           DR6_BD);
+}
+
 static void tests(const char *when)
 {
     uint64_t after;
@@ -275,9 +304,10 @@ static void tests(const char *when)
     rep_bp(when);
     mov_ss_tf(when);
     pop_ss_bp(when);
+    general_detect(when);
 }
 
-#define TESTS 11
+#define TESTS 12
 
 int main(void)
 {

@@ -103,14 +103,16 @@ static bool kvm_event_pending(struct pmvm *p)
  * every host; or the guest has breakpoints of its own, which the engine
  * honours at any CPL, while pmvm's guest debug replaces them in KVM (and
  * nested PVM fires none at CPL3, nor data breakpoints in code it
- * interprets).
+ * interprets); or the guest steps itself where KVM would interpret its
+ * CPL0 code (dr_catch.h).
  */
 static bool every_insn(struct pmvm *p)
 {
     if (p->bridge.debug_only)
-        return p->bridge.flags_next || step_guest_debugs(p);
+        return p->bridge.flags_next || step_guest_debugs(p) ||
+               dr_catch_engine_runs(p);
     return count_active(p) || p->trap.mode == TRAP_STEP ||
-           guest_debug_guest_armed(p);
+           guest_debug_guest_armed(p) || dr_catch_engine_runs(p);
 }
 
 /* The engine runs only CPL0 code now: at CPL3 the guest goes to KVM. */

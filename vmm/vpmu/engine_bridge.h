@@ -118,6 +118,10 @@ int bridge_run(struct pmvm *p);
 #define BRIDGE_NOT_RESCUED (-2)
 int bridge_rescue(struct pmvm *p);
 
+/* The same in machine mode whatever the mode: a MOV DR (dr_catch.h),
+ * which the bridge's engine leaves to KVM. */
+int bridge_rescue_machine(struct pmvm *p);
+
 /* For rescue.c: the vCPU's state into an engine's and back (all: the
  * control registers, descriptor tables and debug registers too, which an
  * engine in machine mode changes); an engine takes over from KVM (the

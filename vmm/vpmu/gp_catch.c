@@ -32,7 +32,7 @@ void gp_catch_refresh(struct pmvm *p)
 
 uint64_t gp_catch_addr(const struct pmvm *p)
 {
-    return p->trap.gp_stepping ? 0 : p->trap.gp_handler;
+    return p->trap.handler_step ? 0 : p->trap.gp_handler;
 }
 
 void gp_catch_debug_wish(const struct pmvm *p, struct debug_wish *w)
@@ -47,7 +47,7 @@ void gp_catch_debug_wish(const struct pmvm *p, struct debug_wish *w)
  * not look at RF), the breakpoint back after it (trap_after_run()). */
 static bool handler_runs(struct pmvm *p)
 {
-    p->trap.gp_stepping = true; /* or the engine runs it */
+    p->trap.handler_step = p->trap.gp_handler; /* or the engine runs it */
     guest_debug_update(p);
     return true;
 }
@@ -55,7 +55,7 @@ static bool handler_runs(struct pmvm *p)
 bool gp_catch_hit(struct pmvm *p, uint64_t rip)
 {
     if (!p->trap.gp_handler || rip != p->trap.gp_handler ||
-        p->trap.gp_stepping)
+        p->trap.handler_step)
         return false;
     const struct kvm_sregs *s = vm_sregs(&p->vm);
     struct kvm_regs *r = vm_regs(&p->vm);

@@ -38,14 +38,16 @@ static struct engine *machine_engine(struct pmvm *p)
     return p->bridge.rescue;
 }
 
-int bridge_rescue(struct pmvm *p)
+/* The instruction at RIP, in machine mode if (machine) or the bridge's
+ * engine cannot run it (not 64-bit mode, no such engine). */
+static int run_one(struct pmvm *p, bool machine, const char *what)
 {
     struct engine_state st;
     struct engine_exit x;
 
     bridge_state_in(p, &st);
     bool mode64 = (st.efer & EFER_LMA) && st.seg[ENGINE_CS].l;
-    bool machine = !mode64 || !p->bridge.engine;
+    machine |= !mode64 || !p->bridge.engine;
     bridge_takes_over(p);
     struct engine *eng = machine ? machine_engine(p) : p->bridge.engine;
     p->bridge.st = &st;
@@ -62,13 +64,23 @@ int bridge_rescue(struct pmvm *p)
         engine_flush(p->bridge.engine);
     count_reset(p);
     if (p->trace)
-        fprintf(stderr, "pmvm: trace: engine%s: ran the instruction KVM "
-                "failed to emulate, now at 0x%llx\n",
-                machine ? " (machine mode)" : "", (unsigned long long)st.rip);
+        fprintf(stderr, "pmvm: trace: engine%s: ran %s, now at 0x%llx\n",
+                machine ? " (machine mode)" : "", what,
+                (unsigned long long)st.rip);
     if (p->bridge.ended)
         return p->bridge.status;
     if (x.stop == ENGINE_STOP_SHUTDOWN)
         return end_triple_fault(p, "in pmvm's engine: a fault while "
                                    "delivering #DF");
     return RUN_CONTINUE;
+}
+
+int bridge_rescue(struct pmvm *p)
+{
+    return run_one(p, false, "the instruction KVM failed to emulate");
+}
+
+int bridge_rescue_machine(struct pmvm *p)
+{
+    return run_one(p, true, "the MOV DR");
 }

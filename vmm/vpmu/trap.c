@@ -38,7 +38,7 @@ void trap_debug_wish(const struct pmvm *p, struct debug_wish *w)
 
     if (t->unstepped)
         w->no_step = true;
-    if (t->mode == TRAP_STEP || t->gp_stepping)
+    if (t->mode == TRAP_STEP || t->handler_step)
         w->step = true;
     for (size_t i = 0; i < t->nsites; i++)
         debug_wish_bp(w, t->sites[i]);
@@ -343,8 +343,8 @@ bool trap_before_run(struct pmvm *p)
 
 void trap_engine_takes_over(struct pmvm *p)
 {
-    if (p->trap.gp_stepping) {
-        p->trap.gp_stepping = false;
+    if (p->trap.handler_step) {
+        p->trap.handler_step = 0;
         guest_debug_update(p);
     }
 }
@@ -354,8 +354,8 @@ void trap_after_run(struct pmvm *p, bool halted)
     struct trap *t = &p->trap;
     /* Until the step has left the handler's first instruction (nested
      * PVM may stop once more where the step was armed). */
-    if (t->gp_stepping && vm_regs(&p->vm)->rip != t->gp_handler) {
-        t->gp_stepping = false;
+    if (t->handler_step && vm_regs(&p->vm)->rip != t->handler_step) {
+        t->handler_step = 0;
         guest_debug_update(p);
     }
     if (!t->unstepped || halted)
@@ -404,9 +404,12 @@ int exit_debug(struct pmvm *p)
     struct insn in;
     bool ours = bp_site_hit(t, rip) || (t->bp_temp && rip == t->bp_temp);
     bool breakpoint = d->exception == 1 && ours;
+    int status;
     if (d->exception == 1 && (gp_catch_hit(p, rip) ||
                               syscall_catch_hit(p, rip)))
         return RUN_CONTINUE;
+    if (d->exception == 1 && dr_catch_hit(p, rip, &status))
+        return status;
     if (breakpoint && insn_at_rip(p, 0, &in) == 0 &&
         in.kind == ENGINE_KIND_RDPMC) {
         rdpmc_at_rip(p, &in);

@@ -30,8 +30,10 @@ struct trap {
                               and a breakpoint can see it */
     uint64_t gp_handler;   /* the guest's #GP handler, breakpointed
                               (gp_catch.h), or 0 */
-    bool gp_stepping;      /* the #GP handler's first instruction runs
-                              stepped, its breakpoint off */
+    uint64_t handler_step; /* a catcher's handler (the #GP one, the #DB
+                              one of dr_catch.h) whose first instruction
+                              runs stepped, the catchers' breakpoints
+                              off, or 0 */
     uint64_t gp_answered;  /* an RDPMC whose #GP pmvm injected, or 0 */
 };
 
