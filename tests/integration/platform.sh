@@ -38,15 +38,21 @@ else
 	not_ok "the timer's results hold: $(grep -m 2 '^not ok' /tmp/pmvm-out.$$ | tr '\n' ' ')"
 fi
 # The 8259 on IRQ 4, the UART's transmitter-empty interrupt, through
-# LINT0 as ExtINT (tests/guests/pic_serial.c): pmvm's 8259, KVM_INTERRUPT.
-expect 0 "the UART's interrupt through the 8259: masked, delivered after STI, in service until EOI, waking HLT" -- run --timeout=20 "$build/tests/guests/pic_serial.elf"
-if [ -n "$why" ]; then
-	skip "the 8259's six results hold" "$why"
-elif [ "$(grep -c '^ok [0-9]' /tmp/pmvm-out.$$)" = 6 ] && ! grep -q '^not ok\|# SKIP' /tmp/pmvm-out.$$; then
-	ok "the 8259's six results hold"
-else
-	not_ok "the 8259's six results hold: $(grep -m 2 '^not ok' /tmp/pmvm-out.$$ | tr '\n' ' ')"
-fi
+# LINT0 as ExtINT (tests/guests/pic_serial.c): pmvm's 8259, KVM_INTERRUPT;
+# whoever runs the guest's CPL0 code (where nested PVM interprets it, the
+# engine runs the guest while a request waits for its STI).
+for mode in "" --cpl0=kvm --count=step --trap=step; do
+	with=${mode:+" with $mode"}
+	# shellcheck disable=SC2086
+	expect 0 "the UART's interrupt through the 8259$with: masked, delivered after STI, in service until EOI, waking HLT" -- run $mode --timeout=20 "$build/tests/guests/pic_serial.elf"
+	if [ -n "$why" ]; then
+		skip "the 8259's six results hold$with" "$why"
+	elif [ "$(grep -c '^ok [0-9]' /tmp/pmvm-out.$$)" = 6 ] && ! grep -q '^not ok\|# SKIP' /tmp/pmvm-out.$$; then
+		ok "the 8259's six results hold$with"
+	else
+		not_ok "the 8259's six results hold$with: $(grep -m 2 '^not ok' /tmp/pmvm-out.$$ | tr '\n' ' ')"
+	fi
+done
 expect 125 "a triple fault ends with 125" -- run "$img/triple.elf"
 # KVM on SVM resets the vCPU when it intercepts the shutdown: there the
 # registers are gone, and pmvm's line says so instead.

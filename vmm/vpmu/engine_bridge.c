@@ -106,13 +106,16 @@ static bool kvm_event_pending(struct pmvm *p)
  * interprets); or the guest steps itself where KVM would interpret its
  * CPL0 code (dr_catch.h).
  */
+static bool extint_waits(struct pmvm *p);
+
 static bool every_insn(struct pmvm *p)
 {
     if (p->bridge.debug_only)
         return p->bridge.flags_next || step_guest_debugs(p) ||
-               dr_catch_engine_runs(p);
+               dr_catch_engine_runs(p) || extint_waits(p);
     return count_active(p) || p->trap.mode == TRAP_STEP ||
-           guest_debug_guest_armed(p) || dr_catch_engine_runs(p);
+           guest_debug_guest_armed(p) || dr_catch_engine_runs(p) ||
+           extint_waits(p);
 }
 
 /* The engine runs only CPL0 code now: at CPL3 the guest goes to KVM. */
@@ -381,6 +384,8 @@ void bridge_setup(struct pmvm *p, bool count_step, enum bridge_cpl0 cpl0)
 {
     memset(&p->bridge, 0, sizeof(p->bridge));
     p->bridge.cpl0 = cpl0_choose(p, !count_step, cpl0);
+    p->bridge.kvm_interprets = !p->bridge.cpl0 &&
+                               host_emulates_cpl0(p->vm.kvm_fd, NULL);
     p->bridge.debug_only = count_step;
     /* the FPU state instructions a kernel runs at CPL0, which nested
      * PVM's KVM cannot emulate: the engine runs them on KVM's state */
@@ -598,6 +603,23 @@ void bridge_after_exit(struct pmvm *p, bool halted)
 static bool interruptible(const struct engine_state *st)
 {
     return (st->rflags & RFLAGS_IF) && !st->interrupt_shadow;
+}
+
+/*
+ * An 8259 request waits for the guest's STI where KVM interprets its CPL0
+ * code: nested PVM's emulator ends no run when IF opens (no
+ * KVM_EXIT_IRQ_WINDOW_OPEN until some other exit), so the engine runs
+ * the guest until it takes the request, right after the STI's shadow as
+ * on the CPU (interrupts()).
+ */
+static bool extint_waits(struct pmvm *p)
+{
+    if (!p->bridge.kvm_interprets || (!p->extint_held && !pic_pending(&p->pic)))
+        return false;
+    if (p->bridge.st)
+        return !interruptible(p->bridge.st);
+    return !(vm_regs(&p->vm)->rflags & RFLAGS_IF) ||
+           vm_events(&p->vm)->interrupt.shadow;
 }
 
 /*

@@ -33,6 +33,8 @@ struct bridge {
                                emulate where (engine) cannot run it
                                (rescue.c); made at the first */
     bool cpl0;              /* the engine runs CPL0 code, counted or not */
+    bool kvm_interprets;    /* KVM runs CPL0 code, and interprets it
+                               (nested PVM) */
     bool handback;          /* KVM runs the next instruction, stepped */
     bool handback_free;     /* ... unstepped, until its next exit: HLT,
                                or CPL3 code on a host that cannot step
