@@ -110,7 +110,6 @@ const struct kvm_debugregs *guest_debug_regs(struct pmvm *p)
 void guest_debug_set_regs(struct pmvm *p, const struct kvm_debugregs *regs)
 {
     struct guest_debug *d = &p->debug;
-
     struct kvm_debugregs k = *regs;
 
     d->guest = *regs;

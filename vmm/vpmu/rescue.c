@@ -1,4 +1,4 @@
-/* rescue.c: the instructions the host's KVM failed to emulate, run by pmvm's engine instead: the bridge's in 64-bit mode, one in machine mode outside it. */
+/* rescue.c: the instructions the host's KVM failed to emulate, run by pmvm's engine instead: the bridge's in 64-bit mode, one in machine mode outside it (and for a MOV DR the #DB catcher took). */
 #include <err.h>
 #include <stdio.h>
 
