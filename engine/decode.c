@@ -262,10 +262,10 @@ int engine_insn_info(const uint8_t *code, size_t len, unsigned mode_bits,
     out->length = zi.length;
     out->mnemonic = zi.mnemonic;
     out->kind = kind_of(zi.mnemonic);
-    if (zi.mnemonic == ZYDIS_MNEMONIC_MOV &&
-        ops[0].type == ZYDIS_OPERAND_TYPE_REGISTER &&
-        ZydisRegisterGetClass(ops[0].reg.value) == ZYDIS_REGCLASS_DEBUG)
-        out->kind = ENGINE_KIND_MOV_DR;
+    for (unsigned i = 0; i < 2 && zi.mnemonic == ZYDIS_MNEMONIC_MOV; i++)
+        if (ops[i].type == ZYDIS_OPERAND_TYPE_REGISTER &&
+            ZydisRegisterGetClass(ops[i].reg.value) == ZYDIS_REGCLASS_DEBUG)
+            out->kind = ENGINE_KIND_MOV_DR;
     out->cls = class_of(&zi, ops);
     out->rep = (zi.attributes & (ZYDIS_ATTRIB_HAS_REP | ZYDIS_ATTRIB_HAS_REPE |
                                  ZYDIS_ATTRIB_HAS_REPNE)) != 0;

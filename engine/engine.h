@@ -101,7 +101,7 @@ enum engine_kind {
     ENGINE_KIND_POPF,    /* POPF, POPFD, POPFQ */
     ENGINE_KIND_PUSHF,   /* PUSHF, PUSHFD, PUSHFQ */
     ENGINE_KIND_SYSCALL, /* SYSCALL, SYSENTER, INT n, INT3, INT1, INTO */
-    ENGINE_KIND_MOV_DR,  /* MOV to a debug register */
+    ENGINE_KIND_MOV_DR,  /* MOV to or from a debug register */
 };
 
 /* What counting and the single-step path need of one instruction

@@ -42,6 +42,10 @@ static void test_kinds_64(void **state)
     KIND(64, ENGINE_KIND_IO, 0xee);                  /* OUT DX, AL */
     KIND(64, ENGINE_KIND_IO, 0xe4, 0x60);            /* IN AL, 0x60 */
     KIND(64, ENGINE_KIND_IO, 0xf3, 0x6e);            /* REP OUTSB */
+    KIND(64, ENGINE_KIND_MOV_DR, 0x0f, 0x23, 0xc0);  /* MOV DR0, RAX */
+    KIND(64, ENGINE_KIND_MOV_DR, 0x0f, 0x21, 0xf8);  /* MOV RAX, DR7 */
+    KIND(64, ENGINE_KIND_MOV_DR, 0x41, 0x0f, 0x23, 0xf8); /* MOV DR7, R8 */
+    KIND(64, ENGINE_KIND_OTHER, 0x0f, 0x22, 0xd8);   /* MOV CR3, RAX */
     KIND(64, ENGINE_KIND_OTHER, 0x90);
     KIND(64, ENGINE_KIND_OTHER, 0x0f, 0x31);         /* RDTSC */
 }

@@ -44,19 +44,12 @@ void dr_catch_debug_wish(const struct pmvm *p, struct debug_wish *w)
         w->gd_catch = p->dr_catch.handler;
 }
 
-/* Is the instruction at (rip) a MOV to or from a debug register (0F 21,
- * 0F 23, after prefixes and REX)? */
+/* Is the instruction at (rip) a MOV to or from a debug register? */
 static bool mov_dr_at(struct pmvm *p, uint64_t rip)
 {
-    uint8_t b[16];
-    size_t n = paging_read(&p->vm, vm_sregs(&p->vm), rip, b, sizeof b);
-    size_t i = 0;
-    while (i < n && (b[i] == 0x66 || b[i] == 0x67 || b[i] == 0xF2 ||
-                     b[i] == 0xF3 || b[i] == 0x2E || b[i] == 0x3E ||
-                     b[i] == 0x26 || b[i] == 0x36 || b[i] == 0x64 ||
-                     b[i] == 0x65 || (b[i] & 0xF0) == 0x40))
-        i++;
-    return i + 1 < n && b[i] == 0x0F && (b[i + 1] == 0x21 || b[i + 1] == 0x23);
+    struct insn in;
+    return insn_at(&p->vm, vm_sregs(&p->vm), rip, &in) == 0 &&
+           in.kind == ENGINE_KIND_MOV_DR;
 }
 
 /*
