@@ -18,6 +18,21 @@ expect() {
 	fi
 }
 
+# results_hold WHAT N [SKIPPED-WHY]: the last run's KTAP has N "ok"
+# results and no "not ok"; with SKIPPED-WHY some may be skipped, and the
+# line says how many and why.
+results_hold() {
+	if [ -n "$why" ]; then skip "$1" "$why"; return; fi
+	skipped=$(grep -c '# SKIP' /tmp/pmvm-out.$$)
+	if [ "$(grep -c '^ok [0-9]' /tmp/pmvm-out.$$)" = "$2" ] &&
+		! grep -q '^not ok' /tmp/pmvm-out.$$ &&
+		{ [ "$skipped" = 0 ] || [ -n "${3:-}" ]; }; then
+		ok "$1${3:+ ($skipped skipped: $3)}"
+	else
+		not_ok "$1: $(grep -m 2 '^not ok' /tmp/pmvm-out.$$ | tr '\n' ' ')($skipped skipped)"
+	fi
+}
+
 expect 42 "exit port: a write of 42 ends pmvm with 42" -- run "$img/exit42.elf"
 expect 85 "exit port, --exit-code=qemu: (42 << 1) | 1" -- run --exit-code=qemu "$img/exit42.elf"
 expect 0 "HLT with interrupts off ends cleanly" -- run "$img/halt.elf"
@@ -30,13 +45,7 @@ else
 fi
 expect 124 "HLT with interrupts on waits for an interrupt, as on hardware" -- run --timeout=0.5 "$img/halt_if.elf"
 expect 0 "the local APIC timer wakes HLT (one-shot, periodic, TSC-deadline) and interrupts a loop" -- run --timeout=20 "$build/tests/guests/apic_timer.elf"
-if [ -n "$why" ]; then
-	skip "the timer's results hold" "$why"
-elif [ "$(grep -c '^ok [0-9]' /tmp/pmvm-out.$$)" = 5 ] && ! grep -q '^not ok' /tmp/pmvm-out.$$; then
-	ok "the timer's results hold ($(grep -c '# SKIP' /tmp/pmvm-out.$$) skipped: TSC-deadline where KVM offers none)"
-else
-	not_ok "the timer's results hold: $(grep -m 2 '^not ok' /tmp/pmvm-out.$$ | tr '\n' ' ')"
-fi
+results_hold "the timer's results hold" 5 "TSC-deadline where KVM offers none"
 # The 8259 on IRQ 4, the UART's transmitter-empty interrupt, through
 # LINT0 as ExtINT (tests/guests/pic_serial.c): pmvm's 8259, KVM_INTERRUPT;
 # whoever runs the guest's CPL0 code (where nested PVM interprets it, the
@@ -45,13 +54,7 @@ for mode in "" --cpl0=kvm --count=step --trap=step; do
 	with=${mode:+" with $mode"}
 	# shellcheck disable=SC2086
 	expect 0 "the UART's interrupt through the 8259$with: masked, delivered after STI, in service until EOI, waking HLT" -- run $mode --timeout=20 "$build/tests/guests/pic_serial.elf"
-	if [ -n "$why" ]; then
-		skip "the 8259's six results hold$with" "$why"
-	elif [ "$(grep -c '^ok [0-9]' /tmp/pmvm-out.$$)" = 6 ] && ! grep -q '^not ok\|# SKIP' /tmp/pmvm-out.$$; then
-		ok "the 8259's six results hold$with"
-	else
-		not_ok "the 8259's six results hold$with: $(grep -m 2 '^not ok' /tmp/pmvm-out.$$ | tr '\n' ' ')"
-	fi
+	results_hold "the 8259's six results hold$with" 6
 done
 expect 125 "a triple fault ends with 125" -- run "$img/triple.elf"
 # KVM on SVM resets the vCPU when it intercepts the shutdown: there the
