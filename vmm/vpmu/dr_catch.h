@@ -19,14 +19,14 @@ struct dr_catch {
 
 /*
  * Without it, pmvm sees a debug register the guest writes at CPL0 only at
- * its next exit, and the guest's breakpoints (which nested PVM fires at
- * CPL3 and for data only where pmvm's engine runs the guest) would work
- * from there. With it, while KVM runs the guest unobserved (pmvm neither
+ * its next exit, and the guest's breakpoints (which nested PVM fires
+ * neither at CPL3 nor for data: pmvm's engine does) would work from
+ * there. With it, while KVM runs the guest unobserved (pmvm neither
  * steps it nor hands the engine's instruction over), KVM's copy of the
  * guest's DR7 holds GD and a breakpoint sits on the #DB handler's entry
  * (IDT gate 1, 64-bit mode). A stop there whose frame is at CPL0, on a
- * MOV to or from a DR, with DR6.BD newly set and the guest's own DR7
- * without GD, is pmvm's: the delivery is undone (the frame popped, DR6
+ * MOV to or from a DR, with DR6.BD set (and no new BS if it was set
+ * before) and the guest's own DR7 without GD, is pmvm's: the delivery is undone (the frame popped, DR6
  * as it was) and the engine, in machine mode, runs the MOV on the
  * guest's own registers, which guest_debug.h keeps without pmvm's GD.
  * Any other #DB runs the guest's handler. The 40 bytes below the RSP of
