@@ -626,7 +626,8 @@ void eng_exec_mov_to_cr3(struct eng *e, const struct eng_insn *in);
 bool eng_cr3_write_flushes(const struct eng *e, uint64_t v);
 void eng_exec_far(struct eng *e, const struct eng_insn *in);
 /* The code segment of a far JMP or CALL (ret: RET, IRET) to (sel):
- * (off), with the same-privilege checks (exec_far.c). */
+ * (off), with the same-privilege checks, or a return's to an outer
+ * privilege (exec_far.c). */
 struct engine_seg eng_far_target(struct eng *e, uint16_t sel, uint64_t off,
                                  bool ret);
 /* Legacy protected mode's events (event32.c): delivery through the

@@ -116,34 +116,6 @@ bool eng_deliver32(struct eng *e, unsigned vec, bool has_err, uint32_t err,
     return true;
 }
 
-/* The code segment IRET returns to at an outer privilege (rpl), as RET's
- * checks have it (SDM RET, IRET): not code, a conforming one more
- * privileged than (rpl) or another of a DPL other than (rpl) #GP(sel),
- * not present #NP(sel); EIP beyond its limit #GP(0). */
-static struct engine_seg outer_code(struct eng *e, uint16_t sel, unsigned rpl,
-                                    uint32_t eip)
-{
-    struct engine_seg cs;
-    uint64_t d[2];
-
-    if ((sel & ~3u) == 0)
-        eng_gp0(e);
-    if (!eng_desc_read(e, sel, d))
-        eng_sel_fault(e, VEC_GP, sel);
-    eng_seg_from_desc(&cs, sel, d);
-    if (!cs.s || !(cs.type & 8) ||
-        ((cs.type & 4) ? cs.dpl > rpl : cs.dpl != rpl))
-        eng_sel_fault(e, VEC_GP, sel);
-    if (!cs.present)
-        eng_sel_fault(e, VEC_NP, sel);
-    if (!cs.db)
-        eng_handback(e, ENGINE_WHY_SYSTEM); /* 16-bit code */
-    if (eip > cs.limit)
-        eng_gp0(e);
-    cs.l = 0;
-    return cs;
-}
-
 /*
  * IRETD in protected mode (SDM IRET): pops EIP, CS, EFLAGS; to the same
  * privilege the code segment is checked as RET's; to an outer one (CS's
@@ -169,15 +141,12 @@ void eng_iret32(struct eng *e, const struct eng_insn *in)
         eng_handback(e, ENGINE_WHY_SYSTEM);
     unsigned rpl = sel & 3;
     bool outer = rpl > cpl;
-    struct engine_seg cs, ss;
+    struct engine_seg cs = eng_far_target(e, sel, eip, true), ss = {0};
     uint32_t esp = 0;
     if (outer) {
         esp = (uint32_t)eng_read(e, ENGINE_SS, (sp + 12) & m, 4);
         uint16_t ss_sel = (uint16_t)eng_read(e, ENGINE_SS, (sp + 16) & m, 4);
-        cs = outer_code(e, sel, rpl, (uint32_t)eip);
         ss = eng_stack_seg(e, ss_sel, rpl, VEC_GP);
-    } else {
-        cs = eng_far_target(e, sel, eip, true);
     }
     uint64_t mask = RFLAGS_ARITH | RFLAGS_TF | RFLAGS_DF | RFLAGS_NT |
                     RFLAGS_AC | RFLAGS_ID | RFLAGS_RF;

@@ -134,22 +134,6 @@ static void exec_ltr(struct eng *e, const struct eng_insn *in)
     e->st->tr = s;
 }
 
-/*
- * A data or stack segment load (SDM MOV, POP; 3.4.4.1 for 64-bit mode):
- * NULL is allowed for DS, ES, FS, GS (they become unusable, their base
- * 0), and for SS only in 64-bit mode at CPL < 3 with RPL = CPL. SS needs
- * a writable data segment with RPL = DPL = CPL (#GP(sel)), present
- * (#SS(sel)); the others a data or readable code segment, whose DPL is
- * at least the CPL and the RPL unless it is conforming code (#GP(sel)),
- * present (#NP(sel)). The descriptor's accessed bit is set.
- */
-/*
- * The stack segment (sel) for privilege (pl), with the checks an event to
- * an inner privilege makes of the TSS's SSn (SDM 6.12.1.1: (vec) #TS)
- * and IRET of the one it returns to ((vec) #GP): a null selector, one
- * outside its table, an RPL or DPL other than (pl), not a writable data
- * segment: (vec)(sel); not present: #SS(sel). Its accessed bit is set.
- */
 /* A segment descriptor (sel) loaded as (s): its accessed bit set, in its
  * table too. */
 static void set_accessed(struct eng *e, uint16_t sel, struct engine_seg *s)
@@ -160,6 +144,13 @@ static void set_accessed(struct eng *e, uint16_t sel, struct engine_seg *s)
     }
 }
 
+/*
+ * The stack segment (sel) for privilege (pl), with the checks an event to
+ * an inner privilege makes of the TSS's SSn (SDM 6.12.1.1: (vec) #TS)
+ * and IRET of the one it returns to ((vec) #GP): a null selector, one
+ * outside its table, an RPL or DPL other than (pl), not a writable data
+ * segment: (vec)(sel); not present: #SS(sel). Its accessed bit is set.
+ */
 struct engine_seg eng_stack_seg(struct eng *e, uint16_t sel, unsigned pl,
                                 unsigned vec)
 {
@@ -177,6 +168,15 @@ struct engine_seg eng_stack_seg(struct eng *e, uint16_t sel, unsigned pl,
     return ss;
 }
 
+/*
+ * A data or stack segment load (SDM MOV, POP; 3.4.4.1 for 64-bit mode):
+ * NULL is allowed for DS, ES, FS, GS (they become unusable, their base
+ * 0), and for SS only in 64-bit mode at CPL < 3 with RPL = CPL. SS needs
+ * a writable data segment with RPL = DPL = CPL (#GP(sel)), present
+ * (#SS(sel)); the others a data or readable code segment, whose DPL is
+ * at least the CPL and the RPL unless it is conforming code (#GP(sel)),
+ * present (#NP(sel)). The descriptor's accessed bit is set.
+ */
 void eng_load_sreg(struct eng *e, unsigned sreg, uint16_t sel)
 {
     struct engine_state *st = e->st;

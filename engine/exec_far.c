@@ -5,13 +5,15 @@
 
 /*
  * The code segment a far transfer goes to, checked as SDM JMP, CALL
- * (protected mode, "same privilege") and RET ("return to same privilege
- * level"): NULL #GP(0); outside the table, not code #GP(sel); a system
- * descriptor (call gate, task gate, TSS) goes back; conforming code needs
- * DPL <= CPL, other code DPL = CPL and RPL <= CPL (RET: RPL = CPL, a
- * higher RPL is a return to an outer level, which goes back); not
- * present #NP(sel); L and D both set in IA-32e mode #GP(sel). The offset
- * must be canonical for 64-bit code, within the limit otherwise (#GP(0)).
+ * (protected mode, "same privilege") and RET, IRET (to the same
+ * privilege or to an outer one, the RPL's): NULL #GP(0); outside the
+ * table, not code #GP(sel); a system descriptor (call gate, task gate,
+ * TSS) goes back; conforming code needs DPL <= CPL, other code DPL = CPL
+ * and RPL <= CPL (a return: RPL >= CPL, conforming code DPL <= RPL,
+ * other code DPL = RPL); not present #NP(sel); L and D both set in
+ * IA-32e mode #GP(sel). The offset must be canonical for 64-bit code,
+ * within the limit otherwise (#GP(0)). Its CPL is the CPL, or a
+ * return's RPL.
  */
 struct engine_seg eng_far_target(struct eng *e, uint16_t sel, uint64_t off,
                                  bool ret)
@@ -35,8 +37,6 @@ struct engine_seg eng_far_target(struct eng *e, uint16_t sel, uint64_t off,
     }
     if (!(cs.type & 8))
         eng_sel_fault(e, VEC_GP, sel);
-    if (ret && rpl > cpl)
-        eng_handback(e, ENGINE_WHY_SYSTEM); /* to an outer level */
     if (cs.type & 4) {
         if (cs.dpl > (ret ? rpl : cpl))
             eng_sel_fault(e, VEC_GP, sel);
@@ -51,7 +51,7 @@ struct engine_seg eng_far_target(struct eng *e, uint16_t sel, uint64_t off,
         eng_sel_fault(e, VEC_GP, sel);
     if (cs.l ? !eng_canonical(off) : off > cs.limit)
         eng_gp0(e);
-    cs.selector = (uint16_t)((sel & ~3u) | cpl);
+    cs.selector = (uint16_t)((sel & ~3u) | (ret ? rpl : cpl));
     return cs;
 }
 
@@ -125,6 +125,8 @@ static void far_ret(struct eng *e, const struct eng_insn *in)
                                                         : 0;
     struct engine_seg cs = eng_far_target(e, sel, off, true);
 
+    if ((sel & 3) > eng_cpl(e))
+        eng_handback(e, ENGINE_WHY_SYSTEM); /* to an outer level */
     eng_sp_set(e, (sp + 2 * osz + extra) & m);
     enter(e, cs, off);
 }

@@ -92,8 +92,8 @@ struct engine *engine_create(uint8_t *ram, uint64_t ram_size,
     e->icache_map = calloc(ICACHE_SLOTS, sizeof(*e->icache_map));
     e->page_gen = calloc(e->ram_pages, sizeof(*e->page_gen));
     e->code_page = calloc(e->ram_pages, 1);
-    if (!e->tlb_tags || !e->tlb || !e->tlb_walk || !e->icache || !e->icache_map ||
-        !e->page_gen || !e->code_page) {
+    if (!e->tlb_tags || !e->tlb || !e->tlb_walk || !e->icache ||
+        !e->icache_map || !e->page_gen || !e->code_page) {
         engine_destroy((struct engine *)e);
         return NULL;
     }

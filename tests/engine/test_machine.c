@@ -589,6 +589,52 @@ static void test_user_tss_short_32(void **state)
     assert_int_equal(get32(0x60000 - 4), 0);
 }
 
+/* RETF to an outer privilege goes back (KVM runs it), but only after
+ * the checks of the code segment it returns to (SDM RET): to the DPL 3
+ * code segment it goes back at the RETF, state untouched; to the DPL 3
+ * data segment it is #GP(selector) in the engine. */
+static void far_ret_outer(uint8_t cs_sel)
+{
+    char code[] =
+        "\x0f\x01\x15\x00\x20\x00\x00"  /* lgdt 0x2000 */
+        "\x0f\x01\x1d\x20\x20\x00\x00"  /* lidt 0x2020 */
+        "\x6a\x3b"                      /* push $CS (patched) */
+        "\x68\x00\x04\x10\x00"          /* push $USER */
+        "\xcb";                         /* lret */
+    struct engine_exit x;
+
+    to_user();
+    code[15] = (char)cs_sel;
+    LOAD(BOOT, code);
+    LOAD(USER, "\xf4");
+    LOAD(HANDLER, "\xf4");
+    engine_run(fx.e, &fx.st, 1000, &x);
+    if (cs_sel == 0x3B) {
+        assert_int_equal(x.stop, ENGINE_STOP_HANDBACK);
+        assert_int_equal(x.why, ENGINE_WHY_SYSTEM);
+        assert_int_equal(fx.st.rip, BOOT + 21);
+        assert_int_equal(fx.st.seg[ENGINE_CS].selector, 0x08);
+        assert_int_equal(fx.st.gpr[ENGINE_RSP], 0x80000 - 8);
+    } else {
+        assert_int_equal(x.stop, ENGINE_STOP_HALT);
+        assert_int_equal(fx.st.rip, HANDLER + 1);
+        assert_int_equal(stack32(0), cs_sel & ~3u); /* error code */
+        assert_int_equal(stack32(1), BOOT + 21);    /* the RETF */
+    }
+}
+
+static void test_far_ret_outer_32(void **state)
+{
+    (void)state;
+    far_ret_outer(0x3B);
+}
+
+static void test_far_ret_outer_data_32(void **state)
+{
+    (void)state;
+    far_ret_outer(0x43);
+}
+
 /* MOV to CR4 with OSXSAVE (bit 18): #GP(0) where the guest's CPUID does
  * not offer XSAVE, as KVM's kvm_set_cr4 (SDM 2.5: "CR4.OSXSAVE ... can be
  * set only if CPUID.1:ECX.XSAVE[bit 26] = 1"); set where it does. */
@@ -665,6 +711,10 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_far_call_and_sreg_gp_32, setup,
                                         teardown),
         cmocka_unit_test_setup_teardown(test_user_and_back_32, setup,
+                                        teardown),
+        cmocka_unit_test_setup_teardown(test_far_ret_outer_32, setup,
+                                        teardown),
+        cmocka_unit_test_setup_teardown(test_far_ret_outer_data_32, setup,
                                         teardown),
         cmocka_unit_test_setup_teardown(test_user_tss_short_32, setup,
                                         teardown),

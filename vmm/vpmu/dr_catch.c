@@ -52,25 +52,21 @@ static bool mov_dr_at(struct pmvm *p, uint64_t rip)
            in.kind == ENGINE_KIND_MOV_DR;
 }
 
+/* The #DB frame's RIP, CS and RFLAGS (then RSP, SS). */
+enum { FRAME_RIP, FRAME_CS, FRAME_RFLAGS, FRAME_WORDS };
+
 /*
- * Was the #DB whose frame is at RSP pmvm's GD on a MOV DR? The frame
- * (RIP, CS, RFLAGS, RSP, SS) at CPL0 and on a MOV DR; DR6.BD set and, if
- * it was set before, no new BS (a single-step trap that stopped on a MOV
- * DR); and the guest's own DR7 had no GD.
+ * Was the #DB of (frame) pmvm's GD on a MOV DR? The frame at CPL0 and on
+ * a MOV DR; DR6.BD set and, if it was set before, no new BS (a
+ * single-step trap that stopped on a MOV DR); and the guest's own DR7
+ * had no GD.
  */
 static bool ours(struct pmvm *p, const struct kvm_debugregs *before,
-                 const struct kvm_debugregs *now, uint64_t *frame_rip)
+                 const struct kvm_debugregs *now, const uint64_t *frame)
 {
-    uint64_t frame[2];
-    if ((before->dr7 & DR7_GD) || !(now->dr6 & DR6_BD) ||
-        ((before->dr6 & DR6_BD) && (now->dr6 & ~before->dr6 & DR6_BS)))
-        return false;
-    if (paging_read(&p->vm, vm_sregs(&p->vm), vm_regs(&p->vm)->rsp, frame,
-                    sizeof frame) != sizeof frame ||
-        (frame[1] & 3) != 0 || !mov_dr_at(p, frame[0]))
-        return false;
-    *frame_rip = frame[0];
-    return true;
+    return !(before->dr7 & DR7_GD) && (now->dr6 & DR6_BD) &&
+           !((before->dr6 & DR6_BD) && (now->dr6 & ~before->dr6 & DR6_BS)) &&
+           (frame[FRAME_CS] & 3) == 0 && mov_dr_at(p, frame[FRAME_RIP]);
 }
 
 bool dr_catch_hit(struct pmvm *p, uint64_t rip, int *status)
@@ -84,8 +80,11 @@ bool dr_catch_hit(struct pmvm *p, uint64_t rip, int *status)
     const struct kvm_debugregs now = *guest_debug_regs(p);
     bool delivered = d->delivered;
     d->delivered = false;
-    uint64_t at;
-    if (delivered && ours(p, &d->before, &now, &at)) {
+    uint64_t rsp = vm_regs(&p->vm)->rsp, frame[FRAME_WORDS];
+    bool framed = paging_read(&p->vm, vm_sregs(&p->vm), rsp, frame,
+                              sizeof frame) == sizeof frame;
+    uint64_t at = framed ? frame[FRAME_RIP] : 0;
+    if (framed && delivered && ours(p, &d->before, &now, frame)) {
         if (bridge_event_return(p, at)) {
             guest_debug_set_dr6(p, d->before.dr6);
             int s = bridge_rescue_machine(p);
@@ -113,9 +112,7 @@ bool dr_catch_hit(struct pmvm *p, uint64_t rip, int *status)
      * steps itself (dr_catch_engine_runs()), else on KVM, its first
      * instruction stepped with the catchers' breakpoints off
      * (trap_after_run()). */
-    uint64_t rsp = vm_regs(&p->vm)->rsp, frame[3];
-    if (paging_read(&p->vm, vm_sregs(&p->vm), rsp, frame, sizeof frame) ==
-            sizeof frame && (frame[2] & RFLAGS_TF)) {
+    if (framed && (frame[FRAME_RFLAGS] & RFLAGS_TF)) {
         c->tf_frame = rsp;
         return true;
     }

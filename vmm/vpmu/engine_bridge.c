@@ -614,7 +614,8 @@ static bool interruptible(const struct engine_state *st)
  */
 static bool extint_waits(struct pmvm *p)
 {
-    if (!p->bridge.kvm_interprets || (!p->extint_held && !pic_pending(&p->pic)))
+    if (!p->bridge.kvm_interprets ||
+        (!p->extint_held && !pic_pending(&p->pic)))
         return false;
     if (p->bridge.st)
         return !interruptible(p->bridge.st);

@@ -24,7 +24,7 @@ bool step_guest_debugs(struct pmvm *p);
 bool step_takes_flags(struct pmvm *p, enum engine_kind kind);
 
 /* KVM ran the guest; (stepped_mov_dr): single-stepped, and the
- * instruction may have been a MOV to a debug register, or unknown. */
+ * instruction may have been a MOV DR, or unknown. */
 void step_after_kvm_run(struct pmvm *p, bool stepped_mov_dr);
 
 #endif
